@@ -1,0 +1,48 @@
+# LeadLoop — two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test setup venv lint format migrate seed bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+setup: venv
+	./scripts/system-deps.sh run
+
+## make run: install, migrate, load demo data on an empty database, serve on http://127.0.0.1:$(PORT)
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty --leads $${DEMO_LEADS:-3000}
+	@echo "LeadLoop: http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WORKERS:-2} --timeout 120 --access-logfile - 'wsgi:app'
+
+## make test: lint, then the whole suite (unit, web, browser) on SQLite, or on TEST_DATABASE_URL
+test: venv
+	./scripts/system-deps.sh test
+	$(BIN)/ruff check app tests bench
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check app tests bench
+
+format: venv
+	$(BIN)/ruff format app tests bench
+	$(BIN)/ruff check --fix app tests bench
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+bench: venv
+	$(BIN)/python bench/run.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

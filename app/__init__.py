@@ -1,0 +1,91 @@
+"""LeadLoop application factory."""
+
+import logging
+
+from flask import Flask
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BLUEPRINTS = (
+    "app.accounts.views",
+    "app.dashboard.views",
+    "app.web.health",
+)
+# Domain blueprints register themselves here as they are built; listing them in one place
+# keeps the import graph obvious.
+OPTIONAL_BLUEPRINTS = (
+    "app.admin.views",
+    "app.leads.views",
+    "app.leads.api",
+    "app.leads.public",
+    "app.followups.views",
+    "app.pipeline.views",
+    "app.showroom.views",
+    "app.dcc.views",
+    "app.invitations.views",
+    "app.invitations.public",
+    "app.checkin.views",
+    "app.reports.views",
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the LeadLoop Flask application."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+
+    logging.basicConfig(level=logging.INFO)
+    from app import models  # noqa: F401  (register every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from app.web import i18n, security, sessions, templating
+
+    i18n.init_app(app, babel)
+    sessions.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from app.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    import importlib
+
+    from app.core.modules import import_optional
+
+    for module_name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+    for module_name in OPTIONAL_BLUEPRINTS:
+        module = import_optional(module_name)
+        if module is not None:
+            app.register_blueprint(module.bp)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.web.sqlite import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -1,0 +1,103 @@
+"""Stores, users and roles."""
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.mixins import TimestampMixin, str_enum
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    CONSULTANT = "consultant"
+    MANAGER = "manager"
+    DIRECTOR = "director"
+    DCC = "dcc"
+    CLERK = "clerk"
+    MARKETING = "marketing"
+    ADMIN = "admin"
+
+
+class Store(TimestampMixin, db.Model):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Store {self.code}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped on deactivation, password change and "log out everywhere": old sessions die.
+    session_version: Mapped[int] = mapped_column(default=1)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    # Assignment: how many open leads this consultant can carry.
+    capacity: Mapped[int] = mapped_column(default=300)
+    can_export: Mapped[bool] = mapped_column(default=False)
+    can_reveal_phone: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    store: Mapped[Store | None] = relationship(lazy="joined", innerjoin=False)
+
+    __table_args__ = (Index("ix_users_store_role", "store_id", "role", "active"),)
+
+    def get_id(self) -> str:
+        # The session version is part of the id: bumping it logs the user out everywhere.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return bool(self.active)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class LeaveWindow(TimestampMixin, db.Model):
+    """A period a user is away; assignment skips them and plans can be moved."""
+
+    __tablename__ = "leave_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(255), default="")
+
+
+class DutyRoster(db.Model):
+    """Consultants on duty in the showroom on a given day (the reception's pick list)."""
+
+    __tablename__ = "duty_roster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date]
+
+    __table_args__ = (UniqueConstraint("store_id", "day", "user_id"),)

@@ -1,0 +1,106 @@
+"""Configuration read from the environment, with safe defaults."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("LEADLOOP_INSTANCE", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'leadloop.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # WAL + a busy timeout let several gunicorn workers share the file.
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def load_config() -> dict:
+    """Build the config mapping from environment variables."""
+    url = database_url()
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "TIMEZONE": os.environ.get("LEADLOOP_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LEADLOOP_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        # Sessions
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
+        "KIOSK_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("KIOSK_IDLE_TIMEOUT_MINUTES", "720"))),
+        "ABSOLUTE_TIMEOUT": timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12"))),
+        # CSRF: tablets stay open all day, so tokens do not expire with time.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_ENABLED": True,
+        # Rate limits (Redis shared by several app servers when REDIS_URL is set)
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "60 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "6000 per minute"),
+        # Mail
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),  # console | file | smtp
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "leadloop@localhost"),
+        "MAIL_FILE_PATH": os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "outbox-mail.log")),
+        # SMS
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | file | http
+        "SMS_FILE_PATH": os.environ.get("SMS_FILE_PATH", str(INSTANCE_DIR / "outbox-sms.log")),
+        "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL"),
+        "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN"),
+        "SMS_SIGNATURE": os.environ.get("SMS_SIGNATURE", "【线索闭环】"),
+        "SMS_WEBHOOK_TOKEN": os.environ.get("SMS_WEBHOOK_TOKEN"),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "INSTANCE_DIR": str(INSTANCE_DIR),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "EXPORT_ROW_CAP": int(os.environ.get("EXPORT_ROW_CAP", "2000")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+    }

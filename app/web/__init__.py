@@ -1,0 +1,1 @@
+"""Cross-cutting web glue: rendering, errors, permissions, sessions, security headers."""

@@ -1,0 +1,30 @@
+"""render(): the whole page, or only the requested block for an HTMX request."""
+
+from flask import make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render `block` of `template` for HTMX requests, else the full page; add Vary."""
+    if block and is_htmx():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def hx_redirect(url: str):
+    """Tell htmx to navigate (200 + HX-Redirect); plain requests get a 303."""
+    from flask import redirect
+
+    if is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

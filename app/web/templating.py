@@ -1,0 +1,48 @@
+"""Jinja globals and filters shared by every template."""
+
+from flask import current_app, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.core.phones import format_phone, mask_phone
+from app.web.navigation import nav_items
+from app.web.permissions import can
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.filters["dt"] = lambda v, fmt="yyyy-MM-dd HH:mm": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["d"] = lambda v, fmt="yyyy-MM-dd": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["hm"] = lambda v: format_datetime(v, "HH:mm") if v else ""
+    app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
+    app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_context)
+
+
+def _context():
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return {
+        "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
+        "current_locale": locale,
+        "html_lang": "zh-CN" if locale.startswith("zh") else "en",
+        "icon": _icon,
+    }
+
+
+def url_with(**changes) -> str:
+    """Return the current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _icon(name: str) -> Markup:
+    return Markup(f'<span class="icon icon-{name}" aria-hidden="true"></span>')

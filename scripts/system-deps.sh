@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the system packages LeadLoop needs when they are missing:
+#   chromium (browser tests, through Playwright's executable path — never a browser download),
+#   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), Pango (WeasyPrint).
+# Usage: scripts/system-deps.sh [run|test]
+set -euo pipefail
+mode="${1:-test}"
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
+have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
+if ! fc-list 2>/dev/null | grep -qiE "WenQuanYi|Noto Sans CJK|Noto Serif CJK"; then need+=(fonts-wqy-microhei fontconfig); fi
+if [ "$mode" = "test" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Please install these system packages (Debian names): ${need[*]}" >&2
+  exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else
+    echo "Missing system packages: ${need[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "Installing system packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
