@@ -17,7 +17,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 
-from .factories import Factory, TEST_PASSWORD
+from .factories import TEST_PASSWORD, Factory
 
 TEST_DB_URL = os.environ.get("TEST_DATABASE_URL")
 IS_PG = bool(TEST_DB_URL and TEST_DB_URL.startswith("postgres"))

@@ -96,7 +96,8 @@ def change_password_view():
             change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as exc:
             field = form.current_password if exc.code == "wrong_password" else form.new_password
-            field.errors.append(PASSWORD_MESSAGES.get(exc.code, lambda: exc.message)())
+            message = PASSWORD_MESSAGES[exc.code]() if exc.code in PASSWORD_MESSAGES else exc.message
+            field.errors.append(message)
             return render_template("accounts/password.html", form=form), 422
         db.session.commit()
         start_session(user)  # keep this session alive with the new version

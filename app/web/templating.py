@@ -45,4 +45,4 @@ def url_with(**changes) -> str:
 
 
 def _icon(name: str) -> Markup:
-    return Markup(f'<span class="icon icon-{name}" aria-hidden="true"></span>')
+    return Markup('<span class="icon icon-{}" aria-hidden="true"></span>').format(name)

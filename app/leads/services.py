@@ -1,0 +1,131 @@
+"""Lead operations that change state. One customer per normalised phone number."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.admin.reference import channel_by_code, stage_by_code
+from app.audit.services import record
+from app.core.errors import DomainError
+from app.core.phones import InvalidPhone, last4, normalize_phone
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.leads.models import ConsentRecord, Lead, LeadTouch, OwnerChange
+
+
+@dataclass
+class LeadInput:
+    """What a person, a file or an API client gives us for a new lead."""
+
+    name: str
+    phone: str  # as typed; normalised here
+    gender: str
+    source_channel_id: int
+    model_id: int | None
+    grade_id: int
+    expected_purchase_date: date | None
+    email: str | None = None
+    birthday: date | None = None
+    age: int | None = None
+    region: str | None = None
+    source_detail: str | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    preferences: str | None = None
+    decision_role: str | None = None
+    notes: str | None = None
+    marketing_consent: bool = False
+    consent_source: str | None = None
+    is_fleet: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def find_by_phone(phone_e164: str) -> Lead | None:
+    """Return the live lead with this normalised phone, if any."""
+    return db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
+
+
+def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | None = None,
+                stage_code: str = "new", api_key_id: int | None = None, consent_source: str = "staff",
+                now: datetime | None = None) -> Lead:
+    """Insert a new lead; raise DomainError('duplicate', lead_id=...) when the phone is known.
+
+    Runs inside a savepoint so a concurrent insert of the same phone (unique constraint)
+    turns into the same 'duplicate' error instead of a failed transaction.
+    """
+    now = now or utcnow()
+    try:
+        phone = normalize_phone(data.phone)
+    except InvalidPhone as exc:
+        raise DomainError("invalid_phone", "invalid phone number") from exc
+    existing = find_by_phone(phone)
+    if existing is not None:
+        raise DomainError("duplicate", "customer already exists", lead_id=existing.id)
+    lead = Lead(
+        name=data.name.strip(), gender=data.gender, phone=phone, phone_last4=last4(phone), email=data.email,
+        birthday=data.birthday, age=data.age, region=data.region, source_channel_id=data.source_channel_id,
+        source_detail=data.source_detail, store_id=store_id, owner_id=owner_id, model_id=data.model_id,
+        budget_min=data.budget_min, budget_max=data.budget_max, preferences=data.preferences,
+        decision_role=data.decision_role, expected_purchase_date=data.expected_purchase_date,
+        grade_id=data.grade_id, stage_id=stage_by_code(stage_code).id, notes=data.notes,
+        marketing_consent=bool(data.marketing_consent), is_fleet=data.is_fleet,
+        consent_source=(data.consent_source or consent_source) if data.marketing_consent else None,
+        consent_at=now if data.marketing_consent else None, created_at=now, updated_at=now,
+        created_by_id=getattr(actor, "id", None), assigned_at=now if owner_id else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(lead)
+            db.session.flush()
+    except IntegrityError as exc:
+        other = find_by_phone(phone)
+        if other is None:
+            raise
+        raise DomainError("duplicate", "customer already exists", lead_id=other.id) from exc
+    db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=data.source_channel_id,
+                             source_detail=data.source_detail, store_id=store_id, api_key_id=api_key_id,
+                             user_id=getattr(actor, "id", None), created_at=now))
+    if data.marketing_consent:
+        db.session.add(ConsentRecord(lead_id=lead.id, channel="all", granted=True,
+                                     source=data.consent_source or consent_source,
+                                     operator_id=getattr(actor, "id", None), created_at=now))
+    if owner_id:
+        db.session.add(OwnerChange(lead_id=lead.id, from_user_id=None, to_user_id=owner_id, to_store_id=store_id,
+                                   kind="assign", reason="created", changed_by_id=getattr(actor, "id", None),
+                                   created_at=now))
+    record("lead.create", actor, "lead", lead.id, {"channel": data.source_channel_id})
+    return lead
+
+
+def record_touch(lead: Lead, *, source_channel_id: int, source_detail: str | None = None,
+                 store_id: int | None = None, actor=None, api_key_id: int | None = None,
+                 payload: dict | None = None, now: datetime | None = None) -> LeadTouch:
+    """Record that a known customer came in again through a channel (续购 marks a repeat purchase)."""
+    repeat = source_channel_id == channel_by_code("repeat").id
+    touch = LeadTouch(lead_id=lead.id, source_channel_id=source_channel_id, source_detail=source_detail,
+                      store_id=store_id, api_key_id=api_key_id, user_id=getattr(actor, "id", None),
+                      is_repeat_purchase=repeat, payload=payload, created_at=now or utcnow())
+    db.session.add(touch)
+    return touch
+
+
+def change_owner(lead: Lead, to_user, *, actor, kind: str, reason: str = "",
+                 now: datetime | None = None) -> OwnerChange | None:
+    """Give the lead to another consultant (or the pool with None), keeping the history."""
+    to_id = getattr(to_user, "id", None)
+    if lead.owner_id == to_id:
+        return None
+    now = now or utcnow()
+    change = OwnerChange(lead_id=lead.id, from_user_id=lead.owner_id, to_user_id=to_id,
+                         from_store_id=lead.store_id, to_store_id=getattr(to_user, "store_id", None) or lead.store_id,
+                         kind=kind, reason=reason, changed_by_id=getattr(actor, "id", None), created_at=now)
+    db.session.add(change)
+    lead.owner_id = to_id
+    if to_user is not None and getattr(to_user, "store_id", None):
+        lead.store_id = to_user.store_id
+    lead.assigned_at = now if to_id else None
+    record("lead.owner_change", actor, "lead", lead.id,
+           {"from": change.from_user_id, "to": to_id, "kind": kind, "reason": reason})
+    return change

@@ -1,0 +1,122 @@
+"""Delivery backends for email and SMS. Chosen by MAIL_BACKEND / SMS_BACKEND."""
+
+import json
+import logging
+import smtplib
+import threading
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """The provider did not accept the message; it will be retried."""
+
+
+@dataclass
+class Outgoing:
+    id: int
+    channel: str
+    to: str
+    subject: str | None
+    body: str
+    html: str | None = None
+    attachment_path: str | None = None
+    idempotency_key: str | None = None
+
+
+# The memory backend keeps what was "sent" so tests can read it.
+SENT: list[Outgoing] = []
+_lock = threading.Lock()
+
+
+def _memory(msg: Outgoing) -> str:
+    with _lock:
+        SENT.append(msg)
+    return f"mem-{msg.id}"
+
+
+def _console(msg: Outgoing) -> str:
+    log.info("[%s to message #%s] %s", msg.channel, msg.id, msg.subject or "")
+    return f"console-{msg.id}"
+
+
+def _file(msg: Outgoing, path: str) -> str:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": msg.id, "channel": msg.channel, "to": msg.to, "subject": msg.subject,
+                             "body": msg.body}, ensure_ascii=False) + "\n")
+    return f"file-{msg.id}"
+
+
+def _smtp(msg: Outgoing) -> str:
+    cfg = current_app.config
+    email = EmailMessage()
+    email["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    email["To"] = msg.to
+    email["Subject"] = msg.subject or ""
+    email["Message-ID"] = f"<leadloop-{msg.id}@{cfg['MAIL_DEFAULT_SENDER'].split('@')[-1]}>"
+    email.set_content(msg.body)
+    if msg.html:
+        email.add_alternative(msg.html, subtype="html")
+    if msg.attachment_path:
+        data = Path(msg.attachment_path).read_bytes()
+        email.add_attachment(data, maintype="application", subtype="pdf",
+                             filename=Path(msg.attachment_path).name)
+    try:
+        cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+        with cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as server:
+            if cfg["MAIL_USE_TLS"]:
+                server.starttls()
+            if cfg["MAIL_USERNAME"]:
+                server.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+            server.send_message(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(str(exc)[:300]) from exc
+    return email["Message-ID"]
+
+
+def _sms_http(msg: Outgoing) -> str:
+    """Generic JSON SMS gateway: POST {to, text, id}; Bearer token; answers {"message_id": ...}."""
+    cfg = current_app.config
+    if not cfg.get("SMS_HTTP_URL"):
+        raise DeliveryError("SMS_HTTP_URL is not set")
+    payload = json.dumps({"to": msg.to, "text": msg.body, "client_ref": msg.idempotency_key or str(msg.id)})
+    request = urllib.request.Request(  # noqa: S310 - URL comes from the operator's settings
+        cfg["SMS_HTTP_URL"], data=payload.encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {cfg.get('SMS_HTTP_TOKEN') or ''}",
+                 "Idempotency-Key": msg.idempotency_key or f"leadloop-{msg.id}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            body = json.loads(response.read() or b"{}")
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(str(exc)[:300]) from exc
+    return str(body.get("message_id") or body.get("id") or f"http-{msg.id}")
+
+
+def send(msg: Outgoing) -> str:
+    """Hand the message to the configured backend; return the provider's message id."""
+    cfg = current_app.config
+    if msg.channel == "email":
+        backend = cfg.get("MAIL_BACKEND", "console")
+        if backend == "smtp":
+            return _smtp(msg)
+        if backend == "file":
+            return _file(msg, cfg["MAIL_FILE_PATH"])
+        if backend == "memory":
+            return _memory(msg)
+        return _console(msg)
+    backend = cfg.get("SMS_BACKEND", "console")
+    if backend == "http":
+        return _sms_http(msg)
+    if backend == "file":
+        return _file(msg, cfg["SMS_FILE_PATH"])
+    if backend == "memory":
+        return _memory(msg)
+    return _console(msg)

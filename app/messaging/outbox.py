@@ -1,0 +1,109 @@
+"""Queue SMS and email in the outbox; deliver with retries. Nothing is lost while a provider is down.
+
+Marketing messages are never queued for customers without consent or who opted out (the row is
+stored as `suppressed` with the reason, so the UI can say why).
+"""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.messaging.backends import DeliveryError, Outgoing, send
+from app.messaging.models import Message, MessageStatus
+
+MAX_ATTEMPTS = 8
+OPT_OUT_TEXT = "回复TD退订"
+
+
+def marketing_block_reason(lead, channel: str) -> str | None:
+    """Return why a marketing message may not go to this lead, or None when it may."""
+    if lead is None:
+        return None
+    if not lead.marketing_consent:
+        return "no_consent"
+    if channel == "sms" and lead.sms_opt_out_at:
+        return "opted_out"
+    if channel == "email" and lead.email_opt_out_at:
+        return "opted_out"
+    if channel == "sms" and not lead.phone:
+        return "no_phone"
+    if channel == "email" and not lead.email:
+        return "no_email"
+    return None
+
+
+def with_opt_out(body: str) -> str:
+    """Marketing SMS: signature first, opt-out text last."""
+    signature = current_app.config.get("SMS_SIGNATURE", "")
+    text = body if body.startswith(signature) else f"{signature}{body}"
+    return text if text.rstrip().endswith(OPT_OUT_TEXT) else f"{text} {OPT_OUT_TEXT}"
+
+
+def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
+          lead=None, user_id: int | None = None, invitation_id: int | None = None, html: str | None = None,
+          attachment_path: str | None = None, idempotency_key: str | None = None,
+          now: datetime | None = None) -> Message:
+    """Add a message to the outbox (suppressed when marketing is not allowed); return it."""
+    if idempotency_key:
+        existing = db.session.execute(
+            select(Message).where(Message.idempotency_key == idempotency_key)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+    status, error = MessageStatus.QUEUED, None
+    if purpose == "marketing":
+        reason = marketing_block_reason(lead, channel)
+        if reason:
+            status, error = MessageStatus.SUPPRESSED, reason
+        elif channel == "sms":
+            body = with_opt_out(body)
+    message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
+                      html_body=html, attachment_path=attachment_path, lead_id=getattr(lead, "id", None),
+                      user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
+                      next_attempt_at=now or utcnow(), idempotency_key=idempotency_key)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def queue_email(to: str, subject: str, body: str, **kw) -> Message:
+    return queue("email", to, body, subject, **kw)
+
+
+def queue_sms(to: str, body: str, **kw) -> Message:
+    return queue("sms", to, body, None, **kw)
+
+
+def deliver_due(now: datetime, limit: int = 500) -> dict:
+    """Send queued messages whose time has come; back off exponentially on failure."""
+    rows = db.session.execute(
+        select(Message).where(
+            Message.status == MessageStatus.QUEUED,
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+        ).order_by(Message.id).limit(limit).with_for_update(skip_locked=True)
+    ).scalars().all()
+    sent = failed = 0
+    for message in rows:
+        message.attempts += 1
+        try:
+            message.provider_message_id = send(Outgoing(
+                id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
+                body=message.body, html=message.html_body, attachment_path=message.attachment_path,
+                idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
+            ))
+            message.status = MessageStatus.SENT
+            message.sent_at = now
+            message.last_error = None
+            sent += 1
+        except DeliveryError as exc:
+            message.last_error = str(exc)[:500]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = MessageStatus.FAILED
+            else:
+                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+            failed += 1
+        db.session.flush()
+    return {"sent": sent, "failed": failed}
