@@ -19,6 +19,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_context)
 
