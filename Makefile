@@ -28,15 +28,15 @@ run: setup
 ## make test: lint, then the whole suite (unit, web, browser) on SQLite, or on TEST_DATABASE_URL
 test: venv
 	./scripts/system-deps.sh test
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check .
 
 format: venv
-	$(BIN)/ruff format app tests bench
-	$(BIN)/ruff check --fix app tests bench
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 migrate: venv
 	$(BIN)/flask db upgrade
