@@ -253,6 +253,8 @@ def change_token(user: User, filters: BoardFilters) -> str:
 def parse_token_time(token: str) -> datetime | None:
     """Return the stage-change time recorded in a token (None for a malformed one)."""
     head = (token or "").split("~")[0]
+    if head == "0":  # no move had been recorded yet
+        return datetime(2000, 1, 1)
     try:
         return datetime.strptime(head, "%Y%m%d%H%M%S%f")
     except ValueError:

@@ -90,7 +90,7 @@ def win_with_order(user, lead: Lead, version: int, order: dict, now: datetime | 
     if lead.version != version:
         raise ConflictError("stale", "the lead was changed by someone else")
     db.session.add(LeadOrder(lead_id=lead.id, store_id=lead.store_id, consultant_id=lead.owner_id,
-                             created_by_id=user.id, created_at=now, updated_at=now, **order))
+                             created_by_id=user.id, created_at=now, **order))
     won = next(s for s in stages() if str(s.kind) == rules.WON)
     return apply_move(user, lead, won.code, version, now)
 
@@ -113,7 +113,7 @@ def visit_and_move(user, lead: Lead, stage_code: str, version: int, register: bo
         db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, consultant_id=lead.owner_id,
                                      registered_by_id=user.id, source_channel_id=lead.source_channel_id,
                                      arrived_at=now, party_size=party_size or 1, is_first_visit=first_visit,
-                                     left_contact=True, created_at=now, updated_at=now))
+                                     left_contact=True, created_at=now))
         db.session.flush()
         result.details["visit"] = True
     return result
