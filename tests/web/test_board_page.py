@@ -143,7 +143,7 @@ def test_column_order_counts_and_load_more_pages(login_as, factory, db):
                                                                  x.next_plan_due or date.min, x.id))]
     html = me.get("/board").get_data(as_text=True)
     col = column_html(html, "contacted")
-    assert re.search(r'id="col-%d-h".*?board-count[^>]*>45<' % stage_id("contacted"), html, re.S)
+    assert re.search(rf'id="col-{stage_id("contacted")}-h".*?board-count[^>]*>45<', html, re.S)
     seen = card_ids(col)
     assert seen == expected[:20]
     while True:
