@@ -16,7 +16,7 @@ from app.admin.reference import vehicle_models
 from app.extensions import db
 from app.leads.models import Lead, StageChange
 from app.pipeline.rules import Cursor, sort_key
-from app.web.permissions import GROUP_ROLES, scoped_leads
+from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -94,9 +94,12 @@ def first_store_id() -> int | None:
     return db.session.execute(select(func.min(Store.id)).where(Store.active.is_(True))).scalar()
 
 
+MERGED_CLAUSE = Lead.merged_into_id.is_(None)
+
+
 def _where(user: User, filters: BoardFilters) -> list:
     """Return the WHERE clauses of the board: the user's scope plus the filters."""
-    clauses = [scoped_leads(user).whereclause]
+    clauses = [MERGED_CLAUSE, lead_scope_clause(user)]
     if filters.store:
         clauses.append(Lead.store_id == filters.store)
     if filters.owner:
@@ -120,12 +123,32 @@ def _where(user: User, filters: BoardFilters) -> list:
     return clauses
 
 
+# Filters that read columns outside the (owner|store, stage, next_plan_due) indexes.
+HEAP_FILTERS = ("grade", "source", "model", "expired", "created_from", "created_to")
+
+
+def _index_only(user: User, filters: BoardFilters) -> bool:
+    """Whole-store counts without filters on other columns need no per-row heap visit."""
+    return not any(getattr(filters, f) for f in HEAP_FILTERS)
+
+
 def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int]]:
-    """Return {stage_id: (number of leads, sum of guide prices)} in one grouped query."""
+    """Return {stage_id: (number of leads, sum of guide prices)} in one grouped query.
+
+    A consultant's (or one consultant's) columns also carry the guide-price total of the
+    models of interest; store-wide counts leave prices to the reports, and without filters on
+    other columns they are read from the (store, stage, due) index alone.
+    """
+    clauses = _where(user, filters)
+    if user.role != Role.CONSULTANT and not filters.owner:
+        if _index_only(user, filters):
+            # Merged duplicates keep their row; counting them here keeps the count index-only.
+            clauses = [c for c in clauses if c is not MERGED_CLAUSE]
+        rows = db.session.execute(select(Lead.stage_id, func.count()).where(*clauses).group_by(Lead.stage_id)).all()
+        return {stage_id: (count, 0) for stage_id, count in rows}
     prices = {row.id: row.price or 0 for row in vehicle_models()}
     rows = db.session.execute(
-        select(Lead.stage_id, Lead.model_id, func.count()).where(*_where(user, filters))
-        .group_by(Lead.stage_id, Lead.model_id)
+        select(Lead.stage_id, Lead.model_id, func.count()).where(*clauses).group_by(Lead.stage_id, Lead.model_id)
     ).all()
     totals: dict[int, tuple[int, int]] = {}
     for stage_id, model_id, count in rows:
@@ -148,7 +171,8 @@ def _undated_part(user, filters, stage_id: int, after: Cursor | None, limit: int
                                        Lead.next_plan_due.is_(None))
     if after is not None and after.due is None:
         stmt = stmt.where(Lead.id > after.id)
-    return stmt.order_by(Lead.id).limit(limit)
+    # next_plan_due is NULL throughout; naming it keeps the planner on the (…, stage, due) index.
+    return stmt.order_by(Lead.next_plan_due, Lead.id).limit(limit)
 
 
 def _parts(user, filters, stage_id: int, after: Cursor | None, limit: int) -> list:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.accounts.models import Role
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
@@ -13,7 +14,7 @@ from app.core.errors import ConflictError, DomainError
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.pipeline import queries, rules, services
-from app.pipeline.cards import CardMaker
+from app.pipeline.cards import CardMaker, card_labels, stage_options
 from app.pipeline.forms import DefeatForm, MoveForm, OrderForm, VisitForm
 from app.web.access import roles_required
 from app.web.permissions import GROUP_ROLES
@@ -83,13 +84,18 @@ def _columns(filters, stage_ids=None, staff=None):
     return columns, closed
 
 
+def _card_context() -> dict:
+    """Return what every card template needs, computed once per request."""
+    return {"words": card_labels(), "stage_opts": stage_options(), "csrf_value": generate_csrf(),
+            "move_url": url_for("pipeline.move"), "show_owner": _show_owner()}
+
+
 def _choices():
     locale = str(get_locale() or "zh_CN")
     return {
         "grades": [(g.id, g.label(locale)) for g in grades() if g.active],
         "channels": [(c.id, c.label(locale)) for c in channels() if c.active],
         "models": [(m.id, f"{m.series} {m.name}") for m in vehicle_models() if m.active],
-        "stages": [s for s in stages() if s.active],
     }
 
 
@@ -103,7 +109,7 @@ def board():
     return render("pipeline/board.html", block="board", filters=filters, columns=columns, closed=closed,
                   token=queries.change_token(current_user, filters), staff=staff,
                   store_choices=queries.stores() if current_user.role in GROUP_ROLES else [],
-                  choices=_choices(), show_owner=_show_owner())
+                  choices=_choices(), **_card_context())
 
 
 @bp.get("/board/column/<int:stage_id>")
@@ -119,7 +125,7 @@ def column(stage_id: int):
     more = rules.encode_cursor(rows[-1].next_plan_due, rows[-1].id) if rows and has_more else None
     make = _card_maker(rows, filters)
     return render("pipeline/column.html", block="cards", stage=stage, cards=[make(r) for r in rows],
-                  more=more, filters=filters, choices=_choices(), show_owner=_show_owner())
+                  more=more, filters=filters, **_card_context())
 
 
 @bp.get("/board/changes")
@@ -137,7 +143,7 @@ def changes():
     staff = queries.store_consultants(filters.store or current_user.store_id) if _show_owner() else []
     columns, closed = _columns(filters, stage_ids, staff)
     return render_template("pipeline/changes.html", filters=filters, columns=columns, closed=closed, token=token,
-                           choices=_choices(), show_owner=_show_owner(), oob=True)
+                           oob=True, **_card_context())
 
 
 # ---- moving -------------------------------------------------------------------------------------
@@ -279,5 +285,4 @@ def _answer(status: str, result, *, message: str | None = None, dialog=None, sta
             card = maker(row)
     stage = by_id(stages()).get(result.stage_id) if result is not None and result.stage_id else None
     return render("pipeline/move.html", block="result", status=status_code, outcome=status, result=result,
-                  card=card, stage=stage, message=message, dialog=dialog, choices=_choices(),
-                  show_owner=_show_owner())
+                  card=card, stage=stage, message=message, dialog=dialog, **_card_context())
