@@ -152,3 +152,18 @@ def test_keyboard_won_dialog_records_the_order(page, live_server, browser_login,
     expect(page.locator(f"#board #card-{lead.id}")).to_have_count(0)
     expect(page.locator(f'#col-{stage_id("won")} .board-count')).to_have_text("1")
     assert _stage_of(db, lead.id) == stage_id("won")
+
+
+def test_long_column_loads_more_on_scroll(page, live_server, browser_login, factory, db):
+    consultant, leads = _setup(factory, db, 45, stage="contacted")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    browser_login(page, consultant)
+    page.goto(f"{live_server}/board")
+    cards = _column(page, "contacted").locator(".bcard")
+    expect(cards).to_have_count(20)
+    for expected in (40, 45):
+        cards.last.scroll_into_view_if_needed()
+        expect(cards).to_have_count(expected)
+    ids = [int(x) for x in cards.evaluate_all("els => els.map(e => e.dataset.lead)")]
+    assert ids == sorted(lead.id for lead in leads)
+    expect(_column(page, "contacted").locator(".board-more")).to_have_count(0)

@@ -184,3 +184,22 @@ def test_only_managers_reopen_won_or_lost(login_as, factory, db):
     assert outcome(move(manager, lead, "lost")) == "refused"
     assert outcome(move(manager, lead, "negotiation")) == "moved"
     assert fresh(db, lead).stage_id == stage_id("negotiation")
+
+
+def test_drag_post_is_csrf_checked_through_the_header(app, login_as, factory, db):
+    import re
+
+    me = login_as("consultant")
+    lead = factory.lead(owner=me.user)
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = me.get("/board").get_data(as_text=True)
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        data = {"lead_id": lead.id, "stage": "contacted", "version": lead.version}
+        refused = me.post("/board/move", data=data, headers={"HX-Request": "true"})
+        assert refused.status_code == 400
+        accepted = me.post("/board/move", data=data, headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert accepted.status_code == 200 and outcome(accepted) == "moved"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

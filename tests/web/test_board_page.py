@@ -205,3 +205,21 @@ def test_consultant_query_count_is_constant(login_as, factory, db, count_queries
         factory.lead(owner=me.user, stage=["new", "contacted", "negotiation"][i % 3])
     db.session.commit()
     assert _board_queries(me, count_queries) == one <= 10
+
+
+def test_merged_duplicates_are_not_cards(login_as, factory, db):
+    me = login_as("consultant")
+    survivor = factory.lead(owner=me.user)
+    merged = factory.lead(owner=me.user, merged_into_id=survivor.id)
+    db.session.commit()
+    ids = card_ids(me.get("/board").get_data(as_text=True))
+    assert survivor.id in ids and merged.id not in ids
+
+
+def test_dcc_agent_sees_the_leads_assigned_to_them(login_as, factory, db):
+    agent = login_as("dcc")
+    mine = factory.lead(owner=factory.user("consultant"), dcc_agent_id=agent.user.id)
+    other = factory.lead(owner=factory.user("consultant"))
+    db.session.commit()
+    ids = card_ids(agent.get("/board").get_data(as_text=True))
+    assert mine.id in ids and other.id not in ids
