@@ -35,6 +35,7 @@ class Card:
     important: bool
     sort_due: str  # "9999-12-31" for no plan: the client keeps column order with it
     aria_label: str
+    defeat_pending: bool = False
     url: str | None = None
 
 
@@ -45,6 +46,7 @@ def card_labels() -> dict[str, str]:
         "last_effective": _("Last effective follow-up"), "owner": _("Owner"), "pool": _("Pool"),
         "no_plan": _("No plan"), "overdue": _("Overdue"), "today": _("Today"), "expired": _("Expired"),
         "important": _("Important"), "move_to": _("Move to…"), "move": _("Move"),
+        "defeat_pending": _("Defeat awaiting approval"),
     }
 
 
@@ -57,7 +59,8 @@ def stage_options() -> list[tuple[int, str, str]]:
 class CardMaker:
     """Build cards with reference data and words loaded once per request."""
 
-    def __init__(self, today: date, owner_names: dict[int, str] | None = None, show_owner: bool = False):
+    def __init__(self, today: date, owner_names: dict[int, str] | None = None, show_owner: bool = False,
+                 defeat_pending: set[int] | None = None):
         locale = str(get_locale() or "zh_CN")
         self.today = today
         self.grades = by_id(grades())
@@ -65,6 +68,7 @@ class CardMaker:
         self.models = {m.id: f"{m.series} {m.name}".strip() for m in vehicle_models()}
         self.owner_names = owner_names or {}
         self.show_owner = show_owner
+        self.defeat_pending = defeat_pending or set()
         self.url_arg = _detail_arg()
         self.words = {"no_plan": _("no plan"), "overdue": _("overdue"), "never": _("never"),
                       "next_plan": _("next plan %(date)s", date="{}"), "days": _("%(days)s days ago", days="{}")}
@@ -90,6 +94,7 @@ class CardMaker:
             important=bool(row.is_important),
             sort_due=due or "9999-12-31",
             aria_label=f"{row.name}, {grade_code}, {plan}",
+            defeat_pending=row.id in self.defeat_pending,
             url=url_for(DETAIL_ENDPOINT, **{self.url_arg: row.id}) if self.url_arg else None,
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, union_all
 from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
 from app.extensions import db
+from app.followups.models import DefeatRequest, DefeatStatus
 from app.leads.models import Lead, StageChange
 from app.pipeline.rules import Cursor, sort_key
 from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
@@ -225,6 +226,16 @@ def card(user: User, lead_id: int):
     return db.session.execute(
         select(*CARD_COLUMNS).where(scoped_leads(user).whereclause, Lead.id == lead_id)
     ).one_or_none()
+
+
+def pending_defeats(lead_ids) -> set[int]:
+    """Return which of these leads have a defeat request waiting for a manager (one query)."""
+    ids = list(lead_ids)
+    if not ids:
+        return set()
+    return set(db.session.execute(
+        select(DefeatRequest.lead_id).where(DefeatRequest.lead_id.in_(ids), DefeatRequest.status == DefeatStatus.PENDING)
+    ).scalars())
 
 
 def user_names(user_ids) -> dict[int, str]:

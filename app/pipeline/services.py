@@ -18,7 +18,7 @@ from app.audit.services import record
 from app.core.errors import ConflictError
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.followups.defeats import request_defeat
+from app.followups.defeats import pending_request, request_defeat
 from app.leads.models import Lead, LeadOrder
 from app.pipeline import rules
 from app.pipeline.stages import set_stage
@@ -70,6 +70,8 @@ def plan_move(user, lead: Lead, stage_code: str, version: int) -> MoveResult:
         return MoveResult("noop", lead.id, lead.stage_id, lead.stage_id)
     if decision.outcome == rules.Outcome.REFUSED:
         return MoveResult("refused", lead.id, lead.stage_id, lead.stage_id, reason=decision.reason)
+    if decision.outcome == rules.Outcome.DEFEAT and pending_request(lead.id) is not None:
+        return MoveResult("refused", lead.id, lead.stage_id, lead.stage_id, reason="already_pending")
     if decision.needs_dialog:
         return MoveResult("dialog", lead.id, lead.stage_id, target.id, dialog=str(decision.outcome))
     return MoveResult("move", lead.id, lead.stage_id, target.id)

@@ -60,7 +60,7 @@ def _card_maker(rows, filters, staff=None) -> CardMaker:
         names = dict(staff or [])
         missing = {r.owner_id for r in rows if r.owner_id and r.owner_id not in names}
         names.update(queries.user_names(missing))
-    return CardMaker(filters.today, names, _show_owner())
+    return CardMaker(filters.today, names, _show_owner(), queries.pending_defeats(r.id for r in rows))
 
 
 def _columns(filters, stage_ids=None, staff=None):
@@ -199,7 +199,7 @@ def _dialog(lead, plan, move_form):
         try:
             result = services.ask_defeat(current_user, lead, version, form.reason_id.data, form.detail.data)
         except ConflictError:
-            raise
+            raise  # handled by move(): the card goes back with who changed it
         except DomainError as exc:  # already pending, no longer open
             db.session.rollback()
             return _answer("refused", plan, message=_refusal(exc.code), status_code=422)

@@ -145,8 +145,9 @@ def test_lost_files_a_defeat_request_and_does_not_move(login_as, factory, db):
     assert req.status == DefeatStatus.PENDING and req.detail == "买了别家" and req.requested_by_id == me.user.id
     lead = fresh(db, lead)
     assert lead.stage_id == stage_id("contacted") and changes(db, lead) == 0
-    again = move(me, lead, "lost", dialog="defeat", reason_id="1")
-    assert again.status_code == 422 and outcome(again) == "refused"
+    again = move(me, lead, "lost", version=lead.version)
+    assert again.status_code == 422 and outcome(again) == "refused"  # no second dialog
+    assert "tag-defeat" in me.get("/board").get_data(as_text=True)
 
 
 def test_visited_registers_the_showroom_visit(login_as, factory, db):
