@@ -96,6 +96,7 @@ def first_store_id() -> int | None:
 
 
 MERGED_CLAUSE = Lead.merged_into_id.is_(None)
+NOPLAN_CLAUSE = Lead.next_plan_due.is_(None)
 
 
 def _where(user: User, filters: BoardFilters) -> list:
@@ -114,7 +115,7 @@ def _where(user: User, filters: BoardFilters) -> list:
     if filters.overdue:
         clauses.append(Lead.next_plan_due < filters.today)
     if filters.noplan:
-        clauses.append(Lead.next_plan_due.is_(None))
+        clauses.append(NOPLAN_CLAUSE)
     if filters.expired:
         clauses.append(Lead.expected_purchase_date < filters.today)
     if filters.created_from:
@@ -145,6 +146,10 @@ def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int
         if _index_only(user, filters):
             # Merged duplicates keep their row; counting them here keeps the count index-only.
             clauses = [c for c in clauses if c is not MERGED_CLAUSE]
+        if filters.noplan and db.session.get_bind().dialect.name == "sqlite":
+            # SQLite would skip-scan another index on "next_plan_due IS NULL"; keep it on the store's.
+            clauses = [c for c in clauses if c is not NOPLAN_CLAUSE]
+            clauses.append(func.coalesce(Lead.next_plan_due, date.max) == date.max)
         rows = db.session.execute(select(Lead.stage_id, func.count()).where(*clauses).group_by(Lead.stage_id)).all()
         return {stage_id: (count, 0) for stage_id, count in rows}
     prices = {row.id: row.price or 0 for row in vehicle_models()}
