@@ -10,6 +10,7 @@ from datetime import date
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.admin.reference import by_id, grades, stages, vehicle_models
 from app.pipeline import rules
@@ -50,10 +51,15 @@ def card_labels() -> dict[str, str]:
     }
 
 
-def stage_options() -> list[tuple[int, str, str]]:
-    """Return (id, code, label) of the active stages for the "move to…" menus."""
+def stage_options() -> dict[int, Markup]:
+    """Return, per stage, the <option>s of the "move to…" menu of its cards (every other stage)."""
     locale = str(get_locale() or "zh_CN")
-    return [(s.id, s.code, s.label(locale)) for s in stages() if s.active]
+    active = [s for s in stages() if s.active]
+    return {
+        current.id: Markup("").join(Markup('<option value="{}">{}</option>').format(s.code, s.label(locale))
+                                    for s in active if s.id != current.id)
+        for current in stages()
+    }
 
 
 class CardMaker:

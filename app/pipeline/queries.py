@@ -9,7 +9,7 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal_column, select, union_all
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
@@ -190,13 +190,21 @@ def _parts(user, filters, stage_id: int, after: Cursor | None, limit: int) -> li
     return parts
 
 
+_CARD_TYPES = [(col.key, col.type) for col in (attr.property.columns[0] for attr in CARD_COLUMNS)]
+
+
+def _outer_columns(alias: str) -> list:
+    """Typed columns of a named card subquery (cheaper than building its column collection)."""
+    return [literal_column(f"{alias}.{name}", type_=type_).label(name) for name, type_ in _CARD_TYPES]
+
+
 def _run(parts: list) -> list:
     if not parts:
         return []
     if len(parts) == 1:
         return db.session.execute(parts[0]).all()
     # Each part keeps its own ORDER BY and LIMIT inside a subquery, all in one round trip.
-    subqueries = [select(*part.subquery().c) for part in parts]
+    subqueries = [select(*_outer_columns(f"p{i}")).select_from(part.subquery(f"p{i}")) for i, part in enumerate(parts)]
     return db.session.execute(union_all(*subqueries)).all()
 
 
