@@ -56,3 +56,20 @@ def test_a_garbage_token_refreshes_everything(login_as, factory, db):
     db.session.commit()
     response = me.htmx("GET", "/board/changes?since=garbage")
     assert response.status_code == 200 and f'id="card-{lead.id}"' in response.get_data(as_text=True)
+
+
+def test_load_more_query_count_is_constant(login_as, factory, db, count_queries):
+    me = login_as("consultant")
+    for _ in range(3):
+        factory.lead(owner=me.user)
+    db.session.commit()
+    url = f"/board/column/{stage_id('new')}?after=-.0"
+    me.htmx("GET", url)
+    with count_queries() as few:
+        me.htmx("GET", url)
+    for _ in range(60):
+        factory.lead(owner=me.user)
+    db.session.commit()
+    with count_queries() as many:
+        me.htmx("GET", url)
+    assert few.count == many.count <= 5

@@ -204,3 +204,24 @@ def test_drag_post_is_csrf_checked_through_the_header(app, login_as, factory, db
         assert accepted.status_code == 200 and outcome(accepted) == "moved"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_won_without_javascript_is_a_page_with_the_order_form(login_as, factory, db):
+    me = login_as("consultant")
+    lead = factory.lead(owner=me.user, stage="negotiation")
+    db.session.commit()
+    page = move(me, lead, "won", htmx=False)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html and 'name="vin"' in html
+    done = move(me, lead, "won", htmx=False, **order_fields(vin=vin(7)))
+    assert done.status_code == 303 and fresh(db, lead).stage_id == stage_id("won")
+
+
+def test_move_query_count_is_small(login_as, factory, db, count_queries):
+    me = login_as("consultant")
+    lead = factory.lead(owner=me.user)
+    db.session.commit()
+    move(me, lead, "contacted")
+    with count_queries() as counter:
+        assert move(me, fresh(db, lead), "invited").status_code == 200
+    assert counter.count <= 10
