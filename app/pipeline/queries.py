@@ -129,7 +129,7 @@ def _where(user: User, filters: BoardFilters) -> list:
 HEAP_FILTERS = ("grade", "source", "model", "expired", "created_from", "created_to")
 
 
-def _index_only(user: User, filters: BoardFilters) -> bool:
+def _index_only(filters: BoardFilters) -> bool:
     """Whole-store counts without filters on other columns need no per-row heap visit."""
     return not any(getattr(filters, f) for f in HEAP_FILTERS)
 
@@ -143,7 +143,7 @@ def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int
     """
     clauses = _where(user, filters)
     if user.role != Role.CONSULTANT and not filters.owner:
-        if _index_only(user, filters):
+        if _index_only(filters):
             # Merged duplicates keep their row; counting them here keeps the count index-only.
             clauses = [c for c in clauses if c is not MERGED_CLAUSE]
         if filters.noplan and db.session.get_bind().dialect.name == "sqlite":
