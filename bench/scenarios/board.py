@@ -15,6 +15,7 @@ SCENARIOS = [
      "path": "/board/changes?since={board_token}", "headers": {"HX-Request": "true"}, "target_p95_ms": 10,
      # {board_token}: read from the board page first (the poller's since=... argument).
      "prepare": {"path": "/board", "extract": r"since=([^&\"]+)", "as": "board_token"}},
+    # {lead_version}: the lead's current version (a stale one measures the 409 conflict path instead).
     {"name": "board: move a card (drag)", "role": "consultant", "method": "POST",
      "path": "/board/move", "headers": {"HX-Request": "true"},
      "data": {"lead_id": "{lead_id}", "stage": "contacted", "version": "{lead_version}"},
