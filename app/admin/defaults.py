@@ -78,6 +78,7 @@ DEFAULT_SETTINGS = {
     "penalty": {"base": 50, "doubling": True, "manager_share": 0.5},
     "export_row_cap": 2000,
     "rsvp_cutoff_hours": 2,
+    "board_move_dialogs": {"visited": "visit"},
 }
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from app.admin.reference import by_id, grades, stages, vehicle_models
 from app.pipeline import rules
 
-DETAIL_ENDPOINT = "leads.detail"
+DETAIL_ENDPOINT = "leads.lead_detail"
 
 
 @dataclass(frozen=True)
