@@ -83,6 +83,12 @@ def _merge_discipline(ranking, discipline) -> None:
 
 
 def render_monthly_html(user, month: date, store_id: int | None) -> str:
+    """Return the report's HTML (the CLI and jobs render it in a stand-in request)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        with current_app.test_request_context("/"):
+            return render_monthly_html(user, month, store_id)
     context = monthly_context(user, month, store_id)
     # pygal builds the SVG with an XML library, so labels inside it are already escaped.
     return render_template("reports/monthly_pdf.html", fmt=fmt, svg=lambda s: Markup(s), **context)  # noqa: S704
