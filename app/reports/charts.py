@@ -31,7 +31,8 @@ def _finish(chart) -> str:
 
 def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
     """A funnel: one band per stage, narrowing with the drop-off."""
-    chart = pygal.Funnel(**_config(title=title, show_legend=True, legend_at_bottom=True, print_values=True))
+    chart = pygal.Funnel(**_config(title=title, show_legend=True, legend_at_bottom=True, print_values=True,
+                                   show_y_labels=False, show_y_guides=False))
     for label, value in zip(labels, values, strict=False):
         chart.add(label, [value or 0])
     return _finish(chart)
