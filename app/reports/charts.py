@@ -45,6 +45,9 @@ def bar_chart(labels: list[str], series: dict[str, list], title: str = "", horiz
     chart = kind(**_config(title=title, x_label_rotation=30 if len(labels) > 8 and not horizontal else 0,
                            value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}")))
     chart.x_labels = labels
+    if len(labels) > 16 and not horizontal:
+        chart.show_minor_x_labels = False
+        chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
     for name, values in series.items():
         chart.add(name, [v if v is not None else None for v in values])
     return _finish(chart)
