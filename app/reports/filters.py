@@ -100,10 +100,22 @@ def build_filter(user: User, args, now: datetime | None = None, default_kind: st
         consultant = user.id
     return ReportFilter(
         user=user, period=period, tz=tz,
-        store_ids=scoped_store_ids(user, _int(args.get("store"))),
+        store_ids=scoped_store_ids(user, _int(args.get("store")) or _store_id_of(args.get("store_code"))),
         consultant_id=consultant, channel_id=_int(args.get("channel")), grade_id=_int(args.get("grade")),
         model_id=_int(args.get("model")), grain=grain, by=(args.get("by") or "")[:16],
     )
+
+
+def _store_id_of(code: str | None) -> int | None:
+    """Accept ?store_code=BJ01 as well as ?store=<id> (links and bookmarks read better)."""
+    if not code:
+        return None
+    from sqlalchemy import select
+
+    from app.accounts.models import Store
+    from app.extensions import db
+
+    return db.session.execute(select(Store.id).where(Store.code == code[:32])).scalar()
 
 
 def _default_grain(period: Period) -> str:
