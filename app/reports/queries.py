@@ -11,7 +11,13 @@ from app.admin.reference import stage_by_code, stages
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus, FollowUp, Plan, PlanStatus
 from app.leads.models import Lead, StageChange
-from app.reports.scope import lead_conditions, store_condition
+from app.reports.scope import (
+    has_lead_dimensions,
+    lead_conditions,
+    scope_activity,
+    scope_stage_changes,
+    store_condition,
+)
 from app.reports.sqlutil import hours_between, local_bucket, local_date_plus
 
 LEAD_DIMENSIONS = {
@@ -40,13 +46,11 @@ def funnel(f, by: str | None = None) -> list[dict]:
     """Count leads reaching each stage (or a later one) in the period, optionally per dimension."""
     dim = LEAD_DIMENSIONS.get(by) if by else None
     new_order = stage_by_code("new").sort_order if any(s.code == "new" for s in stages()) else 0
-    moved = (
+    moved = scope_stage_changes(
         select(StageChange.lead_id.label("lead_id"), PipelineStage.sort_order.label("reach"))
         .join(PipelineStage, PipelineStage.id == StageChange.to_stage_id)
-        .join(Lead, Lead.id == StageChange.lead_id)
         .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-               StageChange.created_at < f.utc_end, PipelineStage.kind != StageKind.LOST, *lead_conditions(f))
-    )
+               StageChange.created_at < f.utc_end, PipelineStage.kind != StageKind.LOST), f, StageChange.lead_id)
     created = select(Lead.id.label("lead_id"), literal(new_order).label("reach")).where(
         Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
     events = union_all(moved, created).subquery()
@@ -65,7 +69,7 @@ def won_leads(f, dim=None) -> list[dict]:
     """Count leads that reached the won stage in the period (the orders of every report)."""
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     cols = [func.count(distinct(StageChange.lead_id)).label("won")]
-    stmt = (select(*([dim.label("key")] if dim is not None else []), *cols)
+    stmt = (select(*([dim.label("key")] if dim is not None else []), *cols).select_from(StageChange)
             .join(Lead, Lead.id == StageChange.lead_id)
             .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
                    StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids), *lead_conditions(f)))
@@ -109,11 +113,10 @@ def followup_activity(f, by_day: bool = False) -> list[dict]:
                _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
                func.count(distinct(FollowUp.lead_id)).label("leads"),
                *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods])
-        .join(Lead, Lead.id == FollowUp.lead_id)
         .where(store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
-               FollowUp.occurred_at < f.utc_end, *lead_conditions(f, owner_column=FollowUp.user_id))
-        .group_by(*exprs)
+               FollowUp.occurred_at < f.utc_end)
     )
+    stmt = scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
     return _rows(stmt)
 
 
@@ -165,11 +168,9 @@ def _plan_conditions(f) -> list:
 
 def overdue_plans(f, today) -> list[dict]:
     """Per assignee: open plans whose due date has passed (过期未执行)."""
-    stmt = (select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue"))
-            .join(Lead, Lead.id == Plan.lead_id)
-            .where(Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f),
-                   *lead_conditions(f, owner_column=Plan.assignee_id))
-            .group_by(Plan.assignee_id))
+    stmt = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue"))
+                          .where(Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f)),
+                          f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
     return _rows(stmt)
 
 
@@ -179,12 +180,10 @@ def month_violations(f, month_first, last_day) -> list[dict]:
         return []
     done_late = and_(Plan.status == PlanStatus.DONE,
                      local_date_plus(Plan.done_at, f.offset_minutes) > Plan.due_date)
-    plans = (select(Plan.assignee_id.label("key"), func.count(Plan.id).label("n"))
-             .join(Lead, Lead.id == Plan.lead_id)
-             .where(Plan.due_date >= month_first, Plan.due_date <= last_day,
-                    or_(Plan.status == PlanStatus.OPEN, done_late), *_plan_conditions(f),
-                    *lead_conditions(f, owner_column=Plan.assignee_id))
-             .group_by(Plan.assignee_id))
+    plans = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("n"))
+                           .where(Plan.due_date >= month_first, Plan.due_date <= last_day,
+                                  or_(Plan.status == PlanStatus.OPEN, done_late), *_plan_conditions(f)),
+                           f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     expired = (select(Lead.owner_id.label("key"), func.count(Lead.id).label("n"))
                .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None),
@@ -209,23 +208,23 @@ def defeats(f, by: str | None = None) -> list[dict]:
     """Confirmed defeats decided in the period per reason (and a second dimension)."""
     dim = DEFEAT_DIMENSIONS.get(by or "")
     keys = [DefeatRequest.reason_id.label("reason")] + ([dim.label("key")] if dim is not None else [])
-    stmt = (select(*keys, func.count(DefeatRequest.id).label("defeats"))
-            .join(Lead, Lead.id == DefeatRequest.lead_id)
-            .where(DefeatRequest.status == DefeatStatus.CONFIRMED, store_condition(DefeatRequest.store_id, f),
-                   DefeatRequest.decided_at >= f.utc_start, DefeatRequest.decided_at < f.utc_end,
-                   *lead_conditions(f, owner_column=DefeatRequest.requested_by_id))
-            .group_by(DefeatRequest.reason_id, *([dim] if dim is not None else [])))
+    stmt = select(*keys, func.count(DefeatRequest.id).label("defeats")).where(
+        DefeatRequest.status == DefeatStatus.CONFIRMED, store_condition(DefeatRequest.store_id, f),
+        DefeatRequest.decided_at >= f.utc_start, DefeatRequest.decided_at < f.utc_end)
+    if dim is not None and dim.table is Lead.__table__ and not has_lead_dimensions(f):
+        stmt = stmt.join(Lead, Lead.id == DefeatRequest.lead_id)
+    stmt = scope_activity(stmt, f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(
+        DefeatRequest.reason_id, *([dim] if dim is not None else []))
     return _rows(stmt)
 
 
 def defeats_requested(f) -> list[dict]:
     """Defeat requests made in the period per consultant."""
-    stmt = (select(DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats"))
-            .join(Lead, Lead.id == DefeatRequest.lead_id)
-            .where(store_condition(DefeatRequest.store_id, f), DefeatRequest.created_at >= f.utc_start,
-                   DefeatRequest.created_at < f.utc_end,
-                   *lead_conditions(f, owner_column=DefeatRequest.requested_by_id))
-            .group_by(DefeatRequest.requested_by_id))
+    stmt = scope_activity(
+        select(DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats"))
+        .where(store_condition(DefeatRequest.store_id, f), DefeatRequest.created_at >= f.utc_start,
+               DefeatRequest.created_at < f.utc_end),
+        f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(DefeatRequest.requested_by_id)
     return _rows(stmt)
 
 

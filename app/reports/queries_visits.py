@@ -9,7 +9,13 @@ from app.extensions import db
 from app.followups.models import FollowUp, FollowUpResult
 from app.invitations.models import Event, Invitation, InvitationStatus, SurveyResponse
 from app.leads.models import Lead, LeadOrder, StageChange
-from app.reports.scope import lead_conditions, needs_lead_join, store_condition
+from app.reports.scope import (
+    lead_conditions,
+    needs_lead_join,
+    scope_activity,
+    scope_stage_changes,
+    store_condition,
+)
 from app.reports.sqlutil import hours_between, local_bucket, local_date_plus
 from app.showroom.models import ShowroomVisit
 
@@ -150,24 +156,22 @@ def invitation_columns(offset_minutes: int = 480) -> list:
 def invitations_by(f, by: str = "event") -> list[dict]:
     """Invitation results of events held in the period, per event, campaign, inviter or store."""
     dim = INVITATION_DIMENSIONS.get(by, Invitation.event_id)
-    conds = [store_condition(Invitation.store_id, f), Event.starts_at >= f.utc_start, Event.starts_at < f.utc_end,
-             Event.cancelled_at.is_(None), *lead_conditions(f, owner_column=Invitation.inviter_id)]
     stmt = (select(dim.label("key"), *invitation_columns(f.offset_minutes))
             .select_from(Invitation).join(Event, Event.id == Invitation.event_id)
-            .join(Lead, Lead.id == Invitation.lead_id)
-            .where(*conds).group_by(dim))
+            .where(store_condition(Invitation.store_id, f), Event.starts_at >= f.utc_start,
+                   Event.starts_at < f.utc_end, Event.cancelled_at.is_(None)))
+    stmt = scope_activity(stmt, f, Invitation.lead_id, Invitation.inviter_id).group_by(dim)
     return _rows(stmt)
 
 
 def invitations_made(f, dim=Invitation.inviter_id) -> list[dict]:
     """Invitations made (invited_at in the period) per inviter."""
-    stmt = (select(dim.label("key"), func.count(Invitation.id).label("invitations"),
-                   _sum_if(Invitation.status == InvitationStatus.ACCEPTED).label("accepted"))
-            .join(Lead, Lead.id == Invitation.lead_id)
-            .where(store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
-                   Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False),
-                   *lead_conditions(f, owner_column=Invitation.inviter_id))
-            .group_by(dim))
+    stmt = scope_activity(
+        select(dim.label("key"), func.count(Invitation.id).label("invitations"),
+               _sum_if(Invitation.status == InvitationStatus.ACCEPTED).label("accepted"))
+        .where(store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
+               Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False)),
+        f, Invitation.lead_id, Invitation.inviter_id).group_by(dim)
     return _rows(stmt)
 
 
@@ -197,11 +201,11 @@ def dcc_figures(f) -> list[dict]:
                _sum_if(FollowUp.result == FollowUpResult.REACHED).label("connected"),
                func.count(distinct(case((FollowUp.result == FollowUpResult.REACHED, FollowUp.lead_id),
                                         else_=None))).label("leads_reached"))
-        .join(User, User.id == FollowUp.user_id).join(Lead, Lead.id == FollowUp.lead_id)
+        .join(User, User.id == FollowUp.user_id)
         .where(User.role == Role.DCC, store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
-               FollowUp.occurred_at < f.utc_end, *lead_conditions(f, owner_column=FollowUp.user_id))
-        .group_by(FollowUp.user_id)
+               FollowUp.occurred_at < f.utc_end)
     )
+    calls = scope_activity(calls, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id)
     appointments = (
         select(Lead.dcc_agent_id.label("key"),
                _sum_if(and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end)).label("appointments"),
@@ -233,16 +237,14 @@ def satisfaction_by(f, by: str = "consultant") -> list[dict]:
     """Surveys sent in the period: answered, average score and the score spread, per dimension."""
     dim = SURVEY_DIMENSIONS.get(by, SurveyResponse.consultant_id)
     answered = SurveyResponse.answered_at.is_not(None)
-    stmt = (select(dim.label("key"), func.count(SurveyResponse.id).label("sent"),
+    stmt = scope_activity(select(dim.label("key"), func.count(SurveyResponse.id).label("sent"),
                    _sum_if(answered).label("answered"),
                    func.avg(case((answered, SurveyResponse.score), else_=None)).label("avg_score"),
                    _sum_if(and_(answered, SurveyResponse.score >= 4)).label("satisfied"),
                    _sum_if(and_(answered, SurveyResponse.score <= 2)).label("unhappy"))
-            .join(Lead, Lead.id == SurveyResponse.lead_id)
-            .where(store_condition(SurveyResponse.store_id, f), SurveyResponse.created_at >= f.utc_start,
-                   SurveyResponse.created_at < f.utc_end,
-                   *lead_conditions(f, owner_column=SurveyResponse.consultant_id))
-            .group_by(dim))
+                          .where(store_condition(SurveyResponse.store_id, f), SurveyResponse.created_at >= f.utc_start,
+                                 SurveyResponse.created_at < f.utc_end),
+                          f, SurveyResponse.lead_id, SurveyResponse.consultant_id).group_by(dim)
     return _rows(stmt)
 
 
@@ -254,18 +256,20 @@ def kpis(f) -> dict:
     lead_conds = lead_conditions(f)
     new_leads = select(func.count(Lead.id)).where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end,
                                                   *lead_conds).scalar_subquery()
-    orders = (select(func.count(distinct(StageChange.lead_id))).join(Lead, Lead.id == StageChange.lead_id)
-              .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-                     StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids), *lead_conds)
-              .scalar_subquery())
+    orders = scope_stage_changes(
+        select(func.count(distinct(StageChange.lead_id))).select_from(StageChange)
+        .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
+               StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids)),
+        f, StageChange.lead_id).scalar_subquery()
     first = ShowroomVisit.is_first_visit.is_(True)
     visit_stmt = _visit_scope(select(
         func.count(ShowroomVisit.id), _sum_if(first), _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
         _sum_if(ShowroomVisit.test_drive.is_(True))).select_from(ShowroomVisit), f).subquery()
-    invites = (select(func.count(Invitation.id)).join(Lead, Lead.id == Invitation.lead_id)
-               .where(store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
-                      Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False),
-                      *lead_conditions(f, owner_column=Invitation.inviter_id)).scalar_subquery())
+    invites = scope_activity(
+        select(func.count(Invitation.id)).where(
+            store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
+            Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False)),
+        f, Invitation.lead_id, Invitation.inviter_id).scalar_subquery()
     cols = list(visit_stmt.c)
     row = db.session.execute(select(
         new_leads.label("new_leads"), orders.label("orders"), invites.label("invitations"),
