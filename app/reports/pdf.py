@@ -40,6 +40,9 @@ def parse_month(value: str | None) -> date | None:
 
 def monthly_context(user, month: date, store_id: int | None) -> dict:
     """Every section of the monthly report, aggregated (no per-lead rows)."""
+    from app.reports.sqlutil import roomy_sorts
+
+    roomy_sorts()
     store = db.session.get(Store, store_id) if store_id else None
     tz = store.timezone if store else "Asia/Shanghai"
     period = Period("month", month, month_end(month))

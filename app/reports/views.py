@@ -58,6 +58,9 @@ def _page() -> int:
 
 
 def _build(report, f):
+    from app.reports.sqlutil import roomy_sorts
+
+    roomy_sorts()
     if report.key == "arrivals":
         return report.build(f, page=_page())
     return report.build(f)

@@ -198,3 +198,13 @@ def test_monthly_email_goes_to_directors_once(world, app, db):
     assert message.to_address == "boss@example.com" and message.attachment_path.endswith("monthly-2026-10.pdf")
     with open(message.attachment_path, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
+
+
+def test_printable_view_hides_navigation_and_controls(world, login):
+    html = login(world.director).get(f"/reports/discipline?{OCTOBER}&print=1").get_data(as_text=True)
+    assert "print-view" in html and "reports.css" in html
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static/css/reports.css").read_text(encoding="utf-8")
+    assert "@media print" in css and ".print-view .topbar" in css
+    assert "顾问二" in html and "175" in html
