@@ -19,10 +19,17 @@ def world(factory, db):
     return build_world(factory, db)
 
 
-def test_anonymous_is_sent_to_login(client):
-    response = client.get("/reports/")
+@pytest.mark.parametrize("url", ["/reports/", "/reports/funnel", "/reports/funnel/export.xlsx",
+                                 "/reports/monthly.pdf?month=2026-10", "/reports/targets"])
+def test_anonymous_is_sent_to_login(client, url):
+    response = client.get(url)
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
-    assert client.get("/reports/funnel").status_code in (302, 303)
+
+
+def test_director_downloads_a_store_pdf_and_a_manager_only_their_own(world, login):
+    director = login(world.director).get(f"/reports/monthly.pdf?month=2026-10&store={world.store_b.id}")
+    assert director.status_code == 200 and director.data[:5] == b"%PDF-"
+    assert login(world.manager).get("/reports/monthly.pdf?month=bad").status_code == 400
 
 
 def test_clerk_and_admin_may_not_open_reports(login_as):
