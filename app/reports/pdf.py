@@ -1,0 +1,109 @@
+"""The monthly management report as a PDF (WeasyPrint): a store, or the whole group."""
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from flask import current_app, render_template
+from markupsafe import Markup
+from sqlalchemy import select
+
+from app.accounts.models import Role, Store
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.reports import catalog
+from app.reports.filters import ReportFilter
+from app.reports.rules import Period, month_end
+from app.reports.tables import fmt
+
+
+@dataclass(frozen=True)
+class GroupViewer:
+    """Who the report is produced for when no user is logged in (CLI, the monthly e-mail job)."""
+
+    id: int | None = None
+    role: Role = Role.DIRECTOR
+    store_id: int | None = None
+    store: Store | None = None
+    is_authenticated: bool = True
+    can_export: bool = True
+    display_name: str = "LeadLoop"
+
+
+def parse_month(value: str | None) -> date | None:
+    """Parse YYYY-MM into the first day of that month, or None."""
+    try:
+        year, month = (int(x) for x in (value or "").split("-"))
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return None
+
+
+def monthly_context(user, month: date, store_id: int | None) -> dict:
+    """Every section of the monthly report, aggregated (no per-lead rows)."""
+    from app.reports.sqlutil import roomy_sorts
+
+    roomy_sorts()
+    store = db.session.get(Store, store_id) if store_id else None
+    tz = store.timezone if store else "Asia/Shanghai"
+    period = Period("month", month, month_end(month))
+    f = ReportFilter(user=user, period=period, tz=tz, store_ids=(store_id,) if store_id else None, grain="week")
+    by_store = store_id is None
+    ranking = catalog.build_comparison(replace(f, by="consultant" if not by_store else ""))
+    discipline = catalog.build_discipline(f)
+    consultants = catalog.build_comparison(replace(f, by="consultant")) if by_store else ranking
+    _merge_discipline(consultants, discipline)
+    consultants.rows = consultants.rows[:30]
+    return {
+        "store": store, "month": month, "period": period, "generated": utcnow(),
+        "kpis": catalog.kpi_comparison(f),
+        "funnel": catalog.build_funnel(replace(f, by="")),
+        "sources": catalog.build_sources(replace(f, grain="week")),
+        "traffic": catalog.build_traffic(replace(f, by="", grain="week")),
+        "retention": catalog.build_retention(replace(f, grain="week")),
+        "invitations": catalog.build_invitations(replace(f, by="campaign")),
+        "stores": ranking if by_store else None,
+        "consultants": consultants,
+        "defeats": catalog.build_defeats(replace(f, by="")),
+        "defeats_by_model": catalog.build_defeats(replace(f, by="model")),
+        "dcc": catalog.build_dcc(f),
+    }
+
+
+def _merge_discipline(ranking, discipline) -> None:
+    """Add each consultant's discipline figures to the ranking table (rows already aggregated)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.reports.tables import Col
+
+    by_name = {r["label"]: r for r in discipline.rows if r.get("open_leads") is not None}
+    for row in ranking.rows:
+        d = by_name.get(row["label"], {})
+        row.update(overdue=d.get("overdue", 0), expired=d.get("expired", 0), penalty=d.get("penalty", 0))
+    ranking.columns = [c for c in ranking.columns if c.key not in ("target", "progress")] + [
+        Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
+        Col("penalty", _l("Penalty"), "money")]
+    ranking.charts = []
+
+
+def render_monthly_html(user, month: date, store_id: int | None) -> str:
+    """Return the report's HTML (the CLI and jobs render it in a stand-in request)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        with current_app.test_request_context("/"):
+            return render_monthly_html(user, month, store_id)
+    context = monthly_context(user, month, store_id)
+    # pygal builds the SVG with an XML library, so labels inside it are already escaped.
+    return render_template("reports/monthly_pdf.html", fmt=fmt, svg=lambda s: Markup(s), **context)  # noqa: S704
+
+
+def monthly_report_pdf(user, month: date, store_id: int | None) -> bytes:
+    """Render the monthly report for a store (or the group) to PDF bytes."""
+    from weasyprint import HTML
+
+    html = render_monthly_html(user, month, store_id)
+    return HTML(string=html, base_url=current_app.static_folder).write_pdf()
+
+
+def store_by_code(code: str) -> Store | None:
+    return db.session.execute(select(Store).where(Store.code == code)).scalar_one_or_none()

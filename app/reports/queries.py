@@ -1,0 +1,250 @@
+"""Report figures, each computed by one grouped SQL query (GROUP BY / conditional sums).
+
+Every function takes a ReportFilter and returns aggregated rows (dicts); rows of leads are never
+loaded. Reports that share a figure share the function, so they agree with each other.
+"""
+
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
+
+from app.admin.models import PipelineStage, StageKind
+from app.admin.reference import stage_by_code, stages
+from app.extensions import db
+from app.followups.models import DefeatRequest, DefeatStatus, FollowUp, Plan, PlanStatus
+from app.leads.models import Lead, StageChange
+from app.reports.scope import (
+    has_lead_dimensions,
+    lead_conditions,
+    scope_activity,
+    scope_stage_changes,
+    store_condition,
+)
+from app.reports.sqlutil import hours_between, local_bucket, local_date_plus
+
+LEAD_DIMENSIONS = {
+    "store": Lead.store_id,
+    "consultant": Lead.owner_id,
+    "channel": Lead.source_channel_id,
+    "grade": Lead.grade_id,
+    "model": Lead.model_id,
+}
+
+
+def _rows(stmt) -> list[dict]:
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def _sum_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def funnel_stages() -> list:
+    """The funnel's steps: every open stage and the won stage, in board order."""
+    return [s for s in stages() if s.kind != StageKind.LOST and s.active]
+
+
+def funnel(f, by: str | None = None) -> list[dict]:
+    """Count leads reaching each stage (or a later one) in the period, optionally per dimension."""
+    dim = LEAD_DIMENSIONS.get(by) if by else None
+    new_order = stage_by_code("new").sort_order if any(s.code == "new" for s in stages()) else 0
+    moved = scope_stage_changes(
+        select(StageChange.lead_id.label("lead_id"), PipelineStage.sort_order.label("reach"))
+        .join(PipelineStage, PipelineStage.id == StageChange.to_stage_id)
+        .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
+               StageChange.created_at < f.utc_end, PipelineStage.kind != StageKind.LOST), f, StageChange.lead_id)
+    created = select(Lead.id.label("lead_id"), literal(new_order).label("reach")).where(
+        Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+    events = union_all(moved, created).subquery()
+    per_lead = select(events.c.lead_id, func.max(events.c.reach).label("reach")).group_by(events.c.lead_id)
+    per_lead = per_lead.subquery()
+    columns = [_sum_if(per_lead.c.reach >= s.sort_order).label(f"s{s.id}") for s in funnel_stages()]
+    if dim is None:
+        stmt = select(*columns).select_from(per_lead)
+    else:
+        stmt = (select(dim.label("key"), *columns).select_from(per_lead).join(Lead, Lead.id == per_lead.c.lead_id)
+                .group_by(dim))
+    return _rows(stmt)
+
+
+def won_leads(f, dim=None) -> list[dict]:
+    """Count leads that reached the won stage in the period (the orders of every report)."""
+    won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
+    cols = [func.count(distinct(StageChange.lead_id)).label("won")]
+    stmt = (select(*([dim.label("key")] if dim is not None else []), *cols).select_from(StageChange)
+            .join(Lead, Lead.id == StageChange.lead_id)
+            .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
+                   StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids), *lead_conditions(f)))
+    if dim is not None:
+        stmt = stmt.group_by(dim)
+    return _rows(stmt)
+
+
+def new_leads_by(f, dim) -> list[dict]:
+    """Leads created in the period per dimension, with how many reached visited and won."""
+    stmt = (
+        select(dim.label("key"), func.count(Lead.id).label("leads"),
+               _sum_if(Lead.arrived_at.is_not(None)).label("visited"),
+               _sum_if(Lead.won_at.is_not(None)).label("won"))
+        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+        .group_by(dim)
+    )
+    return _rows(stmt)
+
+
+def new_leads_trend(f, dim) -> list[dict]:
+    """Leads created per time bucket and dimension (sources by period)."""
+    bucket = local_bucket(Lead.created_at, f.grain, f.offset_minutes)
+    stmt = (select(bucket.label("bucket"), dim.label("key"), func.count(Lead.id).label("leads"))
+            .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+            .group_by(bucket, dim))
+    return _rows(stmt)
+
+
+def followup_activity(f, by_day: bool = False) -> list[dict]:
+    """Follow-ups per consultant (and day): count, effective, leads touched, per method."""
+    exprs = [FollowUp.user_id]
+    keys = [FollowUp.user_id.label("key")]
+    if by_day:
+        day = local_bucket(FollowUp.occurred_at, "day", f.offset_minutes)
+        exprs.insert(0, day)
+        keys.insert(0, day.label("bucket"))
+    methods = ["phone", "sms", "wechat", "email", "visit", "showroom"]
+    stmt = (
+        select(*keys, func.count(FollowUp.id).label("followups"),
+               _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
+               func.count(distinct(FollowUp.lead_id)).label("leads"),
+               *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods])
+        .where(store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
+               FollowUp.occurred_at < f.utc_end)
+    )
+    stmt = scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
+    return _rows(stmt)
+
+
+def response_times(f) -> list[dict]:
+    """Per owner: average hours to first contact (leads created in the period)."""
+    start = func.coalesce(Lead.assigned_at, Lead.created_at)
+    stmt = (
+        select(Lead.owner_id.label("key"),
+               func.avg(case((Lead.first_contacted_at.is_not(None), hours_between(start, Lead.first_contacted_at)),
+                             else_=None)).label("first_contact_hours"),
+               _sum_if(Lead.first_contacted_at.is_(None)).label("never_contacted"))
+        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, Lead.owner_id.is_not(None),
+               *lead_conditions(f))
+        .group_by(Lead.owner_id)
+    )
+    return _rows(stmt)
+
+
+def order_cycle(f) -> list[dict]:
+    """Per owner: average days from lead to order for leads won in the period."""
+    stmt = (
+        select(Lead.owner_id.label("key"), func.count(Lead.id).label("won"),
+               func.avg(hours_between(Lead.created_at, Lead.won_at) / 24.0).label("cycle_days"))
+        .where(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end, *lead_conditions(f))
+        .group_by(Lead.owner_id)
+    )
+    return _rows(stmt)
+
+
+def discipline_snapshot(f, today) -> list[dict]:
+    """Per owner, today: open leads, expired opportunities, leads without an open plan."""
+    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
+    stmt = (
+        select(Lead.owner_id.label("key"), func.count(Lead.id).label("open_leads"),
+               _sum_if(Lead.expected_purchase_date < today).label("expired"),
+               _sum_if(Lead.next_plan_due.is_(None)).label("no_plan"))
+        .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
+        .group_by(Lead.owner_id)
+    )
+    return _rows(stmt)
+
+
+def _plan_conditions(f) -> list:
+    conds = [store_condition(Plan.store_id, f)]
+    if f.consultant_id:
+        conds.append(Plan.assignee_id == f.consultant_id)
+    return conds
+
+
+def overdue_plans(f, today) -> list[dict]:
+    """Per assignee: open plans whose due date has passed (过期未执行)."""
+    stmt = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue"))
+                          .where(Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f)),
+                          f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
+    return _rows(stmt)
+
+
+def month_violations(f, month_first, last_day) -> list[dict]:
+    """Per user: plans due in the month not done by their due date, and opportunities expired in it."""
+    if last_day < month_first:
+        return []
+    done_late = and_(Plan.status == PlanStatus.DONE,
+                     local_date_plus(Plan.done_at, f.offset_minutes) > Plan.due_date)
+    plans = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("n"))
+                           .where(Plan.due_date >= month_first, Plan.due_date <= last_day,
+                                  or_(Plan.status == PlanStatus.OPEN, done_late), *_plan_conditions(f)),
+                           f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
+    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
+    expired = (select(Lead.owner_id.label("key"), func.count(Lead.id).label("n"))
+               .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None),
+                      Lead.expected_purchase_date >= month_first, Lead.expected_purchase_date <= last_day,
+                      *lead_conditions(f))
+               .group_by(Lead.owner_id))
+    both = union_all(plans, expired).subquery()
+    stmt = select(both.c.key, func.sum(both.c.n).label("violations")).group_by(both.c.key)
+    return _rows(stmt)
+
+
+DEFEAT_DIMENSIONS = {
+    "model": Lead.model_id,
+    "stage": DefeatRequest.stage_before_id,
+    "consultant": DefeatRequest.requested_by_id,
+    "store": DefeatRequest.store_id,
+    "channel": Lead.source_channel_id,
+}
+
+
+def defeats(f, by: str | None = None) -> list[dict]:
+    """Confirmed defeats decided in the period per reason (and a second dimension)."""
+    dim = DEFEAT_DIMENSIONS.get(by or "")
+    keys = [DefeatRequest.reason_id.label("reason")] + ([dim.label("key")] if dim is not None else [])
+    stmt = select(*keys, func.count(DefeatRequest.id).label("defeats")).where(
+        DefeatRequest.status == DefeatStatus.CONFIRMED, store_condition(DefeatRequest.store_id, f),
+        DefeatRequest.decided_at >= f.utc_start, DefeatRequest.decided_at < f.utc_end)
+    if dim is not None and dim.table is Lead.__table__ and not has_lead_dimensions(f):
+        stmt = stmt.join(Lead, Lead.id == DefeatRequest.lead_id)
+    stmt = scope_activity(stmt, f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(
+        DefeatRequest.reason_id, *([dim] if dim is not None else []))
+    return _rows(stmt)
+
+
+def defeats_requested(f) -> list[dict]:
+    """Defeat requests made in the period per consultant."""
+    stmt = scope_activity(
+        select(DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats"))
+        .where(store_condition(DefeatRequest.store_id, f), DefeatRequest.created_at >= f.utc_start,
+               DefeatRequest.created_at < f.utc_end),
+        f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(DefeatRequest.requested_by_id)
+    return _rows(stmt)
+
+
+def prospects(f, today) -> list[dict]:
+    """Open leads per owner and grade, with plans due and overdue (有望客户跟踪进度)."""
+    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
+    stmt = (
+        select(Lead.owner_id.label("key"), Lead.grade_id.label("grade"), func.count(Lead.id).label("leads"),
+               _sum_if(Lead.next_plan_due < today).label("overdue"),
+               _sum_if(Lead.next_plan_due == today).label("due_today"),
+               _sum_if(Lead.last_effective_followup_at >= f.utc_start).label("followed"))
+        .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
+        .group_by(Lead.owner_id, Lead.grade_id)
+    )
+    return _rows(stmt)
+
+
+def new_leads_total(f, dim) -> list[dict]:
+    """Leads created in the period per dimension (owner or store)."""
+    stmt = (select(dim.label("key"), func.count(Lead.id).label("new_leads"))
+            .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+            .group_by(dim))
+    return _rows(stmt)

@@ -1,0 +1,74 @@
+"""Dialect-aware SQL expressions for reports: local-time buckets, durations, date offsets."""
+
+from sqlalchemy import Integer, cast, func, literal
+
+from app.extensions import db
+
+
+def dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def roomy_sorts(megabytes: int = 32) -> None:
+    """Give this transaction's grouped sorts enough memory to stay off disk (PostgreSQL only)."""
+    if dialect() == "postgresql":
+        from sqlalchemy import text
+
+        db.session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+
+
+def local_bucket(column, grain: str, offset_minutes: int):
+    """Return an SQL text label of the local day/week(Monday)/month/quarter of a UTC timestamp."""
+    if dialect() == "postgresql":
+        shifted = column + func.make_interval(0, 0, 0, 0, 0, offset_minutes)
+        if grain == "week":
+            return func.to_char(func.date_trunc("week", shifted), "YYYY-MM-DD")
+        if grain == "month":
+            return func.to_char(shifted, "YYYY-MM")
+        if grain == "quarter":
+            return func.to_char(shifted, 'YYYY-"Q"Q')
+        return func.to_char(shifted, "YYYY-MM-DD")
+    shift = f"{offset_minutes:+d} minutes"
+    if grain == "week":
+        return func.date(column, shift, "weekday 0", "-6 days")
+    if grain == "month":
+        return func.strftime("%Y-%m", column, shift)
+    if grain == "quarter":
+        month = cast(func.strftime("%m", column, shift), Integer)
+        return func.strftime("%Y", column, shift) + literal("-Q") + cast((month + 2) / 3, Integer)
+    return func.date(column, shift)
+
+
+def date_bucket(column, grain: str):
+    """Return the bucket label of a DATE column (no time zone shift)."""
+    if dialect() == "postgresql":
+        if grain == "week":
+            return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
+        if grain == "month":
+            return func.to_char(column, "YYYY-MM")
+        if grain == "quarter":
+            return func.to_char(column, 'YYYY-"Q"Q')
+        return func.to_char(column, "YYYY-MM-DD")
+    if grain == "week":
+        return func.date(column, "weekday 0", "-6 days")
+    if grain == "month":
+        return func.strftime("%Y-%m", column)
+    if grain == "quarter":
+        month = cast(func.strftime("%m", column), Integer)
+        return func.strftime("%Y", column) + literal("-Q") + cast((month + 2) / 3, Integer)
+    return func.date(column)
+
+
+def hours_between(start, end):
+    """Return the hours from `start` to `end` (two timestamp columns) as a number."""
+    if dialect() == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def local_date_plus(column, offset_minutes: int, days: int = 0):
+    """Return the local calendar date of a UTC timestamp plus `days`, comparable with DATE columns."""
+    if dialect() == "postgresql":
+        shifted = column + func.make_interval(0, 0, 0, days, 0, offset_minutes)
+        return cast(shifted, db.Date)
+    return func.date(column, f"{offset_minutes:+d} minutes", f"{days:+d} days")

@@ -1,0 +1,118 @@
+"""Report tables: typed columns, rows of aggregated figures, totals, charts; names for ids."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from app.accounts.models import Store, User
+from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
+from app.extensions import db
+
+DASH = "—"
+
+
+@dataclass
+class Col:
+    key: str
+    label: object
+    kind: str = "int"  # text | int | num | pct | money | hours | days
+
+
+@dataclass
+class Table:
+    columns: list[Col]
+    rows: list[dict]
+    totals: dict | None = None
+    charts: list[tuple[object, str]] = field(default_factory=list)  # (title, svg)
+    notes: list = field(default_factory=list)
+    total_rows: int | None = None  # for paged lists
+    page: int = 1
+    page_size: int = 0
+
+
+def fmt(value, kind: str) -> str:
+    """Format one cell for the page, print and PDF (None and zero denominators as —)."""
+    if kind == "text":
+        return "" if value is None else str(value)
+    if value is None:
+        return DASH
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind in ("num", "hours", "days"):
+        return f"{value:,.1f}"
+    if kind == "money":
+        return f"¥{value:,.0f}"
+    return f"{int(value):,}"
+
+
+def locale() -> str:
+    try:
+        return str(get_locale() or "zh_CN")
+    except Exception:  # outside a request (CLI, jobs)
+        return "zh_CN"
+
+
+class Names:
+    """Turns ids in aggregated rows into names: one query for users and stores at most."""
+
+    def __init__(self):
+        self.loc = locale()
+        self._users: dict[int, str] = {}
+        self._stores: dict[int, str] | None = None
+
+    def load_users(self, ids) -> None:
+        ids = {i for i in ids if i} - set(self._users)
+        if ids:
+            for uid, name in db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))):
+                self._users[uid] = name
+
+    def user(self, uid) -> str:
+        if uid is None:
+            return self.unassigned
+        return self._users.get(uid, f"#{uid}")
+
+    @property
+    def unassigned(self) -> str:
+        return "未分配" if self.loc.startswith("zh") else "Unassigned"
+
+    @property
+    def unknown(self) -> str:
+        return "未知" if self.loc.startswith("zh") else "Unknown"
+
+    def store(self, sid) -> str:
+        if self._stores is None:
+            self._stores = dict(db.session.execute(select(Store.id, Store.name)).all())
+        return self._stores.get(sid, self.unknown) if sid else self.unknown
+
+    def stage(self, sid) -> str:
+        ref = by_id(stages()).get(sid)
+        return ref.label(self.loc) if ref else self.unknown
+
+    def channel(self, cid) -> str:
+        ref = by_id(channels()).get(cid)
+        return ref.label(self.loc) if ref else self.unknown
+
+    def grade(self, gid) -> str:
+        ref = by_id(grades()).get(gid)
+        return ref.code if ref else self.unknown
+
+    def reason(self, rid) -> str:
+        ref = by_id(defeat_reasons()).get(rid)
+        return ref.label(self.loc) if ref else self.unknown
+
+    def model(self, mid) -> str:
+        for m in vehicle_models():
+            if m.id == mid:
+                return f"{m.series} {m.name}"
+        return self.unknown
+
+    def of(self, kind: str, key) -> str:
+        """Name a key of dimension `kind`."""
+        return {"store": self.store, "consultant": self.user, "channel": self.channel, "grade": self.grade,
+                "model": self.model, "stage": self.stage, "reason": self.reason}.get(kind, str)(key)
+
+
+def sum_rows(rows: list[dict], keys: list[str]) -> dict:
+    """Column totals of already aggregated rows."""
+    return {k: sum((r.get(k) or 0) for r in rows) for k in keys}

@@ -1,0 +1,221 @@
+"""Report pages: the hub, each report with filters, print view, Excel and PDF, targets, surveys."""
+
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.audit.services import record
+from app.core.timeutil import local_today, utcnow
+from app.extensions import db, limiter
+from app.reports import survey
+from app.reports.catalog import BY_KEY, reports_for
+from app.reports.filters import build_filter
+from app.reports.forms import SurveyForm, TargetsForm
+from app.reports.options import filter_options
+from app.reports.rules import GRAINS, add_months
+from app.reports.tables import fmt
+from app.reports.targets import progress, set_targets, targets_table
+from app.web.access import public
+from app.web.permissions import can
+from app.web.render import render
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.context_processor
+def _report_helpers():
+    from flask_babel import lazy_gettext as _l
+
+    from app.reports.charts import as_img
+
+    by_labels = {"": _l("Overall"), "store": _l("Store"), "consultant": _l("Consultant"),
+                 "channel": _l("Source channel"), "model": _l("Model"), "stage": _l("Stage reached"),
+                 "event": _l("Event"), "campaign": _l("Campaign"), "hour": _l("Arrival hour")}
+    return {"fmt": fmt, "chart_img": as_img, "by_labels": by_labels}
+
+
+def _require(action: str) -> None:
+    if not can(current_user, action):
+        abort(403)
+
+
+def _report_or_404(key: str):
+    report = BY_KEY.get(key)
+    if report is None:
+        abort(404)
+    if current_user.role not in report.roles:
+        abort(403)
+    return report
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def _build(report, f):
+    from app.reports.sqlutil import roomy_sorts
+
+    roomy_sorts()
+    if report.key == "arrivals":
+        return report.build(f, page=_page())
+    return report.build(f)
+
+
+@bp.get("/reports/")
+def hub():
+    """List the reports this user may open, grouped by section, with the monthly PDF."""
+    _require("reports.view")
+    sections: dict = {}
+    for report in reports_for(current_user):
+        sections.setdefault(str(report.section), []).append(report)
+    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
+    last_month = add_months(local_today(utcnow(), tz), -1)
+    return render("reports/hub.html", sections=sections, last_month=last_month.strftime("%Y-%m"),
+                  options=filter_options(current_user), may_pdf=_may_pdf())
+
+
+@bp.get("/reports/<key>")
+def show_report(key: str):
+    """Show one report: filters, progress against target, chart and table."""
+    _require("reports.view")
+    report = _report_or_404(key)
+    f = build_filter(current_user, request.args, default_kind=report.default_period)
+    table = _build(report, f)
+    return render("reports/report.html", block="report_body", report=report, f=f, table=table, fmt=fmt,
+                  target_progress=progress(f) if key != "arrivals" else [],
+                  options=filter_options(current_user), grains=GRAINS,
+                  printing=request.args.get("print") == "1")
+
+
+@bp.get("/reports/<key>/export.xlsx")
+def export_report(key: str):
+    """Download the report as an Excel file (export permission; audited with filters and rows)."""
+    _require("reports.view")
+    report = _report_or_404(key)
+    if not can(current_user, "export"):
+        abort(403)
+    from app.reports.excel import report_workbook
+
+    f = build_filter(current_user, request.args, default_kind=report.default_period)
+    if key == "arrivals":
+        from app.admin.defaults import get_setting
+
+        cap = int(get_setting("export_row_cap") or 2000)
+        table = report.build(f, page=1)
+        if (table.total_rows or 0) > cap:
+            flash(_("Too many rows to export (%(n)s); narrow the filter to at most %(cap)s.",
+                    n=table.total_rows, cap=cap), "error")
+            return redirect(url_for("reports.show_report", key=key, **request.args))
+        table = _all_pages(report, f, table)
+    else:
+        table = report.build(f)
+    stream = report_workbook(report, f, table)
+    record("report.export", current_user, "report", key, {"filters": f.as_dict(), "rows": len(table.rows)})
+    db.session.commit()
+    name = f"{key}-{f.period.start.isoformat()}-{f.period.end.isoformat()}.xlsx"
+    return send_file(stream, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _all_pages(report, f, first):
+    rows = list(first.rows)
+    page = 1
+    while len(rows) < (first.total_rows or 0):
+        page += 1
+        more = report.build(f, page=page).rows
+        if not more:
+            break
+        rows.extend(more)
+    first.rows = rows
+    return first
+
+
+def _may_pdf() -> bool:
+    return current_user.role in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}
+
+
+@bp.get("/reports/monthly.pdf")
+def monthly_pdf():
+    """Download the monthly management report as a PDF (a store, or the group for directors)."""
+    _require("reports.view")
+    if not _may_pdf():
+        abort(403)
+    from app.reports.pdf import monthly_report_pdf, parse_month
+
+    month = parse_month(request.args.get("month"))
+    if month is None:
+        abort(400)
+    store_id = None
+    if current_user.role == Role.DIRECTOR:
+        store_id = request.args.get("store", type=int) or None
+    else:
+        store_id = current_user.store_id
+    pdf = monthly_report_pdf(current_user, month, store_id)
+    record("report.pdf", current_user, "report", "monthly", {"month": month.isoformat(), "store_id": store_id})
+    db.session.commit()
+    import io
+
+    return send_file(io.BytesIO(pdf), as_attachment=True, mimetype="application/pdf",
+                     download_name=f"monthly-{month.strftime('%Y-%m')}{'-' + str(store_id) if store_id else ''}.pdf")
+
+
+@bp.route("/reports/targets", methods=["GET", "POST"])
+def edit_targets():
+    """Show and set the monthly targets per store and consultant."""
+    _require("targets.set")
+    from app.reports.forms import month_from_args, target_subjects
+
+    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
+    month = month_from_args(request.values.get("month"), local_today(utcnow(), tz))
+    subjects = target_subjects(current_user)
+    form = TargetsForm()
+    if request.method == "POST":
+        store_id = request.form.get("store_id", type=int)
+        user_id = request.form.get("user_id", type=int) or None
+        allowed = {(s["store_id"], s["user_id"]) for s in subjects}
+        if (store_id, user_id) not in allowed:
+            abort(404)
+        if form.validate_on_submit():
+            values = {m: getattr(form, m).data for m in ("new_leads", "visits", "invitations", "test_drives", "orders")}
+            changed = set_targets(current_user, month, store_id, user_id, values)
+            db.session.commit()
+            flash(_("Targets saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("reports.edit_targets", month=month.strftime("%Y-%m")), code=303)
+        current = targets_table(month, sorted({s["store_id"] for s in subjects}))
+        return render("reports/targets.html", status=422, subjects=subjects, current=current, month=month,
+                      form=form, failed=(store_id, user_id), add_months=add_months)
+    current = targets_table(month, sorted({s["store_id"] for s in subjects}))
+    return render("reports/targets.html", subjects=subjects, current=current, month=month, form=form,
+                  failed=None, add_months=add_months)
+
+
+# ---- the public survey page (registered on this blueprint, outside /reports) ----------------
+
+def _survey_limit() -> str:
+    return current_app.config.get("SURVEY_RATE_LIMIT", "30/minute")
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"], strict_slashes=False)
+@public
+@limiter.limit(_survey_limit)
+def answer_survey(token: str):
+    """Let a customer rate their visit or event 1–5 with a comment (no login, token link)."""
+    now = utcnow()
+    response = survey.open_survey(token, now)
+    if response is None:
+        return render("reports/survey_gone.html", status=404)
+    if response.answered_at is not None:
+        return render("reports/survey_done.html", already=True)
+    form = SurveyForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            survey.answer(response, form.score.data, form.comment.data, now)
+            db.session.commit()
+            return render("reports/survey_done.html", already=False)
+        return render("reports/survey.html", status=422, form=form, token=token)
+    return render("reports/survey.html", form=form, token=token)

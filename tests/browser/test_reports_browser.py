@@ -1,0 +1,50 @@
+"""The reports hub in a real browser: filter change, charts visible, Excel and PDF downloads."""
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.helpers_reports import build_world
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "accept_downloads": True}
+
+
+@pytest.mark.browser
+def test_manager_filters_a_report_and_downloads_excel_and_pdf(page, live_server, browser_login, factory, db,
+                                                              tmp_path):
+    world = build_world(factory, db)
+    browser_login(page, world.manager)
+    page.goto(f"{live_server}/reports/")
+    page.get_by_role("link", name="转化漏斗").click()
+    page.wait_for_url(re.compile(r".*/reports/funnel.*"))
+    page.fill("input[name=date]", "2026-10-15")
+    page.select_option("select[name=period]", "month")
+    page.select_option("select[name=by]", "consultant")
+    page.wait_for_url(re.compile(r".*by=consultant.*"))
+    body = page.locator("#report-body")
+    body.get_by_text("顾问一").first.wait_for()
+    assert "顾问二" in body.inner_text()
+    chart = page.locator("#report-body img.chart-img").first
+    chart.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", chart.element_handle())
+
+    with page.expect_download() as excel_info:
+        page.get_by_role("link", name="下载 Excel").click()
+    excel_path = tmp_path / "funnel.xlsx"
+    excel_info.value.save_as(excel_path)
+    ws = load_workbook(io.BytesIO(excel_path.read_bytes())).active
+    names = [r[0] for r in ws.iter_rows(values_only=True)]
+    assert "顾问一" in names and "顾问二" in names
+
+    page.goto(f"{live_server}/reports/")
+    page.fill("input[name=month]", "2026-10")
+    with page.expect_download() as pdf_info:
+        page.get_by_role("button", name="下载 PDF").click()
+    pdf_path = tmp_path / "monthly.pdf"
+    pdf_info.value.save_as(pdf_path)
+    assert pdf_path.read_bytes()[:5] == b"%PDF-"

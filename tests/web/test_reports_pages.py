@@ -1,0 +1,217 @@
+"""Report pages over HTTP: access, filters, Excel and PDF downloads, targets, query counts."""
+
+import io
+import subprocess
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.audit.models import AuditLog
+from app.invitations.models import MonthlyTarget
+from app.reports.catalog import REPORTS
+from tests.helpers_reports import OCTOBER, build_world
+
+
+@pytest.fixture
+def world(factory, db):
+    return build_world(factory, db)
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/reports/funnel", "/reports/funnel/export.xlsx",
+                                 "/reports/monthly.pdf?month=2026-10", "/reports/targets"])
+def test_anonymous_is_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_director_downloads_a_store_pdf_and_a_manager_only_their_own(world, login):
+    director = login(world.director).get(f"/reports/monthly.pdf?month=2026-10&store={world.store_b.id}")
+    assert director.status_code == 200 and director.data[:5] == b"%PDF-"
+    assert login(world.manager).get("/reports/monthly.pdf?month=bad").status_code == 400
+
+
+def test_clerk_and_admin_may_not_open_reports(login_as):
+    assert login_as("clerk").get("/reports/").status_code == 403
+    assert login_as("admin").get("/reports/funnel").status_code == 403
+
+
+@pytest.mark.parametrize("report", [r.key for r in REPORTS])
+def test_every_report_renders_for_a_manager_with_chart_and_table(world, login, report):
+    response = login(world.manager).get(f"/reports/{report}?{OCTOBER}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="report-table"' in html
+    if report != "arrivals":
+        assert "data:image/svg+xml;base64," in html
+
+
+def test_consultant_is_refused_management_reports(world, login):
+    client = login(world.c1)
+    assert client.get("/reports/comparison").status_code == 403
+    assert client.get("/reports/dcc").status_code == 403
+    assert client.get("/reports/nope").status_code == 404
+    assert client.get("/reports/monthly.pdf?month=2026-10").status_code == 403
+
+
+def test_htmx_filter_change_returns_only_the_report_body(world, login):
+    response = login(world.manager).htmx("GET", f"/reports/funnel?{OCTOBER}&by=consultant")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="report-body"')
+    assert "顾问一" in html and "<nav" not in html
+
+
+def test_manager_page_never_shows_another_store(world, login):
+    html = login(world.manager).get(f"/reports/comparison?{OCTOBER}&store={world.store_b.id}").get_data(as_text=True)
+    assert "顾问三" not in html and "海淀店" not in html
+
+
+def test_excel_export_matches_the_report_and_is_audited(world, login, db):
+    client = login(world.manager)
+    response = client.get(f"/reports/funnel/export.xlsx?{OCTOBER}")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    values = [row for row in ws.iter_rows(values_only=True)]
+    header = values.index(next(r for r in values if r and r[0] == "阶段"))
+    body = values[header + 1: header + 8]
+    assert [r[0] for r in body] == ["新线索", "已联系", "已邀约", "已到店", "试驾/方案", "报价谈判", "成交"]
+    assert [r[1] for r in body] == [4, 4, 3, 2, 1, 1, 1]
+    assert body[0][3] == "—"  # no step before the first
+    log = db.session.execute(select(AuditLog).where(AuditLog.action == "report.export")).scalar_one()
+    assert log.object_id == "funnel" and log.detail["rows"] == 7
+    assert log.detail["filters"]["stores"] == [world.store_a.id]
+
+
+def test_excel_export_of_invitations_keeps_the_dash_for_zero_denominators(world, login):
+    response = login(world.manager).get(f"/reports/invitations/export.xlsx?{OCTOBER}")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert rows["秋季试驾日"][1:7] == (3, 1, 2, 1, 1, 1)
+    assert rows["新车发布"][9] == "—"
+
+
+def test_export_needs_the_export_permission(world, login, factory, db):
+    marketing = factory.user("marketing", world.store_a, can_export=False)
+    db.session.commit()
+    assert login(marketing).get(f"/reports/funnel/export.xlsx?{OCTOBER}").status_code == 403
+    assert login(world.c1).get(f"/reports/funnel/export.xlsx?{OCTOBER}").status_code == 403
+
+
+def test_arrival_export_lists_every_arrival(world, login):
+    response = login(world.manager).get(f"/reports/arrivals/export.xlsx?{OCTOBER}")
+    ws = load_workbook(io.BytesIO(response.data)).active
+    phones = [r[3] for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert len(phones) == 3
+
+
+@pytest.mark.parametrize("key", ["followups", "funnel", "daily"])
+def test_query_count_does_not_grow_with_rows(world, login, factory, db, count_queries, key):
+    client = login(world.manager)
+    client.get(f"/reports/{key}?{OCTOBER}&by=consultant")
+    with count_queries() as few:
+        client.get(f"/reports/{key}?{OCTOBER}&by=consultant")
+    for i in range(50):
+        c = factory.user("consultant", world.store_a, display_name=f"新人{i}")
+        lead = factory.lead(owner=c, store=world.store_a, created_at=datetime(2026, 10, 9, 4))
+        from app.followups.models import FollowUp
+
+        db.session.add(FollowUp(lead_id=lead.id, user_id=c.id, store_id=world.store_a.id, method="phone",
+                                result="reached", content="x", occurred_at=datetime(2026, 10, 9, 5),
+                                is_effective=True))
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get(f"/reports/{key}?{OCTOBER}&by=consultant").get_data(as_text=True)
+    assert "新人49" in html
+    assert many.count == few.count
+
+
+def test_targets_page_saves_and_reports_show_progress(world, login, db):
+    client = login(world.manager)
+    assert client.get("/reports/targets?month=2026-10").status_code == 200
+    response = client.post("/reports/targets?month=2026-10", data={
+        "store_id": world.store_a.id, "orders": "4", "new_leads": "10", "visits": "", "invitations": "",
+        "test_drives": ""})
+    assert response.status_code == 303
+    rows = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value)
+                              .where(MonthlyTarget.user_id.is_(None))).all()
+    assert sorted(rows) == [("new_leads", 10), ("orders", 4)]
+    html = client.get(f"/reports/sources?{OCTOBER}").get_data(as_text=True)
+    assert "目标完成进度" in html and "1 / 4" in html and "25.0%" in html and "3 / 10" in html
+    bad = client.post("/reports/targets?month=2026-10", data={"store_id": world.store_a.id, "orders": "-3"})
+    assert bad.status_code == 422
+    other = client.post("/reports/targets?month=2026-10", data={"store_id": world.store_b.id, "orders": "1"})
+    assert other.status_code == 404
+
+
+def test_consultant_targets_and_month_to_date_progress(world, login, db):
+    from app.reports.targets import month_to_date_progress, set_targets
+
+    assert login(world.c1).get("/reports/targets").status_code == 403
+    set_targets(world.manager, date(2026, 10, 1), world.store_a.id, world.c1.id, {"orders": 2, "new_leads": 4})
+    db.session.commit()
+    items = {i["metric"]: i for i in month_to_date_progress(world.c1, date(2026, 10, 31))}
+    assert items["orders"]["actual"] == 1 and items["orders"]["target"] == 2
+    assert items["orders"]["progress"] == pytest.approx(0.5)
+    assert items["new_leads"]["actual"] == 2
+    assert items["orders"]["expected"] == pytest.approx(1.0)
+    assert month_to_date_progress(world.c3, date(2026, 10, 31)) == []
+
+
+def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world, login, tmp_path):
+    response = login(world.manager).get("/reports/monthly.pdf?month=2026-10")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "m.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
+    for heading in ("月度经营报告", "核心指标", "转化漏斗", "线索来源", "展厅客流与留存", "各邀约计划结果",
+                    "顾问排名与纪律", "战败分析", "DCC 指标", "朝阳店"):
+        assert heading in text, heading
+    assert "第 1 页 / 共" in text or "第1页/共" in text.replace(" ", "")
+    funnel_line = next(line for line in text.splitlines() if line.strip().startswith("报价谈判") and "%" in line)
+    assert funnel_line.split()[1] == "1"
+    assert "顾问三" not in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert any(("WenQuanYi" in line or "NotoSansCJK" in line) and " yes " in line for line in fonts.splitlines())
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    count = int(next(line for line in pages.splitlines() if line.startswith("Pages:")).split()[1])
+    assert 3 <= count <= 20
+
+
+def test_group_pdf_from_the_command_line(world, app, tmp_path):
+    out = tmp_path / "group.pdf"
+    result = app.test_cli_runner().invoke(args=["reports", "monthly", "--month", "2026-10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "集团整体" in text and "门店排名" in text and "海淀店" in text
+    bad = app.test_cli_runner().invoke(args=["reports", "monthly", "--month", "2026-13", "--out", str(out)])
+    assert bad.exit_code != 0
+
+
+def test_monthly_email_goes_to_directors_once(world, app, db):
+    from app.messaging.models import Message
+    from app.reports.jobs import email_monthly_report
+
+    world.director.email = "boss@example.com"
+    db.session.commit()
+    assert email_monthly_report(datetime(2026, 11, 2, 2))["skipped"]
+    first = email_monthly_report(datetime(2026, 10, 31, 17))  # 1 November in Shanghai
+    db.session.commit()
+    assert first == {"sent": 1, "month": "2026-10"}
+    assert email_monthly_report(datetime(2026, 10, 31, 18)) == {"skipped": "already sent"}
+    message = db.session.execute(select(Message)).scalar_one()
+    assert message.to_address == "boss@example.com" and message.attachment_path.endswith("monthly-2026-10.pdf")
+    with open(message.attachment_path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+
+
+def test_printable_view_hides_navigation_and_controls(world, login):
+    html = login(world.director).get(f"/reports/discipline?{OCTOBER}&print=1").get_data(as_text=True)
+    assert "print-view" in html and "reports.css" in html
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static/css/reports.css").read_text(encoding="utf-8")
+    assert "@media print" in css and ".print-view .topbar" in css
+    assert "顾问二" in html and "175" in html
