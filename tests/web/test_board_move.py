@@ -168,7 +168,7 @@ def test_visited_registers_the_showroom_visit(login_as, factory, db):
 def test_visit_dialog_follows_the_setting(login_as, factory, db):
     from app.admin.models import Setting
 
-    db.session.add(Setting(key="board_move_dialogs", value={}))
+    db.session.merge(Setting(key="board_move_dialogs", value={}))
     me = login_as("consultant")
     lead = factory.lead(owner=me.user, stage="invited")
     db.session.commit()
