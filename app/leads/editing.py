@@ -33,6 +33,12 @@ def form_values(lead: Lead) -> dict:
     return {name: _plain(getattr(lead, attr)) for name, attr in EDITABLE.items()}
 
 
+def form_data(lead: Lead) -> dict:
+    """Return the lead's editable values keyed by form field name, as the form fields expect them."""
+    return {name: (value.value if hasattr(value, "value") else value)
+            for name, value in ((n, getattr(lead, a)) for n, a in EDITABLE.items())}
+
+
 def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: datetime | None = None) -> list[str]:
     """Apply the edit form's values; raise ConflictError('stale') when the lead changed meanwhile."""
     if lead.version != expected_version:

@@ -17,7 +17,7 @@ from app.core.errors import ConflictError, DomainError
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
-from app.leads.editing import EDITABLE, form_values, update_lead
+from app.leads.editing import EDITABLE, form_data, form_values, update_lead
 from app.leads.entry import assign_lead, enter_lead
 from app.leads.filters import InvalidFilter, LeadFilter
 from app.leads.forms import BulkForm, LeadCreateForm, LeadEditForm, TransferForm
@@ -282,7 +282,7 @@ def edit_lead(lead_id: int):
     """Edit the lead; a save based on an old version is refused with what the other person changed."""
     lead = _load(lead_id)
     _require("lead.edit")
-    form = LeadEditForm() if request.method == "POST" else LeadEditForm(data=form_values(lead))
+    form = LeadEditForm() if request.method == "POST" else LeadEditForm(data=form_data(lead))
     form.fill_choices()
     if request.method == "GET":
         form.version.data = lead.version
