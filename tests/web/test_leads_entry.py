@@ -200,3 +200,21 @@ def test_concurrent_creates_of_one_phone_exactly_one_wins(app, factory, db, logi
 def test_roles_allowed_to_enter_leads(login_as):
     for role in (Role.CONSULTANT, Role.CLERK, Role.DCC, Role.MARKETING, Role.MANAGER):
         assert login_as(role).get("/leads/new").status_code == 200
+
+
+def test_htmx_entry_answers_with_the_form_fragment_or_a_redirect(login_as, db):
+    client = login_as("consultant")
+    bad = client.htmx("post", "/leads/new", data=entry_form(phone="12345"))
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "<html" not in html and "请输入有效的手机号码" in html
+    good = client.htmx("post", "/leads/new", data=entry_form())
+    lead = db.session.execute(select(Lead)).scalar_one()
+    assert good.status_code == 200 and good.headers["HX-Redirect"] == f"/leads/{lead.id}"
+
+
+def test_htmx_transfer_errors_render_in_place(login_as, factory, db):
+    lead = factory.lead(owner=factory.user("consultant"), phone="+8613800138000")
+    db.session.commit()
+    response = login_as("consultant").htmx("post", f"/leads/{lead.id}/transfer",
+                                            data={"phone": "+8613800138000", "reason": ""})
+    assert response.status_code == 422 and "请填写转移原因" in response.get_data(as_text=True)
