@@ -88,9 +88,14 @@ class LeadFilter:
     @classmethod
     def from_args(cls, args) -> "LeadFilter":
         """Build a filter from request.args (or any mapping with getlist); raise InvalidFilter on a bad sort."""
-        getlist = args.getlist if hasattr(args, "getlist") else (lambda k: [args[k]] if args.get(k) else [])
+        if hasattr(args, "getlist"):
+            getlist = args.getlist
+        else:  # a plain dict, e.g. the filters stored with an export request
+            def getlist(key):
+                value = args.get(key)
+                return list(value) if isinstance(value, list | tuple) else ([value] if value else [])
         sort = (args.get("sort") or DEFAULT_SORT).strip()
-        if sort.lstrip("-") not in SORTS:
+        if sort.removeprefix("-") not in SORTS:
             raise InvalidFilter(sort)
         owner = (args.get("owner") or "").strip()
         if owner and owner != "none" and _int(owner) is None:
@@ -153,7 +158,7 @@ class LeadFilter:
         return clauses
 
     def order_by(self) -> list:
-        column = SORTS[self.sort.lstrip("-")]
+        column = SORTS[self.sort.removeprefix("-")]
         if self.sort.startswith("-"):
             return [column.desc(), Lead.id.desc()]
         return [column.asc(), Lead.id.asc()]
