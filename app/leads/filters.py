@@ -21,7 +21,6 @@ SORTS = {
     "name": Lead.name,
     "expected": Lead.expected_purchase_date,
     "next_plan": Lead.next_plan_due,
-    "updated": Lead.updated_at,
 }
 DEFAULT_SORT = "-created"
 MAX_Q = 50
@@ -161,7 +160,8 @@ class LeadFilter:
         column = SORTS[self.sort.removeprefix("-")]
         if self.sort.startswith("-"):
             return [column.desc(), Lead.id.desc()]
-        return [column.asc(), Lead.id.asc()]
+        # Ascending puts empty dates last on every database (PostgreSQL's b-tree order).
+        return [column.asc().nulls_last(), Lead.id.asc()]
 
     def apply(self, stmt: Select, today: date, *, order: bool = True) -> Select:
         """Add this filter's conditions (and its sort) to a lead select."""

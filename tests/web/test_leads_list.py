@@ -97,9 +97,10 @@ def test_sort_allowlist_and_bad_sort_is_400(login_as, factory, db):
     assert html.index(">Alice<") < html.index(">Bob<")
     html = client.get("/leads?sort=-name").get_data(as_text=True)
     assert html.index(">Bob<") < html.index(">Alice<")
-    for sort in ("expected", "-next_plan", "created", "updated"):
+    for sort in ("expected", "-next_plan", "next_plan", "created", "-name"):
         assert client.get(f"/leads?sort={sort}").status_code == 200
     assert client.get("/leads?sort=phone").status_code == 400
+    assert client.get("/leads?sort=updated").status_code == 400
     assert client.get("/leads?sort=name;drop table leads").status_code == 400
 
 
@@ -208,3 +209,12 @@ def test_bulk_needs_csrf(app, factory, db, login):
         assert db.session.get(Lead, lead.id).grade_id == grade_by_code("A").id
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_next_plan_sort_puts_leads_without_a_plan_last(login_as, factory, db):
+    client = login_as("consultant")
+    none = factory.lead(owner=client.user, name="Nobody")
+    due = factory.lead(owner=client.user, name="Duesoon", next_plan_due=date.today())
+    db.session.commit()
+    html = client.get("/leads?sort=next_plan").get_data(as_text=True)
+    assert html.index(f'data-lead-id="{due.id}"') < html.index(f'data-lead-id="{none.id}"')
