@@ -22,6 +22,9 @@ SORTS = {
     "expected": Lead.expected_purchase_date,
     "next_plan": Lead.next_plan_due,
 }
+# Dates that may be empty sort ascending only: an index gives "soonest first, empty last" for free,
+# while "latest first, empty last" would sort every row.
+ASCENDING_ONLY = {"next_plan", "expected"}
 DEFAULT_SORT = "-created"
 MAX_Q = 50
 
@@ -94,7 +97,8 @@ class LeadFilter:
                 value = args.get(key)
                 return list(value) if isinstance(value, list | tuple) else ([value] if value else [])
         sort = (args.get("sort") or DEFAULT_SORT).strip()
-        if sort.removeprefix("-") not in SORTS:
+        key = sort.removeprefix("-")
+        if key not in SORTS or (sort.startswith("-") and key in ASCENDING_ONLY):
             raise InvalidFilter(sort)
         owner = (args.get("owner") or "").strip()
         if owner and owner != "none" and _int(owner) is None:

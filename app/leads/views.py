@@ -19,7 +19,7 @@ from app.extensions import db
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
 from app.leads.entry import assign_lead, enter_lead
-from app.leads.filters import InvalidFilter, LeadFilter
+from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
 from app.leads.panels import panels
@@ -89,6 +89,7 @@ def list_leads():
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user)
     return render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
+                  ascending_only=ASCENDING_ONLY,
                   may_see_phone=may_see_phone, today=_today(), open_ids=set(open_stage_ids()), **choices)
 
 
