@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_
 
 from app.admin.reference import by_code, channels, grades, open_stage_ids, stages
 from app.core.phones import InvalidPhone, normalize_phone
-from app.core.timeutil import local_to_utc
+from app.core.timeutil import local_to_utc, local_today
 from app.leads.models import Lead
 
 # Sort keys the list accepts (anything else is a 400). Each one is backed by an index together
@@ -124,8 +124,9 @@ class LeadFilter:
             sort=sort,
         )
 
-    def where(self, today: date) -> list:
-        """Return the WHERE clauses of this filter (today is the store's local date)."""
+    def where(self, today: date | None = None) -> list:
+        """Return the WHERE clauses of this filter (today: the store's local date, default Shanghai's)."""
+        today = today or local_today()
         clauses = []
         if self.q:
             clauses.append(search_clause(self.q))
@@ -167,7 +168,7 @@ class LeadFilter:
         # Ascending puts empty dates last on every database (PostgreSQL's b-tree order).
         return [column.asc().nulls_last(), Lead.id.asc()]
 
-    def apply(self, stmt: Select, today: date, *, order: bool = True) -> Select:
+    def apply(self, stmt: Select, today: date | None = None, *, order: bool = True) -> Select:
         """Add this filter's conditions (and its sort) to a lead select."""
         clauses = self.where(today)
         if clauses:

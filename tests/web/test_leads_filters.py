@@ -30,3 +30,16 @@ def test_search_clause_kinds():
     assert "leads.phone =" in str(search_clause("138 0013 8000"))
     assert "LIKE" in str(search_clause("王")).upper()
     assert "LIKE" in str(search_clause("1234567")).upper()  # digits that are not a phone: a name prefix
+
+
+def test_apply_works_on_any_lead_select_for_other_pages(factory, db):
+    from sqlalchemy import func, select
+
+    from app.leads.models import Lead
+
+    factory.lead(grade="H")
+    factory.lead(grade="C")
+    db.session.commit()
+    flt = LeadFilter.from_args(MultiDict({"grade": "H"}))
+    stmt = flt.apply(select(func.count(Lead.id)), order=False)
+    assert db.session.execute(stmt).scalar_one() == 1
