@@ -203,3 +203,16 @@ def test_anonymous_is_redirected_from_lead_pages(client, factory, db):
     for path in (f"/leads/{lead.id}", "/leads", "/leads/export", "/leads/merge"):
         response = client.get(path)
         assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_htmx_edit_conflict_answers_with_the_form_fragment(login, factory, db):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant, notes="原备注")
+    db.session.commit()
+    stale = _edit_data(lead, notes="我的备注")
+    lead.notes = "别人的备注"
+    db.session.commit()
+    response = login(consultant).htmx("post", f"/leads/{lead.id}/edit", data=stale)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "<html" not in html
+    assert "别人的备注" in html and "我的备注" in html
