@@ -63,17 +63,21 @@ bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view)
 
 # ---- list ---------------------------------------------------------------------------------------
 
-def _filter_choices(user) -> dict:
-    """Owners and stores the user may filter by (one query each)."""
-    store_ids = None if user.role in {Role.DIRECTOR, Role.ADMIN} else [user.store_id]
-    owners_q = select(User.id, User.display_name).where(User.role == Role.CONSULTANT).order_by(User.display_name)
-    stores_q = select(Store.id, Store.name).order_by(Store.code)
-    if store_ids is not None:
-        owners_q = owners_q.where(User.store_id.in_(store_ids))
-        stores_q = stores_q.where(Store.id.in_(store_ids))
+def _filter_choices(user, flt: LeadFilter) -> dict:
+    """Owners and stores the user may filter by (one query each); a director picks a store first."""
     if user.role in {Role.CONSULTANT, Role.DCC}:
         return {"owners": [], "stores": []}
-    return {"owners": db.session.execute(owners_q).all(), "stores": db.session.execute(stores_q).all()}
+    group = user.role in {Role.DIRECTOR, Role.ADMIN}
+    stores_q = select(Store.id, Store.name).order_by(Store.code)
+    if not group:
+        stores_q = stores_q.where(Store.id == user.store_id)
+    owner_store = flt.store if group else user.store_id
+    owners = []
+    if owner_store:
+        owners = db.session.execute(select(User.id, User.display_name)
+                                    .where(User.role == Role.CONSULTANT, User.store_id == owner_store)
+                                    .order_by(User.display_name)).all()
+    return {"owners": owners, "stores": db.session.execute(stores_q).all()}
 
 
 @bp.get("")
@@ -87,7 +91,7 @@ def list_leads():
     page_no = int(page_no) if page_no.isdigit() else 1
     page = lead_page(current_user, flt, _today(), page=min(page_no, 10_000))
     bulk = BulkForm() if can(current_user, "lead.assign") else None
-    choices = _filter_choices(current_user)
+    choices = _filter_choices(current_user, flt)
     return render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
                   ascending_only=ASCENDING_ONLY,
                   may_see_phone=may_see_phone, today=_today(), open_ids=set(open_stage_ids()), **choices)
