@@ -183,10 +183,11 @@ def test_concurrent_creates_of_one_phone_exactly_one_wins(app, factory, db, logi
     clients = [login(u) for u in users]
     results = []
     barrier = threading.Barrier(len(clients))
+    form = entry_form()
 
     def post(c):
         barrier.wait()
-        results.append(c.post("/leads/new", data=entry_form()).status_code)
+        results.append(c.post("/leads/new", data=form).status_code)
 
     threads = [threading.Thread(target=post, args=(c,)) for c in clients]
     for t in threads:
@@ -218,3 +219,23 @@ def test_htmx_transfer_errors_render_in_place(login_as, factory, db):
     response = login_as("consultant").htmx("post", f"/leads/{lead.id}/transfer",
                                             data={"phone": "+8613800138000", "reason": ""})
     assert response.status_code == 422 and "请填写转移原因" in response.get_data(as_text=True)
+
+
+def test_a_create_that_loses_the_race_is_reported_as_a_duplicate(login_as, factory, db, monkeypatch):
+    """The pre-check saw no customer, but the insert hits the unique phone: the loser gets the winner's lead."""
+    from app.leads import services
+
+    winner = factory.lead(phone="+8613800138000")
+    db.session.commit()
+    real = services.find_by_phone
+    calls = []
+
+    def not_yet_visible(phone):
+        calls.append(phone)
+        return None if len(calls) == 1 else real(phone)
+
+    monkeypatch.setattr(services, "find_by_phone", not_yet_visible)
+    response = login_as("consultant").post("/leads/new", data=entry_form())
+    assert response.status_code == 422 and "该客户已存在" in response.get_data(as_text=True)
+    assert len(calls) == 2
+    assert db.session.scalar(select(func.count(Lead.id))) == 1 and winner.id
