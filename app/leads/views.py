@@ -20,7 +20,7 @@ from app.leads import timeline as _timeline  # noqa: F401 - registers the lead t
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
 from app.leads.entry import assign_lead, enter_lead
 from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
-from app.leads.forms import BulkForm, LeadCreateForm, LeadEditForm, TransferForm
+from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
 from app.leads.panels import panels
 from app.leads.queries import check_phone, lead_page
@@ -29,7 +29,7 @@ from app.leads.services import LeadInput
 from app.leads.timeline import lead_timeline
 from app.leads.transfers import request_transfer as create_transfer_request
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
-from app.web.render import hx_redirect, render
+from app.web.render import hx_redirect, is_htmx, render
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -92,9 +92,13 @@ def list_leads():
     page = lead_page(current_user, flt, _today(), page=min(page_no, 10_000))
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
-    return render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
+    response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
                   ascending_only=ASCENDING_ONLY,
                   may_see_phone=may_see_phone, today=_today(), open_ids=set(open_stage_ids()), **choices)
+    if is_htmx():  # the address bar shows the filters without the empty fields of the form
+        response.headers["HX-Push-Url"] = url_for("leads.list_leads", **flt.to_args(),
+                                                  **({"page": page.page} if page.page > 1 else {}))
+    return response
 
 
 @bp.post("/bulk")
@@ -225,7 +229,8 @@ def _detail_context(lead: Lead, revealed: bool = False) -> dict:
     return {"lead": lead, "refs": _refs(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
             "sees_phone": may_see_phone(current_user, lead) or revealed,
             "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
-            "today": _today(), "button_form": EmptyForm()}
+            "today": _today(), "button_form": EmptyForm(),
+            "decision_roles": {value: label for value, label in DECISION_ROLES if value}}
 
 
 @bp.get("/<int:lead_id>")

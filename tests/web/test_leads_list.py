@@ -122,10 +122,11 @@ def test_htmx_search_returns_only_the_results_and_keeps_the_filters(login_as, fa
     db.session.commit()
     page = client.get("/leads?grade=A").get_data(as_text=True)
     assert 'hx-push-url="true"' in page and 'hx-target="#lead-results"' in page
-    response = client.htmx("get", "/leads?q=王&grade=A")
+    response = client.htmx("get", "/leads?q=王&grade=A&stage=&owner=&created_from=&overdue=")
     html = response.get_data(as_text=True)
     assert "<html" not in html and f'data-lead-id="{lead.id}"' in html
     assert "HX-Request" in response.headers["Vary"]
+    assert response.headers["HX-Push-Url"] == "/leads?q=%E7%8E%8B&grade=A"
 
 
 def test_phones_are_masked_for_non_owners(login_as, login, factory, db):
