@@ -31,7 +31,7 @@ from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
 from app.leads.models import DecisionRole, Gender
 
-GENDERS = [(Gender.MALE.value, _l("Male")), (Gender.FEMALE.value, _l("Female")),
+GENDERS = [("", _l("Choose…")), (Gender.MALE.value, _l("Male")), (Gender.FEMALE.value, _l("Female")),
            (Gender.UNKNOWN.value, _l("Unknown"))]
 DECISION_ROLES = [("", _l("Not known")), (DecisionRole.SELF.value, _l("Buys for themselves")),
                   (DecisionRole.SPOUSE.value, _l("Spouse decides")), (DecisionRole.PARENT.value, _l("Parent decides")),

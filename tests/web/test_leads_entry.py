@@ -43,11 +43,12 @@ def test_invalid_phone_gets_a_clear_message_next_to_the_field(login_as, db, raw)
 
 
 def test_missing_mandatory_fields_are_each_reported(login_as, db):
-    data = entry_form(name="", phone="", source_channel="0", model="0", grade="0", expected_purchase_date="")
+    data = entry_form(name="", phone="", gender="", source_channel="0", model="0", grade="0",
+                      expected_purchase_date="")
     response = login_as("consultant").post("/leads/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    for message in ("请输入客户姓名", "请输入客户手机号码", "请选择客户来源渠道", "请选择意向车型", "请选择意向等级",
+    for message in ("请输入客户姓名", "请输入客户手机号码", "请选择性别", "请选择客户来源渠道", "请选择意向车型", "请选择意向等级",
                     "请输入预计购车日期"):
         assert message in html
     assert db.session.scalar(select(func.count(Lead.id))) == 0
