@@ -240,3 +240,20 @@ def test_a_create_that_loses_the_race_is_reported_as_a_duplicate(login_as, facto
     assert response.status_code == 422 and "该客户已存在" in response.get_data(as_text=True)
     assert len(calls) == 2
     assert db.session.scalar(select(func.count(Lead.id))) == 1 and winner.id
+
+
+def test_dcc_agent_keeps_the_leads_they_enter_in_their_queue(login_as, db):
+    client = login_as("dcc")
+    assert client.post("/leads/new", data=entry_form()).status_code == 303
+    lead = db.session.execute(select(Lead)).scalar_one()
+    assert lead.dcc_agent_id == client.user.id and lead.owner_id is None
+    assert client.get(f"/leads/{lead.id}").status_code == 200
+
+
+def test_director_enters_a_lead_for_a_chosen_store(login_as, factory, db):
+    store = factory.store()
+    db.session.commit()
+    client = login_as("director")
+    assert client.post("/leads/new", data=entry_form(store=str(store.id))).status_code == 303
+    lead = db.session.execute(select(Lead)).scalar_one()
+    assert lead.store_id == store.id and lead.owner_id is None
