@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, User
+from app.admin.reference import vehicle_models
 from app.core.errors import DomainError
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
@@ -136,6 +137,7 @@ def merge_view():
     return render("leads/merge.html", status=422 if (blockers or error) else 200, leads=leads,
                   values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
                   error=error, owners=owners, refs=_refs(), form=form,
+                  models={m.id: f"{m.series} {m.name}" for m in vehicle_models()},
                   sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
 
 
