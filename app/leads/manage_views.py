@@ -14,7 +14,7 @@ from app.core.timeutil import local_today, utcnow
 from app.extensions import db
 from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
 from app.leads.filters import InvalidFilter, LeadFilter
-from app.leads.forms import ExportDecisionForm
+from app.leads.forms import DECISION_ROLES, ExportDecisionForm
 from app.leads.merge import MERGE_FIELDS, lead_values, merge_check, merge_leads
 from app.leads.models import ExportRequest, Lead
 from app.leads.privacy import anonymise_lead
@@ -138,6 +138,7 @@ def merge_view():
                   values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
                   error=error, owners=owners, refs=_refs(), form=form,
                   models={m.id: f"{m.series} {m.name}" for m in vehicle_models()},
+                  decision_roles={value: label for value, label in DECISION_ROLES if value},
                   sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
 
 
