@@ -121,6 +121,8 @@ class Lead(db.Model):
         Index("ix_leads_last_effective", "last_effective_followup_at"),
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_store_owner", "store_id", "owner_id"),
+        # The lead list sorted by next plan across a store or the group (overdue first).
+        Index("ix_leads_next_plan_due", "next_plan_due"),
     )
 
     def __repr__(self) -> str:

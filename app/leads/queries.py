@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import Store, User
 from app.admin.reference import open_stage_ids
@@ -10,7 +10,7 @@ from app.core.phones import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
 from app.leads.models import Lead
 
-__all__ = ["open_stage_ids", "check_phone", "PhoneCheck"]
+__all__ = ["open_stage_ids", "check_phone", "PhoneCheck", "lead_page", "LeadPage"]
 
 
 @dataclass
@@ -48,3 +48,44 @@ def check_phone(user, raw: str) -> PhoneCheck:
         return PhoneCheck("visible", phone, mask_phone(phone), lead_id, name, owner, store)
     # Out of scope: say who owns the customer (so the user can ask for a transfer), not who it is.
     return PhoneCheck("other", phone, mask_phone(phone), lead_id, None, owner, store)
+
+
+# ---- the lead list ------------------------------------------------------------------------------
+
+PER_PAGE = 50
+COUNT_CAP = 1000
+
+
+@dataclass
+class LeadPage:
+    """One page of the lead list: rows, whether there is a next page, and a capped total."""
+
+    rows: list
+    page: int
+    has_next: bool
+    total: int  # exact when <= COUNT_CAP
+    capped: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def lead_page(user, flt, today, page: int = 1, per_page: int = PER_PAGE) -> LeadPage:
+    """Return a page of the user's leads matching the filter: LIMIT+1 rows, count capped at COUNT_CAP."""
+    from app.web.permissions import scoped_leads
+
+    page = max(1, page)
+    base = flt.apply(scoped_leads(user), today, order=False)
+    stmt = (flt.apply(scoped_leads(user), today)
+            .outerjoin(User, User.id == Lead.owner_id).join(Store, Store.id == Lead.store_id)
+            .add_columns(User.display_name.label("owner_name"), Store.name.label("store_name"))
+            .limit(per_page + 1).offset((page - 1) * per_page))
+    rows = db.session.execute(stmt).all()
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    # Counting a million rows is slow: count at most COUNT_CAP + 1 of them.
+    capped_sub = base.with_only_columns(Lead.id).limit(COUNT_CAP + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(capped_sub)).scalar_one()
+    return LeadPage(rows=rows, page=page, has_next=has_next, total=min(total, COUNT_CAP),
+                    capped=total > COUNT_CAP)

@@ -1,16 +1,374 @@
-"""Lead pages."""
+"""Lead pages: list, entry form, detail with timeline, edit, phone reveal, transfer request."""
 
-from flask import Blueprint, request
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from app.leads.queries import check_phone
-from app.web.render import render
+from app.accounts.forms import EmptyForm
+from app.accounts.models import Role, Store, User
+from app.admin.reference import by_id, channels, grades, open_stage_ids, stages
+from app.audit.services import record
+from app.core.errors import ConflictError, DomainError
+from app.core.timeutil import local_today, utcnow
+from app.extensions import db
+from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
+from app.leads.editing import EDITABLE, form_data, form_values, update_lead
+from app.leads.entry import assign_lead, enter_lead
+from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
+from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
+from app.leads.models import Lead
+from app.leads.panels import panels
+from app.leads.queries import check_phone, lead_page
+from app.leads.rules import concurrent_changes
+from app.leads.services import LeadInput
+from app.leads.timeline import lead_timeline
+from app.leads.transfers import request_transfer as create_transfer_request
+from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
+from app.web.render import hx_redirect, is_htmx, render
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 
-@bp.get("/check-phone")
+def _tz() -> str:
+    return current_user.store.timezone if current_user.store else "Asia/Shanghai"
+
+
+def _today():
+    return local_today(utcnow(), _tz())
+
+
+def _require(action: str) -> None:
+    if not can(current_user, action):
+        abort(403)
+
+
+def _refs() -> dict:
+    return {"grades": by_id(grades()), "stages": by_id(stages()), "channels": by_id(channels())}
+
+
+@bp.get("/check-phone", endpoint="check_phone")
 def check_phone_view():
     """Answer, as the phone is typed, whether this customer already exists (HTML fragment)."""
     result = check_phone(current_user, request.args.get("phone", ""))
     return render("leads/_phone_check.html", result=result)
+
+
+bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view)
+
+
+# ---- list ---------------------------------------------------------------------------------------
+
+def _filter_choices(user, flt: LeadFilter) -> dict:
+    """Owners and stores the user may filter by (one query each); a director picks a store first."""
+    if user.role in {Role.CONSULTANT, Role.DCC}:
+        return {"owners": [], "stores": []}
+    group = user.role in {Role.DIRECTOR, Role.ADMIN}
+    stores_q = select(Store.id, Store.name).order_by(Store.code)
+    if not group:
+        stores_q = stores_q.where(Store.id == user.store_id)
+    owner_store = flt.store if group else user.store_id
+    owners = []
+    if owner_store:
+        owners = db.session.execute(select(User.id, User.display_name)
+                                    .where(User.role == Role.CONSULTANT, User.store_id == owner_store)
+                                    .order_by(User.display_name)).all()
+    return {"owners": owners, "stores": db.session.execute(stores_q).all()}
+
+
+@bp.get("")
+def list_leads():
+    """List the leads in the user's scope with filters, search, sort and pages."""
+    try:
+        flt = LeadFilter.from_args(request.args)
+    except InvalidFilter:
+        abort(400)
+    page_no = request.args.get("page", "1")
+    page_no = int(page_no) if page_no.isdigit() else 1
+    page = lead_page(current_user, flt, _today(), page=min(page_no, 10_000))
+    bulk = BulkForm() if can(current_user, "lead.assign") else None
+    choices = _filter_choices(current_user, flt)
+    response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
+                  ascending_only=ASCENDING_ONLY,
+                  may_see_phone=may_see_phone, today=_today(), open_ids=set(open_stage_ids()), **choices)
+    if is_htmx():  # the address bar shows the filters without the empty fields of the form
+        response.headers["HX-Push-Url"] = url_for("leads.list_leads", **flt.to_args(),
+                                                  **({"page": page.page} if page.page > 1 else {}))
+    return response
+
+
+@bp.post("/bulk")
+def bulk_action():
+    """Assign ticked leads to a consultant of their store, or change their grade (managers, directors)."""
+    _require("lead.assign")
+    form = BulkForm()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+    if not form.validate_on_submit() or not ids:
+        flash(_("Tick at least one lead."), "error")
+        return redirect(url_for("leads.list_leads", **_back_args()), code=303)
+    leads = db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids))).scalars().all()
+    now = utcnow()
+    if form.action.data == "assign":
+        consultant = db.session.get(User, form.owner.data or 0)
+        if consultant is None or consultant.role != Role.CONSULTANT or not consultant.active or \
+                (current_user.role != Role.DIRECTOR and consultant.store_id != current_user.store_id):
+            flash(_("Choose an active consultant of your store."), "error")
+            return redirect(url_for("leads.list_leads", **_back_args()), code=303)
+        done = sum(assign_lead(lead, consultant, actor=current_user, reason=_("bulk assignment"), now=now)
+                   for lead in leads)
+        flash(_("%(n)s leads assigned to %(name)s.", n=done, name=consultant.display_name), "success")
+    else:
+        grade = by_id(grades()).get(form.grade.data or 0)
+        if grade is None:
+            flash(_("Choose a grade."), "error")
+            return redirect(url_for("leads.list_leads", **_back_args()), code=303)
+        for lead in leads:
+            lead.grade_id = grade.id
+            lead.updated_at = now
+        record("lead.bulk_grade", current_user, "lead", None, {"ids": [lead.id for lead in leads],
+                                                                "grade": grade.code})
+        flash(_("%(n)s leads changed to grade %(grade)s.", n=len(leads), grade=grade.code), "success")
+    db.session.commit()
+    return redirect(url_for("leads.list_leads", **_back_args()), code=303)
+
+
+def _back_args() -> dict:
+    """The list filters the bulk form carried back (so the user lands on the same list)."""
+    try:
+        return json.loads(request.form.get("back") or "{}")
+    except ValueError:
+        return {}
+
+
+# ---- entry --------------------------------------------------------------------------------------
+
+def _lead_input(form) -> LeadInput:
+    return LeadInput(
+        name=form.name.data, phone=form.phone.data, gender=form.gender.data,
+        source_channel_id=form.source_channel.data, model_id=form.model.data or None, grade_id=form.grade.data,
+        expected_purchase_date=form.expected_purchase_date.data, email=form.email.data or None,
+        birthday=form.birthday.data, age=form.age.data, region=(form.region.data or "").strip() or None,
+        budget_min=form.budget_min.data, budget_max=form.budget_max.data,
+        preferences=(form.preferences.data or "").strip() or None, decision_role=form.decision_role.data or None,
+        notes=(form.notes.data or "").strip() or None, marketing_consent=form.marketing_consent.data,
+        consent_source="staff",
+    )
+
+
+def _entry_target(form) -> tuple[int | None, int | None]:
+    """Return (store id, owner id) for a new lead: consultants own theirs, others choose or use the pool."""
+    if current_user.role == Role.CONSULTANT:
+        return current_user.store_id, current_user.id
+    owner_id = int(form.owner.data) if (form.owner.data or "").isdigit() else None
+    if owner_id is not None and owner_id in form.consultant_store:
+        return form.consultant_store[owner_id], owner_id
+    if current_user.role in {Role.DIRECTOR, Role.ADMIN}:
+        return form.store.data or None, None
+    return current_user.store_id, None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_lead():
+    """Enter a new lead (the seven mandatory fields, the rest optional) with a live duplicate check."""
+    _require("lead.create")
+    form = LeadCreateForm()
+    form.fill_choices()
+    form.fill_people(current_user)
+    if request.method == "GET":
+        form.expected_purchase_date.data = None
+        return render("leads/new.html", form=form, duplicate=None)
+    if not form.validate_on_submit():
+        return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
+    store_id, owner_id = _entry_target(form)
+    if not store_id:
+        form.store.errors = [_("Choose the store.")]
+        return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
+    try:
+        lead, created = enter_lead(_lead_input(form), actor=current_user, store_id=store_id, owner_id=owner_id)
+    except DomainError as exc:
+        if exc.code != "duplicate":
+            raise
+        db.session.rollback()
+        result = check_phone(current_user, form.phone.data)
+        form.phone.errors = [_("This customer already exists: log a follow-up or request a transfer.")]
+        return render("leads/new.html", block="form", status=422, form=form, duplicate=result)
+    db.session.commit()
+    visible = db.session.execute(scoped_leads(current_user).with_only_columns(Lead.id)
+                                 .where(Lead.id == lead.id)).first() is not None
+    if created:
+        flash(_("Lead %(name)s created.", name=lead.name), "success")
+    else:
+        flash(_("Repeat purchase recorded on the existing customer."), "success")
+    target = url_for("leads.lead_detail", lead_id=lead.id) if visible else url_for("leads.new_lead")
+    return hx_redirect(target)
+
+
+# ---- detail -------------------------------------------------------------------------------------
+
+def _load(lead_id: int) -> Lead:
+    return get_lead_or_404(current_user, lead_id, joinedload(Lead.owner), joinedload(Lead.store),
+                           joinedload(Lead.model), joinedload(Lead.created_by))
+
+
+def _panels(lead: Lead) -> list[Markup]:
+    """Render the panels other domains registered for the lead page, in their order."""
+    out = []
+    for _order, _name, func in panels():
+        result = func(lead, current_user)
+        if result:
+            template, context = result
+            out.append(Markup(render_template(template, lead=lead, **context)))  # noqa: S704 - autoescaped template
+    return out
+
+
+def _detail_context(lead: Lead, revealed: bool = False) -> dict:
+    return {"lead": lead, "refs": _refs(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
+            "sees_phone": may_see_phone(current_user, lead) or revealed,
+            "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
+            "today": _today(), "button_form": EmptyForm(),
+            "decision_roles": {value: label for value, label in DECISION_ROLES if value}}
+
+
+@bp.get("/<int:lead_id>")
+def lead_detail(lead_id: int):
+    """Show every field of the lead, its panels and one timeline, newest first."""
+    lead = _load(lead_id)
+    return render("leads/detail.html", **_detail_context(lead))
+
+
+@bp.post("/<int:lead_id>/reveal")
+def reveal_phone(lead_id: int):
+    """Show the full phone number to a user allowed to reveal it, and audit that they did."""
+    lead = _load(lead_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not (may_reveal_phone(current_user) or may_see_phone(current_user, lead)):
+        abort(403)
+    record("lead.reveal_phone", current_user, "lead", lead.id)
+    db.session.commit()
+    return render("leads/detail.html", block="phone", **_detail_context(lead, revealed=True))
+
+
+# ---- edit ---------------------------------------------------------------------------------------
+
+def _display(refs: dict, name: str, value) -> str:
+    """Show a stored value the way the form shows it (labels, not ids)."""
+    from flask_babel import get_locale
+
+    if value in (None, ""):
+        return "—"
+    locale = str(get_locale() or "zh_CN")
+    lookup = {"grade": refs["grades"], "source_channel": refs["channels"]}.get(name)
+    if lookup is not None:
+        ref = lookup.get(int(value))
+        return ref.label(locale) if ref else str(value)
+    if name == "model":
+        from app.admin.reference import vehicle_models
+
+        models = {m.id: f"{m.series} {m.name}" for m in vehicle_models()}
+        return models.get(int(value), str(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+def _edit_form_data(form) -> dict:
+    values = {}
+    for name in EDITABLE:
+        value = getattr(form, name).data
+        values[name] = value if value not in ("",) else None
+    for name in ("source_channel", "model", "grade"):
+        values[name] = values[name] or None
+    return values
+
+
+@bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
+def edit_lead(lead_id: int):
+    """Edit the lead; a save based on an old version is refused with what the other person changed."""
+    lead = _load(lead_id)
+    _require("lead.edit")
+    form = LeadEditForm() if request.method == "POST" else LeadEditForm(data=form_data(lead))
+    form.fill_choices()
+    if request.method == "GET":
+        form.version.data = lead.version
+        form.original.data = json.dumps(form_values(lead), ensure_ascii=False)
+        return render("leads/edit.html", form=form, lead=lead, changes=[])
+    if not form.validate_on_submit():
+        return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
+    mine = _edit_form_data(form)
+    try:
+        expected = int(form.version.data or 0)
+        update_lead(lead, mine, expected_version=expected, actor=current_user)
+        db.session.commit()
+    except ConflictError:
+        db.session.rollback()
+        lead = _load(lead_id)
+        try:
+            original = json.loads(form.original.data or "{}")
+        except ValueError:
+            original = {}
+        current = form_values(lead)
+        refs = _refs()
+        changes = [(getattr(form, c.field).label.text, _display(refs, c.field, c.theirs),
+                    _display(refs, c.field, _plain_form(c.yours)))
+                   for c in concurrent_changes(original, current, mine)]
+        # The form keeps the user's input; the new version lets them save it over the other change.
+        form.version.data = lead.version
+        form.original.data = json.dumps(current, ensure_ascii=False)
+        return render("leads/edit.html", block="form", status=409, form=form, lead=lead, changes=changes,
+                      conflict=True)
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("leads.lead_detail", lead_id=lead.id), code=303)
+
+
+def _plain_form(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+# ---- transfer request ---------------------------------------------------------------------------
+
+def _lead_by_phone_token(lead_id: int, phone: str) -> Lead:
+    """Load a lead out of the user's scope only for someone who typed its phone number (else 404)."""
+    from app.core.phones import InvalidPhone, normalize_phone
+
+    try:
+        e164 = normalize_phone(phone or "")
+    except InvalidPhone:
+        abort(404)
+    lead = db.session.execute(select(Lead).options(joinedload(Lead.owner), joinedload(Lead.store))
+                              .where(Lead.id == lead_id, Lead.phone == e164,
+                                     Lead.merged_into_id.is_(None))).scalar_one_or_none()
+    if lead is None:
+        abort(404)
+    return lead
+
+
+@bp.route("/<int:lead_id>/transfer", methods=["GET", "POST"])
+def request_transfer(lead_id: int):
+    """Ask the store's managers to hand over an existing customer instead of entering a duplicate."""
+    _require("lead.create")
+    form = TransferForm()
+    phone = request.values.get("phone", "")
+    lead = _lead_by_phone_token(lead_id, phone)
+    form.phone.data = phone
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                create_transfer_request(lead, actor=current_user, reason=form.reason.data)
+            except DomainError as exc:
+                form.reason.errors = [_("This customer is already yours.") if exc.code == "own_lead"
+                                      else _("You have already asked for this customer; the manager will decide.")]
+                return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
+            db.session.commit()
+            flash(_("Transfer requested: the store manager will decide."), "success")
+            return redirect(url_for("leads.new_lead"), code=303)
+        return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
+    return render("leads/transfer.html", form=form, lead=lead)
+
+
+from app.leads import manage_views  # noqa: E402,F401 - export, merge and anonymise routes on this blueprint

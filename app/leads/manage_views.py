@@ -1,0 +1,157 @@
+"""Lead routes for managers, directors and admins: export, export approval, merge, anonymise."""
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.accounts.forms import EmptyForm
+from app.accounts.models import Role, User
+from app.admin.reference import vehicle_models
+from app.core.errors import DomainError
+from app.core.timeutil import local_today, utcnow
+from app.extensions import db
+from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
+from app.leads.filters import InvalidFilter, LeadFilter
+from app.leads.forms import DECISION_ROLES, ExportDecisionForm
+from app.leads.merge import MERGE_FIELDS, lead_values, merge_check, merge_leads
+from app.leads.models import ExportRequest, Lead
+from app.leads.privacy import anonymise_lead
+from app.leads.views import _refs, _require, bp, get_lead_or_404
+from app.web.access import roles_required
+from app.web.permissions import can, may_see_phone, scoped_leads
+from app.web.render import render
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today():
+    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
+    return local_today(utcnow(), tz)
+
+
+def _send(tmp, name: str):
+    return send_file(tmp, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/export")
+def export_leads():
+    """Download the filtered lead list as .xlsx, or ask a director when it is above the row cap."""
+    _require("export")
+    try:
+        flt = LeadFilter.from_args(request.args)
+    except InvalidFilter:
+        abort(400)
+    today = _today()
+    cap = row_cap()
+    rows = count_capped(current_user, flt, today, cap)
+    if rows > cap:
+        request_export(current_user, flt, rows)
+        db.session.commit()
+        flash(_("This export has more than %(cap)s rows: a director must approve it first.", cap=cap), "warning")
+        return redirect(url_for("leads.list_exports"), code=303)
+    tmp, _count = export_file(current_user, flt, today)
+    db.session.commit()
+    return _send(tmp, f"leads-{today.isoformat()}.xlsx")
+
+
+@bp.get("/exports")
+def list_exports():
+    """List the user's exports; directors also see the requests waiting for their decision."""
+    if not (can(current_user, "export") or current_user.role == Role.DIRECTOR):
+        abort(403)
+    requester = aliased(User)
+    stmt = (select(ExportRequest, requester.display_name).join(requester, requester.id == ExportRequest.user_id)
+            .order_by(ExportRequest.id.desc()).limit(100))
+    if current_user.role != Role.DIRECTOR:
+        stmt = stmt.where(ExportRequest.user_id == current_user.id)
+    rows = db.session.execute(stmt).all()
+    return render("leads/exports.html", rows=rows, form=ExportDecisionForm(), button_form=EmptyForm())
+
+
+@bp.post("/exports/<int:request_id>/decide")
+@roles_required(Role.DIRECTOR)
+def decide_export_view(request_id: int):
+    """Approve or reject a pending export (directors)."""
+    req = db.session.get(ExportRequest, request_id)
+    form = ExportDecisionForm()
+    if req is None:
+        abort(404)
+    if not form.validate_on_submit() or req.status != "pending":
+        abort(400)
+    decide_export(req, approve=form.decision.data == "approve", actor=current_user)
+    db.session.commit()
+    flash(_("Decision saved."), "success")
+    return redirect(url_for("leads.list_exports"), code=303)
+
+
+@bp.get("/exports/<int:request_id>/download")
+def download_export(request_id: int):
+    """Download an approved export once (the requester only, still with the export right)."""
+    _require("export")
+    req = db.session.get(ExportRequest, request_id)
+    if req is None or req.user_id != current_user.id:
+        abort(404)
+    if req.status != "approved":
+        abort(409)
+    flt = LeadFilter.from_args(req.filters or {})
+    tmp, _count = export_file(current_user, flt, _today(), request_row=req)
+    db.session.commit()
+    return _send(tmp, f"leads-{_today().isoformat()}.xlsx")
+
+
+# ---- merge --------------------------------------------------------------------------------------
+
+def _merge_ids() -> list[int]:
+    return sorted({int(i) for i in request.values.getlist("ids") if i.isdigit()})[:10]
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+def merge_view():
+    """Pick the surviving value of each field and merge two or more duplicate customers."""
+    _require("lead.merge")
+    ids = _merge_ids()
+    leads = db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids)).order_by(Lead.id)).scalars().all()
+    if len(leads) < 2:
+        flash(_("Tick at least two customers to merge."), "error")
+        return redirect(url_for("leads.list_leads"), code=303)
+    blockers = merge_check(leads)
+    form = EmptyForm()
+    error = None
+    if request.method == "POST" and request.form.get("step") == "merge" and not blockers:
+        if not form.validate_on_submit():
+            abort(400)
+        choices = {name: int(request.form.get(f"f_{name}", "0") or 0) for name in MERGE_FIELDS}
+        try:
+            survivor = merge_leads(leads, int(request.form.get("survivor", "0") or 0), choices, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.code
+        else:
+            db.session.commit()
+            flash(_("%(n)s customers merged.", n=len(leads)), "success")
+            return redirect(url_for("leads.lead_detail", lead_id=survivor.id), code=303)
+    owners = dict(db.session.execute(select(User.id, User.display_name)
+                                     .where(User.id.in_([lead.owner_id for lead in leads if lead.owner_id]))).all())
+    return render("leads/merge.html", status=422 if (blockers or error) else 200, leads=leads,
+                  values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
+                  error=error, owners=owners, refs=_refs(), form=form,
+                  models={m.id: f"{m.series} {m.name}" for m in vehicle_models()},
+                  decision_roles={value: label for value, label in DECISION_ROLES if value},
+                  sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
+
+
+# ---- anonymise ----------------------------------------------------------------------------------
+
+@bp.post("/<int:lead_id>/anonymise")
+@roles_required(Role.ADMIN)
+def anonymise_view(lead_id: int):
+    """Remove the customer's personal data on request (admins); statistics and consent stay."""
+    lead = get_lead_or_404(current_user, lead_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    anonymise_lead(lead, actor=current_user)
+    db.session.commit()
+    flash(_("The customer's personal data was removed."), "success")
+    return redirect(url_for("leads.lead_detail", lead_id=lead.id), code=303)

@@ -1,0 +1,58 @@
+"""Pure rules of the lead pages: no Flask, no database."""
+
+from dataclasses import dataclass
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Return the value with a leading apostrophe when a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field someone else changed while the user was editing."""
+
+    field: str
+    theirs: object
+    yours: object
+
+
+def concurrent_changes(original: dict, current: dict, mine: dict) -> list[FieldChange]:
+    """Return the fields that changed between what the user loaded and what is stored now."""
+    changes = []
+    for name, now_value in current.items():
+        if name in original and _norm(original[name]) != _norm(now_value):
+            changes.append(FieldChange(name, now_value, mine.get(name)))
+    return changes
+
+
+def _norm(value):
+    if value in (None, "", "None"):
+        return None
+    return str(value)
+
+
+def merge_blockers(leads: list[dict]) -> list[tuple[int, str]]:
+    """Return (lead id, reason code) for every lead that may not be merged: fleet customers and orders."""
+    blockers = []
+    for lead in leads:
+        if lead.get("is_fleet"):
+            blockers.append((lead["id"], "fleet"))
+        if lead.get("has_orders"):
+            blockers.append((lead["id"], "order"))
+    return blockers
+
+
+def pick_merge_values(leads: dict[int, dict], choices: dict[str, int], fields: list[str]) -> dict:
+    """Return the surviving value of each field: taken from the lead chosen for it."""
+    values = {}
+    for name in fields:
+        source = choices.get(name)
+        if source not in leads:
+            raise ValueError(name)
+        values[name] = leads[source].get(name)
+    return values

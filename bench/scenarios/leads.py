@@ -1,0 +1,26 @@
+"""Lead pages under load: list first page and search, live duplicate check, detail."""
+
+SCENARIOS = [
+    {"name": "lead list first page (consultant)", "role": "consultant", "method": "GET", "path": "/leads",
+     "target_p95_ms": 150},
+    {"name": "lead list first page (director)", "role": "director", "method": "GET", "path": "/leads",
+     "target_p95_ms": 150},
+    {"name": "lead list filtered overdue H (director)", "role": "director", "method": "GET",
+     "path": "/leads?grade=H&overdue=1", "target_p95_ms": 150},
+    {"name": "lead search by name (consultant)", "role": "consultant", "method": "GET", "path": "/leads?q=%E7%8E%8B",
+     "target_p95_ms": 150},
+    {"name": "lead search by name (director)", "role": "director", "method": "GET", "path": "/leads?q=%E7%8E%8B",
+     "target_p95_ms": 150},
+    {"name": "lead search last four (director)", "role": "director", "method": "GET", "path": "/leads?q=8000",
+     "target_p95_ms": 150},
+    {"name": "lead search full phone (director)", "role": "director", "method": "GET",
+     "path": "/leads?q=13800138000", "target_p95_ms": 150},
+    {"name": "lead list htmx search (manager)", "role": "manager", "method": "GET", "path": "/leads?q=%E6%9D%8E&sort=-created",
+     "headers": {"HX-Request": "true"}, "target_p95_ms": 150},
+    {"name": "duplicate check (consultant)", "role": "consultant", "method": "GET",
+     "path": "/leads/check-phone?phone=138%200013%208000", "target_p95_ms": 20},
+    {"name": "lead detail (consultant)", "role": "consultant", "method": "GET", "path": "/leads/{lead_id}",
+     "target_p95_ms": 150},
+    {"name": "lead detail (director)", "role": "director", "method": "GET", "path": "/leads/{lead_id}",
+     "target_p95_ms": 150},
+]

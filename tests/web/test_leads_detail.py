@@ -1,0 +1,218 @@
+"""Lead detail, timeline, panels, reveal, edit with optimistic locking, and the scope sweep."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader
+from sqlalchemy import select
+
+from app.admin.reference import grade_by_code, vehicle_models
+from app.audit.models import AuditLog
+from app.core.timeutil import utcnow
+from app.leads import panels as panel_registry
+from app.leads.editing import form_values
+from app.leads.models import Lead, LeadTouch, OwnerChange, StageChange
+from app.pipeline.stages import set_stage
+from app.showroom.models import ShowroomVisit
+from tests.helpers_leads import PHONE_RE, digits_only
+
+
+def _edit_data(lead, **changes):
+    data = {k: ("" if v is None else ("y" if v is True else v)) for k, v in form_values(lead).items()}
+    data = {k: v for k, v in data.items() if v is not False}
+    data["model"] = data["model"] or str(vehicle_models()[0].id)
+    data.update(version=str(lead.version), original=json.dumps(form_values(lead), ensure_ascii=False))
+    data.update(changes)
+    return data
+
+
+def test_detail_shows_fields_and_a_merged_timeline_newest_first(login, factory, db):
+    consultant = factory.user("consultant", display_name="王丽")
+    lead = factory.lead(owner=consultant, name="张三", notes="周末看车")
+    now = utcnow()
+    db.session.add(OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign", reason="created",
+                               created_at=now - timedelta(days=3)))
+    db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id,
+                             created_at=now - timedelta(days=4)))
+    db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now - timedelta(days=1),
+                                 party_size=3, consultant_id=consultant.id))
+    set_stage(lead, "contacted", consultant, now=now - timedelta(days=2))
+    db.session.commit()
+    html = login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert "张三" in html and "周末看车" in html and "王丽" in html
+    order = [html.index(f"timeline-{kind}") for kind in ("visit", "stage", "owner", "touch")]
+    assert order == sorted(order)
+
+
+def test_registered_panels_render_in_order(login, factory, db, app, tmp_path):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    db.session.commit()
+    saved = list(panel_registry._PANELS)
+    try:
+        panel_registry.register_panel(900, "test-b")(lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-B"}))
+        panel_registry.register_panel(899, "test-a")(lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-A"}))
+        panel_registry.register_panel(901, "test-none")(lambda lead, user: None)
+        original_loader = app.jinja_env.loader
+        app.jinja_env.loader = ChoiceLoader([DictLoader({"leads/_test_panel.html": "<p>{{ text }} {{ lead.id }}</p>"}),
+                                             original_loader])
+        html = login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
+        assert html.index("PANEL-A") < html.index("PANEL-B")
+        assert f"PANEL-A {lead.id}" in html
+    finally:
+        panel_registry._PANELS[:] = saved
+        app.jinja_env.loader = original_loader
+
+
+def test_detail_masks_the_phone_for_non_owners_and_reveal_is_audited(login, login_as, factory, db):
+    store = factory.store()
+    consultant = factory.user("consultant", store=store)
+    lead = factory.lead(owner=consultant, phone="+8613800138000")
+    db.session.commit()
+    assert "138 0013 8000" in login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
+    for role in ("marketing", "clerk"):
+        client = login_as(role, store=store)
+        html = digits_only(client.get(f"/leads/{lead.id}").get_data(as_text=True))
+        assert "138****8000" in html and not PHONE_RE.search(html)
+        assert "/reveal" not in html
+        assert client.post(f"/leads/{lead.id}/reveal").status_code == 403
+    manager = login_as("manager", store=store)
+    html = manager.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert not PHONE_RE.search(digits_only(html)) and f"/leads/{lead.id}/reveal" in html
+    response = manager.htmx("post", f"/leads/{lead.id}/reveal")
+    assert response.status_code == 200 and "138 0013 8000" in response.get_data(as_text=True)
+    assert "<html" not in response.get_data(as_text=True)
+    audit = db.session.execute(select(AuditLog).where(AuditLog.action == "lead.reveal_phone")).scalar_one()
+    assert audit.user_id == manager.user.id and audit.object_id == str(lead.id)
+
+
+def test_detail_query_count_does_not_grow_with_history(login, factory, db, count_queries):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    db.session.commit()
+    client = login(consultant)
+    url = f"/leads/{lead.id}"
+    client.get(url)
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    now = utcnow()
+    for _ in range(50):
+        db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id, created_at=now))
+        db.session.add(OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign", created_at=now))
+        db.session.add(StageChange(lead_id=lead.id, to_stage_id=lead.stage_id, store_id=lead.store_id,
+                                   created_at=now))
+        db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now))
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get(url).status_code == 200
+    assert few.count == many.count
+
+
+def test_edit_saves_and_audits(login, factory, db):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    db.session.commit()
+    client = login(consultant)
+    assert client.get(f"/leads/{lead.id}/edit").status_code == 200
+    response = client.post(f"/leads/{lead.id}/edit", data=_edit_data(lead, name="张伟伟", region="海淀"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Lead, lead.id)
+    assert saved.name == "张伟伟" and saved.region == "海淀" and saved.version == 2
+    assert db.session.execute(select(AuditLog.detail).where(AuditLog.action == "lead.edit")).scalar_one() == \
+        {"fields": ["name", "model", "region"]}
+
+
+def test_edit_validation_errors_come_back_with_422(login, factory, db):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    db.session.commit()
+    response = login(consultant).post(f"/leads/{lead.id}/edit", data=_edit_data(lead, name="", email="nope"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请输入客户姓名" in html and "请输入有效的邮箱地址" in html
+
+
+def test_two_saves_of_the_same_version_one_wins_the_other_sees_both_values(login, factory, db):
+    consultant = factory.user("consultant")
+    manager = factory.user("manager")
+    lead = factory.lead(owner=consultant, notes="原备注")
+    db.session.commit()
+    stale = _edit_data(lead, notes="顾问的备注", grade=str(grade_by_code("H").id))
+    first = login(manager).post(f"/leads/{lead.id}/edit", data=_edit_data(lead, notes="经理的备注"))
+    assert first.status_code == 303
+    second = login(consultant).post(f"/leads/{lead.id}/edit", data=stale)
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "经理的备注" in html and "顾问的备注" in html
+    assert 'name="version" type="hidden" value="2"' in html or 'value="2"' in html
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).notes == "经理的备注"
+    assert db.session.get(Lead, lead.id).grade_id == grade_by_code("A").id
+    # Re-applying with the new version shown in the 409 form wins.
+    reapply = dict(stale, version="2", original=json.dumps(form_values(db.session.get(Lead, lead.id)),
+                                                            ensure_ascii=False))
+    assert login(consultant).post(f"/leads/{lead.id}/edit", data=reapply).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).notes == "顾问的备注"
+
+
+def test_clerk_cannot_edit(login_as, factory, db):
+    client = login_as("clerk")
+    lead = factory.lead(store=db.session.get(type(client.user), client.user.id).store)
+    db.session.commit()
+    assert client.get(f"/leads/{lead.id}/edit").status_code == 403
+
+
+LEAD_ROUTES = [
+    ("get", "/leads/{id}"), ("get", "/leads/{id}/edit"), ("post", "/leads/{id}/edit"),
+    ("post", "/leads/{id}/reveal"), ("get", "/leads/{id}/transfer"), ("post", "/leads/{id}/transfer"),
+    ("post", "/leads/{id}/anonymise"),
+]
+
+
+@pytest.mark.parametrize("method,url", LEAD_ROUTES)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_another_consultants_lead_is_404_everywhere(login, factory, db, method, url, htmx):
+    store = factory.store()
+    me = factory.user("consultant", store=store)
+    other = factory.user("consultant", store=store)
+    lead = factory.lead(owner=other)
+    db.session.commit()
+    client = login(me)
+    path = url.format(id=lead.id)
+    response = client.htmx(method, path, data={}) if htmx else client.open(path, method=method.upper(), data={})
+    # Anonymise is admin-only: a consultant gets 403 before any lookup, which leaks nothing either.
+    expected = 403 if url.endswith("anonymise") else 404
+    assert response.status_code == expected
+    assert lead.name not in response.get_data(as_text=True)
+
+
+def test_other_store_is_404_for_a_manager(login_as, factory, db):
+    lead = factory.lead(owner=factory.user("consultant", store=factory.store()))
+    db.session.commit()
+    client = login_as("manager", store=factory.store())
+    db.session.commit()
+    assert client.get(f"/leads/{lead.id}").status_code == 404
+    assert client.get(f"/leads/{lead.id}/edit").status_code == 404
+
+
+def test_anonymous_is_redirected_from_lead_pages(client, factory, db):
+    lead = factory.lead()
+    db.session.commit()
+    for path in (f"/leads/{lead.id}", "/leads", "/leads/export", "/leads/merge"):
+        response = client.get(path)
+        assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_htmx_edit_conflict_answers_with_the_form_fragment(login, factory, db):
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant, notes="原备注")
+    db.session.commit()
+    stale = _edit_data(lead, notes="我的备注")
+    lead.notes = "别人的备注"
+    db.session.commit()
+    response = login(consultant).htmx("post", f"/leads/{lead.id}/edit", data=stale)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "<html" not in html
+    assert "别人的备注" in html and "我的备注" in html
