@@ -221,7 +221,7 @@ def _panels(lead: Lead) -> list[Markup]:
         result = func(lead, current_user)
         if result:
             template, context = result
-            out.append(Markup(render_template(template, lead=lead, **context)))  # noqa: S704 - autoescaped template
+            out.append(Markup(render_template(template, **{"lead": lead, **context})))  # noqa: S704 - autoescaped template
     return out
 
 
