@@ -62,12 +62,12 @@ def awaiting_first_contact(user: User, limit: int = 10) -> list:
         .order_by(Lead.first_contact_due_at).limit(limit)).all()
 
 
-def today_plans(user: User, today: date, limit: int = 20) -> list:
-    """Return my open plans due today or earlier, oldest first, with the customer's name."""
+def week_plans(user: User, today: date, limit: int = 20) -> list:
+    """Return my open plans due within a week (overdue first), with the customer's name."""
     return db.session.execute(
         select(Plan.id, Plan.lead_id, Plan.due_date, Plan.content, Plan.kind, Lead.name.label("lead_name"))
         .join(Lead, Lead.id == Plan.lead_id)
-        .where(_plan_scope(user), Plan.status == PlanStatus.OPEN, Plan.due_date <= today)
+        .where(_plan_scope(user), Plan.status == PlanStatus.OPEN, Plan.due_date <= today + timedelta(days=7))
         .order_by(Plan.due_date, Plan.id).limit(limit)).all()
 
 

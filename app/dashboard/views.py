@@ -77,7 +77,7 @@ def index():
                    board=discipline_board(current_user, today, now, tz))
         return render("dashboard/manager.html", block="board", **ctx)
     ctx.update(first_contacts=queries.awaiting_first_contact(current_user),
-               plans=queries.today_plans(current_user, today),
+               plans=queries.week_plans(current_user, today),
                comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
                events=queries.upcoming_events(current_user, now))
     return render("dashboard/index.html", **ctx)
