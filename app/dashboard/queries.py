@@ -28,7 +28,7 @@ def summary(user: User, today: date, now: datetime) -> dict:
     plan_scope = _plan_scope(user)
 
     def lead_count(*where):
-        return select(func.count(Lead.id)).where(scope, Lead.merged_into_id.is_(None), *where).scalar_subquery()
+        return select(func.count(Lead.id)).where(scope, *where).scalar_subquery()
 
     def plan_count(*where):
         return select(func.count(Plan.id)).where(plan_scope, Plan.status == PlanStatus.OPEN, *where).scalar_subquery()
@@ -38,12 +38,12 @@ def summary(user: User, today: date, now: datetime) -> dict:
         "overdue": plan_count(Plan.due_date < today),
         "expired": lead_count(Lead.stage_id.in_(open_ids), Lead.expected_purchase_date < today),
         "no_plan": lead_count(Lead.stage_id.in_(open_ids), Lead.next_plan_due.is_(None)),
-        "first_contact": lead_count(Lead.first_contact_due_at.isnot(None)),
-        "first_contact_late": lead_count(Lead.first_contact_due_at < now),
-        "h_grade": lead_count(Lead.stage_id.in_(open_ids), Lead.grade_id == grade_by_code("H").id),
-        "new_this_week": lead_count(Lead.created_at >= now - timedelta(days=7)),
     }
     if user.role in {Role.CONSULTANT, Role.DCC}:
+        # per-owner counts stay small; store-wide ones are on the discipline board instead
+        columns["first_contact"] = lead_count(Lead.first_contact_due_at.isnot(None))
+        columns["first_contact_late"] = lead_count(Lead.first_contact_due_at < now)
+        columns["h_grade"] = lead_count(Lead.stage_id.in_(open_ids), Lead.grade_id == grade_by_code("H").id)
         columns["open_leads"] = lead_count(Lead.stage_id.in_(open_ids))
         columns["unread_comments"] = (
             select(func.count(ManagerComment.id)).join(FollowUp, FollowUp.id == ManagerComment.followup_id)

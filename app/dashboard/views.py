@@ -14,8 +14,9 @@ from app.dashboard import queries
 from app.followups import queries as fq
 from app.followups import rules
 from app.followups.services import store_timezone
+from app.web.access import roles_required
 from app.web.permissions import store_scope_ids
-from app.web.render import render
+from app.web.render import is_htmx, render
 
 bp = Blueprint("dashboard", __name__)
 
@@ -57,6 +58,19 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
     return {"rows": rows, "start": start, "end": end, "manager_penalty": manager_penalty}
 
 
+@bp.get("/discipline")
+@roles_required(Role.MANAGER, Role.DIRECTOR)
+def discipline():
+    """Show the discipline board per consultant for a period (loaded into the manager's dashboard)."""
+    if not is_htmx():
+        return redirect(url_for("dashboard.index", **request.args))
+    now = utcnow()
+    tz = store_timezone(current_user.store_id)
+    today = rules.local_date(now, tz)
+    return render("dashboard/manager.html", block="board", board=discipline_board(current_user, today, now, tz),
+                  today=today, lead_list_url=lead_list_url, period=_period(today))
+
+
 @bp.get("/")
 def index():
     """Show the user's dashboard (admins go to the settings)."""
@@ -74,8 +88,8 @@ def index():
            "metric_labels": METRIC_LABELS}
     if current_user.role in MANAGER_ROLES:
         ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
-                   board=discipline_board(current_user, today, now, tz))
-        return render("dashboard/manager.html", block="board", **ctx)
+                   period=_period(today))
+        return render("dashboard/manager.html", **ctx)
     ctx.update(first_contacts=queries.awaiting_first_contact(current_user),
                plans=queries.week_plans(current_user, today),
                comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],

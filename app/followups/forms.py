@@ -32,7 +32,7 @@ class FollowUpForm(FlaskForm):
                              render_kw={"rows": 2})
     recording_url = StringField(_l("Recording link"), validators=[
         Optional(), Length(max=500), URL(require_tld=False, message=_l("Enter a full link (https://…)."))])
-    grade_id = SelectField(_l("Intent grade"), coerce=int, validators=[InputRequired()])
+    grade_id = SelectField(_l("Intent grade"), coerce=int, validators=[Optional()])
     expected_purchase_date = DateField(_l("Expected purchase date"), validators=[Optional()])
     next_due = DateField(_l("Next follow-up on"), validators=[Optional()])
     next_content = StringField(_l("What you will do"), validators=[Optional(), Length(max=500)])

@@ -137,10 +137,13 @@ def review_queue(user: User, limit: int = 50) -> list:
     ).all()
 
 
+REVIEW_COUNT_CAP = 1000
+
+
 def review_count(user: User) -> int:
-    return db.session.execute(
-        select(func.count(FollowUp.id)).where(review_scope(user), FollowUp.reviewed_at.is_(None))
-    ).scalar_one()
+    """Return how many follow-ups wait for review, counting at most REVIEW_COUNT_CAP."""
+    capped = select(FollowUp.id).where(review_scope(user), FollowUp.reviewed_at.is_(None)).limit(REVIEW_COUNT_CAP)
+    return db.session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
 
 
 def get_followup_in_scope(user: User, followup_id: int) -> FollowUp | None:

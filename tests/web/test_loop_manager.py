@@ -93,8 +93,9 @@ def test_manager_dashboard_discipline_and_penalty(factory, db, login, count_quer
     open_plan(lead, _today() - timedelta(days=1), "late", assignee_id=c1.id)  # overdue
     db.session.commit()
     client = login(manager)
+    assert 'hx-trigger="load"' in client.get("/").get_data(as_text=True)  # the board loads lazily
     with count_queries() as one:
-        html = client.get("/").get_data(as_text=True)
+        html = client.htmx("get", "/discipline").get_data(as_text=True)
     assert "顾问甲" in html
     # overdue 1 + expired 1 = two items: 50 + 100; the manager carries half
     assert "<td data-penalty>150</td>" in html and "<td data-manager-penalty>75</td>" in html
@@ -105,8 +106,31 @@ def test_manager_dashboard_discipline_and_penalty(factory, db, login, count_quer
         _followup(db, lead, c)
     db.session.commit()
     with count_queries() as many:
-        client.get("/")
+        client.htmx("get", "/discipline")
     assert one.count == many.count
+    with count_queries() as dash_one:
+        client.get("/")
+    for _n in range(10):
+        factory.lead(owner=factory.user("consultant", store))
+    db.session.commit()
+    with count_queries() as dash_many:
+        client.get("/")
+    assert dash_one.count == dash_many.count
+
+
+def test_discipline_period_is_chosen_by_the_manager(factory, db, login):
+    store = factory.store()
+    manager = factory.user("manager", store)
+    c = factory.user("consultant", store)
+    lead = factory.lead(owner=c)
+    open_plan(lead, _today() - timedelta(days=40), "old", assignee_id=c.id)
+    db.session.commit()
+    client = login(manager)
+    month = client.htmx("get", "/discipline").get_data(as_text=True)
+    wide = client.htmx("get", f"/discipline?from={(_today() - timedelta(days=60)).isoformat()}"
+                              f"&to={_today().isoformat()}").get_data(as_text=True)
+    assert "<td data-penalty>0</td>" in month and "<td data-penalty>50</td>" in wide
+    assert login(c).htmx("get", "/discipline").status_code == 403
 
 
 def test_director_sees_every_store_on_the_board(factory, db, login):
@@ -115,7 +139,7 @@ def test_director_sees_every_store_on_the_board(factory, db, login):
     factory.user("consultant", s2, display_name="南店顾问")
     director = factory.user("director", None)
     db.session.commit()
-    html = login(director).get("/").get_data(as_text=True)
+    html = login(director).htmx("get", "/discipline").get_data(as_text=True)
     assert "北店顾问" in html and "南店顾问" in html
 
 
