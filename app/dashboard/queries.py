@@ -36,9 +36,11 @@ def summary(user: User, today: date, now: datetime) -> dict:
     columns = {
         "due_today": plan_count(Plan.due_date == today),
         "overdue": plan_count(Plan.due_date < today),
-        "expired": lead_count(Lead.stage_id.in_(open_ids), Lead.expected_purchase_date < today),
-        "no_plan": lead_count(Lead.stage_id.in_(open_ids), Lead.next_plan_due.is_(None)),
     }
+    if user.role not in {Role.DIRECTOR, Role.ADMIN}:
+        # group-wide, these two are read per consultant from the discipline board instead
+        columns["expired"] = lead_count(Lead.stage_id.in_(open_ids), Lead.expected_purchase_date < today)
+        columns["no_plan"] = lead_count(Lead.stage_id.in_(open_ids), Lead.next_plan_due.is_(None))
     if user.role in {Role.CONSULTANT, Role.DCC}:
         # per-owner counts stay small; store-wide ones are on the discipline board instead
         columns["first_contact"] = lead_count(Lead.first_contact_due_at.isnot(None))
