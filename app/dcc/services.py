@@ -3,7 +3,6 @@ call outcomes and the appointment hand-off to a consultant."""
 
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
@@ -16,6 +15,7 @@ from app.followups import rules
 from app.followups.models import FollowUp, FollowUpResult, Plan, PlanKind, PlanStatus
 from app.followups.plans import close_plan, open_plan, sync_next_plan_due
 from app.followups.services import FollowUpInput, cadence_table, lead_today, log_followup, store_timezone
+from app.followups.texts import gettext as _
 from app.leads.models import Lead
 from app.leads.services import LeadInput, change_owner, create_lead, record_touch
 from app.messaging.notify import notify

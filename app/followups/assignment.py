@@ -3,7 +3,6 @@ another try after a defeat. Every change goes through change_owner (history + re
 
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app.accounts.models import LeaveWindow, Role, Store, User
@@ -18,6 +17,7 @@ from app.followups import rules
 from app.followups.models import AssignmentProposal, Plan, PlanKind, PlanStatus, ProposalItem
 from app.followups.plans import open_plan, sync_next_plan_due
 from app.followups.services import store_timezone
+from app.followups.texts import gettext as _
 from app.leads.models import Lead, TransferRequest
 from app.leads.services import change_owner
 from app.messaging.notify import notify

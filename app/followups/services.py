@@ -4,7 +4,6 @@ take leave, move plans, hand a lead to someone else. Callers commit once."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 
 from app.accounts.models import LeaveWindow, Role, Store, User
@@ -24,6 +23,7 @@ from app.followups.models import (
     PlanStatus,
 )
 from app.followups.plans import close_plan, open_plan, sync_next_plan_due, sync_next_plan_due_bulk
+from app.followups.texts import gettext as _
 from app.leads.models import Lead
 from app.messaging.notify import notify
 from app.pipeline.stages import advance_stage

@@ -216,3 +216,24 @@ def test_expected_purchase_date_updates(setup, db):
     client.htmx("post", f"/leads/{lead.id}/followups", data=_form(lead, expected_purchase_date="2027-01-15"))
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).expected_purchase_date == date(2027, 1, 15)
+
+
+def test_panel_and_timeline_sources_are_registered(setup, db, factory, app):
+    from app.leads.panels import panels, timeline_sources
+
+    consultant, lead, _client = setup
+    manager = factory.user("manager", db.session.get(Lead, lead.id).store)
+    followup = FollowUp(lead_id=lead.id, user_id=consultant.id, store_id=lead.store_id, method="phone",
+                        result="reached", content="聊了配置", occurred_at=utcnow(), is_effective=True)
+    db.session.add(followup)
+    db.session.flush()
+    services.comment_on_followup(followup, "好", manager)
+    open_plan(lead, _today(), "call", assignee_id=consultant.id)
+    db.session.commit()
+    assert "followups" in [name for _o, name, _f in panels()]
+    sources = dict(timeline_sources())
+    with app.test_request_context("/"):
+        entries = sources["followups"]([lead.id]) + sources["plans"]([lead.id])
+    kinds = sorted(e.kind for e in entries)
+    assert kinds == ["comment", "followup", "plan"]
+    assert next(e for e in entries if e.kind == "followup").extra["comments"][0]["body"] == "好"
