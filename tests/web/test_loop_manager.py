@@ -437,3 +437,31 @@ def test_manager_moves_plans_between_consultants(factory, db, login):
     response = client.htmx("post", "/plans/move", data={"plan": [str(plan.id)], "to_user": str(outsider.id)})
     assert response.status_code == 422
     assert login(a).post("/plans/move", data={"plan": [str(plan.id)], "to_user": str(a.id)}).status_code == 403
+
+
+def test_month_progress_against_targets(factory, db, login):
+    from app.invitations.models import MonthlyTarget
+
+    consultant = factory.user("consultant")
+    factory.lead(owner=consultant)
+    factory.lead(owner=consultant)
+    db.session.add(MonthlyTarget(month=_today().replace(day=1), store_id=consultant.store_id, user_id=consultant.id,
+                                 metric="new_leads", value=4))
+    db.session.commit()
+    html = login(consultant).get("/").get_data(as_text=True)
+    assert "2 / 4 (50%)" in html
+
+
+def test_plans_page_query_count_is_constant(factory, db, login, count_queries):
+    consultant = factory.user("consultant")
+    open_plan(factory.lead(owner=consultant), _today(), "x", assignee_id=consultant.id)
+    db.session.commit()
+    client = login(consultant)
+    with count_queries() as one:
+        client.get("/plans")
+    for _n in range(49):
+        open_plan(factory.lead(owner=consultant), _today(), "x", assignee_id=consultant.id)
+    db.session.commit()
+    with count_queries() as fifty:
+        html = client.get("/plans").get_data(as_text=True)
+    assert one.count == fifty.count and html.count("plan-overdue") == 0
