@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
 from app.core.errors import ConflictError, DomainError
@@ -72,8 +73,10 @@ def log_followup(lead_id: int):
         return _panel(lead, 422, form=form, now=now)
     try:
         followup = services.log_followup(lead, _input_from(form), current_user, now)
+        # Render inside the transaction (the rows are flushed) so nothing is read twice after commit.
+        response = _panel(lead, 200, now=now, saved=followup)
         db.session.commit()
-    except ConflictError:
+    except (ConflictError, StaleDataError):
         db.session.rollback()
         lead = get_lead_or_404(current_user, lead_id)
         return _panel(lead, 409, form=form, now=now,
@@ -86,7 +89,7 @@ def log_followup(lead_id: int):
             field.errors = [*field.errors, message]
         lead = get_lead_or_404(current_user, lead_id)
         return _panel(lead, 422, form=form, now=now, error=None if field is not None else message)
-    return _panel(lead, 200, now=now, saved=followup)
+    return response
 
 
 @bp.post("/leads/<int:lead_id>/defeat")

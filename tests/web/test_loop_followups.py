@@ -237,3 +237,36 @@ def test_panel_and_timeline_sources_are_registered(setup, db, factory, app):
     kinds = sorted(e.kind for e in entries)
     assert kinds == ["comment", "followup", "plan"]
     assert next(e for e in entries if e.kind == "followup").extra["comments"][0]["body"] == "好"
+
+
+@pytest.mark.postgres_only
+def test_two_simultaneous_followups_on_one_version_save_once(setup, db, app):
+    import threading
+
+    _consultant, lead, client = setup
+    from tests.factories import TEST_PASSWORD
+
+    clients = []
+    for _n in range(2):
+        c = app.test_client()
+        c.post("/login", data={"username": _consultant.username, "password": TEST_PASSWORD})
+        clients.append(c)
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def post(c):
+        with app.app_context():
+            barrier.wait()
+            codes.append(c.post(f"/leads/{lead.id}/followups", data=_form(lead),
+                                headers={"HX-Request": "true"}).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200, 409]
+    saved = db.session.execute(select(FollowUp)).scalars().all()
+    assert len(saved) == codes.count(200)
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).version == lead.version + codes.count(200)
