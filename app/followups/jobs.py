@@ -103,7 +103,12 @@ def _insert_reminders(kind: PlanKind, due_expr, lead_filter, content: str, now: 
         lead_filter, ~already)
     stmt = db.insert(Plan).from_select(["lead_id", "assignee_id", "store_id", "kind", "due_date", "content",
                                         "status", "created_at"], source)
-    return db.session.execute(stmt).rowcount or 0
+    return _inserted(stmt)
+
+
+def _inserted(stmt) -> int:
+    """Run an INSERT ... SELECT and return how many rows it added (the driver's rowcount is not reliable)."""
+    return len(db.session.connection().execute(stmt.returning(Plan.id)).all())
 
 
 @periodic("reminders")
@@ -141,9 +146,8 @@ def queue_invited_not_arrived(now: datetime) -> dict:
     source = select(Lead.id, agent, Lead.store_id, literal(PlanKind.DCC_CALL.value), literal(today),
                     literal(_("Invited but not arrived: call again")), literal(PlanStatus.OPEN.value),
                     literal(now)).where(eligible)
-    created = db.session.execute(db.insert(Plan).from_select(
-        ["lead_id", "assignee_id", "store_id", "kind", "due_date", "content", "status", "created_at"],
-        source)).rowcount or 0
+    created = _inserted(db.insert(Plan).from_select(
+        ["lead_id", "assignee_id", "store_id", "kind", "due_date", "content", "status", "created_at"], source))
     if created:
         db.session.execute(update(Lead).where(eligible).values(dcc_agent_id=agent)
                            .execution_options(synchronize_session=False))
