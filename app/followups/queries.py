@@ -259,20 +259,26 @@ def reclaim_clause(cutoff: datetime):
     """Open, owned leads with no effective follow-up since `cutoff` (index on last_effective)."""
     return and_(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
                 or_(Lead.last_effective_followup_at <= cutoff,
-                    and_(Lead.last_effective_followup_at.is_(None),
+                    and_(Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
                          func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff)))
 
 
 def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100) -> list:
-    """Return leads eligible for reclaim with owner name, oldest activity first."""
+    """Return leads eligible for reclaim with owner name: never effectively followed up first, then the
+    longest-neglected. Two index-led queries instead of one OR the planner cannot use an index for."""
     owner = aliased(User)
-    stmt = (select(Lead.id, Lead.name, Lead.store_id, Lead.owner_id, Lead.last_effective_followup_at,
+    base = (select(Lead.id, Lead.name, Lead.store_id, Lead.owner_id, Lead.last_effective_followup_at,
                    Lead.assigned_at, Lead.created_at, owner.display_name.label("owner_name"))
-            .join(owner, owner.id == Lead.owner_id).where(reclaim_clause(cutoff)))
+            .join(owner, owner.id == Lead.owner_id)
+            .where(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None)))
     if store_ids is not None:
-        stmt = stmt.where(Lead.store_id.in_(store_ids))
-    return db.session.execute(stmt.order_by(Lead.last_effective_followup_at.asc().nullsfirst(), Lead.id)
-                              .limit(limit)).all()
+        base = base.where(Lead.store_id.in_(store_ids))
+    never = db.session.execute(base.where(
+        Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
+        func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff).order_by(Lead.created_at).limit(limit)).all()
+    stale = db.session.execute(base.where(Lead.last_effective_followup_at <= cutoff)
+                               .order_by(Lead.last_effective_followup_at).limit(limit)).all()
+    return (never + stale)[:limit]
 
 
 def other_followers(lead_rows: list) -> dict[int, int]:
