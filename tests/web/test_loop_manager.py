@@ -465,3 +465,21 @@ def test_plans_page_query_count_is_constant(factory, db, login, count_queries):
     with count_queries() as fifty:
         html = client.get("/plans").get_data(as_text=True)
     assert one.count == fifty.count and html.count("plan-overdue") == 0
+
+
+def test_consultant_on_leave_gets_no_suggestion(factory, db, login):
+    from app.accounts.models import LeaveWindow
+
+    store = factory.store(region="上海")
+    marketing = factory.user("marketing", store)
+    away = factory.user("consultant", store)
+    here = factory.user("consultant", store)
+    db.session.add(LeaveWindow(user_id=away.id, starts_on=_today() - timedelta(days=1),
+                               ends_on=_today() + timedelta(days=3)))
+    leads = [factory.lead(store=store, region="上海") for _i in range(3)]
+    db.session.commit()
+    login(marketing).htmx("post", "/pool/proposals", data={"lead": [str(x.id) for x in leads]})
+    suggested = set(db.session.execute(select(ProposalItem.suggested_user_id)).scalars())
+    assert suggested == {here.id}
+    assert db.session.execute(select(Notification.user_id)).first() is None or away.id not in set(
+        db.session.execute(select(Notification.user_id)).scalars())
