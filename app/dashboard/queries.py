@@ -1,31 +1,31 @@
-"""Dashboard counters: one SELECT of scalar sub-queries, each served by an index."""
+"""Dashboard reads: one SELECT of scalar sub-queries for the numbers, one query per list."""
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app.accounts.models import Role, User
-from app.admin.reference import open_stage_ids
+from app.admin.reference import grade_by_code, open_stage_ids, stage_by_code
 from app.extensions import db
-from app.followups.models import Plan, PlanStatus
-from app.leads.models import Lead
+from app.followups.models import FollowUp, ManagerComment, Plan, PlanStatus
+from app.invitations.models import Event, Invitation, MonthlyTarget
+from app.leads.models import Lead, StageChange
 from app.web.permissions import lead_scope_clause
 
 
 def _plan_scope(user: User):
     if user.role in {Role.DIRECTOR, Role.ADMIN}:
-        return True
+        return Plan.id.isnot(None)
     if user.role in {Role.MANAGER, Role.MARKETING, Role.CLERK}:
         return Plan.store_id == user.store_id
     return Plan.assignee_id == user.id
 
 
 def summary(user: User, today: date, now: datetime) -> dict:
-    """Return the headline numbers for the user's first dashboard."""
+    """Return the headline numbers of the user's dashboard in one statement."""
     scope = lead_scope_clause(user)
     open_ids = open_stage_ids()
     plan_scope = _plan_scope(user)
-    week_start = now - timedelta(days=7)
 
     def lead_count(*where):
         return select(func.count(Lead.id)).where(scope, *where).scalar_subquery()
@@ -36,12 +36,97 @@ def summary(user: User, today: date, now: datetime) -> dict:
     columns = {
         "due_today": plan_count(Plan.due_date == today),
         "overdue": plan_count(Plan.due_date < today),
-        "new_this_week": lead_count(Lead.created_at >= week_start),
     }
-    if user.role == Role.CONSULTANT or user.role == Role.DCC:
-        columns["open_leads"] = lead_count(Lead.stage_id.in_(open_ids))
+    if user.role not in {Role.DIRECTOR, Role.ADMIN}:
+        # group-wide, these two are read per consultant from the discipline board instead
         columns["expired"] = lead_count(Lead.stage_id.in_(open_ids), Lead.expected_purchase_date < today)
-    if user.role in {Role.MANAGER, Role.MARKETING}:
+        columns["no_plan"] = lead_count(Lead.stage_id.in_(open_ids), Lead.next_plan_due.is_(None))
+    if user.role in {Role.CONSULTANT, Role.DCC}:
+        # per-owner counts stay small; store-wide ones are on the discipline board instead
+        columns["first_contact"] = lead_count(Lead.first_contact_due_at.isnot(None))
+        columns["first_contact_late"] = lead_count(Lead.first_contact_due_at < now)
+        columns["h_grade"] = lead_count(Lead.stage_id.in_(open_ids), Lead.grade_id == grade_by_code("H").id)
+        columns["open_leads"] = lead_count(Lead.stage_id.in_(open_ids))
+        columns["unread_comments"] = (
+            select(func.count(ManagerComment.id)).join(FollowUp, FollowUp.id == ManagerComment.followup_id)
+            .where(FollowUp.user_id == user.id, ManagerComment.read_at.is_(None)).scalar_subquery())
+    if user.role in {Role.MANAGER, Role.MARKETING, Role.DIRECTOR}:
         columns["unassigned"] = lead_count(Lead.owner_id.is_(None), Lead.stage_id.in_(open_ids))
     row = db.session.execute(select(*[c.label(k) for k, c in columns.items()])).one()
     return dict(row._mapping)
+
+
+def awaiting_first_contact(user: User, limit: int = 10) -> list:
+    """Return my newly assigned leads still waiting for a first contact, nearest deadline first."""
+    return db.session.execute(
+        select(Lead.id, Lead.name, Lead.first_contact_due_at)
+        .where(lead_scope_clause(user), Lead.first_contact_due_at.isnot(None))
+        .order_by(Lead.first_contact_due_at).limit(limit)).all()
+
+
+def week_plans(user: User, today: date, limit: int = 20) -> list:
+    """Return my open plans due within a week (overdue first), with the customer's name."""
+    return db.session.execute(
+        select(Plan.id, Plan.lead_id, Plan.due_date, Plan.content, Plan.kind, Lead.name.label("lead_name"))
+        .join(Lead, Lead.id == Plan.lead_id)
+        .where(_plan_scope(user), Plan.status == PlanStatus.OPEN, Plan.due_date <= today + timedelta(days=7))
+        .order_by(Plan.due_date, Plan.id).limit(limit)).all()
+
+
+def unread_comments(user: User, limit: int = 5) -> list:
+    """Return the latest unread manager comments on my follow-ups."""
+    author = User.__table__.alias("author")
+    return db.session.execute(
+        select(ManagerComment.id, ManagerComment.body, ManagerComment.created_at, ManagerComment.lead_id,
+               Lead.name.label("lead_name"), author.c.display_name.label("author_name"))
+        .join(FollowUp, FollowUp.id == ManagerComment.followup_id).join(Lead, Lead.id == ManagerComment.lead_id)
+        .join(author, author.c.id == ManagerComment.author_id)
+        .where(FollowUp.user_id == user.id, ManagerComment.read_at.is_(None))
+        .order_by(ManagerComment.created_at.desc()).limit(limit)).all()
+
+
+def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
+    """Return events in the next `days` days with how many of my invitees go, soonest first."""
+    return db.session.execute(
+        select(Event.id, Event.theme, Event.starts_at, func.count(Invitation.id).label("invitees"))
+        .join(Invitation, Invitation.event_id == Event.id)
+        .where(Invitation.inviter_id == user.id, Event.starts_at >= now, Event.starts_at < now + timedelta(days=days),
+               Event.cancelled_at.is_(None))
+        .group_by(Event.id, Event.theme, Event.starts_at).order_by(Event.starts_at).limit(10)).all()
+
+
+def month_progress(user: User, today: date, month_start_utc: datetime, next_month_utc: datetime) -> list[dict]:
+    """Return month-to-date actuals against the user's (or store's) monthly targets, if any."""
+    month = today.replace(day=1)
+    where = [MonthlyTarget.month == month]
+    if user.role in {Role.CONSULTANT, Role.DCC}:
+        where.append(MonthlyTarget.user_id == user.id)
+    else:
+        where += [MonthlyTarget.store_id == user.store_id, MonthlyTarget.user_id.is_(None)]
+    targets = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value).where(*where)).all()
+    if not targets:
+        return []
+    scope = lead_scope_clause(user)
+
+    def in_month(col):
+        return and_(col >= month_start_utc, col < next_month_utc)
+
+    inviter = (Invitation.inviter_id == user.id if user.role in {Role.CONSULTANT, Role.DCC}
+               else Invitation.store_id == user.store_id)
+    changer = (StageChange.user_id == user.id if user.role in {Role.CONSULTANT, Role.DCC}
+               else StageChange.store_id == user.store_id)
+    actual_cols = {
+        "new_leads": select(func.count(Lead.id)).where(scope, in_month(Lead.created_at)).scalar_subquery(),
+        "visits": select(func.count(Lead.id)).where(scope, in_month(Lead.arrived_at)).scalar_subquery(),
+        "orders": select(func.count(Lead.id)).where(scope, in_month(Lead.won_at)).scalar_subquery(),
+        "invitations": select(func.count(Invitation.id)).where(inviter, in_month(Invitation.created_at))
+        .scalar_subquery(),
+        "test_drives": select(func.count(StageChange.id)).where(
+            changer, StageChange.to_stage_id == stage_by_code("test_drive").id, in_month(StageChange.created_at))
+        .scalar_subquery(),
+    }
+    wanted = {m for m, _v in targets if m in actual_cols}
+    actuals = dict(db.session.execute(select(*[actual_cols[m].label(m) for m in sorted(wanted)])).one()._mapping) \
+        if wanted else {}
+    return [{"metric": m, "target": v, "actual": actuals.get(m, 0),
+             "percent": round(100 * actuals.get(m, 0) / v) if v else None} for m, v in targets if m in actual_cols]

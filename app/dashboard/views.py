@@ -1,28 +1,97 @@
-"""The first page after login."""
+"""The first page after login: the consultant's workbench (工作台) or the manager's day."""
 
-from flask import Blueprint, redirect, url_for
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role
-from app.core.timeutil import local_today, utcnow
-from app.dashboard.queries import summary
-from app.web.render import render
+from app.admin.defaults import get_setting
+from app.core.timeutil import utcnow
+from app.dashboard import queries
+from app.followups import queries as fq
+from app.followups import rules
+from app.followups.services import store_timezone
+from app.web.access import roles_required
+from app.web.permissions import store_scope_ids
+from app.web.render import is_htmx, render
 
 bp = Blueprint("dashboard", __name__)
+
+MANAGER_ROLES = {Role.MANAGER, Role.DIRECTOR}
+METRIC_LABELS = {"new_leads": _l("New leads"), "visits": _l("Showroom visits"), "invitations": _l("Invitations"),
+                 "test_drives": _l("Test drives"), "orders": _l("Orders")}
+
+
+def lead_list_url(**args) -> str:
+    """Return the filtered lead list URL (the lead list reads these filter arguments)."""
+    if "leads.list_leads" in current_app.view_functions:
+        return url_for("leads.list_leads", **args)
+    return "/leads?" + urlencode(args)
+
+
+def _period(today: date) -> tuple[date, date]:
+    def parse(name, default):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return default
+
+    start = parse("from", today.replace(day=1))
+    end = parse("to", today)
+    if end < start or (end - start).days > 366:
+        start, end = today.replace(day=1), today
+    return start, end
+
+
+def discipline_board(user, today: date, now, tz: str) -> dict:
+    """Return the discipline rows per consultant for the chosen period, with penalties."""
+    start, end = _period(today)
+    rows = fq.discipline(store_scope_ids(user), start, end, today, now,
+                         rules.local_midnight_utc(start, tz), rules.local_midnight_utc(end + timedelta(days=1), tz))
+    penalty_rules = get_setting("penalty") or rules.DEFAULT_PENALTY
+    for row in rows:
+        row["penalty"] = rules.consultant_penalty(row["overdue"] + row["expired"], penalty_rules)
+    manager_penalty = rules.manager_penalty([r["penalty"] for r in rows], penalty_rules)
+    return {"rows": rows, "start": start, "end": end, "manager_penalty": manager_penalty}
+
+
+@bp.get("/discipline")
+@roles_required(Role.MANAGER, Role.DIRECTOR)
+def discipline():
+    """Show the discipline board per consultant for a period (loaded into the manager's dashboard)."""
+    if not is_htmx():
+        return redirect(url_for("dashboard.index", **request.args))
+    now = utcnow()
+    tz = store_timezone(current_user.store_id)
+    today = rules.local_date(now, tz)
+    return render("dashboard/manager.html", block="board", board=discipline_board(current_user, today, now, tz),
+                  today=today, lead_list_url=lead_list_url, period=_period(today))
 
 
 @bp.get("/")
 def index():
     """Show the user's dashboard (admins go to the settings)."""
-    if current_user.role == Role.ADMIN and "admin.index" in _endpoints():
+    if current_user.role == Role.ADMIN and "admin.index" in current_app.view_functions:
         return redirect(url_for("admin.index"))
     now = utcnow()
-    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
-    numbers = summary(current_user, local_today(now, tz), now)
-    return render("dashboard/index.html", numbers=numbers)
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
+    tz = store_timezone(current_user.store_id)
+    today = rules.local_date(now, tz)
+    numbers = queries.summary(current_user, today, now)
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    progress = queries.month_progress(current_user, today, rules.local_midnight_utc(month_start, tz),
+                                      rules.local_midnight_utc(next_month, tz))
+    ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url,
+           "metric_labels": METRIC_LABELS}
+    if current_user.role in MANAGER_ROLES:
+        ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
+                   period=_period(today))
+        return render("dashboard/manager.html", **ctx)
+    ctx.update(first_contacts=queries.awaiting_first_contact(current_user),
+               plans=queries.week_plans(current_user, today),
+               comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
+               events=queries.upcoming_events(current_user, now))
+    return render("dashboard/index.html", **ctx)

@@ -1,0 +1,307 @@
+"""Reads for the follow-up pages: plans, the lead panel, the review queue, approvals, discipline."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import Role, User
+from app.admin.reference import open_stage_ids, stage_by_code
+from app.extensions import db
+from app.followups.models import (
+    AssignmentProposal,
+    DefeatRequest,
+    DefeatStatus,
+    FollowUp,
+    ManagerComment,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    ProposalItem,
+)
+from app.followups.plans import NEXT_PLAN_KINDS
+from app.leads.models import Lead, TransferRequest
+
+PAGE = 100
+DISCIPLINE_KINDS = tuple(k for k in NEXT_PLAN_KINDS if k != PlanKind.FIRST_CONTACT)
+
+
+def plan_scope(user: User):
+    """Return the WHERE clause for plans the user may see (own, store or group)."""
+    if user.role in {Role.DIRECTOR, Role.ADMIN}:
+        return Plan.id.isnot(None)
+    if user.role in {Role.MANAGER, Role.MARKETING}:
+        return Plan.store_id == user.store_id
+    return Plan.assignee_id == user.id
+
+
+def plans_page(user: User, tab: str, today: date, assignee_id: int | None = None) -> list:
+    """Return up to PAGE open plans of a tab (today, overdue, upcoming) with lead and assignee names."""
+    where = [plan_scope(user), Plan.status == PlanStatus.OPEN]
+    if assignee_id:
+        where.append(Plan.assignee_id == assignee_id)
+    order = Plan.due_date
+    if tab == "overdue":
+        where.append(Plan.due_date < today)
+        order = Plan.due_date
+    elif tab == "upcoming":
+        where.append(Plan.due_date > today)
+    else:
+        where.append(Plan.due_date == today)
+    stmt = (select(Plan.id, Plan.lead_id, Plan.kind, Plan.due_date, Plan.content, Plan.assignee_id,
+                   Lead.name.label("lead_name"), Lead.grade_id, User.display_name.label("assignee_name"))
+            .join(Lead, Lead.id == Plan.lead_id).outerjoin(User, User.id == Plan.assignee_id)
+            .where(*where).order_by(order, Plan.id).limit(PAGE))
+    return db.session.execute(stmt).all()
+
+
+def plan_counts(user: User, today: date) -> dict:
+    """Return the number of open plans per tab in one statement."""
+    base = [plan_scope(user), Plan.status == PlanStatus.OPEN]
+    row = db.session.execute(select(
+        func.count(case((Plan.due_date == today, 1))).label("today"),
+        func.count(case((Plan.due_date < today, 1))).label("overdue"),
+        func.count(case((Plan.due_date > today, 1))).label("upcoming"),
+    ).where(*base)).one()
+    return dict(row._mapping)
+
+
+def store_consultants(store_ids: list[int] | None) -> list:
+    """Return active consultants (id, name, store) of the given stores (None: every store)."""
+    stmt = select(User.id, User.display_name, User.store_id, User.capacity).where(
+        User.role == Role.CONSULTANT, User.active.is_(True))
+    if store_ids is not None:
+        stmt = stmt.where(User.store_id.in_(store_ids))
+    return db.session.execute(stmt.order_by(User.display_name)).all()
+
+
+# ---- lead panel and timeline --------------------------------------------------------------
+
+def open_plans_of_lead(lead_id: int) -> list[Plan]:
+    """Return the lead's open plans, earliest first."""
+    return db.session.execute(
+        select(Plan).where(Plan.lead_id == lead_id, Plan.status == PlanStatus.OPEN).order_by(Plan.due_date)
+    ).scalars().all()
+
+
+def recent_followups(lead_ids: list[int], limit: int = 200) -> list:
+    """Return follow-ups of the leads with their author's name, newest first."""
+    return db.session.execute(
+        select(FollowUp, User.display_name.label("user_name")).join(User, User.id == FollowUp.user_id)
+        .where(FollowUp.lead_id.in_(lead_ids)).order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def comments_for(lead_ids: list[int]) -> dict[int, list]:
+    """Return comments per follow-up id for the leads, oldest first."""
+    rows = db.session.execute(
+        select(ManagerComment, User.display_name.label("author_name"))
+        .join(User, User.id == ManagerComment.author_id)
+        .where(ManagerComment.lead_id.in_(lead_ids)).order_by(ManagerComment.created_at)
+    ).all()
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row.ManagerComment.followup_id, []).append(row)
+    return out
+
+
+def plans_for_timeline(lead_ids: list[int], limit: int = 200) -> list:
+    return db.session.execute(
+        select(Plan, User.display_name.label("user_name")).outerjoin(User, User.id == Plan.assignee_id)
+        .where(Plan.lead_id.in_(lead_ids)).order_by(Plan.created_at.desc()).limit(limit)
+    ).all()
+
+
+def pending_defeat_of_lead(lead_id: int) -> DefeatRequest | None:
+    return db.session.execute(
+        select(DefeatRequest).where(DefeatRequest.lead_id == lead_id).order_by(DefeatRequest.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+# ---- review queue -------------------------------------------------------------------------
+
+def review_scope(user: User):
+    if user.role == Role.DIRECTOR:
+        return FollowUp.id.isnot(None)
+    return FollowUp.store_id == user.store_id
+
+
+def review_queue(user: User, limit: int = 50) -> list:
+    """Return unreviewed follow-ups of the user's store(s), oldest first, with lead and author."""
+    return db.session.execute(
+        select(FollowUp, Lead.name.label("lead_name"), User.display_name.label("user_name"))
+        .join(Lead, Lead.id == FollowUp.lead_id).join(User, User.id == FollowUp.user_id)
+        .where(review_scope(user), FollowUp.reviewed_at.is_(None))
+        .order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc()).limit(limit)
+    ).all()
+
+
+REVIEW_COUNT_CAP = 1000
+
+
+def review_count(user: User) -> int:
+    """Return how many follow-ups wait for review, counting at most REVIEW_COUNT_CAP."""
+    capped = select(FollowUp.id).where(review_scope(user), FollowUp.reviewed_at.is_(None)).limit(REVIEW_COUNT_CAP)
+    return db.session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
+
+
+def get_followup_in_scope(user: User, followup_id: int) -> FollowUp | None:
+    return db.session.execute(
+        select(FollowUp).where(FollowUp.id == followup_id, review_scope(user))
+    ).scalar_one_or_none()
+
+
+# ---- approvals ----------------------------------------------------------------------------
+
+def _store_filter(column, user: User):
+    return column.isnot(None) if user.role == Role.DIRECTOR else column == user.store_id
+
+
+def pending_defeats(user: User, limit: int = 100) -> list:
+    requester = aliased(User)
+    return db.session.execute(
+        select(DefeatRequest, Lead.name.label("lead_name"), requester.display_name.label("user_name"))
+        .join(Lead, Lead.id == DefeatRequest.lead_id).join(requester, requester.id == DefeatRequest.requested_by_id)
+        .where(_store_filter(DefeatRequest.store_id, user), DefeatRequest.status == DefeatStatus.PENDING)
+        .order_by(DefeatRequest.created_at).limit(limit)
+    ).all()
+
+
+def pending_transfers(user: User, limit: int = 100) -> list:
+    requester, holder = aliased(User), aliased(User)
+    return db.session.execute(
+        select(TransferRequest, Lead.name.label("lead_name"), requester.display_name.label("user_name"),
+               holder.display_name.label("owner_name"))
+        .join(Lead, Lead.id == TransferRequest.lead_id).join(requester, requester.id == TransferRequest.requested_by_id)
+        .outerjoin(holder, holder.id == TransferRequest.from_owner_id)
+        .where(_store_filter(TransferRequest.store_id, user), TransferRequest.status == "pending")
+        .order_by(TransferRequest.created_at).limit(limit)
+    ).all()
+
+
+def pending_proposals(user: User, limit: int = 50) -> list:
+    author = aliased(User)
+    count = (select(func.count(ProposalItem.id)).where(ProposalItem.proposal_id == AssignmentProposal.id)
+             .scalar_subquery())
+    return db.session.execute(
+        select(AssignmentProposal, author.display_name.label("user_name"), count.label("items"))
+        .join(author, author.id == AssignmentProposal.created_by_id)
+        .where(_store_filter(AssignmentProposal.store_id, user), AssignmentProposal.status == "pending")
+        .order_by(AssignmentProposal.created_at).limit(limit)
+    ).all()
+
+
+def approval_counts(user: User) -> dict:
+    """Return pending defeat, transfer and proposal counts in one statement."""
+    row = db.session.execute(select(
+        select(func.count(DefeatRequest.id)).where(_store_filter(DefeatRequest.store_id, user),
+                                                   DefeatRequest.status == DefeatStatus.PENDING)
+        .scalar_subquery().label("defeats"),
+        select(func.count(TransferRequest.id)).where(_store_filter(TransferRequest.store_id, user),
+                                                     TransferRequest.status == "pending")
+        .scalar_subquery().label("transfers"),
+        select(func.count(AssignmentProposal.id)).where(_store_filter(AssignmentProposal.store_id, user),
+                                                        AssignmentProposal.status == "pending")
+        .scalar_subquery().label("proposals"),
+    )).one()
+    return dict(row._mapping)
+
+
+# ---- discipline board ---------------------------------------------------------------------
+
+def discipline(store_ids: list[int] | None, start: date, end: date, today: date, now: datetime,
+               start_utc: datetime, end_utc: datetime) -> list[dict]:
+    """Return per consultant: overdue plans, expired opportunities, leads without plan, effective
+    follow-ups and first-contact breaches — five grouped queries, whatever the store size."""
+    users_stmt = select(User.id, User.display_name, User.store_id).where(User.role == Role.CONSULTANT,
+                                                                          User.active.is_(True))
+    if store_ids is not None:
+        users_stmt = users_stmt.where(User.store_id.in_(store_ids))
+    people = db.session.execute(users_stmt.order_by(User.store_id, User.display_name)).all()
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    open_ids = open_stage_ids()
+    last_due = min(end, today - timedelta(days=1))
+    overdue = dict(db.session.execute(
+        select(Plan.assignee_id, func.count(Plan.id)).where(
+            Plan.assignee_id.in_(ids), Plan.kind.in_(DISCIPLINE_KINDS), Plan.due_date >= start, Plan.due_date <= last_due,
+            or_(Plan.status == PlanStatus.OPEN, Plan.overdue_marked_at.isnot(None)),
+            Plan.status != PlanStatus.CANCELLED)
+        .group_by(Plan.assignee_id)).all())
+    lead_rows = db.session.execute(
+        select(Lead.owner_id,
+               func.count(case((Lead.expected_purchase_date < today, 1))),
+               func.count(case((Lead.next_plan_due.is_(None), 1))))
+        .where(Lead.owner_id.in_(ids), Lead.stage_id.in_(open_ids), Lead.merged_into_id.is_(None))
+        .group_by(Lead.owner_id)).all()
+    expired = {r[0]: r[1] for r in lead_rows}
+    no_plan = {r[0]: r[2] for r in lead_rows}
+    effective = dict(db.session.execute(
+        select(FollowUp.user_id, func.count(FollowUp.id)).where(
+            FollowUp.user_id.in_(ids), FollowUp.is_effective.is_(True), FollowUp.occurred_at >= start_utc,
+            FollowUp.occurred_at < end_utc).group_by(FollowUp.user_id)).all())
+    breaches = dict(db.session.execute(
+        select(Plan.assignee_id, func.count(Plan.id)).where(
+            Plan.assignee_id.in_(ids), Plan.kind == PlanKind.FIRST_CONTACT, Plan.due_date >= start,
+            Plan.due_date <= end,
+            or_(Plan.overdue_marked_at.isnot(None), and_(Plan.status == PlanStatus.OPEN, Plan.due_date < today)))
+        .group_by(Plan.assignee_id)).all())
+    return [{"id": p.id, "name": p.display_name, "store_id": p.store_id, "overdue": overdue.get(p.id, 0),
+             "expired": expired.get(p.id, 0), "no_plan": no_plan.get(p.id, 0),
+             "effective": effective.get(p.id, 0), "breaches": breaches.get(p.id, 0)} for p in people]
+
+
+# ---- reclaim ------------------------------------------------------------------------------
+
+def reclaim_clause(cutoff: datetime):
+    """Open, owned leads with no effective follow-up since `cutoff` (index on last_effective)."""
+    return and_(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
+                or_(Lead.last_effective_followup_at <= cutoff,
+                    and_(Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
+                         func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff)))
+
+
+def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100) -> list:
+    """Return leads eligible for reclaim with owner name: never effectively followed up first, then the
+    longest-neglected. Two index-led queries instead of one OR the planner cannot use an index for."""
+    owner = aliased(User)
+    base = (select(Lead.id, Lead.name, Lead.store_id, Lead.owner_id, Lead.last_effective_followup_at,
+                   Lead.assigned_at, Lead.created_at, owner.display_name.label("owner_name"))
+            .join(owner, owner.id == Lead.owner_id)
+            .where(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None)))
+    if store_ids is not None:
+        base = base.where(Lead.store_id.in_(store_ids))
+    never = db.session.execute(base.where(
+        Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
+        func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff).order_by(Lead.created_at).limit(limit)).all()
+    stale = db.session.execute(base.where(Lead.last_effective_followup_at <= cutoff)
+                               .order_by(Lead.last_effective_followup_at).limit(limit)).all()
+    return (never + stale)[:limit]
+
+
+def other_followers(lead_rows: list) -> dict[int, int]:
+    """Return lead id -> the latest user other than the owner who followed the lead up."""
+    if not lead_rows:
+        return {}
+    owners = {r.id: r.owner_id for r in lead_rows}
+    rows = db.session.execute(
+        select(FollowUp.lead_id, FollowUp.user_id, func.max(FollowUp.occurred_at))
+        .where(FollowUp.lead_id.in_(list(owners))).group_by(FollowUp.lead_id, FollowUp.user_id)).all()
+    best: dict[int, tuple] = {}
+    for lead_id, user_id, at in rows:
+        if user_id != owners[lead_id] and (lead_id not in best or at > best[lead_id][1]):
+            best[lead_id] = (user_id, at)
+    return {k: v[0] for k, v in best.items()}
+
+
+def lost_leads(store_ids: list[int] | None, limit: int = 50) -> list:
+    """Return recently confirmed-lost leads that can be tried again."""
+    owner = aliased(User)
+    stmt = (select(Lead.id, Lead.name, Lead.lost_at, owner.display_name.label("owner_name"))
+            .outerjoin(owner, owner.id == Lead.owner_id)
+            .where(Lead.stage_id == stage_by_code("lost").id, Lead.merged_into_id.is_(None)))
+    if store_ids is not None:
+        stmt = stmt.where(Lead.store_id.in_(store_ids))
+    return db.session.execute(stmt.order_by(Lead.updated_at.desc()).limit(limit)).all()

@@ -1,0 +1,228 @@
+"""The manager's day: review queue with comments (批示), approvals, reclaim and another try."""
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.admin.defaults import get_setting
+from app.core.errors import DomainError
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.followups import assignment, queries, rules, services
+from app.followups.defeats import decide_defeat, may_decide
+from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, DecisionForm, ReassignForm
+from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
+from app.followups.views import bp
+from app.leads.models import Lead, TransferRequest
+from app.web.access import roles_required
+from app.web.permissions import get_lead_or_404, store_scope_ids
+from app.web.render import render
+
+MANAGERS = (Role.MANAGER, Role.DIRECTOR)
+
+
+def _consultant_choices():
+    return [(u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))]
+
+
+# ---- review queue -------------------------------------------------------------------------
+
+@bp.get("/review")
+@roles_required(*MANAGERS)
+def review_queue():
+    """List the store's unreviewed follow-ups, each with an inline comment form."""
+    rows = queries.review_queue(current_user)
+    return render("followups/review.html", rows=rows, total=queries.review_count(current_user),
+                  form=CommentForm(), method_labels=METHOD_LABELS, result_labels=RESULT_LABELS)
+
+
+@bp.post("/review/<int:followup_id>")
+@roles_required(*MANAGERS)
+def comment_followup(followup_id: int):
+    """Comment on a follow-up (or mark it seen with an empty 'seen' action); answer the item."""
+    followup = queries.get_followup_in_scope(current_user, followup_id)
+    if followup is None:
+        abort(404)
+    form = CommentForm()
+    if request.form.get("action") == "seen":
+        services.mark_reviewed(followup)
+        db.session.commit()
+        return render("followups/_review_item.html", done=True, comment=None, followup=followup, form=form)
+    if not form.validate_on_submit():
+        lead_name, user_name = _names(followup)
+        return render("followups/_review_item.html", status=422, followup=followup, form=form, done=False,
+                      lead_name=lead_name, user_name=user_name, method_labels=METHOD_LABELS,
+                      result_labels=RESULT_LABELS)
+    comment = services.comment_on_followup(followup, form.body.data, current_user)
+    db.session.commit()
+    return render("followups/_review_item.html", done=True, comment=comment, followup=followup, form=form)
+
+
+def _names(followup):
+    lead_name = db.session.execute(select(Lead.name).where(Lead.id == followup.lead_id)).scalar_one()
+    user_name = db.session.execute(select(User.display_name).where(User.id == followup.user_id)).scalar_one()
+    return lead_name, user_name
+
+
+@bp.post("/comments/read")
+def mark_comments_read():
+    """Mark the manager comments on my follow-ups as read."""
+    services.mark_comments_read(current_user)
+    db.session.commit()
+    from app.web.render import hx_redirect
+
+    return hx_redirect("/")
+
+
+# ---- approvals ----------------------------------------------------------------------------
+
+def _approvals_context():
+    return {"defeats": queries.pending_defeats(current_user), "transfers": queries.pending_transfers(current_user),
+            "proposals": queries.pending_proposals(current_user), "form": DecisionForm(),
+            "lost": queries.lost_leads(store_scope_ids(current_user), limit=20),
+            "reassign_form": _reassign_form()}
+
+
+def _reassign_form():
+    form = ReassignForm()
+    form.to_user.choices = _consultant_choices()
+    return form
+
+
+@bp.get("/approvals")
+@roles_required(*MANAGERS)
+def approvals():
+    """Show pending assignment proposals, defeat and transfer requests."""
+    return render("followups/approvals.html", **_approvals_context())
+
+
+def _decision():
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in {"approve", "reject"}:
+        abort(422)
+    return form.decision.data == "approve", form.comment.data or ""
+
+
+@bp.post("/approvals/defeats/<int:request_id>")
+@roles_required(*MANAGERS)
+def decide_defeat_request(request_id: int):
+    """Confirm or reject a defeat request (never one's own)."""
+    req = db.session.get(DefeatRequest, request_id)
+    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
+        abort(404)
+    if not may_decide(current_user, req):
+        abort(403)
+    approve, comment = _decision()
+    if not approve and not comment.strip():
+        return render("followups/approvals.html", block="approvals", status=422,
+                      error=_("Say why you reject the request."), **_approvals_context())
+    try:
+        decide_defeat(req, approve, comment, current_user)
+    except DomainError:
+        db.session.rollback()
+        abort(409)
+    requester = db.session.get(User, req.requested_by_id)
+    from app.messaging.notify import notify
+
+    notify(requester, "defeat", _("Defeat confirmed") if approve else _("Defeat rejected"), comment,
+           link=f"/leads/{req.lead_id}")
+    db.session.commit()
+    return render("followups/approvals.html", block="approvals", **_approvals_context())
+
+
+@bp.post("/approvals/transfers/<int:request_id>")
+@roles_required(*MANAGERS)
+def decide_transfer_request(request_id: int):
+    """Approve or reject a request to take over another consultant's customer."""
+    req = db.session.get(TransferRequest, request_id)
+    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
+        abort(404)
+    approve, comment = _decision()
+    try:
+        assignment.decide_transfer(req, approve, comment, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        abort(403 if exc.code == "not_allowed" else 409)
+    db.session.commit()
+    return render("followups/approvals.html", block="approvals", **_approvals_context())
+
+
+@bp.get("/approvals/proposals/<int:proposal_id>")
+@roles_required(*MANAGERS)
+def show_proposal(proposal_id: int):
+    """Show an assignment proposal line by line, with the suggested consultant adjustable."""
+    proposal = _proposal_or_404(proposal_id)
+    items = db.session.execute(
+        select(ProposalItem, Lead.name.label("lead_name"), Lead.region, Lead.is_important, Lead.grade_id)
+        .join(Lead, Lead.id == ProposalItem.lead_id).where(ProposalItem.proposal_id == proposal.id)
+        .order_by(ProposalItem.id)).all()
+    return render("followups/proposal.html", proposal=proposal, items=items, consultants=_consultant_choices(),
+                  form=DecisionForm())
+
+
+def _proposal_or_404(proposal_id: int) -> AssignmentProposal:
+    proposal = db.session.get(AssignmentProposal, proposal_id)
+    if proposal is None or (current_user.role == Role.MANAGER and proposal.store_id != current_user.store_id):
+        abort(404)
+    return proposal
+
+
+@bp.post("/approvals/proposals/<int:proposal_id>")
+@roles_required(*MANAGERS)
+def decide_proposal(proposal_id: int):
+    """Approve (with adjustments per line) or reject an assignment proposal."""
+    proposal = _proposal_or_404(proposal_id)
+    approve, comment = _decision()
+    finals = {}
+    for key, value in request.form.items():
+        if key.startswith("item-") and key[5:].isdigit():
+            finals[int(key[5:])] = int(value) if value.isdigit() else None
+    try:
+        assignment.decide_proposal(proposal, approve, finals, comment, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        abort(403 if exc.code == "not_allowed" else 409)
+    db.session.commit()
+    from app.web.render import hx_redirect
+
+    return hx_redirect("/approvals")
+
+
+# ---- reclaim and another try --------------------------------------------------------------
+
+@bp.get("/reclaim")
+@roles_required(*MANAGERS)
+def reclaim_list():
+    """List leads with no effective follow-up for the reclaim period, for reassignment."""
+    now = utcnow()
+    days = int(get_setting("reclaim_days") or 30)
+    rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
+    followers = queries.other_followers(rows)
+    return render("followups/reclaim.html", rows=rows, followers=followers, days=days,
+                  reassign_form=_reassign_form())
+
+
+@bp.post("/reclaim/<int:lead_id>")
+@roles_required(*MANAGERS)
+def reclaim_lead(lead_id: int):
+    """Give a neglected (or lost) lead to another consultant."""
+    lead = get_lead_or_404(current_user, lead_id)
+    form = _reassign_form()
+    if not form.validate_on_submit():
+        abort(422)
+    to_user = db.session.get(User, form.to_user.data)
+    try:
+        if lead.lost_at is not None:
+            assignment.reopen_defeated(lead, to_user, current_user, form.reason.data or "")
+        else:
+            assignment.reassign(lead, to_user, current_user, kind="reclaim",
+                                reason=form.reason.data or _("No effective follow-up"))
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        abort(422)
+    from app.web.render import hx_redirect
+
+    return hx_redirect(request.referrer or "/reclaim")
