@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
-from app.admin import queries, services
+from app.admin import queries, reference, services
 from app.admin.defaults import DEFAULT_SETTINGS
 from app.admin.forms import (
     ChannelForm,
@@ -137,6 +137,7 @@ def edit_reference(kind: str, row_id: int | None):
             target.errors.append(error_message(exc))
             return render("admin/reference_form.html", form=form, kind=kind, ref=ref, row=row), 422
         db.session.commit()
+        reference.clear_cache()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.list_reference", kind=kind), code=303)
     return render("admin/reference_form.html", form=form, kind=kind, ref=ref, row=row), \
@@ -170,6 +171,7 @@ def edit_settings():
                              "manager_share": float(form.penalty_manager_share.data)}
         services.save_settings(values, current_user)
         db.session.commit()
+        reference.clear_cache()
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.edit_settings"), code=303)
     return render("admin/settings.html", form=form), 422 if form.errors else 200

@@ -1,10 +1,13 @@
-"""Admin operations: users, stores, reference data and settings. Every change is audited."""
+"""Admin operations: users, stores, reference data and settings. Every change is audited.
+
+Callers commit, then call app.admin.reference.clear_cache() for reference and settings changes.
+"""
 
 from sqlalchemy import select
 
 from app.accounts.models import Role, Store, User
 from app.accounts.passwords import hash_password, password_problem
-from app.admin import reference, rules
+from app.admin import rules
 from app.admin.models import PipelineStage, Setting
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
@@ -122,7 +125,6 @@ def save_reference(model, row, values: dict, actor: User, kind: str):
     if diff:
         record(action, actor, kind, row.id, {"changes": diff})
     db.session.flush()
-    reference.clear_cache()
     return row
 
 
@@ -151,7 +153,6 @@ def save_settings(values: dict, actor: User) -> dict:
     if diff:
         record("settings.update", actor, "settings", None, {"changes": diff})
     db.session.flush()
-    reference.clear_cache()
     return diff
 
 
