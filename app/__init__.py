@@ -73,6 +73,11 @@ def create_app(config: dict | None = None) -> Flask:
         if module is not None:
             app.register_blueprint(module.bp)
 
+    if app.config.get("BENCH"):
+        from app.web import bench
+
+        bench.init_app(app)
+
     from app.cli import register_cli
 
     register_cli(app)
