@@ -274,3 +274,30 @@ def test_forced_exception_shows_the_generic_500_page(_tmpdir):
         assert "Traceback" not in html and "secret internals" not in html and "RuntimeError" not in html
         assert application.test_client().get("/teapot").status_code == 418
         assert not application.debug
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client, factory, db):
+    user = factory.user()
+    db.session.commit()
+    client.post("/login", data={"username": user.username, "password": TEST_PASSWORD},
+                headers={"X-Forwarded-For": "6.6.6.6"}, environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "auth.login")).scalar_one()
+    assert row.ip == "10.1.1.1"
+
+
+def test_forwarded_for_is_used_behind_a_trusted_proxy(_tmpdir, factory, db):
+    user = factory.user()
+    db.session.commit()
+    with other_app(_tmpdir, TRUSTED_PROXIES=1) as application:
+        application.test_client().post("/login", data={"username": user.username, "password": TEST_PASSWORD},
+                                       headers={"X-Forwarded-For": "203.0.113.7"},
+                                       environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "auth.login")).scalar_one()
+    assert row.ip == "203.0.113.7"
+
+
+def test_expired_htmx_session_returns_to_the_current_page(client):
+    response = client.get("/admin/users", headers={"HX-Request": "true",
+                                                   "HX-Current-URL": "http://localhost/admin/users?q=li"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/admin/users?q%3Dli"
