@@ -46,7 +46,7 @@ def update_user(user: User, values: dict, actor: User, expected: str | None = No
     return diff
 
 
-def reset_password(user: User, new_password: str, actor: User) -> None:
+def reset_password(user: User, new_password: str, actor: User | None) -> None:
     """Set a new password chosen by an administrator; the user's sessions end."""
     problem = password_problem(new_password, user.username)
     if problem:
@@ -56,7 +56,7 @@ def reset_password(user: User, new_password: str, actor: User) -> None:
     record("user.password_reset", actor, "user", user.id, {"username": user.username})
 
 
-def revoke_sessions(user: User, actor: User) -> None:
+def revoke_sessions(user: User, actor: User | None) -> None:
     """Log the user out everywhere at once."""
     user.session_version += 1
     record("user.sessions_revoked", actor, "user", user.id, {"username": user.username})

@@ -70,3 +70,23 @@ def test_seed_reference_is_idempotent(app, db):
     before = db.session.scalar(select(func.count()).select_from(PipelineStage))
     assert run(app, "seed-reference").exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(PipelineStage)) == before
+
+
+def test_reset_password_logout_everywhere_and_audit(app, db, factory, login):
+    from tests.factories import TEST_PASSWORD
+
+    user = factory.user(username="forgetful")
+    db.session.commit()
+    session = login(user)
+    result = run(app, "users", "logout-everywhere", "--username", "forgetful")
+    assert result.exit_code == 0 and session.get("/").status_code == 302
+    weak = run(app, "users", "reset-password", "--username", "forgetful", "--password-stdin", input="123\n")
+    assert weak.exit_code != 0 and "too_short" in weak.output
+    ok = run(app, "users", "reset-password", "--username", "forgetful", "--password-stdin",
+             input="amber meadow clock\n")
+    assert ok.exit_code == 0, ok.output
+    assert login(user, password="amber meadow clock").get("/").status_code == 200
+    assert session.post("/login", data={"username": "forgetful", "password": TEST_PASSWORD}).status_code == 200
+    audit = run(app, "audit", "--action", "user.", "--username", "")
+    lines = audit.output.strip().splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["user.password_reset", "user.sessions_revoked"]
