@@ -269,8 +269,11 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                 if is_open and owner is not None:
                     base = (last_fu or created).date()
                     next_due = base + timedelta(days=grade.cadence_days)
-                    if rng.random() < 0.85 and next_due < today:
-                        next_due = today + timedelta(days=rng.randint(0, grade.cadence_days))
+                    # Draw both numbers every time: how many draws happen must not depend on the
+                    # day the seed runs, or the same seed would give different people.
+                    keep_overdue, shift = rng.random() >= 0.85, rng.randint(0, grade.cadence_days)
+                    if not keep_overdue and next_due < today:
+                        next_due = today + timedelta(days=shift)
                     ids["plans"] += 1
                     plans.append((ids["plans"], i, owner, store.id, "follow_up", next_due, rng.choice(PLAN_TEXT),
                                   "open", last_fu or created, owner))
@@ -349,8 +352,10 @@ def _analyze() -> None:
     dialect = db.session.connection().dialect.name
     db.session.commit()
     if dialect == "postgresql":
+        # VACUUM sets the visibility map, so counts can be answered from indexes alone at once
+        # (autovacuum would get there later on its own).
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM ANALYZE"))
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()

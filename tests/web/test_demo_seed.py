@@ -36,6 +36,16 @@ def test_same_seed_gives_the_same_people(db):
     assert first != other
 
 
+def test_same_seed_gives_the_same_people_on_another_day(db):
+    from freezegun import freeze_time
+
+    with freeze_time("2026-11-02 01:00:00"):
+        morning = _reseed(db, n_leads=300, n_stores=2, seed=11)
+    with freeze_time("2026-12-19 15:30:00"):
+        later = _reseed(db, n_leads=300, n_stores=2, seed=11)
+    assert morning == later
+
+
 def test_demo_data_covers_every_channel_grade_and_stage(db):
     _reseed(db, n_leads=600, n_stores=2, seed=3)
     used = lambda column: set(db.session.execute(select(column).distinct()).scalars())  # noqa: E731
