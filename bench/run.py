@@ -267,6 +267,7 @@ def run(args) -> dict:
     from app.demo.seed import DEMO_PASSWORD
 
     args.db = args.db or f"sqlite:////tmp/bench-{args.leads}.db"
+    load_before = os.getloadavg()
     preparation = prepare(args)
     resolver = Resolver(args.db)
     scenarios = load_scenarios(args.only)
@@ -299,7 +300,10 @@ def run(args) -> dict:
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "database": db_kind(args.db), "leads": args.leads, "stores": args.stores,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    # The machine may be shared: the load shows how much else was running.
+                    "load_average_start": [round(x, 1) for x in load_before],
+                    "load_average_end": [round(x, 1) for x in os.getloadavg()]},
         "gunicorn_workers": args.workers, "requests_per_scenario": args.requests,
         **preparation, "results": results,
     }
@@ -308,8 +312,8 @@ def run(args) -> dict:
 
 def markdown(report: dict) -> str:
     lines = [f"{report['database']}, {report['leads']:,} leads, {report['date']}, "
-             f"{report['machine']['cpus']} CPUs, gunicorn {report['gunicorn_workers']} workers, "
-             f"{report['requests_per_scenario']} requests each",
+             f"{report['machine']['cpus']} CPUs (load average {report['machine']['load_average_end'][0]}), "
+             f"gunicorn {report['gunicorn_workers']} workers, {report['requests_per_scenario']} requests each",
              "",
              "| scenario | role | path | status | p50 ms | p95 ms | target p95 | SQL queries | ok |",
              "|---|---|---|---|---:|---:|---:|---:|---|"]

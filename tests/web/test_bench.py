@@ -42,7 +42,7 @@ def test_percentile_and_markdown():
 
     assert percentile(list(range(1, 101)), 95) == 95
     assert percentile([5.0], 95) == 5.0
-    report = {"database": "sqlite", "leads": 10, "date": "d", "machine": {"cpus": 2}, "gunicorn_workers": 2,
+    report = {"database": "sqlite", "leads": 10, "date": "d", "machine": {"cpus": 2, "load_average_end": [1.0]}, "gunicorn_workers": 2,
               "requests_per_scenario": 3,
               "results": [{"name": "x", "role": "manager", "path": "/", "url": "/", "status": [200], "p50_ms": 1,
                            "p95_ms": 2, "target_p95_ms": 50, "queries": 2, "queries_min": 2, "ok": True}]}
