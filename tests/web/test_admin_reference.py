@@ -158,3 +158,9 @@ def test_audit_log_query_count_is_constant(login_as, factory, db, count_queries)
 def test_audit_log_has_no_write_routes(app):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint == "admin.audit_log"]
     assert rules and all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)
+
+
+def test_director_finds_the_audit_log_in_the_navigation(login_as):
+    html = login_as(Role.DIRECTOR).get("/").get_data(as_text=True)
+    assert 'href="/admin/audit"' in html and "审计日志" in html
+    assert 'href="/admin/audit"' not in login_as(Role.MANAGER).get("/").get_data(as_text=True)
