@@ -16,12 +16,15 @@ from tests.conftest import _clean_tables
 
 
 def _reseed(db, **kw):
+    db.session.rollback()  # end the test's read transaction: TRUNCATE on PostgreSQL waits for it
     _clean_tables()
     reference.clear_cache()
     ensure_reference_data()
     db.session.commit()
     seed_demo_data(echo=lambda *_: None, **kw)
-    return db.session.execute(select(Lead.name, Lead.phone).order_by(Lead.id)).all()
+    people = db.session.execute(select(Lead.name, Lead.phone).order_by(Lead.id)).all()
+    db.session.rollback()
+    return people
 
 
 def count(db, model, *where):
@@ -66,6 +69,7 @@ def test_demo_data_covers_every_channel_grade_and_stage(db):
 
 
 def test_cli_prints_one_login_per_role(app, db):
+    db.session.rollback()
     _clean_tables()
     reference.clear_cache()
     result = app.test_cli_runner().invoke(args=["seed-demo", "--leads", "200", "--stores", "2"])
