@@ -43,6 +43,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     logging.basicConfig(level=logging.INFO)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from app import models  # noqa: F401  (register every table)
 
     db.init_app(app)
@@ -72,6 +77,11 @@ def create_app(config: dict | None = None) -> Flask:
         module = import_optional(module_name)
         if module is not None:
             app.register_blueprint(module.bp)
+
+    if app.config.get("BENCH"):
+        from app.web import bench
+
+        bench.init_app(app)
 
     from app.cli import register_cli
 

@@ -102,5 +102,10 @@ def load_config() -> dict:
         "INSTANCE_DIR": str(INSTANCE_DIR),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "EXPORT_ROW_CAP": int(os.environ.get("EXPORT_ROW_CAP", "2000")),
+        # Number of reverse proxies (load balancer, nginx) in front of the app whose
+        # X-Forwarded-For / -Proto headers are trusted; 0 when clients connect directly.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Timing headers for bench/run.py; never on in production.
+        "BENCH": _bool("LEADLOOP_BENCH", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }

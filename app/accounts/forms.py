@@ -5,6 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+PASSWORD_MESSAGES = {
+    "too_short": lambda: _l("Use at least 8 characters."),
+    "too_long": lambda: _l("Use at most 128 characters."),
+    "too_common": lambda: _l("This password is too common; choose another."),
+    "same_as_username": lambda: _l("The password must not be your username."),
+    "wrong_password": lambda: _l("The current password is wrong."),
+}
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")),

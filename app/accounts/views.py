@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts.forms import ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
+from app.accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
 from app.accounts.services import authenticate, change_password
 from app.audit.services import record
 from app.core.errors import DomainError
@@ -17,13 +17,6 @@ from app.web.sessions import end_session, start_session
 
 bp = Blueprint("accounts", __name__)
 
-PASSWORD_MESSAGES = {
-    "too_short": lambda: _("Use at least 8 characters."),
-    "too_long": lambda: _("Use at most 128 characters."),
-    "too_common": lambda: _("This password is too common; choose another."),
-    "same_as_username": lambda: _("The password must not be your username."),
-    "wrong_password": lambda: _("The current password is wrong."),
-}
 
 
 def _safe_next(target: str | None) -> str:

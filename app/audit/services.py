@@ -9,9 +9,9 @@ from app.extensions import db
 def record(action: str, user=None, object_type: str | None = None, object_id=None,
            detail: dict | None = None) -> AuditLog:
     """Add one audit row (who, what, which object, details) to the session."""
-    ip = None
-    if has_request_context():
-        ip = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() or None
+    # The client address as seen through the trusted proxies only (TRUSTED_PROXIES, ProxyFix):
+    # a raw X-Forwarded-For header can be forged by anyone.
+    ip = request.remote_addr if has_request_context() else None
     row = AuditLog(
         user_id=getattr(user, "id", None),
         username=getattr(user, "username", None),

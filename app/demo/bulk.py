@@ -1,6 +1,7 @@
 """Fast bulk inserts for demo data: COPY on PostgreSQL, executemany on SQLite."""
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
@@ -52,3 +53,39 @@ def fix_sequences(tables: Sequence[str]) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
             f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
         ))
+
+
+def fast_load_settings() -> None:
+    """Trade durability for speed on this connection while demo data loads (it can be re-seeded)."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(text("SET synchronous_commit = off"))
+        db.session.execute(text("SET maintenance_work_mem = '256MB'"))
+    else:
+        db.session.execute(text("PRAGMA synchronous = OFF"))
+        db.session.execute(text("PRAGMA cache_size = -262144"))
+        db.session.execute(text("PRAGMA temp_store = MEMORY"))
+
+
+@contextmanager
+def secondary_indexes_dropped(table_names: Sequence[str], enabled: bool = True):
+    """Drop the non-unique indexes of these tables for a big load and build them once afterwards.
+
+    Building an index over sorted data is much faster than updating it row by row. Unique
+    indexes stay: they guard the data.
+    """
+    if not enabled:
+        yield []
+        return
+    indexes = [ix for name in table_names for ix in db.metadata.tables[name].indexes if not ix.unique]
+    for index in indexes:
+        db.session.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    db.session.commit()
+    try:
+        yield indexes
+    finally:
+        db.session.rollback()
+        fast_load_settings()
+        connection = db.session.connection()
+        for index in indexes:
+            index.create(bind=connection, checkfirst=True)
+        db.session.commit()

@@ -18,11 +18,15 @@ from app.admin.defaults import ensure_reference_data
 from app.admin.reference import channels, defeat_reasons, grades, stages, vehicle_models
 from app.core.timeutil import utcnow
 from app.core.vin import with_check_digit
-from app.demo.bulk import bulk_insert, fix_sequences, max_id
+from app.demo.bulk import bulk_insert, fast_load_settings, fix_sequences, max_id, secondary_indexes_dropped
 from app.extensions import db
 
 DEMO_PASSWORD = "leadloop-demo-2026"  # noqa: S105 - printed demo login, demo data only
 CHUNK = 50_000
+# From this many leads on, indexes are dropped during the load and built once at the end.
+REINDEX_FROM = 100_000
+BULK_TABLES = ("leads", "followups", "plans", "stage_changes", "owner_changes", "showroom_visits",
+               "defeat_requests", "lead_orders")
 
 STORES = [
     ("BJ01", "朝阳店", "北京", "北京"), ("BJ02", "海淀店", "北京", "北京"), ("SH01", "浦东店", "上海", "上海"),
@@ -136,7 +140,8 @@ def _ensure_users(stores: list[Store], consultants_per_store: int, rng: random.R
     return staff
 
 
-def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=print) -> dict:
+def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=print,  # noqa: C901
+                   reindex_from: int = REINDEX_FROM) -> dict:
     """Fill the database with demo data; return row counts."""
     started = time.monotonic()
     rng = random.Random(seed)
@@ -192,139 +197,148 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                   "vin", "amount", "order_date", "created_by_id", "created_at")
 
     methods = ["phone", "phone", "phone", "wechat", "sms", "showroom", "visit", "email"]
-    done = 0
-    while done < n_leads:
-        size = min(CHUNK, n_leads - done)
-        leads, fus, plans, scs, ocs, visits, defeats, orders = [], [], [], [], [], [], [], []
-        for k in range(size):
-            i = base_lead + done + k + 1
-            store = stores[(done + k) % len(stores)]
-            roles = staff[store.id]
-            stage_code = rng.choices(stage_codes, stage_w)[0]
-            grade_code = rng.choices(grade_codes, grade_w)[0]
-            grade = grade_refs[grade_code]
-            channel = rng.choices(channel_refs, channel_w)[0]
-            created = now - timedelta(days=rng.random() * 180, minutes=rng.randint(0, 600))
-            created = created.replace(microsecond=0)
-            pooled = stage_code == "new" and rng.random() < 0.35
-            owner = None if pooled else rng.choice(roles["consultant"])
-            manager = roles["manager"][0]
-            dcc = roles["dcc"][0] if channel.code in {"hotline_400", "online_ads", "website"} and rng.random() < .3 else None
-            model = rng.choice(models)
-            within = grade.purchase_within_days or 60
-            expected = (created + timedelta(days=rng.randint(max(1, within // 2), within + 20))).date()
-            gender = rng.choice(("male", "male", "female", "female", "unknown"))
-            birthday = (date(1965 + rng.randint(0, 38), rng.randint(1, 12), rng.randint(1, 28))
-                        if rng.random() < 0.3 else None)
-            phone = _phone(i)
-            consent = rng.random() < 0.75
-            # follow-ups: more for later stages
-            if stage_code in ("won", "lost"):
-                reached_index = rng.randint(2, 5)
-            else:
-                reached_index = open_order.index(stage_code)
-            n_fu = 0 if owner is None else max(0, min(8, reached_index + rng.randint(0, 2)))
-            fu_times = sorted(created + timedelta(seconds=rng.randint(600, max(601, int((now - created).total_seconds()))))
-                              for _ in range(n_fu))
-            last_fu = last_eff = first_contact = None
-            for t in fu_times:
-                ids["followups"] += 1
-                result = "reached" if rng.random() < 0.72 else rng.choice(("not_reached", "busy", "powered_off"))
-                effective = result == "reached"
-                content = rng.choice(CONTENTS) if effective else "未接通"
-                fus.append((ids["followups"], i, owner, store.id, rng.choice(methods), result, content,
-                            rng.choice(FEEDBACK) if effective else None, t, effective, t, grade.id,
-                            t + timedelta(hours=20) if rng.random() < 0.6 else None))
-                last_fu = t
-                if effective:
-                    last_eff = t
-                first_contact = first_contact or t
-            # stages walked
-            path = open_order[: reached_index + 1]
-            if stage_code == "won":
-                path = path + ["won"]
-            elif stage_code == "lost":
-                path = path + ["lost"]
-            prev = None
-            step_time = created
-            span = max(60, int((now - created).total_seconds()))
-            stage_times = {}
-            for code in path:
-                if prev is not None:
-                    step_time = step_time + timedelta(seconds=rng.randint(60, max(61, span // (len(path) + 1))))
-                ids["stage_changes"] += 1
-                scs.append((ids["stage_changes"], i, stage_refs[prev].id if prev else None, stage_refs[code].id,
-                            owner, store.id, step_time))
-                stage_times[code] = step_time
-                prev = code
-            is_open = stage_code not in ("won", "lost")
-            next_due = None
-            if is_open and owner is not None:
-                base = (last_fu or created).date()
-                next_due = base + timedelta(days=grade.cadence_days)
-                if rng.random() < 0.85 and next_due < today:
-                    next_due = today + timedelta(days=rng.randint(0, grade.cadence_days))
-                ids["plans"] += 1
-                plans.append((ids["plans"], i, owner, store.id, "follow_up", next_due, rng.choice(PLAN_TEXT),
-                              "open", last_fu or created, owner))
-            if owner is not None:
-                ids["owner_changes"] += 1
-                ocs.append((ids["owner_changes"], i, None, owner, None, store.id, "assign", "首次分配", manager,
-                            created + timedelta(minutes=30)))
-            arrived = stage_times.get("visited")
-            if arrived is not None:
-                ids["showroom_visits"] += 1
-                arrive_at = arrived.replace(hour=rng.randint(1, 10))
-                visits.append((ids["showroom_visits"], store.id, i, owner, roles["clerk"][0], channel.id,
-                               arrive_at, arrive_at + timedelta(minutes=rng.randint(20, 120)),
-                               rng.randint(1, 4), True, True, "test_drive" in stage_times, arrive_at))
-            if rng.random() < 0.12:  # anonymous walk-ins who left no contact
-                ids["showroom_visits"] += 1
-                t = created.replace(hour=rng.randint(1, 10))
-                visits.append((ids["showroom_visits"], store.id, None, rng.choice(roles["consultant"]),
-                               roles["clerk"][0], None, t, t + timedelta(minutes=rng.randint(10, 60)),
-                               rng.randint(1, 3), True, False, False, t))
-            if stage_code == "lost":
-                ids["defeat_requests"] += 1
-                t = stage_times["lost"]
-                defeats.append((ids["defeat_requests"], i, store.id, owner or manager, rng.choice(reason_ids),
-                                "客户已决定", stage_refs[path[-2]].id if len(path) > 1 else None, "confirmed",
-                                manager, t + timedelta(hours=3), "同意", t))
-            elif is_open and owner is not None and rng.random() < 0.01:
-                ids["defeat_requests"] += 1
-                defeats.append((ids["defeat_requests"], i, store.id, owner, rng.choice(reason_ids),
-                                "客户暂缓购买", stage_refs[stage_code].id, "pending", None, None, None,
-                                now - timedelta(hours=rng.randint(1, 48))))
-            if stage_code == "won":
-                ids["lead_orders"] += 1
-                t = stage_times["won"]
-                orders.append((ids["lead_orders"], i, store.id, owner, model.brand, model.series, model.name,
-                                "标准配置", _vin(rng, i), (model.price or 150000) - rng.randint(0, 15) * 1000,
-                                t.date(), owner, t))
-            changed_at = stage_times[path[-1]]
-            leads.append((
-                i, 1, _name(rng), gender, phone, phone[-4:], None, birthday, None,
-                store.region + rng.choice(REGIONS.get(store.region, ["市区"])),
-                channel.id, None, store.id, owner, dcc, model.id,
-                (model.price or 150000) - 20000, (model.price or 150000) + 20000, None,
-                rng.choice(("self", "self", "spouse", "parent", None)), expected,
-                grade.id, stage_refs[stage_code].id, None, consent, "form" if consent else None,
-                created if consent else None, rng.random() < 0.02, grade_code == "H" and rng.random() < 0.2,
-                created, max(created, last_fu or created), manager, created + timedelta(minutes=30) if owner else None,
-                None, first_contact, last_fu, last_eff, next_due, changed_at,
-                stage_times.get("won"), stage_times.get("lost"), stage_times.get("invited"), arrived,
-            ))
-        counts["leads"] += bulk_insert("leads", lead_cols, leads)
-        counts["followups"] += bulk_insert("followups", fu_cols, fus)
-        counts["plans"] += bulk_insert("plans", plan_cols, plans)
-        counts["stage_changes"] += bulk_insert("stage_changes", sc_cols, scs)
-        counts["owner_changes"] += bulk_insert("owner_changes", oc_cols, ocs)
-        counts["showroom_visits"] += bulk_insert("showroom_visits", visit_cols, visits)
-        counts["defeat_requests"] += bulk_insert("defeat_requests", defeat_cols, defeats)
-        counts["lead_orders"] += bulk_insert("lead_orders", order_cols, orders)
-        db.session.commit()
-        done += size
-        echo(f"  {done}/{n_leads} leads ({time.monotonic() - started:.0f}s)")
+    with secondary_indexes_dropped(BULK_TABLES, enabled=n_leads >= reindex_from) as dropped:
+        done = 0
+        while done < n_leads:
+            size = min(CHUNK, n_leads - done)
+            fast_load_settings()
+            leads, fus, plans, scs, ocs, visits, defeats, orders = [], [], [], [], [], [], [], []
+            for k in range(size):
+                i = base_lead + done + k + 1
+                store = stores[(done + k) % len(stores)]
+                roles = staff[store.id]
+                stage_code = rng.choices(stage_codes, stage_w)[0]
+                grade_code = rng.choices(grade_codes, grade_w)[0]
+                grade = grade_refs[grade_code]
+                channel = rng.choices(channel_refs, channel_w)[0]
+                created = now - timedelta(days=rng.random() * 180, minutes=rng.randint(0, 600))
+                created = created.replace(microsecond=0)
+                pooled = stage_code == "new" and rng.random() < 0.35
+                owner = None if pooled else rng.choice(roles["consultant"])
+                manager = roles["manager"][0]
+                dcc = roles["dcc"][0] if channel.code in {"hotline_400", "online_ads", "website"} and rng.random() < .3 else None
+                model = rng.choice(models)
+                within = grade.purchase_within_days or 60
+                expected = (created + timedelta(days=rng.randint(max(1, within // 2), within + 20))).date()
+                gender = rng.choice(("male", "male", "female", "female", "unknown"))
+                birthday = (date(1965 + rng.randint(0, 38), rng.randint(1, 12), rng.randint(1, 28))
+                            if rng.random() < 0.3 else None)
+                phone = _phone(i)
+                consent = rng.random() < 0.75
+                # follow-ups: more for later stages
+                if stage_code in ("won", "lost"):
+                    reached_index = rng.randint(2, 5)
+                else:
+                    reached_index = open_order.index(stage_code)
+                n_fu = 0 if owner is None else max(0, min(8, reached_index + rng.randint(0, 2)))
+                fu_times = sorted(created + timedelta(seconds=rng.randint(600, max(601, int((now - created).total_seconds()))))
+                                  for _ in range(n_fu))
+                last_fu = last_eff = first_contact = None
+                for t in fu_times:
+                    ids["followups"] += 1
+                    result = "reached" if rng.random() < 0.72 else rng.choice(("not_reached", "busy", "powered_off"))
+                    effective = result == "reached"
+                    content = rng.choice(CONTENTS) if effective else "未接通"
+                    fus.append((ids["followups"], i, owner, store.id, rng.choice(methods), result, content,
+                                rng.choice(FEEDBACK) if effective else None, t, effective, t, grade.id,
+                                t + timedelta(hours=20) if rng.random() < 0.6 else None))
+                    last_fu = t
+                    if effective:
+                        last_eff = t
+                    first_contact = first_contact or t
+                # stages walked
+                path = open_order[: reached_index + 1]
+                if stage_code == "won":
+                    path = path + ["won"]
+                elif stage_code == "lost":
+                    path = path + ["lost"]
+                prev = None
+                step_time = created
+                span = max(60, int((now - created).total_seconds()))
+                stage_times = {}
+                for code in path:
+                    if prev is not None:
+                        step_time = step_time + timedelta(seconds=rng.randint(60, max(61, span // (len(path) + 1))))
+                    ids["stage_changes"] += 1
+                    scs.append((ids["stage_changes"], i, stage_refs[prev].id if prev else None, stage_refs[code].id,
+                                owner, store.id, step_time))
+                    stage_times[code] = step_time
+                    prev = code
+                is_open = stage_code not in ("won", "lost")
+                next_due = None
+                if is_open and owner is not None:
+                    base = (last_fu or created).date()
+                    next_due = base + timedelta(days=grade.cadence_days)
+                    # Draw both numbers every time: how many draws happen must not depend on the
+                    # day the seed runs, or the same seed would give different people.
+                    keep_overdue, shift = rng.random() >= 0.85, rng.randint(0, grade.cadence_days)
+                    if not keep_overdue and next_due < today:
+                        next_due = today + timedelta(days=shift)
+                    ids["plans"] += 1
+                    plans.append((ids["plans"], i, owner, store.id, "follow_up", next_due, rng.choice(PLAN_TEXT),
+                                  "open", last_fu or created, owner))
+                if owner is not None:
+                    ids["owner_changes"] += 1
+                    ocs.append((ids["owner_changes"], i, None, owner, None, store.id, "assign", "首次分配", manager,
+                                created + timedelta(minutes=30)))
+                arrived = stage_times.get("visited")
+                if arrived is not None:
+                    ids["showroom_visits"] += 1
+                    arrive_at = arrived.replace(hour=rng.randint(1, 10))
+                    visits.append((ids["showroom_visits"], store.id, i, owner, roles["clerk"][0], channel.id,
+                                   arrive_at, arrive_at + timedelta(minutes=rng.randint(20, 120)),
+                                   rng.randint(1, 4), True, True, "test_drive" in stage_times, arrive_at))
+                if rng.random() < 0.12:  # anonymous walk-ins who left no contact
+                    ids["showroom_visits"] += 1
+                    t = created.replace(hour=rng.randint(1, 10))
+                    visits.append((ids["showroom_visits"], store.id, None, rng.choice(roles["consultant"]),
+                                   roles["clerk"][0], None, t, t + timedelta(minutes=rng.randint(10, 60)),
+                                   rng.randint(1, 3), True, False, False, t))
+                if stage_code == "lost":
+                    ids["defeat_requests"] += 1
+                    t = stage_times["lost"]
+                    defeats.append((ids["defeat_requests"], i, store.id, owner or manager, rng.choice(reason_ids),
+                                    "客户已决定", stage_refs[path[-2]].id if len(path) > 1 else None, "confirmed",
+                                    manager, t + timedelta(hours=3), "同意", t))
+                elif is_open and owner is not None and rng.random() < 0.01:
+                    ids["defeat_requests"] += 1
+                    defeats.append((ids["defeat_requests"], i, store.id, owner, rng.choice(reason_ids),
+                                    "客户暂缓购买", stage_refs[stage_code].id, "pending", None, None, None,
+                                    now - timedelta(hours=rng.randint(1, 48))))
+                if stage_code == "won":
+                    ids["lead_orders"] += 1
+                    t = stage_times["won"]
+                    orders.append((ids["lead_orders"], i, store.id, owner, model.brand, model.series, model.name,
+                                    "标准配置", _vin(rng, i), (model.price or 150000) - rng.randint(0, 15) * 1000,
+                                    t.date(), owner, t))
+                changed_at = stage_times[path[-1]]
+                leads.append((
+                    i, 1, _name(rng), gender, phone, phone[-4:], None, birthday, None,
+                    store.region + rng.choice(REGIONS.get(store.region, ["市区"])),
+                    channel.id, None, store.id, owner, dcc, model.id,
+                    (model.price or 150000) - 20000, (model.price or 150000) + 20000, None,
+                    rng.choice(("self", "self", "spouse", "parent", None)), expected,
+                    grade.id, stage_refs[stage_code].id, None, consent, "form" if consent else None,
+                    created if consent else None, rng.random() < 0.02, grade_code == "H" and rng.random() < 0.2,
+                    created, max(created, last_fu or created), manager, created + timedelta(minutes=30) if owner else None,
+                    None, first_contact, last_fu, last_eff, next_due, changed_at,
+                    stage_times.get("won"), stage_times.get("lost"), stage_times.get("invited"), arrived,
+                ))
+            counts["leads"] += bulk_insert("leads", lead_cols, leads)
+            counts["followups"] += bulk_insert("followups", fu_cols, fus)
+            counts["plans"] += bulk_insert("plans", plan_cols, plans)
+            counts["stage_changes"] += bulk_insert("stage_changes", sc_cols, scs)
+            counts["owner_changes"] += bulk_insert("owner_changes", oc_cols, ocs)
+            counts["showroom_visits"] += bulk_insert("showroom_visits", visit_cols, visits)
+            counts["defeat_requests"] += bulk_insert("defeat_requests", defeat_cols, defeats)
+            counts["lead_orders"] += bulk_insert("lead_orders", order_cols, orders)
+            db.session.commit()
+            done += size
+            echo(f"  {done}/{n_leads} leads ({time.monotonic() - started:.0f}s)")
+        if dropped:
+            echo(f"  building {len(dropped)} indexes ({time.monotonic() - started:.0f}s)")
+    if dropped:
+        echo(f"  indexes built ({time.monotonic() - started:.0f}s)")
     fix_sequences(["leads", *ids.keys()])
     db.session.commit()
     _analyze()
@@ -338,8 +352,10 @@ def _analyze() -> None:
     dialect = db.session.connection().dialect.name
     db.session.commit()
     if dialect == "postgresql":
+        # VACUUM sets the visibility map, so counts can be answered from indexes alone at once
+        # (autovacuum would get there later on its own).
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM ANALYZE"))
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()

@@ -115,6 +115,8 @@ class Lead(db.Model):
         Index("ix_leads_owner_created", "owner_id", "created_at"),
         Index("ix_leads_stage_updated", "stage_id", "updated_at"),
         Index("ix_leads_dcc_due", "dcc_agent_id", "next_plan_due"),
+        # Covers a DCC agent's dashboard counts (open, expired, new) without reading lead rows.
+        Index("ix_leads_dcc_stage", "dcc_agent_id", "stage_id", "expected_purchase_date", "created_at"),
         Index("ix_leads_phone_last4", "phone_last4"),
         Index("ix_leads_name", "name"),
         Index("ix_leads_expected", "expected_purchase_date"),

@@ -33,6 +33,7 @@ NAV = [
     NavItem(_l("Events"), "invitations.list_events", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC, Role.CLERK}), "event"),
     NavItem(_l("Campaigns"), "invitations.list_campaigns", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC}), "campaign"),
     NavItem(_l("Reports"), "reports.hub", frozenset(SALES | {Role.MARKETING, Role.DCC}), "chart"),
+    NavItem(_l("Audit log"), "admin.audit_log", frozenset({Role.DIRECTOR}), "audit"),
     NavItem(_l("Settings"), "admin.index", frozenset({Role.ADMIN}), "settings"),
     NavItem(_l("Users"), "admin.list_users", frozenset({Role.ADMIN}), "users"),
 ]

@@ -5,6 +5,7 @@ bumps the version, so every open session stops working on its very next request.
 """
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -49,9 +50,12 @@ def _unauthorized():
     if request.blueprint == "api" or request.path.startswith("/api/"):
         abort(401)
     if request.headers.get("HX-Request"):
-        # An expired session during an HTMX call: send the whole page to the login screen.
+        # An expired session during an HTMX call: send the whole page to the login screen and
+        # come back to the page the user was on (htmx names it; Referer is off by policy).
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (current.path or "/") + (f"?{current.query}" if current.query else "")
         response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = url_for("accounts.login", next=request.referrer or "/")
+        response.headers["HX-Redirect"] = url_for("accounts.login", next=back)
         return response
     flash(str(login_manager.login_message), "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -13,4 +13,8 @@ def enable_sqlite_pragmas(engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        # Read pages through the OS page cache without a system call each (256 MB window),
+        # and keep 32 MB of hot pages per connection.
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()

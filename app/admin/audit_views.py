@@ -1,0 +1,23 @@
+"""The audit log viewer: read-only, for administrators and directors."""
+
+from flask import request
+
+from app.accounts.models import Role
+from app.admin import queries
+from app.admin.forms import AuditFilterForm
+from app.admin.views import bp
+from app.web.access import roles_required
+from app.web.render import render
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN, Role.DIRECTOR)
+def audit_log():
+    """Show audit rows newest first, filtered by action, user and dates."""
+    form = AuditFilterForm(request.args)
+    filters = {"action": "", "username": "", "date_from": None, "date_to": None}
+    if form.validate():
+        filters = {k: form[k].data for k in filters}
+    rows, next_id = queries.audit_page(before_id=request.args.get("before", type=int), **filters)
+    return render("admin/audit.html", block="results", form=form, rows=rows, next_id=next_id,
+                  actions=queries.AUDIT_ACTIONS)

@@ -1,0 +1,29 @@
+"""Take docs/screenshot.png: the dashboard of a demo manager in headless Chromium, 1280x800.
+
+    DATABASE_URL=sqlite:////tmp/demo.db .venv/bin/python scripts/screenshot.py http://127.0.0.1:5000 bj01-manager
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def main(base: str, username: str, password: str = "leadloop-demo-2026") -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(f"{base}/")
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

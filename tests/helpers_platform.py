@@ -1,0 +1,26 @@
+"""Helpers for the foundation tests: extra app instances with a changed configuration."""
+
+from contextlib import contextmanager
+
+from app import create_app
+from app.extensions import limiter
+
+from .conftest import IsolatedClient, _test_config
+
+
+@contextmanager
+def other_app(tmpdir: str, **config):
+    """Yield a second app on the same database with some settings changed (CSRF, rate limits...).
+
+    The limiter is one shared extension object: restore its switch so the main test app stays
+    unthrottled afterwards.
+    """
+    enabled = limiter.enabled
+    application = create_app(_test_config(tmpdir, **config))
+    application.test_client_class = IsolatedClient
+    try:
+        if config.get("RATELIMIT_ENABLED"):
+            limiter.reset()
+        yield application
+    finally:
+        limiter.enabled = enabled

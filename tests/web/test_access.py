@@ -1,0 +1,79 @@
+"""Deny by default: one sweep over every URL rule of the application."""
+
+import uuid
+
+import pytest
+from werkzeug.routing import IntegerConverter, UUIDConverter
+
+from app import create_app
+from app.web.access import PUBLIC_ATTR, require_login_by_default
+
+# Public pages, known by path. A new public page must be added here on purpose.
+PUBLIC_PATHS = {"/login", "/language", "/healthz", "/api/v1/openapi.json"}
+PUBLIC_PREFIXES = ("/static/", "/r/", "/f/", "/s/", "/webhooks/")
+# The core public endpoints that must stay reachable without a login.
+CORE_PUBLIC_ENDPOINTS = {"accounts.login", "accounts.set_language", "health.healthz", "static"}
+
+_APP = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "sweep", "RATELIMIT_ENABLED": False})
+RULES = sorted(_APP.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+def _sample_url(rule) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            values[name] = 1
+        elif isinstance(converter, UUIDConverter):
+            values[name] = uuid.UUID(int=1)
+        else:
+            values[name] = "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _is_public(app, rule) -> bool:
+    view = app.view_functions[rule.endpoint]
+    return rule.endpoint == "static" or bool(getattr(view, PUBLIC_ATTR, False))
+
+
+def _public_path_allowed(rule) -> bool:
+    return rule.rule in PUBLIC_PATHS or rule.rule.startswith(PUBLIC_PREFIXES)
+
+
+def _cases():
+    for rule in RULES:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield pytest.param(rule.rule, rule.endpoint, method, id=f"{method} {rule.rule}")
+
+
+def test_login_is_required_globally(app):
+    assert require_login_by_default in app.before_request_funcs[None]
+
+
+def test_public_endpoints_are_exactly_the_allowed_ones(app):
+    public = [r for r in app.url_map.iter_rules() if _is_public(app, r)]
+    unexpected = sorted(r.rule for r in public if not _public_path_allowed(r))
+    assert not unexpected, f"new public pages: add them to PUBLIC_PATHS on purpose: {unexpected}"
+    assert {r.endpoint for r in public} >= CORE_PUBLIC_ENDPOINTS
+
+
+@pytest.mark.parametrize(("path", "endpoint", "method"), list(_cases()))
+def test_anonymous_request_is_sent_to_login(app, client, path, endpoint, method):
+    rule = next(r for r in app.url_map.iter_rules() if r.rule == path and r.endpoint == endpoint)
+    url = _sample_url(rule)
+    response = client.open(url, method=method)
+    if path.startswith("/api/") and path != "/api/v1/openapi.json":
+        assert response.status_code == 401, f"{method} {url} -> {response.status_code}"
+        return
+    if _is_public(app, rule):
+        assert response.status_code != 500
+        return
+    assert response.status_code == 302, f"{method} {url} -> {response.status_code}"
+    assert "/login" in response.headers["Location"]
+    htmx = client.open(url, method=method, headers={"HX-Request": "true"})
+    assert htmx.status_code == 401
+    assert "/login" in htmx.headers["HX-Redirect"]
+
+
+def test_sweep_covers_the_pages_that_exist(app):
+    endpoints = {r.endpoint for r in RULES}
+    assert {"dashboard.index", "accounts.logout", "admin.list_users", "admin.audit_log"} <= endpoints

@@ -1,0 +1,72 @@
+"""The first dashboard: numbers per role from the permissions scope, constant query count."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.accounts.models import Role
+from app.core.timeutil import local_today, utcnow
+from app.dashboard.queries import summary
+from app.followups.models import Plan, PlanStatus
+
+
+def _plan(db, lead, user, due):
+    db.session.add(Plan(lead_id=lead.id, assignee_id=user.id, store_id=lead.store_id, kind="follow_up",
+                        due_date=due, content="回访", status=PlanStatus.OPEN))
+
+
+@pytest.fixture
+def shop(factory, db):
+    a, b = factory.store(), factory.store()
+    alice = factory.user(Role.CONSULTANT, a)
+    dcc = factory.user(Role.DCC, a)
+    today = local_today()
+    past = date.today() - timedelta(days=3)
+    lead1 = factory.lead(owner=alice, expected_purchase_date=past, dcc_agent_id=dcc.id)
+    factory.lead(owner=alice, stage="won")
+    factory.lead(store=a)  # pooled, open
+    factory.lead(store=a, stage="lost")  # pooled, closed
+    factory.lead(owner=factory.user(Role.CONSULTANT, b))
+    old = factory.lead(owner=alice)
+    old.created_at = utcnow() - timedelta(days=30)
+    _plan(db, lead1, alice, today)
+    _plan(db, lead1, alice, today - timedelta(days=2))
+    db.session.commit()
+    return {"a": a, "alice": alice, "dcc": dcc}
+
+
+def numbers(user):
+    now = utcnow()
+    return summary(user, local_today(now), now)
+
+
+def test_consultant_numbers(shop):
+    assert numbers(shop["alice"]) == {"due_today": 1, "overdue": 1, "new_this_week": 2, "open_leads": 2,
+                                      "expired": 1}
+
+
+def test_dcc_numbers(shop):
+    assert numbers(shop["dcc"]) == {"due_today": 0, "overdue": 0, "new_this_week": 1, "open_leads": 1,
+                                    "expired": 1}
+
+
+def test_manager_and_director_numbers(shop, factory):
+    manager = factory.user(Role.MANAGER, shop["a"])
+    assert numbers(manager) == {"due_today": 1, "overdue": 1, "new_this_week": 4, "unassigned": 1}
+    assert numbers(factory.user(Role.DIRECTOR)) == {"due_today": 1, "overdue": 1, "new_this_week": 5}
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK,
+                                  Role.MARKETING])
+def test_dashboard_query_count_is_constant(login_as, factory, db, count_queries, role):
+    c = login_as(role)
+    factory.lead(owner=c.user if role == Role.CONSULTANT else None)
+    db.session.commit()
+    with count_queries() as one:
+        assert c.get("/").status_code == 200
+    for _ in range(50):
+        factory.lead(owner=c.user if role == Role.CONSULTANT else None)
+    db.session.commit()
+    with count_queries() as many:
+        c.get("/")
+    assert many.count == one.count <= 4
