@@ -1,11 +1,11 @@
 """index on leads.next_plan_due for the lead list sorted by next plan
 
-Revision ID: leads_0001
+Revision ID: 0002
 Revises: 0001
 """
 from alembic import op
 
-revision = "leads_0001"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

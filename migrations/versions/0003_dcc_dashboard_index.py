@@ -1,12 +1,12 @@
 """index for a DCC agent's dashboard counts
 
-Revision ID: platform_0001
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 from alembic import op
 
-revision = "platform_0001"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
