@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
-PLACEHOLDER = re.compile(r"\{(lead_id|event_id|store_code|token)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def parse_args(argv=None):
@@ -169,12 +169,13 @@ class Resolver:
                                             User.email.like("%@demo.leadloop.local")).order_by(User.id).limit(1)
             ).scalar()
 
-    def fill(self, path: str, role: str) -> str | None:
+    def fill(self, path: str, role: str, extra: dict | None = None) -> str | None:
         missing = False
 
         def replace(match):
             nonlocal missing
-            value = self.value(match.group(1), role)
+            name = match.group(1)
+            value = (extra or {}).get(name) if extra and name in extra else self.value(name, role)
             if value is None:
                 missing = True
                 return match.group(0)
@@ -182,6 +183,15 @@ class Resolver:
 
         filled = PLACEHOLDER.sub(replace, path)
         return None if missing else filled
+
+    def lead_version(self, role: str):
+        """Return the current version of the scenario lead (read before each move, not timed)."""
+        from app.extensions import db
+        from app.leads.models import Lead
+
+        lead_id = self.value("lead_id", role)
+        with self.app.app_context():
+            return db.session.get(Lead, int(lead_id)).version if lead_id else None
 
     def value(self, name: str, role: str):
         key = (name, role)
@@ -239,12 +249,14 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def measure(session: requests.Session, base: str, scenario: dict, path: str, n: int, warmup: int) -> dict:
+def measure(session: requests.Session, base: str, scenario: dict, path: str, n: int, warmup: int,
+            data_for=None) -> dict:
+    """Request the page warmup + n times; `data_for(i)` builds the form data of request i."""
     method = scenario.get("method", "GET").upper()
-    data = scenario.get("data")
     headers = scenario.get("headers", {})
     server, client, queries, statuses = [], [], [], set()
     for i in range(warmup + n):
+        data = data_for(i) if data_for else scenario.get("data")
         started = time.perf_counter()
         response = session.request(method, base + path, data=data, headers=headers, allow_redirects=False)
         elapsed = (time.perf_counter() - started) * 1000
@@ -261,6 +273,40 @@ def measure(session: requests.Session, base: str, scenario: dict, path: str, n: 
         "queries_min": min(queries), "ok": p95 <= scenario["target_p95_ms"]
         and all(200 <= s < 400 for s in statuses),
     }
+
+
+def extract_prepared(session: requests.Session, base: str, resolver, scenario: dict, role: str) -> dict:
+    """Run a scenario's "prepare" step: GET a page and pull a value out of it with a regex."""
+    step = scenario.get("prepare")
+    if not step:
+        return {}
+    path = resolver.fill(step["path"], role)
+    if path is None:
+        return {}
+    found = re.search(step["extract"], session.get(base + path, headers=step.get("headers", {})).text)
+    return {step["as"]: found.group(1)} if found else {}
+
+
+def data_builder(resolver, scenario: dict, role: str, extra: dict):
+    """Return data_for(i): placeholders filled per request ({lead_version} read fresh each time),
+    list values cycled (so a move alternates between two stages instead of repeating a no-op)."""
+    template = scenario.get("data")
+    if not template:
+        return None
+
+    def data_for(i: int) -> dict:
+        out = {}
+        for key, value in template.items():
+            if isinstance(value, list):
+                value = value[i % len(value)]
+            if isinstance(value, str):
+                if "{lead_version}" in value:
+                    value = value.replace("{lead_version}", str(resolver.lead_version(role)))
+                value = resolver.fill(value, role, extra) or value
+            out[key] = value
+        return out
+
+    return data_for
 
 
 def run(args) -> dict:
@@ -286,11 +332,13 @@ def run(args) -> dict:
                         print(f"skip {scenario['name']}: no demo user for role {role}")
                         continue
                     sessions[role] = login(base, username, DEMO_PASSWORD)
-            path = resolver.fill(scenario["path"], role)
+            extra = extract_prepared(sessions[role], base, resolver, scenario, role)
+            path = resolver.fill(scenario["path"], role, extra)
             if path is None:
                 results.append({**scenario, "skipped": "no object in scope for a placeholder"})
                 continue
-            outcome = measure(sessions[role], base, scenario, path, args.requests, args.warmup)
+            outcome = measure(sessions[role], base, scenario, path, args.requests, args.warmup,
+                              data_builder(resolver, scenario, role, extra))
             results.append({**scenario, "url": path, **outcome})
             print(f"  {scenario['file']}: {scenario['name']} ({role}) p95 {outcome['p95_ms']} ms, "
                   f"{outcome['queries']} queries", flush=True)

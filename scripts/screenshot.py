@@ -9,10 +9,13 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from app.demo.seed import DEMO_PASSWORD  # noqa: E402
+
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
-def main(base: str, username: str, password: str = "leadloop-demo-2026") -> None:
+def main(base: str, username: str, password: str = DEMO_PASSWORD) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")

@@ -31,7 +31,9 @@ def test_scenario_files_are_well_formed(path):
         assert {"name", "role", "method", "path", "target_p95_ms"} <= set(scenario), scenario
         assert scenario["role"] in ROLES
         assert scenario["path"].startswith("/")
-        assert set(re.findall(r"\{(\w+)\}", scenario["path"])) <= {"lead_id", "event_id", "store_code", "token"}
+        prepared = {scenario["prepare"]["as"]} if "prepare" in scenario else set()
+        allowed = {"lead_id", "event_id", "store_code", "token"} | prepared
+        assert set(re.findall(r"\{(\w+)\}", scenario["path"])) <= allowed
 
 
 def test_percentile_and_markdown():
