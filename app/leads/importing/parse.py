@@ -63,18 +63,16 @@ def check_xlsx(path: Path) -> None:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16, else GB18030 or what detection says."""
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16, else GB18030/Big5 as detected."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:200_000]).best()
-    encoding = (best.encoding if best else "gb18030").lower()
-    if encoding.replace("_", "").replace("-", "") in {"gbk", "gb2312", "gb18030", "hz", "big5", "cp936"} \
-            or encoding.startswith("gb"):
-        encoding = "gb18030"  # superset of GBK/GB2312: what Excel on Chinese Windows writes
+    # Chinese spreadsheet programs write GBK/GB18030 (mainland) or Big5; let detection choose among those.
+    best = from_bytes(data[:200_000], cp_isolation=["gb18030", "big5"]).best()
+    encoding = best.encoding if best else "gb18030"
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
@@ -104,8 +102,9 @@ def _xlsx_rows(path: Path) -> Iterator[list]:
         workbook.close()
 
 
-def read_table(path: Path, kind: str, max_rows: int = MAX_ROWS) -> tuple[list, Iterator[tuple[int, list]]]:
+def read_table(path: Path, kind: str, max_rows: int | None = None) -> tuple[list, Iterator[tuple[int, list]]]:
     """Return (header cells, iterator of (row number, cells)); rows past the cap raise FileRefused."""
+    max_rows = max_rows or MAX_ROWS
     rows = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
     header: list = []
     for row in rows:

@@ -60,6 +60,7 @@ def _upload_form() -> UploadForm:
     form = UploadForm()
     if current_user.store_id:
         form.store_id.choices = [(current_user.store_id, current_user.store.name)]
+        form.store_id.data = current_user.store_id  # store staff import into their own store
     else:
         form.store_id.choices = [(s.id, s.name) for s in db.session.execute(
             select(Store).where(Store.active.is_(True)).order_by(Store.code)).scalars()]
