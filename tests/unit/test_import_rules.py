@@ -62,3 +62,23 @@ def test_decode_gbk_gb18030_and_utf8_bom():
     assert decode_text(text.encode("gb18030")) == text
     assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
     assert decode_text(text.encode("utf-8")) == text
+
+
+def test_fast_mobile_path_agrees_with_phonenumbers():
+    import random
+
+    from app.core.phones import InvalidPhone, normalize_phone
+    from app.leads.importing.validate import normalise_mobile
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        number = "1" + "".join(rng.choice("0123456789") for _ in range(10))
+        try:
+            expected = normalize_phone(number, mobile_only=True)
+        except InvalidPhone:
+            expected = None
+        try:
+            got = normalise_mobile(number)
+        except InvalidPhone:
+            got = None
+        assert got == expected, number
