@@ -53,10 +53,10 @@ def main() -> None:
         ensure_reference_data()
         factory = Factory(db)
         store = factory.store(f"IMP{random.randrange(10**6)}")
-        user = factory.user(Role.MANAGER, store)
+        user = factory.user(Role.MANAGER, store, username=f"importer{random.randrange(10**9)}")
         db.session.commit()
         username = user.username
-    data = make_csv(args.rows)
+    data = make_csv(args.rows, seed=int(time.time()))
     client = app.test_client()
     client.post("/login", data={"username": username, "password": TEST_PASSWORD})
     start = time.perf_counter()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import false, insert, select
 
 from app.admin.reference import channels, grades, stage_by_code
 from app.audit.services import record
@@ -196,6 +196,8 @@ def commit_import(job: ImportJob, user, *, today: date, now: datetime | None = N
             processed += len(chunk)
             if progress:
                 progress(processed)
+        if ok:
+            _insert_touches(job=job, user=user, now=now)
     finally:
         writer.close()
     job.total_rows = processed
@@ -208,6 +210,12 @@ def commit_import(job: ImportJob, user, *, today: date, now: datetime | None = N
            {"file": job.filename, "created": ok, "updated": updated, "rejected": rejected})
 
 
+LEAD_COLUMNS = ("name", "gender", "phone", "phone_last4", "email", "birthday", "age", "region", "source_channel_id",
+                "source_detail", "store_id", "owner_id", "model_id", "budget_min", "budget_max",
+                "expected_purchase_date", "grade_id", "stage_id", "notes", "marketing_consent", "is_fleet",
+                "is_important", "version", "created_at", "updated_at", "created_by_id")
+
+
 def _insert_leads(rows: list[dict], *, job, user, stage_id: int, now: datetime) -> None:
     params = []
     for values in rows:
@@ -215,7 +223,7 @@ def _insert_leads(rows: list[dict], *, job, user, stage_id: int, now: datetime) 
             "name": values["name"], "gender": values["gender"], "phone": values["phone"],
             "phone_last4": last4(values["phone"]), "email": values.get("email"), "birthday": values.get("birthday"),
             "age": values.get("age"), "region": values.get("region"),
-            "source_channel_id": values["source_channel_id"], "source_detail": f"import #{job.id}",
+            "source_channel_id": values["source_channel_id"], "source_detail": source_detail(job),
             "store_id": job.store_id, "owner_id": None, "model_id": values.get("model_id"),
             "budget_min": values.get("budget_min"), "budget_max": values.get("budget_max"),
             "expected_purchase_date": values.get("expected_purchase_date"), "grade_id": values["grade_id"],
@@ -223,12 +231,30 @@ def _insert_leads(rows: list[dict], *, job, user, stage_id: int, now: datetime) 
             "is_fleet": False, "is_important": False, "version": 1,
             "created_at": now, "updated_at": now, "created_by_id": user.id,
         })
-    ids = db.session.execute(insert(Lead).returning(Lead.id, Lead.phone, Lead.source_channel_id), params).all()
-    db.session.execute(insert(LeadTouch), [
-        {"lead_id": r.id, "source_channel_id": r.source_channel_id, "source_detail": f"import #{job.id}",
-         "store_id": job.store_id, "user_id": user.id, "is_repeat_purchase": False, "created_at": now}
-        for r in ids
-    ])
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY inside the same transaction: several times faster than INSERT for large files.
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY leads ({', '.join(LEAD_COLUMNS)}) FROM STDIN") as copy:
+            for row in params:
+                copy.write_row([row[c] for c in LEAD_COLUMNS])
+    else:
+        db.session.execute(insert(Lead), params)
+
+
+def source_detail(job) -> str:
+    return f"import #{job.id}"
+
+
+def _insert_touches(*, job, user, now: datetime) -> None:
+    """Give every lead the import created its first touch, in one statement."""
+    db.session.execute(insert(LeadTouch).from_select(
+        ["lead_id", "source_channel_id", "source_detail", "store_id", "user_id", "is_repeat_purchase", "created_at"],
+        select(Lead.id, Lead.source_channel_id, Lead.source_detail, Lead.store_id, Lead.created_by_id,
+               false(), Lead.created_at)
+        .where(Lead.store_id == job.store_id, Lead.created_at == now, Lead.created_by_id == user.id,
+               Lead.source_detail == source_detail(job)),
+    ))
 
 
 def _update_leads(items: list[Analysed], *, job, user, now: datetime) -> None:
@@ -245,7 +271,7 @@ def _update_leads(items: list[Analysed], *, job, user, now: datetime) -> None:
             lead.notes = "\n".join(filter(None, [lead.notes, item.row.values["notes"]]))[:5000]
         lead.updated_at = now
         touches.append({"lead_id": lead.id, "source_channel_id": item.row.values["source_channel_id"],
-                        "source_detail": f"import #{job.id}", "store_id": job.store_id, "user_id": user.id,
+                        "source_detail": source_detail(job), "store_id": job.store_id, "user_id": user.id,
                         "is_repeat_purchase": False, "created_at": now})
     db.session.flush()
     db.session.execute(insert(LeadTouch), touches)
