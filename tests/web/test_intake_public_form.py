@@ -127,3 +127,17 @@ def test_rate_limit_per_address(db, store, tmp_path):
     finally:
         with app.app_context():
             limiter.reset()
+
+
+def test_booking_works_with_csrf_enabled_when_embedded(db, store, tmp_path):
+    from app import create_app
+    from tests.conftest import _test_config
+
+    app = create_app(_test_config(str(tmp_path), WTF_CSRF_ENABLED=True,
+                                  SQLALCHEMY_DATABASE_URI=db.engine.url.render_as_string(hide_password=False)))
+    with app.test_client() as c:
+        started = _started(c, store)
+        with _later():
+            response = _submit(c, store, started)
+    assert response.status_code == 200
+    assert _count(db, Lead) == 1

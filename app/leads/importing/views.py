@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Store
+from app.accounts.models import Role, Store
 from app.extensions import db
 from app.leads.importing.commit import neutralise
 from app.leads.importing.jobs import load_preview, run_analysis, run_commit, save_upload, start
@@ -22,10 +22,12 @@ from app.leads.importing.mapping import FIELDS, MANDATORY, missing_mandatory
 from app.leads.importing.parse import MAX_ROWS, FileRefused
 from app.leads.importing.validate import ERROR_TEXT
 from app.leads.models import ImportJob
+from app.web.access import roles_required
 from app.web.permissions import can
 from app.web.render import render
 
 bp = Blueprint("imports", __name__, url_prefix="/leads/import")
+IMPORT_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.MARKETING)  # as can(user, "lead.import")
 
 REFUSALS = {
     "empty": _l("The file is empty."),
@@ -76,6 +78,7 @@ def _recent_jobs():
 
 
 @bp.get("")
+@roles_required(*IMPORT_ROLES)
 def upload_page():
     """Show the upload form and the user's recent imports."""
     _require_import()
@@ -83,6 +86,7 @@ def upload_page():
 
 
 @bp.post("")
+@roles_required(*IMPORT_ROLES)
 def upload():
     """Store an uploaded file and go on to the column mapping."""
     _require_import()
@@ -105,6 +109,7 @@ def _field_choices():
 
 
 @bp.route("/<int:job_id>/mapping", methods=["GET", "POST"])
+@roles_required(*IMPORT_ROLES)
 def mapping(job_id):
     """Match the file's columns to lead fields (recognised headers are preselected)."""
     _require_import()
@@ -141,6 +146,7 @@ def mapping(job_id):
 
 
 @bp.get("/<int:job_id>")
+@roles_required(*IMPORT_ROLES)
 def show_job(job_id):
     """Show progress, then the preview (errors and duplicates), then the result."""
     _require_import()
@@ -153,6 +159,7 @@ def show_job(job_id):
 
 
 @bp.post("/<int:job_id>/commit")
+@roles_required(*IMPORT_ROLES)
 def commit(job_id):
     """Save every valid row in one transaction, with the chosen action for each duplicate."""
     _require_import()
@@ -178,6 +185,7 @@ def commit(job_id):
 
 
 @bp.get("/<int:job_id>/result.<fmt>")
+@roles_required(*IMPORT_ROLES)
 def download_result(job_id, fmt):
     """Download the rejected rows with the reason for each (CSV or Excel)."""
     _require_import()
