@@ -239,7 +239,7 @@ def _insert_leads(rows: list[dict], *, job, user, stage_id: int, now: datetime) 
             for row in params:
                 copy.write_row([row[c] for c in LEAD_COLUMNS])
     else:
-        db.session.execute(insert(Lead), params)
+        connection.execute(insert(Lead.__table__), params)
 
 
 def source_detail(job) -> str:

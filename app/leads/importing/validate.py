@@ -62,16 +62,21 @@ def cell_text(value) -> str:
     """Return a cell as clean text: floats 13800138000.0 lose '.0', a leading apostrophe and full-width go."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
+    if type(value) is str:
+        text = value if value.isascii() or unicodedata.is_normalized("NFKC", value) \
+            else unicodedata.normalize("NFKC", value)
+        text = text.strip()
+    elif isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    elif isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
+    elif isinstance(value, date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
     if text.startswith("'"):
         text = text[1:].strip()
-    if re.fullmatch(r"\d+\.0+", text):
+    if "." in text and re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
     return text
 
