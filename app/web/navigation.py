@@ -28,6 +28,7 @@ NAV = [
     NavItem(_l("Review"), "followups.review_queue", frozenset({Role.MANAGER, Role.DIRECTOR}), "review"),
     NavItem(_l("Approvals"), "followups.approvals", frozenset({Role.MANAGER, Role.DIRECTOR}), "check"),
     NavItem(_l("Assignment"), "followups.pool", frozenset(STORE_STAFF), "pool"),
+    NavItem(_l("Import"), "imports.upload_page", frozenset({Role.MANAGER, Role.DIRECTOR, Role.MARKETING}), "upload"),
     NavItem(_l("Reception"), "showroom.reception", frozenset({Role.CLERK, Role.MANAGER, Role.MARKETING}), "door"),
     NavItem(_l("Calls"), "dcc.inbound", frozenset({Role.DCC, Role.MANAGER, Role.DIRECTOR}), "phone"),
     NavItem(_l("Events"), "invitations.list_events", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC, Role.CLERK}), "event"),
@@ -35,6 +36,7 @@ NAV = [
     NavItem(_l("Reports"), "reports.hub", frozenset(SALES | {Role.MARKETING, Role.DCC}), "chart"),
     NavItem(_l("Settings"), "admin.index", frozenset({Role.ADMIN}), "settings"),
     NavItem(_l("Users"), "admin.list_users", frozenset({Role.ADMIN}), "users"),
+    NavItem(_l("API keys"), "apikeys.list_keys", frozenset({Role.ADMIN}), "key"),
 ]
 
 
