@@ -83,13 +83,13 @@ def main() -> None:
         url = f"http://127.0.0.1:{args.port}"
         server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
                                    "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-        for _ in range(100):
-            try:
-                requests.get(f"{url}/api/v1/openapi.json", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
     try:
+        for _ in range(150):
+            try:
+                requests.get(f"{url}/api/v1/openapi.json", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
         # Warm-up: imports, connections, reference caches.
         run_load(url, key, args.clients, args.clients * 10, phone_base=3_000_000_000 + int(time.time()) % 100_000_000)
         rate, codes = run_load(url, key, args.clients, args.requests,

@@ -10,7 +10,7 @@ from app.extensions import csrf, db, limiter
 from app.leads.apikeys import authenticate, bearer_token, split_key
 from app.leads.intake import intake_lead, model_choices
 from app.leads.intake_rules import validate_external_lead
-from app.leads.models import ApiKey, IdempotencyRecord
+from app.leads.models import IdempotencyRecord
 from app.leads.openapi import openapi_document
 from app.web.access import public
 
@@ -72,7 +72,7 @@ def stored_answer(api_key_id: int, idem_key: str):
 @limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)
 def create_lead_api():
     """Create a lead from a partner channel, or record the touch on the existing customer."""
-    key: ApiKey | None = authenticate(bearer_token(request.headers.get("Authorization")))
+    key = authenticate(bearer_token(request.headers.get("Authorization")))
     if key is None:
         response = problem(401, "Unauthorized", "Send a valid, unrevoked API key as 'Authorization: Bearer <key>'.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="leadloop"'

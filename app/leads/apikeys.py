@@ -3,9 +3,10 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.audit.services import record
 from app.core.errors import DomainError
@@ -58,20 +59,33 @@ def revoke_api_key(key: ApiKey, actor=None) -> bool:
     return True
 
 
-def authenticate(raw: str) -> ApiKey | None:
+@dataclass(frozen=True)
+class AuthenticatedKey:
+    """What a request needs to know about the key it came with."""
+
+    id: int
+    prefix: str
+    source_channel_id: int
+    store_id: int
+
+
+def authenticate(raw: str) -> AuthenticatedKey | None:
     """Return the live key matching a raw bearer token, or None (unknown, wrong or revoked)."""
     parts = split_key(raw)
     if parts is None:
         return None
-    key = db.session.execute(select(ApiKey).where(ApiKey.prefix == parts[0])).scalar_one_or_none()
-    if key is None or key.revoked_at is not None:
+    row = db.session.execute(
+        select(ApiKey.id, ApiKey.key_hash, ApiKey.source_channel_id, ApiKey.store_id, ApiKey.revoked_at,
+               ApiKey.last_used_at).where(ApiKey.prefix == parts[0])
+    ).first()
+    if row is None or row.revoked_at is not None:
         return None
-    if not hmac.compare_digest(key.key_hash, hash_key(raw.strip())):
+    if not hmac.compare_digest(row.key_hash, hash_key(raw.strip())):
         return None
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_GRANULARITY:
-        key.last_used_at = now
-    return key
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
+        db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return AuthenticatedKey(row.id, parts[0], row.source_channel_id, row.store_id)
 
 
 def bearer_token(header: str | None) -> str:
