@@ -66,6 +66,20 @@ def run_load(url: str, key: str, clients: int, total: int, phone_base: int) -> t
     return per_client * clients / elapsed, codes
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """Return user+system CPU seconds of the gunicorn workers (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for child in children:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url")
@@ -92,9 +106,14 @@ def main() -> None:
                 time.sleep(0.2)
         # Warm-up: imports, connections, reference caches.
         run_load(url, key, args.clients, args.clients * 10, phone_base=3_000_000_000 + int(time.time()) % 100_000_000)
+        cpu_before = server_cpu_seconds(server.pid) if server else 0.0
         rate, codes = run_load(url, key, args.clients, args.requests,
                                phone_base=3_500_000_000 + int(time.time() * 7) % 100_000_000)
         print(f"{rate:.0f} leads/s with {args.clients} clients ({args.requests} requests; status codes {codes})")
+        if server:
+            cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / args.requests
+            print(f"server CPU {cpu_ms:.1f} ms per lead: {args.workers * 1000 / cpu_ms:.0f} leads/s when "
+                  f"{args.workers} cores are free for the {args.workers} workers")
     finally:
         if server is not None:
             server.terminate()
