@@ -240,3 +240,35 @@ def test_director_picks_the_store(login_as, db, store):
     job_id = run_import(director, csv_bytes([lead_row()]), store_id=store.id)
     assert _job(db, job_id).ok_rows == 1
     assert db.session.execute(select(Lead.store_id)).scalar() == store.id
+
+
+def test_name_and_content_must_agree_and_xlsm_name_is_refused(manager, db):
+    assert upload(manager, csv_bytes([lead_row()]), filename="leads.xlsx").status_code == 422
+    assert upload(manager, xlsx_bytes([lead_row()]), filename="leads.csv").status_code == 422
+    assert upload(manager, xlsx_bytes([lead_row()]), filename="leads.xlsm").status_code == 422
+    assert upload(manager, csv_bytes([lead_row()]), filename="leads.exe").status_code == 422
+    assert _count(db, ImportJob) == 0
+
+
+def test_random_csv_content_never_causes_a_server_error(manager, db):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(rows=st.lists(st.lists(cell, min_size=0, max_size=10), max_size=6), raw=st.binary(max_size=200))
+    def check(rows, raw):
+        for data in (csv_bytes(rows), raw):
+            response = upload(manager, data)
+            assert response.status_code in (303, 422)
+            if response.status_code == 303:
+                job_id = int(response.headers["Location"].split("/")[-2])
+                mapped = {f"col{i}": key for i, key in enumerate(
+                    ["name", "phone", "gender", "channel", "model", "grade", "expected_date"])}
+                assert manager.post(f"/leads/import/{job_id}/mapping", data=mapped).status_code in (303, 422)
+                assert manager.get(f"/leads/import/{job_id}").status_code == 200
+                manager.post(f"/leads/import/{job_id}/commit", data={"default": "update"})
+                assert manager.get(f"/leads/import/{job_id}").status_code == 200
+
+    check()

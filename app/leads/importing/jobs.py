@@ -29,12 +29,22 @@ def upload_dir() -> Path:
     return path
 
 
+ALLOWED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
+
+
 def save_upload(stream, filename: str, user, store_id: int) -> ImportJob:
-    """Store the uploaded file, check its type by content and read its header; raise FileRefused."""
+    """Store the uploaded file, check its name and its content agree and read its header; raise FileRefused."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in {".xlsm", ".xltm", ".xlam"}:
+        raise FileRefused("macro")
+    if suffix not in ALLOWED_SUFFIXES:
+        raise FileRefused("unknown_type")
     tmp = upload_dir() / f"{uuid.uuid4().hex}.upload"
     stream.save(str(tmp))
     try:
         kind = sniff_kind(tmp)
+        if kind != ALLOWED_SUFFIXES[suffix]:
+            raise FileRefused("unknown_type")
         stored = tmp.with_suffix(f".{kind}")
         tmp.rename(stored)
         header, _rows = read_table(stored, kind)
