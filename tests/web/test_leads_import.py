@@ -272,3 +272,29 @@ def test_random_csv_content_never_causes_a_server_error(manager, db):
                 assert manager.get(f"/leads/import/{job_id}").status_code == 200
 
     check()
+
+
+def test_background_import_reports_progress_to_htmx_poll(app, manager, db):
+    import time
+
+    app.config["IMPORT_INLINE"] = False
+    try:
+        rows = [lead_row(phone=f"1381111{i:04d}", name=f"客户{i}") for i in range(300)]
+        job_id = run_import(manager, csv_bytes(rows), commit=False)
+
+        def wait_for(status):
+            for _ in range(200):
+                response = manager.htmx("get", f"/leads/import/{job_id}?poll=1")
+                assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+                if _job(db, job_id).status == status:
+                    return response.get_data(as_text=True)
+                time.sleep(0.1)
+            raise AssertionError(f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}")
+
+        page = wait_for("validated")
+        assert "data-import-summary" in page and _job(db, job_id).processed_rows == 300
+        manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
+        assert "data-import-done" in wait_for("done")
+        assert _count(db) == 300
+    finally:
+        app.config["IMPORT_INLINE"] = True

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from sqlalchemy import update
 
 from app.accounts.models import User
@@ -136,9 +137,11 @@ def start(func, job_id: int, user_id: int) -> None:
     if app.config.get("IMPORT_INLINE", app.testing):
         func(job_id, user_id)
         return
+    locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
 
     def target():
-        with app.app_context():
+        # No request here: the result file is written in the language of the user who started it.
+        with app.app_context(), force_locale(locale):
             try:
                 func(job_id, user_id)
             finally:
