@@ -212,9 +212,14 @@ def test_file_size_cap(app, manager):
         app.config["MAX_CONTENT_LENGTH"] = old
 
 
-def test_uploads_are_stored_under_instance_dir(app, manager, db):
+def test_uploads_are_stored_under_instance_dir_and_removed_after_import(app, manager, db):
+    from pathlib import Path
+
     job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
-    assert _job(db, job_id).stored_path.startswith(app.config["INSTANCE_DIR"])
+    stored = Path(_job(db, job_id).stored_path)
+    assert str(stored).startswith(app.config["INSTANCE_DIR"]) and stored.exists()
+    manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
+    assert not stored.exists() and Path(_job(db, job_id).result_path).exists()
 
 
 @pytest.mark.parametrize("role", ["consultant", "clerk", "dcc"])

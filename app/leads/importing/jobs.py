@@ -115,6 +115,9 @@ def run_commit(job_id: int, user_id: int, today: date | None = None) -> None:
     try:
         commit_import(job, user, today=today or local_today(), progress=progress)
         db.session.commit()
+        # Personal data is kept no longer than needed: only the rejected rows stay, for download.
+        Path(job.stored_path).unlink(missing_ok=True)
+        preview_path(job).unlink(missing_ok=True)
     except Exception as exc:
         log.exception("import %s: commit failed, rolled back", job_id)
         db.session.rollback()
