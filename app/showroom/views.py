@@ -38,6 +38,8 @@ def _walk_in_form(store: Store, today) -> WalkInForm:
     form.model_id.choices = [(0, _("Not sure yet"))] + [(m.id, f"{m.series} {m.name}") for m in vehicle_models()
                                                          if m.active]
     form.grade.choices = [(g.code, g.code) for g in grades() if g.active]
+    if request.method == "GET" and len(form.consultant_id.choices) == 1:
+        form.consultant_id.data = form.consultant_id.choices[0][0]  # one on duty: nothing to choose
     if request.method == "GET":
         form.arrived_at.data = to_local(utcnow(), store.timezone).time().replace(second=0, microsecond=0)
     return form
