@@ -288,10 +288,11 @@ def test_background_import_reports_progress_to_htmx_poll(app, manager, db):
         job_id = run_import(manager, csv_bytes(rows), commit=False)
 
         def wait_for(status):
-            for _ in range(200):
+            for _ in range(600):
+                reached = _job(db, job_id).status == status
                 response = manager.htmx("get", f"/leads/import/{job_id}?poll=1")
                 assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
-                if _job(db, job_id).status == status:
+                if reached:
                     return response.get_data(as_text=True)
                 time.sleep(0.1)
             raise AssertionError(f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}")
