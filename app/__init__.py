@@ -18,6 +18,8 @@ OPTIONAL_BLUEPRINTS = (
     "app.admin.views",
     "app.leads.views",
     "app.leads.api",
+    "app.leads.apikeys_views",
+    "app.leads.importing.views",
     "app.leads.public",
     "app.followups.views",
     "app.pipeline.views",

@@ -28,6 +28,7 @@ NAV = [
     NavItem(_l("Review"), "followups.review_queue", frozenset({Role.MANAGER, Role.DIRECTOR}), "review"),
     NavItem(_l("Approvals"), "followups.approvals", frozenset({Role.MANAGER, Role.DIRECTOR}), "check"),
     NavItem(_l("Assignment"), "followups.pool", frozenset(STORE_STAFF), "pool"),
+    NavItem(_l("Import"), "imports.upload_page", frozenset({Role.MANAGER, Role.DIRECTOR, Role.MARKETING}), "upload"),
     NavItem(_l("Reception"), "showroom.reception", frozenset({Role.CLERK, Role.MANAGER, Role.MARKETING}), "door"),
     NavItem(_l("Calls"), "dcc.inbound", frozenset({Role.DCC, Role.MANAGER, Role.DIRECTOR}), "phone"),
     NavItem(_l("Events"), "invitations.list_events", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC, Role.CLERK}), "event"),
@@ -36,6 +37,7 @@ NAV = [
     NavItem(_l("Audit log"), "admin.audit_log", frozenset({Role.DIRECTOR}), "audit"),
     NavItem(_l("Settings"), "admin.index", frozenset({Role.ADMIN}), "settings"),
     NavItem(_l("Users"), "admin.list_users", frozenset({Role.ADMIN}), "users"),
+    NavItem(_l("API keys"), "apikeys.list_keys", frozenset({Role.ADMIN}), "key"),
 ]
 
 

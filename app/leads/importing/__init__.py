@@ -1,0 +1,1 @@
+"""Lead import from CSV and Excel: parse, map columns, validate, commit in one transaction."""

@@ -1,0 +1,71 @@
+"""Reads for the reception screen: today's traffic, counts and the duty list."""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select
+
+from app.accounts.models import DutyRoster, Role, User
+from app.core.timeutil import local_to_utc
+from app.extensions import db
+from app.leads.models import Lead
+from app.showroom.models import ShowroomVisit
+
+TRAFFIC_LIMIT = 300
+
+
+def day_bounds_utc(day: date, tz: str) -> tuple[datetime, datetime]:
+    """Return the naive-UTC start and end of a local calendar day."""
+    start = local_to_utc(datetime.combine(day, time.min), tz)
+    return start, start + timedelta(days=1)
+
+
+def todays_visits(store_id: int, day: date, tz: str) -> list:
+    """Return the day's visits of a store, newest first, with consultant and customer names."""
+    start, end = day_bounds_utc(day, tz)
+    return db.session.execute(
+        select(ShowroomVisit.id, ShowroomVisit.arrived_at, ShowroomVisit.left_at, ShowroomVisit.party_size,
+               ShowroomVisit.is_first_visit, ShowroomVisit.left_contact, ShowroomVisit.lead_id,
+               User.display_name.label("consultant"), Lead.name.label("customer"), Lead.phone.label("phone"))
+        .outerjoin(User, User.id == ShowroomVisit.consultant_id)
+        .outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
+        .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start,
+               ShowroomVisit.arrived_at < end)
+        .order_by(ShowroomVisit.arrived_at.desc(), ShowroomVisit.id.desc()).limit(TRAFFIC_LIMIT)
+    ).all()
+
+
+def traffic_counts(store_id: int, day: date, tz: str) -> dict:
+    """Return visits, people, first visits, first visits that left contact and still in the showroom."""
+    start, end = day_bounds_utc(day, tz)
+    first = ShowroomVisit.is_first_visit.is_(True)
+    row = db.session.execute(
+        select(func.count(ShowroomVisit.id), func.coalesce(func.sum(ShowroomVisit.party_size), 0),
+               func.count(case((first, 1))),
+               func.count(case((first & ShowroomVisit.left_contact.is_(True), 1))),
+               func.count(case((ShowroomVisit.left_at.is_(None), 1))))
+        .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start, ShowroomVisit.arrived_at < end)
+    ).one()
+    return {"visits": row[0], "people": int(row[1]), "first": row[2], "first_with_contact": row[3], "present": row[4]}
+
+
+def store_consultants(store_id: int) -> list:
+    """Return the store's active consultants (id, display name)."""
+    return db.session.execute(
+        select(User.id, User.display_name).where(User.store_id == store_id, User.role == Role.CONSULTANT,
+                                                 User.active.is_(True)).order_by(User.display_name)
+    ).all()
+
+
+def on_duty_ids(store_id: int, day: date) -> set[int]:
+    """Return ids of the consultants on the duty roster for the day."""
+    return set(db.session.execute(
+        select(DutyRoster.user_id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+    ).scalars())
+
+
+def duty_list(store_id: int, day: date) -> tuple[list, set[int]]:
+    """Return (consultants to offer, ids on duty): the roster, else every active consultant."""
+    consultants = store_consultants(store_id)
+    duty = on_duty_ids(store_id, day)
+    offered = [c for c in consultants if c.id in duty] if duty else consultants
+    return offered, duty

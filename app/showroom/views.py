@@ -1,0 +1,142 @@
+"""Showroom reception (信息员): register walk-ins, mark departures, today's traffic and retention."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.forms import EmptyForm
+from app.accounts.models import Role, Store
+from app.admin.reference import grades, vehicle_models
+from app.core.errors import DomainError
+from app.core.timeutil import local_to_utc, local_today, to_local, utcnow
+from app.extensions import db
+from app.showroom.forms import WalkInForm
+from app.showroom.models import ShowroomVisit
+from app.showroom.queries import duty_list, store_consultants, todays_visits, traffic_counts
+from app.showroom.rules import format_rate, retention_rate
+from app.showroom.services import WalkInContact, mark_departure, register_visit, set_duty
+from app.web.access import roles_required
+from app.web.render import is_htmx, render
+
+bp = Blueprint("showroom", __name__, url_prefix="/showroom")
+RECEPTION_ROLES = (Role.CLERK, Role.MANAGER, Role.MARKETING)
+
+
+def _store() -> Store:
+    if current_user.store_id is None:
+        abort(403)
+    return db.session.get(Store, current_user.store_id)
+
+
+def _walk_in_form(store: Store, today) -> WalkInForm:
+    form = WalkInForm()
+    offered, _duty = duty_list(store.id, today)
+    form.consultant_id.choices = [(c.id, c.display_name) for c in offered]
+    form.model_id.choices = [(0, _("Not sure yet"))] + [(m.id, f"{m.series} {m.name}") for m in vehicle_models()
+                                                         if m.active]
+    form.grade.choices = [(g.code, g.code) for g in grades() if g.active]
+    if request.method == "GET" and len(form.consultant_id.choices) == 1:
+        form.consultant_id.data = form.consultant_id.choices[0][0]  # one on duty: nothing to choose
+    if request.method == "GET":
+        form.arrived_at.data = to_local(utcnow(), store.timezone).time().replace(second=0, microsecond=0)
+    return form
+
+
+def _traffic_context(store: Store, today) -> dict:
+    counts = traffic_counts(store.id, today, store.timezone)
+    rate = retention_rate(counts["first_with_contact"], counts["first"])
+    return {"visits": todays_visits(store.id, today, store.timezone), "counts": counts,
+            "retention": format_rate(rate), "action_form": EmptyForm()}
+
+
+def _page(store: Store, form: WalkInForm, today, status: int = 200, block: str | None = None):
+    consultants = store_consultants(store.id)
+    _offered, duty = duty_list(store.id, today)
+    return render("showroom/reception.html", block=block, status=status, store=store, form=form, today=today,
+                  consultants=consultants, duty=duty, **_traffic_context(store, today))
+
+
+@bp.get("/reception")
+@roles_required(*RECEPTION_ROLES)
+def reception():
+    """Show the reception screen: the walk-in form and today's traffic."""
+    store = _store()
+    today = local_today(tz=store.timezone)
+    return _page(store, _walk_in_form(store, today), today)
+
+
+@bp.get("/reception/traffic")
+@roles_required(*RECEPTION_ROLES)
+def traffic():
+    """Return today's traffic list and retention rate (refreshed by HTMX)."""
+    store = _store()
+    today = local_today(tz=store.timezone)
+    return render("showroom/reception.html", block="traffic", store=store, today=today,
+                  **_traffic_context(store, today))
+
+
+@bp.post("/reception")
+@roles_required(*RECEPTION_ROLES)
+def register_walk_in():
+    """Register a walk-in; with contact info, link or create the customer."""
+    store = _store()
+    today = local_today(tz=store.timezone)
+    form = _walk_in_form(store, today)
+    if not form.validate():
+        return _page(store, form, today, status=422, block="walkin_form")
+    contact = None
+    if form.left_contact.data == "yes":
+        contact = WalkInContact(name=form.name.data.strip(), phone=form.phone_e164, gender=form.gender.data,
+                                model_id=form.model_id.data or None, grade_code=form.grade.data)
+    arrived = local_to_utc(datetime.combine(today, form.arrived_at.data), store.timezone)
+    try:
+        register_visit(store_id=store.id, actor=current_user, arrived_at=min(arrived, utcnow()),
+                       party_size=form.party_size.data, consultant_id=form.consultant_id.data,
+                       is_first_visit=form.first_visit.data == "yes", contact=contact, today=today)
+    except DomainError as exc:
+        db.session.rollback()
+        form.party_size.errors.append(exc.message)
+        return _page(store, form, today, status=422, block="walkin_form")
+    db.session.commit()
+    flash(_("Walk-in registered."), "success")
+    return redirect(url_for("showroom.reception"), code=303)
+
+
+@bp.post("/visits/<int:visit_id>/depart")
+@roles_required(*RECEPTION_ROLES)
+def depart(visit_id):
+    """Mark that a visitor left the showroom (one tap)."""
+    store = _store()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    visit = db.session.execute(
+        select(ShowroomVisit).where(ShowroomVisit.id == visit_id, ShowroomVisit.store_id == store.id)
+    ).scalar_one_or_none()
+    if visit is None:
+        abort(404)
+    mark_departure(visit, current_user)
+    db.session.commit()
+    if is_htmx():
+        today = local_today(tz=store.timezone)
+        return render("showroom/reception.html", block="traffic", store=store, today=today,
+                      **_traffic_context(store, today))
+    return redirect(url_for("showroom.reception"), code=303)
+
+
+@bp.post("/reception/duty")
+@roles_required(*RECEPTION_ROLES)
+def update_duty():
+    """Set who is on duty in the showroom today."""
+    store = _store()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    today = local_today(tz=store.timezone)
+    allowed = {c.id for c in store_consultants(store.id)}
+    chosen = {int(v) for v in request.form.getlist("on_duty") if v.isdigit()} & allowed
+    set_duty(store.id, today, chosen, current_user)
+    db.session.commit()
+    flash(_("Today's duty list saved."), "success")
+    return redirect(url_for("showroom.reception"), code=303)
