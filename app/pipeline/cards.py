@@ -47,7 +47,7 @@ def card_labels() -> dict[str, str]:
         "last_effective": _("Last effective follow-up"), "owner": _("Owner"), "pool": _("Pool"),
         "no_plan": _("No plan"), "overdue": _("Overdue"), "today": _("Today"), "expired": _("Expired"),
         "important": _("Important"), "move_to": _("Move to…"), "move": _("Move"),
-        "defeat_pending": _("Defeat awaiting approval"),
+        "defeat_pending": _("Defeat awaiting approval"), "open": _("Details"),
     }
 
 
