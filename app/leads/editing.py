@@ -55,7 +55,12 @@ def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: 
             new = new or lead.name
         if _plain(getattr(lead, attr)) != _plain(new):
             changed.append(name)
-            setattr(lead, attr, new)
+            if attr == "grade_id":
+                from app.followups.services import change_grade
+
+                change_grade(lead, int(new), actor, now)  # also moves the open plan to the new cadence
+            else:
+                setattr(lead, attr, new)
     if "marketing_consent" in changed:
         lead.consent_at = now
         lead.consent_source = "staff"

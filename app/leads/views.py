@@ -126,8 +126,10 @@ def bulk_action():
         if grade is None:
             flash(_("Choose a grade."), "error")
             return redirect(url_for("leads.list_leads", **_back_args()), code=303)
+        from app.followups.services import change_grade
+
         for lead in leads:
-            lead.grade_id = grade.id
+            change_grade(lead, grade.id, current_user, now)  # the open plans follow the new cadence
             lead.updated_at = now
         record("lead.bulk_grade", current_user, "lead", None, {"ids": [lead.id for lead in leads],
                                                                 "grade": grade.code})

@@ -216,3 +216,21 @@ def test_htmx_edit_conflict_answers_with_the_form_fragment(login, factory, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "<html" not in html
     assert "别人的备注" in html and "我的备注" in html
+
+
+def test_editing_the_grade_moves_the_open_plan_to_the_new_cadence(login, factory, db):
+    from app.admin.reference import grade_by_code
+    from app.core.timeutil import local_today
+    from app.followups.models import Plan, PlanKind
+    from app.followups.plans import open_plan
+
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant, grade="C")
+    today = local_today()
+    plan = open_plan(lead, today + timedelta(days=30), "回访", kind=PlanKind.FOLLOW_UP)
+    db.session.commit()
+    response = login(consultant).post(f"/leads/{lead.id}/edit",
+                                      data=_edit_data(lead, grade=grade_by_code("H").id))
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).due_date <= today + timedelta(days=3)
