@@ -26,6 +26,7 @@ OPTIONAL_BLUEPRINTS = (
     "app.invitations.views",
     "app.invitations.public",
     "app.checkin.views",
+    "app.messaging.webhooks",
     "app.reports.views",
 )
 
