@@ -141,7 +141,8 @@ def show_event(event_id: int):
     funnel = queries.funnel(event.id)
     orders = queries.orders_after_events([event.id]).get(event.id, {"orders": 0, "amount": 0})
     store = db.session.get(Store, event.store_id)
-    return render("invitations/event.html", block=request.args.get("block"), event=event, store=store,
+    block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
+    return render("invitations/event.html", block=block, event=event, store=store,
                   funnel=funnel, rows=rows, status=status, orders=orders, percent=percent, tz=_tz(),
                   form=EmptyForm(), now=utcnow())
 
@@ -325,7 +326,7 @@ def call_list(campaign_id: int):
     done = request.args.get("done") == "1"
     rows = queries.call_list(campaign.id, current_user.id, utcnow(), done=done)
     event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
-    return render("invitations/calls.html", block=request.args.get("block"), campaign=campaign, event=event,
+    return render("invitations/calls.html", campaign=campaign, event=event,
                   rows=[_call_view(r) for r in rows], done=done, form=OutcomeForm(), send_form=SendForm())
 
 
