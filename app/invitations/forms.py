@@ -58,7 +58,8 @@ class CampaignForm(FlaskForm):
     f_source = SelectMultipleField(_l("Source"))
     f_expected_from = DateField(_l("Expected purchase from"), validators=[Optional()])
     f_expected_to = DateField(_l("Expected purchase to"), validators=[Optional()])
-    f_consent = SelectField(_l("Marketing consent"), choices=[("", _l("Any")), ("1", _l("Consented only"))])
+    f_consent = SelectField(_l("Marketing consent"), choices=[("", _l("Any")), ("1", _l("Consented only"))],
+                            validate_choice=False)
 
 
 class OutcomeForm(FlaskForm):

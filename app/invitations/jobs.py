@@ -6,6 +6,7 @@ Both are idempotent: reminder_queued_at and followed_up_at mark what was done.
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -30,6 +31,11 @@ def _tz() -> str:
 @periodic("event_reminders")
 def queue_reminders(now: datetime) -> dict:
     """The day before an event: remind accepted guests by SMS and plan a reconfirmation call for inviters."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        return _queue_reminders(now)
+
+
+def _queue_reminders(now: datetime) -> dict:
     from app.invitations.services import rsvp_link
 
     tz = _tz()
@@ -66,6 +72,11 @@ def queue_reminders(now: datetime) -> dict:
 @periodic("event_followups")
 def create_post_event_tasks(now: datetime) -> dict:
     """After an event: a follow-up plan for each attendee's consultant, a re-invitation task for no-shows."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        return _create_post_event_tasks(now)
+
+
+def _create_post_event_tasks(now: datetime) -> dict:
     tz = _tz()
     today = local_today(now, tz)
     events = db.session.execute(select(Event.id, Event.theme).where(

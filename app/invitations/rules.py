@@ -123,13 +123,16 @@ def is_reminder_day(event_start_local: date, today_local: date) -> bool:
     return event_start_local - today_local == timedelta(days=1)
 
 
-def split_evenly(items: list, members: list) -> dict:
-    """Deal `items` round-robin to `members`; return member -> list of items."""
+def split_evenly(items: list, members: list, already: dict | None = None) -> dict:
+    """Deal `items` to `members` so their totals (counting `already` held items) end up even."""
     result = {m: [] for m in members}
     if not members:
         return result
-    for i, item in enumerate(items):
-        result[members[i % len(members)]].append(item)
+    load = {m: (already or {}).get(m, 0) for m in members}
+    for item in items:
+        member = min(members, key=lambda m: (load[m], members.index(m)))
+        result[member].append(item)
+        load[member] += 1
     return result
 
 

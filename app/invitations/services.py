@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -118,7 +118,7 @@ def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, acto
 def rsvp_link(invitation: Invitation) -> str:
     """The customer's personal RSVP link (absolute)."""
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return base + url_for("rsvp.show", token=invitation.token)
+    return f"{base}/r/{invitation.token}"
 
 
 def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: str, *, actor,
@@ -296,7 +296,10 @@ def generate_invitations(campaign: Campaign, event: Event, *, actor, now: dateti
             own[lead_id] = (keeper, store_id)
         else:
             rest.append((lead_id, store_id))
-    dealt = rules.split_evenly(rest, member_ids)
+    held = {}
+    for keeper, _store in own.values():
+        held[keeper] = held.get(keeper, 0) + 1
+    dealt = rules.split_evenly(rest, member_ids, held)
     invitations = [new_invitation(event, lead_id, store_id, inviter_id=keeper, campaign_id=campaign.id, now=now)
                    for lead_id, (keeper, store_id) in own.items()]
     for user_id, items in dealt.items():

@@ -143,7 +143,7 @@ def show_event(event_id: int):
     store = db.session.get(Store, event.store_id)
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
-                  funnel=funnel, rows=rows, status=status, orders=orders, percent=percent, tz=_tz(),
+                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(),
                   form=EmptyForm(), now=utcnow())
 
 

@@ -102,6 +102,8 @@ def test_rates_handle_zero_denominators():
 def test_split_and_goals():
     split = rules.split_evenly(list(range(7)), ["a", "b", "c"])
     assert [len(split[k]) for k in "abc"] == [3, 2, 2]
+    split = rules.split_evenly(list(range(5)), ["a", "b"], {"a": 1})
+    assert [len(split[k]) for k in "ab"] == [2, 3]
     assert rules.even_goals(10, 3) == [4, 3, 3]
     assert rules.even_goals(5, 0) == []
 
