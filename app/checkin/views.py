@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
@@ -20,13 +21,13 @@ from app.web.render import render
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 DOOR_ROLES = (Role.CLERK, Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
 MESSAGES = {
-    "unknown_token": "Unknown code.",
-    "other_event": "This code is for another event.",
-    "expired": "This code has expired.",
-    "cancelled": "This invitation was cancelled.",
-    "invalid_headcount": "Enter between 1 and 20 people.",
-    "invalid_phone": "Please enter a valid mobile number.",
-    "not_checked_in": "The guest has not been checked in.",
+    "unknown_token": _l("Unknown code."),
+    "other_event": _l("This code is for another event."),
+    "expired": _l("This code has expired."),
+    "cancelled": _l("This invitation was cancelled."),
+    "invalid_headcount": _l("Enter between 1 and 20 people."),
+    "invalid_phone": _l("Please enter a valid mobile number."),
+    "not_checked_in": _l("The guest has not been checked in."),
 }
 
 
@@ -100,7 +101,7 @@ def check_in(event_id: int):
         if exc.code == "already_checked_in":
             return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
                            details=exc.details, status=409)
-        return _result(event, invitation_id=None, outcome="error", error=_(MESSAGES.get(exc.code, exc.message)),
+        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
                        details={"code": exc.code}, status=422)
     db.session.commit()
     return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")
@@ -119,7 +120,7 @@ def set_arrivals(event_id: int, invitation_id: int):
     except DomainError as exc:
         db.session.rollback()
         return _result(event, invitation_id=invitation_id, outcome="error",
-                       error=_(MESSAGES.get(exc.code, exc.message)), status=422)
+                       error=str(MESSAGES.get(exc.code, exc.message)), status=422)
     db.session.commit()
     return _result(event, invitation_id=invitation_id, outcome="updated")
 
@@ -142,7 +143,7 @@ def walk_in(event_id: int):
         if exc.code == "already_checked_in":
             return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
                            details=exc.details, status=409)
-        return _result(event, invitation_id=None, outcome="error", error=_(MESSAGES.get(exc.code, exc.message)),
+        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
                        status=422)
     db.session.commit()
     return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")

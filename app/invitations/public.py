@@ -11,6 +11,7 @@ from datetime import datetime
 import segno
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -33,12 +34,12 @@ bp = Blueprint("rsvp", __name__, url_prefix="/r")
 _limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="rsvp")
 
 ERRORS = {
-    "closed": "Answers can no longer be changed. Please call the store.",
-    "full": "Sorry, the event is full.",
-    "invalid_headcount": "Between 1 and 10 people.",
-    "checked_in": "You have already arrived. Welcome!",
-    "cancelled": "This invitation is no longer valid.",
-    "bad_answer": "Please choose to accept or decline.",
+    "closed": _l("Answers can no longer be changed. Please call the store."),
+    "full": _l("Sorry, the event is full."),
+    "invalid_headcount": _l("Between 1 and 10 people."),
+    "checked_in": _l("You have already arrived. Welcome!"),
+    "cancelled": _l("This invitation is no longer valid."),
+    "bad_answer": _l("Please choose to accept or decline."),
 }
 
 
@@ -117,7 +118,7 @@ def answer(token: str):
     except DomainError as exc:
         db.session.rollback()
         guest = _load(token)
-        message = _(ERRORS.get(exc.code, "Something went wrong. Please try again."))
+        message = str(ERRORS.get(exc.code) or _("Something went wrong. Please try again."))
         if exc.code == "full" and exc.details.get("seats_left"):
             message = _("Sorry, only %(n)s places are left.", n=exc.details["seats_left"])
         return _page(guest, form, error=message, status=409 if exc.code == "full" else 422)

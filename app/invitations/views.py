@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,10 +31,10 @@ MANAGERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
 VIEWERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC, Role.CLERK)
 INVITERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC)
 BLOCK_REASONS = {
-    "no_consent": "The customer has not agreed to marketing messages.",
-    "opted_out": "The customer unsubscribed (replied TD).",
-    "no_phone": "No phone number.",
-    "no_email": "No email address.",
+    "no_consent": _l("The customer has not agreed to marketing messages."),
+    "opted_out": _l("The customer unsubscribed (replied TD)."),
+    "no_phone": _l("No phone number."),
+    "no_email": _l("No email address."),
 }
 
 
@@ -344,8 +345,8 @@ def _call_view(row) -> dict:
     sms_block = marketing_block_reason(lead, "sms")
     email_block = marketing_block_reason(lead, "email")
     return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
-            "sms_block": _(BLOCK_REASONS[sms_block]) if sms_block else None,
-            "email_block": _(BLOCK_REASONS[email_block]) if email_block else None}
+            "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
+            "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
 
 
 @bp.post("/invitations/<int:invitation_id>/outcome")
@@ -384,7 +385,7 @@ def send_invitation(invitation_id: int):
         message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user)
         db.session.commit()
         if message.status == "suppressed":
-            error = _(BLOCK_REASONS.get(message.last_error or "", "Not sent."))
+            error = str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
         else:
             notice = _("The invitation is on its way.")
     else:
