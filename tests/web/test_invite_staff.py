@@ -165,7 +165,7 @@ def test_opt_out_by_sms_reply_is_honoured_across_campaigns(factory, client, app,
     assert response.status_code == 422 and "TD" in response.get_data(as_text=True)
     statuses = db.session.execute(select(Message.status).order_by(Message.id)).scalars().all()
     assert statuses == ["queued", "suppressed"]
-    page = c.get(f"/campaigns/0/calls")
+    page = c.get("/campaigns/0/calls")
     assert page.status_code == 404
 
 
