@@ -42,14 +42,25 @@
       showPending(door.dataset.pendingText || "⏳ …");
     }
   });
+  function retryLater(form) {
+    // Not confirmed: keep the same client id and the scanned code, and send again.
+    showPending(door.dataset.retryText || "⚠");
+    if (form._retry) { return; }
+    form._retry = setTimeout(function () { form._retry = null; htmx.trigger(form, "submit"); }, RETRY_MS);
+  }
+  function checkinForm(elt) {
+    return elt && elt.matches && elt.matches("form[data-checkin-form]") ? elt : null;
+  }
+  document.body.addEventListener("htmx:sendError", function (e) {
+    var form = checkinForm(e.detail.elt);
+    if (form) { retryLater(form); }
+  });
   document.body.addEventListener("htmx:afterRequest", function (e) {
-    var form = e.detail.elt;
-    if (!form.matches || !form.matches("form[data-checkin-form]")) { return; }
+    var form = checkinForm(e.detail.elt);
+    if (!form) { return; }
     var status = e.detail.xhr ? e.detail.xhr.status : 0;
     if (status === 0 || status >= 500) {
-      // Not confirmed: keep the same client id and try again.
-      showPending(door.dataset.retryText || "⚠");
-      setTimeout(function () { htmx.trigger(form, "submit"); }, RETRY_MS);
+      retryLater(form);
       return;
     }
     clearPending();

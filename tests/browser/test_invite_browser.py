@@ -84,3 +84,26 @@ def test_door_tablet_scans_a_code_then_reports_the_repeat(browser, live_server, 
     box = page.locator("#scan-form button[type=submit]").bounding_box()
     assert box["height"] >= 44
     context.close()
+
+
+@pytest.mark.browser
+def test_door_check_in_survives_a_dropped_connection(browser, live_server, browser_login, factory):
+    store = factory.store()
+    clerk = factory.user("clerk", store)
+    event = make_event(store, starts_in=timedelta(hours=-1))
+    invitation = make_invitation(event, factory.lead(name="赵女士"))
+    db.session.commit()
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    browser_login(page, clerk)
+    page.goto(f"{live_server}/checkin/{event.id}")
+    context.set_offline(True)
+    page.keyboard.type(invitation.token)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#door-pending:not([hidden])")
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    context.set_offline(False)
+    page.wait_for_selector('[data-outcome="ok"], [data-outcome="repeat"]', timeout=10000)
+    page.wait_for_selector("#door-pending", state="hidden")
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+    context.close()
