@@ -272,6 +272,16 @@ def set_members(campaign: Campaign, user_ids: list[int], goals: dict[int, int] |
     return members
 
 
+def set_member_goals(campaign: Campaign, goals: dict[int, int]) -> None:
+    """Give inviters of the campaign their individual goals (others keep theirs)."""
+    members = db.session.execute(select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
+                                 ).scalars().all()
+    for member in members:
+        if member.user_id in goals:
+            member.goal_accepted = max(0, goals[member.user_id])
+    db.session.flush()
+
+
 def generate_invitations(campaign: Campaign, event: Event, *, actor, now: datetime | None = None) -> int:
     """Create to-do invitations for the campaign's target leads, dealt evenly among its inviters.
 

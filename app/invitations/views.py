@@ -298,6 +298,24 @@ def show_campaign(campaign_id: int):
                   total=total[0] if total else None, percent=percent, form=EmptyForm())
 
 
+@bp.post("/campaigns/<int:campaign_id>/goals")
+@roles_required(*MANAGERS)
+def set_goals(campaign_id: int):
+    """Set each inviter's individual goal (accepted invitations)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    campaign = _campaign_or_404(campaign_id)
+    goals = {}
+    for key, value in request.form.items():
+        if key.startswith("goal-") and value.strip().isdigit():
+            goals[int(key[5:])] = min(int(value), 100000)
+    services.set_member_goals(campaign, goals)
+    db.session.commit()
+    flash(_("Goals saved."), "success")
+    return redirect(url_for("invitations.show_campaign", campaign_id=campaign.id), code=303)
+
+
 @bp.post("/campaigns/<int:campaign_id>/generate")
 @roles_required(*MANAGERS)
 def generate_invitations(campaign_id: int):

@@ -16,7 +16,7 @@ STAFF_URLS = ["/events", "/events/new", "/events/1", "/events/1/edit", "/events/
               "/campaigns/new", "/campaigns/1", "/campaigns/1/calls", "/checkin/1", "/checkin/1/search?q=1",
               "/checkin/1/counters"]
 STAFF_POSTS = ["/invitations/1/outcome", "/invitations/1/send", "/invitations/1/reconfirm", "/leads/1/invite",
-               "/campaigns/1/generate", "/checkin/1", "/checkin/1/walk-in", "/checkin/1/arrivals/1"]
+               "/campaigns/1/generate", "/campaigns/1/goals", "/checkin/1", "/checkin/1/walk-in", "/checkin/1/arrivals/1"]
 
 
 @pytest.mark.parametrize("url", STAFF_URLS)

@@ -116,6 +116,9 @@ def test_campaign_targets_filters_and_even_split(campaign_setup):
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 6
     page = c.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert "甲" in page and "乙" in page
+    assert c.post(f"/campaigns/{campaign.id}/goals", data={f"goal-{a.id}": "7"}).status_code == 303
+    goals = dict(db.session.execute(select(CampaignMember.user_id, CampaignMember.goal_accepted)).all())
+    assert goals == {a.id: 7, b.id: 2}
 
 
 def test_call_list_outcomes_and_messages(campaign_setup, login):
