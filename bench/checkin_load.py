@@ -79,13 +79,14 @@ def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "PUBLIC_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute"}
     proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
-    for _ in range(100):
+    for _ in range(300):
         try:
-            requests.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
             return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     proc.terminate()
+    proc.wait(timeout=10)
     raise SystemExit("gunicorn did not start")
 
 
@@ -99,6 +100,10 @@ def login(base: str, username: str) -> tuple[requests.Session, str]:
     door = session.get(f"{base}/").text
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', door).group(1)
     return session, csrf
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def timed(fn, n: int) -> list[float]:
@@ -122,9 +127,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5105)
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
+    t0 = time.perf_counter()
     info = prepare(args.invitees)
+    log(f"prepared event {info['event_id']} with {len(info['tokens'])} invitees in {time.perf_counter() - t0:.1f}s")
     base = f"http://127.0.0.1:{args.port}"
     proc = start_server(args.port)
+    log("gunicorn up")
     try:
         session, csrf = login(base, info["username"])
         headers = {"X-CSRFToken": csrf, "HX-Request": "true"}
@@ -155,9 +163,11 @@ def main() -> None:
             r = anon.get(f"{base}/r/{tokens[-1 - i]}")
             assert r.status_code == 200, r.status_code
 
-        results = {"database": info["dialect"], "leads": info["leads"], "invitees": len(tokens),
-                   "checkin_search": summary(timed(search, n)), "checkin_by_token": summary(timed(checkin, n)),
-                   "repeat_scan": summary(timed(repeat, n)), "rsvp_page": summary(timed(rsvp, n))}
+        results = {"database": info["dialect"], "leads": info["leads"], "invitees": len(tokens)}
+        for name, fn in (("checkin_search", search), ("checkin_by_token", checkin), ("repeat_scan", repeat),
+                         ("rsvp_page", rsvp)):
+            results[name] = summary(timed(fn, n))
+            log(f"{name}: {results[name]}")
 
         remaining = tokens[n:len(tokens) - n]
         per_client = len(remaining) // 4
