@@ -40,16 +40,18 @@ def _result(checkin: CheckIn, repeat: bool) -> CheckInResult:
     return CheckInResult(checkin.invitation_id, checkin.id, checkin.checked_in_at, checkin.headcount, repeat)
 
 
-def _locked_invitation(*, token: str | None, invitation_id: int | None) -> Invitation:
-    stmt = select(Invitation).with_for_update().execution_options(populate_existing=True)
+def _locked_invitation(*, token: str | None, invitation_id: int | None) -> tuple[Invitation, Lead]:
+    """Load the invitation (row-locked until commit) and its lead in one round trip."""
+    stmt = (select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
+            .with_for_update(of=Invitation).execution_options(populate_existing=True))
     if token is not None:
         stmt = stmt.where(Invitation.token == token)
     else:
         stmt = stmt.where(Invitation.id == invitation_id)
-    invitation = db.session.execute(stmt).scalar_one_or_none()
-    if invitation is None:
+    row = db.session.execute(stmt).first()
+    if row is None:
         raise DomainError("unknown_token", "unknown code")
-    return invitation
+    return row[0], row[1]
 
 
 def _already(invitation: Invitation) -> DomainError:
@@ -72,7 +74,7 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
         token = token_from_scan(scanned)
         if token is None:
             raise DomainError("unknown_token", "unknown code")
-    invitation = _locked_invitation(token=token, invitation_id=invitation_id)
+    invitation, lead = _locked_invitation(token=token, invitation_id=invitation_id)
     if invitation.checked_in_at is not None and invitation.event_id == event.id:
         raise _already(invitation)
     rules.check_eligibility(invitation_event_id=invitation.event_id, event_id=event.id,
@@ -96,13 +98,12 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
     invitation.checked_in_at = now
     invitation.checked_in_by_id = actor.id
     invitation.actual_headcount = count
-    _record_arrival(invitation, event, actor, count, now)
+    _record_arrival(invitation, lead, event, actor, count, now)
     db.session.flush()
     return _result(checkin, repeat=False)
 
 
-def _record_arrival(invitation: Invitation, event: Event, actor, count: int, now: datetime) -> None:
-    lead = db.session.get(Lead, invitation.lead_id)
+def _record_arrival(invitation: Invitation, lead: Lead, event: Event, actor, count: int, now: datetime) -> None:
     advance_stage(lead, "visited", actor, now=now)
     first = db.session.execute(select(ShowroomVisit.id).where(ShowroomVisit.lead_id == lead.id).limit(1)
                                ).first() is None
