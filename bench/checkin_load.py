@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--invitees", type=int, default=5000)
     parser.add_argument("--port", type=int, default=5105)
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--concurrent", type=int, default=0, help="guests checked in by the 4 clients (0: all left)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     info = prepare(args.invitees)
@@ -170,6 +171,8 @@ def main() -> None:
             log(f"{name}: {results[name]}")
 
         remaining = tokens[n:len(tokens) - n]
+        if args.concurrent:
+            remaining = remaining[:args.concurrent]
         per_client = len(remaining) // 4
         counts = [0] * 4
         errors = [0] * 4
