@@ -28,6 +28,7 @@ OPTIONAL_BLUEPRINTS = (
     "app.invitations.views",
     "app.invitations.public",
     "app.checkin.views",
+    "app.messaging.webhooks",
     "app.reports.views",
 )
 

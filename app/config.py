@@ -92,10 +92,16 @@ def load_config() -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "leadloop@localhost"),
         "MAIL_FILE_PATH": os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "outbox-mail.log")),
         # SMS
-        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | file | http
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | file | http | aliyun
         "SMS_FILE_PATH": os.environ.get("SMS_FILE_PATH", str(INSTANCE_DIR / "outbox-sms.log")),
         "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL"),
         "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN"),
+        "SMS_ALIYUN_ENDPOINT": os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        "SMS_ALIYUN_KEY_ID": os.environ.get("SMS_ALIYUN_KEY_ID"),
+        "SMS_ALIYUN_KEY_SECRET": os.environ.get("SMS_ALIYUN_KEY_SECRET"),
+        "SMS_ALIYUN_SIGN_NAME": os.environ.get("SMS_ALIYUN_SIGN_NAME"),
+        "SMS_ALIYUN_TEMPLATE": os.environ.get("SMS_ALIYUN_TEMPLATE"),
+        "SMS_ALIYUN_REGION": os.environ.get("SMS_ALIYUN_REGION", "cn-hangzhou"),
         "SMS_SIGNATURE": os.environ.get("SMS_SIGNATURE", "【线索闭环】"),
         "SMS_WEBHOOK_TOKEN": os.environ.get("SMS_WEBHOOK_TOKEN"),
         "REDIS_URL": os.environ.get("REDIS_URL"),

@@ -1,0 +1,1 @@
+"""Door check-in for events: scanner, search, walk-ins, live counters."""

@@ -1,0 +1,149 @@
+"""The door screen: scanner input, search by name or phone tail, walk-ins and live counters."""
+
+from flask import Blueprint, abort, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.accounts.models import Role
+from app.checkin import services
+from app.core.errors import DomainError
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.invitations import queries
+from app.invitations.models import Event, Invitation
+from app.web.access import roles_required
+from app.web.render import render
+
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+DOOR_ROLES = (Role.CLERK, Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+MESSAGES = {
+    "unknown_token": _l("Unknown code."),
+    "other_event": _l("This code is for another event."),
+    "expired": _l("This code has expired."),
+    "cancelled": _l("This invitation was cancelled."),
+    "invalid_headcount": _l("Enter between 1 and 20 people."),
+    "invalid_phone": _l("Please enter a valid mobile number."),
+    "not_checked_in": _l("The guest has not been checked in."),
+}
+
+
+class WalkInForm(FlaskForm):
+    name = StringField("name", validators=[DataRequired(), Length(max=100)])
+    phone = StringField("phone", validators=[DataRequired(), Length(max=30)])
+    gender = SelectField("gender", choices=[("unknown", ""), ("male", ""), ("female", "")], default="unknown")
+    headcount = IntegerField("headcount", default=1, validators=[Optional(), NumberRange(1, 20)])
+    client_id = StringField("client_id", validators=[Optional(), Length(max=64)])
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = queries.get_event_for(current_user, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _tz() -> str:
+    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+
+
+def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
+            details: dict | None = None, status: int = 200):
+    guest = queries.door_guest(invitation_id) if invitation_id else None
+    return render("checkin/_result.html", event=event, guest=guest, outcome=outcome, error=error,
+                  details=details or {}, counters=queries.door_counters(event.id), oob=True, status=status)
+
+
+@bp.get("/<int:event_id>")
+@roles_required(*DOOR_ROLES)
+def door(event_id: int):
+    """Show the kiosk screen for one event: scanner field, search, walk-in form, counters."""
+    event = _event_or_404(event_id)
+    return render("checkin/door.html", event=event, counters=queries.door_counters(event.id),
+                  recent=queries.recent_checkins(event.id), walk_in=WalkInForm(formdata=None))
+
+
+@bp.get("/<int:event_id>/search")
+@roles_required(*DOOR_ROLES)
+def search(event_id: int):
+    """Return guests matching a name or the last four digits of a phone (fragment)."""
+    event = _event_or_404(event_id)
+    q = request.args.get("q", "")
+    rows = queries.search_guests(event.id, q)
+    return render("checkin/_search.html", event=event, rows=rows, q=q)
+
+
+@bp.get("/<int:event_id>/counters")
+@roles_required(*DOOR_ROLES)
+def counters(event_id: int):
+    """Return the live counters and latest arrivals (polled by the door screen)."""
+    event = _event_or_404(event_id)
+    return render("checkin/_counters.html", event=event, counters=queries.door_counters(event.id),
+                  recent=queries.recent_checkins(event.id))
+
+
+@bp.post("/<int:event_id>")
+@roles_required(*DOOR_ROLES)
+def check_in(event_id: int):
+    """Check a guest in by scanned code or by invitation id; a repeated client id is a no-op."""
+    event = _event_or_404(event_id)
+    invitation_id = request.form.get("invitation_id", type=int)
+    try:
+        result = services.check_in(event, actor=current_user, scanned=request.form.get("code"),
+                                   invitation_id=invitation_id, client_id=request.form.get("client_id"),
+                                   headcount=request.form.get("headcount") or None,
+                                   device=request.headers.get("User-Agent", "")[:64], now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "already_checked_in":
+            return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
+                           details=exc.details, status=409)
+        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
+                       details={"code": exc.code}, status=422)
+    db.session.commit()
+    return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")
+
+
+@bp.post("/<int:event_id>/arrivals/<int:invitation_id>")
+@roles_required(*DOOR_ROLES)
+def set_arrivals(event_id: int, invitation_id: int):
+    """Correct how many people actually came with a checked-in guest."""
+    event = _event_or_404(event_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    try:
+        services.set_arrivals(invitation, request.form.get("headcount"), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        return _result(event, invitation_id=invitation_id, outcome="error",
+                       error=str(MESSAGES.get(exc.code, exc.message)), status=422)
+    db.session.commit()
+    return _result(event, invitation_id=invitation_id, outcome="updated")
+
+
+@bp.post("/<int:event_id>/walk-in")
+@roles_required(*DOOR_ROLES)
+def walk_in(event_id: int):
+    """Register an uninvited guest on the spot (existing customers are found by phone)."""
+    event = _event_or_404(event_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        return _result(event, invitation_id=None, outcome="error",
+                       error=_("Please enter the guest's name and mobile number."), status=422)
+    try:
+        result = services.register_walk_in(event, services.WalkIn(form.name.data.strip(), form.phone.data,
+                                                                  form.gender.data, form.headcount.data or 1),
+                                           actor=current_user, client_id=form.client_id.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "already_checked_in":
+            return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
+                           details=exc.details, status=409)
+        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
+                       status=422)
+    db.session.commit()
+    return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")

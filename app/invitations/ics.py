@@ -1,0 +1,42 @@
+"""An iCalendar (RFC 5545) file for one event: UTC times, escaped text, folded lines, CRLF."""
+
+import hashlib
+from datetime import datetime
+
+
+def _escape(text: str | None) -> str:
+    value = (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out, current, size = [], "", 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        limit = 75 if not out else 74
+        if size + width > limit:
+            out.append(current)
+            current, size = ch, width
+        else:
+            current += ch
+            size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(value: datetime) -> str:
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def event_ics(*, token: str, summary: str, starts_at: datetime, ends_at: datetime, location: str,
+              description: str, url: str, now: datetime) -> str:
+    """Return a VCALENDAR with one VEVENT (naive datetimes are UTC)."""
+    uid = hashlib.sha256(token.encode()).hexdigest()[:24]
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//LeadLoop//RSVP//ZH", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        "BEGIN:VEVENT", f"UID:{uid}@leadloop", f"DTSTAMP:{_utc(now)}", f"DTSTART:{_utc(starts_at)}",
+        f"DTEND:{_utc(ends_at)}", f"SUMMARY:{_escape(summary)}", f"LOCATION:{_escape(location)}",
+        f"DESCRIPTION:{_escape(description)}", f"URL:{url}", "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "".join(_fold(line) + "\r\n" for line in lines)

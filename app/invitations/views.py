@@ -1,0 +1,440 @@
+"""Staff pages for events, campaigns, call lists and invitation metrics."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.forms import EmptyForm
+from app.accounts.models import Role, Store, User
+from app.admin.reference import channels, grades, stages
+from app.core.errors import DomainError
+from app.core.timeutil import local_to_utc, to_local, utcnow
+from app.extensions import db
+from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
+from app.invitations import queries, services
+from app.invitations.forms import CampaignForm, EventForm, InviteLeadForm, OutcomeForm, SendForm
+from app.invitations.models import Campaign, Event, Invitation
+from app.invitations.rules import percent
+from app.invitations.targets import clean_filters
+from app.leads.models import Lead
+from app.messaging.outbox import marketing_block_reason
+from app.web.access import roles_required
+from app.web.permissions import can, get_lead_or_404, may_see_phone, store_scope_ids
+from app.web.render import hx_redirect, render
+
+bp = Blueprint("invitations", __name__)
+
+MANAGERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+VIEWERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC, Role.CLERK)
+INVITERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC)
+BLOCK_REASONS = {
+    "no_consent": _l("The customer has not agreed to marketing messages."),
+    "opted_out": _l("The customer unsubscribed (replied TD)."),
+    "no_phone": _l("No phone number."),
+    "no_email": _l("No email address."),
+}
+
+
+def _tz() -> str:
+    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = queries.get_event_for(current_user, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _store_choices() -> list[tuple[int, str]]:
+    ids = store_scope_ids(current_user)
+    stmt = select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)
+    if ids is not None:
+        stmt = stmt.where(Store.id.in_(ids or [-1]))
+    return [(i, n) for i, n in db.session.execute(stmt).all()]
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+@bp.get("/events")
+@roles_required(*VIEWERS)
+def list_events():
+    """List the events of the user's stores with their funnel counts."""
+    rows = queries.events_for(current_user)
+    return render("invitations/events.html", rows=rows, percent=percent)
+
+
+def _event_data(form: EventForm) -> dict:
+    tz = _tz()
+    return {
+        "theme": form.theme.data.strip(), "type": form.type.data, "store_id": form.store_id.data,
+        "starts_at": local_to_utc(form.starts_at.data, tz), "ends_at": local_to_utc(form.ends_at.data, tz),
+        "rsvp_cutoff_at": local_to_utc(form.rsvp_cutoff_at.data, tz) if form.rsvp_cutoff_at.data else None,
+        "place": form.place.data or "", "address": form.address.data or "",
+        "directions": form.directions.data or None, "notes": form.notes.data or None,
+        "public_description": form.public_description.data or None, "capacity": form.capacity.data,
+    }
+
+
+def _save_event_form(event: Event | None):
+    form = EventForm(obj=None if request.method == "POST" else _event_form_obj(event))
+    form.store_id.choices = _store_choices()
+    if form.validate_on_submit():
+        try:
+            saved = services.save_event(event, _event_data(form), actor=current_user)
+        except DomainError as exc:
+            getattr(form, exc.details.get("field", "theme")).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Event saved."), "success")
+            return redirect(url_for("invitations.show_event", event_id=saved.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render("invitations/event_form.html", form=form, event=event, status=status)
+
+
+def _event_form_obj(event: Event | None):
+    if event is None:
+        return None
+    tz = _tz()
+
+    class Obj:
+        pass
+
+    obj = Obj()
+    for key in services.EVENT_FIELDS:
+        value = getattr(event, key)
+        if key in ("starts_at", "ends_at", "rsvp_cutoff_at") and value is not None:
+            value = to_local(value, tz).replace(tzinfo=None)
+        setattr(obj, key, value)
+    obj.type = str(event.type)
+    return obj
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_event():
+    """Create an event."""
+    return _save_event_form(None)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_event(event_id: int):
+    """Edit an event."""
+    return _save_event_form(_event_or_404(event_id))
+
+
+@bp.get("/events/<int:event_id>")
+@roles_required(*VIEWERS)
+def show_event(event_id: int):
+    """Show an event with its live funnel and guest list (who accepted, reconfirmed, arrived)."""
+    from app.web.permissions import lead_scope_clause
+
+    event = _event_or_404(event_id)
+    status = request.args.get("status", "accepted")
+    if status not in queries.GUEST_FILTERS:
+        status = "accepted"
+    scope = None if current_user.role in MANAGERS or current_user.role == Role.CLERK else lead_scope_clause(current_user)
+    rows = queries.guests(event.id, status, lead_scope=scope)
+    funnel = queries.funnel(event.id)
+    orders = queries.orders_after_events([event.id]).get(event.id, {"orders": 0, "amount": 0})
+    store = db.session.get(Store, event.store_id)
+    block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
+    return render("invitations/event.html", block=block, event=event, store=store,
+                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(),
+                  form=EmptyForm(), now=utcnow())
+
+
+def _invitation_for_update(invitation_id: int) -> tuple[Invitation, Lead]:
+    """Load an invitation the user works on: their own, or any in their stores for managers."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.inviter_id != current_user.id:
+        ids = store_scope_ids(current_user)
+        if current_user.role not in MANAGERS or (ids is not None and invitation.store_id not in ids):
+            abort(404)
+    lead = db.session.get(Lead, invitation.lead_id)
+    return invitation, lead
+
+
+@bp.post("/invitations/<int:invitation_id>/reconfirm")
+@roles_required(*INVITERS)
+def reconfirm_invitation(invitation_id: int):
+    """Mark an accepted guest as reconfirmed (called the day before)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    invitation, _lead = _invitation_for_update(invitation_id)
+    try:
+        services.reconfirm(invitation, actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return hx_redirect(request.referrer or url_for("invitations.show_event", event_id=invitation.event_id))
+    db.session.commit()
+    return hx_redirect(url_for("invitations.show_event", event_id=invitation.event_id))
+
+
+@bp.get("/events/metrics")
+@roles_required(*MANAGERS, Role.CONSULTANT, Role.DCC)
+def metrics():
+    """Show invitation success, feedback and attendance rates by campaign, event, consultant or DCC agent."""
+    group = request.args.get("by", "event")
+    if group not in queries.GROUPS:
+        group = "event"
+    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user))
+    if current_user.role in (Role.CONSULTANT, Role.DCC):
+        rows = [r for r in rows if group not in ("inviter", "consultant", "dcc") or r.key == current_user.id]
+    orders = queries.orders_after_events([r.key for r in rows]) if group == "event" else {}
+    return render("invitations/metrics.html", rows=rows, group=group, orders=orders, percent=percent)
+
+
+# ---- campaigns --------------------------------------------------------------------------------
+
+@bp.get("/campaigns")
+@roles_required(*INVITERS)
+def list_campaigns():
+    """List campaigns (inviters see the ones they call for)."""
+    return render("invitations/campaigns.html", rows=queries.campaigns_for(current_user))
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = queries.get_campaign_for(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _campaign_form(campaign: Campaign | None) -> CampaignForm:
+    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    stores = _store_choices()
+    form.store_id.choices = stores
+    store_ids = [s for s, _ in stores]
+    events = db.session.execute(select(Event.id, Event.theme).where(Event.store_id.in_(store_ids or [-1]),
+                                                                   Event.ends_at >= utcnow())
+                                .order_by(Event.starts_at).limit(100)).all()
+    if campaign is not None and campaign.event_id and campaign.event_id not in [e for e, _ in events]:
+        events.append((campaign.event_id, db.session.get(Event, campaign.event_id).theme))
+    form.event_id.choices = [(0, _("— none —"))] + [(i, t) for i, t in events]
+    users = db.session.execute(select(User.id, User.display_name, User.role)
+                               .where(User.store_id.in_(store_ids or [-1]), User.active.is_(True),
+                                      User.role.in_([Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING]))
+                               .order_by(User.role, User.display_name).limit(300)).all()
+    form.members.choices = [(i, f"{n} ({_role_label(r)})") for i, n, r in users]
+    locale = str(get_locale())
+    form.f_grade.choices = [(g.code, g.label(locale)) for g in grades()]
+    form.f_stage.choices = [(s.code, s.label(locale)) for s in stages()]
+    form.f_source.choices = [(c.code, c.label(locale)) for c in channels()]
+    if request.method == "GET" and campaign is not None:
+        from app.invitations.models import CampaignMember
+
+        form.event_id.data = campaign.event_id or 0
+        form.members.data = list(db.session.execute(select(CampaignMember.user_id).where(
+            CampaignMember.campaign_id == campaign.id)).scalars())
+        filters = campaign.target_filters or {}
+        form.f_grade.data = filters.get("grade", [])
+        form.f_stage.data = filters.get("stage", [])
+        form.f_source.data = filters.get("source", [])
+        form.f_consent.data = "1" if filters.get("consent") else ""
+    return form
+
+
+def _role_label(role) -> str:
+    return {"consultant": _("Consultant"), "dcc": _("DCC agent"), "manager": _("Manager"),
+            "marketing": _("Marketing")}.get(str(role), str(role))
+
+
+def _save_campaign_form(campaign: Campaign | None):
+    form = _campaign_form(campaign)
+    if form.validate_on_submit():
+        filters = clean_filters({"grade": form.f_grade.data, "stage": form.f_stage.data,
+                                 "source": form.f_source.data, "expected_from": form.f_expected_from.data,
+                                 "expected_to": form.f_expected_to.data, "consent": form.f_consent.data})
+        data = {"name": form.name.data.strip(), "store_id": form.store_id.data,
+                "event_id": form.event_id.data or None, "starts_on": form.starts_on.data,
+                "ends_on": form.ends_on.data, "channels": form.channels.data or [],
+                "script": form.script.data or None, "benefits": form.benefits.data or None,
+                "goal_invited": form.goal_invited.data or 0, "goal_accepted": form.goal_accepted.data or 0,
+                "goal_arrived": form.goal_arrived.data or 0, "target_filters": filters}
+        try:
+            saved = services.save_campaign(campaign, data, actor=current_user)
+            services.set_members(saved, form.members.data or [])
+        except DomainError as exc:
+            getattr(form, exc.details.get("field", "name")).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("invitations.show_campaign", campaign_id=saved.id), code=303)
+    return render("invitations/campaign_form.html", form=form, campaign=campaign,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_campaign():
+    """Create a campaign: event, period, channels, script, goals, targets and inviters."""
+    return _save_campaign_form(None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_campaign(campaign_id: int):
+    """Edit a campaign."""
+    return _save_campaign_form(_campaign_or_404(campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@roles_required(*INVITERS)
+def show_campaign(campaign_id: int):
+    """Show a campaign with each inviter's progress against their goal."""
+    campaign = _campaign_or_404(campaign_id)
+    event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
+    progress = queries.progress_by_inviter(campaign.id)
+    total = queries.invitation_metrics("campaign", campaign_id=campaign.id)
+    return render("invitations/campaign.html", campaign=campaign, event=event, progress=progress,
+                  total=total[0] if total else None, percent=percent, form=EmptyForm())
+
+
+@bp.post("/campaigns/<int:campaign_id>/goals")
+@roles_required(*MANAGERS)
+def set_goals(campaign_id: int):
+    """Set each inviter's individual goal (accepted invitations)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    campaign = _campaign_or_404(campaign_id)
+    goals = {}
+    for key, value in request.form.items():
+        if key.startswith("goal-") and value.strip().isdigit():
+            goals[int(key[5:])] = min(int(value), 100000)
+    services.set_member_goals(campaign, goals)
+    db.session.commit()
+    flash(_("Goals saved."), "success")
+    return redirect(url_for("invitations.show_campaign", campaign_id=campaign.id), code=303)
+
+
+@bp.post("/campaigns/<int:campaign_id>/generate")
+@roles_required(*MANAGERS)
+def generate_invitations(campaign_id: int):
+    """Create the call list: target leads dealt evenly among the inviters."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    campaign = _campaign_or_404(campaign_id)
+    if not campaign.event_id:
+        flash(_("Link the campaign to an event first."), "error")
+        return redirect(url_for("invitations.show_campaign", campaign_id=campaign.id), code=303)
+    try:
+        count = services.generate_invitations(campaign, db.session.get(Event, campaign.event_id), actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)s customers added to the call lists.", count=count), "success")
+    return redirect(url_for("invitations.show_campaign", campaign_id=campaign.id), code=303)
+
+
+@bp.get("/campaigns/<int:campaign_id>/calls")
+@roles_required(*INVITERS)
+def call_list(campaign_id: int):
+    """Show the user's call list with the script on screen and one click per outcome."""
+    campaign = _campaign_or_404(campaign_id)
+    done = request.args.get("done") == "1"
+    rows = queries.call_list(campaign.id, current_user.id, utcnow(), done=done)
+    event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
+    return render("invitations/calls.html", campaign=campaign, event=event,
+                  rows=[_call_view(r) for r in rows], done=done, form=OutcomeForm(), send_form=SendForm())
+
+
+def _call_view(row) -> dict:
+    inv, name, phone, _last4, _grade, owner_id, dcc_id, consent, sms_out, email_out, email = row
+
+    class L:  # what marketing_block_reason reads
+        pass
+
+    lead = L()
+    lead.marketing_consent, lead.sms_opt_out_at, lead.email_opt_out_at = consent, sms_out, email_out
+    lead.phone, lead.email = phone, email
+    lead.owner_id, lead.dcc_agent_id = owner_id, dcc_id
+    show_phone = may_see_phone(current_user, lead) or inv.inviter_id == current_user.id
+    sms_block = marketing_block_reason(lead, "sms")
+    email_block = marketing_block_reason(lead, "email")
+    return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
+            "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
+            "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
+
+
+@bp.post("/invitations/<int:invitation_id>/outcome")
+@roles_required(*INVITERS)
+def record_outcome(invitation_id: int):
+    """Record one call's outcome (accepted with headcount, declined with reason, no answer, wrong number)."""
+    invitation, lead = _invitation_for_update(invitation_id)
+    form = OutcomeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.record_outcome(invitation, lead, services.Outcome(
+                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2),
+                actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+    else:
+        error = "; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form.")
+    row = _call_view(queries.call_row(invitation_id))
+    return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
+                  error=error, status=422 if error else 200)
+
+
+@bp.post("/invitations/<int:invitation_id>/send")
+@roles_required(*INVITERS)
+def send_invitation(invitation_id: int):
+    """Send the personal RSVP link by SMS or email (never to customers who refused marketing)."""
+    invitation, lead = _invitation_for_update(invitation_id)
+    form = SendForm()
+    error = notice = None
+    if form.validate_on_submit() and form.channel.data in ("sms", "email"):
+        event = db.session.get(Event, invitation.event_id)
+        message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user)
+        db.session.commit()
+        if message.status == "suppressed":
+            error = str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
+        else:
+            notice = _("The invitation is on its way.")
+    else:
+        error = _("Choose SMS or email.")
+    row = _call_view(queries.call_row(invitation_id))
+    return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
+                  error=error, notice=notice, status=422 if error else 200)
+
+
+@bp.post("/leads/<int:lead_id>/invite")
+@roles_required(*INVITERS)
+def invite_lead(lead_id: int):
+    """Invite one customer to an upcoming event from the lead page."""
+    lead = get_lead_or_404(current_user, lead_id)
+    form = InviteLeadForm()
+    form.event_id.choices = [(e.id, e.theme) for e in queries.open_events(lead.store_id, utcnow())]
+    if not form.validate_on_submit():
+        flash(_("Choose an event."), "error")
+    else:
+        event = db.session.get(Event, form.event_id.data)
+        try:
+            services.invite_lead(event, lead, actor=current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Added to the guest list of %(theme)s.", theme=event.theme), "success")
+    target = url_for("leads.show_lead", lead_id=lead.id) if "leads.show_lead" in current_app.view_functions \
+        else url_for("invitations.list_events")
+    return hx_redirect(target)
+
+
+def may_manage_events() -> bool:
+    return can(current_user, "event.manage")

@@ -1,0 +1,30 @@
+"""Withdrawal of marketing consent: an SMS reply "TD", the RSVP page's unsubscribe link, staff."""
+
+from datetime import datetime
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.leads.models import ConsentRecord, Lead
+
+# Replies that mean "stop sending me marketing SMS" (the 31号令 refusal method and its variants).
+STOP_WORDS = {"TD", "T", "N", "退订", "退", "取消", "STOP", "UNSUBSCRIBE", "0000"}
+
+
+def is_stop_reply(text: str | None) -> bool:
+    """Tell whether an inbound SMS asks to stop marketing messages."""
+    word = (text or "").strip().strip("。.!！ ").upper()
+    return word in STOP_WORDS
+
+
+def opt_out(lead: Lead, channel: str, *, source: str, operator_id: int | None = None,
+            now: datetime | None = None) -> bool:
+    """Record the customer's refusal on `channel` (sms | email); return False when already opted out."""
+    now = now or utcnow()
+    column = "sms_opt_out_at" if channel == "sms" else "email_opt_out_at"
+    if getattr(lead, column) is not None:
+        return False
+    setattr(lead, column, now)
+    db.session.add(ConsentRecord(lead_id=lead.id, channel=channel, granted=False, source=source,
+                                 operator_id=operator_id, created_at=now))
+    db.session.flush()
+    return True
