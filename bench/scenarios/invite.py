@@ -10,6 +10,6 @@ SCENARIOS = [
      "path": "/checkin/{event_id}/counters", "target_p95_ms": 30},
     {"name": "checkin by token", "role": "clerk", "method": "POST", "path": "/checkin/{event_id}",
      "data": {"code": "{token}"}, "target_p95_ms": 30},
-    {"name": "rsvp page", "role": None, "method": "GET", "path": "/r/{token}", "target_p95_ms": 50},
+    {"name": "rsvp page", "role": "anonymous", "method": "GET", "path": "/r/{token}", "target_p95_ms": 50},
     {"name": "event page", "role": "manager", "method": "GET", "path": "/events/{event_id}", "target_p95_ms": 150},
 ]

@@ -49,7 +49,7 @@ def test_missing_mandatory_fields_are_each_reported(login_as, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     for message in ("请输入客户姓名", "请输入客户手机号码", "请选择性别", "请选择客户来源渠道", "请选择意向车型", "请选择意向等级",
-                    "请输入预计购车日期"):
+                    "请输入预购日期"):
         assert message in html
     assert db.session.scalar(select(func.count(Lead.id))) == 0
 
