@@ -11,16 +11,14 @@ from app.admin.defaults import get_setting
 from app.admin.reference import grades
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
+from app.followups.rules import DEFAULT_PENALTY, consultant_penalty, manager_penalty
 from app.leads.models import Lead
 from app.reports import charts, queries
 from app.reports import queries_visits as qv
 from app.reports.rules import (
     Period,
     bucket_keys,
-    manager_penalty,
     month_end,
-    penalty_amount,
-    penalty_settings,
     previous_period,
     rate,
     same_period_last_year,
@@ -173,7 +171,7 @@ def build_discipline(f) -> Table:
     merged = _merge(queries.discipline_snapshot(f, today), queries.overdue_plans(f, today),
                     queries.month_violations(f, month_first, last_day))
     merged.pop(None, None)
-    base, doubling, share = penalty_settings(get_setting("penalty"))
+    penalty_rules = get_setting("penalty") or DEFAULT_PENALTY  # the store policy, one rule for all pages
     users = {}
     if merged or f.store_ids is None or f.store_ids:
         from sqlalchemy import select
@@ -194,7 +192,7 @@ def build_discipline(f) -> Table:
                     "store_id": user.store_id if user else None, "manager_id": user.manager_id if user else None,
                     "open_leads": r.get("open_leads", 0), "overdue": r.get("overdue", 0),
                     "expired": r.get("expired", 0), "no_plan": r.get("no_plan", 0), "violations": violations,
-                    "penalty": penalty_amount(violations, base, doubling)})
+                    "penalty": consultant_penalty(violations, penalty_rules)})
     if f.user.role != Role.CONSULTANT and not f.consultant_id:
         staff = [r for r in out if r["key"] in users and users[r["key"]].role != Role.MANAGER]
         for user in users.values():
@@ -205,7 +203,7 @@ def build_discipline(f) -> Table:
             if carried:
                 out.append({"key": user.id, "label": f"{user.display_name}（{_l('manager')}）",
                             "open_leads": None, "overdue": None, "expired": None, "no_plan": None,
-                            "violations": None, "penalty": manager_penalty(carried, share)})
+                            "violations": None, "penalty": manager_penalty(carried, penalty_rules)})
     out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0)))
     cols = [Col("label", _l("Consultant"), "text"), Col("open_leads", _l("Open leads")),
             Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
@@ -219,7 +217,8 @@ def build_discipline(f) -> Table:
                                                         str(_l("Leads without plan")): [r["no_plan"] for r in top]},
                              str(_l("Discipline")), stacked=True)
     notes = [_l("Penalty: %(base)s yuan per item, doubling with each repeat in the month; a manager carries "
-                "%(share)s%% of their consultants' penalties.", base=int(base), share=int(share * 100))]
+                "%(share)s%% of their consultants' penalties.", base=int(penalty_rules.get("base", 50)),
+                share=int(float(penalty_rules.get("manager_share", 0.5)) * 100))]
     return Table(cols, out, totals, charts=[(_l("Discipline"), chart)], notes=notes)
 
 

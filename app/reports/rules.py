@@ -126,26 +126,6 @@ def change(current: float | int | None, before: float | int | None) -> float | N
     return (current - before) / before
 
 
-def penalty_amount(violations: int, base: float = 50, doubling: bool = True) -> float:
-    """Return the month's penalty for `violations` items: base, then doubling with each repeat."""
-    if violations <= 0:
-        return 0
-    if not doubling:
-        return base * violations
-    return base * (2 ** violations - 1)  # base + 2·base + 4·base + …
-
-
-def manager_penalty(consultant_penalties: list[float], share: float = 0.5) -> float:
-    """Return the manager's share of the penalties of their consultants."""
-    return round(sum(consultant_penalties) * share, 2)
-
-
-def penalty_settings(raw) -> tuple[float, bool, float]:
-    """Read (base, doubling, manager_share) from the `penalty` setting, with defaults."""
-    raw = raw if isinstance(raw, dict) else {}
-    return (float(raw.get("base", 50)), bool(raw.get("doubling", True)), float(raw.get("manager_share", 0.5)))
-
-
 def target_progress(actual: int, target: int | None) -> float | None:
     """Return the share of the target reached, or None without a target."""
     return rate(actual, target)

@@ -8,9 +8,6 @@ from app.reports.rules import (
     Period,
     bucket_keys,
     change,
-    manager_penalty,
-    penalty_amount,
-    penalty_settings,
     previous_period,
     prorated_target,
     rate,
@@ -53,17 +50,6 @@ def test_rates_with_zero_denominators():
     assert rate(5, None) is None
     assert change(12, 10) == pytest.approx(0.2)
     assert change(3, 0) is None
-
-
-def test_penalty_doubles_with_each_repeat_in_the_month():
-    assert penalty_amount(0) == 0
-    assert penalty_amount(1) == 50
-    assert penalty_amount(2) == 150
-    assert penalty_amount(3) == 350
-    assert penalty_amount(3, base=20, doubling=False) == 60
-    assert manager_penalty([350, 50], 0.5) == 200
-    assert penalty_settings({"base": 30, "doubling": False, "manager_share": 0.3}) == (30.0, False, 0.3)
-    assert penalty_settings(None) == (50.0, True, 0.5)
 
 
 def test_monthly_target_prorated_to_the_period():
