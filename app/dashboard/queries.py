@@ -2,14 +2,14 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from app.accounts.models import Role, Store, User
-from app.admin.reference import grade_by_code, open_stage_ids, stage_by_code, stages
+from app.admin.reference import grade_by_code, open_stage_ids, stages
 from app.extensions import db
 from app.followups.models import FollowUp, ManagerComment, Plan, PlanStatus
-from app.invitations.models import Event, Invitation, MonthlyTarget
-from app.leads.models import Lead, StageChange
+from app.invitations.models import Event, Invitation
+from app.leads.models import Lead
 from app.web.permissions import lead_scope_clause
 
 
@@ -101,40 +101,3 @@ def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
         .where(Invitation.inviter_id == user.id, Event.starts_at >= now, Event.starts_at < now + timedelta(days=days),
                Event.cancelled_at.is_(None))
         .group_by(Event.id, Event.theme, Event.starts_at).order_by(Event.starts_at).limit(10)).all()
-
-
-def month_progress(user: User, today: date, month_start_utc: datetime, next_month_utc: datetime) -> list[dict]:
-    """Return month-to-date actuals against the user's (or store's) monthly targets, if any."""
-    month = today.replace(day=1)
-    where = [MonthlyTarget.month == month]
-    if user.role in {Role.CONSULTANT, Role.DCC}:
-        where.append(MonthlyTarget.user_id == user.id)
-    else:
-        where += [MonthlyTarget.store_id == user.store_id, MonthlyTarget.user_id.is_(None)]
-    targets = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value).where(*where)).all()
-    if not targets:
-        return []
-    scope = lead_scope_clause(user)
-
-    def in_month(col):
-        return and_(col >= month_start_utc, col < next_month_utc)
-
-    inviter = (Invitation.inviter_id == user.id if user.role in {Role.CONSULTANT, Role.DCC}
-               else Invitation.store_id == user.store_id)
-    changer = (StageChange.user_id == user.id if user.role in {Role.CONSULTANT, Role.DCC}
-               else StageChange.store_id == user.store_id)
-    actual_cols = {
-        "new_leads": select(func.count(Lead.id)).where(scope, in_month(Lead.created_at)).scalar_subquery(),
-        "visits": select(func.count(Lead.id)).where(scope, in_month(Lead.arrived_at)).scalar_subquery(),
-        "orders": select(func.count(Lead.id)).where(scope, in_month(Lead.won_at)).scalar_subquery(),
-        "invitations": select(func.count(Invitation.id)).where(inviter, in_month(Invitation.created_at))
-        .scalar_subquery(),
-        "test_drives": select(func.count(StageChange.id)).where(
-            changer, StageChange.to_stage_id == stage_by_code("test_drive").id, in_month(StageChange.created_at))
-        .scalar_subquery(),
-    }
-    wanted = {m for m, _v in targets if m in actual_cols}
-    actuals = dict(db.session.execute(select(*[actual_cols[m].label(m) for m in sorted(wanted)])).one()._mapping) \
-        if wanted else {}
-    return [{"metric": m, "target": v, "actual": actuals.get(m, 0),
-             "percent": round(100 * actuals.get(m, 0) / v) if v else None} for m, v in targets if m in actual_cols]

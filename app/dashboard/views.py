@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role
@@ -21,8 +20,11 @@ from app.web.render import is_htmx, render
 bp = Blueprint("dashboard", __name__)
 
 MANAGER_ROLES = {Role.MANAGER, Role.DIRECTOR}
-METRIC_LABELS = {"new_leads": _l("New leads"), "visits": _l("Showroom visits"), "invitations": _l("Invitations"),
-                 "test_drives": _l("Test drives"), "orders": _l("Orders")}
+
+def month_to_date_progress(user, today):
+    from app.reports.targets import month_to_date_progress as progress
+
+    return progress(user, today)
 
 
 def lead_list_url(**args) -> str:
@@ -80,12 +82,9 @@ def index():
     tz = store_timezone(current_user.store_id)
     today = rules.local_date(now, tz)
     numbers = queries.summary(current_user, today, now)
-    month_start = today.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    progress = queries.month_progress(current_user, today, rules.local_midnight_utc(month_start, tz),
-                                      rules.local_midnight_utc(next_month, tz))
-    ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url,
-           "metric_labels": METRIC_LABELS}
+    # The same figures the reports show against the same targets (one implementation).
+    progress = month_to_date_progress(current_user, today)
+    ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url}
     if current_user.role in MANAGER_ROLES:
         ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
                    period=_period(today))
