@@ -23,7 +23,7 @@ def outbound_queue(agent_id: int, limit: int = QUEUE_PAGE) -> list:
 def figures(agent_id: int, start_utc: datetime, end_utc: datetime) -> dict:
     """Return the agent's calls, connects, appointments and shows for a period (two grouped queries)."""
     calls = db.session.execute(
-        select(func.count(FollowUp.id), func.count(FollowUp.id).filter(FollowUp.result == FollowUpResult.REACHED))
+        select(func.count(), func.count().filter(FollowUp.result == FollowUpResult.REACHED))
         .where(FollowUp.user_id == agent_id, FollowUp.occurred_at >= start_utc, FollowUp.occurred_at < end_utc)).one()
     booked = db.session.execute(
         select(func.count(Plan.id), func.count(Lead.arrived_at).filter(Lead.arrived_at >= Plan.created_at))

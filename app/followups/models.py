@@ -69,8 +69,11 @@ class FollowUp(TimestampMixin, db.Model):
 
     __table_args__ = (
         Index("ix_followups_lead_occurred", "lead_id", "occurred_at"),
-        Index("ix_followups_user_occurred", "user_id", "occurred_at"),
-        Index("ix_followups_store_occurred", "store_id", "occurred_at"),
+        # Covering indexes: the reports and the discipline board count follow-ups per store or
+        # consultant and month from the index alone (no visit to the table's scattered rows).
+        Index("ix_followups_user_occurred", "user_id", "occurred_at", "is_effective", "result", "lead_id"),
+        Index("ix_followups_store_occurred", "store_id", "occurred_at", "user_id", "lead_id", "is_effective",
+              "method", "result"),
         Index("ix_followups_store_reviewed", "store_id", "reviewed_at"),
     )
 

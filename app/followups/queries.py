@@ -239,7 +239,7 @@ def discipline(store_ids: list[int] | None, start: date, end: date, today: date,
     expired = {r[0]: r[1] for r in lead_rows}
     no_plan = {r[0]: r[2] for r in lead_rows}
     effective = dict(db.session.execute(
-        select(FollowUp.user_id, func.count(FollowUp.id)).where(
+        select(FollowUp.user_id, func.count()).where(
             FollowUp.user_id.in_(ids), FollowUp.is_effective.is_(True), FollowUp.occurred_at >= start_utc,
             FollowUp.occurred_at < end_utc).group_by(FollowUp.user_id)).all())
     breaches = dict(db.session.execute(

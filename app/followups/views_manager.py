@@ -200,8 +200,12 @@ def reclaim_list():
     days = int(get_setting("reclaim_days") or 30)
     rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
     followers = queries.other_followers(rows)
+    # Each row offers the consultants of the lead's own store (not the whole group's list).
+    by_store: dict[int, list] = {}
+    for user in queries.store_consultants(store_scope_ids(current_user)):
+        by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
     return render("followups/reclaim.html", rows=rows, followers=followers, days=days,
-                  reassign_form=_reassign_form())
+                  reassign_form=_reassign_form(), store_choices=by_store)
 
 
 @bp.post("/reclaim/<int:lead_id>")

@@ -109,7 +109,7 @@ def followup_activity(f, by_day: bool = False) -> list[dict]:
         keys.insert(0, day.label("bucket"))
     methods = ["phone", "sms", "wechat", "email", "visit", "showroom"]
     stmt = (
-        select(*keys, func.count(FollowUp.id).label("followups"),
+        select(*keys, func.count().label("followups"),
                _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
                func.count(distinct(FollowUp.lead_id)).label("leads"),
                *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods])

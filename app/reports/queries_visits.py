@@ -197,7 +197,7 @@ def campaign_names(ids) -> dict:
 def dcc_figures(f) -> list[dict]:
     """Per DCC agent: calls, connected calls, leads reached, appointments and shows in the period."""
     calls = (
-        select(FollowUp.user_id.label("key"), func.count(FollowUp.id).label("calls"),
+        select(FollowUp.user_id.label("key"), func.count().label("calls"),
                _sum_if(FollowUp.result == FollowUpResult.REACHED).label("connected"),
                func.count(distinct(case((FollowUp.result == FollowUpResult.REACHED, FollowUp.lead_id),
                                         else_=None))).label("leads_reached"))
