@@ -81,7 +81,7 @@ def won_leads(f, dim=None) -> list[dict]:
 def new_leads_by(f, dim) -> list[dict]:
     """Leads created in the period per dimension, with how many reached visited and won."""
     stmt = (
-        select(dim.label("key"), func.count(Lead.id).label("leads"),
+        select(dim.label("key"), func.count().label("leads"),
                _sum_if(Lead.arrived_at.is_not(None)).label("visited"),
                _sum_if(Lead.won_at.is_not(None)).label("won"))
         .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
@@ -93,7 +93,7 @@ def new_leads_by(f, dim) -> list[dict]:
 def new_leads_trend(f, dim) -> list[dict]:
     """Leads created per time bucket and dimension (sources by period)."""
     bucket = local_bucket(Lead.created_at, f.grain, f.offset_minutes)
-    stmt = (select(bucket.label("bucket"), dim.label("key"), func.count(Lead.id).label("leads"))
+    stmt = (select(bucket.label("bucket"), dim.label("key"), func.count().label("leads"))
             .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
             .group_by(bucket, dim))
     return _rows(stmt)
@@ -138,7 +138,7 @@ def response_times(f) -> list[dict]:
 def order_cycle(f) -> list[dict]:
     """Per owner: average days from lead to order for leads won in the period."""
     stmt = (
-        select(Lead.owner_id.label("key"), func.count(Lead.id).label("won"),
+        select(Lead.owner_id.label("key"), func.count().label("won"),
                func.avg(hours_between(Lead.created_at, Lead.won_at) / 24.0).label("cycle_days"))
         .where(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end, *lead_conditions(f))
         .group_by(Lead.owner_id)
@@ -150,7 +150,7 @@ def discipline_snapshot(f, today) -> list[dict]:
     """Per owner, today: open leads, expired opportunities, leads without an open plan."""
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
-        select(Lead.owner_id.label("key"), func.count(Lead.id).label("open_leads"),
+        select(Lead.owner_id.label("key"), func.count().label("open_leads"),
                _sum_if(Lead.expected_purchase_date < today).label("expired"),
                _sum_if(Lead.next_plan_due.is_(None)).label("no_plan"))
         .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
@@ -185,7 +185,7 @@ def month_violations(f, month_first, last_day) -> list[dict]:
                                   or_(Plan.status == PlanStatus.OPEN, done_late), *_plan_conditions(f)),
                            f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
-    expired = (select(Lead.owner_id.label("key"), func.count(Lead.id).label("n"))
+    expired = (select(Lead.owner_id.label("key"), func.count().label("n"))
                .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None),
                       Lead.expected_purchase_date >= month_first, Lead.expected_purchase_date <= last_day,
                       *lead_conditions(f))
@@ -232,7 +232,7 @@ def prospects(f, today) -> list[dict]:
     """Open leads per owner and grade, with plans due and overdue (有望客户跟踪进度)."""
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
-        select(Lead.owner_id.label("key"), Lead.grade_id.label("grade"), func.count(Lead.id).label("leads"),
+        select(Lead.owner_id.label("key"), Lead.grade_id.label("grade"), func.count().label("leads"),
                _sum_if(Lead.next_plan_due < today).label("overdue"),
                _sum_if(Lead.next_plan_due == today).label("due_today"),
                _sum_if(Lead.last_effective_followup_at >= f.utc_start).label("followed"))
@@ -244,7 +244,7 @@ def prospects(f, today) -> list[dict]:
 
 def new_leads_total(f, dim) -> list[dict]:
     """Leads created in the period per dimension (owner or store)."""
-    stmt = (select(dim.label("key"), func.count(Lead.id).label("new_leads"))
+    stmt = (select(dim.label("key"), func.count().label("new_leads"))
             .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
             .group_by(dim))
     return _rows(stmt)

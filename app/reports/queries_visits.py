@@ -48,7 +48,7 @@ def visit_columns() -> list:
     """Traffic figures of showroom visits (retention = first visits that left info / first visits)."""
     first = ShowroomVisit.is_first_visit.is_(True)
     return [
-        func.count(ShowroomVisit.id).label("visits"),
+        func.count().label("visits"),
         _sum_if(first).label("first_visits"),
         _sum_if(ShowroomVisit.is_first_visit.is_(False)).label("return_visits"),
         _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))).label("retained"),
@@ -254,7 +254,7 @@ def kpis(f) -> dict:
     """The headline figures of a period in one SELECT of scalar sub-queries."""
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     lead_conds = lead_conditions(f)
-    new_leads = select(func.count(Lead.id)).where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end,
+    new_leads = select(func.count()).select_from(Lead).where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end,
                                                   *lead_conds).scalar_subquery()
     orders = scope_stage_changes(
         select(func.count(distinct(StageChange.lead_id))).select_from(StageChange)
@@ -263,7 +263,7 @@ def kpis(f) -> dict:
         f, StageChange.lead_id).scalar_subquery()
     first = ShowroomVisit.is_first_visit.is_(True)
     visit_stmt = _visit_scope(select(
-        func.count(ShowroomVisit.id), _sum_if(first), _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
+        func.count(), _sum_if(first), _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
         _sum_if(ShowroomVisit.test_drive.is_(True))).select_from(ShowroomVisit), f).subquery()
     invites = scope_activity(
         select(func.count(Invitation.id)).where(
