@@ -9,7 +9,7 @@ from app.followups import rules
 from app.followups.models import FollowUp, FollowUpResult, Plan, PlanKind
 from app.leads.models import Lead
 
-QUEUE_PAGE = 100
+QUEUE_PAGE = 50  # the next calls to make; the list refills as outcomes are saved
 
 
 def outbound_queue(agent_id: int, limit: int = QUEUE_PAGE) -> list:

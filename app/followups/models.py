@@ -117,6 +117,8 @@ class Plan(TimestampMixin, db.Model):
         Index("ix_plans_assignee_status_due", "assignee_id", "status", "due_date"),
         Index("ix_plans_lead_status", "lead_id", "status"),
         Index("ix_plans_store_status_due", "store_id", "status", "due_date"),
+        # DCC figures: appointments an agent booked (hand-off plans they created) per period.
+        Index("ix_plans_creator_kind_created", "created_by_id", "kind", "created_at"),
     )
 
 
