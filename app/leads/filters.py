@@ -29,6 +29,16 @@ DEFAULT_SORT = "-created"
 MAX_Q = 50
 
 
+def _default_sort(overdue: bool, expired: bool) -> str:
+    """Overdue lists start with the most overdue plan, expired ones with the oldest purchase date:
+    what a manager acts on first, and an order the date indexes serve without sorting."""
+    if overdue:
+        return "next_plan"
+    if expired:
+        return "expected"
+    return DEFAULT_SORT
+
+
 class InvalidFilter(ValueError):
     """A query-string value the list cannot use (unknown sort column)."""
 
@@ -96,7 +106,8 @@ class LeadFilter:
             def getlist(key):
                 value = args.get(key)
                 return list(value) if isinstance(value, list | tuple) else ([value] if value else [])
-        sort = (args.get("sort") or DEFAULT_SORT).strip()
+        sort = (args.get("sort") or "").strip() or _default_sort(_flag(args.get("overdue")),
+                                                                 _flag(args.get("expired")))
         key = sort.removeprefix("-")
         if key not in SORTS or (sort.startswith("-") and key in ASCENDING_ONLY):
             raise InvalidFilter(sort)
