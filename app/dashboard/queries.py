@@ -43,7 +43,7 @@ def summary(user: User, today: date, now: datetime) -> dict:
         "due_today": plan_count(Plan.due_date == today),
         "overdue": plan_count(Plan.due_date < today),
     }
-    if user.role not in {Role.DIRECTOR, Role.ADMIN}:
+    if user.role in {Role.CONSULTANT, Role.DCC, Role.MANAGER}:
         # group-wide, these two are read per consultant from the discipline board instead
         columns["expired"] = lead_count(Lead.stage_id.in_(open_ids), Lead.expected_purchase_date < today)
         columns["no_plan"] = lead_count(Lead.stage_id.in_(open_ids), Lead.next_plan_due.is_(None))

@@ -89,6 +89,9 @@ def index():
         ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
                    period=_period(today))
         return render("dashboard/manager.html", **ctx)
+    if current_user.role in {Role.CLERK, Role.MARKETING}:
+        # Reception and marketing work the store's screens, not a personal follow-up list.
+        return render("dashboard/store_staff.html", **ctx)
     ctx.update(first_contacts=queries.awaiting_first_contact(current_user),
                plans=queries.week_plans(current_user, today),
                comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
