@@ -111,6 +111,8 @@ class Lead(db.Model):
     __table_args__ = (
         Index("ix_leads_owner_stage_due", "owner_id", "stage_id", "next_plan_due"),
         Index("ix_leads_store_stage_due", "store_id", "stage_id", "next_plan_due"),
+        # Expired opportunities per store (dashboards, board filter) counted from the index alone.
+        Index("ix_leads_store_stage_expected", "store_id", "stage_id", "expected_purchase_date"),
         Index("ix_leads_store_created", "store_id", "created_at"),
         Index("ix_leads_owner_created", "owner_id", "created_at"),
         Index("ix_leads_stage_updated", "stage_id", "updated_at"),
