@@ -190,7 +190,7 @@ class Resolver:
         from app.extensions import db
         from app.leads.models import Lead
 
-        lead_id = self.value("lead_id", role)
+        lead_id = self.value("open_lead_id", role) or self.value("lead_id", role)
         with self.app.app_context():
             return db.session.get(Lead, int(lead_id)).version if lead_id else None
 
@@ -214,10 +214,14 @@ class Resolver:
         store_id = user.store_id if user and user.store_id else db.session.scalar(select(Store.id).order_by(Store.id))
         if name == "store_code":
             return db.session.scalar(select(Store.code).where(Store.id == store_id))
-        if name == "lead_id":
+        if name in ("lead_id", "open_lead_id"):
             if user is None:
                 return None
             stmt = scoped_leads(user).with_only_columns(Lead.id).order_by(Lead.id.desc()).limit(1)
+            if name == "open_lead_id":  # a lead in an open stage (a card that may be dragged)
+                from app.admin.reference import open_stage_ids
+
+                stmt = stmt.where(Lead.stage_id.in_(open_stage_ids()))
             return db.session.scalar(stmt)
         from app.invitations.models import Event, Invitation
 

@@ -184,7 +184,11 @@ class StageChange(TimestampMixin, db.Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
 
     # Covering: funnels and trends count a store's moves per period from the index alone.
-    __table_args__ = (Index("ix_stage_changes_store_created", "store_id", "created_at", "to_stage_id", "lead_id"),)
+    __table_args__ = (
+        Index("ix_stage_changes_store_created", "store_id", "created_at", "to_stage_id", "lead_id"),
+        # Group-wide counts of one stage (orders per store in a month) without the whole table.
+        Index("ix_stage_changes_to_created", "to_stage_id", "created_at", "store_id", "lead_id"),
+    )
 
 
 class LeadTouch(TimestampMixin, db.Model):

@@ -18,6 +18,6 @@ SCENARIOS = [
     # {lead_version}: the lead's current version (a stale one measures the 409 conflict path instead).
     {"name": "board: move a card (drag)", "role": "consultant", "method": "POST",
      "path": "/board/move", "headers": {"HX-Request": "true"},
-     "data": {"lead_id": "{lead_id}", "stage": ["invited", "contacted"], "version": "{lead_version}"},
+     "data": {"lead_id": "{open_lead_id}", "stage": ["invited", "contacted"], "version": "{lead_version}"},
      "target_p95_ms": 30},
 ]
