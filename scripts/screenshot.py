@@ -1,6 +1,6 @@
-"""Take docs/screenshot.png: the dashboard of a demo manager in headless Chromium, 1280x800.
+"""Take docs/screenshot.png: a demo user's page (default: the dashboard) in headless Chromium, 1280x800.
 
-    DATABASE_URL=sqlite:////tmp/demo.db .venv/bin/python scripts/screenshot.py http://127.0.0.1:5000 bj01-manager
+    .venv/bin/python scripts/screenshot.py http://127.0.0.1:5000 bj01-sales01 /board
 """
 
 import sys
@@ -15,7 +15,7 @@ from app.demo.seed import DEMO_PASSWORD  # noqa: E402
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
-def main(base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+def main(base: str, username: str, path: str = "/", password: str = DEMO_PASSWORD) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
@@ -24,6 +24,8 @@ def main(base: str, username: str, password: str = DEMO_PASSWORD) -> None:
         page.fill("input[name=password]", password)
         page.press("input[name=password]", "Enter")
         page.wait_for_url(f"{base}/")
+        if path != "/":
+            page.goto(f"{base}{path}")
         page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
         browser.close()
 
