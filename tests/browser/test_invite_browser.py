@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -65,16 +66,16 @@ def test_door_tablet_scans_a_code_then_reports_the_repeat(browser, live_server, 
     browser_login(page, clerk)
     page.goto(f"{live_server}/checkin/{event.id}")
     scan = page.locator("#scan-code")
-    assert scan.evaluate("el => el === document.activeElement")
+    expect(scan).to_be_focused()
     page.keyboard.type(invitation.token)
     page.keyboard.press("Enter")
     page.wait_for_selector('[data-outcome="ok"]')
     assert page.get_by_text("王先生").first.is_visible() and page.get_by_text("张伟").first.is_visible()
     assert page.locator('[data-counter="arrived"]').first.inner_text() == "1"
     # the field is cleared and keeps focus for the next guest
-    assert scan.input_value() == ""
+    expect(scan).to_have_value("")
     page.locator("h1").click()
-    assert scan.evaluate("el => el === document.activeElement")
+    expect(scan).to_be_focused()  # the page gives the focus back to the scan field
     page.keyboard.type(f"https://example.test/r/{invitation.token.lower()}")
     page.keyboard.press("Enter")
     page.wait_for_selector('[data-outcome="already"]')
