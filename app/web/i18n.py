@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ def compile_catalogs(dirs: list[str]) -> None:
 def select_locale() -> str:
     """Pick the UI language: the user's choice, the session's, then the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # `flask jobs run`, CLI: messages go out in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
@@ -52,6 +54,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["TIMEZONE"]
     if getattr(current_user, "is_authenticated", False) and current_user.store is not None:
         return current_user.store.timezone
     return current_app.config["TIMEZONE"]

@@ -29,3 +29,13 @@ def test_a_message_reads_the_same_in_every_domain():
                     seen.setdefault(message.id, {})[directory] = message.string
     different = {msgid: wordings for msgid, wordings in seen.items() if len(set(wordings.values())) > 1}
     assert not different, different
+
+
+def test_messages_outside_a_request_use_the_default_language(app):
+    # Periodic jobs (`flask jobs run`) translate e-mail and SMS texts with no request at all.
+    from flask_babel import force_locale, gettext, refresh
+
+    refresh()
+    assert gettext("Dashboard") == "工作台"
+    with force_locale("en"):
+        assert gettext("Dashboard") == "Dashboard"
