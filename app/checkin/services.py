@@ -3,17 +3,19 @@ inside the transaction, the unique constraints as backstop, a repeated client id
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, exists, select
 
 from app.accounts.models import User
 from app.admin.reference import channel_by_code, grade_by_code
 from app.checkin import rules
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
+from app.core.upsert import insert_or_nothing
 from app.extensions import db
 from app.invitations.models import CheckIn, Event, Invitation, InvitationStatus
+from app.invitations.queries import CHECKER, INVITER
 from app.invitations.rules import token_from_scan
 from app.leads.models import Gender, Lead
 from app.leads.services import LeadInput, create_lead, find_by_phone, record_touch
@@ -28,6 +30,32 @@ class CheckInResult:
     checked_in_at: datetime
     headcount: int
     repeat: bool = False  # the same client id was sent again: nothing new recorded
+    guest: "DoorGuest | None" = None  # what the door shows, on first check-ins (plain values)
+
+
+@dataclass(frozen=True)
+class GuestCard:
+    """The invitation fields the door screen shows, copied out so they survive the commit."""
+
+    id: int
+    checked_in_at: datetime | None
+    is_walk_in: bool
+    headcount: int
+    actual_headcount: int | None
+
+
+@dataclass(frozen=True)
+class DoorGuest:
+    """A checked-in guest as the door result shows it: invitation card, name, phone, inviter, checker."""
+
+    card: GuestCard
+    name: str
+    phone: str
+    inviter: str | None
+    checker: str | None
+
+    def __iter__(self):  # unpacks like a door_guest() row
+        return iter((self.card, self.name, self.phone, self.inviter, self.checker))
 
 
 def _by_client_id(client_id: str | None) -> CheckIn | None:
@@ -40,77 +68,95 @@ def _result(checkin: CheckIn, repeat: bool) -> CheckInResult:
     return CheckInResult(checkin.invitation_id, checkin.id, checkin.checked_in_at, checkin.headcount, repeat)
 
 
-def _locked_invitation(*, token: str | None, invitation_id: int | None) -> tuple[Invitation, Lead]:
-    """Load the invitation (row-locked until commit) and its lead in one round trip."""
-    stmt = (select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
+@cache
+def _guest_statement(by_token: bool):
+    """The invitation (row-locked until commit), its lead, the inviter's and checker's names,
+    whether the lead has been to the showroom before and the check-in this client id already
+    recorded for it, if any: one round trip, built once."""
+    visited = exists().where(ShowroomVisit.lead_id == Lead.id)
+    own = (select(CheckIn.id).where(CheckIn.client_id == bindparam("client_id"),
+                                    CheckIn.invitation_id == Invitation.id).scalar_subquery())
+    key = Invitation.token if by_token else Invitation.id
+    return (select(Invitation, Lead, INVITER.display_name, CHECKER.display_name, visited, own)
+            .join(Lead, Lead.id == Invitation.lead_id)
+            .outerjoin(INVITER, INVITER.id == Invitation.inviter_id)
+            .outerjoin(CHECKER, CHECKER.id == Invitation.checked_in_by_id)
+            .where(key == bindparam("key"))
             .with_for_update(of=Invitation).execution_options(populate_existing=True))
-    if token is not None:
-        stmt = stmt.where(Invitation.token == token)
-    else:
-        stmt = stmt.where(Invitation.id == invitation_id)
-    row = db.session.execute(stmt).first()
-    if row is None:
-        raise DomainError("unknown_token", "unknown code")
-    return row[0], row[1]
 
 
-def _already(invitation: Invitation) -> DomainError:
-    by = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
-    return DomainError("already_checked_in", "already checked in", at=invitation.checked_in_at,
-                       by=by.display_name if by else None, invitation_id=invitation.id)
+def _door_guest(invitation: Invitation, lead: Lead, inviter: str | None, checker: str | None) -> DoorGuest:
+    card = GuestCard(invitation.id, invitation.checked_in_at, invitation.is_walk_in, invitation.headcount,
+                     invitation.actual_headcount)
+    return DoorGuest(card, lead.name, lead.phone, inviter, checker)
 
 
 def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: int | None = None,
              client_id: str | None = None, headcount=None, device: str | None = None,
              now: datetime | None = None) -> CheckInResult:
-    """Check a guest in by scanned code or invitation id; raise DomainError with a stable code."""
+    """Check a guest in by scanned code or invitation id; raise DomainError with a stable code.
+
+    The invitation row is locked first, so two tablets scanning the same guest queue up and the
+    second one sees the first one's check-in; the unique keys on check-ins are the backstop (and
+    catch a client id sent again), answered without an exception by INSERT … ON CONFLICT DO NOTHING.
+    Nothing is written before the check-in row, so a refused check-in leaves nothing to undo.
+    """
     now = now or utcnow()
     client_id = rules.valid_client_id(client_id)
-    previous = _by_client_id(client_id)
-    if previous is not None:
-        return _result(previous, repeat=True)
-    token = None
+    key = invitation_id
     if invitation_id is None:
-        token = token_from_scan(scanned)
-        if token is None:
+        key = token_from_scan(scanned)
+        if key is None:
             raise DomainError("unknown_token", "unknown code")
-    invitation, lead = _locked_invitation(token=token, invitation_id=invitation_id)
+    row = db.session.execute(_guest_statement(invitation_id is None), {"key": key, "client_id": client_id}).first()
+    if row is None:
+        raise DomainError("unknown_token", "unknown code")
+    invitation, lead, inviter_name, checker_name, visited_before, own_checkin_id = row
     if invitation.checked_in_at is not None and invitation.event_id == event.id:
-        raise _already(invitation)
+        if own_checkin_id is not None:  # this very request was sent before: nothing new
+            return CheckInResult(invitation.id, own_checkin_id, invitation.checked_in_at,
+                                 invitation.actual_headcount or invitation.headcount, repeat=True)
+        raise _already(_door_guest(invitation, lead, inviter_name, checker_name))
     rules.check_eligibility(invitation_event_id=invitation.event_id, event_id=event.id,
                             status=str(invitation.status), token_expires_at=invitation.token_expires_at,
                             checked_in_at=None, checked_in_by=None, now=now,
                             event_cancelled=event.cancelled_at is not None)
     count = rules.arrivals(headcount, invitation.headcount)
-    checkin = CheckIn(event_id=event.id, invitation_id=invitation.id, client_id=client_id, checked_in_at=now,
-                      checked_in_by_id=actor.id, headcount=count, device=(device or "")[:64] or None)
-    try:
-        with db.session.begin_nested():
-            db.session.add(checkin)
-            db.session.flush()
-    except IntegrityError:
-        # Another tablet won the race (or resent our client id) between our checks and the insert.
+    checkin_id = insert_or_nothing(CheckIn.__table__, {
+        "event_id": event.id, "invitation_id": invitation.id, "client_id": client_id, "checked_in_at": now,
+        "checked_in_by_id": actor.id, "headcount": count, "device": (device or "")[:64] or None,
+    }, CheckIn.id)
+    if checkin_id is None:
+        # A check-in of this guest, or with this client id, was committed between our read and our
+        # insert (SQLite reads without row locks): report it rather than record a second one.
         previous = _by_client_id(client_id)
         if previous is not None:
             return _result(previous, repeat=True)
         db.session.refresh(invitation)
-        raise _already(invitation) from None
+        checker = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
+        raise _already(_door_guest(invitation, lead, inviter_name, checker.display_name if checker else None))
     invitation.checked_in_at = now
     invitation.checked_in_by_id = actor.id
     invitation.actual_headcount = count
-    _record_arrival(invitation, lead, event, actor, count, now)
+    _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
     db.session.flush()
-    return _result(checkin, repeat=False)
+    guest = _door_guest(invitation, lead, inviter_name, actor.display_name)
+    return CheckInResult(invitation.id, checkin_id, now, count, repeat=False, guest=guest)
 
 
-def _record_arrival(invitation: Invitation, lead: Lead, event: Event, actor, count: int, now: datetime) -> None:
+def _already(guest: DoorGuest) -> DomainError:
+    """A second scan of a guest who is in: when and by whom, and the guest as the door shows it."""
+    return DomainError("already_checked_in", "already checked in", at=guest.card.checked_in_at, by=guest.checker,
+                       invitation_id=guest.card.id, guest=guest)
+
+
+def _record_arrival(invitation: Invitation, lead: Lead, event: Event, actor, count: int, now: datetime, *,
+                    first_visit: bool) -> None:
     advance_stage(lead, "visited", actor, now=now)
-    first = db.session.execute(select(ShowroomVisit.id).where(ShowroomVisit.lead_id == lead.id).limit(1)
-                               ).first() is None
     db.session.add(ShowroomVisit(store_id=event.store_id, lead_id=lead.id, consultant_id=lead.owner_id,
                                  registered_by_id=actor.id, event_id=event.id,
                                  source_channel_id=channel_by_code("event").id, arrived_at=now,
-                                 party_size=count, is_first_visit=first, left_contact=True, created_at=now))
+                                 party_size=count, is_first_visit=first_visit, left_contact=True, created_at=now))
 
 
 def set_arrivals(invitation: Invitation, value, *, actor) -> Invitation:

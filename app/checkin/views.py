@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.models import Role
 from app.checkin import services
+from app.core.commit import commit_keeping_loaded
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -51,10 +52,17 @@ def _tz() -> str:
 
 
 def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
-            details: dict | None = None, status: int = 200):
-    guest = queries.door_guest(invitation_id) if invitation_id else None
+            details: dict | None = None, status: int = 200, guest: tuple | None = None):
+    if guest is None and invitation_id:
+        guest = queries.door_guest(invitation_id)
     return render("checkin/_result.html", event=event, guest=guest, outcome=outcome, error=error,
                   details=details or {}, counters=queries.door_counters(event.id), oob=True, status=status)
+
+
+def _checked_in(event: Event, result: services.CheckInResult):
+    """The answer to a successful scan, from what the check-in already loaded (no re-read)."""
+    outcome = "repeat" if result.repeat else "ok"
+    return _result(event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest)
 
 
 @bp.get("/<int:event_id>")
@@ -97,14 +105,17 @@ def check_in(event_id: int):
                                    headcount=request.form.get("headcount") or None,
                                    device=request.headers.get("User-Agent", "")[:64], now=utcnow())
     except DomainError as exc:
-        db.session.rollback()
         if exc.code == "already_checked_in":
-            return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
-                           details=exc.details, status=409)
+            # A refused check-in writes nothing: ending the transaction only frees the row lock,
+            # and the guest read under that lock is shown as it is.
+            commit_keeping_loaded()
+            return _result(event, invitation_id=exc.details["invitation_id"], outcome="already",
+                           details=exc.details, status=409, guest=exc.details.get("guest"))
+        db.session.rollback()
         return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
                        details={"code": exc.code}, status=422)
-    db.session.commit()
-    return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")
+    commit_keeping_loaded()
+    return _checked_in(event, result)
 
 
 @bp.post("/<int:event_id>/arrivals/<int:invitation_id>")
@@ -145,5 +156,5 @@ def walk_in(event_id: int):
                            details=exc.details, status=409)
         return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
                        status=422)
-    db.session.commit()
-    return _result(event, invitation_id=result.invitation_id, outcome="repeat" if result.repeat else "ok")
+    commit_keeping_loaded()
+    return _checked_in(event, result)

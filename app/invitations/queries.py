@@ -5,8 +5,9 @@ The report pages may call `funnel`, `invitation_metrics` and `orders_after_event
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, Store, User
@@ -18,6 +19,11 @@ from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead, LeadOrder
 
 ORDER_WINDOW_DAYS = 30
+
+# Built once: an aliased entity adapts its columns on first use, so a fresh alias per call
+# costs about a millisecond of Python on every door request.
+INVITER = aliased(User, name="inviter")
+CHECKER = aliased(User, name="checker")
 
 
 def _sum(condition):
@@ -181,7 +187,7 @@ GUEST_FILTERS = {"all", "accepted", "confirmed", "arrived", "walk_in", "declined
 
 def guests(event_id: int, status: str = "accepted", *, lead_scope=None, limit: int = 200) -> list:
     """Guests of an event with their inviter (one query): (invitation, lead name, phone, inviter)."""
-    inviter = aliased(User)
+    inviter = INVITER
     stmt = (select(Invitation, Lead.name, Lead.phone, Lead.owner_id, Lead.dcc_agent_id, inviter.display_name)
             .join(Lead, Lead.id == Invitation.lead_id)
             .outerjoin(inviter, inviter.id == Invitation.inviter_id)
@@ -302,8 +308,7 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
     text = (q or "").strip()
     if not text:
         return []
-    checker = aliased(User)
-    inviter = aliased(User)
+    checker, inviter = CHECKER, INVITER
     stmt = (select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
             .join(Lead, Lead.id == Invitation.lead_id)
             .outerjoin(inviter, inviter.id == Invitation.inviter_id)
@@ -328,8 +333,7 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
 
 def door_guest(invitation_id: int):
     """One guest for the door result: (invitation, name, phone, inviter name, checked-in-by name)."""
-    checker = aliased(User)
-    inviter = aliased(User)
+    checker, inviter = CHECKER, INVITER
     return db.session.execute(
         select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
         .join(Lead, Lead.id == Invitation.lead_id)
@@ -338,16 +342,32 @@ def door_guest(invitation_id: int):
         .where(Invitation.id == invitation_id)).one()
 
 
+@cache
+def _door_counts_statement():
+    """The door's counters as one statement, built once and run with the event id bound."""
+    invited = Invitation.is_walk_in.is_(False)
+    accepted = and_(invited, Invitation.status == S.ACCEPTED)
+    return select(
+        _sum(accepted).label("expected"),
+        func.coalesce(func.sum(case((accepted, Invitation.headcount), else_=0)), 0).label("expected_people"),
+        _sum(and_(invited, Invitation.checked_in_at.is_not(None))).label("invited_arrived"),
+        _sum(Invitation.is_walk_in.is_(True)).label("walk_ins"),
+        func.coalesce(func.sum(Invitation.actual_headcount), 0).label("arrived_people"),
+    ).where(Invitation.event_id == bindparam("event_id"))
+
+
 def door_counters(event_id: int) -> dict:
-    """Live door counters: expected guests and people, arrived guests and people, walk-ins."""
-    f = funnel(event_id)
-    return {"expected": f.accepted, "expected_people": f.accepted_people, "arrived": f.arrived + f.walk_ins,
-            "arrived_people": f.arrived_people, "walk_ins": f.walk_ins, "invited_arrived": f.arrived}
+    """Live door counters: expected guests and people, arrived guests and people, walk-ins.
+    The same figures as the event's `funnel` (a test holds them equal), in a lighter query."""
+    row = db.session.execute(_door_counts_statement(), {"event_id": event_id}).one()
+    counts = {key: int(getattr(row, key) or 0) for key in row._fields}
+    counts["arrived"] = counts["invited_arrived"] + counts["walk_ins"]
+    return counts
 
 
 def recent_checkins(event_id: int, limit: int = 8) -> list:
     """The latest arrivals at the door (name, time, headcount, by whom)."""
-    checker = aliased(User)
+    checker = CHECKER
     return db.session.execute(
         select(CheckIn.checked_in_at, CheckIn.headcount, Lead.name, checker.display_name, Invitation.is_walk_in)
         .join(Invitation, Invitation.id == CheckIn.invitation_id).join(Lead, Lead.id == Invitation.lead_id)
