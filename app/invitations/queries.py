@@ -303,6 +303,8 @@ def open_events(store_id: int, now: datetime, limit: int = 20) -> list[Event]:
 
 # ---- check-in ---------------------------------------------------------------------------------
 
+MAX_TAIL_MATCHES = 5000  # customers sharing a phone tail: about 100 per million
+
 def search_guests(event_id: int, q: str, limit: int = 10) -> list:
     """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed)."""
     text = (q or "").strip()
@@ -318,6 +320,8 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
     if digits and len(digits) == len(text.replace(" ", "")):
         # Drive from the phone index (a few leads per tail) into the (event_id, lead_id) key,
         # rather than walking every invitation of a big event.
+        # The lead ids are fetched first, as a list: a subquery lets the planner walk a new event's
+        # invitations instead, when its statistics do not know them yet (14 ms instead of 1 ms).
         if len(digits) == 4:
             matching = select(Lead.id).where(Lead.phone_last4 == digits)
         else:
@@ -325,7 +329,10 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
                 matching = select(Lead.id).where(Lead.phone == normalize_phone(digits))
             except ValueError:
                 return []
-        stmt = stmt.where(Invitation.lead_id.in_(matching))
+        lead_ids = db.session.execute(matching.limit(MAX_TAIL_MATCHES)).scalars().all()
+        if not lead_ids:
+            return []
+        stmt = stmt.where(Invitation.lead_id.in_(lead_ids))
     else:
         stmt = stmt.where(Lead.name.startswith(text, autoescape=True))
     return db.session.execute(stmt.order_by(Lead.name).limit(limit)).all()
