@@ -66,15 +66,25 @@ def funnel(f, by: str | None = None) -> list[dict]:
 
 
 def won_leads(f, dim=None) -> list[dict]:
-    """Count leads that reached the won stage in the period (the orders of every report)."""
+    """Count leads that reached the won stage in the period (the orders of every report).
+
+    Per store, the stage change's own store column is the key, and the leads table is joined only
+    when the filter or the user's scope needs it (as for the headline figures): merged duplicates
+    have no stage changes left, their history moved to the surviving lead.
+    """
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
-    cols = [func.count(distinct(StageChange.lead_id)).label("won")]
-    stmt = (select(*([dim.label("key")] if dim is not None else []), *cols).select_from(StageChange)
-            .join(Lead, Lead.id == StageChange.lead_id)
+    per_store = dim is not None and dim is Lead.store_id
+    key = StageChange.store_id if per_store else dim
+    stmt = (select(*([key.label("key")] if key is not None else []),
+                   func.count(distinct(StageChange.lead_id)).label("won")).select_from(StageChange)
             .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-                   StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids), *lead_conditions(f)))
-    if dim is not None:
-        stmt = stmt.group_by(dim)
+                   StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids)))
+    if dim is None or per_store:
+        stmt = scope_stage_changes(stmt, f, StageChange.lead_id)
+    else:
+        stmt = stmt.join(Lead, Lead.id == StageChange.lead_id).where(*lead_conditions(f))
+    if key is not None:
+        stmt = stmt.group_by(key)
     return _rows(stmt)
 
 

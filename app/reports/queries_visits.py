@@ -271,11 +271,12 @@ def kpis(f) -> dict:
             Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False)),
         f, Invitation.lead_id, Invitation.inviter_id).scalar_subquery()
     cols = list(visit_stmt.c)
+    # The visit figures come from one pass over the period's visits (the FROM item), the others
+    # are scalar sub-queries beside them: one statement, each table read once.
     row = db.session.execute(select(
         new_leads.label("new_leads"), orders.label("orders"), invites.label("invitations"),
-        select(cols[0]).scalar_subquery().label("visits"), select(cols[1]).scalar_subquery().label("first_visits"),
-        select(cols[2]).scalar_subquery().label("retained"), select(cols[3]).scalar_subquery().label("test_drives"),
-        literal(1).label("_"),
-    )).one()
+        cols[0].label("visits"), cols[1].label("first_visits"), cols[2].label("retained"),
+        cols[3].label("test_drives"), literal(1).label("_"),
+    ).select_from(visit_stmt)).one()
     out = {k: (v or 0) for k, v in row._mapping.items() if k != "_"}
     return out
