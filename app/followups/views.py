@@ -12,9 +12,10 @@ from app.extensions import db
 from app.followups import panels, queries, services
 from app.followups.defeats import request_defeat
 from app.followups.forms import PLAN_KIND_LABELS, DefeatRequestForm, LeaveForm, MovePlansForm
+from app.leads.page_updates import lead_page_updates, sent_from_lead_page
 from app.web.access import roles_required
 from app.web.permissions import can, get_lead_or_404, store_scope_ids
-from app.web.render import render
+from app.web.render import is_htmx, render
 
 bp = Blueprint("followups", __name__)
 
@@ -48,8 +49,9 @@ DOMAIN_MESSAGES = {
 }
 
 
-def _panel(lead, status=200, **kw):
-    return render("followups/_panel.html", status=status, **panels.panel_context(lead, current_user, **kw))
+def _panel(lead, status=200, page_updates=None, **kw):
+    return render("followups/_panel.html", status=status, page_updates=page_updates,
+                  **panels.panel_context(lead, current_user, **kw))
 
 
 @bp.get("/leads/<int:lead_id>/followups/new")
@@ -74,7 +76,9 @@ def log_followup(lead_id: int):
     try:
         followup = services.log_followup(lead, _input_from(form), current_user, now)
         # Render inside the transaction (the rows are flushed) so nothing is read twice after commit.
-        response = _panel(lead, 200, now=now, saved=followup)
+        # From the lead page, the answer also brings its timeline, badges and dates up to date.
+        updates = lead_page_updates(lead) if is_htmx() and sent_from_lead_page(lead.id) else None
+        response = _panel(lead, 200, now=now, saved=followup, page_updates=updates)
         db.session.commit()
     except (ConflictError, StaleDataError):
         db.session.rollback()

@@ -17,6 +17,10 @@ OWNER_KINDS = {"assign": _l("Assigned"), "reassign": _l("Reassigned"), "reclaim"
                "defeat_reassign": _l("Reassigned after defeat"), "dcc": _l("Passed from DCC")}
 
 
+# Built once: a fresh alias per call adapts its columns again on every lead page.
+_FROM, _TO, _BY = aliased(User, name="owner_from"), aliased(User, name="owner_to"), aliased(User, name="changed_by")
+
+
 def _label(ref) -> str:
     from flask_babel import get_locale
 
@@ -26,7 +30,7 @@ def _label(ref) -> str:
 @register_timeline("owner_changes")
 def owner_changes(lead_ids: list[int]) -> list[TimelineEntry]:
     """Owner changes of the leads, with who gave them to whom."""
-    old, new, by = aliased(User), aliased(User), aliased(User)
+    old, new, by = _FROM, _TO, _BY
     rows = db.session.execute(
         select(OwnerChange.created_at, OwnerChange.kind, OwnerChange.reason, old.display_name,
                new.display_name, by.display_name)

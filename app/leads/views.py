@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store, User
-from app.admin.reference import by_id, channels, grades, open_stage_ids, stages
+from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
@@ -22,6 +22,7 @@ from app.leads.entry import assign_lead, enter_lead
 from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
+from app.leads.page_updates import reference_maps, user_today
 from app.leads.panels import panels
 from app.leads.queries import check_phone, lead_page
 from app.leads.rules import concurrent_changes
@@ -34,12 +35,8 @@ from app.web.render import hx_redirect, is_htmx, render
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 
-def _tz() -> str:
-    return current_user.store.timezone if current_user.store else "Asia/Shanghai"
-
-
 def _today():
-    return local_today(utcnow(), _tz())
+    return user_today()
 
 
 def _require(action: str) -> None:
@@ -48,7 +45,7 @@ def _require(action: str) -> None:
 
 
 def _refs() -> dict:
-    return {"grades": by_id(grades()), "stages": by_id(stages()), "channels": by_id(channels())}
+    return reference_maps()
 
 
 @bp.get("/check-phone", endpoint="check_phone")

@@ -271,3 +271,35 @@ def test_two_simultaneous_followups_on_one_version_save_once(setup, db, app):
     assert len(saved) == codes.count(200)
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).version == version_before + 1
+
+
+def test_from_the_lead_page_the_answer_refreshes_its_timeline_badges_and_next_plan(setup, db):
+    _consultant, lead, client = setup
+    page = f"http://localhost/leads/{lead.id}"
+    response = client.htmx("post", f"/leads/{lead.id}/followups", headers={"HX-Current-URL": page},
+                           data=_form(lead, content="客户想周六来试驾", grade_id=str(grade_by_code("A").id)))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    timeline = html[html.index('id="lead-timeline"'):]
+    assert 'hx-swap-oob="outerHTML"' in timeline[:120] and "客户想周六来试驾" in timeline
+    badges = html[html.index('id="lead-badges"'):html.index('id="lead-badges"') + 200]
+    assert 'hx-swap-oob="outerHTML"' in badges and ">A<" in badges
+    next_plan = html[html.index('id="lead-next-plan"'):html.index('id="lead-next-plan"') + 120]
+    assert (_today() + timedelta(days=3)).isoformat().replace("-", "") in next_plan.replace("-", "").replace("/", "")
+
+
+def test_from_a_page_of_its_own_the_answer_is_the_panel_only(setup, db):
+    _consultant, lead, client = setup
+    elsewhere = f"http://localhost/leads/{lead.id}/followups/new"
+    response = client.htmx("post", f"/leads/{lead.id}/followups", headers={"HX-Current-URL": elsewhere},
+                           data=_form(lead))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "data-followup-saved" in html
+    assert "hx-swap-oob" not in html and 'id="lead-timeline"' not in html
+
+
+def test_a_refused_followup_leaves_the_lead_page_alone(setup, db):
+    _consultant, lead, client = setup
+    response = client.htmx("post", f"/leads/{lead.id}/followups", headers={"HX-Current-URL": f"/leads/{lead.id}"},
+                           data=_form(lead, next_due=""))
+    assert response.status_code == 422 and "hx-swap-oob" not in response.get_data(as_text=True)
