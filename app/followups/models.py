@@ -74,7 +74,11 @@ class FollowUp(TimestampMixin, db.Model):
         Index("ix_followups_user_occurred", "user_id", "occurred_at", "is_effective", "result", "lead_id"),
         Index("ix_followups_store_occurred", "store_id", "occurred_at", "user_id", "lead_id", "is_effective",
               "method", "result"),
-        Index("ix_followups_store_reviewed", "store_id", "reviewed_at"),
+        # The review queue: a store's unreviewed follow-ups, newest first, straight from the index
+        # (without occurred_at, SQLite sorted every unreviewed follow-up of the store: 177 ms).
+        Index("ix_followups_store_reviewed", "store_id", "reviewed_at", "occurred_at", "id"),
+        # The director's queue: every store's unreviewed follow-ups, newest first.
+        Index("ix_followups_reviewed_occurred", "reviewed_at", "occurred_at", "id"),
     )
 
 

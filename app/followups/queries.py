@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User
@@ -122,18 +122,30 @@ def pending_defeat_of_lead(lead_id: int) -> DefeatRequest | None:
 # ---- review queue -------------------------------------------------------------------------
 
 def review_scope(user: User):
+    """The follow-ups a user reviews: the store's, or every store's for the director (no store
+    condition at all, so the (reviewed_at, occurred_at) index serves the queue in order)."""
     if user.role == Role.DIRECTOR:
-        return FollowUp.id.isnot(None)
+        return true()
     return FollowUp.store_id == user.store_id
 
 
 def review_queue(user: User, limit: int = 50) -> list:
-    """Return unreviewed follow-ups of the user's store(s), oldest first, with lead and author."""
+    """Return unreviewed follow-ups of the user's store(s), newest first, with lead and author.
+
+    The page's follow-ups are picked from the follow-ups alone, in index order, and only those
+    are joined to their leads and authors: left to itself, a planner may join every unreviewed
+    follow-up of the group before sorting (seconds for the director at a million leads).
+    """
+    # reviewed_at is NULL on every row; naming it in the ORDER BY lets PostgreSQL read the index
+    # backwards in order (it does not treat "IS NULL" as fixing the column's value).
+    newest = (select(FollowUp.id).where(review_scope(user), FollowUp.reviewed_at.is_(None))
+              .order_by(FollowUp.reviewed_at.desc(), FollowUp.occurred_at.desc(), FollowUp.id.desc())
+              .limit(limit).subquery())
     return db.session.execute(
         select(FollowUp, Lead.name.label("lead_name"), User.display_name.label("user_name"))
+        .join(newest, newest.c.id == FollowUp.id)
         .join(Lead, Lead.id == FollowUp.lead_id).join(User, User.id == FollowUp.user_id)
-        .where(review_scope(user), FollowUp.reviewed_at.is_(None))
-        .order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc()).limit(limit)
+        .order_by(FollowUp.occurred_at.desc(), FollowUp.id.desc())
     ).all()
 
 
@@ -255,6 +267,9 @@ def discipline(store_ids: list[int] | None, start: date, end: date, today: date,
 
 # ---- reclaim ------------------------------------------------------------------------------
 
+OWNER = aliased(User, name="owner")  # built once: a fresh alias adapts its columns on every call
+
+
 def reclaim_clause(cutoff: datetime):
     """Open, owned leads with no effective follow-up since `cutoff` (index on last_effective)."""
     return and_(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
@@ -266,16 +281,18 @@ def reclaim_clause(cutoff: datetime):
 def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100) -> list:
     """Return leads eligible for reclaim with owner name: never effectively followed up first, then the
     longest-neglected. Two index-led queries instead of one OR the planner cannot use an index for."""
-    owner = aliased(User)
+    owner = OWNER
     base = (select(Lead.id, Lead.name, Lead.store_id, Lead.owner_id, Lead.last_effective_followup_at,
                    Lead.assigned_at, Lead.created_at, owner.display_name.label("owner_name"))
             .join(owner, owner.id == Lead.owner_id)
             .where(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None)))
     if store_ids is not None:
         base = base.where(Lead.store_id.in_(store_ids))
+    # Ordered by the (NULL) last follow-up too, so PostgreSQL reads the index in order as SQLite does.
     never = db.session.execute(base.where(
         Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
-        func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff).order_by(Lead.created_at).limit(limit)).all()
+        func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff)
+        .order_by(Lead.last_effective_followup_at, Lead.created_at).limit(limit)).all()
     stale = db.session.execute(base.where(Lead.last_effective_followup_at <= cutoff)
                                .order_by(Lead.last_effective_followup_at).limit(limit)).all()
     return (never + stale)[:limit]

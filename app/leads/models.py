@@ -124,7 +124,8 @@ class Lead(db.Model):
         Index("ix_leads_phone_last4", "phone_last4"),
         Index("ix_leads_name", "name"),
         Index("ix_leads_expected", "expected_purchase_date"),
-        Index("ix_leads_last_effective", "last_effective_followup_at"),
+        # created_at too: the reclaim list's never-followed-up leads, oldest first, in index order.
+        Index("ix_leads_last_effective", "last_effective_followup_at", "created_at"),
         # Group-wide counts per store over a period read only this index.
         Index("ix_leads_created_at", "created_at", "store_id", "merged_into_id"),
         Index("ix_leads_store_owner", "store_id", "owner_id"),

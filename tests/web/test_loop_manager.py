@@ -205,6 +205,29 @@ def test_review_queue_query_count_is_constant(factory, db, login, count_queries)
     assert one.count == fifty.count
 
 
+def test_review_queues_list_the_newest_unreviewed_first_per_store_and_for_the_director(factory, db):
+    from app.followups.queries import review_queue
+
+    north, south = factory.store(), factory.store()
+    manager = factory.user("manager", north)
+    director = factory.user("director", None)
+    now = utcnow()
+    made = {}
+    for store, label in ((north, "北"), (south, "南")):
+        consultant = factory.user("consultant", store)
+        for hours in (5, 1, 3):
+            f = _followup(db, factory.lead(owner=consultant), consultant, content=f"{label}{hours}")
+            f.occurred_at = now - timedelta(hours=hours)
+            made[f.content] = f
+    made["北3"].reviewed_at = now  # reviewed: out of every queue
+    db.session.commit()
+    assert [row.FollowUp.content for row in review_queue(manager)] == ["北1", "北5"]
+    # at the same time, the later entry first
+    assert [row.FollowUp.content for row in review_queue(director)] == ["南1", "北1", "南3", "南5", "北5"]
+    assert [row.FollowUp.content for row in review_queue(director, limit=2)] == ["南1", "北1"]
+    assert all(row.lead_name and row.user_name for row in review_queue(director))
+
+
 @pytest.mark.parametrize("url", ["/review", "/approvals", "/reclaim"])
 def test_consultant_gets_403_on_manager_pages(login_as, url):
     assert login_as("consultant").get(url).status_code == 403
