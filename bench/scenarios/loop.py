@@ -8,6 +8,8 @@ SCENARIOS = [
     {"name": "plans overdue", "role": "consultant", "method": "GET", "path": "/plans?tab=overdue",
      "target_p95_ms": 100},
     {"name": "review queue", "role": "manager", "method": "GET", "path": "/review", "target_p95_ms": 100},
+    {"name": "review queue (director, every store)", "role": "director", "method": "GET", "path": "/review",
+     "target_p95_ms": 100},
     {"name": "approvals", "role": "manager", "method": "GET", "path": "/approvals", "target_p95_ms": 100},
     {"name": "pool", "role": "manager", "method": "GET", "path": "/pool", "target_p95_ms": 150},
     {"name": "reclaim list", "role": "director", "method": "GET", "path": "/reclaim", "target_p95_ms": 200},
