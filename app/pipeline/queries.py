@@ -7,7 +7,7 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, literal_column, select, union_all
 
@@ -15,6 +15,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus
+from app.leads import conditions as cond
 from app.leads.models import Lead, StageChange
 from app.pipeline.rules import Cursor, sort_key
 from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
@@ -118,10 +119,8 @@ def _where(user: User, filters: BoardFilters) -> list:
         clauses.append(NOPLAN_CLAUSE)
     if filters.expired:
         clauses.append(Lead.expected_purchase_date < filters.today)
-    if filters.created_from:
-        clauses.append(Lead.created_at >= datetime.combine(filters.created_from, time.min))
-    if filters.created_to:
-        clauses.append(Lead.created_at < datetime.combine(filters.created_to + timedelta(days=1), time.min))
+    if filters.created_from or filters.created_to:
+        clauses.append(cond.created_between(filters.created_from, filters.created_to))
     return clauses
 
 
