@@ -143,6 +143,25 @@ def test_board_and_lead_list_agree_on_created_days_around_local_midnight(login_a
     assert both("created_to=2026-10-31") == {oct31_late}
 
 
+def test_expired_and_no_plan_count_open_leads_only_like_the_lead_list(login_as, factory, db):
+    manager = login_as("manager")
+    consultant = login_as("consultant", store=manager.user.store)
+    passed = today() - timedelta(days=1)
+    for stage in ("contacted", "won", "lost"):
+        factory.lead(owner=consultant.user, stage=stage, expected_purchase_date=passed, next_plan_due=None)
+    db.session.commit()
+
+    def count(html, code):
+        return int(re.search(rf'id="col-{stage_id(code)}-h".*?board-count[^>]*>(\d+)<', html, re.S).group(1))
+
+    for client in (manager, consultant):  # store-wide counts and one consultant's
+        for query, list_query in (("expired=1", "expired=1"), ("noplan=1", "no_plan=1")):
+            html = client.get("/board?" + query).get_data(as_text=True)
+            assert [count(html, code) for code in ("contacted", "won", "lost")] == [1, 0, 0]
+            listed = client.get("/leads?" + list_query).get_data(as_text=True)
+            assert len(re.findall(r'data-lead-id="(\d+)"', listed)) == 1
+
+
 def test_filter_change_is_an_htmx_swap_of_the_board(login_as, factory, db):
     me = login_as("consultant")
     factory.lead(owner=me.user)
