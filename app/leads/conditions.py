@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy.orm import QueryableAttribute
 
 from app.admin.reference import Ref, by_code, open_stage_ids
 from app.core.phones import InvalidPhone, normalize_phone
@@ -20,8 +21,8 @@ from app.leads.models import Lead
 
 MAX_Q = 50
 
-# Built once and shared: the board recognises them by identity (`c is not NOT_MERGED`) to leave
-# them out of counts that an index answers alone.
+# Built once and shared: the board recognises it by identity (`c is not NOT_MERGED`) to leave it
+# out of counts that an index answers alone.
 NOT_MERGED = Lead.merged_into_id.is_(None)
 NO_PLAN_DUE = Lead.next_plan_due.is_(None)
 
@@ -61,7 +62,7 @@ def source_in(ids: Iterable[int]) -> ColumnElement[bool]:
     return Lead.source_channel_id.in_(list(ids))
 
 
-def owner_is(user_id: int | None, column=None) -> ColumnElement[bool]:
+def owner_is(user_id: int | None, column: QueryableAttribute | None = None) -> ColumnElement[bool]:
     """Owned by this user; None: in the pool (no owner).
 
     `column` names another column holding the responsible user, for tables joined to leads

@@ -9,7 +9,7 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, func, literal_column, select, union_all
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
@@ -100,7 +100,7 @@ def first_store_id() -> int | None:
 MERGED_CLAUSE = cond.not_merged()
 
 
-def _where(user: User, filters: BoardFilters, plan_missing=cond.NO_PLAN_DUE) -> list:
+def _where(user: User, filters: BoardFilters, plan_missing: ColumnElement[bool] = cond.NO_PLAN_DUE) -> list:
     """Return the WHERE clauses of the board: the user's scope plus the filters.
 
     `plan_missing` is how the "no plan" filter writes "no plan date" (see column_counts).
