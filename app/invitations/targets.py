@@ -2,7 +2,8 @@
 
 Filters are saved on the campaign as JSON ({"grade": ["H","A"], "stage": [...], "source": [...],
 "store_id": 3, "expected_from": "2026-01-01", "expected_to": "...", "consent": true}) and
-applied on top of `scoped_leads(user)`, so nobody targets a lead they may not see.
+applied on top of `scoped_leads(user)`, so nobody targets a lead they may not see. The clauses
+come from app.leads.conditions, so a campaign's "grade H" is the lead list's "grade H".
 """
 
 import contextlib
@@ -10,8 +11,8 @@ from datetime import date
 
 from sqlalchemy import Select
 
-from app.admin.reference import by_code, channels, grades, open_stage_ids, stages
-from app.leads.models import Lead
+from app.admin.reference import by_code, channels, grades, stages
+from app.leads import conditions as cond
 
 FILTER_KEYS = ("grade", "stage", "source", "store_id", "expected_from", "expected_to", "consent")
 MAX_TARGETS = 5000
@@ -58,22 +59,18 @@ def clean_filters(raw: dict) -> dict:
 
 def apply_filters(stmt: Select, filters: dict) -> Select:
     """Add the campaign filters to a lead query (open stages only: no won or lost customers)."""
-    stmt = stmt.where(Lead.stage_id.in_(open_stage_ids()))
+    clauses = [cond.open_stage()]
     if filters.get("grade"):
-        ids = [by_code(grades())[c].id for c in filters["grade"]]
-        stmt = stmt.where(Lead.grade_id.in_(ids))
+        clauses.append(cond.grade_in(cond.codes_to_ids(filters["grade"], grades())))
     if filters.get("stage"):
-        ids = [by_code(stages())[c].id for c in filters["stage"]]
-        stmt = stmt.where(Lead.stage_id.in_(ids))
+        clauses.append(cond.stage_in(cond.codes_to_ids(filters["stage"], stages())))
     if filters.get("source"):
-        ids = [by_code(channels())[c].id for c in filters["source"]]
-        stmt = stmt.where(Lead.source_channel_id.in_(ids))
+        clauses.append(cond.source_in(cond.codes_to_ids(filters["source"], channels())))
     if filters.get("store_id"):
-        stmt = stmt.where(Lead.store_id == filters["store_id"])
-    if _date(filters.get("expected_from")):
-        stmt = stmt.where(Lead.expected_purchase_date >= _date(filters["expected_from"]))
-    if _date(filters.get("expected_to")):
-        stmt = stmt.where(Lead.expected_purchase_date <= _date(filters["expected_to"]))
+        clauses.append(cond.store_is(filters["store_id"]))
+    expected_from, expected_to = _date(filters.get("expected_from")), _date(filters.get("expected_to"))
+    if expected_from or expected_to:
+        clauses.append(cond.expected_between(expected_from, expected_to))
     if filters.get("consent"):
-        stmt = stmt.where(Lead.marketing_consent.is_(True), Lead.sms_opt_out_at.is_(None))
-    return stmt
+        clauses.append(cond.marketing_reachable())
+    return stmt.where(*clauses)

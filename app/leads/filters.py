@@ -2,16 +2,18 @@
 
 The list page, the export and the reports all start from `LeadFilter.from_args(request.args)`
 and `.apply(scoped_leads(user))`, so "the leads I am looking at" means the same everywhere.
+The clauses themselves come from app.leads.conditions, shared with the board, campaigns and reports.
 """
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from sqlalchemy import Select, and_
+from sqlalchemy import Select
 
-from app.admin.reference import by_code, channels, grades, open_stage_ids, stages
-from app.core.phones import InvalidPhone, normalize_phone
-from app.core.timeutil import local_to_utc, local_today
+from app.admin.reference import by_code, channels, grades, stages
+from app.core.timeutil import local_today
+from app.leads import conditions as cond
+from app.leads.conditions import MAX_Q, search_clause
 from app.leads.models import Lead
 
 # Sort keys the list accepts (anything else is a 400). Each one is backed by an index together
@@ -26,7 +28,6 @@ SORTS = {
 # while "latest first, empty last" would sort every row.
 ASCENDING_ONLY = {"next_plan", "expected"}
 DEFAULT_SORT = "-created"
-MAX_Q = 50
 
 
 def _default_sort(overdue: bool, expired: bool) -> str:
@@ -59,23 +60,6 @@ def _int(value: str | None) -> int | None:
 
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "on", "yes"}
-
-
-def search_clause(q: str):
-    """Return the WHERE clause for a search box text: full phone, last four digits or name prefix."""
-    text = q.strip()[:MAX_Q]
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) == 4 and len(text) == 4:
-        return Lead.phone_last4 == digits
-    if len(digits) >= 7:
-        try:
-            return Lead.phone == normalize_phone(text)
-        except InvalidPhone:
-            pass
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # The range keeps the b-tree on name usable on every database; LIKE makes it exact.
-    return and_(Lead.name >= text, Lead.name < text + "\U0010ffff",
-                Lead.name.like(escaped + "%", escape="\\"))
 
 
 @dataclass
@@ -142,34 +126,25 @@ class LeadFilter:
         if self.q:
             clauses.append(search_clause(self.q))
         if self.grade:
-            refs = by_code(grades())
-            clauses.append(Lead.grade_id.in_([refs[c].id for c in self.grade]))
+            clauses.append(cond.grade_in(cond.codes_to_ids(self.grade, grades())))
         if self.stage:
-            refs = by_code(stages())
-            clauses.append(Lead.stage_id.in_([refs[c].id for c in self.stage]))
+            clauses.append(cond.stage_in(cond.codes_to_ids(self.stage, stages())))
         if self.source:
-            refs = by_code(channels())
-            clauses.append(Lead.source_channel_id.in_([refs[c].id for c in self.source]))
-        if self.owner == "none":
-            clauses.append(Lead.owner_id.is_(None))
-        elif self.owner:
-            clauses.append(Lead.owner_id == int(self.owner))
+            clauses.append(cond.source_in(cond.codes_to_ids(self.source, channels())))
+        if self.owner:
+            clauses.append(cond.owner_is(None if self.owner == "none" else int(self.owner)))
         if self.store:
-            clauses.append(Lead.store_id == self.store)
-        if self.created_from:
-            clauses.append(Lead.created_at >= local_to_utc(datetime.combine(self.created_from, time.min)))
-        if self.created_to:
-            clauses.append(Lead.created_at < local_to_utc(datetime.combine(self.created_to + timedelta(days=1), time.min)))
-        if self.expected_from:
-            clauses.append(Lead.expected_purchase_date >= self.expected_from)
-        if self.expected_to:
-            clauses.append(Lead.expected_purchase_date <= self.expected_to)
+            clauses.append(cond.store_is(self.store))
+        if self.created_from or self.created_to:
+            clauses.append(cond.created_between(self.created_from, self.created_to))
+        if self.expected_from or self.expected_to:
+            clauses.append(cond.expected_between(self.expected_from, self.expected_to))
         if self.overdue:
-            clauses.append(Lead.next_plan_due < today)
+            clauses.append(cond.overdue(today))
         if self.expired:
-            clauses.append(and_(Lead.expected_purchase_date < today, Lead.stage_id.in_(open_stage_ids())))
+            clauses.append(cond.expired(today))
         if self.no_plan:
-            clauses.append(and_(Lead.next_plan_due.is_(None), Lead.stage_id.in_(open_stage_ids())))
+            clauses.append(cond.no_plan())
         return clauses
 
     def order_by(self) -> list:

@@ -7,14 +7,15 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, func, literal_column, select, union_all
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus
+from app.leads import conditions as cond
 from app.leads.models import Lead, StageChange
 from app.pipeline.rules import Cursor, sort_key
 from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
@@ -95,33 +96,34 @@ def first_store_id() -> int | None:
     return db.session.execute(select(func.min(Store.id)).where(Store.active.is_(True))).scalar()
 
 
-MERGED_CLAUSE = Lead.merged_into_id.is_(None)
-NOPLAN_CLAUSE = Lead.next_plan_due.is_(None)
+# Shared with app.leads.conditions and recognised by identity: counts that an index answers alone drop it.
+MERGED_CLAUSE = cond.not_merged()
 
 
-def _where(user: User, filters: BoardFilters) -> list:
-    """Return the WHERE clauses of the board: the user's scope plus the filters."""
+def _where(user: User, filters: BoardFilters, plan_missing: ColumnElement[bool] = cond.NO_PLAN_DUE) -> list:
+    """Return the WHERE clauses of the board: the user's scope plus the filters.
+
+    `plan_missing` is how the "no plan" filter writes "no plan date" (see column_counts).
+    """
     clauses = [MERGED_CLAUSE, lead_scope_clause(user)]
     if filters.store:
-        clauses.append(Lead.store_id == filters.store)
+        clauses.append(cond.store_is(filters.store))
     if filters.owner:
-        clauses.append(Lead.owner_id == filters.owner)
+        clauses.append(cond.owner_is(filters.owner))
     if filters.grade:
-        clauses.append(Lead.grade_id == filters.grade)
+        clauses.append(cond.grade_in([filters.grade]))
     if filters.source:
-        clauses.append(Lead.source_channel_id == filters.source)
+        clauses.append(cond.source_in([filters.source]))
     if filters.model:
-        clauses.append(Lead.model_id == filters.model)
+        clauses.append(cond.model_is(filters.model))
     if filters.overdue:
-        clauses.append(Lead.next_plan_due < filters.today)
+        clauses.append(cond.overdue(filters.today))
     if filters.noplan:
-        clauses.append(NOPLAN_CLAUSE)
+        clauses.append(cond.no_plan(plan_missing))
     if filters.expired:
-        clauses.append(Lead.expected_purchase_date < filters.today)
-    if filters.created_from:
-        clauses.append(Lead.created_at >= datetime.combine(filters.created_from, time.min))
-    if filters.created_to:
-        clauses.append(Lead.created_at < datetime.combine(filters.created_to + timedelta(days=1), time.min))
+        clauses.append(cond.expired(filters.today))
+    if filters.created_from or filters.created_to:
+        clauses.append(cond.created_between(filters.created_from, filters.created_to))
     return clauses
 
 
@@ -141,15 +143,16 @@ def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int
     models of interest; store-wide counts leave prices to the reports, and without filters on
     other columns they are read from the (store, stage, due) index alone.
     """
-    clauses = _where(user, filters)
-    if user.role != Role.CONSULTANT and not filters.owner:
+    store_wide = user.role != Role.CONSULTANT and not filters.owner
+    if store_wide and filters.noplan and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite would skip-scan another index on "next_plan_due IS NULL"; keep it on the store's.
+        clauses = _where(user, filters, plan_missing=func.coalesce(Lead.next_plan_due, date.max) == date.max)
+    else:
+        clauses = _where(user, filters)
+    if store_wide:
         if _index_only(filters):
             # Merged duplicates keep their row; counting them here keeps the count index-only.
             clauses = [c for c in clauses if c is not MERGED_CLAUSE]
-        if filters.noplan and db.session.get_bind().dialect.name == "sqlite":
-            # SQLite would skip-scan another index on "next_plan_due IS NULL"; keep it on the store's.
-            clauses = [c for c in clauses if c is not NOPLAN_CLAUSE]
-            clauses.append(func.coalesce(Lead.next_plan_due, date.max) == date.max)
         rows = db.session.execute(select(Lead.stage_id, func.count()).where(*clauses).group_by(Lead.stage_id)).all()
         return {stage_id: (count, 0) for stage_id, count in rows}
     prices = {row.id: row.price or 0 for row in vehicle_models()}

@@ -3,23 +3,24 @@
 from sqlalchemy import true
 
 from app.accounts.models import Role
+from app.leads import conditions as cond
 from app.leads.models import Lead
 from app.web.permissions import lead_scope_clause
 
 
 def lead_conditions(f, owner_column=None) -> list:
     """Return conditions on Lead: the user's scope, the store, consultant and dimension filters."""
-    conds = [lead_scope_clause(f.user), Lead.merged_into_id.is_(None)]
+    conds = [lead_scope_clause(f.user), cond.not_merged()]
     if f.store_ids is not None:
-        conds.append(Lead.store_id.in_(f.store_ids))
+        conds.append(cond.store_in(f.store_ids))
     if f.consultant_id:
-        conds.append((owner_column if owner_column is not None else Lead.owner_id) == f.consultant_id)
+        conds.append(cond.owner_is(f.consultant_id, column=owner_column))
     if f.channel_id:
-        conds.append(Lead.source_channel_id == f.channel_id)
+        conds.append(cond.source_in([f.channel_id]))
     if f.grade_id:
-        conds.append(Lead.grade_id == f.grade_id)
+        conds.append(cond.grade_in([f.grade_id]))
     if f.model_id:
-        conds.append(Lead.model_id == f.model_id)
+        conds.append(cond.model_is(f.model_id))
     return conds
 
 

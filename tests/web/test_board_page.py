@@ -121,6 +121,47 @@ def test_filters(login_as, factory, db):
     assert ids("grade=abc&created_from=nonsense") == {hot.id, overdue.id, planned.id, expired.id, old.id}
 
 
+def test_board_and_lead_list_agree_on_created_days_around_local_midnight(login_as, factory, db):
+    me = login_as("consultant")
+
+    def created(*utc):
+        return factory.lead(owner=me.user, created_at=datetime(*utc)).id
+
+    oct31_late = created(2026, 10, 31, 15, 59)  # 23:59 on 31 October in Shanghai
+    nov1_early = created(2026, 10, 31, 17, 0)  # 01:00 on 1 November in Shanghai
+    nov1_late = created(2026, 11, 1, 15, 30)  # 23:30 on 1 November in Shanghai
+    created(2026, 11, 1, 16, 30)  # 00:30 on 2 November in Shanghai
+    db.session.commit()
+
+    def both(days):
+        board = set(card_ids(me.get(f"/board?{days}").get_data(as_text=True)))
+        listed = set(map(int, re.findall(r'data-lead-id="(\d+)"', me.get(f"/leads?{days}").get_data(as_text=True))))
+        assert board == listed
+        return board
+
+    assert both("created_from=2026-11-01&created_to=2026-11-01") == {nov1_early, nov1_late}
+    assert both("created_to=2026-10-31") == {oct31_late}
+
+
+def test_expired_and_no_plan_count_open_leads_only_like_the_lead_list(login_as, factory, db):
+    manager = login_as("manager")
+    consultant = login_as("consultant", store=manager.user.store)
+    passed = today() - timedelta(days=1)
+    for stage in ("contacted", "won", "lost"):
+        factory.lead(owner=consultant.user, stage=stage, expected_purchase_date=passed, next_plan_due=None)
+    db.session.commit()
+
+    def count(html, code):
+        return int(re.search(rf'id="col-{stage_id(code)}-h".*?board-count[^>]*>(\d+)<', html, re.S).group(1))
+
+    for client in (manager, consultant):  # store-wide counts and one consultant's
+        for query, list_query in (("expired=1", "expired=1"), ("noplan=1", "no_plan=1")):
+            html = client.get("/board?" + query).get_data(as_text=True)
+            assert [count(html, code) for code in ("contacted", "won", "lost")] == [1, 0, 0]
+            listed = client.get("/leads?" + list_query).get_data(as_text=True)
+            assert len(re.findall(r'data-lead-id="(\d+)"', listed)) == 1
+
+
 def test_filter_change_is_an_htmx_swap_of_the_board(login_as, factory, db):
     me = login_as("consultant")
     factory.lead(owner=me.user)
