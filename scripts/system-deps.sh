@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages LeadLoop needs when they are missing:
 #   chromium (browser tests, through Playwright's executable path — never a browser download),
-#   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), Pango (WeasyPrint).
+#   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), zbar-tools (the test that
+#   decodes the RSVP page's QR code as a door scanner would), Pango (WeasyPrint).
 # Usage: scripts/system-deps.sh [run|test]
 set -euo pipefail
 mode="${1:-test}"
@@ -14,6 +15,7 @@ if ! fc-list 2>/dev/null | grep -qiE "WenQuanYi|Noto Sans CJK|Noto Serif CJK"; t
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
