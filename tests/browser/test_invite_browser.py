@@ -108,3 +108,39 @@ def test_door_check_in_survives_a_dropped_connection(browser, live_server, brows
     page.wait_for_selector("#door-pending", state="hidden")
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
     context.close()
+
+
+@pytest.mark.browser
+def test_door_keeps_scanning_offline_and_sends_every_scan_once_even_after_a_reload(browser, live_server,
+                                                                                  browser_login, factory):
+    store = factory.store()
+    clerk = factory.user("clerk", store)
+    event = make_event(store, starts_in=timedelta(hours=-1))
+    guests = [make_invitation(event, factory.lead(name=name)) for name in ("赵女士", "钱先生", "孙女士")]
+    db.session.commit()
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    browser_login(page, clerk)
+    page.goto(f"{live_server}/checkin/{event.id}")
+    scan = page.locator("#scan-code")
+    page.keyboard.type(guests[0].token)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('[data-outcome="ok"]')
+    context.set_offline(True)
+    for guest in guests[1:]:  # the scanner goes on typing codes while the network is down
+        expect(scan).to_be_focused()
+        page.keyboard.type(guest.token)
+        page.keyboard.press("Enter")
+        expect(scan).to_have_value("")
+    expect(page.locator("#door-pending")).to_be_visible()
+    expect(page.locator("#door-pending")).to_have_attribute("data-waiting", "2")
+    expect(page.locator("#door-pending")).to_contain_text("(2)")
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+    context.set_offline(False)
+    page.reload()  # the waiting scans are kept on the tablet and sent from the new page
+    expect(page.locator("#door-pending")).to_be_hidden(timeout=10000)
+    db.session.expire_all()
+    checked = db.session.scalars(select(CheckIn.invitation_id)).all()
+    assert sorted(checked) == sorted(g.id for g in guests)
+    expect(page.locator('[data-counter="arrived"]').first).to_have_text("3")
+    context.close()
