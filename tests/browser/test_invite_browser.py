@@ -15,6 +15,16 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 
 
+def _door_tablet(browser, browser_login, live_server, clerk, event):
+    """A tablet-sized, touch-enabled browser signed in as the clerk, on the event's door screen."""
+    db.session.commit()
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    browser_login(page, clerk)
+    page.goto(f"{live_server}/checkin/{event.id}")
+    return context, page
+
+
 @pytest.fixture
 def invited(factory):
     store = factory.store()
@@ -60,11 +70,7 @@ def test_door_tablet_scans_a_code_then_reports_the_repeat(browser, live_server, 
     event = make_event(store, starts_in=timedelta(hours=-1), theme="试驾日")
     invitation = make_invitation(event, factory.lead(owner=consultant, name="王先生"), inviter=consultant,
                                  headcount=2)
-    db.session.commit()
-    context = browser.new_context(**TABLET)
-    page = context.new_page()
-    browser_login(page, clerk)
-    page.goto(f"{live_server}/checkin/{event.id}")
+    context, page = _door_tablet(browser, browser_login, live_server, clerk, event)
     scan = page.locator("#scan-code")
     expect(scan).to_be_focused()
     page.keyboard.type(invitation.token)
@@ -93,11 +99,7 @@ def test_door_check_in_survives_a_dropped_connection(browser, live_server, brows
     clerk = factory.user("clerk", store)
     event = make_event(store, starts_in=timedelta(hours=-1))
     invitation = make_invitation(event, factory.lead(name="赵女士"))
-    db.session.commit()
-    context = browser.new_context(**TABLET)
-    page = context.new_page()
-    browser_login(page, clerk)
-    page.goto(f"{live_server}/checkin/{event.id}")
+    context, page = _door_tablet(browser, browser_login, live_server, clerk, event)
     context.set_offline(True)
     page.keyboard.type(invitation.token)
     page.keyboard.press("Enter")
@@ -117,11 +119,7 @@ def test_door_keeps_scanning_offline_and_sends_every_scan_once_even_after_a_relo
     clerk = factory.user("clerk", store)
     event = make_event(store, starts_in=timedelta(hours=-1))
     guests = [make_invitation(event, factory.lead(name=name)) for name in ("赵女士", "钱先生", "孙女士")]
-    db.session.commit()
-    context = browser.new_context(**TABLET)
-    page = context.new_page()
-    browser_login(page, clerk)
-    page.goto(f"{live_server}/checkin/{event.id}")
+    context, page = _door_tablet(browser, browser_login, live_server, clerk, event)
     scan = page.locator("#scan-code")
     page.keyboard.type(guests[0].token)
     page.keyboard.press("Enter")
