@@ -16,6 +16,9 @@ def upgrade():
     op.create_index("ix_leads_store_created", "leads", ["store_id", "created_at", "merged_into_id"], unique=False)
     op.drop_index("ix_leads_created_at", table_name="leads")
     op.create_index("ix_leads_created_at", "leads", ["created_at", "store_id", "merged_into_id"], unique=False)
+    # New indexes have no statistics until ANALYZE: SQLite's planner then misjudges them (the
+    # director's lead list took 2.7 s instead of 12 ms at a million leads).
+    op.execute("ANALYZE leads")
 
 
 def downgrade():
@@ -23,3 +26,4 @@ def downgrade():
     op.create_index("ix_leads_created_at", "leads", ["created_at"], unique=False)
     op.drop_index("ix_leads_store_created", table_name="leads")
     op.create_index("ix_leads_store_created", "leads", ["store_id", "created_at"], unique=False)
+    op.execute("ANALYZE leads")
