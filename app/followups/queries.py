@@ -22,6 +22,12 @@ from app.followups.models import (
 from app.followups.plans import NEXT_PLAN_KINDS
 from app.leads.models import Lead, TransferRequest
 
+# Built once: a fresh aliased() adapts its columns again on every call (about a millisecond each).
+OWNER = aliased(User, name="owner")
+REQUESTER = aliased(User, name="requester")
+HOLDER = aliased(User, name="holder")
+AUTHOR = aliased(User, name="author")
+
 PAGE = 100
 DISCIPLINE_KINDS = tuple(k for k in NEXT_PLAN_KINDS if k != PlanKind.FIRST_CONTACT)
 
@@ -171,7 +177,7 @@ def _store_filter(column, user: User):
 
 
 def pending_defeats(user: User, limit: int = 100) -> list:
-    requester = aliased(User)
+    requester = REQUESTER
     return db.session.execute(
         select(DefeatRequest, Lead.name.label("lead_name"), requester.display_name.label("user_name"))
         .join(Lead, Lead.id == DefeatRequest.lead_id).join(requester, requester.id == DefeatRequest.requested_by_id)
@@ -181,7 +187,7 @@ def pending_defeats(user: User, limit: int = 100) -> list:
 
 
 def pending_transfers(user: User, limit: int = 100) -> list:
-    requester, holder = aliased(User), aliased(User)
+    requester, holder = REQUESTER, HOLDER
     return db.session.execute(
         select(TransferRequest, Lead.name.label("lead_name"), requester.display_name.label("user_name"),
                holder.display_name.label("owner_name"))
@@ -193,7 +199,7 @@ def pending_transfers(user: User, limit: int = 100) -> list:
 
 
 def pending_proposals(user: User, limit: int = 50) -> list:
-    author = aliased(User)
+    author = AUTHOR
     count = (select(func.count(ProposalItem.id)).where(ProposalItem.proposal_id == AssignmentProposal.id)
              .scalar_subquery())
     return db.session.execute(
@@ -267,7 +273,6 @@ def discipline(store_ids: list[int] | None, start: date, end: date, today: date,
 
 # ---- reclaim ------------------------------------------------------------------------------
 
-OWNER = aliased(User, name="owner")  # built once: a fresh alias adapts its columns on every call
 
 
 def reclaim_clause(cutoff: datetime):
@@ -315,7 +320,7 @@ def other_followers(lead_rows: list) -> dict[int, int]:
 
 def lost_leads(store_ids: list[int] | None, limit: int = 50) -> list:
     """Return recently confirmed-lost leads that can be tried again."""
-    owner = aliased(User)
+    owner = OWNER
     stmt = (select(Lead.id, Lead.name, Lead.lost_at, owner.display_name.label("owner_name"))
             .outerjoin(owner, owner.id == Lead.owner_id)
             .where(Lead.stage_id == stage_by_code("lost").id, Lead.merged_into_id.is_(None)))
