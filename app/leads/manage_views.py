@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, User
@@ -61,8 +60,7 @@ def list_exports():
     """List the user's exports; directors also see the requests waiting for their decision."""
     if not (can(current_user, "export") or current_user.role == Role.DIRECTOR):
         abort(403)
-    requester = aliased(User)
-    stmt = (select(ExportRequest, requester.display_name).join(requester, requester.id == ExportRequest.user_id)
+    stmt = (select(ExportRequest, User.display_name).join(User, User.id == ExportRequest.user_id)
             .order_by(ExportRequest.id.desc()).limit(100))
     if current_user.role != Role.DIRECTOR:
         stmt = stmt.where(ExportRequest.user_id == current_user.id)
