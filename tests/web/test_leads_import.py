@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from datetime import datetime
 
@@ -304,3 +305,34 @@ def test_background_import_reports_progress_to_htmx_poll(app, manager, db):
         assert _count(db) == 300
     finally:
         app.config["IMPORT_INLINE"] = True
+
+
+def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(manager, db, monkeypatch):
+    """The web process restarted while saving: the job would say "saving…" for ever. The periodic
+    jobs mark it failed after a while (nothing was saved), and the user runs it again."""
+    from datetime import timedelta
+
+    from app.core.timeutil import utcnow
+    from app.jobs import run_all
+    from app.leads.importing import views as import_views
+
+    monkeypatch.setattr(import_views, "start", lambda func, job_id, user_id: None)  # the thread never ran
+    job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
+    assert _job(db, job_id).status == "validating"
+    now = utcnow()
+    assert run_all(now + timedelta(minutes=5), only="interrupted_imports") == {"interrupted_imports": {"interrupted": 0}}
+    assert _job(db, job_id).status == "validating"  # still within its time
+    assert run_all(now + timedelta(minutes=31), only="interrupted_imports")["interrupted_imports"] == {"interrupted": 1}
+    job = _job(db, job_id)
+    assert job.status == "failed" and _count(db) == 0
+    page = manager.get(f"/leads/import/{job_id}").get_data(as_text=True)
+    assert "导入被中断" in page and "没有保存任何数据" in page
+    monkeypatch.undo()  # the next attempt runs
+    run_import_again = manager.get(f"/leads/import/{job_id}/mapping")
+    assert run_import_again.status_code == 200
+    chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected',
+                             run_import_again.get_data(as_text=True), re.S))
+    assert manager.post(f"/leads/import/{job_id}/mapping", data=chosen).status_code == 303
+    assert _job(db, job_id).status == "validated"
+    manager.post(f"/leads/import/{job_id}/commit", data={})
+    assert _job(db, job_id).status == "done" and _count(db) == 1

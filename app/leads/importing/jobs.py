@@ -4,16 +4,17 @@ import json
 import logging
 import threading
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.accounts.models import User
-from app.core.timeutil import local_today
+from app.core.timeutil import local_today, utcnow
 from app.extensions import db
+from app.jobs import periodic
 from app.leads.importing.commit import analyse, commit_import
 from app.leads.importing.mapping import recognise
 from app.leads.importing.parse import FileRefused, read_table, sniff_kind
@@ -21,6 +22,10 @@ from app.leads.models import ImportJob
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
+RUNNING = ("validating", "committing")
+# The longest a step may run before it is taken for cut off: the largest file is checked and saved
+# in about a minute.
+STALE_AFTER = timedelta(minutes=30)
 
 
 def upload_dir() -> Path:
@@ -151,3 +156,32 @@ def start(func, job_id: int, user_id: int) -> None:
                 db.session.remove()
 
     threading.Thread(target=target, name=f"import-{job_id}", daemon=True).start()
+
+
+def begin_step(job: ImportJob, status: str, now: datetime | None = None) -> None:
+    """Move the job to a running step (checking rows or saving them) and note when it began."""
+    job.status = status
+    job.processed_rows = 0
+    decisions = dict(job.decisions or {})
+    decisions["step_started_at"] = (now or utcnow()).isoformat()
+    decisions.pop("failure", None)
+    job.decisions = decisions
+
+
+@periodic("interrupted_imports")
+def fail_interrupted_imports(now: datetime) -> dict:
+    """Say "failed, nothing saved" for imports whose step was cut off by a restarted web process.
+
+    An import runs in a thread of the web process; if that process goes away, the step's single
+    transaction is rolled back, so no lead was saved, but the job would show "saving…" for ever.
+    After STALE_AFTER it fails with a message and may be started again.
+    """
+    interrupted = 0
+    for job in db.session.execute(select(ImportJob).where(ImportJob.status.in_(RUNNING))).scalars():
+        started = (job.decisions or {}).get("step_started_at")
+        began = datetime.fromisoformat(started) if started else job.created_at
+        if now - began >= STALE_AFTER:
+            job.status = "failed"
+            job.decisions = {**(job.decisions or {}), "failure": "interrupted"}
+            interrupted += 1
+    return {"interrupted": interrupted}

@@ -17,7 +17,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
 from app.extensions import db
 from app.leads.importing.commit import neutralise
-from app.leads.importing.jobs import load_preview, run_analysis, run_commit, save_upload, start
+from app.leads.importing.jobs import begin_step, load_preview, run_analysis, run_commit, save_upload, start
 from app.leads.importing.mapping import FIELDS, MANDATORY, missing_mandatory
 from app.leads.importing.parse import MAX_ROWS, FileRefused
 from app.leads.importing.validate import ERROR_TEXT
@@ -37,6 +37,7 @@ REFUSALS = {
     "too_many_rows": _l("The file has too many rows (at most %(max)s).", max=MAX_ROWS),
     "unreadable": _l("The file could not be read."),
     "crash": _l("The import failed and nothing was saved. Please try again."),
+    "interrupted": _l("The import was interrupted (the server restarted) and nothing was saved. Please start it again."),
 }
 
 
@@ -133,8 +134,7 @@ def mapping(job_id):
         missing = missing_mandatory(chosen)
         if not missing:
             job.mapping = {str(k): v for k, v in chosen.items()}
-            job.status = "validating"
-            job.processed_rows = 0
+            begin_step(job, "validating")
             db.session.commit()
             start(run_analysis, job.id, current_user.id)
             return redirect(url_for("imports.show_job", job_id=job.id), code=303)
@@ -177,8 +177,7 @@ def commit(job_id):
     decisions = dict(job.decisions or {})
     decisions.update({"default": default, "rows": rows})
     job.decisions = decisions
-    job.status = "committing"
-    job.processed_rows = 0
+    begin_step(job, "committing")
     db.session.commit()
     start(run_commit, job.id, current_user.id)
     return redirect(url_for("imports.show_job", job_id=job.id), code=303)
