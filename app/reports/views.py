@@ -15,7 +15,7 @@ from app.reports.filters import build_filter
 from app.reports.forms import SurveyForm, TargetsForm
 from app.reports.options import filter_options
 from app.reports.rules import GRAINS, add_months
-from app.reports.tables import fmt
+from app.reports.tables import body_rows, fmt
 from app.reports.targets import progress, set_targets, targets_table
 from app.web.access import public
 from app.web.permissions import can
@@ -33,7 +33,7 @@ def _report_helpers():
     by_labels = {"": _l("Overall"), "store": _l("Store"), "consultant": _l("Consultant"),
                  "channel": _l("Source channel"), "model": _l("Model"), "stage": _l("Stage reached"),
                  "event": _l("Event"), "campaign": _l("Campaign"), "hour": _l("Arrival hour")}
-    return {"fmt": fmt, "chart_img": as_img, "by_labels": by_labels}
+    return {"fmt": fmt, "table_rows": body_rows, "chart_img": as_img, "by_labels": by_labels}
 
 
 def _require(action: str) -> None:
@@ -87,6 +87,7 @@ def show_report(key: str):
     f = build_filter(current_user, request.args, default_kind=report.default_period)
     table = _build(report, f)
     return render("reports/report.html", block="report_body", report=report, f=f, table=table, fmt=fmt,
+                  table_rows=body_rows,
                   target_progress=progress(f) if key != "arrivals" else [],
                   options=filter_options(current_user), grains=GRAINS,
                   printing=request.args.get("print") == "1")
