@@ -129,6 +129,8 @@ class Lead(db.Model):
         # Group-wide counts per store over a period read only this index.
         Index("ix_leads_created_at", "created_at", "store_id", "merged_into_id"),
         Index("ix_leads_store_owner", "store_id", "owner_id"),
+        # Orders of a store in a period (order cycle per consultant): won leads only, not the store's all.
+        Index("ix_leads_store_won", "store_id", "won_at"),
         # The lead list sorted by next plan across a store or the group (overdue first).
         Index("ix_leads_next_plan_due", "next_plan_due"),
     )
