@@ -52,7 +52,8 @@ def _tz() -> str:
 
 
 def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
-            details: dict | None = None, status: int = 200, guest: tuple | None = None):
+            details: dict | None = None, status: int = 200, guest=None):
+    """The door's answer; `guest` is what the check-in already loaded (else it is read here)."""
     if guest is None and invitation_id:
         guest = queries.door_guest(invitation_id)
     return render("checkin/_result.html", event=event, guest=guest, outcome=outcome, error=error,

@@ -16,8 +16,9 @@ from app.leads.filters import InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, ExportDecisionForm
 from app.leads.merge import MERGE_FIELDS, lead_values, merge_check, merge_leads
 from app.leads.models import ExportRequest, Lead
+from app.leads.page_updates import reference_maps
 from app.leads.privacy import anonymise_lead
-from app.leads.views import _refs, _require, bp, get_lead_or_404
+from app.leads.views import _require, bp, get_lead_or_404
 from app.web.access import roles_required
 from app.web.permissions import can, may_see_phone, scoped_leads
 from app.web.render import render
@@ -134,7 +135,7 @@ def merge_view():
                                      .where(User.id.in_([lead.owner_id for lead in leads if lead.owner_id]))).all())
     return render("leads/merge.html", status=422 if (blockers or error) else 200, leads=leads,
                   values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
-                  error=error, owners=owners, refs=_refs(), form=form,
+                  error=error, owners=owners, refs=reference_maps(), form=form,
                   models={m.id: f"{m.series} {m.name}" for m in vehicle_models()},
                   decision_roles={value: label for value, label in DECISION_ROLES if value},
                   sees={lead.id: may_see_phone(current_user, lead) for lead in leads})

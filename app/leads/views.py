@@ -35,17 +35,9 @@ from app.web.render import hx_redirect, is_htmx, render
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
 
-def _today():
-    return user_today()
-
-
 def _require(action: str) -> None:
     if not can(current_user, action):
         abort(403)
-
-
-def _refs() -> dict:
-    return reference_maps()
 
 
 @bp.get("/check-phone", endpoint="check_phone")
@@ -86,12 +78,12 @@ def list_leads():
         abort(400)
     page_no = request.args.get("page", "1")
     page_no = int(page_no) if page_no.isdigit() else 1
-    page = lead_page(current_user, flt, _today(), page=min(page_no, 10_000))
+    page = lead_page(current_user, flt, user_today(), page=min(page_no, 10_000))
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
-    response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=_refs(),
+    response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=reference_maps(),
                   ascending_only=ASCENDING_ONLY,
-                  may_see_phone=may_see_phone, today=_today(), open_ids=set(open_stage_ids()), **choices)
+                  may_see_phone=may_see_phone, today=user_today(), open_ids=set(open_stage_ids()), **choices)
     if is_htmx():  # the address bar shows the filters without the empty fields of the form
         response.headers["HX-Push-Url"] = url_for("leads.list_leads", **flt.to_args(),
                                                   **({"page": page.page} if page.page > 1 else {}))
@@ -225,10 +217,10 @@ def _panels(lead: Lead) -> list[Markup]:
 
 
 def _detail_context(lead: Lead, revealed: bool = False) -> dict:
-    return {"lead": lead, "refs": _refs(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
+    return {"lead": lead, "refs": reference_maps(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
             "sees_phone": may_see_phone(current_user, lead) or revealed,
             "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
-            "today": _today(), "button_form": EmptyForm(),
+            "today": user_today(), "button_form": EmptyForm(),
             "decision_roles": {value: label for value, label in DECISION_ROLES if value}}
 
 
@@ -312,7 +304,7 @@ def edit_lead(lead_id: int):
         except ValueError:
             original = {}
         current = form_values(lead)
-        refs = _refs()
+        refs = reference_maps()
         changes = [(getattr(form, c.field).label.text, _display(refs, c.field, c.theirs),
                     _display(refs, c.field, _plain_form(c.yours)))
                    for c in concurrent_changes(original, current, mine)]

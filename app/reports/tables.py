@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
 from app.extensions import db
+from app.web.templating import local_datetime, local_time
 
 DASH = "—"
 
@@ -51,11 +52,11 @@ NOT_NUMERIC = ("text", "datetime", "time")
 
 
 def cell(value, kind: str) -> str:
-    """One cell's text, dates and times in the user's locale and time zone."""
+    """One cell's text, dates and times in the user's time zone (as the `dt` and `hm` filters)."""
     if kind == "datetime":
-        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+        return local_datetime(value)
     if kind == "time":
-        return format_datetime(value, "HH:mm") if value else ""
+        return local_time(value)
     return fmt(value, kind)
 
 

@@ -10,12 +10,22 @@ from app.web.navigation import nav_items
 from app.web.permissions import can
 
 
+def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored UTC timestamp in the user's time zone (the `dt` filter); empty for none."""
+    return format_datetime(value, fmt) if value else ""
+
+
+def local_time(value) -> str:
+    """The user's local HH:MM of a stored UTC timestamp (the `hm` filter); empty for none."""
+    return format_datetime(value, "HH:mm") if value else ""
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["phone"] = format_phone
-    app.jinja_env.filters["dt"] = lambda v, fmt="yyyy-MM-dd HH:mm": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["dt"] = local_datetime
     app.jinja_env.filters["d"] = lambda v, fmt="yyyy-MM-dd": format_date(v, fmt) if v else ""
-    app.jinja_env.filters["hm"] = lambda v: format_datetime(v, "HH:mm") if v else ""
+    app.jinja_env.filters["hm"] = local_time
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["url_with"] = url_with
