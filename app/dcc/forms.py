@@ -17,8 +17,9 @@ class InboundLeadForm(FlaskForm):
                                                 (Gender.UNKNOWN.value, _l("Unknown"))])
     channel = SelectField(_l("Source"), choices=[("hotline_400", _l("400 hotline")),
                                                  ("showroom_call", _l("Showroom phone call"))])
-    model_id = SelectField(_l("Model of interest"), coerce=int, validators=[InputRequired()])
-    grade_id = SelectField(_l("Intent grade"), coerce=int, validators=[InputRequired()])
+    model_id = SelectField(_l("Model of interest"), coerce=int,
+                           validators=[InputRequired(_l("Choose the model the customer is interested in."))])
+    grade_id = SelectField(_l("Intent grade"), coerce=int, validators=[InputRequired(_l("Choose the intent grade."))])
     expected_purchase_date = DateField(_l("Expected purchase date"),
                                        validators=[DataRequired(_l("Enter the expected purchase date."))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])

@@ -20,7 +20,7 @@ from app.followups.services import store_timezone, user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
 from app.web.access import roles_required
-from app.web.permissions import get_lead_or_404
+from app.web.permissions import get_lead_or_404, get_store_lead_or_404
 from app.web.render import hx_redirect, render
 
 bp = Blueprint("dcc", __name__, url_prefix="/dcc")
@@ -75,11 +75,7 @@ def create_inbound():
 @roles_required(*DCC_ROLES)
 def note_call(lead_id: int):
     """Note the call of another consultant's customer and tell that consultant."""
-    from app.leads.models import Lead
-
-    lead = db.session.get(Lead, lead_id)
-    if lead is None or lead.merged_into_id is not None:
-        abort(404)
+    lead = get_store_lead_or_404(current_user, lead_id)
     channel = request.form.get("channel", "hotline_400")
     if channel not in services.INBOUND_CHANNELS:
         abort(422)

@@ -5,7 +5,7 @@ from; `can(user, action)` answers capability questions. Out of scope is 404, nev
 """
 
 from flask import abort
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, or_, select, true
 
 from app.accounts.models import Role, User
 from app.extensions import db
@@ -80,6 +80,19 @@ def get_lead_or_404(user: User, lead_id: int, *options) -> Lead:
     if options:
         stmt = stmt.options(*options)
     lead = db.session.execute(stmt).scalar_one_or_none()
+    if lead is None:
+        abort(404)
+    return lead
+
+
+def get_store_lead_or_404(user: User, lead_id: int) -> Lead:
+    """Load a lead of the user's own store (or in their scope), or 404: for what a user may do to a
+    store colleague's customer without opening it, such as noting a hotline call for its consultant."""
+    clause = lead_scope_clause(user)
+    if user.role not in GROUP_ROLES and user.store_id:
+        clause = or_(clause, Lead.store_id == user.store_id)
+    lead = db.session.execute(select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None), clause)
+                              ).scalar_one_or_none()
     if lead is None:
         abort(404)
     return lead
