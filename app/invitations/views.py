@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, stages
+from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import local_to_utc, to_local, utcnow
 from app.extensions import db
@@ -22,7 +23,7 @@ from app.invitations.targets import clean_filters
 from app.leads.models import Lead
 from app.messaging.outbox import marketing_block_reason
 from app.web.access import roles_required
-from app.web.permissions import can, get_lead_or_404, may_see_phone, store_scope_ids
+from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
 from app.web.render import hx_redirect, render
 
 bp = Blueprint("invitations", __name__)
@@ -349,7 +350,7 @@ def call_list(campaign_id: int):
                   rows=[_call_view(r) for r in rows], done=done, form=OutcomeForm(), send_form=SendForm())
 
 
-def _call_view(row) -> dict:
+def _call_view(row, revealed: bool = False) -> dict:
     inv, name, phone, _last4, _grade, owner_id, dcc_id, consent, sms_out, email_out, email = row
 
     class L:  # what marketing_block_reason reads
@@ -359,12 +360,36 @@ def _call_view(row) -> dict:
     lead.marketing_consent, lead.sms_opt_out_at, lead.email_opt_out_at = consent, sms_out, email_out
     lead.phone, lead.email = phone, email
     lead.owner_id, lead.dcc_agent_id = owner_id, dcc_id
-    show_phone = may_see_phone(current_user, lead) or inv.inviter_id == current_user.id
+    # Full numbers for the owner and the DCC agent; the inviter and those with the reveal right see
+    # the masked number and reveal it (audited) when they make the call.
+    show_phone = may_see_phone(current_user, lead) or revealed
     sms_block = marketing_block_reason(lead, "sms")
     email_block = marketing_block_reason(lead, "email")
+    may_reveal = bool(phone) and not show_phone and _may_reveal_call(inv)
     return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
+            "may_reveal": may_reveal,
             "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
             "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
+
+
+def _may_reveal_call(invitation: Invitation) -> bool:
+    return invitation.inviter_id == current_user.id or may_reveal_phone(current_user)
+
+
+@bp.post("/invitations/<int:invitation_id>/reveal")
+@roles_required(*INVITERS)
+def reveal_call_phone(invitation_id: int):
+    """Show the full number of a customer on the call list to the person calling them (audited)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    invitation, lead = _invitation_for_update(invitation_id)
+    if not (may_see_phone(current_user, lead) or _may_reveal_call(invitation)):
+        abort(403)
+    record("lead.reveal_phone", current_user, "lead", lead.id, {"invitation_id": invitation.id})
+    db.session.commit()
+    return render("invitations/_call.html", row=_call_view(queries.call_row(invitation_id), revealed=True),
+                  form=OutcomeForm(formdata=None), send_form=SendForm())
 
 
 @bp.post("/invitations/<int:invitation_id>/outcome")
