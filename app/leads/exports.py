@@ -14,11 +14,11 @@ from app.admin.defaults import get_setting
 from app.admin.reference import by_id, channels, grades, stages, vehicle_models
 from app.audit.services import record
 from app.core.phones import format_phone, mask_phone
+from app.core.spreadsheet import neutralise_row
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.leads.filters import LeadFilter
 from app.leads.models import ExportRequest, Lead
-from app.leads.rules import neutralise_cell
 from app.messaging.notify import notify
 from app.web.permissions import may_reveal_phone, scoped_leads
 
@@ -89,7 +89,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
             .join(Store, Store.id == Lead.store_id).outerjoin(User, User.id == Lead.owner_id))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Leads"))
-    ws.append(_headers())
+    ws.append(neutralise_row(_headers()))
     count = 0
 
     def label(refs, key):
@@ -104,7 +104,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
                r.email, r[5], r[6], label(channel_refs, r.source_channel_id), models.get(r.model_id, ""),
                label(grade_refs, r.grade_id), label(stage_refs, r.stage_id), r.expected_purchase_date,
                r.next_plan_due, r.region, created.replace(tzinfo=None) if created else None, r.notes]
-        ws.append([neutralise_cell(v) for v in row])
+        ws.append(neutralise_row(row))
         count += 1
     wb.save(fileobj)
     return count

@@ -2,14 +2,7 @@
 
 from dataclasses import dataclass
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Return the value with a leading apostrophe when a spreadsheet would run it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from app.core.spreadsheet import FORMULA_PREFIXES, neutralise_cell  # noqa: F401  (kept importable here)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.core.spreadsheet import neutralise_cell, neutralise_row
 from app.core.timeutil import to_local
 
 NUMBER_FORMATS = {"int": "#,##0", "num": "#,##0.0", "hours": "#,##0.0", "days": "#,##0.0", "pct": "0.0%",
@@ -18,8 +19,8 @@ def _cell(value, kind: str, tz: str):
         return "—" if kind not in ("text", "datetime", "time") else None
     if kind in ("datetime", "time"):
         return to_local(value, tz).replace(tzinfo=None)
-    if kind == "text":
-        return str(value)
+    if kind == "text" or isinstance(value, str):
+        return neutralise_cell(str(value))
     return value
 
 
@@ -28,12 +29,12 @@ def report_workbook(report, f, table) -> io.BytesIO:
     wb = Workbook()
     ws = wb.active
     ws.title = str(report.key)[:31]
-    ws.append([str(report.title)])
+    ws.append([neutralise_cell(str(report.title))])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"{f.period.start.isoformat()} – {f.period.end.isoformat()}"])
     ws.append([])
     header_row = ws.max_row + 1
-    ws.append([str(c.label) for c in table.columns])
+    ws.append(neutralise_row(str(c.label) for c in table.columns))
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -54,7 +55,7 @@ def report_workbook(report, f, table) -> io.BytesIO:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
     meta = wb.create_sheet("filters")
     for key, value in f.as_dict().items():
-        meta.append([key, str(value)])
+        meta.append(neutralise_row([key, str(value)]))
     stream = io.BytesIO()
     wb.save(stream)
     stream.seek(0)

@@ -11,6 +11,7 @@ from sqlalchemy import false, insert, select
 from app.admin.reference import channels, grades, stage_by_code
 from app.audit.services import record
 from app.core.phones import last4, mask_phone
+from app.core.spreadsheet import neutralise_cell
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.importing.mapping import FIELDS
@@ -22,7 +23,6 @@ from app.web.permissions import lead_scope_clause
 
 CHUNK = 2000
 PREVIEW_LIMIT = 200
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UPDATABLE = ("email", "region", "model_id", "grade_id", "expected_purchase_date", "birthday", "age",
              "budget_min", "budget_max")
 
@@ -136,8 +136,7 @@ def analyse(job: ImportJob, user, *, today: date, progress: Callable[[int], None
 
 def neutralise(value) -> str:
     """Make a cell safe for spreadsheets: text that would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralise_cell("" if value is None else str(value))
 
 
 class ResultWriter:

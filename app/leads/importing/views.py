@@ -15,8 +15,8 @@ from wtforms import SelectField
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
+from app.core.spreadsheet import neutralise_row
 from app.extensions import db
-from app.leads.importing.commit import neutralise
 from app.leads.importing.jobs import begin_step, load_preview, run_analysis, run_commit, save_upload, start
 from app.leads.importing.mapping import FIELDS, MANDATORY, missing_mandatory
 from app.leads.importing.parse import MAX_ROWS, FileRefused
@@ -201,7 +201,7 @@ def download_result(job_id, fmt):
     sheet = workbook.create_sheet("rejected")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.reader(fh):
-            sheet.append([neutralise(c) if not c.startswith("'") else c for c in row])
+            sheet.append(neutralise_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
