@@ -64,6 +64,11 @@ def _by_client_id(client_id: str | None) -> CheckIn | None:
     return db.session.execute(select(CheckIn).where(CheckIn.client_id == client_id)).scalar_one_or_none()
 
 
+def _reused(client_id: str) -> DomainError:
+    """A client id already recorded for another guest (or event): never answer with that guest."""
+    return DomainError("client_id_reused", "this client id was used for another guest", client_id=client_id)
+
+
 def _result(checkin: CheckIn, repeat: bool) -> CheckInResult:
     return CheckInResult(checkin.invitation_id, checkin.id, checkin.checked_in_at, checkin.headcount, repeat)
 
@@ -131,6 +136,8 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
         # insert (SQLite reads without row locks): report it rather than record a second one.
         previous = _by_client_id(client_id)
         if previous is not None:
+            if previous.invitation_id != invitation.id or previous.event_id != event.id:
+                raise _reused(client_id)
             return _result(previous, repeat=True)
         db.session.refresh(invitation)
         checker = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
@@ -188,9 +195,6 @@ def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None
                      now: datetime | None = None) -> CheckInResult:
     """Register an uninvited guest at the door: find or create the customer, then check them in."""
     now = now or utcnow()
-    previous = _by_client_id(rules.valid_client_id(client_id))
-    if previous is not None:
-        return _result(previous, repeat=True)
     channel = channel_by_code("event")
     from app.core.phones import InvalidPhone, normalize_phone
 
@@ -198,6 +202,17 @@ def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None
         phone = normalize_phone(data.phone)
     except InvalidPhone as exc:
         raise DomainError("invalid_phone", "invalid phone number") from exc
+    client_id = rules.valid_client_id(client_id)
+    previous = _by_client_id(client_id)
+    if previous is not None:
+        # The same registration sent again (same event, same guest) is answered with what it
+        # recorded; the id reused for someone else is refused.
+        same_guest = previous.event_id == event.id and db.session.execute(
+            select(Lead.phone).join(Invitation, Invitation.lead_id == Lead.id)
+            .where(Invitation.id == previous.invitation_id)).scalar_one_or_none() == phone
+        if not same_guest:
+            raise _reused(client_id)
+        return _result(previous, repeat=True)
     lead = find_by_phone(phone)
     if lead is None:
         lead = create_lead(LeadInput(name=data.name, phone=phone, gender=data.gender or Gender.UNKNOWN,

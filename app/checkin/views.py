@@ -29,6 +29,8 @@ MESSAGES = {
     "invalid_headcount": _l("Enter between 1 and 20 people."),
     "invalid_phone": _l("Please enter a valid mobile number."),
     "not_checked_in": _l("The guest has not been checked in."),
+    "client_id_reused": _l("This request id was already used for another guest. Nothing was saved; "
+                           "please try again."),
 }
 
 
@@ -114,7 +116,7 @@ def check_in(event_id: int):
                            details=exc.details, status=409, guest=exc.details.get("guest"))
         db.session.rollback()
         return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
-                       details={"code": exc.code}, status=422)
+                       details={"code": exc.code}, status=409 if exc.code == "client_id_reused" else 422)
     commit_keeping_loaded()
     return _checked_in(event, result)
 
@@ -156,6 +158,6 @@ def walk_in(event_id: int):
             return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
                            details=exc.details, status=409)
         return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
-                       status=422)
+                       details={"code": exc.code}, status=409 if exc.code == "client_id_reused" else 422)
     commit_keeping_loaded()
     return _checked_in(event, result)
