@@ -9,6 +9,7 @@ from app.core.errors import ConflictError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.models import ConsentRecord, Lead
+from app.leads.rules import merge_stale_edit
 
 # Form field name -> Lead attribute, for every field the edit form changes.
 EDITABLE = {
@@ -39,10 +40,21 @@ def form_data(lead: Lead) -> dict:
             for name, value in ((n, getattr(lead, a)) for n, a in EDITABLE.items())}
 
 
-def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: datetime | None = None) -> list[str]:
-    """Apply the edit form's values; raise ConflictError('stale') when the lead changed meanwhile."""
+def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: datetime | None = None,
+                original: dict | None = None) -> list[str]:
+    """Apply the edit form's values; raise ConflictError('stale') when the lead changed meanwhile.
+
+    When the lead changed since `expected_version` and the form says what the user loaded
+    (`original`), the fields this user changed are applied if the other edit left them alone;
+    the same field changed on both sides is a conflict. A save that loses the race for the row
+    after this check raises ConflictError('stale', retry=True): reloading and trying again is safe.
+    """
+    merged_from = None
     if lead.version != expected_version:
-        raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
+        merged = merge_stale_edit(original, form_values(lead), values) if original is not None else None
+        if merged is None:
+            raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
+        values, merged_from = merged, expected_version
     now = now or utcnow()
     changed = []
     for name, attr in EDITABLE.items():
@@ -72,6 +84,9 @@ def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: 
     try:
         db.session.flush()
     except StaleDataError as exc:  # someone saved between our read and our UPDATE
-        raise ConflictError("stale", "the lead was changed by someone else") from exc
-    record("lead.edit", actor, "lead", lead.id, {"fields": changed})
+        raise ConflictError("stale", "the lead was changed by someone else", retry=True) from exc
+    detail = {"fields": changed}
+    if merged_from is not None:
+        detail["merged_from_version"] = merged_from
+    record("lead.edit", actor, "lead", lead.id, detail)
     return changed

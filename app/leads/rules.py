@@ -29,6 +29,33 @@ def _norm(value):
     return str(value)
 
 
+def _typed(value):
+    """Compare what a form sends with what was stored: trimmed text, newlines as stored."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").strip()
+    return _norm(value)
+
+
+def merge_stale_edit(original: dict, current: dict, mine: dict) -> dict | None:
+    """Merge an edit made on an old version of a lead with what is stored now, field by field.
+
+    `original` is what the user loaded, `current` what is stored now, `mine` what they submit.
+    Return the fields the user changed (name -> submitted value) when none of them was changed by
+    the other edit to a different value; return None when the same field was changed on both sides
+    (or the loaded values are unknown), so that nothing is overwritten without the user seeing it.
+    """
+    apply = {}
+    for name, value in mine.items():
+        if name not in original or name not in current:
+            return None
+        if _typed(value) == _typed(original[name]):
+            continue  # not touched by this user: the stored value (maybe the other edit's) stays
+        if _typed(current[name]) != _typed(original[name]) and _typed(current[name]) != _typed(value):
+            return None  # both changed this field, to different values
+        apply[name] = value
+    return apply
+
+
 def merge_blockers(leads: list[dict]) -> list[tuple[int, str]]:
     """Return (lead id, reason code) for every lead that may not be merged: fleet customers and orders."""
     blockers = []

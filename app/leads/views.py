@@ -278,9 +278,19 @@ def _edit_form_data(form) -> dict:
     return values
 
 
+EDIT_ATTEMPTS = 5  # a save that lost the race for the row is merged again with the newer version
+
+
+def _lock_for_edit(lead: Lead) -> None:
+    """Lock the lead's row until commit and read its latest values (a no-op lock on SQLite)."""
+    db.session.execute(select(Lead).where(Lead.id == lead.id).with_for_update()
+                       .execution_options(populate_existing=True))
+
+
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
 def edit_lead(lead_id: int):
-    """Edit the lead; a save based on an old version is refused with what the other person changed."""
+    """Edit the lead; a save based on an old version keeps the other person's changes and applies this
+    user's changes to other fields; the same field changed by both is refused with both values."""
     lead = _load(lead_id)
     _require("lead.edit")
     form = LeadEditForm() if request.method == "POST" else LeadEditForm(data=form_data(lead))
@@ -294,25 +304,36 @@ def edit_lead(lead_id: int):
     mine = _edit_form_data(form)
     try:
         expected = int(form.version.data or 0)
-        update_lead(lead, mine, expected_version=expected, actor=current_user)
-        db.session.commit()
-    except ConflictError:
-        db.session.rollback()
-        lead = _load(lead_id)
+    except ValueError:
+        abort(400)
+    try:
+        original = json.loads(form.original.data or "{}")
+    except ValueError:
+        original = {}
+    if not isinstance(original, dict):
+        original = {}
+    for attempt in range(EDIT_ATTEMPTS):
         try:
-            original = json.loads(form.original.data or "{}")
-        except ValueError:
-            original = {}
-        current = form_values(lead)
-        refs = reference_maps()
-        changes = [(getattr(form, c.field).label.text, _display(refs, c.field, c.theirs),
-                    _display(refs, c.field, _plain_form(c.yours)))
-                   for c in concurrent_changes(original, current, mine)]
-        # The form keeps the user's input; the new version lets them save it over the other change.
-        form.version.data = lead.version
-        form.original.data = json.dumps(current, ensure_ascii=False)
-        return render("leads/edit.html", block="form", status=409, form=form, lead=lead, changes=changes,
-                      conflict=True)
+            # Edits of one lead queue up on its row (PostgreSQL), so each merges with the last one saved.
+            _lock_for_edit(lead)
+            update_lead(lead, mine, expected_version=expected, actor=current_user, original=original or None)
+            db.session.commit()
+            break
+        except ConflictError as exc:
+            db.session.rollback()
+            lead = _load(lead_id)
+            if exc.details.get("retry") and attempt + 1 < EDIT_ATTEMPTS:
+                continue
+            current = form_values(lead)
+            refs = reference_maps()
+            changes = [(getattr(form, c.field).label.text, _display(refs, c.field, c.theirs),
+                        _display(refs, c.field, _plain_form(c.yours)))
+                       for c in concurrent_changes(original, current, mine)]
+            # The form keeps the user's input; the new version lets them save it over the other change.
+            form.version.data = lead.version
+            form.original.data = json.dumps(current, ensure_ascii=False)
+            return render("leads/edit.html", block="form", status=409, form=form, lead=lead, changes=changes,
+                          conflict=True)
     flash(_("Changes saved."), "success")
     return redirect(url_for("leads.lead_detail", lead_id=lead.id), code=303)
 
