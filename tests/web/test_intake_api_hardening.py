@@ -285,3 +285,57 @@ def test_405_on_a_page_names_the_allowed_methods(factory, db, login):
     assert "POST" in response.headers["Allow"]
     fragment = login(user).htmx("get", "/logout")
     assert fragment.status_code == 405 and "POST" in fragment.headers["Allow"]
+
+
+# --- the OpenAPI document ----------------------------------------------------------------------
+
+def _document(client) -> dict:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    doc = _document(client)
+    assert doc["openapi"] == "3.1.0"
+    assert [error.message for error in OpenAPIV31SpecValidator(doc).iter_errors()] == []
+    validate(doc)
+
+
+def test_every_string_field_is_typed_and_bounded_in_the_document(client):
+    from app.leads.intake_rules import MAX_LENGTH, PHONE_PATTERN
+
+    properties = _document(client)["components"]["schemas"]["LeadRequest"]["properties"]
+    strings = {name: schema for name, schema in properties.items() if name != "marketing_consent"}
+    assert set(strings) == set(MAX_LENGTH)
+    for name, schema in strings.items():
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        assert "string" in kinds and set(kinds) <= {"string", "null"}, name
+        assert schema["maxLength"] == MAX_LENGTH[name], name
+    assert properties["name"]["type"] == properties["phone"]["type"] == "string"
+    assert properties["phone"]["pattern"] == PHONE_PATTERN
+    assert properties["marketing_consent"]["type"] == "boolean"
+
+
+def test_every_answer_is_documented_with_its_schema(client):
+    doc = _document(client)
+    responses = doc["paths"]["/leads"]["post"]["responses"]
+    assert set(responses) == {"200", "201", "400", "401", "413", "415", "422", "429"}
+    for code, response in responses.items():
+        content = response["content"]
+        if code.startswith("4"):
+            assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        else:
+            assert list(content) == ["application/json"]
+    existing = doc["components"]["schemas"]["LeadExisting"]
+    assert set(existing["properties"]) == {"status", "reference"} and existing["additionalProperties"] is False
+    assert "another store" in doc["info"]["description"]
+
+
+def test_the_document_lists_the_active_grades(client, db):
+    from app.admin.reference import grades
+
+    grade = _document(client)["components"]["schemas"]["LeadRequest"]["properties"]["grade"]
+    assert set(grade["enum"]) == {g.code for g in grades() if g.active} | {None}
