@@ -27,7 +27,6 @@ CONSENT_TEXT_VERSION = "v1"
 class IntakeResult:
     lead: Lead
     created: bool
-    other_store: bool = False
 
 
 def model_choices() -> list[tuple[int, str, str]]:
@@ -38,7 +37,10 @@ def model_choices() -> list[tuple[int, str, str]]:
 def intake_lead(clean: CleanLead, *, channel_id: int, store_id: int, consent_source: str,
                 api_key_id: int | None = None, consent_text_version: str = CONSENT_TEXT_VERSION,
                 payload: dict | None = None, actor=None) -> IntakeResult:
-    """Create the lead, or record a touch on the customer who already has this phone."""
+    """Create the lead, or record the inquiry on the customer who already has this phone.
+
+    A customer of another store stays with that store: see note_inquiry_for_owning_store.
+    """
     now = utcnow()
     data = LeadInput(name=clean.name, phone=clean.phone, gender=clean.gender, source_channel_id=channel_id,
                      model_id=clean.model_id, grade_id=grade_by_code(clean.grade_code).id,
@@ -56,7 +58,7 @@ def intake_lead(clean: CleanLead, *, channel_id: int, store_id: int, consent_sou
             note_inquiry_for_owning_store(lead, channel_id=channel_id, source_detail=clean.source_detail,
                                           store_id=store_id, api_key_id=api_key_id, payload=payload,
                                           marketing_consent=clean.marketing_consent, actor=actor, now=now)
-            return IntakeResult(lead, created=False, other_store=True)
+            return IntakeResult(lead, created=False)
         record_touch(lead, source_channel_id=channel_id, source_detail=clean.source_detail, store_id=store_id,
                      actor=actor, api_key_id=api_key_id, payload=payload, now=now)
         if clean.marketing_consent and not lead.marketing_consent and lead.anonymised_at is None:

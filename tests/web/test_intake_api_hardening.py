@@ -339,3 +339,27 @@ def test_the_document_lists_the_active_grades(client, db):
 
     grade = _document(client)["components"]["schemas"]["LeadRequest"]["properties"]["grade"]
     assert set(grade["enum"]) == {g.code for g in grades() if g.active} | {None}
+
+
+def test_a_booking_at_another_stores_page_follows_the_same_rule(client, db, factory, stores):
+    import re
+    from datetime import UTC, datetime
+
+    from freezegun import freeze_time
+
+    home, other = stores
+    owner = factory.user(Role.CONSULTANT, store=home)
+    lead = factory.lead(owner=owner, store=home, phone=PHONE, marketing_consent=False)
+    db.session.commit()
+    page = client.get(f"/f/{other.code}").get_data(as_text=True)
+    started = re.search(r'name="started" type="hidden" value="([^"]+)"', page).group(1)
+    with freeze_time(datetime.now(UTC) + timedelta(seconds=10)):
+        response = client.post(f"/f/{other.code}", data={"phone": "13800138000", "name": "李娜", "model": "",
+                                                         "preferred_date": "", "started": started, "consent": "y"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).store_id == home.id
+    assert db.session.get(Lead, lead.id).marketing_consent is False
+    touch = db.session.execute(select(LeadTouch).where(LeadTouch.lead_id == lead.id)).scalar_one()
+    assert touch.store_id == other.id and touch.payload["other_store"] is True and touch.payload["form"] == "test_drive"
+    assert _count(db, Notification, Notification.user_id == owner.id) == 1
