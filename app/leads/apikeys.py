@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,8 @@ from app.leads.models import ApiKey
 KEY_SCHEME = "ll"
 # Refresh last_used_at at most this often: no write on every API call.
 LAST_USED_GRANULARITY = timedelta(minutes=5)
+PREFIX_RE = re.compile(r"[0-9a-f]{1,12}")
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def hash_key(raw: str) -> str:
@@ -25,9 +28,14 @@ def hash_key(raw: str) -> str:
 
 
 def split_key(raw: str) -> tuple[str, str] | None:
-    """Return (prefix, secret) from 'll_<prefix>_<secret>', or None when malformed."""
+    """Return (prefix, secret) from 'll_<prefix>_<secret>', or None when malformed.
+
+    The prefix is hexadecimal and the secret URL-safe base64, so nothing else reaches a query.
+    """
     parts = (raw or "").strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_SCHEME or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != KEY_SCHEME:
+        return None
+    if not PREFIX_RE.fullmatch(parts[1]) or not SECRET_RE.fullmatch(parts[2]):
         return None
     return parts[1], parts[2]
 

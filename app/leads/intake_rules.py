@@ -17,7 +17,16 @@ GENDER_WORDS = {
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_GRADE = "C"
-MAX_TEXT = {"name": 100, "email": 255, "region": 100, "source_detail": 255, "notes": 2000, "preferences": 2000}
+# Every string field of the intake API and its longest length (the OpenAPI document says the same).
+MAX_LENGTH = {"name": 100, "phone": 32, "gender": 16, "model": 100, "grade": 8, "expected_purchase_date": 10,
+              "email": 255, "region": 100, "source_detail": 255, "notes": 2000}
+# Digits (ASCII or full-width), an optional leading plus, spaces, dashes, dots and brackets.
+PHONE_PATTERN = r"^[+＋]?[0-9０-９ ()（）.\-－]{7,30}$"
+PHONE_RE = re.compile(PHONE_PATTERN)
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An expected purchase date lies between a year ago and five years ahead.
+PURCHASE_YEARS_BACK = 1
+PURCHASE_YEARS_AHEAD = 5
 
 
 @dataclass
@@ -71,54 +80,103 @@ def match_model(value, models) -> int | None:
     return None
 
 
-def validate_external_lead(payload, *, grade_codes, models) -> tuple[CleanLead | None, list[FieldError]]:
+def _years_later(day: date, years: int) -> date:
+    """Return the same calendar day `years` later (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def purchase_date_window(today: date) -> tuple[date, date]:
+    """Return the first and last expected purchase date a new lead may carry."""
+    return _years_later(today, -PURCHASE_YEARS_BACK), _years_later(today, PURCHASE_YEARS_AHEAD)
+
+
+def string_field(payload: dict, key: str, errors: list[FieldError]) -> str | None:
+    """Return the field as normalised text ('' when absent or null), or None after adding its error.
+
+    Only JSON strings are accepted (no numbers, arrays or objects); NUL characters and lone
+    surrogates are refused, since neither can be stored; the length limit holds for the text as
+    sent and as normalised.
+    """
+    value = payload.get(key)
+    if value is None:
+        return ""
+    limit = MAX_LENGTH[key]
+    if not isinstance(value, str):
+        errors.append(FieldError(key, "type", "Must be a string."))
+        return None
+    if "\x00" in value:
+        errors.append(FieldError(key, "invalid_text", "Must not contain NUL characters."))
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.append(FieldError(key, "invalid_text", "Must be valid Unicode text."))
+        return None
+    clean = text(value)
+    if len(value) > limit or len(clean) > limit:
+        errors.append(FieldError(key, "too_long", f"At most {limit} characters."))
+        return None
+    return clean
+
+
+def validate_external_lead(payload, *, grade_codes, models,
+                           today: date) -> tuple[CleanLead | None, list[FieldError]]:
     """Validate an API/form payload; return the clean lead or the list of field errors."""
     errors: list[FieldError] = []
     if not isinstance(payload, dict):
         return None, [FieldError("", "not_an_object", "The request body must be a JSON object.")]
-    name = text(payload.get("name"))
-    if not name:
+    values = {key: string_field(payload, key, errors) for key in MAX_LENGTH}
+    name = values["name"]
+    if name == "":
         errors.append(FieldError("name", "required", "Name is required."))
-    raw_phone = payload.get("phone")
     phone = ""
-    if not text(raw_phone):
+    if values["phone"] == "":
         errors.append(FieldError("phone", "required", "Phone is required."))
-    else:
+    elif values["phone"] is not None:
         try:
-            phone = normalize_phone(str(raw_phone))
+            if not PHONE_RE.fullmatch(payload["phone"]):
+                raise InvalidPhone("pattern")
+            phone = normalize_phone(values["phone"])
         except InvalidPhone:
             errors.append(FieldError("phone", "invalid", "Not a valid phone number."))
-    gender = parse_gender(payload.get("gender"))
-    if gender is None:
-        errors.append(FieldError("gender", "invalid", "Use male, female or unknown."))
-    grade = text(payload.get("grade")).upper() or DEFAULT_GRADE
-    if grade not in grade_codes:
+    gender = None
+    if values["gender"] is not None:
+        gender = parse_gender(values["gender"])
+        if gender is None:
+            errors.append(FieldError("gender", "invalid", "Use male, female or unknown."))
+    grade = (values["grade"] or "").upper() or DEFAULT_GRADE
+    if values["grade"] is not None and grade not in grade_codes:
         errors.append(FieldError("grade", "unknown", f"Unknown grade; use one of {', '.join(sorted(grade_codes))}."))
     model_id = None
-    if text(payload.get("model")):
-        model_id = match_model(payload.get("model"), models)
+    if values["model"]:
+        model_id = match_model(values["model"], models)
         if model_id is None:
             errors.append(FieldError("model", "unknown", "Unknown vehicle model."))
     expected = None
-    if text(payload.get("expected_purchase_date")):
+    if values["expected_purchase_date"]:
         try:
-            expected = date.fromisoformat(text(payload.get("expected_purchase_date")))
+            if not ISO_DATE_RE.fullmatch(values["expected_purchase_date"]):
+                raise ValueError("not YYYY-MM-DD")
+            expected = date.fromisoformat(values["expected_purchase_date"])
         except ValueError:
             errors.append(FieldError("expected_purchase_date", "invalid", "Use an ISO date (YYYY-MM-DD)."))
-    email = text(payload.get("email")) or None
+        else:
+            first, last = purchase_date_window(today)
+            if not first <= expected <= last:
+                errors.append(FieldError("expected_purchase_date", "out_of_range",
+                                         f"Use a date from {first.isoformat()} to {last.isoformat()}."))
+    email = values["email"] or None
     if email and not EMAIL_RE.match(email):
         errors.append(FieldError("email", "invalid", "Not a valid email address."))
     consent = payload.get("marketing_consent", False)
     if not isinstance(consent, bool):
         errors.append(FieldError("marketing_consent", "invalid", "Must be true or false."))
-    values = {key: text(payload.get(key)) or None for key in ("region", "source_detail", "notes")}
-    for key, limit in MAX_TEXT.items():
-        value = name if key == "name" else (email if key == "email" else values.get(key))
-        if value and len(value) > limit:
-            errors.append(FieldError(key, "too_long", f"At most {limit} characters."))
     if errors:
         return None, errors
     extra = payload.get("extra") if isinstance(payload.get("extra"), dict) else {}
     return CleanLead(name=name, phone=phone, gender=gender, grade_code=grade, model_id=model_id,
-                     expected_purchase_date=expected, email=email, marketing_consent=bool(consent),
-                     extra=extra, **values), []
+                     expected_purchase_date=expected, email=email, marketing_consent=bool(consent), extra=extra,
+                     **{key: values[key] or None for key in ("region", "source_detail", "notes")}), []

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from app.accounts.models import User
+from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, stages
 from app.extensions import db
 from app.leads.models import LeadTouch, OwnerChange, StageChange
@@ -57,16 +57,25 @@ def stage_changes(lead_ids: list[int]) -> list[TimelineEntry]:
 
 @register_timeline("touches")
 def touches(lead_ids: list[int]) -> list[TimelineEntry]:
-    """Every contact through a channel (the first one created the lead)."""
+    """Every contact through a channel (the first one created the lead; some came through another store)."""
     refs = by_id(channels())
     rows = db.session.execute(
         select(LeadTouch.created_at, LeadTouch.source_channel_id, LeadTouch.source_detail,
-               LeadTouch.is_repeat_purchase, User.display_name)
-        .outerjoin(User, User.id == LeadTouch.user_id).where(LeadTouch.lead_id.in_(lead_ids))
+               LeadTouch.is_repeat_purchase, LeadTouch.payload, Store.name, User.display_name)
+        .outerjoin(User, User.id == LeadTouch.user_id).outerjoin(Store, Store.id == LeadTouch.store_id)
+        .where(LeadTouch.lead_id.in_(lead_ids))
     ).all()
-    return [TimelineEntry(at, "touch", (_("Repeat purchase via %(channel)s", channel=_label(refs.get(ch)))
-                                        if repeat else _("Came in via %(channel)s", channel=_label(refs.get(ch)))),
-                          detail or "", who) for at, ch, detail, repeat, who in rows]
+
+    def title(channel_id, repeat, payload, store) -> str:
+        channel = _label(refs.get(channel_id))
+        if isinstance(payload, dict) and payload.get("other_store"):
+            return _("Inquiry via %(channel)s at another store (%(store)s)", channel=channel, store=store or "")
+        if repeat:
+            return _("Repeat purchase via %(channel)s", channel=channel)
+        return _("Came in via %(channel)s", channel=channel)
+
+    return [TimelineEntry(at, "touch", title(ch, repeat, payload, store), detail or "", who)
+            for at, ch, detail, repeat, payload, store, who in rows]
 
 
 @register_timeline("showroom_visits")

@@ -14,6 +14,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _kept_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """Return the headers the exception itself carries (Allow on 405, WWW-Authenticate on 401, ...)."""
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -35,6 +40,7 @@ def register_error_handlers(app) -> None:
             response = jsonify(body)
             response.status_code = code
             response.content_type = "application/problem+json"
+            response.headers.extend(_kept_headers(error))
             return response
         titles = {
             403: _("You do not have access to this page"),
@@ -53,9 +59,11 @@ def register_error_handlers(app) -> None:
         }
         title = titles.get(code, error.name)
         message = messages.get(code, "")
+        headers = _kept_headers(error)
         if request.headers.get("HX-Request"):
-            return render_template("errors/_error_fragment.html", code=code, title=title, message=message), code
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+            return (render_template("errors/_error_fragment.html", code=code, title=title, message=message), code,
+                    headers)
+        return render_template("errors/error.html", code=code, title=title, message=message), code, headers
 
     @app.errorhandler(Exception)
     def server_error(error):

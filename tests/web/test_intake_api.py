@@ -58,16 +58,18 @@ def test_new_phone_creates_lead_201_with_channel_store_and_consent(client, db, s
     assert db.session.execute(select(LeadTouch.api_key_id)).scalar() is not None
 
 
-def test_known_phone_answers_200_with_existing_lead_and_records_touch(client, db, factory, store):
+def test_known_phone_answers_200_existing_with_only_a_reference_and_records_touch(client, db, factory, store):
     existing = factory.lead(store=store, phone="+8613800138000", channel="walk_in")
     db.session.commit()
     _key, raw = make_api_key(db, store, channel="online_ads")
     response = client.post("/api/v1/leads", json={**PAYLOAD, "phone": "+86 138-0013-8000"}, headers=bearer(raw))
     assert response.status_code == 200
-    assert response.get_json()["id"] == existing.id
-    assert response.get_json()["status"] == "existing"
+    body = response.get_json()
+    assert set(body) == {"status", "reference"} and body["status"] == "existing"
+    again = client.post("/api/v1/leads", json=PAYLOAD, headers=bearer(raw)).get_json()
+    assert again == body
     touches = db.session.execute(select(LeadTouch).where(LeadTouch.lead_id == existing.id)).scalars().all()
-    assert [t.source_channel_id for t in touches] == [channel_by_code("online_ads").id]
+    assert [t.source_channel_id for t in touches] == [channel_by_code("online_ads").id] * 2
     assert _count(db, Lead) == 1
 
 
@@ -82,7 +84,7 @@ def test_same_idempotency_key_twice_gives_one_lead_and_same_answer(client, db, s
     assert _count(db, Lead) == 1 and _count(db, LeadTouch) == 1 and _count(db, IdempotencyRecord) == 1
     # A different key is a different request: the phone is now known -> 200.
     third = client.post("/api/v1/leads", json=PAYLOAD, headers=bearer(raw, **{"Idempotency-Key": "order-78"}))
-    assert third.status_code == 200 and third.get_json()["id"] == first.get_json()["id"]
+    assert third.status_code == 200 and third.get_json()["reference"] == first.get_json()["reference"]
 
 
 def test_validation_errors_are_problem_json_listing_fields(client, db, store):

@@ -25,7 +25,7 @@ def test_simultaneous_creates_of_one_phone_make_one_lead(live_server, factory, d
         responses = list(pool.map(post, range(8)))
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 7 + [201]
-    assert len({r.json()["id"] for r in responses}) == 1
+    assert len({r.json()["reference"] for r in responses}) == 1
     assert db.session.execute(select(func.count()).select_from(Lead)).scalar() == 1
     assert db.session.execute(select(func.count()).select_from(LeadTouch)).scalar() == 8
 
@@ -43,6 +43,6 @@ def test_simultaneous_retries_with_one_idempotency_key_give_one_answer(live_serv
     with ThreadPoolExecutor(6) as pool:
         responses = list(pool.map(post, range(6)))
     assert {r.status_code for r in responses} == {201}
-    assert len({r.json()["id"] for r in responses}) == 1
+    assert len({r.json()["reference"] for r in responses}) == 1
     assert db.session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar() == 1
     assert db.session.execute(select(func.count()).select_from(Lead)).scalar() == 1
