@@ -93,6 +93,8 @@ def load_config() -> dict:
         "MAIL_FILE_PATH": os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "outbox-mail.log")),
         # SMS
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | file | http | aliyun
+        # WeCom group robots (one webhook per store, set in the store's settings): http | console | memory
+        "WECOM_BACKEND": os.environ.get("WECOM_BACKEND", "http"),
         "SMS_FILE_PATH": os.environ.get("SMS_FILE_PATH", str(INSTANCE_DIR / "outbox-sms.log")),
         "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL"),
         "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN"),
