@@ -24,6 +24,7 @@ ORDER_WINDOW_DAYS = 30
 # costs about a millisecond of Python on every door request.
 INVITER = aliased(User, name="inviter")
 CHECKER = aliased(User, name="checker")
+OWNER = aliased(User, name="owner")  # the consultant who owns the guest's lead (shown at the door)
 
 
 def _sum(condition):
@@ -339,12 +340,12 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
 
 
 def door_guest(invitation_id: int):
-    """One guest for the door result: (invitation, name, phone, inviter name, checked-in-by name)."""
-    checker, inviter = CHECKER, INVITER
+    """One guest for the door result: (invitation, name, phone, owner name, checked-in-by name)."""
+    checker, owner = CHECKER, OWNER
     return db.session.execute(
-        select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
+        select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
         .join(Lead, Lead.id == Invitation.lead_id)
-        .outerjoin(inviter, inviter.id == Invitation.inviter_id)
+        .outerjoin(owner, owner.id == Lead.owner_id)
         .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
         .where(Invitation.id == invitation_id)).one()
 
