@@ -307,14 +307,15 @@ def open_events(store_id: int, now: datetime, limit: int = 20) -> list[Event]:
 MAX_TAIL_MATCHES = 5000  # customers sharing a phone tail: about 100 per million
 
 def search_guests(event_id: int, q: str, limit: int = 10) -> list:
-    """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed)."""
+    """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed),
+    with their lead owner's and checker's names."""
     text = (q or "").strip()
     if not text:
         return []
-    checker, inviter = CHECKER, INVITER
-    stmt = (select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
+    checker, owner = CHECKER, OWNER
+    stmt = (select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
             .join(Lead, Lead.id == Invitation.lead_id)
-            .outerjoin(inviter, inviter.id == Invitation.inviter_id)
+            .outerjoin(owner, owner.id == Lead.owner_id)
             .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
             .where(Invitation.event_id == event_id))
     digits = "".join(ch for ch in text if ch.isdigit())

@@ -197,6 +197,12 @@ def test_a_door_check_in_tells_the_owner_at_once_and_the_card_shows_the_owner(do
     _opens(login(consultant), arrived, f"/leads/{lead.id}")
 
 
+def test_the_door_search_names_the_owner_not_the_inviter(door, login):
+    store, manager, consultant, clerk, lead, event, invitation = door
+    html = login(clerk).htmx("get", f"/checkin/{event.id}/search?q=张").get_data(as_text=True)
+    assert "负责人: 张伟" in html and "邀约人" not in html
+
+
 def test_with_the_owner_on_leave_the_managers_are_told(door, factory, login):
     store, manager, consultant, clerk, lead, event, invitation = door
     second = factory.user("manager", store)
