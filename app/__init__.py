@@ -30,6 +30,7 @@ OPTIONAL_BLUEPRINTS = (
     "app.checkin.views",
     "app.messaging.webhooks",
     "app.reports.views",
+    "app.notifications.views",
 )
 
 

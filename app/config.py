@@ -93,6 +93,13 @@ def load_config() -> dict:
         "MAIL_FILE_PATH": os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "outbox-mail.log")),
         # SMS
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | file | http | aliyun
+        # WeCom group robots (one webhook per store, set in the store's settings): http | console | memory
+        "WECOM_BACKEND": os.environ.get("WECOM_BACKEND", "http"),
+        # Hosts a store's robot webhook may point to (a private WeCom server can be added).
+        "WECOM_WEBHOOK_HOSTS": tuple(h.strip() for h in os.environ.get(
+            "WECOM_WEBHOOK_HOSTS", "qyapi.weixin.qq.com").split(",") if h.strip()),
+        # How often an open page asks for the bell's unread count.
+        "NOTIFICATION_POLL_SECONDS": int(os.environ.get("LEADLOOP_NOTIFICATION_POLL_SECONDS", "30")),
         "SMS_FILE_PATH": os.environ.get("SMS_FILE_PATH", str(INSTANCE_DIR / "outbox-sms.log")),
         "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL"),
         "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN"),

@@ -48,6 +48,7 @@ def _test_config(tmpdir: str, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_BACKEND": "memory",
         "SMS_BACKEND": "memory",
+        "WECOM_BACKEND": "memory",
         "INSTANCE_DIR": tmpdir,
         "SERVER_NAME": None,
     }

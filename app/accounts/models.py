@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.mixins import TimestampMixin, str_enum
@@ -33,6 +34,8 @@ class Store(TimestampMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(default=True)
+    # The store's WeCom (企业微信) group robot: arrivals, new H leads and waiting approvals.
+    wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
 
     def __repr__(self) -> str:
         return f"<Store {self.code}>"
@@ -58,6 +61,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     capacity: Mapped[int] = mapped_column(default=300)
     can_export: Mapped[bool] = mapped_column(default=False)
     can_reveal_phone: Mapped[bool] = mapped_column(default=False)
+    # Notifications are always shown in the app; this also sends them by e-mail.
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     last_login_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

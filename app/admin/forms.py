@@ -12,7 +12,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.accounts.models import Role
 
@@ -80,6 +80,16 @@ class StoreForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=[
         ("Asia/Shanghai", "Asia/Shanghai"), ("Asia/Urumqi", "Asia/Urumqi"),
         ("Asia/Hong_Kong", "Asia/Hong_Kong")])
+    wecom_webhook_url = StringField(_l("WeCom group robot webhook"), validators=[Optional(), Length(max=500)])
+
+    def validate_wecom_webhook_url(self, field):
+        from flask import current_app
+
+        from app.admin.rules import valid_webhook_url
+
+        hosts = current_app.config.get("WECOM_WEBHOOK_HOSTS", ("qyapi.weixin.qq.com",))
+        if field.data and not valid_webhook_url(field.data.strip(), hosts):
+            raise ValidationError(_l("Paste the robot's webhook address (https://qyapi.weixin.qq.com/…)."))
 
 
 class NamedForm(FlaskForm):

@@ -36,6 +36,20 @@ def fingerprint(values: dict) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def valid_webhook_url(url: str, hosts) -> bool:
+    """A group-robot webhook: https to one of the allowed hosts, nothing else (no internal addresses)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme == "https" and (parts.hostname or "") in set(hosts) and not parts.username \
+        and parts.port in (None, 443)
+
+
+def mask_secret(value: str | None) -> str:
+    """A secret in an audit entry: only whether it is set and its last four characters."""
+    return f"…{value[-4:]}" if value else ""
+
+
 def changes(before: dict, after: dict) -> dict:
     """Return {field: [old, new]} for the fields whose value changed."""
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -15,6 +15,7 @@ from app.extensions import db
 
 USER_FIELDS = ("display_name", "email", "role", "store_id", "capacity", "can_export", "can_reveal_phone")
 STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone")
+SECRET_STORE_FIELDS = ("wecom_webhook_url",)  # the robot's key is in its URL: audited masked
 
 
 def user_values(user: User) -> dict:
@@ -77,8 +78,9 @@ def save_store(store: Store | None, values: dict, actor: User) -> Store:
     clash = db.session.execute(select(Store.id).where(Store.code == code)).scalar()
     if clash and (store is None or clash != store.id):
         raise DomainError("code_taken", "store code already exists")
+    secrets = {f: (values.get(f) or "").strip() or None for f in SECRET_STORE_FIELDS if f in values}
     if store is None:
-        store = Store(**{f: values.get(f) or "" for f in STORE_FIELDS})
+        store = Store(**{f: values.get(f) or "" for f in STORE_FIELDS}, **secrets)
         db.session.add(store)
         db.session.flush()
         record("store.create", actor, "store", store.id, {"code": code})
@@ -87,6 +89,11 @@ def save_store(store: Store | None, values: dict, actor: User) -> Store:
     diff = rules.changes(before, {f: values.get(f) or "" for f in STORE_FIELDS})
     for field, (_, new) in diff.items():
         setattr(store, field, new)
+    for field, new in secrets.items():
+        old = getattr(store, field)
+        if old != new:
+            setattr(store, field, new)
+            diff[field] = [rules.mask_secret(old), rules.mask_secret(new)]
     if diff:
         record("store.update", actor, "store", store.id, {"code": store.code, "changes": diff})
     return store

@@ -15,10 +15,11 @@ from app.core.timeutil import utcnow
 from app.core.upsert import insert_or_nothing
 from app.extensions import db
 from app.invitations.models import CheckIn, Event, Invitation, InvitationStatus
-from app.invitations.queries import CHECKER, INVITER
+from app.invitations.queries import CHECKER, OWNER
 from app.invitations.rules import token_from_scan
 from app.leads.models import Gender, Lead
 from app.leads.services import LeadInput, create_lead, find_by_phone, record_touch
+from app.messaging.arrivals import announce_arrival
 from app.pipeline.stages import advance_stage
 from app.showroom.models import ShowroomVisit
 
@@ -46,16 +47,16 @@ class GuestCard:
 
 @dataclass(frozen=True)
 class DoorGuest:
-    """A checked-in guest as the door result shows it: invitation card, name, phone, inviter, checker."""
+    """A checked-in guest as the door result shows it: invitation card, name, phone, owner, checker."""
 
     card: GuestCard
     name: str
     phone: str
-    inviter: str | None
+    owner: str | None  # the consultant who owns the lead: the one to fetch
     checker: str | None
 
     def __iter__(self):  # unpacks like a door_guest() row
-        return iter((self.card, self.name, self.phone, self.inviter, self.checker))
+        return iter((self.card, self.name, self.phone, self.owner, self.checker))
 
 
 def _by_client_id(client_id: str | None) -> CheckIn | None:
@@ -75,25 +76,25 @@ def _result(checkin: CheckIn, repeat: bool) -> CheckInResult:
 
 @cache
 def _guest_statement(by_token: bool):
-    """The invitation (row-locked until commit), its lead, the inviter's and checker's names,
+    """The invitation (row-locked until commit), its lead, the lead owner's and checker's names,
     whether the lead has been to the showroom before and the check-in this client id already
     recorded for it, if any: one round trip, built once."""
     visited = exists().where(ShowroomVisit.lead_id == Lead.id)
     own = (select(CheckIn.id).where(CheckIn.client_id == bindparam("client_id"),
                                     CheckIn.invitation_id == Invitation.id).scalar_subquery())
     key = Invitation.token if by_token else Invitation.id
-    return (select(Invitation, Lead, INVITER.display_name, CHECKER.display_name, visited, own)
+    return (select(Invitation, Lead, OWNER.display_name, CHECKER.display_name, visited, own)
             .join(Lead, Lead.id == Invitation.lead_id)
-            .outerjoin(INVITER, INVITER.id == Invitation.inviter_id)
+            .outerjoin(OWNER, OWNER.id == Lead.owner_id)
             .outerjoin(CHECKER, CHECKER.id == Invitation.checked_in_by_id)
             .where(key == bindparam("key"))
             .with_for_update(of=Invitation).execution_options(populate_existing=True))
 
 
-def _door_guest(invitation: Invitation, lead: Lead, inviter: str | None, checker: str | None) -> DoorGuest:
+def _door_guest(invitation: Invitation, lead: Lead, owner: str | None, checker: str | None) -> DoorGuest:
     card = GuestCard(invitation.id, invitation.checked_in_at, invitation.is_walk_in, invitation.headcount,
                      invitation.actual_headcount)
-    return DoorGuest(card, lead.name, lead.phone, inviter, checker)
+    return DoorGuest(card, lead.name, lead.phone, owner, checker)
 
 
 def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: int | None = None,
@@ -116,12 +117,12 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
     row = db.session.execute(_guest_statement(invitation_id is None), {"key": key, "client_id": client_id}).first()
     if row is None:
         raise DomainError("unknown_token", "unknown code")
-    invitation, lead, inviter_name, checker_name, visited_before, own_checkin_id = row
+    invitation, lead, owner_name, checker_name, visited_before, own_checkin_id = row
     if invitation.checked_in_at is not None and invitation.event_id == event.id:
         if own_checkin_id is not None:  # this very request was sent before: nothing new
             return CheckInResult(invitation.id, own_checkin_id, invitation.checked_in_at,
                                  invitation.actual_headcount or invitation.headcount, repeat=True)
-        raise _already(_door_guest(invitation, lead, inviter_name, checker_name))
+        raise _already(_door_guest(invitation, lead, owner_name, checker_name))
     rules.check_eligibility(invitation_event_id=invitation.event_id, event_id=event.id,
                             status=str(invitation.status), token_expires_at=invitation.token_expires_at,
                             checked_in_at=None, checked_in_by=None, now=now,
@@ -141,13 +142,14 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
             return _result(previous, repeat=True)
         db.session.refresh(invitation)
         checker = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
-        raise _already(_door_guest(invitation, lead, inviter_name, checker.display_name if checker else None))
+        raise _already(_door_guest(invitation, lead, owner_name, checker.display_name if checker else None))
     invitation.checked_in_at = now
     invitation.checked_in_by_id = actor.id
     invitation.actual_headcount = count
     _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
+    announce_arrival(lead, owner_name, store_id=event.store_id, actor=actor, now=now, event_theme=event.theme)
     db.session.flush()
-    guest = _door_guest(invitation, lead, inviter_name, actor.display_name)
+    guest = _door_guest(invitation, lead, owner_name, actor.display_name)
     return CheckInResult(invitation.id, checkin_id, now, count, repeat=False, guest=guest)
 
 

@@ -3,6 +3,7 @@ call outcomes and the appointment hand-off to a consultant."""
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
@@ -45,8 +46,8 @@ def note_call_for_owner(lead: Lead, channel_id: int, note: str, agent: User, now
                  store_id=agent.store_id, actor=agent, now=now)
     owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
     if owner is not None:
-        notify(owner, "inbound_call", _("Your customer %(name)s called the hotline", name=lead.name),
-               note or "", link=f"/leads/{lead.id}")
+        notify(owner, "inbound_call", "leads.lead_detail", {"lead_id": lead.id},
+               _l("Your customer %(name)s called the hotline", name=lead.name), body=note or "")
 
 
 def log_call_outcome(lead: Lead, outcome: str, note: str, agent: User, now: datetime | None = None) -> FollowUp:
@@ -96,5 +97,5 @@ def book_appointment(lead: Lead, consultant: User, day: date, note: str, agent: 
     open_plan(lead, rules.local_date(deadline, store_timezone(lead.store_id)), _("Confirm the DCC appointment"),
               kind=PlanKind.FIRST_CONTACT, assignee_id=consultant.id, actor=agent, now=now)
     sync_next_plan_due(lead)
-    notify(consultant, "appointment", _("Appointment booked: %(name)s on %(day)s", name=lead.name, day=day.isoformat()),
-           text, link=f"/leads/{lead.id}", email=True)
+    notify(consultant, "appointment", "leads.lead_detail", {"lead_id": lead.id},
+           _l("Appointment booked: %(name)s on %(day)s", name=lead.name, day=day.isoformat()), body=text)

@@ -3,6 +3,9 @@ another try after a defeat. Every change goes through change_owner (history + re
 
 from datetime import date, datetime
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from app.accounts.models import LeaveWindow, Role, Store, User
@@ -11,7 +14,7 @@ from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.phones import format_phone
-from app.core.timeutil import utcnow
+from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import AssignmentProposal, Plan, PlanKind, PlanStatus, ProposalItem
@@ -20,7 +23,7 @@ from app.followups.services import store_timezone
 from app.followups.texts import gettext as _
 from app.leads.models import Lead, TransferRequest
 from app.leads.services import change_owner
-from app.messaging.notify import notify
+from app.messaging.notify import alert_store, notify, notify_many, store_managers
 from app.pipeline.stages import set_stage
 
 
@@ -63,11 +66,9 @@ def build_proposal(leads: list[Lead], store_id: int, actor: User, today: date, n
         db.session.add(ProposalItem(proposal_id=proposal.id, lead_id=s.lead_id, suggested_user_id=s.user_id,
                                     final_user_id=s.user_id, reason=s.reason))
     record("assignment.propose", actor, "proposal", proposal.id, {"leads": len(suggestions)})
-    for manager in db.session.execute(select(User).where(User.store_id == store_id, User.role == Role.MANAGER,
-                                                         User.active.is_(True))).scalars():
-        if manager.id != actor.id:
-            notify(manager, "proposal", _("Assignment proposal with %(n)s leads", n=len(suggestions)), "",
-                   link="/approvals")
+    notify_many(store_managers(store_id, exclude_id=actor.id), "approval", "followups.show_proposal",
+                {"proposal_id": proposal.id}, _l("Assignment proposal with %(n)s leads", n=len(suggestions)),
+                store_id=store_id, now=now)
     db.session.flush()
     return proposal
 
@@ -101,10 +102,18 @@ def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign",
     lead.first_contacted_at = None
     open_plan(lead, rules.local_date(deadline, store_timezone(lead.store_id)), _("First contact"),
               kind=PlanKind.FIRST_CONTACT, assignee_id=to_user.id, actor=actor, now=now)
-    notify(to_user, "assignment", _("New customer for you: %(name)s", name=lead.name),
-           lead_details(lead) + "\n" + _("Contact them before %(deadline)s (UTC).",
-                                         deadline=deadline.strftime("%Y-%m-%d %H:%M")),
-           link=f"/leads/{lead.id}", email=email)
+    tz = store_timezone(lead.store_id)
+    with force_locale(to_user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        details = lead_details(lead) + "\n" + _("Contact them before %(deadline)s.",
+                                                deadline=to_local(deadline, tz).strftime("%Y-%m-%d %H:%M"))
+    args = {"lead_id": lead.id}
+    notify(to_user, "assignment", "leads.lead_detail", args, _l("New customer for you: %(name)s", name=lead.name),
+           body=details, email=None if email else False, now=now)
+    grade = by_id(grades()).get(lead.grade_id)
+    if grade is not None and grade.code == "H":
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+            alert_store(lead.store_id, _("New H lead %(name)s, given to %(who)s", name=lead.name,
+                                         who=to_user.display_name), "leads.lead_detail", args)
 
 
 def decide_proposal(proposal: AssignmentProposal, approve: bool, finals: dict[int, int | None], comment: str,
@@ -140,8 +149,9 @@ def decide_proposal(proposal: AssignmentProposal, approve: bool, finals: dict[in
            {"assigned": assigned})
     author = db.session.get(User, proposal.created_by_id)
     if author is not None and author.id != actor.id:
-        notify(author, "proposal", _("Your assignment proposal was approved") if approve
-               else _("Your assignment proposal was rejected"), proposal.comment or "", link="/pool")
+        notify(author, "proposal_decided", "followups.show_proposal", {"proposal_id": proposal.id},
+               _l("Your assignment proposal was approved") if approve
+               else _l("Your assignment proposal was rejected"), body=proposal.comment or "", now=now)
     return assigned
 
 
@@ -182,5 +192,6 @@ def decide_transfer(req: TransferRequest, approve: bool, comment: str, actor: Us
                                                           Plan.status == PlanStatus.OPEN)).scalars():
             plan.assignee_id = requester.id
     record("transfer.approve" if approve else "transfer.reject", actor, "lead", req.lead_id, {"request": req.id})
-    notify(requester, "transfer", _("Your transfer request was approved") if approve
-           else _("Your transfer request was rejected"), req.comment or "", link=f"/leads/{req.lead_id}")
+    notify(requester, "transfer", "leads.lead_detail", {"lead_id": req.lead_id},
+           _l("Your transfer request was approved") if approve else _l("Your transfer request was rejected"),
+           body=req.comment or "", now=now)

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.admin.models import StageKind
 from app.admin.reference import by_id, defeat_reasons, stages
 from app.audit.services import record
@@ -13,6 +14,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus, Plan, PlanStatus
 from app.leads.models import Lead
+from app.messaging.notify import notify, notify_many, store_managers
 from app.pipeline.stages import set_stage
 
 
@@ -36,6 +38,9 @@ def request_defeat(lead: Lead, reason_id: int, detail: str, actor, now: datetime
     db.session.add(req)
     db.session.flush()
     record("defeat.request", actor, "lead", lead.id, {"request": req.id, "reason": reason_id})
+    notify_many(store_managers(lead.store_id, exclude_id=actor.id), "approval", "followups.approvals", None,
+                _l("Defeat request for %(name)s", name=lead.name), body=req.detail, store_id=lead.store_id,
+                now=req.created_at)
     return req
 
 
@@ -69,3 +74,8 @@ def decide_defeat(req: DefeatRequest, confirm: bool, comment: str, actor, now: d
             plan.done_at = now
         lead.next_plan_due = None
     record("defeat.confirm" if confirm else "defeat.reject", actor, "lead", lead.id, {"request": req.id})
+    requester = db.session.get(User, req.requested_by_id)
+    if requester is not None and requester.active:
+        notify(requester, "defeat", "leads.lead_detail", {"lead_id": lead.id},
+               _l("Defeat confirmed: %(name)s", name=lead.name) if confirm
+               else _l("Defeat rejected: %(name)s", name=lead.name), body=req.comment or "", now=now)

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -73,8 +74,8 @@ def mark_first_contact_breaches(now: datetime) -> dict:
     managers = db.session.execute(select(User).where(User.store_id.in_(list(per_store)), User.role == Role.MANAGER,
                                                      User.active.is_(True))).scalars().all()
     for manager in managers:
-        notify(manager, "first_contact", _("%(n)s new customers were not contacted in time",
-                                           n=per_store[manager.store_id]), "", link="/")
+        notify(manager, "first_contact", "dashboard.index", None,
+               _l("%(n)s new customers were not contacted in time", n=per_store[manager.store_id]), now=now)
     return {"breaches": sum(per_store.values())}
 
 
@@ -173,8 +174,8 @@ def notify_reclaim(now: datetime) -> dict:
     if count:
         for director in db.session.execute(select(User).where(User.role == Role.DIRECTOR,
                                                                User.active.is_(True))).scalars():
-            notify(director, "reclaim", _("%(n)s leads had no effective follow-up for %(days)s days",
-                                          n=count, days=days), "", link="/reclaim")
+            notify(director, "reclaim", "followups.reclaim_list", None,
+                   _l("%(n)s leads had no effective follow-up for %(days)s days", n=count, days=days), now=now)
     return {"eligible": count}
 
 

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -181,7 +181,8 @@ class ProposalItem(db.Model):
 
 
 class Notification(TimestampMixin, db.Model):
-    """An in-app notification for one user."""
+    """An in-app notification for one user: where to go is an endpoint and its arguments
+    (a link is built with url_for when the notification is shown), never a stored path."""
 
     __tablename__ = "notifications"
 
@@ -190,10 +191,17 @@ class Notification(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str | None] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(String(500))  # rows written before endpoint/args existed
+    endpoint: Mapped[str | None] = mapped_column(String(64))
+    args: Mapped[dict | None] = mapped_column(JSON)
     read_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        # The bell's unread count: one index range, no table row read.
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        # The list page: a user's notifications newest first, paged by id.
+        Index("ix_notifications_user_id", "user_id", "id"),
+    )
 
 
 class JobRun(db.Model):

@@ -4,6 +4,7 @@ take leave, move plans, hand a lead to someone else. Callers commit once."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
 from app.accounts.models import LeaveWindow, Role, Store, User
@@ -23,7 +24,6 @@ from app.followups.models import (
     PlanStatus,
 )
 from app.followups.plans import close_plan, open_plan, sync_next_plan_due, sync_next_plan_due_bulk
-from app.followups.texts import gettext as _
 from app.leads.models import Lead
 from app.messaging.notify import notify
 from app.pipeline.stages import advance_stage
@@ -176,8 +176,8 @@ def comment_on_followup(followup: FollowUp, body: str, actor: User, now: datetim
     followup.reviewed_at = followup.reviewed_at or now
     author = db.session.get(User, followup.user_id)
     if author is not None and author.id != actor.id:
-        notify(author, "comment", _("%(name)s commented on your follow-up", name=actor.display_name), body[:500],
-               link=f"/leads/{followup.lead_id}")
+        notify(author, "comment", "leads.lead_detail", {"lead_id": followup.lead_id},
+               _l("%(name)s commented on your follow-up", name=actor.display_name), body=body[:500], now=now)
     db.session.flush()
     return comment
 
@@ -238,6 +238,7 @@ def move_plans(plan_ids: list[int], to_user: User, actor: User, store_ids: list[
                                .execution_options(synchronize_session=False)).rowcount or 0
     record("plans.move", actor, "user", to_user.id, {"plans": plan_ids[:200], "moved": moved})
     if moved:
-        notify(to_user, "plans", _("%(n)s plans were given to you", n=moved), actor.display_name, link="/plans")
+        notify(to_user, "plans", "followups.list_plans", None, _l("%(n)s plans were given to you", n=moved),
+               body=actor.display_name)
     return moved
 

@@ -108,14 +108,6 @@ def request_lead_defeat(lead_id: int):
         return _panel(lead, 422, error=_("Choose a reason and say what happened."))
     try:
         request_defeat(lead, form.reason_id.data, form.detail.data, current_user)
-        managers = db.session.execute(db.select(User).where(User.store_id == lead.store_id,
-                                                            User.role == Role.MANAGER, User.active.is_(True))
-                                      ).scalars().all()
-        from app.messaging.notify import notify
-
-        for manager in managers:
-            notify(manager, "defeat", _("Defeat request for %(name)s", name=lead.name), form.detail.data,
-                   link="/approvals")
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -123,11 +123,6 @@ def decide_defeat_request(request_id: int):
     except DomainError:
         db.session.rollback()
         abort(409)
-    requester = db.session.get(User, req.requested_by_id)
-    from app.messaging.notify import notify
-
-    notify(requester, "defeat", _("Defeat confirmed") if approve else _("Defeat rejected"), comment,
-           link=f"/leads/{req.lead_id}")
     db.session.commit()
     return render("followups/approvals.html", block="approvals", **_approvals_context())
 

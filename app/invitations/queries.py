@@ -24,6 +24,7 @@ ORDER_WINDOW_DAYS = 30
 # costs about a millisecond of Python on every door request.
 INVITER = aliased(User, name="inviter")
 CHECKER = aliased(User, name="checker")
+OWNER = aliased(User, name="owner")  # the consultant who owns the guest's lead (shown at the door)
 
 
 def _sum(condition):
@@ -306,14 +307,15 @@ def open_events(store_id: int, now: datetime, limit: int = 20) -> list[Event]:
 MAX_TAIL_MATCHES = 5000  # customers sharing a phone tail: about 100 per million
 
 def search_guests(event_id: int, q: str, limit: int = 10) -> list:
-    """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed)."""
+    """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed),
+    with their lead owner's and checker's names."""
     text = (q or "").strip()
     if not text:
         return []
-    checker, inviter = CHECKER, INVITER
-    stmt = (select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
+    checker, owner = CHECKER, OWNER
+    stmt = (select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
             .join(Lead, Lead.id == Invitation.lead_id)
-            .outerjoin(inviter, inviter.id == Invitation.inviter_id)
+            .outerjoin(owner, owner.id == Lead.owner_id)
             .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
             .where(Invitation.event_id == event_id))
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -339,12 +341,12 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
 
 
 def door_guest(invitation_id: int):
-    """One guest for the door result: (invitation, name, phone, inviter name, checked-in-by name)."""
-    checker, inviter = CHECKER, INVITER
+    """One guest for the door result: (invitation, name, phone, owner name, checked-in-by name)."""
+    checker, owner = CHECKER, OWNER
     return db.session.execute(
-        select(Invitation, Lead.name, Lead.phone, inviter.display_name, checker.display_name)
+        select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
         .join(Lead, Lead.id == Invitation.lead_id)
-        .outerjoin(inviter, inviter.id == Invitation.inviter_id)
+        .outerjoin(owner, owner.id == Lead.owner_id)
         .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
         .where(Invitation.id == invitation_id)).one()
 

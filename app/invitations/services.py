@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.accounts.models import Role, User
@@ -204,10 +205,11 @@ def answer_rsvp(invitation: Invitation, answer: str, headcount: int | None, note
     if invitation.inviter_id and (was != change.status or change.status == S.ACCEPTED):
         inviter = db.session.get(User, invitation.inviter_id)
         if inviter is not None and inviter.active:
-            title = (_("%(name)s accepted %(theme)s (%(count)s people)", name=lead.name, theme=event.theme,
-                       count=change.headcount) if change.status == S.ACCEPTED
-                     else _("%(name)s declined %(theme)s", name=lead.name, theme=event.theme))
-            notify(inviter, "rsvp", title, invitation.note or "", link=f"/events/{event.id}")
+            title = (_l("%(name)s accepted %(theme)s (%(count)s people)", name=lead.name, theme=event.theme,
+                        count=change.headcount) if change.status == S.ACCEPTED
+                     else _l("%(name)s declined %(theme)s", name=lead.name, theme=event.theme))
+            notify(inviter, "rsvp", "invitations.show_event", {"event_id": event.id}, title,
+                   body=invitation.note or "", now=now)
     return invitation
 
 

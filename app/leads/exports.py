@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -43,28 +44,22 @@ def request_export(user, flt: LeadFilter, rows: int, now: datetime | None = None
                         created_at=now or utcnow())
     db.session.add(req)
     db.session.flush()
-    from flask import url_for
-
     for director in db.session.execute(select(User).where(User.role == Role.DIRECTOR, User.active)).scalars():
-        notify(director, "export_request", _("Export approval needed"),
-               _("%(who)s wants to export more than %(cap)s leads.", who=user.display_name, cap=row_cap()),
-               url_for("leads.list_exports"))
+        notify(director, "approval", "leads.list_exports", None, _l("Export approval needed"),
+               body=_l("%(who)s wants to export more than %(cap)s leads.", who=user.display_name, cap=row_cap()))
     record("lead.export_request", user, "export", req.id, {"filters": req.filters, "rows": rows})
     return req
 
 
 def decide_export(req: ExportRequest, *, approve: bool, actor, now: datetime | None = None) -> None:
     """Approve or reject a pending export and tell the requester."""
-    from flask import url_for
-
     req.status = "approved" if approve else "rejected"
     req.decided_by_id = actor.id
     req.decided_at = now or utcnow()
     requester = db.session.get(User, req.user_id)
     if requester is not None:
-        notify(requester, "export_decision",
-               _("Your export was approved") if approve else _("Your export was rejected"), "",
-               url_for("leads.list_exports"))
+        notify(requester, "export_decision", "leads.list_exports", None,
+               _l("Your export was approved") if approve else _l("Your export was rejected"))
     record("lead.export_decide", actor, "export", req.id, {"approve": approve})
 
 

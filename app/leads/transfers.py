@@ -2,19 +2,16 @@
 
 from datetime import datetime
 
-from flask import url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.phones import mask_phone
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.models import Lead, TransferRequest
-from app.messaging.notify import notify
+from app.messaging.notify import notify_many, store_managers
 
 
 def request_transfer(lead: Lead, *, actor, reason: str, now: datetime | None = None) -> TransferRequest:
@@ -33,15 +30,9 @@ def request_transfer(lead: Lead, *, actor, reason: str, now: datetime | None = N
                           store_id=lead.store_id, reason=reason.strip(), status="pending", created_at=now)
     db.session.add(req)
     db.session.flush()
-    managers = db.session.execute(
-        select(User).where(User.role == Role.MANAGER, User.store_id == lead.store_id, User.active)
-    ).scalars().all()
-    link = url_for("leads.lead_detail", lead_id=lead.id)
-    for manager in managers:
-        with force_locale(manager.locale or "zh_CN"):
-            notify(manager, "transfer_request", _("Transfer request for customer %(phone)s",
-                                                  phone=mask_phone(lead.phone)),
-                   _("%(who)s asks to take over this customer: %(reason)s", who=actor.display_name,
-                     reason=req.reason), link)
+    notify_many(store_managers(lead.store_id), "approval", "followups.approvals", None,
+                _l("Transfer request for customer %(phone)s", phone=mask_phone(lead.phone)),
+                body=_l("%(who)s asks to take over this customer: %(reason)s", who=actor.display_name,
+                        reason=req.reason), store_id=lead.store_id, now=now)
     record("lead.transfer_request", actor, "lead", lead.id, {"request": req.id, "from": lead.owner_id})
     return req

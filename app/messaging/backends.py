@@ -1,4 +1,4 @@
-"""Delivery backends for email and SMS. Chosen by MAIL_BACKEND / SMS_BACKEND."""
+"""Delivery backends for email, SMS and WeCom robots. Chosen by MAIL_BACKEND / SMS_BACKEND / WECOM_BACKEND."""
 
 import base64
 import hashlib
@@ -149,9 +149,41 @@ def _sms_aliyun(msg: Outgoing) -> str:
     return str(body.get("BizId") or f"aliyun-{msg.id}")
 
 
+def wecom_payload(text: str) -> bytes:
+    """The body of a WeCom (企业微信) group-robot text message."""
+    return json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False).encode()
+
+
+def _wecom_http(msg: Outgoing) -> str:
+    """POST a text message to a WeCom group-robot webhook; it answers {"errcode": 0, "errmsg": "ok"}."""
+    if not msg.to.startswith("https://"):
+        raise DeliveryError("the WeCom webhook must be an https URL")
+    request = urllib.request.Request(  # noqa: S310 - an https URL set by an administrator
+        msg.to, data=wecom_payload(msg.body), method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            body = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code}") from exc
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(str(exc)[:300]) from exc
+    if body.get("errcode") != 0:
+        raise DeliveryError(f"{body.get('errcode')}: {body.get('errmsg')}"[:300])
+    return f"wecom-{msg.id}"
+
+
 def send(msg: Outgoing) -> str:
     """Hand the message to the configured backend; return the provider's message id."""
     cfg = current_app.config
+    if msg.channel == "wecom":
+        backend = cfg.get("WECOM_BACKEND", "http")
+        if backend == "http":
+            return _wecom_http(msg)
+        if backend == "memory":
+            return _memory(msg)
+        return _console(msg)
     if msg.channel == "email":
         backend = cfg.get("MAIL_BACKEND", "console")
         if backend == "smtp":

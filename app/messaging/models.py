@@ -22,7 +22,7 @@ class Message(TimestampMixin, db.Model):
     __tablename__ = "messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(8))  # sms | email
+    channel: Mapped[str] = mapped_column(String(8))  # sms | email | wecom (a store's group robot)
     purpose: Mapped[str] = mapped_column(String(16), default="transactional")  # or marketing
     to_address: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str | None] = mapped_column(String(255))

@@ -1,17 +1,137 @@
-"""In-app notifications (the bell), optionally mirrored by email through the outbox."""
+"""Notifications: every hand-off reaches the person who must act, through one service.
 
+`notify(user, kind, endpoint, args, text)` writes the in-app notification (the bell) in the
+caller's transaction, queues an e-mail when the user wants them, and, for the alerts that must be
+seen at once (URGENT_KINDS), one message to the store's WeCom group robot through the outbox.
+A notification stores the endpoint and its arguments, not a path: the link is built with url_for
+when it is shown, so a moved route never leaves dead links behind. Views never call this module;
+services do, next to the change they announce.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
+from sqlalchemy import and_, case, exists, insert, literal, not_, or_, select
+from sqlalchemy.types import JSON
+from werkzeug.routing import BuildError
+
+from app.accounts.models import LeaveWindow, Role, Store, User
+from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups.models import Notification
 
+# Sent to the store's WeCom robot as well: a customer at the door, a new H lead, an approval waiting.
+URGENT_KINDS = frozenset({"arrival", "h_lead", "approval"})
 
-def notify(user, kind: str, title: str, body: str = "", link: str | None = None,
-           email: bool = False) -> Notification:
-    """Create an in-app notification for `user`; also queue an email when asked and possible."""
-    note = Notification(user_id=user.id, kind=kind, title=title, body=body, link=link)
+
+def _check_endpoint(endpoint: str | None) -> None:
+    if endpoint is not None and endpoint not in current_app.view_functions:
+        raise ValueError(f"unknown endpoint {endpoint!r}")
+
+
+def target_path(endpoint: str | None, args: dict | None) -> str | None:
+    """The path a notification leads to, or None when its endpoint no longer builds."""
+    if not endpoint:
+        return None
+    try:
+        if has_request_context():
+            return url_for(endpoint, **(args or {}))
+        return current_app.url_map.bind("localhost").build(endpoint, args or {})
+    except BuildError:
+        return None
+
+
+def absolute_url(path: str | None) -> str:
+    if not path:
+        return ""
+    return current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + path
+
+
+def _locale_for(user) -> str:
+    return getattr(user, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+
+
+def notify(user, kind: str, endpoint: str | None, args: dict | None, text, *, body="",
+           store_id: int | None = None, email: bool | None = None, now: datetime | None = None) -> Notification:
+    """Tell `user` about a hand-off: in the app always, by e-mail when they chose it.
+
+    `text` (and `body`) may be lazy texts: they are rendered in the recipient's language.
+    With `store_id`, an urgent kind also goes to that store's WeCom robot.
+    """
+    _check_endpoint(endpoint)
+    with force_locale(_locale_for(user)):
+        title, detail = str(text)[:255], str(body or "")
+    note = Notification(user_id=user.id, kind=kind, title=title, body=detail, endpoint=endpoint,
+                        args=args or None, created_at=now or utcnow())
     db.session.add(note)
-    if email and getattr(user, "email", None):
+    if email is not False and user.notify_email and getattr(user, "email", None):
         from app.messaging.outbox import queue_email
 
-        queue_email(user.email, title, body + (f"\n\n{link}" if link else ""), user_id=user.id)
+        link = absolute_url(target_path(endpoint, args))
+        queue_email(user.email, title, "\n\n".join(p for p in (detail, link) if p), user_id=user.id)
+    if store_id is not None and kind in URGENT_KINDS:
+        alert_store(store_id, title, endpoint, args)
     db.session.flush()
     return note
+
+
+def notify_many(users: Iterable, kind: str, endpoint: str | None, args: dict | None, text, *, body="",
+                store_id: int | None = None, now: datetime | None = None) -> list[Notification]:
+    """Notify several people of one hand-off (a store's managers); the WeCom robot hears it once."""
+    notes = [notify(user, kind, endpoint, args, text, body=body, now=now) for user in users]
+    if store_id is not None and kind in URGENT_KINDS and notes:
+        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+            alert_store(store_id, str(text)[:255], endpoint, args)
+    return notes
+
+
+def store_managers(store_id: int, *, exclude_id: int | None = None) -> list[User]:
+    """The active managers of a store (who approve and who stand in for an absent consultant)."""
+    stmt = select(User).where(User.store_id == store_id, User.role == Role.MANAGER, User.active.is_(True))
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return list(db.session.execute(stmt.order_by(User.id)).scalars())
+
+
+def alert_store(store_id: int, text: str, endpoint: str | None = None, args: dict | None = None,
+                store: Store | None = None) -> bool:
+    """Queue one WeCom group-robot message for the store when it has a webhook; tell whether one was queued.
+
+    The store is usually in the session already (the signed-in user's own store is loaded with them).
+    """
+    store = store or db.session.get(Store, store_id)
+    url = (store.wecom_webhook_url or "").strip() if store is not None else ""
+    if not url:
+        return False
+    from app.messaging.outbox import queue
+
+    link = absolute_url(target_path(endpoint, args))
+    queue("wecom", url, f"{text}\n{link}" if link else text)
+    return True
+
+
+def on_leave(user_id: int, day: date):
+    """SQL condition: the user has a leave window covering `day`."""
+    return exists().where(LeaveWindow.user_id == user_id, LeaveWindow.starts_on <= day, LeaveWindow.ends_on >= day)
+
+
+def notify_arrival(*, owner_id: int | None, store_id: int, owner_text: str, stand_in_text: str,
+                   endpoint: str, args: dict, day: date, now: datetime) -> None:
+    """A customer has arrived: tell the owner, or the store's managers when the owner is away
+    (no owner, deactivated, or on leave on `day`). One INSERT … SELECT: the recipients are chosen
+    by the database in the same statement that writes their notifications."""
+    _check_endpoint(endpoint)
+    owner_available = select(User.id).where(User.id == owner_id, User.active.is_(True),
+                                            not_(on_leave(owner_id, day))).exists() if owner_id else literal(False)
+    recipients = or_(
+        and_(User.id == owner_id, owner_available) if owner_id else literal(False),
+        and_(User.store_id == store_id, User.role == Role.MANAGER, User.active.is_(True), not_(owner_available)),
+    )
+    title = case((User.id == owner_id, literal(owner_text[:255])), else_=literal(stand_in_text[:255])) \
+        if owner_id else literal(stand_in_text[:255])
+    rows = select(User.id, literal("arrival"), title, literal(""), literal(endpoint),
+                  literal(args, type_=JSON), literal(now)).where(recipients)
+    db.session.execute(insert(Notification.__table__).from_select(
+        ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows))

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import DutyRoster, Role, User
 from app.core.timeutil import local_to_utc
@@ -20,14 +21,18 @@ def day_bounds_utc(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def todays_visits(store_id: int, day: date, tz: str) -> list:
-    """Return the day's visits of a store, newest first, with consultant and customer names."""
+    """Return the day's visits of a store, newest first, with the receiving consultant's, the lead
+    owner's and the customer's names."""
     start, end = day_bounds_utc(day, tz)
+    owner = aliased(User, name="owner")
     return db.session.execute(
         select(ShowroomVisit.id, ShowroomVisit.arrived_at, ShowroomVisit.left_at, ShowroomVisit.party_size,
                ShowroomVisit.is_first_visit, ShowroomVisit.left_contact, ShowroomVisit.lead_id,
-               User.display_name.label("consultant"), Lead.name.label("customer"), Lead.phone.label("phone"))
+               User.display_name.label("consultant"), Lead.name.label("customer"), Lead.phone.label("phone"),
+               owner.display_name.label("owner"))
         .outerjoin(User, User.id == ShowroomVisit.consultant_id)
         .outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
+        .outerjoin(owner, owner.id == Lead.owner_id)
         .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start,
                ShowroomVisit.arrived_at < end)
         .order_by(ShowroomVisit.arrived_at.desc(), ShowroomVisit.id.desc()).limit(TRAFFIC_LIMIT)

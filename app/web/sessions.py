@@ -18,6 +18,9 @@ from app.web.access import require_login_by_default
 
 SESSION_LOGIN_AT = "login_at"
 SESSION_SEEN_AT = "seen_at"
+# Requests a page makes by itself (the bell's poll): they do not count as the user being active,
+# so a tab left open still ends after the idle timeout.
+PASSIVE_ENDPOINTS = frozenset({"notifications.count"})
 
 
 def init_app(app) -> None:
@@ -84,6 +87,8 @@ def enforce_timeouts():
         end_session()
         return _unauthorized()
     # Only rewrite the cookie once a minute: no needless Set-Cookie on every request.
+    if request.endpoint in PASSIVE_ENDPOINTS and seen_at is not None:
+        return None
     if seen_at is None or (now - seen_at).total_seconds() > 60:
         session[SESSION_SEEN_AT] = now.isoformat()
     return None

@@ -122,9 +122,10 @@ def test_search_query_count_is_constant(door, login, factory, count_queries):
 
 
 def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count_queries):
-    """The door's hot path: sign-in, event, the guest under lock (with inviter, checker, earlier visit
-    and client id), the check-in, the invitation, the lead's stage and its history, the visit,
-    the counters. The answer is rendered from what was loaded, so nothing is read twice."""
+    """The door's hot path: sign-in, event, the guest under lock (with owner, checker, earlier visit
+    and client id), the check-in, the invitation, the lead's stage and its history, the visit, the
+    owner's arrival notification, the counters. The answer is rendered from what was loaded, so
+    nothing is read twice."""
     store, clerk, consultant, lead, event, invitation = door
     for _ in range(30):
         make_invitation(event, factory.lead(owner=consultant))
@@ -141,8 +142,10 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
 
     response, reads, total, statements = scan("k-1")
     assert response.status_code == 200
-    # user, event, guest, counters + check-in, invitation, lead, stage history, visit
-    assert (reads, total) == (4, 9), statements
+    # user, event, guest, counters + check-in, invitation, lead, stage history, visit, and the arrival
+    # notification: one INSERT … SELECT that also picks the recipients (owner, or managers if away)
+    assert (reads, total) == (4, 10), statements
+    assert "INSERT INTO notifications" in statements
     response, reads, total, statements = scan("k-2")
     assert response.status_code == 409 and "李娜" in response.get_data(as_text=True)
     assert (reads, total) == (4, 4), statements

@@ -1,0 +1,39 @@
+"""A customer has arrived (door check-in or showroom reception): tell whoever must go and greet them.
+
+The lead's owner gets an in-app notification in the same transaction as the arrival; when the
+owner is away (no owner, deactivated, or on leave today) the store's managers get it instead; the
+store's WeCom robot, when it has one, hears it too. On the door's hot path this costs one INSERT …
+SELECT (plus one outbox INSERT with a robot): the store comes from the session (it is the signed-in
+user's), the owner's name from the statement that already read the guest.
+"""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.accounts.models import Store
+from app.core.timeutil import DEFAULT_TZ, to_local
+from app.extensions import db
+from app.messaging.notify import alert_store, notify_arrival
+
+
+def announce_arrival(lead, owner_name: str | None, *, store_id: int, actor, now: datetime,
+                     event_theme: str | None = None) -> None:
+    """Notify the owner (or the managers standing in) and the store's robot that `lead` is here."""
+    store = db.session.get(Store, store_id)
+    local = to_local(now, (store.timezone if store is not None else None) or DEFAULT_TZ)
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+        where = (_("event: %(event)s, checked in by %(who)s", event=event_theme, who=actor.display_name)
+                 if event_theme else _("showroom, registered by %(who)s", who=actor.display_name))
+        values = {"name": lead.name, "time": local.strftime("%H:%M"), "where": where,
+                  "owner": owner_name or _("not assigned")}
+        owner_text = _("Your customer %(name)s arrived at %(time)s (%(where)s)", **values)
+        stand_in_text = _("Customer %(name)s arrived at %(time)s; their consultant (%(owner)s) is away, "
+                          "please receive them (%(where)s)", **values)
+        store_text = _("%(owner)s's customer %(name)s arrived at %(time)s (%(where)s)", **values)
+    args = {"lead_id": lead.id}
+    notify_arrival(owner_id=lead.owner_id, store_id=store_id, owner_text=owner_text, stand_in_text=stand_in_text,
+                   endpoint="leads.lead_detail", args=args, day=local.date(), now=now)
+    alert_store(store_id, store_text, "leads.lead_detail", args, store=store)
