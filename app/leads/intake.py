@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, Store, User
@@ -100,14 +98,11 @@ def note_inquiry_for_owning_store(lead: Lead, *, channel_id: int, source_detail:
                  payload={**(payload or {}), "other_store": True, "marketing_consent": bool(marketing_consent)})
     store = db.session.get(Store, store_id)
     channel = by_id(channels()).get(channel_id)
-    link = url_for("leads.lead_detail", lead_id=lead.id)
     for user in inquiry_recipients(lead):
         locale = user.locale or "zh_CN"
-        with force_locale(locale):
-            notify(user, "other_store_inquiry",
-                   _("Customer %(phone)s made an inquiry at another store", phone=mask_phone(lead.phone)),
-                   _("%(store)s received it via %(channel)s; it is on the customer's timeline.",
-                     store=store.name if store else "", channel=channel.label(locale) if channel else ""),
-                   link)
+        notify(user, "other_store_inquiry", "leads.lead_detail", {"lead_id": lead.id},
+               _l("Customer %(phone)s made an inquiry at another store", phone=mask_phone(lead.phone)),
+               body=_l("%(store)s received it via %(channel)s; it is on the customer's timeline.",
+                       store=store.name if store else "", channel=channel.label(locale) if channel else ""))
     record("lead.other_store_inquiry", actor, "lead", lead.id,
            {"store": store_id, "channel": channel_id, "api_key": api_key_id})
