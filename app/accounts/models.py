@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.config import default_timezone
 from app.core.mixins import TimestampMixin, str_enum
 from app.extensions import db
 
@@ -31,7 +32,7 @@ class Store(TimestampMixin, db.Model):
     city: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone)
     active: Mapped[bool] = mapped_column(default=True)
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ from app.accounts.models import Store
 from app.admin.defaults import get_setting
 from app.core.errors import DomainError
 from app.core.phones import mask_phone
-from app.core.timeutil import to_local, utcnow
+from app.core.timeutil import to_local, utcnow, zone_for
 from app.extensions import db, limiter
 from app.invitations import ics, rules, services
 from app.invitations.forms import RsvpForm
@@ -102,7 +102,7 @@ def _qr(token: str) -> Markup:
 
 
 def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 200):
-    tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    tz = zone_for(guest.event)
     now = utcnow()
     cutoff = _cutoff(guest.event)
     accepted = guest.invitation.status == S.ACCEPTED

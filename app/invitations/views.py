@@ -11,7 +11,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, stages
 from app.core.errors import DomainError
-from app.core.timeutil import local_to_utc, to_local, utcnow
+from app.core.timeutil import local_to_utc, to_local, utcnow, zone_for
 from app.extensions import db
 from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
 from app.invitations import queries, services
@@ -38,8 +38,9 @@ BLOCK_REASONS = {
 }
 
 
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+def _tz(store_id: int | None = None) -> str:
+    """The zone of the event's store (the user's store for a new event)."""
+    return zone_for(store_id) if store_id else zone_for(current_user)
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -68,7 +69,7 @@ def list_events():
 
 
 def _event_data(form: EventForm) -> dict:
-    tz = _tz()
+    tz = _tz(form.store_id.data)
     return {
         "theme": form.theme.data.strip(), "type": form.type.data, "store_id": form.store_id.data,
         "starts_at": local_to_utc(form.starts_at.data, tz), "ends_at": local_to_utc(form.ends_at.data, tz),
@@ -98,7 +99,7 @@ def _save_event_form(event: Event | None):
 def _event_form_obj(event: Event | None):
     if event is None:
         return None
-    tz = _tz()
+    tz = _tz(event.store_id)
 
     class Obj:
         pass
@@ -144,7 +145,7 @@ def show_event(event_id: int):
     store = db.session.get(Store, event.store_id)
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
-                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(),
+                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(event.store_id),
                   form=EmptyForm(), now=utcnow())
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.accounts.models import Role, User
-from app.core.timeutil import DEFAULT_TZ, local_today, utcnow
+from app.core.timeutil import DEFAULT_TZ, local_today, utcnow, zone_for
 from app.reports.rules import GRAINS, PERIOD_KINDS, Period, resolve_period
 
 DIMENSIONS = ("store", "consultant", "channel", "grade", "model")
@@ -83,7 +83,7 @@ def scoped_store_ids(user: User, requested: int | None) -> tuple[int, ...] | Non
 
 def build_filter(user: User, args, now: datetime | None = None, default_kind: str = "month") -> ReportFilter:
     """Build the filter from query arguments, forcing the user's scope on top of them."""
-    tz = user.store.timezone if getattr(user, "store", None) else DEFAULT_TZ
+    tz = zone_for(user)
     today = local_today(now or utcnow(), tz)
     kind = args.get("period") or default_kind
     if kind not in PERIOD_KINDS:
