@@ -10,7 +10,7 @@ from app.accounts.models import LeaveWindow, Role, User
 from app.admin.reference import by_id, grades, stages
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
-from app.core.timeutil import utcnow, zone_for
+from app.core.timeutil import today_for, utcnow, zone_for
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import (
@@ -45,12 +45,12 @@ def store_timezone(store_id: int | None) -> str:
 
 def lead_today(lead: Lead, now: datetime) -> date:
     """Return today's date where the lead's store is."""
-    return rules.local_date(now, store_timezone(lead.store_id))
+    return today_for(lead, now)
 
 
 def user_today(user: User, now: datetime) -> date:
     """Return today's date where the user's store is."""
-    return rules.local_date(now, store_timezone(user.store_id))
+    return today_for(user, now)
 
 
 def stage_kind(lead: Lead) -> str:

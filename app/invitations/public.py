@@ -146,6 +146,15 @@ def answer(token: str):
     return redirect(url_for("rsvp.show", token=token), code=303)
 
 
+def _ics_description(event) -> str:
+    """The human-readable text of the calendar entry: the local date and times first."""
+    tz = zone_for(event)
+    starts, ends = to_local(event.starts_at, tz), to_local(event.ends_at, tz)
+    when = f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}" if starts.date() == ends.date() else \
+        f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
+    return "\n".join(p for p in (when, event.public_description or "") if p)
+
+
 @bp.get("/<token>/event.ics")
 @public
 @_limit
@@ -155,7 +164,7 @@ def calendar(token: str):
     event = guest.event
     location = " ".join(p for p in (event.place, event.address) if p)
     body = ics.event_ics(token=token, summary=event.theme, starts_at=event.starts_at, ends_at=event.ends_at,
-                         location=location, description=event.public_description or "",
+                         location=location, description=_ics_description(event),
                          url=current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
                          + url_for("rsvp.show", token=token), now=utcnow())
     return Response(body, mimetype="text/calendar",

@@ -18,6 +18,7 @@ from app.reports import queries_visits as qv
 from app.reports.rules import (
     Period,
     bucket_keys,
+    bucket_label,
     month_end,
     previous_period,
     rate,
@@ -125,7 +126,8 @@ def build_sources(f) -> Table:
     for r in trend:
         if r["key"] in top and r["bucket"] in index:
             series[names.channel(r["key"])][index[r["bucket"]]] = r["leads"]
-    line = charts.line_chart(keys, series, str(_l("New leads by source and period")))
+    labels = [bucket_label(k, f.grain, f.period.start, f.period.end) for k in keys]
+    line = charts.line_chart(labels, series, str(_l("New leads by source and period")))
     return Table(cols, out, totals, charts=[(_l("New leads by source"), pie),
                                             (_l("New leads by source and period"), line)])
 
@@ -287,7 +289,8 @@ def build_traffic(f) -> Table:
         out = [_visit_row(label(r["key"]), r) for r in sorted(rows, key=lambda r: (r["key"] is None, r["key"]))]
     else:
         rows = {r["key"]: r for r in qv.visits_by_bucket(f)}
-        out = [_visit_row(k, rows.get(k, {})) for k in bucket_keys(f.period.start, f.period.end, f.grain)]
+        out = [_visit_row(bucket_label(k, f.grain, f.period.start, f.period.end), rows.get(k, {}))
+               for k in bucket_keys(f.period.start, f.period.end, f.grain)]
     cols = [Col("label", _dim_label(f.by) if f.by in ("consultant", "hour", "store") else _l("Period"), "text"),
             *VISIT_COLS]
     chart = charts.bar_chart([r["label"] for r in out], {str(_l("First visits")): [r["first_visits"] for r in out],
@@ -311,7 +314,8 @@ def build_showroom_sources(f) -> Table:
 
 def build_retention(f) -> Table:
     rows = {r["key"]: r for r in qv.visits_by_bucket(f)}
-    out = [_visit_row(k, rows.get(k, {})) for k in bucket_keys(f.period.start, f.period.end, f.grain)]
+    out = [_visit_row(bucket_label(k, f.grain, f.period.start, f.period.end), rows.get(k, {}))
+           for k in bucket_keys(f.period.start, f.period.end, f.grain)]
     cols = [Col("label", _l("Period"), "text"), Col("first_visits", _l("First visits")),
             Col("retained", _l("Left contact (first visits)")), Col("retention", _l("Retention rate"), "pct")]
     chart = charts.line_chart([r["label"] for r in out], {str(_l("Retention rate")): [r["retention"] for r in out]},
@@ -607,7 +611,7 @@ def build_trends(f) -> Table:
     out = []
     for k in keys:
         v = visits.get(k, {})
-        row = {"label": k, "new_leads": leads.get(k, 0), "first_visits": v.get("first_visits") or 0,
+        row = {"label": bucket_label(k, grain, start, end), "new_leads": leads.get(k, 0), "first_visits": v.get("first_visits") or 0,
                "retained": v.get("retained") or 0, "test_drives": v.get("test_drives") or 0, "won": won.get(k, 0)}
         row["retention"] = rate(row["retained"], row["first_visits"])
         row["conversion"] = rate(row["won"], row["new_leads"])
@@ -615,7 +619,7 @@ def build_trends(f) -> Table:
     cols = [Col("label", _l("Period"), "text"), Col("new_leads", _l("New leads")),
             Col("first_visits", _l("First visits")), Col("retention", _l("Retention rate"), "pct"),
             Col("test_drives", _l("Test drives")), Col("won", _l("Orders")), Col("conversion", _l("Conversion"), "pct")]
-    chart = charts.line_chart(keys, {str(_l("New leads")): [r["new_leads"] for r in out],
+    chart = charts.line_chart([r["label"] for r in out], {str(_l("New leads")): [r["new_leads"] for r in out],
                                      str(_l("First visits")): [r["first_visits"] for r in out],
                                      str(_l("Orders")): [r["won"] for r in out]}, str(_l("Trends")))
     table = Table(cols, out, None, charts=[(_l("Trends"), chart)])

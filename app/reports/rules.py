@@ -112,6 +112,20 @@ def bucket_keys(start: date, end: date, grain: str) -> list[str]:
     return keys
 
 
+def bucket_label(key: str, grain: str, start: date, end: date) -> str:
+    """The label a person reads for a bucket: a week shows its days within the period.
+
+    A week bucket is keyed by its Monday; its label is clipped to [start, end], so the first
+    week of November 2026 (Monday 26 October) reads "11-01 – 11-01" and no October or December
+    day appears in a November report.
+    """
+    if grain != "week":
+        return key
+    monday = date.fromisoformat(key)
+    first, last = max(monday, start), min(monday + timedelta(days=6), end)
+    return f"{first:%m-%d} – {last:%m-%d}"
+
+
 def rate(numerator: float | int | None, denominator: float | int | None) -> float | None:
     """Return numerator / denominator, or None when the denominator is zero or missing."""
     if not denominator:
