@@ -94,3 +94,9 @@ def local_midnight_utc(day: date, tz: str | None = None) -> datetime:
 def local_day_bounds(day: date, tz: str | None = None, days: int = 1) -> tuple[datetime, datetime]:
     """The naive UTC [start, end) of `days` local days beginning on `day`."""
     return local_midnight_utc(day, tz), local_midnight_utc(day + timedelta(days=days), tz)
+
+
+def utc_offset_minutes(tz: str | None = None, when: datetime | None = None) -> int:
+    """Minutes the zone is ahead of UTC at naive UTC `when` (now by default): 480 for Shanghai."""
+    offset = to_local(when or utcnow(), tz).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0

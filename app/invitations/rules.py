@@ -151,6 +151,39 @@ def rate(numerator: int | None, denominator: int | None) -> float | None:
     return (numerator or 0) / denominator
 
 
+# ---- the invitation figures -----------------------------------------------------------------
+# The counts come from one query (app.invitations.queries.invitation_counts), where
+#   invited   = invitations sent (not walk-ins),
+#   responded = invited guests who answered (accepted or declined),
+#   accepted  = invited guests whose answer is "accepted",
+#   arrived   = accepted guests who checked in,
+# so responded <= invited, accepted <= invited and arrived <= accepted. Guests who came without
+# accepting and walk-ins are counted on their own and are never part of a rate.
+
+def success_rate(accepted: int, invited: int) -> float | None:
+    """邀约成功率 = accepted / invited ('—' when nobody was invited)."""
+    return rate(accepted, invited)
+
+
+def feedback_rate(responded: int, invited: int) -> float | None:
+    """客户反馈率 = responded / invited."""
+    return rate(responded, invited)
+
+
+def attendance_rate(arrived: int, accepted: int) -> float | None:
+    """活动参与率 = accepted guests who came / accepted guests."""
+    return rate(arrived, accepted)
+
+
+def invitation_rates(counts) -> dict:
+    """The three rates of a mapping (or object) of counts: success, feedback, attendance."""
+    get = counts.get if isinstance(counts, dict) else (lambda key, default=0: getattr(counts, key, default))
+    invited, accepted = get("invited", 0) or 0, get("accepted", 0) or 0
+    return {"success_rate": success_rate(accepted, invited),
+            "feedback_rate": feedback_rate(get("responded", 0) or 0, invited),
+            "attendance_rate": attendance_rate(get("arrived", 0) or 0, accepted)}
+
+
 def percent(value: float | None) -> str:
     """Format a rate as a percentage ('—' when undefined)."""
     if value is None:

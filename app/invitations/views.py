@@ -141,11 +141,10 @@ def show_event(event_id: int):
     scope = None if current_user.role in MANAGERS or current_user.role == Role.CLERK else lead_scope_clause(current_user)
     rows = queries.guests(event.id, status, lead_scope=scope)
     funnel = queries.funnel(event.id)
-    orders = queries.orders_after_events([event.id]).get(event.id, {"orders": 0, "amount": 0})
     store = db.session.get(Store, event.store_id)
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
-                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(event.store_id),
+                  funnel=funnel, rows=rows, guest_status=status, percent=percent, tz=_tz(event.store_id),
                   form=EmptyForm(), now=utcnow())
 
 
@@ -186,11 +185,10 @@ def metrics():
     group = request.args.get("by", "event")
     if group not in queries.GROUPS:
         group = "event"
-    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user))
+    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user), tz=zone_for(current_user))
     if current_user.role in (Role.CONSULTANT, Role.DCC):
         rows = [r for r in rows if group not in ("inviter", "consultant", "dcc") or r.key == current_user.id]
-    orders = queries.orders_after_events([r.key for r in rows]) if group == "event" else {}
-    return render("invitations/metrics.html", rows=rows, group=group, orders=orders, percent=percent)
+    return render("invitations/metrics.html", rows=rows, group=group, percent=percent)
 
 
 # ---- campaigns --------------------------------------------------------------------------------

@@ -366,10 +366,11 @@ def build_invitations(f) -> Table:
         label = lambda k: names.of(by, k)  # noqa: E731
     out = [_invitation_row(label(r["key"]), r) for r in sorted(rows, key=lambda r: -(r["invited"] or 0))]
     cols = [Col("label", _dim_label(by), "text"), Col("invited", _l("Invited")), Col("accepted", _l("Accepted")),
-            Col("responded", _l("Responded")), Col("arrived", _l("Arrived")), Col("walk_ins", _l("Walk-ins")),
+            Col("responded", _l("Responded")), Col("arrived", _l("Arrived")),
+            Col("came_unanswered", _l("Came without accepting")), Col("walk_ins", _l("Walk-ins")),
             Col("orders", _l("Orders within 30 days")), Col("success_rate", _l("Success rate"), "pct"),
             Col("feedback_rate", _l("Feedback rate"), "pct"), Col("attendance_rate", _l("Attendance rate"), "pct")]
-    totals = _invitation_row("", sum_rows(rows, ["invited", "accepted", "responded", "arrived", "walk_ins", "orders"]))
+    totals = _invitation_row("", sum_rows(rows, list(INVITATION_COUNTS)))
     top = out[:10]
     chart = charts.bar_chart([r["label"] for r in top],
                              {str(_l("Success rate")): [r["success_rate"] for r in top],
@@ -377,17 +378,20 @@ def build_invitations(f) -> Table:
                               str(_l("Attendance rate")): [r["attendance_rate"] for r in top]},
                              str(_l("Invitation results")), percent=True)
     return Table(cols, out, totals, charts=[(_l("Invitation results"), chart)],
-                 notes=[_l("Success = accepted / invited; feedback = responded / invited; attendance = arrived / "
-                           "accepted. Walk-ins are not counted in the rates.")])
+                 notes=[_l("Success = accepted / invited; feedback = responded / invited; attendance = accepted "
+                           "guests who came / accepted. Guests who came without accepting and walk-ins are "
+                           "counted on their own, not in the rates.")])
 
 
 def _invitation_row(label, r) -> dict:
-    row = {"label": label, **{k: r.get(k) or 0 for k in ("invited", "accepted", "responded", "arrived",
-                                                          "walk_ins", "orders")}}
-    row["success_rate"] = rate(row["accepted"], row["invited"])
-    row["feedback_rate"] = rate(row["responded"], row["invited"])
-    row["attendance_rate"] = rate(row["arrived"], row["accepted"])
+    from app.invitations.rules import invitation_rates
+
+    row = {"label": label, **{k: r.get(k) or 0 for k in INVITATION_COUNTS}}
+    row.update(invitation_rates(row))
     return row
+
+
+INVITATION_COUNTS = ("invited", "accepted", "responded", "arrived", "came_unanswered", "walk_ins", "orders")
 
 
 def build_dcc(f) -> Table:
