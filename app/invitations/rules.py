@@ -4,13 +4,14 @@ No Flask, no SQLAlchemy: `now` is passed in, errors are DomainError with stable 
 """
 
 import base64
-import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.core.errors import DomainError
+from app.core.rates import format_percent
+from app.core.rates import rate as _rate
 from app.invitations.models import InvitationStatus as S
 
 TOKEN_LENGTH = 26  # base32 characters: 130 bits
@@ -144,11 +145,7 @@ def even_goals(total: int, count: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(count)]
 
 
-def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """Return numerator / denominator, or None when the denominator is zero."""
-    if not denominator:
-        return None
-    return (numerator or 0) / denominator
+rate = _rate
 
 
 # ---- the invitation figures -----------------------------------------------------------------
@@ -185,10 +182,8 @@ def invitation_rates(counts) -> dict:
 
 
 def percent(value: float | None) -> str:
-    """Format a rate as a percentage ('—' when undefined)."""
-    if value is None:
-        return "—"
-    return f"{math.floor(value * 1000 + 0.5) / 10:g}%"
+    """Format a rate as a percentage ('—' when undefined), as every report prints it."""
+    return format_percent(value)
 
 
 def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_agent_id: int | None,

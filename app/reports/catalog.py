@@ -25,6 +25,7 @@ from app.reports.rules import (
     same_period_last_year,
 )
 from app.reports.tables import Col, Names, Table, sum_rows
+from app.showroom.rules import retention_rate
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,7 @@ VISIT_KEYS = ["visits", "first_visits", "return_visits", "retained", "test_drive
 
 def _visit_row(label, r) -> dict:
     row = {"label": label, **{k: r.get(k) or 0 for k in VISIT_KEYS}, "stay_minutes": r.get("stay_minutes")}
-    row["retention"] = rate(row["retained"], row["first_visits"])
+    row["retention"] = retention_rate(row["retained"], row["first_visits"])
     return row
 
 
@@ -571,7 +572,7 @@ KPI_COLS = [("new_leads", _l("New leads"), "int"), ("visits", _l("Showroom visit
 def kpi_values(f) -> dict:
     """Headline figures of a filter's period, with the derived rates."""
     k = qv.kpis(f)
-    k["retention"] = rate(k["retained"], k["first_visits"])
+    k["retention"] = retention_rate(k["retained"], k["first_visits"])
     k["conversion"] = rate(k["orders"], k["new_leads"])
     return k
 
@@ -617,7 +618,7 @@ def build_trends(f) -> Table:
         v = visits.get(k, {})
         row = {"label": bucket_label(k, grain, start, end), "new_leads": leads.get(k, 0), "first_visits": v.get("first_visits") or 0,
                "retained": v.get("retained") or 0, "test_drives": v.get("test_drives") or 0, "won": won.get(k, 0)}
-        row["retention"] = rate(row["retained"], row["first_visits"])
+        row["retention"] = retention_rate(row["retained"], row["first_visits"])
         row["conversion"] = rate(row["won"], row["new_leads"])
         out.append(row)
     cols = [Col("label", _l("Period"), "text"), Col("new_leads", _l("New leads")),

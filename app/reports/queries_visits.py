@@ -46,12 +46,13 @@ def _visit_scope(stmt, f):
 
 def visit_columns() -> list:
     """Traffic figures of showroom visits (retention = first visits that left info / first visits)."""
-    first = ShowroomVisit.is_first_visit.is_(True)
+    from app.showroom.queries import FIRST_VISIT, RETAINED
+
     return [
         func.count().label("visits"),
-        _sum_if(first).label("first_visits"),
+        _sum_if(FIRST_VISIT).label("first_visits"),
         _sum_if(ShowroomVisit.is_first_visit.is_(False)).label("return_visits"),
-        _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))).label("retained"),
+        _sum_if(RETAINED).label("retained"),
         _sum_if(ShowroomVisit.test_drive.is_(True)).label("test_drives"),
         func.coalesce(func.sum(ShowroomVisit.party_size), 0).label("people"),
         func.avg(case((ShowroomVisit.left_at.is_not(None),

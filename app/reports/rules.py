@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.core.rates import rate as _rate
+
 PERIOD_KINDS = ("day", "week", "month", "quarter", "custom")
 GRAINS = ("day", "week", "month", "quarter")
 
@@ -126,11 +128,7 @@ def bucket_label(key: str, grain: str, start: date, end: date) -> str:
     return f"{first:%m-%d} – {last:%m-%d}"
 
 
-def rate(numerator: float | int | None, denominator: float | int | None) -> float | None:
-    """Return numerator / denominator, or None when the denominator is zero or missing."""
-    if not denominator:
-        return None
-    return (numerator or 0) / denominator
+rate = _rate  # the one definition of a rate (app.core.rates)
 
 
 def change(current: float | int | None, before: float | int | None) -> float | None:

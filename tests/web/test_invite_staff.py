@@ -242,4 +242,4 @@ def test_metrics_by_inviter_and_orders_within_30_days(factory, login_as):
     assert queries.invitation_metrics("dcc") == []
     assert queries.funnel(event.id).orders == 1
     page = login_as("manager", store).get("/events/metrics?by=consultant").get_data(as_text=True)
-    assert "甲" in page and "50%" in page
+    assert "甲" in page and "50.0%" in page
