@@ -43,10 +43,26 @@ def at(day: int, hour: int = 4) -> datetime:
 #     success 62.5%, feedback 75.0%, attendance 60.0%.
 #   顾问甲: invited 4, accepted 3, responded 4, arrived 2 → 75.0%, 100.0%, 66.7%.
 # Store B's event (2 invited, 1 accepted and came) must never leak into store A's figures.
-EVENT = {"invited": 8, "accepted": 5, "responded": 6, "arrived": 3, "came_unanswered": 1, "walk_ins": 1,
-         "orders": 1, "success": "62.5%", "feedback": "75.0%", "attendance": "60.0%"}
-CONSULTANT_A = {"invited": 4, "accepted": 3, "responded": 4, "arrived": 2, "success": "75.0%",
-                "attendance": "66.7%"}
+EVENT = {
+    "invited": 8,
+    "accepted": 5,
+    "responded": 6,
+    "arrived": 3,
+    "came_unanswered": 1,
+    "walk_ins": 1,
+    "orders": 1,
+    "success": "62.5%",
+    "feedback": "75.0%",
+    "attendance": "60.0%",
+}
+CONSULTANT_A = {
+    "invited": 4,
+    "accepted": 3,
+    "responded": 4,
+    "arrived": 2,
+    "success": "75.0%",
+    "attendance": "66.7%",
+}
 # Showroom, store A, October: first visits with info on the 10th and 20th, first visits without
 # info on the 10th and today (31st), a return visit with info on the 21st → 4 first, 2 retained
 # → 50.0%.  Today alone: 1 first visit, 0 retained → 0.0%.  Store B: one first visit with info.
@@ -58,12 +74,22 @@ DISCIPLINE = {"overdue": 2, "expired": 1}
 
 
 def _invitation(event, lead, inviter, status, *, campaign=None, responded=False, came=False, walk_in=False):
-    return Invitation(event_id=event.id, lead_id=lead.id, store_id=event.store_id,
-                      inviter_id=inviter.id if inviter else None, campaign_id=campaign.id if campaign else None,
-                      status=status, headcount=1, token=new_token(), token_expires_at=datetime(2026, 11, 3),
-                      invited_at=None if walk_in else at(20), responded_at=at(22) if responded else None,
-                      checked_in_at=datetime(2026, 10, 31, 5, 10) if came else None,
-                      actual_headcount=1 if came else None, is_walk_in=walk_in)
+    return Invitation(
+        event_id=event.id,
+        lead_id=lead.id,
+        store_id=event.store_id,
+        inviter_id=inviter.id if inviter else None,
+        campaign_id=campaign.id if campaign else None,
+        status=status,
+        headcount=1,
+        token=new_token(),
+        token_expires_at=datetime(2026, 11, 3),
+        invited_at=None if walk_in else at(20),
+        responded_at=at(22) if responded else None,
+        checked_in_at=datetime(2026, 10, 31, 5, 10) if came else None,
+        actual_headcount=1 if came else None,
+        is_walk_in=walk_in,
+    )
 
 
 @pytest.fixture
@@ -76,66 +102,155 @@ def month(factory, db):
     bing = factory.user("consultant", b, display_name="顾问丙")
     clerk = factory.user("clerk", a, display_name="信息员")
 
-    event = Event(store_id=a.id, theme="秋季品鉴会", type=EventType.LAUNCH, starts_at=datetime(2026, 10, 31, 6),
-                  ends_at=datetime(2026, 10, 31, 9), place="展厅", address="朝阳路1号")
-    other = Event(store_id=b.id, theme="海淀试驾日", type=EventType.LAUNCH, starts_at=at(18, 2),
-                  ends_at=at(18, 6), place="展厅", address="海淀路1号")
+    event = Event(
+        store_id=a.id,
+        theme="秋季品鉴会",
+        type=EventType.LAUNCH,
+        starts_at=datetime(2026, 10, 31, 6),
+        ends_at=datetime(2026, 10, 31, 9),
+        place="展厅",
+        address="朝阳路1号",
+    )
+    other = Event(
+        store_id=b.id,
+        theme="海淀试驾日",
+        type=EventType.LAUNCH,
+        starts_at=at(18, 2),
+        ends_at=at(18, 6),
+        place="展厅",
+        address="海淀路1号",
+    )
     db.session.add_all([event, other])
     db.session.flush()
-    campaign = Campaign(store_id=a.id, name="十月邀约", event_id=event.id, starts_on=date(2026, 10, 15),
-                        ends_on=date(2026, 10, 31))
+    campaign = Campaign(
+        store_id=a.id,
+        name="十月邀约",
+        event_id=event.id,
+        starts_on=date(2026, 10, 15),
+        ends_on=date(2026, 10, 31),
+    )
     db.session.add(campaign)
     db.session.flush()
     guests = {}
     for name, inviter, status, responded, came in [
-        ("g1", jia, S.ACCEPTED, True, True), ("g2", jia, S.ACCEPTED, True, True),
-        ("g3", jia, S.ACCEPTED, True, False), ("g4", jia, S.DECLINED, True, False),
-        ("g5", yi, S.INVITED, False, False), ("g6", yi, S.INVITED, False, True),
-        ("g7", yi, S.ACCEPTED, True, True), ("g8", yi, S.ACCEPTED, True, False),
+        ("g1", jia, S.ACCEPTED, True, True),
+        ("g2", jia, S.ACCEPTED, True, True),
+        ("g3", jia, S.ACCEPTED, True, False),
+        ("g4", jia, S.DECLINED, True, False),
+        ("g5", yi, S.INVITED, False, False),
+        ("g6", yi, S.INVITED, False, True),
+        ("g7", yi, S.ACCEPTED, True, True),
+        ("g8", yi, S.ACCEPTED, True, False),
     ]:
         lead = factory.lead(owner=inviter, store=a, created_at=at(12), name=f"客户{name}")
         guests[name] = lead
-        db.session.add(_invitation(event, lead, inviter, status, campaign=campaign, responded=responded, came=came))
-    db.session.add(_invitation(event, factory.lead(store=a, owner=yi, created_at=NOW), None, S.ACCEPTED,
-                               came=True, walk_in=True))
+        db.session.add(
+            _invitation(event, lead, inviter, status, campaign=campaign, responded=responded, came=came)
+        )
+    db.session.add(
+        _invitation(
+            event, factory.lead(store=a, owner=yi, created_at=NOW), None, S.ACCEPTED, came=True, walk_in=True
+        )
+    )
     for status, came in ((S.ACCEPTED, True), (S.INVITED, False)):
-        db.session.add(_invitation(other, factory.lead(owner=bing, store=b, created_at=at(3)), bing, status,
-                                   responded=status == S.ACCEPTED, came=came))
-    db.session.add(LeadOrder(lead_id=guests["g1"].id, store_id=a.id, consultant_id=jia.id, brand="星途",
-                             series="凌云", model="凌云 400T", amount=Decimal("159900"), order_date=date(2026, 10, 31)))
+        db.session.add(
+            _invitation(
+                other,
+                factory.lead(owner=bing, store=b, created_at=at(3)),
+                bing,
+                status,
+                responded=status == S.ACCEPTED,
+                came=came,
+            )
+        )
+    db.session.add(
+        LeadOrder(
+            lead_id=guests["g1"].id,
+            store_id=a.id,
+            consultant_id=jia.id,
+            brand="星途",
+            series="凌云",
+            model="凌云 400T",
+            amount=Decimal("159900"),
+            order_date=date(2026, 10, 31),
+        )
+    )
     set_stage(guests["g1"], "won", jia, now=NOW)
 
     # showroom
-    db.session.add_all([
-        ShowroomVisit(store_id=a.id, consultant_id=jia.id, arrived_at=at(10), is_first_visit=True, left_contact=True),
-        ShowroomVisit(store_id=a.id, consultant_id=jia.id, arrived_at=at(10, 6), is_first_visit=True),
-        ShowroomVisit(store_id=a.id, consultant_id=yi.id, arrived_at=at(20), is_first_visit=True, left_contact=True),
-        ShowroomVisit(store_id=a.id, consultant_id=yi.id, arrived_at=at(21), is_first_visit=False,
-                      left_contact=True),
-        ShowroomVisit(store_id=a.id, consultant_id=yi.id, arrived_at=at(31, 2), is_first_visit=True),
-        ShowroomVisit(store_id=b.id, consultant_id=bing.id, arrived_at=at(11), is_first_visit=True,
-                      left_contact=True),
-    ])
+    db.session.add_all(
+        [
+            ShowroomVisit(
+                store_id=a.id, consultant_id=jia.id, arrived_at=at(10), is_first_visit=True, left_contact=True
+            ),
+            ShowroomVisit(store_id=a.id, consultant_id=jia.id, arrived_at=at(10, 6), is_first_visit=True),
+            ShowroomVisit(
+                store_id=a.id, consultant_id=yi.id, arrived_at=at(20), is_first_visit=True, left_contact=True
+            ),
+            ShowroomVisit(
+                store_id=a.id, consultant_id=yi.id, arrived_at=at(21), is_first_visit=False, left_contact=True
+            ),
+            ShowroomVisit(store_id=a.id, consultant_id=yi.id, arrived_at=at(31, 2), is_first_visit=True),
+            ShowroomVisit(
+                store_id=b.id,
+                consultant_id=bing.id,
+                arrived_at=at(11),
+                is_first_visit=True,
+                left_contact=True,
+            ),
+        ]
+    )
 
     # discipline: late plans and an expired opportunity
     late_a = factory.lead(owner=jia, store=a, created_at=at(5))
     late_b = factory.lead(owner=yi, store=a, created_at=at(6), expected_purchase_date=date(2026, 10, 20))
     set_stage(late_b, "contacted", yi, now=at(7))
-    db.session.add_all([
-        Plan(lead_id=late_a.id, assignee_id=jia.id, store_id=a.id, kind="follow_up", due_date=date(2026, 10, 25),
-             status=PlanStatus.OPEN),
-        Plan(lead_id=late_b.id, assignee_id=yi.id, store_id=a.id, kind="follow_up", due_date=date(2026, 10, 29),
-             status=PlanStatus.OPEN),
-        Plan(lead_id=late_b.id, assignee_id=yi.id, store_id=a.id, kind="follow_up", due_date=date(2026, 10, 20),
-             status=PlanStatus.DONE, done_at=at(19)),
-    ])
+    db.session.add_all(
+        [
+            Plan(
+                lead_id=late_a.id,
+                assignee_id=jia.id,
+                store_id=a.id,
+                kind="follow_up",
+                due_date=date(2026, 10, 25),
+                status=PlanStatus.OPEN,
+            ),
+            Plan(
+                lead_id=late_b.id,
+                assignee_id=yi.id,
+                store_id=a.id,
+                kind="follow_up",
+                due_date=date(2026, 10, 29),
+                status=PlanStatus.OPEN,
+            ),
+            Plan(
+                lead_id=late_b.id,
+                assignee_id=yi.id,
+                store_id=a.id,
+                kind="follow_up",
+                due_date=date(2026, 10, 20),
+                status=PlanStatus.DONE,
+                done_at=at(19),
+            ),
+        ]
+    )
     late_a.next_plan_due, late_b.next_plan_due = date(2026, 10, 25), date(2026, 10, 29)
     assert stage_by_code("contacted")
     db.session.commit()
-    return {"a": a, "b": b, "manager": manager, "clerk": clerk, "jia": jia, "yi": yi, "event": event, "campaign": campaign}
+    return {
+        "a": a,
+        "b": b,
+        "manager": manager,
+        "clerk": clerk,
+        "jia": jia,
+        "yi": yi,
+        "event": event,
+        "campaign": campaign,
+    }
 
 
 # ---- reading numbers off each surface -----------------------------------------------------------
+
 
 def _clean(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
@@ -155,16 +270,22 @@ def html_rows(html: str) -> dict[str, list[str]]:
 
 def html_headers(html: str) -> list[str]:
     table = re.search(r'<table class="(?:report-table|data)">(.*?)</table>', html, re.S).group(1)
-    return [_clean(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table,
-                                                                             re.S).group(1), re.S)]
+    return [
+        _clean(c)
+        for c in re.findall(
+            r"<th[^>]*>(.*?)</th>", re.search(r"<thead>(.*?)</thead>", table, re.S).group(1), re.S
+        )
+    ]
 
 
 def xlsx_rows(data: bytes) -> tuple[list[str], dict[str, list]]:
     ws = load_workbook(io.BytesIO(data)).active
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    header_index = next(i for i, r in enumerate(rows) if r and r[0] and i > 1 and all(c is not None for c in r[:3]))
+    header_index = next(
+        i for i, r in enumerate(rows) if r and r[0] and i > 1 and all(c is not None for c in r[:3])
+    )
     headers = [str(c) for c in rows[header_index]]
-    return headers, {str(r[0]): r[1:] for r in rows[header_index + 1:] if r and r[0] is not None}
+    return headers, {str(r[0]): r[1:] for r in rows[header_index + 1 :] if r and r[0] is not None}
 
 
 def xlsx_text(value) -> str:
@@ -182,7 +303,7 @@ def pdf_text(data: bytes, tmp_path) -> str:
 
 def pdf_section(text: str, heading: str, next_heading: str) -> str:
     start = text.index(heading)
-    return text[start:text.index(next_heading, start)]
+    return text[start : text.index(next_heading, start)]
 
 
 def pdf_row(section: str, label: str) -> list[str]:
@@ -200,9 +321,20 @@ def by_header(headers: list[str], values: list, wanted: list[str]) -> dict[str, 
 
 # ---- the test -----------------------------------------------------------------------------------
 
-INVITATION_COLUMNS = ["已邀约", "已接受", "已回复", "已到店", "未确认到场", "现场来宾", "邀约成功率", "反馈率", "到场率"]
-EVENT_EXPECTED = [str(EVENT[k]) for k in ("invited", "accepted", "responded", "arrived", "came_unanswered",
-                                          "walk_ins")] + [EVENT["success"], EVENT["feedback"], EVENT["attendance"]]
+INVITATION_COLUMNS = [
+    "已邀约",
+    "已接受",
+    "已回复",
+    "已到店",
+    "未确认到场",
+    "现场来宾",
+    "邀约成功率",
+    "反馈率",
+    "到场率",
+]
+EVENT_EXPECTED = [
+    str(EVENT[k]) for k in ("invited", "accepted", "responded", "arrived", "came_unanswered", "walk_ins")
+] + [EVENT["success"], EVENT["feedback"], EVENT["attendance"]]
 
 
 def test_invitation_figures_agree_everywhere(month, login, tmp_path):
@@ -219,18 +351,33 @@ def test_invitation_figures_agree_everywhere(month, login, tmp_path):
         dashboard = login(month["jia"]).get("/").get_data(as_text=True)
 
     # the event page: tiles and the rates line
-    tiles = dict((label.split(" ")[0], num) for num, label in re.findall(
-        r'<span class="tile-num">(\d+)</span><span class="tile-label">([^<]+)</span>', event_page))
+    tiles = dict(
+        (label.split(" ")[0], num)
+        for num, label in re.findall(
+            r'<span class="tile-num">(\d+)</span><span class="tile-label">([^<]+)</span>', event_page
+        )
+    )
     rates = dict(re.findall(r"(邀约成功率|反馈率|到场率) ([0-9.]+%|—)", _clean(event_page)))
-    event_surface = [tiles["已邀约"], tiles["已接受"], None, tiles["已到店"], tiles["未确认到场"], tiles["现场来宾"],
-                     rates["邀约成功率"], rates["反馈率"], rates["到场率"]]
+    event_surface = [
+        tiles["已邀约"],
+        tiles["已接受"],
+        None,
+        tiles["已到店"],
+        tiles["未确认到场"],
+        tiles["现场来宾"],
+        rates["邀约成功率"],
+        rates["反馈率"],
+        rates["到场率"],
+    ]
     orders_on_page = re.search(r"30 天内[^:：]*[:：]\s*(\d+)", _clean(event_page))
     assert orders_on_page and int(orders_on_page.group(1)) == EVENT["orders"], _clean(event_page)[:800]
 
     # the metrics page (by event)
     metrics = html_rows(metrics_page)["秋季品鉴会"]
     metric_headers = html_headers(metrics_page)[1:]
-    metrics_surface = [metrics[metric_headers.index(h)] if h in metric_headers else None for h in INVITATION_COLUMNS]
+    metrics_surface = [
+        metrics[metric_headers.index(h)] if h in metric_headers else None for h in INVITATION_COLUMNS
+    ]
 
     # the report page and its .xlsx (by event)
     report_headers = html_headers(report_page)
@@ -244,28 +391,42 @@ def test_invitation_figures_agree_everywhere(month, login, tmp_path):
     pdf_total = pdf_row(section, "合计")
     pdf_surface = [pdf_total[report_headers[1:].index(h)] for h in INVITATION_COLUMNS]
 
-    for name, surface in [("event page", event_surface), ("metrics page", metrics_surface),
-                          ("report page", report_surface), ("report xlsx", xlsx_surface), ("PDF", pdf_surface)]:
+    for name, surface in [
+        ("event page", event_surface),
+        ("metrics page", metrics_surface),
+        ("report page", report_surface),
+        ("report xlsx", xlsx_surface),
+        ("PDF", pdf_surface),
+    ]:
         for column, expected, got in zip(INVITATION_COLUMNS, EVENT_EXPECTED, surface, strict=True):
             if got is not None:
                 assert got == expected, (name, column, got, expected)
     assert report_surface == xlsx_surface == pdf_surface
     assert event_surface[0] == metrics_surface[0] == report_surface[0] == xlsx_surface[0] == pdf_surface[0]
-    assert event_surface[6:] == metrics_surface[6:] == report_surface[6:] == xlsx_surface[6:] == pdf_surface[6:]
+    assert (
+        event_surface[6:] == metrics_surface[6:] == report_surface[6:] == xlsx_surface[6:] == pdf_surface[6:]
+    )
 
     # the consultant: dashboard, report page and .xlsx by consultant
     dash = re.search(r"秋季品鉴会 · 已邀约 (\d+) 人 · 已接受 (\d+) 人", _clean(dashboard))
     assert dash, _clean(dashboard)[-600:]
     headers = html_headers(by_consultant_page)
     row = html_rows(by_consultant_page)["顾问甲"]
-    page_values = {h: row[headers.index(h) - 1] for h in ("已邀约", "已接受", "已回复", "已到店", "邀约成功率", "到场率")}
+    page_values = {
+        h: row[headers.index(h) - 1] for h in ("已邀约", "已接受", "已回复", "已到店", "邀约成功率", "到场率")
+    }
     xh, xrows = xlsx_rows(by_consultant_xlsx)
     xlsx_values = by_header(xh, xrows["顾问甲"], list(page_values))
     assert page_values == xlsx_values
     assert (dash.group(1), dash.group(2)) == (page_values["已邀约"], page_values["已接受"])
-    assert page_values == {"已邀约": str(CONSULTANT_A["invited"]), "已接受": str(CONSULTANT_A["accepted"]),
-                           "已回复": str(CONSULTANT_A["responded"]), "已到店": str(CONSULTANT_A["arrived"]),
-                           "邀约成功率": CONSULTANT_A["success"], "到场率": CONSULTANT_A["attendance"]}
+    assert page_values == {
+        "已邀约": str(CONSULTANT_A["invited"]),
+        "已接受": str(CONSULTANT_A["accepted"]),
+        "已回复": str(CONSULTANT_A["responded"]),
+        "已到店": str(CONSULTANT_A["arrived"]),
+        "邀约成功率": CONSULTANT_A["success"],
+        "到场率": CONSULTANT_A["attendance"],
+    }
 
 
 def test_retention_agrees_everywhere(month, login, tmp_path):
@@ -331,15 +492,23 @@ def test_overdue_and_expired_agree_everywhere(month, login, tmp_path):
         page = client.get(f"/reports/discipline?{MONTH}").get_data(as_text=True)
         xlsx = client.get(f"/reports/discipline/export.xlsx?{MONTH}").data
         pdf = pdf_text(client.get("/reports/monthly.pdf?month=2026-10").data, tmp_path)
-    tile = dict((label, num) for num, label in re.findall(
-        r'<span class="tile-num"[^>]*>(\d+)</span><span class="tile-label">([^<]+)</span>', dashboard))
+    tile = dict(
+        (label, num)
+        for num, label in re.findall(
+            r'<span class="tile-num"[^>]*>(\d+)</span><span class="tile-label">([^<]+)</span>', dashboard
+        )
+    )
     tiles = {"overdue": tile["过期未执行"], "expired": tile["过期销售机会"]}
     headers = html_headers(page)
     total = html_rows(page)["合计"]
-    page_values = {k: total[headers.index(h) - 1] for k, h in (("overdue", "过期未执行"), ("expired", "过期销售机会"))}
+    page_values = {
+        k: total[headers.index(h) - 1] for k, h in (("overdue", "过期未执行"), ("expired", "过期销售机会"))
+    }
     xh, xrows = xlsx_rows(xlsx)
-    xlsx_values = {k: xlsx_text(xrows["合计"][xh.index(h) - 1]) for k, h in (("overdue", "过期未执行"),
-                                                                           ("expired", "过期销售机会"))}
+    xlsx_values = {
+        k: xlsx_text(xrows["合计"][xh.index(h) - 1])
+        for k, h in (("overdue", "过期未执行"), ("expired", "过期销售机会"))
+    }
     section = pdf_section(pdf, "顾问排名与纪律", "战败分析")
     pdf_values = {"overdue": 0, "expired": 0}
     for name in ("顾问甲", "顾问乙"):

@@ -24,8 +24,13 @@ counts = st.integers(min_value=0, max_value=10_000)
 @given(counts, counts)
 def test_a_rate_is_a_share_or_undefined(part, extra):
     whole = part + extra
-    for value in (rules.success_rate(part, whole), rules.feedback_rate(part, whole),
-                  rules.attendance_rate(part, whole), retention_rate(part, whole), rate(part, whole)):
+    for value in (
+        rules.success_rate(part, whole),
+        rules.feedback_rate(part, whole),
+        rules.attendance_rate(part, whole),
+        retention_rate(part, whole),
+        rate(part, whole),
+    ):
         if whole == 0:
             assert value is None
             assert format_percent(value) == "—" == rules.percent(value) == format_rate(value)
@@ -40,13 +45,15 @@ def test_retention_never_exceeds_the_first_visits(first):
     assert retention_rate(first + 5, first) in (None, 1.0)
 
 
-guest = st.fixed_dictionaries({
-    "walk_in": st.booleans(),
-    "invited": st.booleans(),
-    "status": st.sampled_from(list(S)),
-    "responded": st.booleans(),
-    "checked_in": st.booleans(),
-})
+guest = st.fixed_dictionaries(
+    {
+        "walk_in": st.booleans(),
+        "invited": st.booleans(),
+        "status": st.sampled_from(list(S)),
+        "responded": st.booleans(),
+        "checked_in": st.booleans(),
+    }
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -59,17 +66,28 @@ def test_rates_from_the_query_are_shares_for_any_guests(factory, guests):
     now = utcnow()
     for g in guests:
         walk_in = g["walk_in"]
-        db.session.add(Invitation(
-            event_id=event.id, lead_id=factory.lead(store=store).id, store_id=store.id, is_walk_in=walk_in,
-            status=S.ACCEPTED if walk_in else g["status"], token=new_token(), token_expires_at=now + timedelta(days=3),
-            invited_at=now if g["invited"] and not walk_in else None,
-            responded_at=now if g["responded"] and g["status"] in (S.ACCEPTED, S.DECLINED) else None,
-            checked_in_at=now if g["checked_in"] or walk_in else None))
+        db.session.add(
+            Invitation(
+                event_id=event.id,
+                lead_id=factory.lead(store=store).id,
+                store_id=store.id,
+                is_walk_in=walk_in,
+                status=S.ACCEPTED if walk_in else g["status"],
+                token=new_token(),
+                token_expires_at=now + timedelta(days=3),
+                invited_at=now if g["invited"] and not walk_in else None,
+                responded_at=now if g["responded"] and g["status"] in (S.ACCEPTED, S.DECLINED) else None,
+                checked_in_at=now if g["checked_in"] or walk_in else None,
+            )
+        )
     db.session.flush()
     f = funnel(event.id)
     assert f.responded <= f.invited and f.accepted <= f.invited and f.arrived <= f.accepted
-    for value, denominator in ((f.success_rate, f.invited), (f.feedback_rate, f.invited),
-                               (f.attendance_rate, f.accepted)):
+    for value, denominator in (
+        (f.success_rate, f.invited),
+        (f.feedback_rate, f.invited),
+        (f.attendance_rate, f.accepted),
+    ):
         if denominator == 0:
             assert value is None and rules.percent(value) == "—"
         else:

@@ -56,8 +56,11 @@ def test_only_the_clock_module_knows_the_default_zone():
         text = path.read_text(encoding="utf-8")
         if str(path.relative_to(root)) in ("config.py", "admin/forms.py", "core/timeutil.py"):
             continue  # the setting's default, the administrator's list of zones, the clock itself
-        if ("Asia/Shanghai" in text or re.search(r"config(\.get)?\(?\[?[\"']TIMEZONE", text)
-                or re.search(r"store\.timezone\b", text)):
+        if (
+            "Asia/Shanghai" in text
+            or re.search(r"config(\.get)?\(?\[?[\"']TIMEZONE", text)
+            or re.search(r"store\.timezone\b", text)
+        ):
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
 
@@ -102,10 +105,17 @@ def test_first_contact_plan_and_deadline_text(people, factory, moment, local_day
     with freeze_time(moment):
         assign_lead(other, consultant, manager, now=moment)
     deadline = other.first_contact_due_at
-    plan = db.session.execute(select(Plan).where(Plan.lead_id == other.id, Plan.status == "open")).scalar_one()
+    plan = db.session.execute(
+        select(Plan).where(Plan.lead_id == other.id, Plan.status == "open")
+    ).scalar_one()
     assert plan.due_date == to_local(deadline, "Asia/Shanghai").date() == local_day + timedelta(days=1)
-    note = db.session.execute(select(Notification).where(Notification.user_id == consultant.id)
-                              .order_by(Notification.id.desc())).scalars().first()
+    note = (
+        db.session.execute(
+            select(Notification).where(Notification.user_id == consultant.id).order_by(Notification.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     assert to_local(deadline, "Asia/Shanghai").strftime("%Y-%m-%d %H:%M") in note.body
     assert "UTC" not in note.body
 
@@ -115,7 +125,9 @@ def test_report_today_and_this_month(people, moment, local_day):
     from app.reports.filters import build_filter
 
     month = build_filter(people["manager"], {}, now=moment)
-    assert month.period.start == local_day.replace(day=1) and month.period.start <= local_day <= month.period.end
+    assert (
+        month.period.start == local_day.replace(day=1) and month.period.start <= local_day <= month.period.end
+    )
     day = build_filter(people["manager"], {"period": "day"}, now=moment)
     assert day.period.start == day.period.end == local_day
 
@@ -123,9 +135,16 @@ def test_report_today_and_this_month(people, moment, local_day):
 @pytest.mark.parametrize(("moment", "local_day"), INSTANTS)
 def test_reception_counters_of_today(people, login, moment, local_day):
     store = people["store"]
-    data = {"arrived_at": to_local(moment, "Asia/Shanghai").strftime("%H:%M"), "party_size": "2",
-            "consultant_id": str(people["consultant"].id), "first_visit": "yes", "left_contact": "no",
-            "gender": "unknown", "model_id": "0", "grade": "B"}
+    data = {
+        "arrived_at": to_local(moment, "Asia/Shanghai").strftime("%H:%M"),
+        "party_size": "2",
+        "consultant_id": str(people["consultant"].id),
+        "first_visit": "yes",
+        "left_contact": "no",
+        "gender": "unknown",
+        "model_id": "0",
+        "grade": "B",
+    }
     with freeze_time(moment):
         client = login(people["clerk"])
         client.post("/showroom/reception", data=data)
@@ -139,8 +158,9 @@ def test_reception_counters_of_today(people, login, moment, local_day):
 def test_rsvp_cutoff_text_is_local(people, factory, client, moment, local_day):
     with freeze_time(moment):
         event = make_event(people["store"], starts_in=timedelta(days=1))
-        invitation = make_invitation(event, factory.lead(owner=people["consultant"]), status="invited",
-                                     invited_at=utcnow())
+        invitation = make_invitation(
+            event, factory.lead(owner=people["consultant"]), status="invited", invited_at=utcnow()
+        )
         db.session.commit()
         page = client.get(f"/r/{invitation.token}").get_data(as_text=True)
     cutoff = to_local(event.starts_at - timedelta(hours=2), "Asia/Shanghai")
@@ -154,8 +174,15 @@ def test_daily_report_buckets_are_local_days(people, factory, moment, local_day)
     from app.reports.filters import build_filter
 
     store = people["store"]
-    db.session.add(ShowroomVisit(store_id=store.id, consultant_id=people["consultant"].id, arrived_at=moment,
-                                 is_first_visit=True, left_contact=True))
+    db.session.add(
+        ShowroomVisit(
+            store_id=store.id,
+            consultant_id=people["consultant"].id,
+            arrived_at=moment,
+            is_first_visit=True,
+            left_contact=True,
+        )
+    )
     lead = factory.lead(owner=people["consultant"])
     lead.created_at = moment
     db.session.commit()

@@ -50,8 +50,9 @@ def test_emails_and_sms_give_local_times(factory, app):
     invitation = make_invitation(event, guest, inviter=consultant, status=S.INVITED)
     send_invitation(invitation, event, guest, "sms", actor=consultant, now=now)
     send_invitation(invitation, event, guest, "email", actor=consultant, now=now)
-    accepted = make_invitation(event, factory.lead(owner=consultant, store=store), inviter=consultant,
-                               status=S.ACCEPTED)
+    accepted = make_invitation(
+        event, factory.lead(owner=consultant, store=store), inviter=consultant, status=S.ACCEPTED
+    )
     assert accepted.id
     queue_reminders(datetime(2030, 5, 2, 2, 0))  # 10:00 on 2 May: the day before
     send_daily_digest(now)
@@ -81,7 +82,8 @@ def test_monthly_pdf_text_has_no_utc(world, login, tmp_path):
     assert "月度经营报告" in text
     assert not UTC_WORD.search(text)
     assert re.search(r"生成时间\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text) or re.search(
-        r"Generated\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+        r"Generated\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text
+    )
 
 
 def test_calendar_file_text_is_local(factory, client):
@@ -101,13 +103,27 @@ def test_pages_show_no_utc(world, login, factory, db):
     clerk = factory.user("clerk", world.store_a)
     db.session.commit()
     event = db.session.execute(select(Event).order_by(Event.id)).scalars().first()
-    manager_pages = ["/", "/leads", "/board", "/plans", "/events", f"/events/{event.id}", "/events/metrics",
-                     "/events/metrics?by=consultant", "/campaigns", "/reports/", "/reports/targets",
-                     *[f"/reports/{r.key}?{OCTOBER}" for r in REPORTS]]
+    manager_pages = [
+        "/",
+        "/leads",
+        "/board",
+        "/plans",
+        "/events",
+        f"/events/{event.id}",
+        "/events/metrics",
+        "/events/metrics?by=consultant",
+        "/campaigns",
+        "/reports/",
+        "/reports/targets",
+        *[f"/reports/{r.key}?{OCTOBER}" for r in REPORTS],
+    ]
     checked = 0
-    for user, pages in ((world.manager, manager_pages), (world.c1, ["/", "/plans", "/leads", "/events"]),
-                        (world.director, ["/", "/reports/", f"/reports/discipline?{OCTOBER}", "/admin/audit"]),
-                        (clerk, ["/showroom/reception"])):
+    for user, pages in (
+        (world.manager, manager_pages),
+        (world.c1, ["/", "/plans", "/leads", "/events"]),
+        (world.director, ["/", "/reports/", f"/reports/discipline?{OCTOBER}", "/admin/audit"]),
+        (clerk, ["/showroom/reception"]),
+    ):
         client = login(user)
         for url in pages:
             response = client.get(url)
