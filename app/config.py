@@ -49,6 +49,11 @@ def engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
+def default_timezone() -> str:
+    """The zone used for anything that has no store of its own (LEADLOOP_TIMEZONE)."""
+    return os.environ.get("LEADLOOP_TIMEZONE", "Asia/Shanghai")
+
+
 def load_config() -> dict:
     """Build the config mapping from environment variables."""
     url = database_url()
@@ -57,9 +62,9 @@ def load_config() -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-        "TIMEZONE": os.environ.get("LEADLOOP_TIMEZONE", "Asia/Shanghai"),
+        "TIMEZONE": default_timezone(),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LEADLOOP_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": default_timezone(),
         "LANGUAGES": ["zh_CN", "en"],
         # Sessions
         "SESSION_COOKIE_HTTPONLY": True,

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.config import default_timezone
 from app.core.mixins import TimestampMixin, str_enum
 from app.extensions import db
 
@@ -32,7 +33,7 @@ class Store(TimestampMixin, db.Model):
     city: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone)
     active: Mapped[bool] = mapped_column(default=True)
     # The store's WeCom (企业微信) group robot: arrivals, new H leads and waiting approvals.
     wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))

@@ -1,6 +1,6 @@
 """The door screen: scanner input, search by name or phone tail, walk-ins and live counters."""
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -47,10 +47,6 @@ def _event_or_404(event_id: int) -> Event:
     if event is None:
         abort(404)
     return event
-
-
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
 
 
 def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,

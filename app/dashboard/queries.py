@@ -8,7 +8,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import grade_by_code, open_stage_ids, stages
 from app.extensions import db
 from app.followups.models import FollowUp, ManagerComment, Plan, PlanStatus
-from app.invitations.models import Event, Invitation
+from app.invitations.models import Event
 from app.leads.models import Lead
 from app.web.permissions import lead_scope_clause
 
@@ -94,10 +94,17 @@ def unread_comments(user: User, limit: int = 5) -> list:
 
 
 def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
-    """Return events in the next `days` days with how many of my invitees go, soonest first."""
-    return db.session.execute(
-        select(Event.id, Event.theme, Event.starts_at, func.count(Invitation.id).label("invitees"))
-        .join(Invitation, Invitation.event_id == Event.id)
-        .where(Invitation.inviter_id == user.id, Event.starts_at >= now, Event.starts_at < now + timedelta(days=days),
-               Event.cancelled_at.is_(None))
-        .group_by(Event.id, Event.theme, Event.starts_at).order_by(Event.starts_at).limit(10)).all()
+    """Return events in the next `days` days with my invited and accepted guests, soonest first.
+
+    "Invited" and "accepted" are the event page's figures, from the one invitation query."""
+    from app.invitations.queries import invitation_counts
+
+    counts = [r for r in invitation_counts("event", inviter_id=user.id, since=now, until=now + timedelta(days=days),
+                                           skip_cancelled=True, with_orders=False) if r.invited]
+    if not counts:
+        return []
+    starts = dict(db.session.execute(select(Event.id, Event.starts_at)
+                                     .where(Event.id.in_([r.key for r in counts]))).all())
+    rows = [{"id": r.key, "theme": r.label, "starts_at": starts[r.key], "invited": r.invited,
+             "accepted": r.accepted} for r in counts]
+    return sorted(rows, key=lambda r: (r["starts_at"], r["id"]))[:10]

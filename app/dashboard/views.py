@@ -8,11 +8,10 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.admin.defaults import get_setting
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow, zone_for
 from app.dashboard import queries
 from app.followups import queries as fq
 from app.followups import rules
-from app.followups.services import store_timezone
 from app.web.access import roles_required
 from app.web.permissions import store_scope_ids
 from app.web.render import is_htmx, render
@@ -67,8 +66,8 @@ def discipline():
     if not is_htmx():
         return redirect(url_for("dashboard.index", **request.args))
     now = utcnow()
-    tz = store_timezone(current_user.store_id)
-    today = rules.local_date(now, tz)
+    tz = zone_for(current_user)
+    today = today_for(current_user, now)
     return render("dashboard/manager.html", block="board", board=discipline_board(current_user, today, now, tz),
                   today=today, lead_list_url=lead_list_url, period=_period(today))
 
@@ -79,8 +78,7 @@ def index():
     if current_user.role == Role.ADMIN and "admin.index" in current_app.view_functions:
         return redirect(url_for("admin.index"))
     now = utcnow()
-    tz = store_timezone(current_user.store_id)
-    today = rules.local_date(now, tz)
+    today = today_for(current_user, now)
     numbers = queries.summary(current_user, today, now)
     # The same figures the reports show against the same targets (one implementation).
     progress = month_to_date_progress(current_user, today)

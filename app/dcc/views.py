@@ -9,14 +9,14 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.admin.reference import channel_by_code, vehicle_models
 from app.core.errors import DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow, zone_for
 from app.dcc import queries, services
 from app.dcc.forms import InboundLeadForm, OutcomeForm
 from app.extensions import db
 from app.followups import rules
 from app.followups.panels import grade_choices
 from app.followups.queries import store_consultants
-from app.followups.services import store_timezone, user_today
+from app.followups.services import user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
 from app.web.access import roles_required
@@ -96,8 +96,8 @@ def _outcome_form():
 def outbound_queue():
     """List my DCC leads by due date with an outcome form each, and my figures this month."""
     now = utcnow()
-    tz = store_timezone(current_user.store_id)
-    today = rules.local_date(now, tz)
+    tz = zone_for(current_user)
+    today = today_for(current_user, now)
     month_start = today.replace(day=1)
     figures = queries.figures(current_user.id, rules.local_midnight_utc(month_start, tz),
                               rules.local_midnight_utc(today + timedelta(days=1), tz))

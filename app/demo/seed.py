@@ -341,6 +341,9 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
         echo(f"  indexes built ({time.monotonic() - started:.0f}s)")
     fix_sequences(["leads", *ids.keys()])
     db.session.commit()
+    from app.demo.events import seed_events
+
+    counts.update(seed_events(stores, staff, seed, now, echo))
     _analyze()
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts

@@ -14,12 +14,11 @@ from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.phones import format_phone
-from app.core.timeutil import to_local, utcnow
+from app.core.timeutil import local_today, to_local, utcnow, zone_for
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import AssignmentProposal, Plan, PlanKind, PlanStatus, ProposalItem
 from app.followups.plans import open_plan, sync_next_plan_due
-from app.followups.services import store_timezone
 from app.followups.texts import gettext as _
 from app.leads.models import Lead, TransferRequest
 from app.leads.services import change_owner
@@ -100,9 +99,9 @@ def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign",
     deadline = rules.first_contact_deadline(now, int(get_setting("first_contact_hours") or 24))
     lead.first_contact_due_at = deadline
     lead.first_contacted_at = None
-    open_plan(lead, rules.local_date(deadline, store_timezone(lead.store_id)), _("First contact"),
+    tz = zone_for(lead)
+    open_plan(lead, local_today(deadline, tz), _("First contact"),
               kind=PlanKind.FIRST_CONTACT, assignee_id=to_user.id, actor=actor, now=now)
-    tz = store_timezone(lead.store_id)
     with force_locale(to_user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         details = lead_details(lead) + "\n" + _("Contact them before %(deadline)s.",
                                                 deadline=to_local(deadline, tz).strftime("%Y-%m-%d %H:%M"))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Role, Store, User
 from app.admin.defaults import get_setting
 from app.admin.reference import open_stage_ids
-from app.core.timeutil import DEFAULT_TZ
+from app.core.timeutil import default_zone
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import JobRun, Plan, PlanKind, PlanStatus
@@ -41,8 +41,8 @@ def _zones() -> dict[str, list[int]]:
     """Return time zone -> store ids (a group usually has one or two zones)."""
     zones: dict[str, list[int]] = {}
     for store_id, tz in db.session.execute(select(Store.id, Store.timezone)).all():
-        zones.setdefault(tz or DEFAULT_TZ, []).append(store_id)
-    return zones or {DEFAULT_TZ: []}
+        zones.setdefault(tz or default_zone(), []).append(store_id)
+    return zones or {default_zone(): []}
 
 
 def claim_period(job: str, period: str, now: datetime) -> bool:
@@ -116,7 +116,7 @@ def _inserted(stmt) -> int:
 @in_default_locale
 def create_reminders(now: datetime) -> dict:
     """Create birthday and expected-purchase-date reminders a few days ahead (idempotent)."""
-    today = rules.local_date(now, DEFAULT_TZ)
+    today = rules.local_date(now, default_zone())
     created = 0
     for offset in range(REMINDER_DAYS_AHEAD + 1):
         day = today + timedelta(days=offset)
@@ -138,7 +138,7 @@ def create_reminders(now: datetime) -> dict:
 def queue_invited_not_arrived(now: datetime) -> dict:
     """Send leads invited but not arrived for the configured days to their store's DCC agent."""
     days = int(get_setting("invited_not_arrived_days") or 30)
-    today = rules.local_date(now, DEFAULT_TZ)
+    today = rules.local_date(now, default_zone())
     agent = (select(func.min(User.id)).where(User.store_id == Lead.store_id, User.role == Role.DCC,
                                              User.active.is_(True)).correlate(Lead).scalar_subquery())
     eligible = and_(Lead.invited_at <= now - timedelta(days=days), Lead.arrived_at.is_(None),
@@ -163,7 +163,7 @@ def queue_invited_not_arrived(now: datetime) -> dict:
 @in_default_locale
 def notify_reclaim(now: datetime) -> dict:
     """Tell directors once a day how many leads wait for reclaim."""
-    today = rules.local_date(now, DEFAULT_TZ)
+    today = rules.local_date(now, default_zone())
     if not claim_period("reclaim_notice", today.isoformat(), now):
         return {"skipped": True}
     from app.followups.queries import reclaim_clause
@@ -183,7 +183,7 @@ def notify_reclaim(now: datetime) -> dict:
 @in_default_locale
 def send_daily_digest(now: datetime) -> dict:
     """Email each consultant and manager their plans for the day, once per local day."""
-    today = rules.local_date(now, DEFAULT_TZ)
+    today = rules.local_date(now, default_zone())
     if not claim_period("daily_digest", today.isoformat(), now):
         return {"skipped": True}
     people = db.session.execute(select(User).where(User.active.is_(True), User.email.isnot(None),

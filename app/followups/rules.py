@@ -5,11 +5,12 @@ in, so every rule can be read and tested on its own.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from app.core.errors import DomainError
+from app.core.timeutil import local_midnight_utc as local_midnight_utc
+from app.core.timeutil import local_today
 
 DEFAULT_CADENCE = {"H": 3, "A": 7, "B": 15, "C": 30}
 EFFECTIVE_RESULTS = frozenset({"reached"})
@@ -18,15 +19,8 @@ DEFAULT_PENALTY = {"base": 50, "doubling": True, "manager_share": 0.5}
 
 # ---- dates ------------------------------------------------------------------------------------
 
-def local_date(now_utc: datetime, tz: str = "Asia/Shanghai") -> date:
-    """Return the local calendar date of a naive UTC instant in zone `tz`."""
-    return now_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
-
-
-def local_midnight_utc(day: date, tz: str = "Asia/Shanghai") -> datetime:
-    """Return the naive UTC instant at which local `day` begins in zone `tz`."""
-    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
-    return start.astimezone(UTC).replace(tzinfo=None)
+# The local date of a naive UTC instant and the UTC start of a local day come from the one clock.
+local_date = local_today
 
 
 # ---- cadence ----------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, update
 
-from app.accounts.models import LeaveWindow, Role, Store, User
+from app.accounts.models import LeaveWindow, Role, User
 from app.admin.reference import by_id, grades, stages
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow, zone_for
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import (
@@ -39,19 +39,18 @@ def cadence_table() -> dict[str, int]:
 
 
 def store_timezone(store_id: int | None) -> str:
-    """Return the store's time zone (default Asia/Shanghai)."""
-    store = db.session.get(Store, store_id) if store_id else None
-    return store.timezone if store is not None and store.timezone else "Asia/Shanghai"
+    """Return the store's time zone (the configured default without a store)."""
+    return zone_for(store_id)
 
 
 def lead_today(lead: Lead, now: datetime) -> date:
     """Return today's date where the lead's store is."""
-    return rules.local_date(now, store_timezone(lead.store_id))
+    return today_for(lead, now)
 
 
 def user_today(user: User, now: datetime) -> date:
     """Return today's date where the user's store is."""
-    return rules.local_date(now, store_timezone(user.store_id))
+    return today_for(user, now)
 
 
 def stage_kind(lead: Lead) -> str:

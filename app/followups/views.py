@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
 from app.core.errors import ConflictError, DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.followups import panels, queries, services
 from app.followups.defeats import request_defeat
@@ -120,7 +120,7 @@ def request_lead_defeat(lead_id: int):
 # ---- plans --------------------------------------------------------------------------------
 
 def _today():
-    return services.user_today(current_user, utcnow())
+    return today_for(current_user)
 
 
 @bp.get("/plans")

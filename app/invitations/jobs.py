@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.core.timeutil import local_today, to_local
+from app.core.timeutil import local_today, to_local, today_for, zone_for
 from app.extensions import db
 from app.followups.models import PlanKind
 from app.followups.plans import open_plan
@@ -24,10 +24,6 @@ from app.messaging.outbox import queue_sms
 BATCH = 2000
 
 
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
-
-
 @periodic("event_reminders")
 def queue_reminders(now: datetime) -> dict:
     """The day before an event: remind accepted guests by SMS and plan a reconfirmation call for inviters."""
@@ -38,12 +34,12 @@ def queue_reminders(now: datetime) -> dict:
 def _queue_reminders(now: datetime) -> dict:
     from app.invitations.services import rsvp_link
 
-    tz = _tz()
-    today = local_today(now, tz)
     events = db.session.execute(select(Event).where(
         Event.cancelled_at.is_(None), Event.starts_at > now, Event.starts_at < now + timedelta(days=2))).scalars().all()
     reminded = plans = 0
     for event in events:
+        tz = zone_for(event)
+        today = local_today(now, tz)
         starts = to_local(event.starts_at, tz)
         if not rules.is_reminder_day(starts.date(), today):
             continue
@@ -77,12 +73,11 @@ def create_post_event_tasks(now: datetime) -> dict:
 
 
 def _create_post_event_tasks(now: datetime) -> dict:
-    tz = _tz()
-    today = local_today(now, tz)
-    events = db.session.execute(select(Event.id, Event.theme).where(
+    events = db.session.execute(select(Event.id, Event.theme, Event.store_id).where(
         Event.ends_at <= now, Event.ends_at > now - timedelta(days=30))).all()
     created = 0
-    for event_id, theme in events:
+    for event_id, theme, store_id in events:
+        today = today_for(store_id, now)
         rows = db.session.execute(
             select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
             .where(Invitation.event_id == event_id, Invitation.followed_up_at.is_(None),

@@ -21,7 +21,7 @@ from app.accounts.models import Store
 from app.admin.defaults import get_setting
 from app.core.errors import DomainError
 from app.core.phones import mask_phone
-from app.core.timeutil import to_local, utcnow
+from app.core.timeutil import to_local, utcnow, zone_for
 from app.extensions import db, limiter
 from app.invitations import ics, rules, services
 from app.invitations.forms import RsvpForm
@@ -102,7 +102,7 @@ def _qr(token: str) -> Markup:
 
 
 def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 200):
-    tz = current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    tz = zone_for(guest.event)
     now = utcnow()
     cutoff = _cutoff(guest.event)
     accepted = guest.invitation.status == S.ACCEPTED
@@ -146,6 +146,15 @@ def answer(token: str):
     return redirect(url_for("rsvp.show", token=token), code=303)
 
 
+def _ics_description(event) -> str:
+    """The human-readable text of the calendar entry: the local date and times first."""
+    tz = zone_for(event)
+    starts, ends = to_local(event.starts_at, tz), to_local(event.ends_at, tz)
+    when = f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}" if starts.date() == ends.date() else \
+        f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
+    return "\n".join(p for p in (when, event.public_description or "") if p)
+
+
 @bp.get("/<token>/event.ics")
 @public
 @_limit
@@ -155,7 +164,7 @@ def calendar(token: str):
     event = guest.event
     location = " ".join(p for p in (event.place, event.address) if p)
     body = ics.event_ics(token=token, summary=event.theme, starts_at=event.starts_at, ends_at=event.ends_at,
-                         location=location, description=event.public_description or "",
+                         location=location, description=_ics_description(event),
                          url=current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
                          + url_for("rsvp.show", token=token), now=utcnow())
     return Response(body, mimetype="text/calendar",

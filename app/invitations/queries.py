@@ -1,13 +1,14 @@
 """Reads for event, campaign and check-in pages and the invitation metrics (one grouped query each).
 
-The report pages may call `funnel`, `invitation_metrics` and `orders_after_events` directly.
+`invitation_counts` is the one query behind every invitation figure (event page, metrics page,
+campaign page, reports and their exports, the monthly PDF, the consultant dashboard).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, Store, User
@@ -31,27 +32,59 @@ def _sum(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _counts():
-    """The funnel columns, as aggregate expressions over Invitation."""
-    invited = and_(Invitation.is_walk_in.is_(False), Invitation.invited_at.is_not(None))
-    return (
-        _sum(invited).label("invited"),
-        _sum(and_(Invitation.is_walk_in.is_(False), Invitation.responded_at.is_not(None))).label("responded"),
-        _sum(and_(Invitation.is_walk_in.is_(False), Invitation.status == S.ACCEPTED)).label("accepted"),
-        _sum(and_(Invitation.is_walk_in.is_(False), Invitation.status == S.DECLINED)).label("declined"),
-        _sum(and_(Invitation.is_walk_in.is_(False), Invitation.confirmed_at.is_not(None))).label("confirmed"),
-        _sum(and_(Invitation.is_walk_in.is_(False), Invitation.checked_in_at.is_not(None))).label("arrived"),
-        _sum(Invitation.is_walk_in.is_(True)).label("walk_ins"),
-        func.coalesce(func.sum(case((and_(Invitation.is_walk_in.is_(False), Invitation.status == S.ACCEPTED),
-                                      Invitation.headcount), else_=0)), 0).label("accepted_people"),
+# The definitions of the invitation figures (docs/figures.md); every page, export and report reads
+# them through `invitation_counts` (or the door's lighter statement built from the same conditions).
+NOT_WALK_IN = Invitation.is_walk_in.is_(False)
+INVITED = and_(NOT_WALK_IN, Invitation.invited_at.is_not(None))
+RESPONDED = and_(INVITED, Invitation.responded_at.is_not(None))
+ACCEPTED = and_(INVITED, Invitation.status == S.ACCEPTED)
+DECLINED = and_(INVITED, Invitation.status == S.DECLINED)
+CONFIRMED = and_(ACCEPTED, Invitation.confirmed_at.is_not(None))
+CHECKED_IN = Invitation.checked_in_at.is_not(None)
+ARRIVED = and_(ACCEPTED, CHECKED_IN)
+CAME_UNANSWERED = and_(NOT_WALK_IN, CHECKED_IN, or_(Invitation.invited_at.is_(None), Invitation.status != S.ACCEPTED))
+WALK_IN = and_(Invitation.is_walk_in.is_(True), CHECKED_IN)
+
+
+def _orders_column(offset_minutes: int):
+    """Guests (walk-ins included) with an order from the event's local day to 30 days after it."""
+    from app.reports.sqlutil import local_date_plus
+
+    ordered = exists().where(
+        LeadOrder.lead_id == Invitation.lead_id,
+        LeadOrder.order_date >= local_date_plus(Event.starts_at, offset_minutes),
+        LeadOrder.order_date <= local_date_plus(Event.starts_at, offset_minutes, ORDER_WINDOW_DAYS))
+    return _sum(and_(or_(INVITED, CHECKED_IN), ordered)).label("orders")
+
+
+def _counts(offset_minutes: int | None = None):
+    """The funnel columns, as aggregate expressions over Invitation (orders need Event joined)."""
+    columns = [
+        _sum(INVITED).label("invited"),
+        _sum(RESPONDED).label("responded"),
+        _sum(ACCEPTED).label("accepted"),
+        _sum(DECLINED).label("declined"),
+        _sum(CONFIRMED).label("confirmed"),
+        _sum(ARRIVED).label("arrived"),
+        _sum(CAME_UNANSWERED).label("came_unanswered"),
+        _sum(WALK_IN).label("walk_ins"),
+        func.coalesce(func.sum(case((ACCEPTED, Invitation.headcount), else_=0)), 0).label("accepted_people"),
         func.coalesce(func.sum(Invitation.actual_headcount), 0).label("arrived_people"),
         func.count(Invitation.id).label("total"),
-    )
+    ]
+    if offset_minutes is not None:
+        columns.append(_orders_column(offset_minutes))
+    return tuple(columns)
+
+
+COUNT_KEYS = ("invited", "responded", "accepted", "declined", "confirmed", "arrived", "came_unanswered",
+              "walk_ins", "accepted_people", "arrived_people", "total", "orders")
 
 
 @dataclass
 class Funnel:
-    """invited → accepted → confirmed → arrived, plus walk-ins, with the three rates."""
+    """invited → accepted → confirmed → arrived; guests who came without accepting and walk-ins
+    on their own; the three rates from `rules` (success, feedback, attendance)."""
 
     invited: int = 0
     responded: int = 0
@@ -59,10 +92,12 @@ class Funnel:
     declined: int = 0
     confirmed: int = 0
     arrived: int = 0
+    came_unanswered: int = 0
     walk_ins: int = 0
     accepted_people: int = 0
     arrived_people: int = 0
     total: int = 0
+    orders: int = 0
     key: object = None
     label: str = ""
     goal: int | None = None
@@ -70,87 +105,109 @@ class Funnel:
 
     @property
     def success_rate(self):
-        return rules.rate(self.accepted, self.invited)
+        return rules.success_rate(self.accepted, self.invited)
 
     @property
     def feedback_rate(self):
-        return rules.rate(self.responded, self.invited)
+        return rules.feedback_rate(self.responded, self.invited)
 
     @property
     def attendance_rate(self):
-        return rules.rate(self.arrived, self.accepted)
+        return rules.attendance_rate(self.arrived, self.accepted)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in COUNT_KEYS}
 
 
 def _funnel(row, **kw) -> Funnel:
-    data = {k: int(getattr(row, k) or 0) for k in ("invited", "responded", "accepted", "declined", "confirmed",
-                                                    "arrived", "walk_ins", "accepted_people", "arrived_people",
-                                                    "total")}
+    data = {k: int(getattr(row, k, 0) or 0) for k in COUNT_KEYS}
     return Funnel(**data, **kw)
 
 
-def funnel(event_id: int) -> Funnel:
-    """Return the live funnel of one event (one grouped query)."""
-    row = db.session.execute(select(*_counts()).where(Invitation.event_id == event_id)).one()
-    return _funnel(row, key=event_id)
+def _offset(tz: str | None, when: datetime | None = None) -> int:
+    from app.core.timeutil import utc_offset_minutes
+
+    return utc_offset_minutes(tz, when)
 
 
 GROUPS = {"campaign", "event", "inviter", "consultant", "dcc"}
+DIMENSIONS = {"event", "campaign", "inviter", "consultant", "dcc", "store"}
 
 
-def invitation_metrics(group: str, *, store_ids: list[int] | None = None, since: datetime | None = None,
-                       until: datetime | None = None, campaign_id: int | None = None,
-                       event_id: int | None = None, limit: int = 500) -> list[Funnel]:
-    """Return funnels with success, feedback and attendance rates grouped by campaign, event,
-    inviter, consultant or dcc (one grouped query). `since`/`until` bound the event start (UTC)."""
-    if group not in GROUPS:
-        raise ValueError(group)
-    stmt = select(*_counts()).select_from(Invitation).join(Event, Event.id == Invitation.event_id)
-    if group == "campaign":
-        stmt = stmt.join(Campaign, Campaign.id == Invitation.campaign_id).add_columns(
-            Campaign.id.label("key"), Campaign.name.label("label")).group_by(Campaign.id, Campaign.name)
-    elif group == "event":
+def invitation_counts(by: str | None = None, *, event_ids: list[int] | None = None,
+                      store_ids: list[int] | None = None, since: datetime | None = None,
+                      until: datetime | None = None, campaign_id: int | None = None, inviter_id: int | None = None,
+                      conditions=(), tz: str | None = None, with_orders: bool = True,
+                      skip_cancelled: bool = False, refine=None, limit: int = 500) -> list[Funnel]:
+    """THE invitation figures: one grouped query over invitations joined with their event.
+
+    `by`: None (one total row), event, campaign, inviter, consultant, dcc or store; each row has
+    a `key` and a `label`. `since`/`until` bound the event start (UTC); `conditions` are extra
+    WHERE clauses; `refine(stmt)` may add joins and clauses (the reports' scope). Orders are counted from the event's local day in `tz`.
+    """
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(by)
+    columns = _counts(_offset(tz) if with_orders else None)
+    stmt = select(*columns).select_from(Invitation).join(Event, Event.id == Invitation.event_id)
+    if by == "campaign":
+        stmt = stmt.outerjoin(Campaign, Campaign.id == Invitation.campaign_id).add_columns(
+            Invitation.campaign_id.label("key"), Campaign.name.label("label")).group_by(
+            Invitation.campaign_id, Campaign.name)
+    elif by == "event":
         stmt = stmt.add_columns(Event.id.label("key"), Event.theme.label("label")).group_by(Event.id, Event.theme)
-    else:
+    elif by == "store":
+        stmt = stmt.join(Store, Store.id == Invitation.store_id).add_columns(
+            Invitation.store_id.label("key"), Store.name.label("label")).group_by(Invitation.store_id, Store.name)
+    elif by is not None:
         stmt = stmt.join(User, User.id == Invitation.inviter_id).add_columns(
             User.id.label("key"), User.display_name.label("label")).group_by(User.id, User.display_name)
-        if group == "consultant":
+        if by == "consultant":
             stmt = stmt.where(User.role == Role.CONSULTANT)
-        elif group == "dcc":
+        elif by == "dcc":
             stmt = stmt.where(User.role == Role.DCC)
+    if event_ids is not None:
+        stmt = stmt.where(Invitation.event_id.in_(event_ids or [-1]))
     if store_ids is not None:
-        stmt = stmt.where(Event.store_id.in_(store_ids or [-1]))
+        stmt = stmt.where(Invitation.store_id.in_(store_ids or [-1]))
     if since is not None:
         stmt = stmt.where(Event.starts_at >= since)
     if until is not None:
         stmt = stmt.where(Event.starts_at < until)
     if campaign_id is not None:
         stmt = stmt.where(Invitation.campaign_id == campaign_id)
-    if event_id is not None:
-        stmt = stmt.where(Invitation.event_id == event_id)
+    if inviter_id is not None:
+        stmt = stmt.where(Invitation.inviter_id == inviter_id)
+    if skip_cancelled:
+        stmt = stmt.where(Event.cancelled_at.is_(None))
+    for condition in conditions:
+        stmt = stmt.where(condition)
+    if refine is not None:
+        stmt = refine(stmt)
+    if by is None:
+        return [_funnel(db.session.execute(stmt).one())]
     rows = db.session.execute(stmt.order_by("label").limit(limit)).all()
-    return [_funnel(r, key=r.key, label=r.label) for r in rows]
+    return [_funnel(r, key=r.key, label=r.label or "") for r in rows]
 
 
-def orders_after_events(event_ids: list[int], days: int = ORDER_WINDOW_DAYS) -> dict[int, dict]:
-    """Return, per event, orders placed by its invitees (or walk-ins) within `days` of the event day."""
-    if not event_ids:
-        return {}
-    start_day = func.date(Event.starts_at)
-    rows = db.session.execute(
-        select(Event.id, func.count(func.distinct(LeadOrder.id)), func.coalesce(func.sum(LeadOrder.amount), 0))
-        .join(Invitation, Invitation.event_id == Event.id)
-        .join(LeadOrder, LeadOrder.lead_id == Invitation.lead_id)
-        .where(Event.id.in_(event_ids), LeadOrder.order_date >= start_day,
-               LeadOrder.order_date <= _plus_days(start_day, days))
-        .group_by(Event.id)
-    ).all()
-    return {eid: {"orders": int(n), "amount": amount} for eid, n, amount in rows}
+def funnel(event_id: int) -> Funnel:
+    """Return the live funnel of one event (one grouped query), orders in the event store's days."""
+    from app.core.timeutil import zone_for
+
+    event = db.session.get(Event, event_id)
+    result = invitation_counts(event_ids=[event_id], tz=zone_for(event))[0]
+    result.key = event_id
+    return result
 
 
-def _plus_days(day_expr, days: int):
-    if db.engine.dialect.name == "postgresql":
-        return func.cast(day_expr, db.Date) + days
-    return func.date(day_expr, f"+{int(days)} days")
+def invitation_metrics(group: str, *, store_ids: list[int] | None = None, since: datetime | None = None,
+                       until: datetime | None = None, campaign_id: int | None = None,
+                       event_id: int | None = None, tz: str | None = None, limit: int = 500) -> list[Funnel]:
+    """Funnels with success, feedback and attendance rates grouped by campaign, event, inviter,
+    consultant or dcc (the metrics and campaign pages). `since`/`until` bound the event start (UTC)."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    return invitation_counts(group, store_ids=store_ids, since=since, until=until, campaign_id=campaign_id,
+                             event_ids=[event_id] if event_id is not None else None, tz=tz, limit=limit)
 
 
 # ---- events -----------------------------------------------------------------------------------
@@ -354,23 +411,23 @@ def door_guest(invitation_id: int):
 @cache
 def _door_counts_statement():
     """The door's counters as one statement, built once and run with the event id bound."""
-    invited = Invitation.is_walk_in.is_(False)
-    accepted = and_(invited, Invitation.status == S.ACCEPTED)
     return select(
-        _sum(accepted).label("expected"),
-        func.coalesce(func.sum(case((accepted, Invitation.headcount), else_=0)), 0).label("expected_people"),
-        _sum(and_(invited, Invitation.checked_in_at.is_not(None))).label("invited_arrived"),
-        _sum(Invitation.is_walk_in.is_(True)).label("walk_ins"),
+        _sum(ACCEPTED).label("expected"),
+        func.coalesce(func.sum(case((ACCEPTED, Invitation.headcount), else_=0)), 0).label("expected_people"),
+        _sum(ARRIVED).label("accepted_arrived"),
+        _sum(CAME_UNANSWERED).label("came_unanswered"),
+        _sum(WALK_IN).label("walk_ins"),
         func.coalesce(func.sum(Invitation.actual_headcount), 0).label("arrived_people"),
     ).where(Invitation.event_id == bindparam("event_id"))
 
 
 def door_counters(event_id: int) -> dict:
-    """Live door counters: expected guests and people, arrived guests and people, walk-ins.
-    The same figures as the event's `funnel` (a test holds them equal), in a lighter query."""
+    """Live door counters: expected guests and people, guests and people in, walk-ins.
+    The same conditions as the event's `funnel`, in a lighter query; "arrived" at the door is
+    every guest in: accepted guests, guests who came without accepting, and walk-ins."""
     row = db.session.execute(_door_counts_statement(), {"event_id": event_id}).one()
     counts = {key: int(getattr(row, key) or 0) for key in row._fields}
-    counts["arrived"] = counts["invited_arrived"] + counts["walk_ins"]
+    counts["arrived"] = counts["accepted_arrived"] + counts["came_unanswered"] + counts["walk_ins"]
     return counts
 
 

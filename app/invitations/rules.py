@@ -4,13 +4,14 @@ No Flask, no SQLAlchemy: `now` is passed in, errors are DomainError with stable 
 """
 
 import base64
-import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.core.errors import DomainError
+from app.core.rates import format_percent
+from app.core.rates import rate as _rate
 from app.invitations.models import InvitationStatus as S
 
 TOKEN_LENGTH = 26  # base32 characters: 130 bits
@@ -144,18 +145,45 @@ def even_goals(total: int, count: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(count)]
 
 
-def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """Return numerator / denominator, or None when the denominator is zero."""
-    if not denominator:
-        return None
-    return (numerator or 0) / denominator
+rate = _rate
+
+
+# ---- the invitation figures -----------------------------------------------------------------
+# The counts come from one query (app.invitations.queries.invitation_counts), where
+#   invited   = invitations sent (not walk-ins),
+#   responded = invited guests who answered (accepted or declined),
+#   accepted  = invited guests whose answer is "accepted",
+#   arrived   = accepted guests who checked in,
+# so responded <= invited, accepted <= invited and arrived <= accepted. Guests who came without
+# accepting and walk-ins are counted on their own and are never part of a rate.
+
+def success_rate(accepted: int, invited: int) -> float | None:
+    """邀约成功率 = accepted / invited ('—' when nobody was invited)."""
+    return rate(accepted, invited)
+
+
+def feedback_rate(responded: int, invited: int) -> float | None:
+    """客户反馈率 = responded / invited."""
+    return rate(responded, invited)
+
+
+def attendance_rate(arrived: int, accepted: int) -> float | None:
+    """活动参与率 = accepted guests who came / accepted guests."""
+    return rate(arrived, accepted)
+
+
+def invitation_rates(counts) -> dict:
+    """The three rates of a mapping (or object) of counts: success, feedback, attendance."""
+    get = counts.get if isinstance(counts, dict) else (lambda key, default=0: getattr(counts, key, default))
+    invited, accepted = get("invited", 0) or 0, get("accepted", 0) or 0
+    return {"success_rate": success_rate(accepted, invited),
+            "feedback_rate": feedback_rate(get("responded", 0) or 0, invited),
+            "attendance_rate": attendance_rate(get("arrived", 0) or 0, accepted)}
 
 
 def percent(value: float | None) -> str:
-    """Format a rate as a percentage ('—' when undefined)."""
-    if value is None:
-        return "—"
-    return f"{math.floor(value * 1000 + 0.5) / 10:g}%"
+    """Format a rate as a percentage ('—' when undefined), as every report prints it."""
+    return format_percent(value)
 
 
 def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_agent_id: int | None,

@@ -150,9 +150,9 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
 
 
 def _local(value: datetime, event: Event) -> datetime:
-    from app.core.timeutil import to_local
+    from app.core.timeutil import to_local, zone_for
 
-    return to_local(value, current_app.config.get("TIMEZONE", "Asia/Shanghai"))
+    return to_local(value, zone_for(event))
 
 
 def accepted_headcount(event_id: int, exclude_invitation_id: int | None = None) -> int:

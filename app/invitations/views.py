@@ -12,7 +12,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, stages
 from app.audit.services import record
 from app.core.errors import DomainError
-from app.core.timeutil import local_to_utc, to_local, utcnow
+from app.core.timeutil import local_to_utc, to_local, utcnow, zone_for
 from app.extensions import db
 from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
 from app.invitations import queries, services
@@ -39,8 +39,9 @@ BLOCK_REASONS = {
 }
 
 
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+def _tz(store_id: int | None = None) -> str:
+    """The zone of the event's store (the user's store for a new event)."""
+    return zone_for(store_id) if store_id else zone_for(current_user)
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -69,7 +70,7 @@ def list_events():
 
 
 def _event_data(form: EventForm) -> dict:
-    tz = _tz()
+    tz = _tz(form.store_id.data)
     return {
         "theme": form.theme.data.strip(), "type": form.type.data, "store_id": form.store_id.data,
         "starts_at": local_to_utc(form.starts_at.data, tz), "ends_at": local_to_utc(form.ends_at.data, tz),
@@ -99,7 +100,7 @@ def _save_event_form(event: Event | None):
 def _event_form_obj(event: Event | None):
     if event is None:
         return None
-    tz = _tz()
+    tz = _tz(event.store_id)
 
     class Obj:
         pass
@@ -141,11 +142,10 @@ def show_event(event_id: int):
     scope = None if current_user.role in MANAGERS or current_user.role == Role.CLERK else lead_scope_clause(current_user)
     rows = queries.guests(event.id, status, lead_scope=scope)
     funnel = queries.funnel(event.id)
-    orders = queries.orders_after_events([event.id]).get(event.id, {"orders": 0, "amount": 0})
     store = db.session.get(Store, event.store_id)
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
-                  funnel=funnel, rows=rows, guest_status=status, orders=orders, percent=percent, tz=_tz(),
+                  funnel=funnel, rows=rows, guest_status=status, percent=percent, tz=_tz(event.store_id),
                   form=EmptyForm(), now=utcnow())
 
 
@@ -186,11 +186,10 @@ def metrics():
     group = request.args.get("by", "event")
     if group not in queries.GROUPS:
         group = "event"
-    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user))
+    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user), tz=zone_for(current_user))
     if current_user.role in (Role.CONSULTANT, Role.DCC):
         rows = [r for r in rows if group not in ("inviter", "consultant", "dcc") or r.key == current_user.id]
-    orders = queries.orders_after_events([r.key for r in rows]) if group == "event" else {}
-    return render("invitations/metrics.html", rows=rows, group=group, orders=orders, percent=percent)
+    return render("invitations/metrics.html", rows=rows, group=group, percent=percent)
 
 
 # ---- campaigns --------------------------------------------------------------------------------

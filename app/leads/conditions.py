@@ -4,7 +4,7 @@ The lead list and export (app.leads.filters), the board (app.pipeline.queries), 
 (app.invitations.targets) and the reports (app.reports.scope) each parse their own input, then
 build their clauses here, so a filter means the same leads on every page.
 
-Dates: `today` and the created-on days are local calendar dates (Asia/Shanghai unless told);
+Dates: `today` and the created-on days are local calendar dates (the configured LEADLOOP_TIMEZONE unless told);
 stored timestamps are naive UTC, stored dates (expected purchase, next plan) are local dates.
 """
 

@@ -7,17 +7,17 @@ from app.admin.defaults import get_setting
 from app.admin.reference import channel_by_code
 from app.core.errors import DomainError
 from app.core.phones import InvalidPhone, normalize_phone
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import local_today, utcnow, zone_for
 from app.followups.models import PlanKind
 from app.followups.plans import open_plan
 from app.leads.models import Lead
 from app.leads.services import LeadInput, change_owner, create_lead, find_by_phone, record_touch
 
 
-def start_first_contact(lead: Lead, *, actor=None, now: datetime | None = None, tz: str = "Asia/Shanghai") -> None:
+def start_first_contact(lead: Lead, *, actor=None, now: datetime | None = None, tz: str | None = None) -> None:
     """Open the first-contact plan (due today) and set the first-contact deadline of a newly owned lead."""
     now = now or utcnow()
-    open_plan(lead, local_today(now, tz), kind=PlanKind.FIRST_CONTACT, assignee_id=lead.owner_id, actor=actor,
+    open_plan(lead, local_today(now, tz or zone_for(lead)), kind=PlanKind.FIRST_CONTACT, assignee_id=lead.owner_id, actor=actor,
               now=now)
     lead.first_contact_due_at = now + timedelta(hours=int(get_setting("first_contact_hours") or 24))
 

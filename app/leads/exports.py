@@ -16,7 +16,7 @@ from app.admin.reference import by_id, channels, grades, stages, vehicle_models
 from app.audit.services import record
 from app.core.phones import format_phone, mask_phone
 from app.core.spreadsheet import neutralise_row
-from app.core.timeutil import to_local, utcnow
+from app.core.timeutil import to_local, utcnow, zone_for
 from app.extensions import db
 from app.leads.filters import LeadFilter
 from app.leads.models import ExportRequest, Lead
@@ -76,6 +76,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     models = {m.id: f"{m.series} {m.name}" for m in vehicle_models()}
     genders = {"male": _("Male"), "female": _("Female"), "unknown": _("Unknown")}
     full_phones = may_reveal_phone(user)
+    tz = zone_for(user)
     stmt = (flt.apply(scoped_leads(user), today)
             .with_only_columns(Lead.id, Lead.name, Lead.gender, Lead.phone, Lead.email, Store.name, User.display_name,
                                Lead.source_channel_id, Lead.model_id, Lead.grade_id, Lead.stage_id,
@@ -94,7 +95,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     result = db.session.execute(stmt.execution_options(yield_per=CHUNK))
     for r in result:
         sees = full_phones or r.owner_id == user.id or r.dcc_agent_id == user.id
-        created = to_local(r.created_at)
+        created = to_local(r.created_at, tz)
         row = [r.id, r.name, genders.get(str(r.gender), ""), format_phone(r.phone) if sees else mask_phone(r.phone),
                r.email, r[5], r[6], label(channel_refs, r.source_channel_id), models.get(r.model_id, ""),
                label(grade_refs, r.grade_id), label(stage_refs, r.stage_id), r.expected_purchase_date,

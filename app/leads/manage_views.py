@@ -9,7 +9,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, User
 from app.admin.reference import vehicle_models
 from app.core.errors import DomainError
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import today_for
 from app.extensions import db
 from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
 from app.leads.filters import InvalidFilter, LeadFilter
@@ -27,8 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today():
-    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
-    return local_today(utcnow(), tz)
+    return today_for(current_user)
 
 
 def _send(tmp, name: str):

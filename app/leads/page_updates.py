@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.admin.reference import by_id, channels, grades, stages
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import today_for
 from app.leads.timeline import lead_timeline
 
 
@@ -23,8 +23,7 @@ def reference_maps() -> dict:
 
 def user_today():
     """Today in the signed-in user's store time zone."""
-    store = getattr(current_user, "store", None)
-    return local_today(utcnow(), store.timezone if store else "Asia/Shanghai")
+    return today_for(current_user)
 
 
 def sent_from_lead_page(lead_id: int) -> bool:

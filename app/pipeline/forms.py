@@ -19,6 +19,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.core.vin import is_valid_vin, normalize_vin
 
 
+def _store_today() -> date:
+    """Today where the signed-in user's store is (an order placed at 01:00 in Shanghai is today's)."""
+    from flask_login import current_user
+
+    from app.core.timeutil import today_for
+
+    return today_for(current_user)
+
+
 class MoveForm(FlaskForm):
     """Which lead, where to, and the version of the card the user saw."""
 
@@ -40,7 +49,7 @@ class OrderForm(MoveForm):
     amount = DecimalField(_l("Amount (yuan)"), places=2,
                           validators=[InputRequired(_l("Enter the amount.")),
                                       NumberRange(min=1, message=_l("The amount must be positive."))])
-    order_date = DateField(_l("Order date"), default=date.today,
+    order_date = DateField(_l("Order date"), default=_store_today,
                            validators=[InputRequired(_l("Enter the order date."))])
 
     def validate_vin(self, field):

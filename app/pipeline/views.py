@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from app.accounts.models import Role
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
 from app.core.errors import ConflictError, DomainError
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import today_for
 from app.extensions import db
 from app.pipeline import queries, rules, services
 from app.pipeline.cards import CardMaker, card_labels, stage_options
@@ -36,8 +36,7 @@ class Column:
 
 
 def _today():
-    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
-    return local_today(utcnow(), tz)
+    return today_for(current_user)
 
 
 def _filters():

@@ -18,12 +18,14 @@ from app.reports import queries_visits as qv
 from app.reports.rules import (
     Period,
     bucket_keys,
+    bucket_label,
     month_end,
     previous_period,
     rate,
     same_period_last_year,
 )
 from app.reports.tables import Col, Names, Table, sum_rows
+from app.showroom.rules import retention_rate
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ def build_sources(f) -> Table:
     for r in trend:
         if r["key"] in top and r["bucket"] in index:
             series[names.channel(r["key"])][index[r["bucket"]]] = r["leads"]
-    line = charts.line_chart(keys, series, str(_l("New leads by source and period")))
+    labels = [bucket_label(k, f.grain, f.period.start, f.period.end) for k in keys]
+    line = charts.line_chart(labels, series, str(_l("New leads by source and period")))
     return Table(cols, out, totals, charts=[(_l("New leads by source"), pie),
                                             (_l("New leads by source and period"), line)])
 
@@ -268,7 +271,7 @@ VISIT_KEYS = ["visits", "first_visits", "return_visits", "retained", "test_drive
 
 def _visit_row(label, r) -> dict:
     row = {"label": label, **{k: r.get(k) or 0 for k in VISIT_KEYS}, "stay_minutes": r.get("stay_minutes")}
-    row["retention"] = rate(row["retained"], row["first_visits"])
+    row["retention"] = retention_rate(row["retained"], row["first_visits"])
     return row
 
 
@@ -287,7 +290,8 @@ def build_traffic(f) -> Table:
         out = [_visit_row(label(r["key"]), r) for r in sorted(rows, key=lambda r: (r["key"] is None, r["key"]))]
     else:
         rows = {r["key"]: r for r in qv.visits_by_bucket(f)}
-        out = [_visit_row(k, rows.get(k, {})) for k in bucket_keys(f.period.start, f.period.end, f.grain)]
+        out = [_visit_row(bucket_label(k, f.grain, f.period.start, f.period.end), rows.get(k, {}))
+               for k in bucket_keys(f.period.start, f.period.end, f.grain)]
     cols = [Col("label", _dim_label(f.by) if f.by in ("consultant", "hour", "store") else _l("Period"), "text"),
             *VISIT_COLS]
     chart = charts.bar_chart([r["label"] for r in out], {str(_l("First visits")): [r["first_visits"] for r in out],
@@ -311,7 +315,8 @@ def build_showroom_sources(f) -> Table:
 
 def build_retention(f) -> Table:
     rows = {r["key"]: r for r in qv.visits_by_bucket(f)}
-    out = [_visit_row(k, rows.get(k, {})) for k in bucket_keys(f.period.start, f.period.end, f.grain)]
+    out = [_visit_row(bucket_label(k, f.grain, f.period.start, f.period.end), rows.get(k, {}))
+           for k in bucket_keys(f.period.start, f.period.end, f.grain)]
     cols = [Col("label", _l("Period"), "text"), Col("first_visits", _l("First visits")),
             Col("retained", _l("Left contact (first visits)")), Col("retention", _l("Retention rate"), "pct")]
     chart = charts.line_chart([r["label"] for r in out], {str(_l("Retention rate")): [r["retention"] for r in out]},
@@ -362,10 +367,11 @@ def build_invitations(f) -> Table:
         label = lambda k: names.of(by, k)  # noqa: E731
     out = [_invitation_row(label(r["key"]), r) for r in sorted(rows, key=lambda r: -(r["invited"] or 0))]
     cols = [Col("label", _dim_label(by), "text"), Col("invited", _l("Invited")), Col("accepted", _l("Accepted")),
-            Col("responded", _l("Responded")), Col("arrived", _l("Arrived")), Col("walk_ins", _l("Walk-ins")),
+            Col("responded", _l("Responded")), Col("arrived", _l("Arrived")),
+            Col("came_unanswered", _l("Came without accepting")), Col("walk_ins", _l("Walk-ins")),
             Col("orders", _l("Orders within 30 days")), Col("success_rate", _l("Success rate"), "pct"),
             Col("feedback_rate", _l("Feedback rate"), "pct"), Col("attendance_rate", _l("Attendance rate"), "pct")]
-    totals = _invitation_row("", sum_rows(rows, ["invited", "accepted", "responded", "arrived", "walk_ins", "orders"]))
+    totals = _invitation_row("", sum_rows(rows, list(INVITATION_COUNTS)))
     top = out[:10]
     chart = charts.bar_chart([r["label"] for r in top],
                              {str(_l("Success rate")): [r["success_rate"] for r in top],
@@ -373,17 +379,20 @@ def build_invitations(f) -> Table:
                               str(_l("Attendance rate")): [r["attendance_rate"] for r in top]},
                              str(_l("Invitation results")), percent=True)
     return Table(cols, out, totals, charts=[(_l("Invitation results"), chart)],
-                 notes=[_l("Success = accepted / invited; feedback = responded / invited; attendance = arrived / "
-                           "accepted. Walk-ins are not counted in the rates.")])
+                 notes=[_l("Success = accepted / invited; feedback = responded / invited; attendance = accepted "
+                           "guests who came / accepted. Guests who came without accepting and walk-ins are "
+                           "counted on their own, not in the rates.")])
 
 
 def _invitation_row(label, r) -> dict:
-    row = {"label": label, **{k: r.get(k) or 0 for k in ("invited", "accepted", "responded", "arrived",
-                                                          "walk_ins", "orders")}}
-    row["success_rate"] = rate(row["accepted"], row["invited"])
-    row["feedback_rate"] = rate(row["responded"], row["invited"])
-    row["attendance_rate"] = rate(row["arrived"], row["accepted"])
+    from app.invitations.rules import invitation_rates
+
+    row = {"label": label, **{k: r.get(k) or 0 for k in INVITATION_COUNTS}}
+    row.update(invitation_rates(row))
     return row
+
+
+INVITATION_COUNTS = ("invited", "accepted", "responded", "arrived", "came_unanswered", "walk_ins", "orders")
 
 
 def build_dcc(f) -> Table:
@@ -563,7 +572,7 @@ KPI_COLS = [("new_leads", _l("New leads"), "int"), ("visits", _l("Showroom visit
 def kpi_values(f) -> dict:
     """Headline figures of a filter's period, with the derived rates."""
     k = qv.kpis(f)
-    k["retention"] = rate(k["retained"], k["first_visits"])
+    k["retention"] = retention_rate(k["retained"], k["first_visits"])
     k["conversion"] = rate(k["orders"], k["new_leads"])
     return k
 
@@ -607,15 +616,15 @@ def build_trends(f) -> Table:
     out = []
     for k in keys:
         v = visits.get(k, {})
-        row = {"label": k, "new_leads": leads.get(k, 0), "first_visits": v.get("first_visits") or 0,
+        row = {"label": bucket_label(k, grain, start, end), "new_leads": leads.get(k, 0), "first_visits": v.get("first_visits") or 0,
                "retained": v.get("retained") or 0, "test_drives": v.get("test_drives") or 0, "won": won.get(k, 0)}
-        row["retention"] = rate(row["retained"], row["first_visits"])
+        row["retention"] = retention_rate(row["retained"], row["first_visits"])
         row["conversion"] = rate(row["won"], row["new_leads"])
         out.append(row)
     cols = [Col("label", _l("Period"), "text"), Col("new_leads", _l("New leads")),
             Col("first_visits", _l("First visits")), Col("retention", _l("Retention rate"), "pct"),
             Col("test_drives", _l("Test drives")), Col("won", _l("Orders")), Col("conversion", _l("Conversion"), "pct")]
-    chart = charts.line_chart(keys, {str(_l("New leads")): [r["new_leads"] for r in out],
+    chart = charts.line_chart([r["label"] for r in out], {str(_l("New leads")): [r["new_leads"] for r in out],
                                      str(_l("First visits")): [r["first_visits"] for r in out],
                                      str(_l("Orders")): [r["won"] for r in out]}, str(_l("Trends")))
     table = Table(cols, out, None, charts=[(_l("Trends"), chart)])

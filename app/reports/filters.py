@@ -1,11 +1,17 @@
 """Report filters: the period in local dates, the dimensions, and the user's scope applied on top."""
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from app.accounts.models import Role, User
-from app.core.timeutil import DEFAULT_TZ, local_today, utcnow
+from app.core.timeutil import (
+    DEFAULT_TZ,
+    local_midnight_utc,
+    local_today,
+    utc_offset_minutes,
+    utcnow,
+    zone_for,
+)
 from app.reports.rules import GRAINS, PERIOD_KINDS, Period, resolve_period
 
 DIMENSIONS = ("store", "consultant", "channel", "grade", "model")
@@ -36,8 +42,7 @@ class ReportFilter:
 
     @property
     def offset_minutes(self) -> int:
-        offset = datetime.combine(self.period.start, time()).replace(tzinfo=ZoneInfo(self.tz)).utcoffset()
-        return int(offset.total_seconds() // 60) if offset else 0
+        return utc_offset_minutes(self.tz, local_midnight_utc(self.period.start, self.tz))
 
     @property
     def only_own(self) -> bool:
@@ -57,7 +62,7 @@ class ReportFilter:
 
 
 def _utc(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time()).replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
+    return local_midnight_utc(day, tz)
 
 
 def _int(value) -> int | None:
@@ -83,7 +88,7 @@ def scoped_store_ids(user: User, requested: int | None) -> tuple[int, ...] | Non
 
 def build_filter(user: User, args, now: datetime | None = None, default_kind: str = "month") -> ReportFilter:
     """Build the filter from query arguments, forcing the user's scope on top of them."""
-    tz = user.store.timezone if getattr(user, "store", None) else DEFAULT_TZ
+    tz = zone_for(user)
     today = local_today(now or utcnow(), tz)
     kind = args.get("period") or default_kind
     if kind not in PERIOD_KINDS:

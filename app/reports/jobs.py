@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.core.timeutil import local_today
+from app.core.timeutil import today_for
 from app.extensions import db
 from app.followups.models import JobRun
 from app.jobs import periodic
@@ -27,7 +27,7 @@ def _claim(job: str, period: str, now: datetime) -> bool:
 @periodic("reports.monthly_email")
 def email_monthly_report(now: datetime) -> dict:
     """On the first day of a month, e-mail last month's group report to every active director."""
-    today = local_today(now)
+    today = today_for(None, now)  # the group's report: the configured zone
     if today.day != 1:
         return {"skipped": "not the first of the month"}
     month = add_months(today, -1)

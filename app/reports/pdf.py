@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.accounts.models import Role, Store
-from app.core.timeutil import utcnow
+from app.core.timeutil import now_local, zone_for
 from app.extensions import db
 from app.reports import catalog
 from app.reports.filters import ReportFilter
@@ -44,7 +44,7 @@ def monthly_context(user, month: date, store_id: int | None) -> dict:
 
     roomy_sorts()
     store = db.session.get(Store, store_id) if store_id else None
-    tz = store.timezone if store else "Asia/Shanghai"
+    tz = zone_for(store) if store else zone_for(user)
     period = Period("month", month, month_end(month))
     f = ReportFilter(user=user, period=period, tz=tz, store_ids=(store_id,) if store_id else None, grain="week")
     by_store = store_id is None
@@ -54,7 +54,7 @@ def monthly_context(user, month: date, store_id: int | None) -> dict:
     _merge_discipline(consultants, discipline)
     consultants.rows = consultants.rows[:30]
     return {
-        "store": store, "month": month, "period": period, "generated": utcnow(),
+        "store": store, "month": month, "period": period, "generated": now_local(tz),
         "kpis": catalog.kpi_comparison(f),
         "funnel": catalog.build_funnel(replace(f, by="")),
         "sources": catalog.build_sources(replace(f, grain="week")),

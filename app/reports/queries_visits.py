@@ -1,6 +1,6 @@
 """Showroom, invitation, DCC, satisfaction and headline figures, each by one grouped query."""
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
 
 from app.accounts.models import Role, User
 from app.admin.models import StageKind
@@ -8,7 +8,7 @@ from app.admin.reference import stages
 from app.extensions import db
 from app.followups.models import FollowUp, FollowUpResult
 from app.invitations.models import Event, Invitation, InvitationStatus, SurveyResponse
-from app.leads.models import Lead, LeadOrder, StageChange
+from app.leads.models import Lead, StageChange
 from app.reports.scope import (
     lead_conditions,
     needs_lead_join,
@@ -16,7 +16,7 @@ from app.reports.scope import (
     scope_stage_changes,
     store_condition,
 )
-from app.reports.sqlutil import hours_between, local_bucket, local_date_plus
+from app.reports.sqlutil import hours_between, local_bucket
 from app.showroom.models import ShowroomVisit
 
 PAGE_SIZE = 100
@@ -46,12 +46,13 @@ def _visit_scope(stmt, f):
 
 def visit_columns() -> list:
     """Traffic figures of showroom visits (retention = first visits that left info / first visits)."""
-    first = ShowroomVisit.is_first_visit.is_(True)
+    from app.showroom.queries import FIRST_VISIT, RETAINED
+
     return [
         func.count().label("visits"),
-        _sum_if(first).label("first_visits"),
+        _sum_if(FIRST_VISIT).label("first_visits"),
         _sum_if(ShowroomVisit.is_first_visit.is_(False)).label("return_visits"),
-        _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))).label("retained"),
+        _sum_if(RETAINED).label("retained"),
         _sum_if(ShowroomVisit.test_drive.is_(True)).label("test_drives"),
         func.coalesce(func.sum(ShowroomVisit.party_size), 0).label("people"),
         func.avg(case((ShowroomVisit.left_at.is_not(None),
@@ -125,43 +126,19 @@ def arrival_list(f, page: int = 1) -> tuple[list[dict], int]:
 
 # ---- invitations ----------------------------------------------------------------------------
 
-INVITATION_DIMENSIONS = {
-    "event": Invitation.event_id,
-    "campaign": Invitation.campaign_id,
-    "consultant": Invitation.inviter_id,
-    "store": Invitation.store_id,
-}
-
-
-def invitation_columns(offset_minutes: int = 480) -> list:
-    """Invited, accepted, responded, arrived, walk-ins and orders within 30 days of the event."""
-    invited = and_(Invitation.invited_at.is_not(None), Invitation.is_walk_in.is_(False))
-    accepted = and_(invited, or_(Invitation.status == InvitationStatus.ACCEPTED,
-                                 Invitation.checked_in_at.is_not(None)))
-    ordered = exists().where(
-        LeadOrder.lead_id == Invitation.lead_id,
-        LeadOrder.order_date >= local_date_plus(Event.starts_at, offset_minutes),
-        LeadOrder.order_date <= local_date_plus(Event.starts_at, offset_minutes, 30),
-    )
-    return [
-        _sum_if(invited).label("invited"),
-        _sum_if(accepted).label("accepted"),
-        _sum_if(and_(invited, Invitation.responded_at.is_not(None))).label("responded"),
-        _sum_if(and_(accepted, Invitation.checked_in_at.is_not(None))).label("arrived"),
-        _sum_if(and_(Invitation.is_walk_in.is_(True), Invitation.checked_in_at.is_not(None))).label("walk_ins"),
-        _sum_if(and_(invited, ordered)).label("orders"),
-    ]
+INVITATION_DIMENSIONS = {"event": "event", "campaign": "campaign", "consultant": "inviter", "store": "store"}
 
 
 def invitations_by(f, by: str = "event") -> list[dict]:
-    """Invitation results of events held in the period, per event, campaign, inviter or store."""
-    dim = INVITATION_DIMENSIONS.get(by, Invitation.event_id)
-    stmt = (select(dim.label("key"), *invitation_columns(f.offset_minutes))
-            .select_from(Invitation).join(Event, Event.id == Invitation.event_id)
-            .where(store_condition(Invitation.store_id, f), Event.starts_at >= f.utc_start,
-                   Event.starts_at < f.utc_end, Event.cancelled_at.is_(None)))
-    stmt = scope_activity(stmt, f, Invitation.lead_id, Invitation.inviter_id).group_by(dim)
-    return _rows(stmt)
+    """Invitation results of events held in the period, per event, campaign, inviter or store
+    (the one invitation query, limited to the report's scope)."""
+    from app.invitations.queries import invitation_counts
+
+    rows = invitation_counts(
+        INVITATION_DIMENSIONS.get(by, "event"), store_ids=list(f.store_ids) if f.store_ids is not None else None,
+        since=f.utc_start, until=f.utc_end, skip_cancelled=True, tz=f.tz, limit=100_000,
+        refine=lambda stmt: scope_activity(stmt, f, Invitation.lead_id, Invitation.inviter_id))
+    return [{"key": r.key, **r.as_dict()} for r in rows]
 
 
 def invitations_made(f, dim=Invitation.inviter_id) -> list[dict]:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.core.rates import rate as _rate
+
 PERIOD_KINDS = ("day", "week", "month", "quarter", "custom")
 GRAINS = ("day", "week", "month", "quarter")
 
@@ -112,11 +114,21 @@ def bucket_keys(start: date, end: date, grain: str) -> list[str]:
     return keys
 
 
-def rate(numerator: float | int | None, denominator: float | int | None) -> float | None:
-    """Return numerator / denominator, or None when the denominator is zero or missing."""
-    if not denominator:
-        return None
-    return (numerator or 0) / denominator
+def bucket_label(key: str, grain: str, start: date, end: date) -> str:
+    """The label a person reads for a bucket: a week shows its days within the period.
+
+    A week bucket is keyed by its Monday; its label is clipped to [start, end], so the first
+    week of November 2026 (Monday 26 October) reads "11-01 – 11-01" and no October or December
+    day appears in a November report.
+    """
+    if grain != "week":
+        return key
+    monday = date.fromisoformat(key)
+    first, last = max(monday, start), min(monday + timedelta(days=6), end)
+    return f"{first:%m-%d} – {last:%m-%d}"
+
+
+rate = _rate  # the one definition of a rate (app.core.rates)
 
 
 def change(current: float | int | None, before: float | int | None) -> float | None:

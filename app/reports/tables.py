@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
+from app.core.rates import format_percent
 from app.extensions import db
 from app.web.templating import local_datetime, local_time
 
@@ -40,7 +41,7 @@ def fmt(value, kind: str) -> str:
     if value is None:
         return DASH
     if kind == "pct":
-        return f"{value * 100:.1f}%"
+        return format_percent(value)
     if kind in ("num", "hours", "days"):
         return f"{value:,.1f}"
     if kind == "money":

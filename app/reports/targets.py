@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
+from app.core.timeutil import zone_for
 from app.extensions import db
 from app.invitations.models import MonthlyTarget
 from app.reports.rules import Period, add_months, month_end, prorated_target, rate
@@ -83,7 +84,7 @@ def month_to_date_progress(user: User, today: date) -> list[dict]:
     """
     from app.reports.filters import ReportFilter, scoped_store_ids
 
-    tz = user.store.timezone if getattr(user, "store", None) else "Asia/Shanghai"
+    tz = zone_for(user)
     month = Period("month", today.replace(day=1), month_end(today))
     f = ReportFilter(user=user, period=month, tz=tz, store_ids=scoped_store_ids(user, None),
                      consultant_id=user.id if user.role in {Role.CONSULTANT, Role.DCC} else None)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.audit.services import record
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db, limiter
 from app.reports import survey
 from app.reports.catalog import BY_KEY, reports_for
@@ -73,8 +73,7 @@ def hub():
     sections: dict = {}
     for report in reports_for(current_user):
         sections.setdefault(str(report.section), []).append(report)
-    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
-    last_month = add_months(local_today(utcnow(), tz), -1)
+    last_month = add_months(today_for(current_user), -1)
     return render("reports/hub.html", sections=sections, last_month=last_month.strftime("%Y-%m"),
                   options=filter_options(current_user), may_pdf=_may_pdf())
 
@@ -171,8 +170,7 @@ def edit_targets():
     _require("targets.set")
     from app.reports.forms import month_from_args, target_subjects
 
-    tz = current_user.store.timezone if current_user.store else "Asia/Shanghai"
-    month = month_from_args(request.values.get("month"), local_today(utcnow(), tz))
+    month = month_from_args(request.values.get("month"), today_for(current_user))
     subjects = target_subjects(current_user)
     form = TargetsForm()
     if request.method == "POST":

@@ -1,12 +1,12 @@
 """Reads for the reception screen: today's traffic, counts and the duty list."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import DutyRoster, Role, User
-from app.core.timeutil import local_to_utc
+from app.core.timeutil import local_day_bounds
 from app.extensions import db
 from app.leads.models import Lead
 from app.showroom.models import ShowroomVisit
@@ -16,8 +16,7 @@ TRAFFIC_LIMIT = 300
 
 def day_bounds_utc(day: date, tz: str) -> tuple[datetime, datetime]:
     """Return the naive-UTC start and end of a local calendar day."""
-    start = local_to_utc(datetime.combine(day, time.min), tz)
-    return start, start + timedelta(days=1)
+    return local_day_bounds(day, tz)
 
 
 def todays_visits(store_id: int, day: date, tz: str) -> list:
@@ -39,14 +38,19 @@ def todays_visits(store_id: int, day: date, tz: str) -> list:
     ).all()
 
 
+# The retention figures' definitions, shared with the reports (app.reports.queries_visits):
+# 留存率 = first visits that left contact information / first visits.
+FIRST_VISIT = ShowroomVisit.is_first_visit.is_(True)
+RETAINED = and_(FIRST_VISIT, ShowroomVisit.left_contact.is_(True))
+
+
 def traffic_counts(store_id: int, day: date, tz: str) -> dict:
     """Return visits, people, first visits, first visits that left contact and still in the showroom."""
     start, end = day_bounds_utc(day, tz)
-    first = ShowroomVisit.is_first_visit.is_(True)
     row = db.session.execute(
         select(func.count(ShowroomVisit.id), func.coalesce(func.sum(ShowroomVisit.party_size), 0),
-               func.count(case((first, 1))),
-               func.count(case((first & ShowroomVisit.left_contact.is_(True), 1))),
+               func.count(case((FIRST_VISIT, 1))),
+               func.count(case((RETAINED, 1))),
                func.count(case((ShowroomVisit.left_at.is_(None), 1))))
         .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start, ShowroomVisit.arrived_at < end)
     ).one()

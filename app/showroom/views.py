@@ -11,7 +11,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
 from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
-from app.core.timeutil import local_to_utc, local_today, to_local, utcnow
+from app.core.timeutil import local_to_utc, local_today, to_local, utcnow, zone_for
 from app.extensions import db
 from app.showroom.forms import WalkInForm
 from app.showroom.models import ShowroomVisit
@@ -41,14 +41,14 @@ def _walk_in_form(store: Store, today) -> WalkInForm:
     if request.method == "GET" and len(form.consultant_id.choices) == 1:
         form.consultant_id.data = form.consultant_id.choices[0][0]  # one on duty: nothing to choose
     if request.method == "GET":
-        form.arrived_at.data = to_local(utcnow(), store.timezone).time().replace(second=0, microsecond=0)
+        form.arrived_at.data = to_local(utcnow(), zone_for(store)).time().replace(second=0, microsecond=0)
     return form
 
 
 def _traffic_context(store: Store, today) -> dict:
-    counts = traffic_counts(store.id, today, store.timezone)
+    counts = traffic_counts(store.id, today, zone_for(store))
     rate = retention_rate(counts["first_with_contact"], counts["first"])
-    return {"visits": todays_visits(store.id, today, store.timezone), "counts": counts,
+    return {"visits": todays_visits(store.id, today, zone_for(store)), "counts": counts,
             "retention": format_rate(rate), "action_form": EmptyForm()}
 
 
@@ -64,7 +64,7 @@ def _page(store: Store, form: WalkInForm, today, status: int = 200, block: str |
 def reception():
     """Show the reception screen: the walk-in form and today's traffic."""
     store = _store()
-    today = local_today(tz=store.timezone)
+    today = local_today(tz=zone_for(store))
     return _page(store, _walk_in_form(store, today), today)
 
 
@@ -73,7 +73,7 @@ def reception():
 def traffic():
     """Return today's traffic list and retention rate (refreshed by HTMX)."""
     store = _store()
-    today = local_today(tz=store.timezone)
+    today = local_today(tz=zone_for(store))
     return render("showroom/reception.html", block="traffic", store=store, today=today,
                   **_traffic_context(store, today))
 
@@ -83,7 +83,7 @@ def traffic():
 def register_walk_in():
     """Register a walk-in; with contact info, link or create the customer."""
     store = _store()
-    today = local_today(tz=store.timezone)
+    today = local_today(tz=zone_for(store))
     form = _walk_in_form(store, today)
     if not form.validate():
         return _page(store, form, today, status=422, block="walkin_form")
@@ -91,7 +91,7 @@ def register_walk_in():
     if form.left_contact.data == "yes":
         contact = WalkInContact(name=form.name.data.strip(), phone=form.phone_e164, gender=form.gender.data,
                                 model_id=form.model_id.data or None, grade_code=form.grade.data)
-    arrived = local_to_utc(datetime.combine(today, form.arrived_at.data), store.timezone)
+    arrived = local_to_utc(datetime.combine(today, form.arrived_at.data), zone_for(store))
     try:
         register_visit(store_id=store.id, actor=current_user, arrived_at=min(arrived, utcnow()),
                        party_size=form.party_size.data, consultant_id=form.consultant_id.data,
@@ -120,7 +120,7 @@ def depart(visit_id):
     mark_departure(visit, current_user)
     db.session.commit()
     if is_htmx():
-        today = local_today(tz=store.timezone)
+        today = local_today(tz=zone_for(store))
         return render("showroom/reception.html", block="traffic", store=store, today=today,
                       **_traffic_context(store, today))
     return redirect(url_for("showroom.reception"), code=303)
@@ -133,7 +133,7 @@ def update_duty():
     store = _store()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    today = local_today(tz=store.timezone)
+    today = local_today(tz=zone_for(store))
     allowed = {c.id for c in store_consultants(store.id)}
     chosen = {int(v) for v in request.form.getlist("on_duty") if v.isdigit()} & allowed
     set_duty(store.id, today, chosen, current_user)

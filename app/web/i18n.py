@@ -54,11 +54,11 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if not has_request_context():
-        return current_app.config["TIMEZONE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.store is not None:
-        return current_user.store.timezone
-    return current_app.config["TIMEZONE"]
+    from app.core.timeutil import zone_for
+
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        return zone_for(current_user)
+    return zone_for(None)
 
 
 def init_app(app, babel) -> None:

@@ -57,3 +57,15 @@ def test_monthly_target_prorated_to_the_period():
     assert prorated_target(31, resolve_period("month", october), october) == 31
     assert prorated_target(31, resolve_period("week", date(2026, 10, 14)), october) == 7
     assert prorated_target(31, resolve_period("month", date(2026, 11, 1)), october) == 0
+
+
+def test_week_bucket_labels_stay_inside_the_period():
+    from app.reports.rules import bucket_keys, bucket_label
+
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    labels = [bucket_label(k, "week", start, end) for k in bucket_keys(start, end, "week")]
+    assert labels[0] == "11-01 – 11-01"  # Sunday 1 November: the week began in October
+    assert labels[1] == "11-02 – 11-08"
+    assert labels[-1] == "11-30 – 11-30"
+    assert not any("10-" in label or "12-" in label for label in labels)
+    assert bucket_label("2026-11", "month", start, end) == "2026-11"

@@ -18,7 +18,7 @@ def test_retention_rate_undefined_without_first_visits_and_never_above_one():
 
 def test_format_rate():
     assert format_rate(None) == "—"
-    assert format_rate(0.678) == "68%"
+    assert format_rate(0.678) == "67.8%"  # as the reports print it
 
 
 def test_expected_purchase_date_follows_grade_horizon():

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.admin import reference
 from app.admin.defaults import ensure_reference_data
-from app.core.timeutil import local_today
+from app.core.timeutil import local_today, utcnow
 from app.demo.seed import seed_demo_data
 from app.followups.models import DefeatRequest, FollowUp, Plan
 from app.leads.models import Lead
@@ -97,3 +97,24 @@ def test_big_loads_rebuild_every_index_and_give_the_same_data(db):
     assert reindexed == plain
     assert index_names() == before
     assert any(before.values())
+
+
+def test_demo_events_have_believable_invitation_figures(db):
+    from app.invitations.models import Event
+    from app.invitations.queries import invitation_counts
+
+    _reseed(db, n_leads=2000, n_stores=2, seed=3)
+    now = utcnow()
+    past = db.session.execute(select(Event.id).where(Event.ends_at < now)).scalars().all()
+    upcoming = db.session.execute(select(Event.id).where(Event.starts_at > now)).scalars().all()
+    assert len(past) == 12 and len(upcoming) == 2
+    rows = invitation_counts("event", event_ids=past)
+    assert len(rows) == 12
+    for r in rows:
+        assert 40 <= r.invited <= 130
+        assert 0.3 <= r.success_rate <= 0.8 and 0.5 <= r.feedback_rate <= 0.95
+        assert 0.4 <= r.attendance_rate <= 1 and r.walk_ins >= 1
+    assert sum(r.orders for r in rows) >= 5
+    assert sum(r.came_unanswered for r in rows) >= 1
+    ahead = invitation_counts("event", event_ids=upcoming)
+    assert all(r.invited and r.arrived == 0 and r.walk_ins == 0 for r in ahead)

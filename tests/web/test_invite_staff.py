@@ -240,6 +240,6 @@ def test_metrics_by_inviter_and_orders_within_30_days(factory, login_as):
     rows = queries.invitation_metrics("consultant", store_ids=[store.id])
     assert len(rows) == 1 and rows[0].success_rate == 0.5 and rows[0].attendance_rate == 1.0
     assert queries.invitation_metrics("dcc") == []
-    assert queries.orders_after_events([event.id])[event.id]["orders"] == 1
+    assert queries.funnel(event.id).orders == 1
     page = login_as("manager", store).get("/events/metrics?by=consultant").get_data(as_text=True)
-    assert "甲" in page and "50%" in page
+    assert "甲" in page and "50.0%" in page

@@ -118,7 +118,7 @@ def test_showroom_traffic_retention_and_sources(world):
     assert (day13["visits"], day13["test_drives"]) == (2, 1)
     assert len(traffic.rows) == 31  # empty days show as zero
     retention = by_label(table_for(world.manager, "retention", grain="week"))
-    assert retention["2026-10-12"]["retention"] == pytest.approx(0.5)
+    assert retention["10-12 – 10-18"]["retention"] == pytest.approx(0.5)
     sources = by_label(table_for(world.manager, "showroom_sources"))
     assert sources["展厅到店"]["retained"] == 1
 
@@ -197,7 +197,7 @@ def test_reports_agree_with_each_other_and_with_the_lead_list(world, db):
         won_funnel = catalog.build_funnel(f).rows[-1]["reached"]
         orders = catalog.kpi_values(f)["orders"]
         compare = catalog.build_comparison(f).totals["won"] if user.role != "consultant" else orders
-        trend = by_label(catalog.build_trends(f))["2026-10-12"]  # weekly buckets by default
+        trend = by_label(catalog.build_trends(f))["10-12 – 10-18"]  # weekly buckets by default
         stmt = scoped_leads(user).where(
             scoped_leads(user).selected_columns[0].table.c.won_at >= f.utc_start,
             scoped_leads(user).selected_columns[0].table.c.won_at < f.utc_end)

@@ -89,8 +89,8 @@ def test_excel_export_of_invitations_keeps_the_dash_for_zero_denominators(world,
     response = login(world.manager).get(f"/reports/invitations/export.xlsx?{OCTOBER}")
     ws = load_workbook(io.BytesIO(response.data)).active
     rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
-    assert rows["秋季试驾日"][1:7] == (3, 1, 2, 1, 1, 1)
-    assert rows["新车发布"][9] == "—"
+    assert rows["秋季试驾日"][1:8] == (3, 1, 2, 1, 0, 1, 1)
+    assert rows["新车发布"][10] == "—"
 
 
 def test_export_needs_the_export_permission(world, login, factory, db):

@@ -118,7 +118,7 @@ def test_departure_and_retention_rate(login, setup, db):
     response = client.htmx("post", f"/showroom/visits/{visit_id}/depart")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<dd data-stat="retention">50%</dd>' in html and '<dd data-stat="visits">3</dd>' in html
+    assert '<dd data-stat="retention">50.0%</dd>' in html and '<dd data-stat="visits">3</dd>' in html
     assert "<html" not in html
     db.session.expire_all()
     assert db.session.get(ShowroomVisit, visit_id).left_at is not None

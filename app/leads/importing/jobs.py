@@ -12,7 +12,7 @@ from flask_babel import force_locale, get_locale
 from sqlalchemy import select, update
 
 from app.accounts.models import User
-from app.core.timeutil import local_today, utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.jobs import periodic
 from app.leads.importing.commit import analyse, commit_import
@@ -92,7 +92,7 @@ def run_analysis(job_id: int, user_id: int, today: date | None = None) -> None:
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, user_id)
     try:
-        analysis = analyse(job, user, today=today or local_today(), progress=lambda n: _set_progress(job_id, n))
+        analysis = analyse(job, user, today=today or today_for(user), progress=lambda n: _set_progress(job_id, n))
     except FileRefused as exc:
         db.session.rollback()
         _fail(job_id, exc.code)
@@ -118,7 +118,7 @@ def run_commit(job_id: int, user_id: int, today: date | None = None) -> None:
     user = db.session.get(User, user_id)
     progress = (lambda n: _set_progress(job_id, n)) if db.engine.dialect.name == "postgresql" else None
     try:
-        commit_import(job, user, today=today or local_today(), progress=progress)
+        commit_import(job, user, today=today or today_for(user), progress=progress)
         db.session.commit()
         # Personal data is kept no longer than needed: only the rejected rows stay, for download.
         Path(job.stored_path).unlink(missing_ok=True)
