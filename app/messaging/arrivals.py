@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.accounts.models import Store
-from app.core.timeutil import DEFAULT_TZ, to_local
+from app.core.timeutil import to_local, zone_for
 from app.extensions import db
 from app.messaging.notify import alert_store, notify_arrival
 
@@ -23,7 +23,7 @@ def announce_arrival(lead, owner_name: str | None, *, store_id: int, actor, now:
                      event_theme: str | None = None) -> None:
     """Notify the owner (or the managers standing in) and the store's robot that `lead` is here."""
     store = db.session.get(Store, store_id)
-    local = to_local(now, (store.timezone if store is not None else None) or DEFAULT_TZ)
+    local = to_local(now, zone_for(store if store is not None else store_id))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         where = (_("event: %(event)s, checked in by %(who)s", event=event_theme, who=actor.display_name)
                  if event_theme else _("showroom, registered by %(who)s", who=actor.display_name))
