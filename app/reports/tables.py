@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
+from app.core.money import yuan
 from app.extensions import db
 from app.web.templating import local_datetime, local_time
 
@@ -44,7 +45,7 @@ def fmt(value, kind: str) -> str:
     if kind in ("num", "hours", "days"):
         return f"{value:,.1f}"
     if kind == "money":
-        return f"¥{value:,.0f}"
+        return yuan(value)
     return f"{int(value):,}"
 
 

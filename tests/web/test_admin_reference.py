@@ -106,10 +106,12 @@ def test_settings_are_saved_and_audited(admin, db):
     assert page.status_code == 200 and "首次联系时限" in page.get_data(as_text=True)
     response = admin.post("/admin/settings", data={
         "first_contact_hours": 12, "reclaim_days": 30, "invited_not_arrived_days": 30, "penalty_base": 80,
-        "penalty_doubling": "y", "penalty_manager_share": "0.4", "export_row_cap": 500, "rsvp_cutoff_hours": 2})
+        "penalty_doubling": "y", "penalty_manager_share": "0.4", "penalty_repeat_period": "week",
+        "penalty_item_cap": 640, "penalty_monthly_cap": 1500, "export_row_cap": 500, "rsvp_cutoff_hours": 2})
     assert response.status_code == 303
     assert get_setting("first_contact_hours") == 12
-    assert get_setting("penalty") == {"base": 80, "doubling": True, "manager_share": 0.4}
+    assert get_setting("penalty") == {"base": 80, "doubling": True, "manager_share": 0.4, "repeat_period": "week",
+                                      "item_cap": 640, "monthly_cap": 1500}
     (row,) = audit_rows(db, "settings.")
     assert set(row.detail["changes"]) == {"first_contact_hours", "penalty", "export_row_cap"}
     invalid = admin.post("/admin/settings", data={"first_contact_hours": 0, "reclaim_days": 30,
@@ -117,6 +119,11 @@ def test_settings_are_saved_and_audited(admin, db):
                                                   "penalty_manager_share": "2", "export_row_cap": 500,
                                                   "rsvp_cutoff_hours": 2})
     assert invalid.status_code == 422
+    no_cap = admin.post("/admin/settings", data={
+        "first_contact_hours": 12, "reclaim_days": 30, "invited_not_arrived_days": 30, "penalty_base": 80,
+        "penalty_manager_share": "0.5", "penalty_repeat_period": "month", "penalty_item_cap": 0,
+        "penalty_monthly_cap": 1500, "export_row_cap": 500, "rsvp_cutoff_hours": 2})
+    assert no_cap.status_code == 422 and get_setting("penalty")["item_cap"] == 640
 
 
 def test_audit_log_filters_and_keyset_pages(login_as, factory, db):
