@@ -96,7 +96,8 @@ def index():
     progress = month_to_date_progress(current_user, today)
     ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url}
     if current_user.role in MANAGER_ROLES:
-        ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
+        ctx.update(review_count=fq.review_count(current_user), review_cap=fq.REVIEW_COUNT_CAP,
+                   approvals=fq.approval_counts(current_user),
                    period=_period(today))
         return render("dashboard/manager.html", **ctx)
     if current_user.role in {Role.CLERK, Role.MARKETING}:

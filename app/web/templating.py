@@ -21,11 +21,16 @@ def local_time(value) -> str:
     return format_datetime(value, "HH:mm") if value else ""
 
 
-def capped_count(value, capped: bool = False) -> str:
-    """A count with thousands separators; "1,000+" when the count stopped at its cap."""
+def capped_count(value, capped: bool = False, cap: int | None = None) -> str:
+    """A count with thousands separators; "1,000+" when the count stopped at its cap.
+
+    `capped` says so directly (the lead list counts cap + 1 rows); with `cap`, reaching it means
+    there may be more (counts taken with LIMIT cap).
+    """
     if value is None:
         return ""
-    return f"{int(value):,}{'+' if capped else ''}"
+    more = capped or (cap is not None and int(value) >= cap)
+    return f"{int(value):,}{'+' if more else ''}"
 
 
 def init_app(app) -> None:
