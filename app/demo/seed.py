@@ -110,12 +110,12 @@ def _ensure_users(stores: list[Store], consultants_per_store: int, rng: random.R
     for s_index, store in enumerate(stores):
         code = store.code.lower()
         roles: dict[str, list[User]] = {"consultant": [], "manager": [], "marketing": [], "clerk": [], "dcc": []}
-        manager = add(f"{code}-manager", f"{_name(rng)}（经理）", Role.MANAGER, store, can_export=True)
+        manager = add(f"{code}-manager", _name(rng), Role.MANAGER, store, can_export=True)
         roles["manager"].append(manager)
-        roles["marketing"].append(add(f"{code}-marketing", f"{_name(rng)}（市场）", Role.MARKETING, store,
+        roles["marketing"].append(add(f"{code}-marketing", _name(rng), Role.MARKETING, store,
                                       can_export=True))
-        roles["clerk"].append(add(f"{code}-clerk", f"{_name(rng)}（信息员）", Role.CLERK, store))
-        roles["dcc"].append(add(f"{code}-dcc", f"{_name(rng)}（DCC）", Role.DCC, store))
+        roles["clerk"].append(add(f"{code}-clerk", _name(rng), Role.CLERK, store))
+        roles["dcc"].append(add(f"{code}-dcc", _name(rng), Role.DCC, store))
         for c in range(consultants_per_store):
             display = "王丽" if s_index == 0 and c == 0 else _name(rng)
             roles["consultant"].append(add(f"{code}-sales{c + 1:02d}", display, Role.CONSULTANT, store))

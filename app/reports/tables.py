@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
 from app.core.money import yuan
+from app.core.names import vehicle_name
 from app.extensions import db
 from app.web.templating import local_datetime, local_time
 
@@ -138,7 +139,7 @@ class Names:
     def model(self, mid) -> str:
         for m in vehicle_models():
             if m.id == mid:
-                return f"{m.series} {m.name}"
+                return vehicle_name(m.series, m.name)
         return self.unknown
 
     def of(self, kind: str, key) -> str:

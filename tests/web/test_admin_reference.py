@@ -137,15 +137,15 @@ def test_audit_log_filters_and_keyset_pages(login_as, factory, db):
     old.created_at = utcnow() - timedelta(days=40)
     db.session.commit()
     first = director.get("/admin/audit?action=user.&username=auditee").get_data(as_text=True)
-    assert first.count("<code>user.update</code>") == 50 and "store.create" not in first
+    assert first.count('<td title="user.update">修改用户</td>') == 50 and "store.create" not in first
     before = first.split("before=")[1].split('"')[0]
     second = director.htmx("get", f"/admin/audit?action=user.&username=auditee&before={before}")
-    assert second.get_data(as_text=True).count("<code>user.update</code>") == 11
+    assert second.get_data(as_text=True).count('<td title="user.update">修改用户</td>') == 11
     recent = (utcnow() - timedelta(days=7)).date().isoformat()
     dated = director.get(f"/admin/audit?action=user.update&date_from={recent}").get_data(as_text=True)
-    assert dated.count("<code>user.update</code>") == 50
+    assert dated.count('<td title="user.update">修改用户</td>') == 50
     only_old = director.get(f"/admin/audit?action=user.update&date_to={(utcnow() - timedelta(days=30)).date()}")
-    assert only_old.get_data(as_text=True).count("<code>user.update</code>") == 1
+    assert only_old.get_data(as_text=True).count('<td title="user.update">修改用户</td>') == 1
 
 
 def test_audit_log_query_count_is_constant(login_as, factory, db, count_queries):
