@@ -276,8 +276,8 @@ def discipline(store_ids: list[int] | None, start: date, end: date, today: date,
 
 # ---- penalties ----------------------------------------------------------------------------
 
-def violation_days(person_ids: list[int], start: date, end: date, today: date,
-                   offset_minutes: int = 480) -> dict[int, dict[date, int]]:
+def violation_days(person_ids: list[int], start: date, end: date, today: date, offset_minutes: int = 480,
+                   store_ids: list[int] | None = None) -> dict[int, dict[date, int]]:
     """Count each person's violations per day from `start` to `end` (at most yesterday), in one statement.
 
     A violation is a plan (of the kinds a next plan can be) due that day and not done on time —
@@ -291,14 +291,21 @@ def violation_days(person_ids: list[int], start: date, end: date, today: date,
     ids = sorted({int(i) for i in person_ids if i})
     if not ids or last < start:
         return {}
+    in_range = (Plan.assignee_id.in_(ids), Plan.kind.in_(DISCIPLINE_KINDS), Plan.due_date >= start,
+                Plan.due_date <= last)
+    # Open and closed plans apart, so each reads the (assignee, status, due date) index as a range.
+    still_open = select(Plan.assignee_id.label("person"), Plan.due_date.label("day")).where(
+        Plan.status == PlanStatus.OPEN, *in_range)
     done_late = and_(Plan.status == PlanStatus.DONE, local_date_plus(Plan.done_at, offset_minutes) > Plan.due_date)
-    plans = select(Plan.assignee_id.label("person"), Plan.due_date.label("day")).where(
-        Plan.assignee_id.in_(ids), Plan.kind.in_(DISCIPLINE_KINDS), Plan.due_date >= start, Plan.due_date <= last,
-        or_(Plan.status == PlanStatus.OPEN, Plan.overdue_marked_at.isnot(None), done_late))
+    closed_late = select(Plan.assignee_id, Plan.due_date).where(
+        Plan.status.in_([PlanStatus.DONE, PlanStatus.CANCELLED]), *in_range,
+        or_(Plan.overdue_marked_at.isnot(None), done_late))
     expired = select(Lead.owner_id.label("person"), Lead.expected_purchase_date.label("day")).where(
         Lead.owner_id.in_(ids), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
         Lead.expected_purchase_date >= start, Lead.expected_purchase_date <= last)
-    both = union_all(plans, expired).subquery()
+    if store_ids:  # the people's stores: the (store, stage, expected date) index gives a narrow range
+        expired = expired.where(Lead.store_id.in_(sorted(set(store_ids))))
+    both = union_all(still_open, closed_late, expired).subquery()
     out: dict[int, dict[date, int]] = {}
     for person, day, n in db.session.execute(
             select(both.c.person, both.c.day, func.count()).group_by(both.c.person, both.c.day)):
@@ -328,7 +335,8 @@ def penalty_board(store_ids: list[int] | None, start: date, end: date, today: da
     consultants = [p for p in people if p.role == Role.CONSULTANT]
     offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz)).utcoffset()
     days = violation_days([p.id for p in consultants], start, end, today,
-                          int(offset.total_seconds() // 60) if offset else 0)
+                          int(offset.total_seconds() // 60) if offset else 0,
+                          store_ids=[p.store_id for p in consultants if p.store_id])
     rows = {}
     for p in consultants:
         penalty = penalties.person_penalty(days.get(p.id, {}), rules)
