@@ -34,8 +34,9 @@ def penalty_rules(stored: Mapping | None) -> dict:
     rules = {**DEFAULT_PENALTY, **(stored or {})}
     rules["base"] = max(0, int(rules["base"]))
     rules["doubling"] = bool(rules["doubling"])
-    rules["item_cap"] = max(0, int(rules["item_cap"] or 0))
-    rules["monthly_cap"] = max(0, int(rules["monthly_cap"] or 0))
+    # A cap is always there: without one, doubling makes absurd fines (a missing or zero cap is the default).
+    for cap in ("item_cap", "monthly_cap"):
+        rules[cap] = int(rules[cap] or 0) if int(rules[cap] or 0) > 0 else DEFAULT_PENALTY[cap]
     rules["manager_share"] = min(Decimal(1), max(Decimal(0), Decimal(str(rules["manager_share"]))))
     if rules["repeat_period"] not in REPEAT_PERIODS:
         rules["repeat_period"] = "month"

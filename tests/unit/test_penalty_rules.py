@@ -45,6 +45,8 @@ def test_the_store_policy_by_hand():
     assert p.manager_amount([175], DEFAULT) == Decimal("87.50")
     flat = p.penalty_rules({"base": 20, "doubling": False, "manager_share": 0.3})
     assert p.consultant_amount(3, flat) == 60
+    no_cap = p.penalty_rules({"item_cap": 0, "monthly_cap": None})
+    assert (no_cap["item_cap"], no_cap["monthly_cap"]) == (800, 2000)
 
 
 def test_weekly_repeat_period_starts_again_each_week():
