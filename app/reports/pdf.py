@@ -83,6 +83,7 @@ def _merge_discipline(ranking, discipline) -> None:
         Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
         Col("penalty", _l("Penalty"), "money")]
     ranking.charts = []
+    ranking.notes = list(discipline.notes)  # the penalty rule under the figures
 
 
 def render_monthly_html(user, month: date, store_id: int | None) -> str:

@@ -108,3 +108,4 @@ def test_the_same_penalty_on_the_dashboard_the_report_its_export_and_the_pdf(
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
     for name, amount in expected.items():
         assert re.search(rf"{re.escape(amount)}\s*$", _line(text, name)), _line(text, name)
+    assert "每人每月封顶2,000元" in "".join(text.split())  # the rule under the figures (lines wrap)
