@@ -14,6 +14,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
+from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -266,6 +267,8 @@ def _display(refs: dict, name: str, value) -> str:
         return models.get(int(value), str(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if name in ("budget_min", "budget_max"):
+        return yuan(value)
     return str(value)
 
 

@@ -98,3 +98,14 @@ def test_lead_list_says_plus_when_the_count_stops_at_its_cap(factory, db, login,
     assert "共 4 条线索" in client.get("/leads").get_data(as_text=True)
     monkeypatch.setattr(lead_queries, "COUNT_CAP", 3)
     assert "共 3+ 条线索" in client.get("/leads").get_data(as_text=True)
+
+
+def test_merge_page_shows_budgets_as_money(factory, db, login_as):
+    store = factory.store()
+    consultant = factory.user("consultant", store=store)
+    a = factory.lead(owner=consultant, budget_min=150000, budget_max=200000)
+    b = factory.lead(owner=consultant, budget_min=None, budget_max=180000)
+    db.session.commit()
+    page = login_as("manager", store=store).post("/leads/merge", data={"ids": [str(a.id), str(b.id)]})
+    html = " ".join(page.get_data(as_text=True).split())
+    assert "¥150,000" in html and "¥200,000" in html and "¥180,000" in html and ">150000<" not in html
