@@ -6,6 +6,7 @@ from app.accounts.models import Role
 from app.admin import queries
 from app.admin.forms import AuditFilterForm
 from app.admin.views import bp
+from app.audit.labels import action_label, detail_lines
 from app.web.access import roles_required
 from app.web.render import render
 
@@ -20,4 +21,4 @@ def audit_log():
         filters = {k: form[k].data for k in filters}
     rows, next_id = queries.audit_page(before_id=request.args.get("before", type=int), **filters)
     return render("admin/audit.html", block="results", form=form, rows=rows, next_id=next_id,
-                  actions=queries.AUDIT_ACTIONS)
+                  actions=queries.AUDIT_ACTIONS, action_label=action_label, detail_lines=detail_lines)

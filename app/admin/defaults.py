@@ -75,7 +75,10 @@ DEFAULT_SETTINGS = {
     "first_contact_hours": 24,
     "reclaim_days": 30,
     "invited_not_arrived_days": 30,
-    "penalty": {"base": 50, "doubling": True, "manager_share": 0.5},
+    # The discipline penalty (app/followups/penalties.py): 50 yuan, doubling on each repeat within
+    # the calendar month, at most 800 yuan an item and 2,000 yuan a person a month.
+    "penalty": {"base": 50, "doubling": True, "manager_share": 0.5, "repeat_period": "month", "item_cap": 800,
+                "monthly_cap": 2000},
     "export_row_cap": 2000,
     "rsvp_cutoff_hours": 2,
     "board_move_dialogs": {"visited": "visit"},

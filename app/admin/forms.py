@@ -141,6 +141,11 @@ class SettingsForm(FlaskForm):
     penalty_doubling = BooleanField(_l("Double the penalty for each repeat"))
     penalty_manager_share = DecimalField(_l("Manager's share of the penalty (0-1)"), places=2,
                                          validators=[NumberRange(0, 1)])
+    penalty_repeat_period = SelectField(_l("Repeats double within"),
+                                        choices=[("month", _l("the calendar month")), ("week", _l("the week"))])
+    penalty_item_cap = IntegerField(_l("At most per item (yuan)"), validators=[NumberRange(1, 1_000_000)])
+    penalty_monthly_cap = IntegerField(_l("At most per person per month (yuan)"),
+                                       validators=[NumberRange(1, 10_000_000)])
     export_row_cap = IntegerField(_l("Export row cap (larger exports need approval)"),
                                   validators=[NumberRange(1, 1_000_000)])
     rsvp_cutoff_hours = IntegerField(_l("RSVP closes before the event (hours)"), validators=[NumberRange(0, 720)])

@@ -86,7 +86,9 @@ class VehicleModel(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.series} {self.name}".strip()
+        from app.core.names import vehicle_name
+
+        return vehicle_name(self.series, self.name)
 
 
 class Setting(db.Model):

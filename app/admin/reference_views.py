@@ -162,13 +162,17 @@ def edit_settings():
                                    "export_row_cap", "rsvp_cutoff_hours")},
         "penalty_base": penalty["base"], "penalty_doubling": penalty["doubling"],
         "penalty_manager_share": Decimal(str(penalty["manager_share"])),
+        "penalty_repeat_period": penalty["repeat_period"], "penalty_item_cap": penalty["item_cap"],
+        "penalty_monthly_cap": penalty["monthly_cap"],
     })
     if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in ("first_contact_hours", "reclaim_days",
                                                      "invited_not_arrived_days", "export_row_cap",
                                                      "rsvp_cutoff_hours")}
         values["penalty"] = {"base": form.penalty_base.data, "doubling": bool(form.penalty_doubling.data),
-                             "manager_share": float(form.penalty_manager_share.data)}
+                             "manager_share": float(form.penalty_manager_share.data),
+                             "repeat_period": form.penalty_repeat_period.data,
+                             "item_cap": form.penalty_item_cap.data, "monthly_cap": form.penalty_monthly_cap.data}
         services.save_settings(values, current_user)
         db.session.commit()
         reference.clear_cache()

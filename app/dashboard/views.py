@@ -4,14 +4,14 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.accounts.models import Role
-from app.admin.defaults import get_setting
 from app.core.timeutil import today_for, utcnow, zone_for
 from app.dashboard import queries
+from app.followups import penalties, rules
 from app.followups import queries as fq
-from app.followups import rules
 from app.web.access import roles_required
 from app.web.permissions import store_scope_ids
 from app.web.render import is_htmx, render
@@ -48,15 +48,25 @@ def _period(today: date) -> tuple[date, date]:
 
 
 def discipline_board(user, today: date, now, tz: str) -> dict:
-    """Return the discipline rows per consultant for the chosen period, with penalties."""
+    """Return the discipline rows per consultant for the chosen period, with penalties.
+
+    The penalty is the one the discipline report, its export and the monthly PDF show: the same
+    violation count (`violation_days`) priced by the same rule (`app.followups.penalties`).
+    """
     start, end = _period(today)
     rows = fq.discipline(store_scope_ids(user), start, end, today, now,
                          rules.local_midnight_utc(start, tz), rules.local_midnight_utc(end + timedelta(days=1), tz))
-    penalty_rules = get_setting("penalty") or rules.DEFAULT_PENALTY
+    board = fq.penalty_board(store_scope_ids(user), start, end, today, tz)
     for row in rows:
-        row["penalty"] = rules.consultant_penalty(row["overdue"] + row["expired"], penalty_rules)
-    manager_penalty = rules.manager_penalty([r["penalty"] for r in rows], penalty_rules)
-    return {"rows": rows, "start": start, "end": end, "manager_penalty": manager_penalty}
+        figure = board["consultants"].get(row["id"])
+        row["violations"] = figure["violations"] if figure else 0
+        row["penalty"] = figure["amount"] if figure else 0
+        row["penalty_text"] = penalties.explain(figure["penalty"] if figure else penalties.Penalty(),
+                                                board["rules"], gettext)
+    managers = [{**m, "text": penalties.explain_manager(m["amount"], m["team_total"], board["rules"], gettext)}
+                for m in board["managers"].values() if user.role != Role.MANAGER or m["id"] == user.id]
+    return {"rows": rows, "start": start, "end": end, "managers": managers,
+            "policy": penalties.explain_policy(board["rules"], gettext)}
 
 
 @bp.get("/discipline")
@@ -84,7 +94,8 @@ def index():
     progress = month_to_date_progress(current_user, today)
     ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url}
     if current_user.role in MANAGER_ROLES:
-        ctx.update(review_count=fq.review_count(current_user), approvals=fq.approval_counts(current_user),
+        ctx.update(review_count=fq.review_count(current_user), review_cap=fq.REVIEW_COUNT_CAP,
+                   approvals=fq.approval_counts(current_user),
                    period=_period(today))
         return render("dashboard/manager.html", **ctx)
     if current_user.role in {Role.CLERK, Role.MARKETING}:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.admin.reference import channel_by_code, vehicle_models
 from app.core.errors import DomainError
+from app.core.names import vehicle_name
 from app.core.timeutil import today_for, utcnow, zone_for
 from app.dcc import queries, services
 from app.dcc.forms import InboundLeadForm, OutcomeForm
@@ -31,7 +32,7 @@ DCC_ROLES = (Role.DCC, Role.MANAGER, Role.DIRECTOR)
 def _inbound_form(formdata=None) -> InboundLeadForm:
     form = InboundLeadForm(formdata=formdata)
     form.grade_id.choices = grade_choices()
-    form.model_id.choices = [(m.id, f"{m.series} {m.name}") for m in vehicle_models() if m.active]
+    form.model_id.choices = [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models() if m.active]
     return form
 
 

@@ -8,15 +8,15 @@ showroom visits, defeat requests and orders. Rows go in by COPY (PostgreSQL) or 
 
 import random
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.accounts.models import Role, Store, User
 from app.accounts.passwords import hash_password
 from app.admin.defaults import ensure_reference_data
 from app.admin.reference import channels, defeat_reasons, grades, stages, vehicle_models
-from app.core.timeutil import utcnow
+from app.core.timeutil import local_today, utcnow
 from app.core.vin import with_check_digit
 from app.demo.bulk import bulk_insert, fast_load_settings, fix_sequences, max_id, secondary_indexes_dropped
 from app.extensions import db
@@ -110,12 +110,12 @@ def _ensure_users(stores: list[Store], consultants_per_store: int, rng: random.R
     for s_index, store in enumerate(stores):
         code = store.code.lower()
         roles: dict[str, list[User]] = {"consultant": [], "manager": [], "marketing": [], "clerk": [], "dcc": []}
-        manager = add(f"{code}-manager", f"{_name(rng)}（经理）", Role.MANAGER, store, can_export=True)
+        manager = add(f"{code}-manager", _name(rng), Role.MANAGER, store, can_export=True)
         roles["manager"].append(manager)
-        roles["marketing"].append(add(f"{code}-marketing", f"{_name(rng)}（市场）", Role.MARKETING, store,
+        roles["marketing"].append(add(f"{code}-marketing", _name(rng), Role.MARKETING, store,
                                       can_export=True))
-        roles["clerk"].append(add(f"{code}-clerk", f"{_name(rng)}（信息员）", Role.CLERK, store))
-        roles["dcc"].append(add(f"{code}-dcc", f"{_name(rng)}（DCC）", Role.DCC, store))
+        roles["clerk"].append(add(f"{code}-clerk", _name(rng), Role.CLERK, store))
+        roles["dcc"].append(add(f"{code}-dcc", _name(rng), Role.DCC, store))
         for c in range(consultants_per_store):
             display = "王丽" if s_index == 0 and c == 0 else _name(rng)
             roles["consultant"].append(add(f"{code}-sales{c + 1:02d}", display, Role.CONSULTANT, store))
@@ -140,6 +140,108 @@ def _ensure_users(stores: list[Store], consultants_per_store: int, rng: random.R
     return staff
 
 
+# ---- follow-up discipline and targets --------------------------------------------------------
+
+# How many violations (overdue plans, expired opportunities) a consultant has in a month: most a
+# handful, some none, a few more — so penalties are tens to hundreds of yuan, now and then capped.
+DISCIPLINE_PROFILES = [(0, 25), (1, 28), (2, 22), (3, 14), (4, 7), (6, 4)]
+DISCIPLINE_MONTHS = 6
+
+
+def _months_back(today: date, n: int) -> list[date]:
+    months, first = [], today.replace(day=1)
+    for _ in range(n):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return months
+
+
+class _Discipline:
+    """Each consultant's violations, handed out to their leads as the leads are generated."""
+
+    def __init__(self, pending: dict[int, list[tuple[str, date]]]):
+        self.pending = pending
+
+    def take(self, owner: int, created: date, is_open: bool) -> tuple[str, date] | None:
+        """Return (kind, day) for this lead, or None: an expired or overdue one needs an open lead."""
+        items = self.pending.get(owner)
+        if not items:
+            return None
+        for index, (kind, day) in enumerate(items):
+            if day >= created and (is_open or kind == "late"):
+                return items.pop(index)
+        return None
+
+
+def _discipline_budgets(staff: dict, seed: int, today: date) -> _Discipline:
+    """Draw each consultant's violations for the last months (their own generator: names stay the same)."""
+    rng = random.Random(seed * 7919 + 17)
+    values, weights = zip(*DISCIPLINE_PROFILES, strict=True)
+    pending: dict[int, list[tuple[str, date]]] = {}
+    months = _months_back(today, DISCIPLINE_MONTHS)
+    for store_id in sorted(staff):
+        for uid in staff[store_id]["consultant"]:
+            usual = rng.choices(values, weights)[0]
+            items = []
+            for age, month in enumerate(months):
+                last = min(today - timedelta(days=1), (month + timedelta(days=31)).replace(day=1) - timedelta(days=1))
+                n = max(0, usual + rng.choice((-1, 0, 0, 1))) if usual else 0
+                for _ in range(n):
+                    day = month + timedelta(days=rng.randint(0, max(0, (last - month).days)))
+                    if day > last:
+                        continue  # the month has not begun a day before today
+                    roll = rng.random()
+                    if age == 0:
+                        kind = "overdue" if roll < 0.6 else "expired"
+                    elif age == 1:
+                        kind = "late" if roll < 0.7 else "expired"
+                    else:
+                        kind = "late"
+                    items.append((kind, day))
+            pending[uid] = items
+    return _Discipline(pending)
+
+
+class _Actuals:
+    """What each store and consultant did per month while the leads were generated (for targets)."""
+
+    def __init__(self):
+        self.counts: dict[tuple, int] = {}
+
+    def add(self, store_id: int, owner: int | None, month: date, metric: str) -> None:
+        for key in ((store_id, None, month, metric), (store_id, owner, month, metric)) if owner else (
+                (store_id, None, month, metric),):
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+
+TARGET_METRICS = ("new_leads", "visits", "test_drives", "orders")
+
+
+def _seed_targets(actuals: _Actuals, staff: dict, today: date, seed: int) -> int:
+    """Monthly targets a little above what each store and consultant usually does (some are beaten)."""
+    from app.invitations.models import MonthlyTarget
+
+    rng = random.Random(seed * 104729 + 3)
+    months = _months_back(today, DISCIPLINE_MONTHS)
+    existing = set(db.session.execute(select(MonthlyTarget.month, MonthlyTarget.store_id, MonthlyTarget.user_id,
+                                             MonthlyTarget.metric).where(MonthlyTarget.month.in_(months))).all())
+    rows = []
+    for store_id in sorted(staff):
+        for uid in [None, *staff[store_id]["consultant"]]:
+            for metric in TARGET_METRICS:
+                past = [actuals.counts.get((store_id, uid, m, metric), 0) for m in months[1:4]]
+                usual = sum(past) / len(past) if past else 0
+                for month in months:
+                    factor = rng.uniform(0.9, 1.25)
+                    if (month, store_id, uid, metric) in existing or usual <= 0:
+                        continue
+                    rows.append({"month": month, "store_id": store_id, "user_id": uid, "metric": metric,
+                                 "value": max(1, round(usual * factor))})
+    if rows:
+        db.session.execute(insert(MonthlyTarget), rows)
+    return len(rows)
+
+
 def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=print,  # noqa: C901
                    reindex_from: int = REINDEX_FROM) -> dict:
     """Fill the database with demo data; return row counts."""
@@ -148,11 +250,13 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
     ensure_reference_data()
     stores = _ensure_stores(max(1, n_stores))
     per_store = max(1, n_leads // len(stores))
-    consultants = min(60, max(4, per_store // 1500))
+    # About 80 new leads per consultant a month (six months of leads): a real showroom's load.
+    consultants = min(60, max(4, per_store // 500))
     staff = _ensure_users(stores, consultants, rng)
     db.session.commit()
     echo(f"stores={len(stores)} consultants/store={consultants}")
 
+    discipline = _discipline_budgets(staff, seed, local_today(utcnow()))
     stage_refs = {s.code: s for s in stages()}
     grade_refs = {g.code: g for g in grades()}
     channel_refs = [c for c in channels() if c.active]
@@ -167,7 +271,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                  for c in channel_refs]
 
     now = utcnow().replace(microsecond=0)
-    today = now.date()
+    today = local_today(now)  # the stores' day (Asia/Shanghai): what is overdue there
     base_lead = max_id("leads")
     ids = {t: max_id(t) for t in ("followups", "plans", "stage_changes", "owner_changes",
                                   "showroom_visits", "defeat_requests", "lead_orders")}
@@ -184,7 +288,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
     fu_cols = ("id", "lead_id", "user_id", "store_id", "method", "result", "content", "feedback", "occurred_at",
                "is_effective", "created_at", "grade_after_id", "reviewed_at")
     plan_cols = ("id", "lead_id", "assignee_id", "store_id", "kind", "due_date", "content", "status",
-                 "created_at", "created_by_id")
+                 "created_at", "created_by_id", "done_at", "overdue_marked_at")
     sc_cols = ("id", "lead_id", "from_stage_id", "to_stage_id", "user_id", "store_id", "created_at")
     oc_cols = ("id", "lead_id", "from_user_id", "to_user_id", "from_store_id", "to_store_id", "kind",
                "reason", "changed_by_id", "created_at")
@@ -197,6 +301,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                   "vin", "amount", "order_date", "created_by_id", "created_at")
 
     methods = ["phone", "phone", "phone", "wechat", "sms", "showroom", "visit", "email"]
+    actuals = _Actuals()
     with secondary_indexes_dropped(BULK_TABLES, enabled=n_leads >= reindex_from) as dropped:
         done = 0
         while done < n_leads:
@@ -220,6 +325,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                 model = rng.choice(models)
                 within = grade.purchase_within_days or 60
                 expected = (created + timedelta(days=rng.randint(max(1, within // 2), within + 20))).date()
+                ahead = rng.randint(3, within + 20)  # drawn every time: same people whatever the day
                 gender = rng.choice(("male", "male", "female", "female", "unknown"))
                 birthday = (date(1965 + rng.randint(0, 38), rng.randint(1, 12), rng.randint(1, 28))
                             if rng.random() < 0.3 else None)
@@ -265,18 +371,35 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                     stage_times[code] = step_time
                     prev = code
                 is_open = stage_code not in ("won", "lost")
+                if is_open and expected < today:
+                    expected = today + timedelta(days=ahead)  # kept up to date by the consultant
                 next_due = None
+                marked = None
+                # Draw every number every time: how many draws happen must not depend on the day
+                # the seed runs, or the same seed would give different people.
+                shift, plan_text = rng.randint(0, grade.cadence_days), rng.choice(PLAN_TEXT)
                 if is_open and owner is not None:
                     base = (last_fu or created).date()
                     next_due = base + timedelta(days=grade.cadence_days)
-                    # Draw both numbers every time: how many draws happen must not depend on the
-                    # day the seed runs, or the same seed would give different people.
-                    keep_overdue, shift = rng.random() >= 0.85, rng.randint(0, grade.cadence_days)
-                    if not keep_overdue and next_due < today:
-                        next_due = today + timedelta(days=shift)
+                    if next_due < today:
+                        next_due = today + timedelta(days=shift)  # most consultants follow up on time
+                violation = discipline.take(owner, created.date(), is_open) if owner is not None else None
+                if violation is not None:
+                    kind, day = violation
+                    if kind == "expired":
+                        expected = day
+                    elif kind == "overdue":
+                        next_due, marked = day, datetime.combine(day, datetime.min.time()) + timedelta(hours=16, minutes=5)
+                    else:  # a plan done a few days late
+                        ids["plans"] += 1
+                        finished = datetime.combine(day, datetime.min.time()) + timedelta(days=1 + (i % 3), hours=2)
+                        made = max(created, datetime.combine(day, datetime.min.time()) - timedelta(days=grade.cadence_days))
+                        plans.append((ids["plans"], i, owner, store.id, "follow_up", day, plan_text, "done", made,
+                                      owner, finished, datetime.combine(day, datetime.min.time()) + timedelta(hours=16, minutes=5)))
+                if next_due is not None:
                     ids["plans"] += 1
-                    plans.append((ids["plans"], i, owner, store.id, "follow_up", next_due, rng.choice(PLAN_TEXT),
-                                  "open", last_fu or created, owner))
+                    plans.append((ids["plans"], i, owner, store.id, "follow_up", next_due, plan_text,
+                                  "open", last_fu or created, owner, None, marked))
                 if owner is not None:
                     ids["owner_changes"] += 1
                     ocs.append((ids["owner_changes"], i, None, owner, None, store.id, "assign", "首次分配", manager,
@@ -305,7 +428,14 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                     defeats.append((ids["defeat_requests"], i, store.id, owner, rng.choice(reason_ids),
                                     "客户暂缓购买", stage_refs[stage_code].id, "pending", None, None, None,
                                     now - timedelta(hours=rng.randint(1, 48))))
+                month = created.date().replace(day=1)
+                actuals.add(store.id, owner, month, "new_leads")
+                if arrived is not None:
+                    actuals.add(store.id, owner, arrived.date().replace(day=1), "visits")
+                    if "test_drive" in stage_times:
+                        actuals.add(store.id, owner, arrived.date().replace(day=1), "test_drives")
                 if stage_code == "won":
+                    actuals.add(store.id, owner, stage_times["won"].date().replace(day=1), "orders")
                     ids["lead_orders"] += 1
                     t = stage_times["won"]
                     orders.append((ids["lead_orders"], i, store.id, owner, model.brand, model.series, model.name,
@@ -340,6 +470,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
     if dropped:
         echo(f"  indexes built ({time.monotonic() - started:.0f}s)")
     fix_sequences(["leads", *ids.keys()])
+    counts["monthly_targets"] = _seed_targets(actuals, staff, today, seed)
     db.session.commit()
     from app.demo.events import seed_events
 

@@ -78,6 +78,7 @@ class ScreenForm(FlaskForm):
                             validators=[Optional()])
 
 
+PLAN_STATUS_LABELS = {"open": _l("plan open"), "done": _l("plan done"), "cancelled": _l("plan cancelled")}
 PLAN_KIND_LABELS = {
     "follow_up": _l("Follow-up"), "first_contact": _l("First contact"), "birthday": _l("Birthday"),
     "purchase_date": _l("Expected purchase date"), "reconfirm": _l("Event reconfirmation"),

@@ -9,7 +9,14 @@ from flask_babel import gettext as _
 from app.admin.reference import by_id, defeat_reasons, grades
 from app.core.timeutil import utcnow
 from app.followups import queries, rules
-from app.followups.forms import METHOD_LABELS, RESULT_LABELS, DefeatRequestForm, FollowUpForm
+from app.followups.forms import (
+    METHOD_LABELS,
+    PLAN_KIND_LABELS,
+    PLAN_STATUS_LABELS,
+    RESULT_LABELS,
+    DefeatRequestForm,
+    FollowUpForm,
+)
 from app.followups.services import cadence_table, lead_today, stage_kind
 from app.leads.panels import TimelineEntry, register_panel, register_timeline
 from app.web.permissions import can
@@ -95,7 +102,9 @@ def plan_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     out = []
     for row in queries.plans_for_timeline(lead_ids):
         p = row.Plan
-        out.append(TimelineEntry(at=p.created_at, kind="plan", title=_("Plan for %(day)s", day=p.due_date.isoformat()),
+        title = _("%(kind)s planned for %(day)s (%(status)s)", kind=PLAN_KIND_LABELS.get(str(p.kind), p.kind),
+                  day=p.due_date.isoformat(), status=PLAN_STATUS_LABELS.get(str(p.status), p.status))
+        out.append(TimelineEntry(at=p.created_at, kind="plan", title=title,
                                  body=p.content or "", user=row.user_name,
                                  extra={"status": str(p.status), "kind": str(p.kind), "late_reason": p.late_reason}))
     return out

@@ -1,13 +1,16 @@
 """Reads for the follow-up pages: plans, the lead panel, the review queue, approvals, discipline."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, User
+from app.admin.defaults import get_setting
 from app.admin.reference import open_stage_ids, stage_by_code
 from app.extensions import db
+from app.followups import penalties
 from app.followups.models import (
     AssignmentProposal,
     DefeatRequest,
@@ -269,6 +272,90 @@ def discipline(store_ids: list[int] | None, start: date, end: date, today: date,
     return [{"id": p.id, "name": p.display_name, "store_id": p.store_id, "overdue": overdue.get(p.id, 0),
              "expired": expired.get(p.id, 0), "no_plan": no_plan.get(p.id, 0),
              "effective": effective.get(p.id, 0), "breaches": breaches.get(p.id, 0)} for p in people]
+
+
+# ---- penalties ----------------------------------------------------------------------------
+
+def violation_days(person_ids: list[int], start: date, end: date, today: date, offset_minutes: int = 480,
+                   store_ids: list[int] | None = None) -> dict[int, dict[date, int]]:
+    """Count each person's violations per day from `start` to `end` (at most yesterday), in one statement.
+
+    A violation is a plan (of the kinds a next plan can be) due that day and not done on time —
+    still open, marked overdue by the job, or done on a later local day — or an open opportunity
+    whose expected purchase date was that day. The dashboard, the discipline report, its export
+    and the monthly PDF all count with this query and price with `app.followups.penalties`.
+    """
+    from app.reports.sqlutil import local_date_plus
+
+    last = min(end, today - timedelta(days=1))
+    ids = sorted({int(i) for i in person_ids if i})
+    if not ids or last < start:
+        return {}
+    in_range = (Plan.assignee_id.in_(ids), Plan.kind.in_(DISCIPLINE_KINDS), Plan.due_date >= start,
+                Plan.due_date <= last)
+    # Open and closed plans apart, so each reads the (assignee, status, due date) index as a range.
+    still_open = select(Plan.assignee_id.label("person"), Plan.due_date.label("day")).where(
+        Plan.status == PlanStatus.OPEN, *in_range)
+    done_late = and_(Plan.status == PlanStatus.DONE, local_date_plus(Plan.done_at, offset_minutes) > Plan.due_date)
+    closed_late = select(Plan.assignee_id, Plan.due_date).where(
+        Plan.status.in_([PlanStatus.DONE, PlanStatus.CANCELLED]), *in_range,
+        or_(Plan.overdue_marked_at.isnot(None), done_late))
+    expired = select(Lead.owner_id.label("person"), Lead.expected_purchase_date.label("day")).where(
+        Lead.owner_id.in_(ids), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
+        Lead.expected_purchase_date >= start, Lead.expected_purchase_date <= last)
+    if store_ids:  # the people's stores: the (store, stage, expected date) index gives a narrow range
+        expired = expired.where(Lead.store_id.in_(sorted(set(store_ids))))
+    both = union_all(still_open, closed_late, expired).subquery()
+    out: dict[int, dict[date, int]] = {}
+    for person, day, n in db.session.execute(
+            select(both.c.person, both.c.day, func.count()).group_by(both.c.person, both.c.day)):
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        out.setdefault(person, {})[day] = int(n)
+    return out
+
+
+def penalty_rules() -> dict:
+    """Return the store policy's penalty rule (the admin's setting completed with the defaults)."""
+    return penalties.penalty_rules(get_setting("penalty"))
+
+
+def penalty_board(store_ids: list[int] | None, start: date, end: date, today: date, tz: str = "Asia/Shanghai",
+                  consultant_ids: list[int] | None = None) -> dict:
+    """Return every active consultant's and manager's penalty in the stores for a range of days.
+
+    {"rules", "consultants": {id: row}, "managers": {id: row}}; a row has id, name, store_id,
+    manager_id, violations, amount and penalty (the Penalty, or the team's total for a manager).
+    """
+    rules = penalty_rules()
+    stmt = select(User.id, User.display_name, User.store_id, User.manager_id, User.role).where(
+        User.role.in_([Role.CONSULTANT, Role.MANAGER]), User.active.is_(True))
+    if store_ids is not None:
+        stmt = stmt.where(User.store_id.in_(store_ids))
+    people = db.session.execute(stmt.order_by(User.store_id, User.display_name, User.id)).all()
+    consultants = [p for p in people if p.role == Role.CONSULTANT]
+    offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz)).utcoffset()
+    days = violation_days([p.id for p in consultants], start, end, today,
+                          int(offset.total_seconds() // 60) if offset else 0,
+                          store_ids=[p.store_id for p in consultants if p.store_id])
+    rows = {}
+    for p in consultants:
+        penalty = penalties.person_penalty(days.get(p.id, {}), rules)
+        rows[p.id] = {"id": p.id, "name": p.display_name, "store_id": p.store_id, "manager_id": p.manager_id,
+                      "violations": penalty.violations, "amount": penalty.amount, "penalty": penalty}
+    managers = {}
+    for p in people:
+        if p.role != Role.MANAGER:
+            continue
+        team = penalties.team_of(p.id, p.store_id, rows.values())
+        if not team:
+            continue
+        total = sum(r["amount"] for r in team)
+        managers[p.id] = {"id": p.id, "name": p.display_name, "store_id": p.store_id, "manager_id": None,
+                          "violations": None, "amount": penalties.manager_amount([total], rules),
+                          "team_total": total}
+    if consultant_ids is not None:
+        rows = {k: v for k, v in rows.items() if k in set(consultant_ids)}
+    return {"rules": rules, "consultants": rows, "managers": managers}
 
 
 # ---- reclaim ------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from app.core.timeutil import local_today
 
 DEFAULT_CADENCE = {"H": 3, "A": 7, "B": 15, "C": 30}
 EFFECTIVE_RESULTS = frozenset({"reached"})
-DEFAULT_PENALTY = {"base": 50, "doubling": True, "manager_share": 0.5}
 
 
 # ---- dates ------------------------------------------------------------------------------------
@@ -154,29 +153,6 @@ def first_contact_breached(due_at: datetime | None, contacted_at: datetime | Non
     if contacted_at is None:
         return now > due_at
     return contacted_at > due_at
-
-
-# ---- penalties --------------------------------------------------------------------------------
-
-def item_penalty(n: int, rules: dict) -> int:
-    """Return the fine for the n-th item of the month (1-based): base, doubling on each repeat."""
-    base = int(rules.get("base", 50))
-    amount = base * (2 ** (n - 1)) if rules.get("doubling", True) else base
-    cap = rules.get("cap")
-    return min(amount, int(cap)) if cap else amount
-
-
-def consultant_penalty(items: int, rules: dict | None = None) -> int:
-    """Return a consultant's fine for `items` violations in the month."""
-    rules = rules or DEFAULT_PENALTY
-    return sum(item_penalty(n, rules) for n in range(1, max(items, 0) + 1))
-
-
-def manager_penalty(consultant_totals: list[int], rules: dict | None = None) -> int:
-    """Return the manager's share of the consultants' fines (default 50%)."""
-    rules = rules or DEFAULT_PENALTY
-    share = Fraction(str(rules.get("manager_share", 0.5)))
-    return int(sum(consultant_totals) * share)
 
 
 # ---- assignment suggestions -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.defaults import get_setting
 from app.admin.reference import by_id, channels, grades, stages, vehicle_models
 from app.audit.services import record
+from app.core.names import vehicle_name
 from app.core.phones import format_phone, mask_phone
 from app.core.spreadsheet import neutralise_row
 from app.core.timeutil import to_local, utcnow, zone_for
@@ -73,7 +74,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     """Write the filtered, scoped leads to an .xlsx in write-only mode, chunk by chunk; return the row count."""
     locale = str(get_locale() or "zh_CN")
     grade_refs, stage_refs, channel_refs = by_id(grades()), by_id(stages()), by_id(channels())
-    models = {m.id: f"{m.series} {m.name}" for m in vehicle_models()}
+    models = {m.id: vehicle_name(m.series, m.name) for m in vehicle_models()}
     genders = {"male": _("Male"), "female": _("Female"), "unknown": _("Unknown")}
     full_phones = may_reveal_phone(user)
     tz = zone_for(user)

@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, vehicle_models
+from app.core.names import vehicle_name
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
 from app.leads.models import DecisionRole, Gender
@@ -90,7 +91,7 @@ class LeadFieldsForm(FlaskForm):
         """Load the reference lists (channels, models, grades) into the selects."""
         locale = _locale()
         self.source_channel.choices = [(0, _l("Choose…"))] + [(c.id, c.label(locale)) for c in channels() if c.active]
-        self.model.choices = [(0, _l("Choose…"))] + [(m.id, f"{m.series} {m.name}") for m in vehicle_models()
+        self.model.choices = [(0, _l("Choose…"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
                                                        if m.active]
         self.grade.choices = [(0, _l("Choose…"))] + [(g.id, g.label(locale)) for g in grades() if g.active]
         for select_field, message in ((self.source_channel, _l("Choose where the customer came from.")),

@@ -9,6 +9,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, User
 from app.admin.reference import vehicle_models
 from app.core.errors import DomainError
+from app.core.names import vehicle_name
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
@@ -135,7 +136,7 @@ def merge_view():
     return render("leads/merge.html", status=422 if (blockers or error) else 200, leads=leads,
                   values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
                   error=error, owners=owners, refs=reference_maps(), form=form,
-                  models={m.id: f"{m.series} {m.name}" for m in vehicle_models()},
+                  models={m.id: vehicle_name(m.series, m.name) for m in vehicle_models()},
                   decision_roles={value: label for value, label in DECISION_ROLES if value},
                   sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
 

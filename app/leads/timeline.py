@@ -16,6 +16,17 @@ OWNER_KINDS = {"assign": _l("Assigned"), "reassign": _l("Reassigned"), "reclaim"
                "handover": _l("Handed over"), "transfer": _l("Transferred"), "merge": _l("Merged"),
                "defeat_reassign": _l("Reassigned after defeat"), "dcc": _l("Passed from DCC")}
 
+# Reasons stored as codes by the code itself (people type the others).
+OWNER_REASONS = {"created": _l("New lead"), "deactivation": _l("The previous consultant left")}
+
+
+def owner_reason(reason: str | None) -> str:
+    """Return an owner change's reason as people read it (codes through OWNER_REASONS)."""
+    reason = (reason or "").strip()
+    if reason.startswith("merge of "):
+        return _("Merged from leads %(ids)s", ids=reason.removeprefix("merge of ").strip("[]"))
+    return str(OWNER_REASONS.get(reason, reason))
+
 
 # Built once: a fresh alias per call adapts its columns again on every lead page.
 _FROM, _TO, _BY = aliased(User, name="owner_from"), aliased(User, name="owner_to"), aliased(User, name="changed_by")
@@ -39,7 +50,7 @@ def owner_changes(lead_ids: list[int]) -> list[TimelineEntry]:
     ).all()
     pool = _("store pool")
     return [TimelineEntry(at, "owner", f"{OWNER_KINDS.get(kind, kind)}: {frm or pool} → {to or pool}",
-                          reason or "", changer) for at, kind, reason, frm, to, changer in rows]
+                          owner_reason(reason), changer) for at, kind, reason, frm, to, changer in rows]
 
 
 @register_timeline("stage_changes")

@@ -14,6 +14,8 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
+from app.core.money import yuan
+from app.core.names import vehicle_name
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
@@ -261,10 +263,12 @@ def _display(refs: dict, name: str, value) -> str:
     if name == "model":
         from app.admin.reference import vehicle_models
 
-        models = {m.id: f"{m.series} {m.name}" for m in vehicle_models()}
+        models = {m.id: vehicle_name(m.series, m.name) for m in vehicle_models()}
         return models.get(int(value), str(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if name in ("budget_min", "budget_max"):
+        return yuan(value)
     return str(value)
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.admin.reference import by_id, grades, stages, vehicle_models
+from app.core.names import vehicle_name
 from app.pipeline import rules
 
 DETAIL_ENDPOINT = "leads.lead_detail"
@@ -71,7 +72,7 @@ class CardMaker:
         self.today = today
         self.grades = by_id(grades())
         self.grade_labels = {g.id: g.label(locale) for g in self.grades.values()}
-        self.models = {m.id: f"{m.series} {m.name}".strip() for m in vehicle_models()}
+        self.models = {m.id: vehicle_name(m.series, m.name) for m in vehicle_models()}
         self.owner_names = owner_names or {}
         self.show_owner = show_owner
         self.defeat_pending = defeat_pending or set()

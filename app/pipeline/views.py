@@ -11,6 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from app.accounts.models import Role
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
 from app.core.errors import ConflictError, DomainError
+from app.core.names import vehicle_name
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.pipeline import queries, rules, services
@@ -94,7 +95,7 @@ def _choices():
     return {
         "grades": [(g.id, g.label(locale)) for g in grades() if g.active],
         "channels": [(c.id, c.label(locale)) for c in channels() if c.active],
-        "models": [(m.id, f"{m.series} {m.name}") for m in vehicle_models() if m.active],
+        "models": [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models() if m.active],
     }
 
 

@@ -4,14 +4,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.models import Role, User
-from app.admin.defaults import get_setting
+from app.accounts.models import Role
 from app.admin.reference import grades
+from app.core.names import with_role
 from app.core.timeutil import local_today, utcnow
 from app.extensions import db
-from app.followups.rules import DEFAULT_PENALTY, consultant_penalty, manager_penalty
+from app.followups import penalties
+from app.followups import queries as fq
 from app.leads.models import Lead
 from app.reports import charts, queries
 from app.reports import queries_visits as qv
@@ -167,51 +169,45 @@ def build_followups(f) -> Table:
 # ---- discipline -----------------------------------------------------------------------------
 
 def build_discipline(f) -> Table:
+    """Discipline per consultant today and the month's penalty (the month of the period's end).
+
+    The penalty is the dashboard's: `penalty_board` counts the month's violations with the one
+    violation query and prices them with the one rule; lead filters do not change a person's fine.
+    """
     names = Names()
     today = _today(f)
     month_first = f.period.end.replace(day=1)
-    last_day = min(today - timedelta(days=1), month_end(month_first))
-    merged = _merge(queries.discipline_snapshot(f, today), queries.overdue_plans(f, today),
-                    queries.month_violations(f, month_first, last_day))
+    merged = _merge(queries.discipline_snapshot(f, today), queries.overdue_plans(f, today))
     merged.pop(None, None)
-    penalty_rules = get_setting("penalty") or DEFAULT_PENALTY  # the store policy, one rule for all pages
-    users = {}
-    if merged or f.store_ids is None or f.store_ids:
-        from sqlalchemy import select
-
-        stmt = select(User.id, User.display_name, User.role, User.store_id, User.manager_id)
-        if merged:
-            stmt = stmt.where((User.id.in_(list(merged))) | (User.role == Role.MANAGER))
-        else:
-            stmt = stmt.where(User.role == Role.MANAGER)
-        if f.store_ids is not None:
-            stmt = stmt.where(User.store_id.in_(f.store_ids))
-        users = {u.id: u for u in db.session.execute(stmt)}
+    board = fq.penalty_board(list(f.store_ids) if f.store_ids is not None else None, month_first,
+                             month_end(month_first), today, f.tz)
+    rules = board["rules"]
+    own = f.consultant_id or (f.user.id if f.user.role in {Role.CONSULTANT, Role.DCC} else None)
+    for key, figure in board["consultants"].items():
+        if figure["violations"] and (own is None or key == own):
+            merged.setdefault(key, {"key": key})
+    names.load_users(merged)
     out = []
     for key, r in merged.items():
-        user = users.get(key)
-        violations = int(r.get("violations") or 0)
-        out.append({"key": key, "label": user.display_name if user else names.user(key),
-                    "store_id": user.store_id if user else None, "manager_id": user.manager_id if user else None,
+        figure = board["consultants"].get(key)
+        penalty = figure["penalty"] if figure else penalties.Penalty()
+        out.append({"key": key, "label": names.user(key),
                     "open_leads": r.get("open_leads", 0), "overdue": r.get("overdue", 0),
-                    "expired": r.get("expired", 0), "no_plan": r.get("no_plan", 0), "violations": violations,
-                    "penalty": consultant_penalty(violations, penalty_rules)})
-    if f.user.role != Role.CONSULTANT and not f.consultant_id:
-        staff = [r for r in out if r["key"] in users and users[r["key"]].role != Role.MANAGER]
-        for user in users.values():
-            if user.role != Role.MANAGER:
-                continue
-            carried = [r["penalty"] for r in staff if r["manager_id"] == user.id or (
-                r["manager_id"] is None and r["store_id"] == user.store_id)]
-            if carried:
-                out.append({"key": user.id, "label": f"{user.display_name}（{_l('manager')}）",
+                    "expired": r.get("expired", 0), "no_plan": r.get("no_plan", 0),
+                    "violations": penalty.violations, "penalty": penalty.amount,
+                    "rule": penalties.explain(penalty, rules, gettext)})
+    if own is None:
+        for m in board["managers"].values():
+            if m["team_total"] or any(r["key"] in board["consultants"] for r in out):
+                out.append({"key": m["id"], "label": with_role(m["name"], gettext("manager")),
                             "open_leads": None, "overdue": None, "expired": None, "no_plan": None,
-                            "violations": None, "penalty": manager_penalty(carried, penalty_rules)})
+                            "violations": None, "penalty": m["amount"],
+                            "rule": penalties.explain_manager(m["amount"], m["team_total"], rules, gettext)})
     out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0)))
     cols = [Col("label", _l("Consultant"), "text"), Col("open_leads", _l("Open leads")),
             Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
             Col("no_plan", _l("Leads without plan")), Col("violations", _l("Violations this month")),
-            Col("penalty", _l("Penalty"), "money")]
+            Col("penalty", _l("Penalty"), "money"), Col("rule", _l("How the penalty is reached"), "text")]
     totals = sum_rows([r for r in out if r["open_leads"] is not None],
                       ["open_leads", "overdue", "expired", "no_plan", "violations", "penalty"])
     top = [r for r in out if r["open_leads"] is not None][:12]
@@ -219,10 +215,7 @@ def build_discipline(f) -> Table:
                                                         str(_l("Expired opportunities")): [r["expired"] for r in top],
                                                         str(_l("Leads without plan")): [r["no_plan"] for r in top]},
                              str(_l("Discipline")), stacked=True)
-    notes = [_l("Penalty: %(base)s yuan per item, doubling with each repeat in the month; a manager carries "
-                "%(share)s%% of their consultants' penalties.", base=int(penalty_rules.get("base", 50)),
-                share=int(float(penalty_rules.get("manager_share", 0.5)) * 100))]
-    return Table(cols, out, totals, charts=[(_l("Discipline"), chart)], notes=notes)
+    return Table(cols, out, totals, charts=[(_l("Discipline"), chart)], notes=[penalties.explain_policy(rules, gettext)])
 
 
 # ---- defeats --------------------------------------------------------------------------------
@@ -544,8 +537,8 @@ def build_comparison(f) -> Table:
     targets = targets_by(f, by)
     out = []
     for key, r in merged.items():
-        row = {"label": names.of(by, key), **{k: r.get(k) or 0 for k in ("new_leads", "first_visits", "test_drives",
-                                                                           "invitations", "won")}}
+        row = {"key": key, "label": names.of(by, key),
+               **{k: r.get(k) or 0 for k in ("new_leads", "first_visits", "test_drives", "invitations", "won")}}
         row["conversion"] = rate(row["won"], row["new_leads"])
         row["target"] = targets.get(key, {}).get("orders")
         row["progress"] = rate(row["won"], row["target"])

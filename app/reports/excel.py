@@ -6,11 +6,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.core.money import XLSX_YUAN, xlsx_format
 from app.core.spreadsheet import neutralise_cell, neutralise_row
 from app.core.timeutil import to_local
 
 NUMBER_FORMATS = {"int": "#,##0", "num": "#,##0.0", "hours": "#,##0.0", "days": "#,##0.0", "pct": "0.0%",
-                  "money": "¥#,##0", "datetime": "yyyy-mm-dd hh:mm", "time": "hh:mm"}
+                  "money": XLSX_YUAN, "datetime": "yyyy-mm-dd hh:mm", "time": "hh:mm"}
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
 
 
@@ -65,4 +66,4 @@ def report_workbook(report, f, table) -> io.BytesIO:
 def _format(ws, columns) -> None:
     for cell, col in zip(ws[ws.max_row], columns, strict=False):
         if col.kind in NUMBER_FORMATS and not isinstance(cell.value, str):
-            cell.number_format = NUMBER_FORMATS[col.kind]
+            cell.number_format = xlsx_format(cell.value) if col.kind == "money" else NUMBER_FORMATS[col.kind]

@@ -75,14 +75,15 @@ def _merge_discipline(ranking, discipline) -> None:
 
     from app.reports.tables import Col
 
-    by_name = {r["label"]: r for r in discipline.rows if r.get("open_leads") is not None}
+    by_person = {r["key"]: r for r in discipline.rows if r.get("open_leads") is not None}
     for row in ranking.rows:
-        d = by_name.get(row["label"], {})
+        d = by_person.get(row.get("key"), {})
         row.update(overdue=d.get("overdue", 0), expired=d.get("expired", 0), penalty=d.get("penalty", 0))
     ranking.columns = [c for c in ranking.columns if c.key not in ("target", "progress")] + [
         Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
         Col("penalty", _l("Penalty"), "money")]
     ranking.charts = []
+    ranking.notes = list(discipline.notes)  # the penalty rule under the figures
 
 
 def render_monthly_html(user, month: date, store_id: int | None) -> str:

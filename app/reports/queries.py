@@ -4,7 +4,7 @@ Every function takes a ReportFilter and returns aggregated rows (dicts); rows of
 loaded. Reports that share a figure share the function, so they agree with each other.
 """
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import case, distinct, func, literal, select, union_all
 
 from app.admin.models import PipelineStage, StageKind
 from app.admin.reference import stage_by_code, stages
@@ -18,7 +18,7 @@ from app.reports.scope import (
     scope_stage_changes,
     store_condition,
 )
-from app.reports.sqlutil import hours_between, local_bucket, local_date_plus
+from app.reports.sqlutil import hours_between, local_bucket
 
 LEAD_DIMENSIONS = {
     "store": Lead.store_id,
@@ -181,27 +181,6 @@ def overdue_plans(f, today) -> list[dict]:
     stmt = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue"))
                           .where(Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f)),
                           f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
-    return _rows(stmt)
-
-
-def month_violations(f, month_first, last_day) -> list[dict]:
-    """Per user: plans due in the month not done by their due date, and opportunities expired in it."""
-    if last_day < month_first:
-        return []
-    done_late = and_(Plan.status == PlanStatus.DONE,
-                     local_date_plus(Plan.done_at, f.offset_minutes) > Plan.due_date)
-    plans = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("n"))
-                           .where(Plan.due_date >= month_first, Plan.due_date <= last_day,
-                                  or_(Plan.status == PlanStatus.OPEN, done_late), *_plan_conditions(f)),
-                           f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
-    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
-    expired = (select(Lead.owner_id.label("key"), func.count().label("n"))
-               .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None),
-                      Lead.expected_purchase_date >= month_first, Lead.expected_purchase_date <= last_day,
-                      *lead_conditions(f))
-               .group_by(Lead.owner_id))
-    both = union_all(plans, expired).subquery()
-    stmt = select(both.c.key, func.sum(both.c.n).label("violations")).group_by(both.c.key)
     return _rows(stmt)
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Store, User
 from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
+from app.core.money import yuan
+from app.core.names import vehicle_name
 from app.core.rates import format_percent
 from app.extensions import db
 from app.web.templating import local_datetime, local_time
@@ -45,7 +47,7 @@ def fmt(value, kind: str) -> str:
     if kind in ("num", "hours", "days"):
         return f"{value:,.1f}"
     if kind == "money":
-        return f"¥{value:,.0f}"
+        return yuan(value)
     return f"{int(value):,}"
 
 
@@ -138,7 +140,7 @@ class Names:
     def model(self, mid) -> str:
         for m in vehicle_models():
             if m.id == mid:
-                return f"{m.series} {m.name}"
+                return vehicle_name(m.series, m.name)
         return self.unknown
 
     def of(self, kind: str, key) -> str:

@@ -11,6 +11,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
 from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
+from app.core.names import vehicle_name
 from app.core.timeutil import local_to_utc, local_today, to_local, utcnow, zone_for
 from app.extensions import db
 from app.showroom.forms import WalkInForm
@@ -35,7 +36,7 @@ def _walk_in_form(store: Store, today) -> WalkInForm:
     form = WalkInForm()
     offered, _duty = duty_list(store.id, today)
     form.consultant_id.choices = [(c.id, c.display_name) for c in offered]
-    form.model_id.choices = [(0, _("Not sure yet"))] + [(m.id, f"{m.series} {m.name}") for m in vehicle_models()
+    form.model_id.choices = [(0, _("Not sure yet"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
                                                          if m.active]
     form.grade.choices = [(g.code, g.code) for g in grades() if g.active]
     if request.method == "GET" and len(form.consultant_id.choices) == 1:

@@ -5,6 +5,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
 from app.web.navigation import nav_items
 from app.web.permissions import can
@@ -20,12 +21,28 @@ def local_time(value) -> str:
     return format_datetime(value, "HH:mm") if value else ""
 
 
+def capped_count(value, capped: bool = False, cap: int | None = None) -> str:
+    """A count with thousands separators; "1,000+" when the count stopped at its cap.
+
+    `capped` says so directly (the lead list counts cap + 1 rows); with `cap`, reaching it means
+    there may be more (counts taken with LIMIT cap).
+    """
+    if value is None:
+        return ""
+    more = capped or (cap is not None and int(value) >= cap)
+    return f"{int(value):,}{'+' if more else ''}"
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["dt"] = local_datetime
     app.jinja_env.filters["d"] = lambda v, fmt="yyyy-MM-dd": format_date(v, fmt) if v else ""
     app.jinja_env.filters["hm"] = local_time
+    app.jinja_env.filters["money"] = yuan
+    app.jinja_env.filters["wan"] = lambda v, symbol=True: wan(v, get_locale(), symbol)
+    app.jinja_env.filters["count"] = capped_count
+    app.jinja_env.globals["budget"] = lambda low, high: wan_range(low, high, get_locale())
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["url_with"] = url_with

@@ -1,4 +1,4 @@
-"""Cadence, effectiveness, leave windows, reclaim, deadlines, penalties and assignment suggestions."""
+"""Cadence, effectiveness, leave windows, reclaim, deadlines and assignment suggestions."""
 
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -137,19 +137,6 @@ def test_first_contact_deadline_breach():
     assert not rules.first_contact_breached(due, due - timedelta(hours=1), due + timedelta(days=3))
     assert rules.first_contact_breached(due, due + timedelta(hours=1), due + timedelta(days=3))
     assert not rules.first_contact_breached(None, None, due)
-
-
-def test_penalty_doubles_with_each_repeat_and_manager_carries_half():
-    assert [rules.item_penalty(n, rules.DEFAULT_PENALTY) for n in (1, 2, 3, 4)] == [50, 100, 200, 400]
-    assert rules.consultant_penalty(0) == 0
-    assert rules.consultant_penalty(1) == 50
-    assert rules.consultant_penalty(3) == 350
-    assert rules.manager_penalty([350, 50, 0]) == 200
-    flat = {"base": 20, "doubling": False, "manager_share": 0.3}
-    assert rules.consultant_penalty(3, flat) == 60
-    assert rules.manager_penalty([60, 40], flat) == 30
-    capped = {"base": 50, "doubling": True, "cap": 150}
-    assert rules.consultant_penalty(4, capped) == 50 + 100 + 150 + 150
 
 
 def test_dcc_figures():

@@ -106,10 +106,12 @@ def test_settings_are_saved_and_audited(admin, db):
     assert page.status_code == 200 and "首次联系时限" in page.get_data(as_text=True)
     response = admin.post("/admin/settings", data={
         "first_contact_hours": 12, "reclaim_days": 30, "invited_not_arrived_days": 30, "penalty_base": 80,
-        "penalty_doubling": "y", "penalty_manager_share": "0.4", "export_row_cap": 500, "rsvp_cutoff_hours": 2})
+        "penalty_doubling": "y", "penalty_manager_share": "0.4", "penalty_repeat_period": "week",
+        "penalty_item_cap": 640, "penalty_monthly_cap": 1500, "export_row_cap": 500, "rsvp_cutoff_hours": 2})
     assert response.status_code == 303
     assert get_setting("first_contact_hours") == 12
-    assert get_setting("penalty") == {"base": 80, "doubling": True, "manager_share": 0.4}
+    assert get_setting("penalty") == {"base": 80, "doubling": True, "manager_share": 0.4, "repeat_period": "week",
+                                      "item_cap": 640, "monthly_cap": 1500}
     (row,) = audit_rows(db, "settings.")
     assert set(row.detail["changes"]) == {"first_contact_hours", "penalty", "export_row_cap"}
     invalid = admin.post("/admin/settings", data={"first_contact_hours": 0, "reclaim_days": 30,
@@ -117,6 +119,11 @@ def test_settings_are_saved_and_audited(admin, db):
                                                   "penalty_manager_share": "2", "export_row_cap": 500,
                                                   "rsvp_cutoff_hours": 2})
     assert invalid.status_code == 422
+    no_cap = admin.post("/admin/settings", data={
+        "first_contact_hours": 12, "reclaim_days": 30, "invited_not_arrived_days": 30, "penalty_base": 80,
+        "penalty_manager_share": "0.5", "penalty_repeat_period": "month", "penalty_item_cap": 0,
+        "penalty_monthly_cap": 1500, "export_row_cap": 500, "rsvp_cutoff_hours": 2})
+    assert no_cap.status_code == 422 and get_setting("penalty")["item_cap"] == 640
 
 
 def test_audit_log_filters_and_keyset_pages(login_as, factory, db):
@@ -130,15 +137,15 @@ def test_audit_log_filters_and_keyset_pages(login_as, factory, db):
     old.created_at = utcnow() - timedelta(days=40)
     db.session.commit()
     first = director.get("/admin/audit?action=user.&username=auditee").get_data(as_text=True)
-    assert first.count("<code>user.update</code>") == 50 and "store.create" not in first
+    assert first.count('<td title="user.update">修改用户</td>') == 50 and "store.create" not in first
     before = first.split("before=")[1].split('"')[0]
     second = director.htmx("get", f"/admin/audit?action=user.&username=auditee&before={before}")
-    assert second.get_data(as_text=True).count("<code>user.update</code>") == 11
+    assert second.get_data(as_text=True).count('<td title="user.update">修改用户</td>') == 11
     recent = (utcnow() - timedelta(days=7)).date().isoformat()
     dated = director.get(f"/admin/audit?action=user.update&date_from={recent}").get_data(as_text=True)
-    assert dated.count("<code>user.update</code>") == 50
+    assert dated.count('<td title="user.update">修改用户</td>') == 50
     only_old = director.get(f"/admin/audit?action=user.update&date_to={(utcnow() - timedelta(days=30)).date()}")
-    assert only_old.get_data(as_text=True).count("<code>user.update</code>") == 1
+    assert only_old.get_data(as_text=True).count('<td title="user.update">修改用户</td>') == 1
 
 
 def test_audit_log_query_count_is_constant(login_as, factory, db, count_queries):

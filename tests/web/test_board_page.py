@@ -210,7 +210,9 @@ def test_weighted_value_in_header(login_as, factory, db):
     factory.lead(owner=me.user, stage="negotiation", model_id=1)  # 159,900 at 70%
     db.session.commit()
     html = me.get("/board").get_data(as_text=True)
-    assert "¥111,930" in html
+    assert "¥11.19 万" in html  # dealers read prices in 万
+    me.post("/language", data={"locale": "en", "next": "/"})
+    assert "¥111,930" in me.get("/board").get_data(as_text=True)
 
 
 def _board_queries(client, count_queries) -> int:

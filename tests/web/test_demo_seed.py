@@ -118,3 +118,37 @@ def test_demo_events_have_believable_invitation_figures(db):
     assert sum(r.came_unanswered for r in rows) >= 1
     ahead = invitation_counts("event", event_ids=upcoming)
     assert all(r.invited and r.arrived == 0 and r.walk_ins == 0 for r in ahead)
+
+
+def test_demo_month_looks_like_a_real_store(db):
+    """Most consultants follow up on time: a handful of violations each, some none, penalties within the caps."""
+    from datetime import timedelta
+    from statistics import median
+
+    from app.admin.reference import open_stage_ids
+    from app.followups.queries import penalty_board
+    from app.invitations.models import MonthlyTarget
+    from app.leads.models import LeadOrder
+
+    _reseed(db, n_leads=4000, n_stores=2, seed=42)
+    today = local_today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    board = penalty_board(None, last_month, today.replace(day=1) - timedelta(days=1), today)
+    amounts = [r["amount"] for r in board["consultants"].values()]
+    violations = [r["violations"] for r in board["consultants"].values()]
+    assert len(amounts) >= 8
+    assert min(amounts) == 0 and max(amounts) <= 2000 and median(amounts) <= 350
+    assert sum(1 for v in violations if v <= 4) >= 0.8 * len(violations) and max(violations) <= 12
+    assert all(m["amount"] <= 0.5 * 2000 * len(amounts) for m in board["managers"].values())
+    open_leads = count(db, Lead, Lead.stage_id.in_(open_stage_ids()), Lead.owner_id.is_not(None))
+    expired = count(db, Lead, Lead.stage_id.in_(open_stage_ids()), Lead.owner_id.is_not(None),
+                    Lead.expected_purchase_date < today)
+    overdue = count(db, Plan, Plan.status == "open", Plan.due_date < today)
+    assert expired + overdue <= 0.05 * open_leads
+    low, high = db.session.execute(select(func.min(LeadOrder.amount), func.max(LeadOrder.amount))).one()
+    assert 50_000 <= low <= high <= 1_000_000
+    per_consultant = count(db, LeadOrder) / len(amounts) / 6
+    assert 3 <= per_consultant <= 30  # cars a consultant sells in a month
+    targets = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value)
+                                 .where(MonthlyTarget.month == last_month, MonthlyTarget.user_id.is_not(None))).all()
+    assert {m for m, _ in targets} >= {"new_leads", "orders"} and all(v >= 1 for _, v in targets)

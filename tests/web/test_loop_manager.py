@@ -98,7 +98,8 @@ def test_manager_dashboard_discipline_and_penalty(factory, db, login, count_quer
         html = client.htmx("get", "/discipline").get_data(as_text=True)
     assert "顾问甲" in html
     # overdue 1 + expired 1 = two items: 50 + 100; the manager carries half
-    assert "<td data-penalty>150</td>" in html and "<td data-manager-penalty>75</td>" in html
+    assert "<span data-penalty>¥150</span>" in html and "<span data-manager-penalty>¥75</span>" in html
+    assert "<td data-violations>2</td>" in html
     for _n in range(20):
         c = factory.user("consultant", store)
         lead = factory.lead(owner=c)
@@ -129,7 +130,7 @@ def test_discipline_period_is_chosen_by_the_manager(factory, db, login):
     month = client.htmx("get", "/discipline").get_data(as_text=True)
     wide = client.htmx("get", f"/discipline?from={(_today() - timedelta(days=60)).isoformat()}"
                               f"&to={_today().isoformat()}").get_data(as_text=True)
-    assert "<td data-penalty>0</td>" in month and "<td data-penalty>50</td>" in wide
+    assert "<span data-penalty>¥0</span>" in month and "<span data-penalty>¥50</span>" in wide
     assert login(c).htmx("get", "/discipline").status_code == 403
 
 
