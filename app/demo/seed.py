@@ -271,7 +271,7 @@ def seed_demo_data(n_leads: int = 2000, n_stores: int = 3, seed: int = 42, echo=
                  for c in channel_refs]
 
     now = utcnow().replace(microsecond=0)
-    today = local_today(now)  # the stores' day (Asia/Shanghai): what is overdue there
+    today = local_today(now)  # the stores' day: what is overdue there
     base_lead = max_id("leads")
     ids = {t: max_id(t) for t in ("followups", "plans", "stage_changes", "owner_changes",
                                   "showroom_visits", "defeat_requests", "lead_orders")}

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
 from app.admin.reference import open_stage_ids, stage_by_code
+from app.core.timeutil import default_zone
 from app.extensions import db
 from app.followups import penalties
 from app.followups.models import (
@@ -319,7 +320,7 @@ def penalty_rules() -> dict:
     return penalties.penalty_rules(get_setting("penalty"))
 
 
-def penalty_board(store_ids: list[int] | None, start: date, end: date, today: date, tz: str = "Asia/Shanghai",
+def penalty_board(store_ids: list[int] | None, start: date, end: date, today: date, tz: str | None = None,
                   consultant_ids: list[int] | None = None) -> dict:
     """Return every active consultant's and manager's penalty in the stores for a range of days.
 
@@ -333,7 +334,7 @@ def penalty_board(store_ids: list[int] | None, start: date, end: date, today: da
         stmt = stmt.where(User.store_id.in_(store_ids))
     people = db.session.execute(stmt.order_by(User.store_id, User.display_name, User.id)).all()
     consultants = [p for p in people if p.role == Role.CONSULTANT]
-    offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz)).utcoffset()
+    offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz or default_zone())).utcoffset()
     days = violation_days([p.id for p in consultants], start, end, today,
                           int(offset.total_seconds() // 60) if offset else 0,
                           store_ids=[p.store_id for p in consultants if p.store_id])
