@@ -17,8 +17,17 @@ QUERY_VALUE = re.compile(r"(\?|&)([^=&\s\"#]*)=[^&\s\"#]*")
 PHONE = re.compile(r"(?<!\d)(?:(?:\+|%2B)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 # Header and environment atoms gunicorn offers to custom access-log formats that may carry
 # credentials or personal data; they are written as "-".
-SENSITIVE_HEADERS = {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-api-key",
-                     "x-webhook-token", "x-csrftoken", "referer", "hx-current-url"}
+SENSITIVE_HEADERS = {
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "x-webhook-token",
+    "x-csrftoken",
+    "referer",
+    "hx-current-url",
+}
 
 
 def redact(text: str) -> str:

@@ -80,8 +80,8 @@ def test_wrong_secret_is_a_delivery_error_and_the_outbox_retries(gateway, app, f
 
 
 def test_rsvp_tokens_are_redacted_from_access_logs():
-    from app.web.logredact import Redact
     from app.invitations.rules import new_token
+    from app.web.logredact import Redact
 
     token = new_token()
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',

@@ -34,8 +34,15 @@ def _free_port() -> int:
 
 
 def _flask(env, *args, stdin=None):
-    result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, input=stdin,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -49,20 +56,53 @@ def _open(opener, url, data=None):
 
 def test_gunicorn_access_log_is_written_and_redacted():
     tmp = tempfile.mkdtemp(prefix="leadloop-gunicorn-")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/app.db", "LEADLOOP_INSTANCE": tmp,
-           "SECRET_KEY": "gunicorn-test-secret", "FLASK_APP": "wsgi.py", "SMS_BACKEND": "memory",
-           "MAIL_BACKEND": "memory"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp}/app.db",
+        "LEADLOOP_INSTANCE": tmp,
+        "SECRET_KEY": "gunicorn-test-secret",
+        "FLASK_APP": "wsgi.py",
+        "SMS_BACKEND": "memory",
+        "MAIL_BACKEND": "memory",
+    }
     _flask(env, "db", "upgrade")
     _flask(env, "stores", "create", "--code", "S1", "--name", "一店")
-    _flask(env, "users", "create", "--username", "mgr", "--role", "manager", "--store", "S1",
-           "--password-stdin", stdin=PASSWORD + "\n")
+    _flask(
+        env,
+        "users",
+        "create",
+        "--username",
+        "mgr",
+        "--role",
+        "manager",
+        "--store",
+        "S1",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     port = _free_port()
     log_path = Path(tmp) / "gunicorn.log"
     with open(log_path, "w") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--timeout", "120", "--access-logfile", "-", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         jar = http.cookiejar.CookieJar()
@@ -70,7 +110,7 @@ def test_gunicorn_access_log_is_written_and_redacted():
         deadline = time.time() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                opener.open(f"{base}/healthz", timeout=2).read()
                 break
             except OSError:
                 assert time.time() < deadline, log_path.read_text()[-3000:]
@@ -85,10 +125,12 @@ def test_gunicorn_access_log_is_written_and_redacted():
         for path in requests:
             _open(opener, base + path)
         _status, page = _open(opener, base + "/login")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(r'name="csrf_token" value="([^"]+)"', page)
-        body = urllib.parse.urlencode({"csrf_token": token.group(1), "username": "mgr",
-                                       "password": PASSWORD}).encode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        body = urllib.parse.urlencode(
+            {"csrf_token": token.group(1), "username": "mgr", "password": PASSWORD}
+        ).encode()
         status, _page = _open(opener, base + "/login", data=body)
         assert status == 200 and any(c.name == "session" for c in jar)
         cookie = next(c.value for c in jar if c.name == "session")
@@ -98,20 +140,25 @@ def test_gunicorn_access_log_is_written_and_redacted():
         server.terminate()
         server.wait(timeout=30)
     output = log_path.read_text()
-    access = [line for line in output.splitlines() if re.search(r'"(GET|POST) ', line)
-              and '"GET /healthz HTTP/1.1"' not in line]  # the readiness probe
+    access = [
+        line
+        for line in output.splitlines()
+        if re.search(r'"(GET|POST) ', line) and '"GET /healthz HTTP/1.1"' not in line
+    ]  # the readiness probe
     request_lines = sorted(re.search(r'"((GET|POST) [^"]*)" (\d+)', line).group(0) for line in access)
-    assert request_lines == sorted([
-        '"GET /r/[token] HTTP/1.1" 404',
-        '"GET /r/[token]/event.ics HTTP/1.1" 404',
-        '"GET /s/[token] HTTP/1.1" 404',
-        '"GET /healthz?phone=[redacted] HTTP/1.1" 200',
-        '"GET /login HTTP/1.1" 200',
-        '"GET /login HTTP/1.1" 200',
-        '"POST /login HTTP/1.1" 303',
-        '"GET / HTTP/1.1" 200',
-        '"GET /leads?q=[redacted]&owner=[redacted] HTTP/1.1" 200',
-    ]), output[-4000:]
+    assert request_lines == sorted(
+        [
+            '"GET /r/[token] HTTP/1.1" 404',
+            '"GET /r/[token]/event.ics HTTP/1.1" 404',
+            '"GET /s/[token] HTTP/1.1" 404',
+            '"GET /healthz?phone=[redacted] HTTP/1.1" 200',
+            '"GET /login HTTP/1.1" 200',
+            '"GET /login HTTP/1.1" 200',
+            '"POST /login HTTP/1.1" 303',
+            '"GET / HTTP/1.1" 200',
+            '"GET /leads?q=[redacted]&owner=[redacted] HTTP/1.1" 200',
+        ]
+    ), output[-4000:]
     assert "Logging error" not in output and "format requires a mapping" not in output
     assert "Traceback" not in output
     for needle in (TOKEN, SURVEY_TOKEN, PHONE, cookie, "session=", "Set-Cookie", "csrf_token"):
@@ -121,12 +168,27 @@ def test_gunicorn_access_log_is_written_and_redacted():
 def test_gunicorn_atoms_keep_their_mapping_and_lose_cookies():
     from gunicorn.glogging import SafeAtoms
 
-    atoms = SafeAtoms({"r": f"GET /r/{TOKEN}?phone={PHONE} HTTP/1.1", "U": f"/r/{TOKEN}",
-                       "q": f"phone={PHONE}", "{cookie}i": "session=secret-cookie",
-                       "{set-cookie}o": "session=abc; HttpOnly", "{http_cookie}e": "session=x",
-                       "f": f"https://x/r/{TOKEN}", "s": "200"})
-    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1,
-                               '"%(r)s" %(s)s %({cookie}i)s %({set-cookie}o)s %(f)s %(q)s', (atoms,), None)
+    atoms = SafeAtoms(
+        {
+            "r": f"GET /r/{TOKEN}?phone={PHONE} HTTP/1.1",
+            "U": f"/r/{TOKEN}",
+            "q": f"phone={PHONE}",
+            "{cookie}i": "session=secret-cookie",
+            "{set-cookie}o": "session=abc; HttpOnly",
+            "{http_cookie}e": "session=x",
+            "f": f"https://x/r/{TOKEN}",
+            "s": "200",
+        }
+    )
+    record = logging.LogRecord(
+        "gunicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '"%(r)s" %(s)s %({cookie}i)s %({set-cookie}o)s %(f)s %(q)s',
+        (atoms,),
+        None,
+    )
     assert isinstance(record.args, dict)
     logredact.Redact().filter(record)
     line = record.getMessage()
