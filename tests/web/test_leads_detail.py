@@ -166,7 +166,7 @@ def test_clerk_cannot_edit(login_as, factory, db):
 
 LEAD_ROUTES = [
     ("get", "/leads/{id}"), ("get", "/leads/{id}/edit"), ("post", "/leads/{id}/edit"),
-    ("post", "/leads/{id}/reveal"), ("get", "/leads/{id}/transfer"), ("post", "/leads/{id}/transfer"),
+    ("post", "/leads/{id}/reveal"), ("post", "/leads/{id}/transfer"),
     ("post", "/leads/{id}/anonymise"),
 ]
 
