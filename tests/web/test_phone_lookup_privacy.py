@@ -4,7 +4,6 @@ per user, and naming the owner and store only when the customer is in the user's
 import pytest
 
 from tests.factories import TEST_PASSWORD
-
 from tests.helpers_platform import other_app
 
 PHONE = "13800138000"
