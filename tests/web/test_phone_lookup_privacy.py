@@ -95,3 +95,11 @@ def test_lookups_are_throttled_per_user(_tmpdir, factory, db):
 def test_live_checks_post_the_number(login_as, url):
     html = login_as("manager").get(url).get_data(as_text=True)
     assert 'hx-post="/leads/check-phone"' in html and 'hx-get="/leads/check-phone"' not in html
+
+
+def test_dcc_lookup_fragment_renders_for_htmx(login_as):
+    agent = login_as("dcc")
+    response = agent.htmx("post", "/dcc/inbound/lookup", data={"phone": "13912345678"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert 'data-phone-status="new"' in html and 'id="inbound-form"' in html
