@@ -2,12 +2,32 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Tell whether an exception means the database could not be reached (not a bug in a page)."""
+    if isinstance(error, OperationalError | DisconnectionError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _rollback_quietly() -> None:
+    from app.extensions import db
+
+    for _attempt in range(2):  # on a dead connection the first rollback may fail
+        try:
+            db.session.rollback()
+            return
+        except Exception:  # noqa: BLE001, S112 - the connection is gone; the pool replaces it on next use
+            continue
 
 
 def _wants_json() -> bool:
@@ -59,10 +79,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error):
+        if database_unavailable(error):
+            return unavailable(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from app.extensions import db
-
-        db.session.rollback()
+        _rollback_quietly()
         if _wants_json():
             response = jsonify({"type": "about:blank", "title": "Internal Server Error", "status": 500})
             response.status_code = 500
@@ -71,3 +91,29 @@ def register_error_handlers(app) -> None:
         return render_template("errors/error.html", code=500,
                                title=_("Something went wrong"),
                                message=_("The error has been logged. Please try again in a moment.")), 500
+
+
+def unavailable(error):
+    """503 with Retry-After when the database is out of reach: a page that needs no database."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
+    _rollback_quietly()
+    title = _("The service is briefly unavailable")
+    message = _("The database cannot be reached right now. Please try again in a moment; if you were "
+                "saving something, check whether it was saved.")
+    if _wants_json():
+        response = jsonify({"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                            "detail": "The database is unavailable; retry later."})
+        response.content_type = "application/problem+json"
+    else:
+        # Straight from the template environment: the usual context (navigation, the user's name)
+        # would need the database.
+        from flask import current_app, session
+
+        env = current_app.jinja_env
+        name = "errors/_error_fragment.html" if request.headers.get("HX-Request") else "errors/unavailable.html"
+        lang = "en" if str(session.get("locale", "")).startswith("en") else "zh-CN"
+        response = make_response(env.get_template(name).render(code=503, title=title, message=message,
+                                                               html_lang=lang))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

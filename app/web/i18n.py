@@ -11,6 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -42,8 +43,13 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # `flask jobs run`, CLI: messages go out in the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    user_locale = _user_attr(lambda user: user.locale)
+    if user_locale in languages:
+        # Kept in the session too, so that a page answered without the database (503) still
+        # speaks the user's language.
+        if session.get("locale") != user_locale:
+            session["locale"] = user_locale
+        return user_locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -56,9 +62,18 @@ def select_locale() -> str:
 def select_timezone() -> str:
     if not has_request_context():
         return current_app.config["TIMEZONE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.store is not None:
-        return current_user.store.timezone
-    return current_app.config["TIMEZONE"]
+    return _user_attr(lambda user: user.store.timezone if user.store is not None else None) \
+        or current_app.config["TIMEZONE"]
+
+
+def _user_attr(read):
+    """Read something of the logged-in user, or None (anonymous, or the database out of reach)."""
+    try:
+        if getattr(current_user, "is_authenticated", False):
+            return read(current_user)
+    except SQLAlchemyError:
+        return None
+    return None
 
 
 def init_app(app, babel) -> None:
