@@ -1,5 +1,6 @@
 """Friendly error pages in the user's language; JSON problem details for the API."""
 
+import json
 import logging
 
 from flask import jsonify, make_response, render_template, request
@@ -49,6 +50,8 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 413:
+            drain_request_body()
         if _wants_json():
             body = {"type": "about:blank", "title": error.name, "status": code,
                     "detail": error.description}
@@ -68,13 +71,18 @@ def register_error_handlers(app) -> None:
             403: _("Ask your manager or administrator if you need access."),
             404: _("The page does not exist or you are not allowed to see it."),
             410: _("Please contact the store for a new link."),
-            413: _("Please upload a smaller file."),
+            413: _("Please upload a smaller file (at most %(mb)s MB).",
+                   mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
             429: _("Please wait a few minutes and try again."),
         }
         title = titles.get(code, error.name)
         message = messages.get(code, "")
         if request.headers.get("HX-Request"):
-            return render_template("errors/_error_fragment.html", code=code, title=title, message=message), code
+            response = make_response(render_template("errors/_error_fragment.html", code=code, title=title,
+                                                     message=message), code)
+            if code == 413:  # htmx does not swap errors: the page shows this as a toast
+                toast(response, title, message)
+            return response
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(Exception)
@@ -114,6 +122,34 @@ def unavailable(error):
         lang = "en" if str(session.get("locale", "")).startswith("en") else "zh-CN"
         response = make_response(env.get_template(name).render(code=503, title=title, message=message,
                                                                html_lang=lang))
+        if request.headers.get("HX-Request"):
+            toast(response, title, message)
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def toast(response, title: str, message: str) -> None:
+    """Ask the page (static/js/app.js) to show a message for an htmx request that failed."""
+    response.headers["HX-Trigger"] = json.dumps({"toast": f"{title} {message}".strip()})
+
+
+def drain_request_body(limit: int = 64 * 1024 * 1024) -> None:
+    """Read and discard an upload refused as too large, so the client gets the 413 page.
+
+    A server that answers without reading the body closes a socket with unread data, and the
+    browser sees a connection reset instead of the answer. Bodies over `limit` are not read.
+    """
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    if stream is None or length is None or length > limit:
+        return
+    remaining = length
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(remaining, 64 * 1024))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except (OSError, ValueError):
+        return
