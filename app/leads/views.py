@@ -58,7 +58,8 @@ def check_phone_view():
     POST, so that the number travels in the body and never in an address or an access log.
     """
     result = check_phone(current_user, request.form.get("phone", ""))
-    return render("leads/_phone_check.html", result=result)
+    extra = {"transfer_button": False} if request.form.get("context") == "door" else {}
+    return render("leads/_phone_check.html", result=result, **extra)
 
 
 bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view, methods=["POST"])

@@ -103,3 +103,12 @@ def test_dcc_lookup_fragment_renders_for_htmx(login_as):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert 'data-phone-status="new"' in html and 'id="inbound-form"' in html
+
+
+def test_the_door_check_offers_no_transfer_button(login_as, two_stores):
+    """At the event door the walk-in form is queued by checkin.js: no second submit button in it."""
+    consultant = login_as("consultant", store=two_stores["mine"])
+    door = consultant.htmx("post", "/leads/check-phone", data={"phone": PHONE, "context": "door"})
+    entry = consultant.htmx("post", "/leads/check-phone", data={"phone": PHONE})
+    assert 'data-phone-status="other"' in door.get_data(as_text=True)
+    assert "formaction" not in door.get_data(as_text=True) and "formaction" in entry.get_data(as_text=True)
