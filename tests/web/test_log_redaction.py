@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -140,6 +141,7 @@ def test_gunicorn_access_log_is_written_and_redacted():
         server.terminate()
         server.wait(timeout=30)
     output = log_path.read_text()
+    shutil.rmtree(tmp, ignore_errors=True)
     access = [
         line
         for line in output.splitlines()
