@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import exists, select
+from sqlalchemy import and_, select
 
 from app.accounts.models import RevokedSession, Role, User
 from app.core.timeutil import utcnow
@@ -57,12 +57,14 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    revoked = exists().where(RevokedSession.session_id == sid)
-    row = db.session.execute(select(User, revoked).where(User.id == uid)).first()
+    row = db.session.execute(
+        select(User, RevokedSession.session_id).where(User.id == uid)
+        .outerjoin(RevokedSession, and_(RevokedSession.session_id == sid, RevokedSession.user_id == User.id))
+    ).first()
     if row is None:
         return None
-    user, is_revoked = row
-    if is_revoked or not user.active or user.session_version != version:
+    user, revoked = row
+    if revoked is not None or not user.active or user.session_version != version:
         return None
     return user
 

@@ -56,8 +56,13 @@ def test_single_use_download_is_not_used_up_by_get(login, world, db):
 
 
 def test_lead_list_exports_through_a_form_that_posts(login, world):
-    html = login(world["manager"]).get("/leads?grade=H").get_data(as_text=True)
+    html = login(world["manager"]).get("/leads?grade=H&grade=A&overdue=1").get_data(as_text=True)
     assert 'method="post" action="/leads/export"' in html and 'name="grade" value="H"' in html
+    assert 'name="grade" value="A"' in html and 'name="overdue" value="1"' in html
+    director = login(world["director"])
+    store_id = world["manager"].store_id
+    page = director.get(f"/leads?store={store_id}")
+    assert page.status_code == 200 and f'name="store" value="{store_id}"' in page.get_data(as_text=True)
     assert 'href="/leads/export?' not in html and 'href="/leads/export"' not in html
 
 
