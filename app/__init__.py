@@ -47,6 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     logging.basicConfig(level=logging.INFO)
+    from app.web import logredact
+
+    logredact.install()
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

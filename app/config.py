@@ -85,6 +85,7 @@ def load_config() -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "60 per minute"),
+        "PHONE_CHECK_RATE_LIMIT": os.environ.get("PHONE_CHECK_RATE_LIMIT", "60 per minute;1000 per day"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "6000 per minute"),
         # Mail
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),  # console | file | smtp

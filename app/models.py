@@ -1,6 +1,6 @@
 """Import every model so metadata (and Alembic) sees the whole schema."""
 
-from app.accounts.models import DutyRoster, LeaveWindow, Role, Store, User  # noqa: F401
+from app.accounts.models import DutyRoster, LeaveWindow, RevokedSession, Role, Store, User  # noqa: F401
 from app.admin.models import (  # noqa: F401
     ChannelCategory,
     DefeatReason,

@@ -107,3 +107,17 @@ class DutyRoster(db.Model):
     day: Mapped[date]
 
     __table_args__ = (UniqueConstraint("store_id", "day", "user_id"),)
+
+
+class RevokedSession(db.Model):
+    """A login session ended by logging out on that device; the user's other sessions go on.
+
+    Rows are needed only while such a session could still be valid (the absolute timeout) and are
+    purged after that by the `revoked_sessions` job.
+    """
+
+    __tablename__ = "revoked_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime] = mapped_column(index=True)

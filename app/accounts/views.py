@@ -13,7 +13,7 @@ from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 from app.web.access import public
-from app.web.sessions import end_session, start_session
+from app.web.sessions import end_session, revoke_current_session, start_session
 
 bp = Blueprint("accounts", __name__)
 
@@ -66,11 +66,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and end this user's sessions."""
+    """Log out on this device: this session ends, the user's sessions elsewhere go on."""
     form = EmptyForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        user.session_version += 1
+        revoke_current_session(user)
         record("auth.logout", user, "user", user.id)
         db.session.commit()
         end_session()

@@ -20,6 +20,7 @@ from app.followups.queries import store_consultants
 from app.followups.services import user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
+from app.leads.views import phone_check_limit
 from app.web.access import roles_required
 from app.web.permissions import get_lead_or_404, get_store_lead_or_404
 from app.web.render import hx_redirect, render
@@ -39,13 +40,21 @@ def _inbound_form(formdata=None) -> InboundLeadForm:
 @bp.get("/inbound")
 @roles_required(*DCC_ROLES)
 def inbound():
-    """Look the caller up by number; offer their record or a quick new-customer form."""
-    phone = request.args.get("phone", "")
-    result = check_phone(current_user, phone) if phone else None
-    form = _inbound_form()
+    """The inbound call screen: look the caller up by number, or enter them as a new customer."""
+    return render("dcc/inbound.html", block="lookup", result=None, form=_inbound_form())
+
+
+@bp.post("/inbound/lookup")
+@roles_required(*DCC_ROLES)
+@phone_check_limit
+def lookup():
+    """Look the caller up by number (POST: the number stays out of addresses and access logs)."""
+    phone = request.form.get("phone", "")
+    result = check_phone(current_user, phone) if phone.strip() else None
+    form = _inbound_form(formdata=None)
     if result is not None:
         form.phone.data = phone
-    return render("dcc/inbound.html", block="lookup", result=result, form=form)
+    return render("dcc/inbound.html", block="lookup", result=result, form=form, phone=phone)
 
 
 @bp.post("/inbound")

@@ -5,8 +5,6 @@ link answers 410. Every route shares one per-IP rate limit. Only the guest's own
 is shown (name and masked phone), never internal fields.
 """
 
-import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,23 +31,6 @@ from app.web.access import public
 from app.web.render import render
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
-_TOKEN_IN_PATH = re.compile(r"/r/[A-Za-z2-7]{26}")
-
-
-class RedactTokens(logging.Filter):
-    """Keep RSVP tokens out of access logs: /r/<token> is logged as /r/[token]."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(_TOKEN_IN_PATH.sub("/r/[token]", a) if isinstance(a, str) else a
-                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
-        if isinstance(record.msg, str):
-            record.msg = _TOKEN_IN_PATH.sub("/r/[token]", record.msg)
-        return True
-
-
-for _name in ("werkzeug", "gunicorn.access"):
-    logging.getLogger(_name).addFilter(RedactTokens())
 _limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="rsvp")
 
 ERRORS = {

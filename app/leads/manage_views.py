@@ -35,12 +35,15 @@ def _send(tmp, name: str):
     return send_file(tmp, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
-@bp.get("/export")
+@bp.post("/export")
 def export_leads():
-    """Download the filtered lead list as .xlsx, or ask a director when it is above the row cap."""
+    """Download the filtered lead list as .xlsx, or ask a director when it is above the row cap.
+
+    POST (with CSRF): an export is recorded, and above the cap it files a request.
+    """
     _require("export")
     try:
-        flt = LeadFilter.from_args(request.args)
+        flt = LeadFilter.from_args(request.form)
     except InvalidFilter:
         abort(400)
     today = _today()
@@ -85,9 +88,12 @@ def decide_export_view(request_id: int):
     return redirect(url_for("leads.list_exports"), code=303)
 
 
-@bp.get("/exports/<int:request_id>/download")
+@bp.post("/exports/<int:request_id>/download")
 def download_export(request_id: int):
-    """Download an approved export once (the requester only, still with the export right)."""
+    """Download an approved export once (the requester only, still with the export right).
+
+    POST: the download uses the approval up, so a link preview or prefetch must not do it.
+    """
     _require("export")
     req = db.session.get(ExportRequest, request_id)
     if req is None or req.user_id != current_user.id:

@@ -46,8 +46,9 @@ def check_phone(user, raw: str) -> PhoneCheck:
     lead_id, name, owner, store, visible = row
     if visible:
         return PhoneCheck("visible", phone, mask_phone(phone), lead_id, name, owner, store)
-    # Out of scope: say who owns the customer (so the user can ask for a transfer), not who it is.
-    return PhoneCheck("other", phone, mask_phone(phone), lead_id, None, owner, store)
+    # Out of scope: say only that the customer exists (the user may ask for a transfer), not who
+    # it is, who looks after it or at which store.
+    return PhoneCheck("other", phone, mask_phone(phone), lead_id)
 
 
 # ---- the lead list ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -17,7 +17,7 @@ from app.core.errors import ConflictError, DomainError
 from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.timeutil import utcnow
-from app.extensions import db
+from app.extensions import db, limiter
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
 from app.leads.entry import assign_lead, enter_lead
@@ -42,14 +42,29 @@ def _require(action: str) -> None:
         abort(403)
 
 
-@bp.get("/check-phone", endpoint="check_phone")
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+# Every answer to "does this number exist?" (entry form, reception, DCC) shares one per-user
+# budget: enough for typing, too little to walk through numbers.
+phone_check_limit = limiter.shared_limit(lambda: current_app.config["PHONE_CHECK_RATE_LIMIT"],
+                                         scope="phone-check", key_func=_per_user)
+
+
+@bp.post("/check-phone", endpoint="check_phone")
+@phone_check_limit
 def check_phone_view():
-    """Answer, as the phone is typed, whether this customer already exists (HTML fragment)."""
-    result = check_phone(current_user, request.args.get("phone", ""))
-    return render("leads/_phone_check.html", result=result)
+    """Answer, as the phone is typed, whether this customer already exists (HTML fragment).
+
+    POST, so that the number travels in the body and never in an address or an access log.
+    """
+    result = check_phone(current_user, request.form.get("phone", ""))
+    extra = {"transfer_button": False} if request.form.get("context") == "door" else {}
+    return render("leads/_phone_check.html", result=result, **extra)
 
 
-bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view)
+bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view, methods=["POST"])
 
 
 # ---- list ---------------------------------------------------------------------------------------
@@ -364,27 +379,32 @@ def _lead_by_phone_token(lead_id: int, phone: str) -> Lead:
     return lead
 
 
-@bp.route("/<int:lead_id>/transfer", methods=["GET", "POST"])
+@bp.post("/<int:lead_id>/transfer")
 def request_transfer(lead_id: int):
-    """Ask the store's managers to hand over an existing customer instead of entering a duplicate."""
+    """Ask the store's managers to hand over an existing customer instead of entering a duplicate.
+
+    Reached from the duplicate warning by POST (`start`), so the phone that proves the user is
+    talking to the customer never appears in an address.
+    """
     _require("lead.create")
     form = TransferForm()
-    phone = request.values.get("phone", "")
+    phone = request.form.get("phone", "")
     lead = _lead_by_phone_token(lead_id, phone)
     form.phone.data = phone
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                create_transfer_request(lead, actor=current_user, reason=form.reason.data)
-            except DomainError as exc:
-                form.reason.errors = [_("This customer is already yours.") if exc.code == "own_lead"
-                                      else _("You have already asked for this customer; the manager will decide.")]
-                return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
-            db.session.commit()
-            flash(_("Transfer requested: the store manager will decide."), "success")
-            return redirect(url_for("leads.new_lead"), code=303)
-        return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
-    return render("leads/transfer.html", form=form, lead=lead)
+    if request.form.get("start"):
+        form.reason.data = None
+        return render("leads/transfer.html", block="form", form=form, lead=lead)
+    if form.validate_on_submit():
+        try:
+            create_transfer_request(lead, actor=current_user, reason=form.reason.data)
+        except DomainError as exc:
+            form.reason.errors = [_("This customer is already yours.") if exc.code == "own_lead"
+                                  else _("You have already asked for this customer; the manager will decide.")]
+            return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
+        db.session.commit()
+        flash(_("Transfer requested: the store manager will decide."), "success")
+        return hx_redirect(url_for("leads.new_lead"))
+    return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
 
 
 from app.leads import manage_views  # noqa: E402,F401 - export, merge and anonymise routes on this blueprint

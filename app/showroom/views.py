@@ -73,6 +73,8 @@ def reception():
 @roles_required(*RECEPTION_ROLES)
 def traffic():
     """Return today's traffic list and retention rate (refreshed by HTMX)."""
+    if not is_htmx():  # the fragment alone is no page: open the reception screen instead
+        return redirect(url_for("showroom.reception"), code=303)
     store = _store()
     today = local_today(tz=zone_for(store))
     return render("showroom/reception.html", block="traffic", store=store, today=today,

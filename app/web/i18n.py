@@ -11,6 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 APP_DIR = Path(__file__).resolve().parent.parent
@@ -42,8 +43,13 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # `flask jobs run`, CLI: messages go out in the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    user_locale = _user_attr(lambda user: user.locale)
+    if user_locale in languages:
+        # Kept in the session too, so that a page answered without the database (503) still
+        # speaks the user's language.
+        if session.get("locale") != user_locale:
+            session["locale"] = user_locale
+        return user_locale
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -56,9 +62,19 @@ def select_locale() -> str:
 def select_timezone() -> str:
     from app.core.timeutil import zone_for
 
-    if has_request_context() and getattr(current_user, "is_authenticated", False):
-        return zone_for(current_user)
-    return zone_for(None)
+    if not has_request_context():
+        return zone_for(None)
+    return _user_attr(zone_for) or zone_for(None)
+
+
+def _user_attr(read):
+    """Read something of the logged-in user, or None (anonymous, or the database out of reach)."""
+    try:
+        if getattr(current_user, "is_authenticated", False):
+            return read(current_user)
+    except SQLAlchemyError:
+        return None
+    return None
 
 
 def init_app(app, babel) -> None:

@@ -1,17 +1,21 @@
-"""Login sessions: per-user session version, idle and absolute timeouts, fresh id at login.
+"""Login sessions: per-user session version, per-session id, idle and absolute timeouts.
 
-The cookie carries `<user id>:<session version>`. Deactivating a user or changing a password
-bumps the version, so every open session stops working on its very next request.
+The cookie carries `<user id>:<session version>:<session id>`. Deactivating a user, changing a
+password or "log out everywhere" bumps the version, so every open session of the user stops on
+its very next request. Logging out revokes only this session's id (a row in revoked_sessions), so
+a clerk logging out of one tablet does not log the other tablets out.
 """
 
+import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import and_, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import RevokedSession, Role, User
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
 from app.web.access import require_login_by_default
@@ -24,6 +28,7 @@ PASSIVE_ENDPOINTS = frozenset({"notifications.count"})
 
 
 def init_app(app) -> None:
+    secure_cookies(app.config)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
@@ -33,16 +38,36 @@ def init_app(app) -> None:
     app.before_request(require_login_by_default)
 
 
+def secure_cookies(config) -> None:
+    """In production (SESSION_COOKIE_SECURE), name the cookies `__Host-…`: the browser then keeps
+    them only when Secure, for this exact host (no Domain) and the whole site (Path=/)."""
+    if not config.get("SESSION_COOKIE_SECURE"):
+        return
+    if config.get("SESSION_COOKIE_NAME", "session") == "session":
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+    if config.get("REMEMBER_COOKIE_NAME", "remember_token") == "remember_token":
+        config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
+    config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
+                  SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_SECURE=True, REMEMBER_COOKIE_HTTPONLY=True,
+                  REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_PATH="/", REMEMBER_COOKIE_DOMAIN=None)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Return the user for a session id `<id>:<version>`, or None when stale or inactive."""
+    """Return the user for `<id>:<version>:<session id>`, or None when stale, revoked or inactive."""
     try:
-        raw_id, raw_version = user_id.split(":", 1)
+        raw_id, raw_version, sid = user_id.split(":", 2)
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or not user.active or user.session_version != version:
+    row = db.session.execute(
+        select(User, RevokedSession.session_id).where(User.id == uid)
+        .outerjoin(RevokedSession, and_(RevokedSession.session_id == sid, RevokedSession.user_id == User.id))
+    ).first()
+    if row is None:
+        return None
+    user, revoked = row
+    if revoked is not None or not user.active or user.session_version != version:
         return None
     return user
 
@@ -65,8 +90,10 @@ def _unauthorized():
 
 
 def idle_limit_for(user: User):
+    """The reception and door tablets (clerks) stay logged in all day; everyone else, marketing
+    included (they may export), is logged out after the normal idle time."""
     cfg = current_app.config
-    if user.role in {Role.CLERK, Role.MARKETING}:
+    if user.role == Role.CLERK:
         return cfg["KIOSK_IDLE_TIMEOUT"]
     return cfg["IDLE_TIMEOUT"]
 
@@ -98,10 +125,27 @@ def start_session(user: User, remember: bool = False) -> None:
     """Log the user in with a brand-new session (no fixation)."""
     session.clear()
     login_user(user, remember=False)
+    session["_user_id"] = f"{user.get_id()}:{secrets.token_hex(16)}"
     now = utcnow().isoformat()
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
     session.permanent = True
+
+
+def current_session_id() -> str | None:
+    """The random id of this login session (the cookie's third part), or None."""
+    parts = str(session.get("_user_id") or "").split(":", 2)
+    return parts[2] if len(parts) == 3 and parts[2] else None
+
+
+def revoke_current_session(user: User) -> None:
+    """End this session only (logout on one device); the caller commits."""
+    sid = current_session_id()
+    if sid is None:
+        user.session_version += 1
+        return
+    if db.session.get(RevokedSession, sid) is None:
+        db.session.add(RevokedSession(session_id=sid, user_id=user.id, revoked_at=utcnow()))
 
 
 def end_session() -> None:

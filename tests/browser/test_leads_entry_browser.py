@@ -28,10 +28,32 @@ def test_duplicate_warning_appears_while_typing_a_known_phone(page, live_server,
     warning = page.locator("#phone-check .warn")
     warning.wait_for(timeout=5000)
     text = warning.inner_text()
-    assert "王丽" in text and "138****8000" in text
-    assert page.locator("#phone-check a", has_text="申请转移").count() == 1
+    assert "王丽" not in text and "138****8000" in text  # someone else's customer: nobody named
+    assert page.locator("#phone-check button", has_text="申请转移").count() == 1
     page.locator("#phone").fill("139 1111 2222")
     page.locator("#phone-check .ok").wait_for(timeout=5000)
+
+
+def test_transfer_request_from_the_duplicate_warning(page, live_server, browser_login, factory, db):
+    from app.leads.models import TransferRequest
+
+    store = factory.store()
+    factory.user("manager", store=store)
+    owner = factory.user("consultant", store=store, display_name="王丽")
+    lead = factory.lead(owner=owner, phone="+8613800138000")
+    me = factory.user("consultant", store=store)
+    db.session.commit()
+    browser_login(page, me)
+    page.goto(f"{live_server}/leads/new")
+    page.locator("#phone").press_sequentially("138 0013 8000", delay=20)
+    page.locator("#phone-check button", has_text="申请转移").click()
+    page.locator("#reason").wait_for(timeout=5000)
+    assert "138****8000" in page.content() and "?phone" not in page.url
+    page.fill("#reason", "客户是我朋友")
+    page.locator("button", has_text="提交申请").click()
+    page.wait_for_url(f"{live_server}/leads/new")
+    db.session.expire_all()
+    assert db.session.execute(select(TransferRequest.lead_id)).scalar_one() == lead.id
 
 
 def test_creating_a_lead_through_the_form(page, live_server, browser_login, factory, db):

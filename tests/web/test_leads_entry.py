@@ -23,7 +23,7 @@ def test_entry_form_shows_the_seven_mandatory_fields(login_as):
     html = login_as("consultant").get("/leads/new").get_data(as_text=True)
     for name in ("name", "phone", "gender", "source_channel", "model", "grade", "expected_purchase_date"):
         assert f'name="{name}"' in html
-    assert 'hx-get="/leads/check-phone"' in html and "delay:300ms" in html
+    assert 'hx-post="/leads/check-phone"' in html and "delay:300ms" in html
 
 
 @pytest.mark.parametrize("raw", SPELLINGS)
@@ -114,15 +114,16 @@ def test_anonymous_is_sent_to_login(client):
 @pytest.mark.parametrize("channel", ["website", "event", "hotline_400", "referral"])
 def test_duplicate_phone_is_refused_across_channels(login_as, factory, db, channel):
     other = factory.user("consultant", display_name="王丽")
-    factory.lead(owner=other, phone="+8613800138000", channel="walk_in")
+    existing = factory.lead(owner=other, phone="+8613800138000", channel="walk_in")
     db.session.commit()
     client = login_as("consultant")
     response = client.post("/leads/new", data=entry_form(phone="+86 138-0013-8000",
                                                          source_channel=str(channel_by_code(channel).id)))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    # Only the owner's name, the store and the masked number: the number is the one the user typed.
-    assert "王丽" in html and "138****8000" in html and "/transfer?phone=" in html
+    # Only the masked number the user typed, and a transfer button: no owner, no store.
+    assert "王丽" not in html and "138****8000" in html and "?phone=" not in html
+    assert f'formaction="/leads/{existing.id}/transfer"' in html
     assert db.session.scalar(select(func.count(Lead.id))) == 1
 
 
@@ -150,8 +151,8 @@ def test_check_phone_fragment_masks_other_consultants_customer(login_as, factory
     factory.lead(owner=other, phone="+8613800138000", name="李雷")
     db.session.commit()
     client = login_as("consultant")
-    html = client.htmx("get", "/leads/check-phone?phone=138 0013 8000").get_data(as_text=True)
-    assert "王丽" in html and "138****8000" in html and "李雷" not in html
+    html = client.htmx("post", "/leads/check-phone", data={"phone": "138 0013 8000"}).get_data(as_text=True)
+    assert "138****8000" in html and "李雷" not in html and "王丽" not in html
 
 
 def test_transfer_request_needs_the_phone_and_notifies_the_managers(login_as, factory, db):
@@ -163,9 +164,11 @@ def test_transfer_request_needs_the_phone_and_notifies_the_managers(login_as, fa
     lead = factory.lead(owner=other, phone="+8613800138000")
     db.session.commit()
     client = login_as("consultant", store=store)
-    assert client.get(f"/leads/{lead.id}/transfer").status_code == 404
-    assert client.get(f"/leads/{lead.id}/transfer?phone=13900000000").status_code == 404
-    assert client.get(f"/leads/{lead.id}/transfer?phone=%2B8613800138000").status_code == 200
+    assert client.get(f"/leads/{lead.id}/transfer?phone=%2B8613800138000").status_code == 405
+    assert client.post(f"/leads/{lead.id}/transfer", data={"start": "1"}).status_code == 404
+    assert client.post(f"/leads/{lead.id}/transfer", data={"start": "1", "phone": "13900000000"}).status_code == 404
+    page = client.post(f"/leads/{lead.id}/transfer", data={"start": "1", "phone": "138 0013 8000"})
+    assert page.status_code == 200 and other.display_name not in page.get_data(as_text=True)
     empty = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": ""})
     assert empty.status_code == 422
     response = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": "客户是我朋友"})

@@ -41,9 +41,9 @@ def _rows(response):
 
 def test_export_needs_the_export_permission(login_as, factory, db):
     store = factory.store()
-    assert login_as("consultant", store=store).get("/leads/export").status_code == 403
-    assert login_as("manager", store=store, can_export=False).get("/leads/export").status_code == 403
-    assert login_as("clerk", store=store, can_export=True).get("/leads/export").status_code == 403
+    assert login_as("consultant", store=store).post("/leads/export").status_code == 403
+    assert login_as("manager", store=store, can_export=False).post("/leads/export").status_code == 403
+    assert login_as("clerk", store=store, can_export=True).post("/leads/export").status_code == 403
 
 
 def test_export_respects_scope_and_filters_and_is_audited(login_as, factory, db):
@@ -54,7 +54,7 @@ def test_export_respects_scope_and_filters_and_is_audited(login_as, factory, db)
     factory.lead(owner=factory.user("consultant", store=other), grade="H", name="外店H")
     db.session.commit()
     client = login_as("manager", store=store)
-    response = client.get("/leads/export?grade=H")
+    response = client.post("/leads/export", data={"grade": "H"})
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     rows = _rows(response)
@@ -75,7 +75,7 @@ def test_export_neutralises_formulas(login_as, factory, db):
         factory.lead(store=store, name=f"客户{i}", notes=evil)
     factory.lead(store=store, name="=cmd|' /C calc'!A0")
     db.session.commit()
-    rows = _rows(client.get("/leads/export"))
+    rows = _rows(client.post("/leads/export"))
     notes = {r[15] for r in rows[1:] if r[15]}
     # (XML turns the stored carriage return into a newline when read back.)
     assert notes == {"'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\tx", "'\nx"}
@@ -90,22 +90,22 @@ def test_export_above_the_cap_needs_a_director(login_as, login, factory, db):
     director = factory.user("director")
     db.session.commit()
     manager = login_as("manager", store=store)
-    response = manager.get("/leads/export")
+    response = manager.post("/leads/export")
     assert response.status_code == 303 and response.headers["Location"].endswith("/leads/exports")
     req = db.session.execute(select(ExportRequest)).scalar_one()
     assert req.status == "pending" and req.row_count == 3
     assert db.session.execute(select(Notification.user_id)).scalars().all() == [director.id]
-    assert manager.get(f"/leads/exports/{req.id}/download").status_code == 409
+    assert manager.post(f"/leads/exports/{req.id}/download").status_code == 409
     assert manager.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 403
     boss = login(director)
     assert "待审批" in boss.get("/leads/exports").get_data(as_text=True)
     assert boss.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 303
-    assert boss.get(f"/leads/exports/{req.id}/download").status_code == 404  # not the requester
-    download = manager.get(f"/leads/exports/{req.id}/download")
+    assert boss.post(f"/leads/exports/{req.id}/download").status_code == 404  # not the requester
+    download = manager.post(f"/leads/exports/{req.id}/download")
     assert download.status_code == 200 and len(_rows(download)) == 4
     db.session.expire_all()
     assert db.session.get(ExportRequest, req.id).status == "done"
-    assert manager.get(f"/leads/exports/{req.id}/download").status_code == 409
+    assert manager.post(f"/leads/exports/{req.id}/download").status_code == 409
 
 
 def test_rejected_export_cannot_be_downloaded(login_as, login, factory, db):
@@ -114,10 +114,10 @@ def test_rejected_export_cannot_be_downloaded(login_as, login, factory, db):
     director = factory.user("director")
     db.session.commit()
     manager = login_as("manager")
-    manager.get("/leads/export")
+    manager.post("/leads/export")
     req = db.session.execute(select(ExportRequest)).scalar_one()
     login(director).post(f"/leads/exports/{req.id}/decide", data={"decision": "reject"})
-    assert manager.get(f"/leads/exports/{req.id}/download").status_code == 409
+    assert manager.post(f"/leads/exports/{req.id}/download").status_code == 409
 
 
 # ---- merge --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_inbound_creates_a_customer_held_by_the_agent(factory, db, login):
     agent = factory.user("dcc", store)
     db.session.commit()
     client = login(agent)
-    html = client.get("/dcc/inbound?phone=139 1234 5678").get_data(as_text=True)
+    html = client.post("/dcc/inbound/lookup", data={"phone": "139 1234 5678"}).get_data(as_text=True)
     assert 'data-phone-status="new"' in html and 'id="inbound-form"' in html
     response = client.htmx("post", "/dcc/inbound", data=_new_caller())
     assert response.status_code == 200 and response.headers["HX-Redirect"].endswith("/followups/new")
@@ -36,7 +36,7 @@ def test_inbound_creates_a_customer_held_by_the_agent(factory, db, login):
     assert lead.dcc_agent_id == agent.id and lead.source_channel_id == channel_by_code("hotline_400").id
     plan = db.session.execute(select(Plan)).scalar_one()
     assert plan.kind == PlanKind.DCC_CALL and lead.next_plan_due == _today() + timedelta(days=7)
-    assert 'data-phone-status="visible"' in client.get("/dcc/inbound?phone=13912345678").get_data(as_text=True)
+    assert 'data-phone-status="visible"' in client.post("/dcc/inbound/lookup", data={"phone": "13912345678"}).get_data(as_text=True)
 
 
 def test_inbound_existing_customer_of_a_consultant_is_noted_for_them(factory, db, login):
@@ -46,8 +46,8 @@ def test_inbound_existing_customer_of_a_consultant_is_noted_for_them(factory, db
     lead = factory.lead(owner=owner, phone="+8613900001111")
     db.session.commit()
     client = login(agent)
-    html = client.get("/dcc/inbound?phone=13900001111").get_data(as_text=True)
-    assert 'data-phone-status="other"' in html and lead.name not in html
+    html = client.post("/dcc/inbound/lookup", data={"phone": "13900001111"}).get_data(as_text=True)
+    assert 'data-phone-status="other"' in html and lead.name not in html and owner.display_name not in html
     assert client.htmx("post", "/dcc/inbound", data=_new_caller("13900001111")).status_code == 409
     response = client.htmx("post", f"/dcc/inbound/{lead.id}/note", data={"channel": "showroom_call", "note": "问价格"})
     assert response.status_code == 200

@@ -170,7 +170,8 @@ def test_session_cookie_is_secure_when_configured(_tmpdir, factory, db):
         c = application.test_client()
         response = c.post("/login", data={"username": user.username, "password": TEST_PASSWORD},
                           base_url="https://localhost")
-        cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+        cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie"
+                      and v.startswith("__Host-session="))
         assert "Secure" in cookie and "HttpOnly" in cookie
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 

@@ -3,6 +3,7 @@
 import json
 import logging
 import threading
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.leads.importing.commit import analyse, commit_import
 from app.leads.importing.mapping import recognise
 from app.leads.importing.parse import FileRefused, read_table, sniff_kind
 from app.leads.models import ImportJob
+from app.web.errors import database_unavailable
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
@@ -26,6 +28,7 @@ RUNNING = ("validating", "committing")
 # The longest a step may run before it is taken for cut off: the largest file is checked and saved
 # in about a minute.
 STALE_AFTER = timedelta(minutes=30)
+RETRY_PAUSE_SECONDS = 1.0
 
 
 def upload_dir() -> Path:
@@ -117,26 +120,51 @@ def run_commit(job_id: int, user_id: int, today: date | None = None) -> None:
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, user_id)
     progress = (lambda n: _set_progress(job_id, n)) if db.engine.dialect.name == "postgresql" else None
+    stored_path = Path(job.stored_path)  # read now: after a lost connection the row cannot be reloaded
     try:
         commit_import(job, user, today=today or today_for(user), progress=progress)
         db.session.commit()
         # Personal data is kept no longer than needed: only the rejected rows stay, for download.
-        Path(job.stored_path).unlink(missing_ok=True)
-        preview_path(job).unlink(missing_ok=True)
+        stored_path.unlink(missing_ok=True)
+        stored_path.with_suffix(".preview.json").unlink(missing_ok=True)
     except Exception as exc:
         log.exception("import %s: commit failed, rolled back", job_id)
-        db.session.rollback()
-        Path(job.stored_path).with_suffix(".result.csv").unlink(missing_ok=True)
-        _fail(job_id, getattr(exc, "code", "crash"))
+        _rollback_quietly()
+        stored_path.with_suffix(".result.csv").unlink(missing_ok=True)
+        code = "connection_lost" if database_unavailable(exc) else getattr(exc, "code", "crash")
+        _fail(job_id, code)
 
 
-def _fail(job_id: int, code: str) -> None:
-    job = db.session.get(ImportJob, job_id)
-    job.status = "failed"
-    decisions = dict(job.decisions or {})
-    decisions["failure"] = code
-    job.decisions = decisions
-    db.session.commit()
+def _rollback_quietly() -> None:
+    """Roll back; on a dead connection the first rollback may fail, the second ends the transaction."""
+    for _attempt in range(2):
+        try:
+            db.session.rollback()
+            return
+        except Exception:  # noqa: BLE001, S112 - the connection is gone; the pool replaces it
+            continue
+
+
+def _fail(job_id: int, code: str, attempts: int = 3) -> None:
+    """Mark the job failed at once. A lost connection is retried on a fresh one (the pool pings it);
+    if the database stays away, the `interrupted_imports` job marks it later."""
+    for attempt in range(attempts):
+        try:
+            db.session.execute(select(ImportJob.id).where(ImportJob.id == job_id))  # reconnects if needed
+            job = db.session.get(ImportJob, job_id)
+            job.status = "failed"
+            decisions = dict(job.decisions or {})
+            decisions["failure"] = code
+            job.decisions = decisions
+            db.session.commit()
+            return
+        except Exception as exc:
+            if not database_unavailable(exc) or attempt == attempts - 1:
+                log.exception("import %s: could not be marked failed", job_id)
+                _rollback_quietly()
+                return
+            _rollback_quietly()
+            time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
 
 
 def start(func, job_id: int, user_id: int) -> None:

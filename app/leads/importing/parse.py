@@ -87,7 +87,10 @@ def _csv_rows(path: Path) -> Iterator[list]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:  # a field beyond the csv module's limit (about 128 KB): refuse the file
+        raise FileRefused("cell_too_long") from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[list]:

@@ -18,6 +18,7 @@ DATE_PATTERNS = [
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
 WAN = 10_000
+MAX_CELL = 2000  # characters in any imported cell; the longest field (notes) holds 2,000
 
 # Error codes written into the preview and the result file.
 ERROR_TEXT = {
@@ -34,6 +35,7 @@ ERROR_TEXT = {
     "duplicate_existing": _l("Customer already exists"),
     "duplicate_other_scope": _l("Customer already exists (outside your stores)"),
     "too_long": _l("Text too long"),
+    "cell_too_long": _l("Cell longer than 2,000 characters"),
 }
 
 
@@ -150,9 +152,13 @@ def validate_row(number: int, cells: list, mapping: dict[int, str], refs: Refere
     """Validate one row; values use model field names (phone as E.164)."""
     result = RowResult(number=number, cells=cells)
     raw = {key: (cells[index] if index < len(cells) else None) for index, key in mapping.items()}
+    for key, value in list(raw.items()):
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            result.errors.append((key, "cell_too_long"))
+            raw[key] = None
     text = {key: cell_text(value) for key, value in raw.items()}
     for key in MANDATORY:
-        if not text.get(key):
+        if not text.get(key) and (key, "cell_too_long") not in result.errors:
             result.errors.append((key, "missing"))
     values = result.values
     if text.get("name"):

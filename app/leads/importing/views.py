@@ -37,6 +37,10 @@ REFUSALS = {
     "too_many_rows": _l("The file has too many rows (at most %(max)s).", max=MAX_ROWS),
     "unreadable": _l("The file could not be read."),
     "crash": _l("The import failed and nothing was saved. Please try again."),
+    "connection_lost": _l("The connection to the database was lost during the import, and nothing was saved. "
+                          "Please start it again."),
+    "cell_too_long": _l("A cell of the file is far too long, so the file was refused. No cell may hold more "
+                        "than %(max)s characters: shorten it and upload the file again.", max="2,000"),
     "interrupted": _l("The import was interrupted (the server restarted) and nothing was saved. Please start it again."),
 }
 

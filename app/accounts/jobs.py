@@ -1,0 +1,18 @@
+"""Periodic work for accounts: forget revoked sessions once they would have expired anyway."""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete
+
+from app.accounts.models import RevokedSession
+from app.extensions import db
+from app.jobs import periodic
+
+
+@periodic("revoked_sessions")
+def purge_revoked_sessions(now: datetime) -> dict:
+    """Delete revoked-session rows older than the absolute session lifetime."""
+    cutoff = now - current_app.config["ABSOLUTE_TIMEOUT"]
+    result = db.session.execute(delete(RevokedSession).where(RevokedSession.revoked_at < cutoff))
+    return {"purged": result.rowcount or 0}
