@@ -2,13 +2,13 @@
 user, WeCom group-robot webhook per store
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
