@@ -56,7 +56,7 @@ def test_lead_export_writes_no_formula_cells(login_as, factory, db):
     store = db.session.get(Store, client.user.store_id)
     factory.lead(store=store, name=DDE, notes=HYPERLINK)
     db.session.commit()
-    response = client.get("/leads/export")
+    response = client.post("/leads/export")
     cells = _cells(response.data)
     _assert_no_formula(cells)
     values = {c.value for c in cells}
