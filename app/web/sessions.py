@@ -14,10 +14,16 @@ from flask_login import current_user, login_user, logout_user
 from app.accounts.models import Role, User
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
-from app.web.access import require_login_by_default
+from app.web.access import is_public_endpoint, require_login_by_default
 
 SESSION_LOGIN_AT = "login_at"
 SESSION_SEEN_AT = "seen_at"
+# Set once the second factor is confirmed (app/accounts/mfa.py); until then a user who needs one
+# reaches only the second-factor pages, the language switch and logout.
+SESSION_MFA_OK = "mfa_ok"
+SESSION_MFA_NEXT = "mfa_next"
+MFA_STEP_ENDPOINTS = frozenset({"accounts.mfa_verify", "accounts.mfa_setup", "accounts.logout",
+                                "accounts.set_language"})
 
 
 def init_app(app) -> None:
@@ -28,6 +34,7 @@ def init_app(app) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(enforce_timeouts)
     app.before_request(require_login_by_default)
+    app.before_request(require_second_factor)
 
 
 @login_manager.user_loader
@@ -89,14 +96,36 @@ def enforce_timeouts():
     return None
 
 
-def start_session(user: User, remember: bool = False) -> None:
+def start_session(user: User, remember: bool = False, mfa_ok: bool = False) -> None:
     """Log the user in with a brand-new session (no fixation)."""
     session.clear()
     login_user(user, remember=False)
     now = utcnow().isoformat()
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
+    if mfa_ok:
+        session[SESSION_MFA_OK] = True
     session.permanent = True
+
+
+def require_second_factor():
+    """before_request: a user who needs a second factor confirms it before anything else."""
+    from app.accounts.mfa import is_enrolled, mfa_required
+
+    if request.endpoint in MFA_STEP_ENDPOINTS or is_public_endpoint(request.endpoint):
+        return None
+    if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not mfa_required(current_user):
+        return None
+    target = url_for("accounts.mfa_verify" if is_enrolled(current_user) else "accounts.mfa_setup")
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        from flask import abort
+
+        abort(401)
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def end_session() -> None:
