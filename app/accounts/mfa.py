@@ -106,8 +106,11 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     result = db.session.execute(
         update(MfaRecoveryCode)
-        .where(MfaRecoveryCode.user_id == user.id, MfaRecoveryCode.code_hash == _hash_code(code),
-               MfaRecoveryCode.used_at.is_(None))
+        .where(
+            MfaRecoveryCode.user_id == user.id,
+            MfaRecoveryCode.code_hash == _hash_code(code),
+            MfaRecoveryCode.used_at.is_(None),
+        )
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -70,7 +70,9 @@ def _chain_new_rows(session: Session, _flush_context, _instances) -> None:
     prev, last_id = (last.hash, last.id) if last else ("", 0)
     for row in rows:
         if postgres:
-            row.id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")).scalar_one()
+            row.id = conn.execute(
+                text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")
+            ).scalar_one()
         else:
             last_id += 1
             row.id = last_id
@@ -106,10 +108,16 @@ def _rows(session: Session, batch: int = 1000) -> Iterator:
     table = AuditLog.__table__
     after = 0
     while True:
-        chunk = session.execute(
-            select(*[table.c[f] for f in FIELDS], table.c.prev_hash, table.c.hash)
-            .where(table.c.id > after).order_by(table.c.id).limit(batch)
-        ).mappings().all()
+        chunk = (
+            session.execute(
+                select(*[table.c[f] for f in FIELDS], table.c.prev_hash, table.c.hash)
+                .where(table.c.id > after)
+                .order_by(table.c.id)
+                .limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         if not chunk:
             return
         yield from chunk

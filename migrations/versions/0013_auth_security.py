@@ -4,6 +4,7 @@ and a hash chain over the append-only audit log
 Revision ID: 0013
 Revises: 0012
 """
+
 import hashlib
 import json
 
@@ -69,9 +70,12 @@ def upgrade():
 
     # Chain the rows already there, oldest first.
     conn = op.get_bind()
-    rows = conn.execute(sa.text(
-        "SELECT id, created_at, user_id, username, action, object_type, object_id, detail, ip "
-        "FROM audit_log ORDER BY id")).mappings()
+    rows = conn.execute(
+        sa.text(
+            "SELECT id, created_at, user_id, username, action, object_type, object_id, detail, ip "
+            "FROM audit_log ORDER BY id"
+        )
+    ).mappings()
     prev = ""
     updates = []
     for row in rows:
