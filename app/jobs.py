@@ -13,6 +13,7 @@ from app.core.modules import import_optional
 log = logging.getLogger(__name__)
 
 JOB_MODULES = (
+    "app.accounts.jobs",
     "app.followups.jobs",
     "app.invitations.jobs",
     "app.reports.jobs",

@@ -167,3 +167,17 @@ def test_director_needs_mfa_even_when_throttling_is_on(_tmpdir, factory, db):
     with two_servers(_tmpdir) as (first, _second):
         response = _attempt(first, director.username, TEST_PASSWORD)
     assert response.status_code == 303 and response.headers["Location"].endswith("/login/mfa")
+
+
+def test_the_jobs_delete_expired_counters(app, db):
+    from app.core.timeutil import utcnow
+    from app.jobs import run_all
+
+    storage = DatabaseStorage("leadloop+db://")
+    storage.incr("old", expiry=-5)
+    storage.incr("current", expiry=600)
+    assert run_all(utcnow(), only="accounts.expired_rate_limits") == {
+        "accounts.expired_rate_limits": {"deleted": 1}
+    }
+    keys = db.session.execute(db.select(DatabaseStorage._table().c.key)).scalars().all()
+    assert keys == ["current"]

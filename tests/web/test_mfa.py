@@ -206,3 +206,21 @@ def test_login_helper_can_log_the_same_user_in_twice(login, factory, db):
     assert login(director).get("/").status_code == 200
     _ready_second_factor(director)
     assert login(director).get("/").status_code == 200
+
+
+def test_demo_users_who_need_a_second_factor_are_enrolled_with_the_printed_key(app, db):
+    from app.accounts.models import User
+    from app.demo.seed import DEMO_TOTP_SECRET, print_logins, seed_demo_data
+
+    seed_demo_data(n_leads=20, n_stores=1, echo=lambda *_: None)
+    db.session.commit()
+    users = db.session.execute(select(User)).scalars().all()
+    for user in users:
+        enrolled = user.totp_secret == DEMO_TOTP_SECRET and user.mfa_enrolled_at is not None
+        assert enrolled == mfa_required(user), user.username
+    lines = []
+    print_logins(echo=lines.append)
+    assert any(DEMO_TOTP_SECRET in line for line in lines)
+    c = app.test_client()
+    c.post("/login", data={"username": "director", "password": "leadloop-demo-2026"})
+    assert c.post("/login/mfa", data={"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()}).status_code == 303
