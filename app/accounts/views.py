@@ -126,10 +126,10 @@ def mfa_verify():
             if guard is not None:
                 guard.clear(limit, "mfa-user", str(user.id))
             return _after_mfa()
+        record("auth.mfa_failed", user, "user", user.id)
+        db.session.commit()  # before counting: SQLite has one writer, and the counter writes apart
         if guard is not None:
             guard.fail(limit, "mfa-user", str(user.id))
-        record("auth.mfa_failed", user, "user", user.id)
-        db.session.commit()
         form.code.errors.append(_("This code is wrong or has already been used."))
         status = 422
     elif form.errors:
@@ -159,6 +159,7 @@ def mfa_setup():
                 db.session.commit()
                 return render_template("accounts/mfa_recovery_codes.html", codes=codes,
                                        next_url=_safe_next(session.pop(SESSION_MFA_NEXT, None)))
+            db.session.commit()  # before counting: SQLite has one writer, and the counter writes apart
             if guard is not None:
                 guard.fail(limit, "mfa-user", str(user.id))
             form.code.errors.append(_("This code is wrong or has already been used."))

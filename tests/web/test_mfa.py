@@ -140,9 +140,14 @@ def test_wrong_codes_are_throttled(_tmpdir, factory, db):
         RATELIMIT_STORAGE_URI="leadloop+db://",
         MFA_RATE_LIMIT="3 per 5 minutes",
     ) as application:
+        used = application.test_client()
+        _password(used, director)
+        code = pyotp.TOTP(TEST_TOTP_SECRET).now()
+        assert used.post("/login/mfa", data={"code": code}).status_code == 303
         c = application.test_client()
         _password(c, director)
-        assert [c.post("/login/mfa", data={"code": "000000"}).status_code for _ in range(3)] == [422] * 3
+        wrong = ["000000", code, "abcde-fghjk"]  # wrong, replayed, not a recovery code
+        assert [c.post("/login/mfa", data={"code": w}).status_code for w in wrong] == [422] * 3
         blocked = c.post("/login/mfa", data={"code": pyotp.TOTP(TEST_TOTP_SECRET).now()})
     assert blocked.status_code == 429 and "验证码错误次数过多" in blocked.get_data(as_text=True)
 
