@@ -4,7 +4,8 @@ Every row carries the hash of the row before it (`prev_hash`) and its own `hash`
 canonical JSON of its fields and `prev_hash`. Changing, inserting or deleting a row in the middle
 breaks the chain at that row, which `flask audit verify` reports. Rows are chained when they are
 flushed, under a lock so that concurrent transactions append one after the other: on PostgreSQL
-an advisory transaction lock, on SQLite the database's single writer lock, taken first.
+an advisory transaction lock, on SQLite the database's single writer lock, taken first (two extra
+statements per flush with audit rows on PostgreSQL, one on SQLite).
 
 The ORM refuses to update or delete an audit row; on PostgreSQL a trigger (migration 0013) also
 refuses UPDATE and DELETE from any other client.
@@ -60,22 +61,28 @@ def _chain_new_rows(session: Session, _flush_context, _instances) -> None:
         return
     rows.sort(key=lambda r: getattr(r, "_chain_order", 0))
     conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
+    if conn.dialect.name == "postgresql":
+        # Wait for the lock first; the next statement then sees the head committed before it.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        found = conn.execute(
+            text(
+                "SELECT (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), "
+                "nextval(pg_get_serial_sequence('audit_log', 'id')) FROM generate_series(1, :n) ORDER BY 2"
+            ),
+            {"n": len(rows)},
+        ).all()
+        prev = found[0][0] or ""
+        ids = [row_id for _hash, row_id in found]
     else:
-        # Take SQLite's writer lock before reading the chain head (no row matches).
-        conn.execute(text("UPDATE audit_log SET id = id WHERE id < 0"))
-    last = conn.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
-    prev, last_id = (last.hash, last.id) if last else ("", 0)
-    for row in rows:
-        if postgres:
-            row.id = conn.execute(
-                text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")
-            ).scalar_one()
-        else:
-            last_id += 1
-            row.id = last_id
+        # One statement takes SQLite's writer lock and reads the chain head: it "updates" the
+        # newest row to itself (no value changes) and returns it.
+        head = conn.execute(
+            text("UPDATE audit_log SET id = id WHERE id = (SELECT max(id) FROM audit_log) RETURNING id, hash")
+        ).first()
+        prev, last_id = (head.hash, head.id) if head else ("", 0)
+        ids = list(range(last_id + 1, last_id + 1 + len(rows)))
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = row_id
         if row.created_at is None:
             row.created_at = utcnow()
         row.prev_hash = prev

@@ -380,9 +380,9 @@ def print_logins(echo=print) -> None:
     if not LOGINS:
         return
     echo("")
-    echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
-    for role, username, display in LOGINS:
-        echo(f"  {role:<11} {username:<18} {display}")
     echo("Admin, director, manager and marketing also enter a code from an authenticator app:")
     echo(f"  add the key {DEMO_TOTP_SECRET} to the app (same key for every demo user), or print")
     echo(f"  the current code: python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
+    echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for role, username, display in LOGINS:
+        echo(f"  {role:<11} {username:<18} {display}")
