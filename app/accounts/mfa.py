@@ -35,6 +35,11 @@ def is_enrolled(user: User) -> bool:
     return bool(user.totp_secret and user.mfa_enrolled_at)
 
 
+def needs_second_factor(user: User) -> bool:
+    """Those who must use a second factor, and anyone who enrolled one of their own accord."""
+    return mfa_required(user) or is_enrolled(user)
+
+
 def begin_enrolment(user: User) -> str:
     """Give the user a new, not yet confirmed secret (kept until the first code confirms it)."""
     if is_enrolled(user):

@@ -19,7 +19,7 @@ from app.accounts.mfa import (
     check_second_factor,
     confirm_enrolment,
     is_enrolled,
-    mfa_required,
+    needs_second_factor,
     provisioning_uri,
     qr_svg_data_uri,
 )
@@ -81,7 +81,7 @@ def login():
             record("auth.login", user, "user", user.id)
             db.session.commit()
             target = _safe_next(form.next.data)
-            if mfa_required(user):
+            if needs_second_factor(user):
                 session[SESSION_MFA_NEXT] = target
                 step = "accounts.mfa_verify" if is_enrolled(user) else "accounts.mfa_setup"
                 return redirect(url_for(step), code=303)
@@ -106,7 +106,7 @@ def _after_mfa():
 def mfa_verify():
     """Ask an enrolled user for a code from their authenticator app (or a recovery code)."""
     user = current_user._get_current_object()
-    if session.get(SESSION_MFA_OK) or not mfa_required(user):
+    if session.get(SESSION_MFA_OK) or not needs_second_factor(user):
         return _after_mfa()
     if not is_enrolled(user):
         return redirect(url_for("accounts.mfa_setup"), code=303)

@@ -110,11 +110,11 @@ def start_session(user: User, remember: bool = False, mfa_ok: bool = False) -> N
 
 def require_second_factor():
     """before_request: a user who needs a second factor confirms it before anything else."""
-    from app.accounts.mfa import is_enrolled, mfa_required
+    from app.accounts.mfa import is_enrolled, needs_second_factor
 
     if request.endpoint in MFA_STEP_ENDPOINTS or is_public_endpoint(request.endpoint):
         return None
-    if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not mfa_required(current_user):
+    if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not needs_second_factor(current_user):
         return None
     target = url_for("accounts.mfa_verify" if is_enrolled(current_user) else "accounts.mfa_setup")
     if request.blueprint == "api" or request.path.startswith("/api/"):

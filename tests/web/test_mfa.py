@@ -229,3 +229,16 @@ def test_demo_users_who_need_a_second_factor_are_enrolled_with_the_printed_key(a
     c = app.test_client()
     c.post("/login", data={"username": "director", "password": "leadloop-demo-2026"})
     assert c.post("/login/mfa", data={"code": pyotp.TOTP(DEMO_TOTP_SECRET).now()}).status_code == 303
+
+
+def test_a_consultant_who_enrolled_of_their_own_accord_is_asked_too(app, factory, db):
+    consultant = factory.user()
+    db.session.commit()
+    c = app.test_client()
+    assert _password(c, consultant).headers["Location"] == "/"
+    setup = c.get("/account/mfa/setup").get_data(as_text=True)
+    secret = re.search(r'<code class="mfa-secret">([A-Z2-7]+)</code>', setup).group(1)
+    assert c.post("/account/mfa/setup", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    again = app.test_client()
+    assert _password(again, consultant).headers["Location"].endswith("/login/mfa")
+    assert again.get("/leads").headers["Location"].endswith("/login/mfa")
