@@ -58,9 +58,15 @@ def create_app(config: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (register every table)
 
     db.init_app(app)
+    from app.audit import chain
+
+    chain.install()
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
-    limiter.init_app(app)
+    from app.web import throttle
+
+    limiter.init_app(app)  # counters in Redis or the database (throttle.DatabaseStorage)
+    throttle.init_app(app)
     login_manager.init_app(app)
 
     from app.web import i18n, security, sessions, templating

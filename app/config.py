@@ -80,10 +80,20 @@ def load_config() -> dict:
         # CSRF: tablets stay open all day, so tokens do not expire with time.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_ENABLED": True,
-        # Rate limits (Redis shared by several app servers when REDIS_URL is set)
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Rate limits and lock-outs, counted together by every worker and server: in Redis when
+        # REDIS_URL is set, else in the database (app/web/throttle.py), never in process memory.
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI")
+                                  or os.environ.get("REDIS_URL") or "leadloop+db://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Failed logins per username (the account is locked for the rest of the window) and per
+        # client address (high: a showroom's staff share one address behind its router).
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "100 per 15 minutes"),
+        # Wrong second-factor codes per user.
+        "MFA_RATE_LIMIT": os.environ.get("MFA_RATE_LIMIT", "5 per 5 minutes"),
+        # Leads created by the public booking form, per client address and per store.
+        "BOOKING_IP_LEAD_LIMIT": os.environ.get("BOOKING_IP_LEAD_LIMIT", "10 per hour"),
+        "BOOKING_STORE_LEAD_LIMIT": os.environ.get("BOOKING_STORE_LEAD_LIMIT", "200 per hour"),
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "60 per minute"),
         "PHONE_CHECK_RATE_LIMIT": os.environ.get("PHONE_CHECK_RATE_LIMIT", "60 per minute;1000 per day"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "6000 per minute"),

@@ -242,10 +242,31 @@ def login(base: str, username: str, password: str) -> requests.Session:
                                                    "csrf_token": token}, allow_redirects=False)
     if response.status_code != 303:
         raise SystemExit(f"cannot log in as {username}: HTTP {response.status_code}")
+    if response.headers.get("Location", "").endswith("/login/mfa"):
+        _second_factor(session, base, username)
     home = session.get(f"{base}/").text
     found = re.search(r'"X-CSRFToken": "([^"]+)"', home)
     session.headers["X-CSRFToken"] = found.group(1) if found else token
     return session
+
+
+def _second_factor(session: requests.Session, base: str, username: str) -> None:
+    """Demo users who export confirm with a TOTP code (the demo key); a code is single-use, so a
+    second login of the same user within 30 seconds waits for the next code."""
+    import pyotp
+
+    from app.demo.seed import DEMO_TOTP_SECRET
+
+    for _attempt in range(3):
+        page = session.get(f"{base}/login/mfa").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+        response = session.post(f"{base}/login/mfa", data={"code": code, "csrf_token": token},
+                                allow_redirects=False)
+        if response.status_code == 303:
+            return
+        time.sleep(30 - time.time() % 30 + 0.5)
+    raise SystemExit(f"cannot confirm the second factor of {username}")
 
 
 def percentile(values: list[float], pct: float) -> float:

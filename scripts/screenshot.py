@@ -23,6 +23,14 @@ def main(base: str, username: str, path: str = "/", password: str = DEMO_PASSWOR
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.press("input[name=password]", "Enter")
+        page.wait_for_load_state()
+        if page.url.endswith("/login/mfa"):  # demo users who export confirm with the demo key
+            import pyotp
+
+            from app.demo.seed import DEMO_TOTP_SECRET
+
+            page.fill("input[name=code]", pyotp.TOTP(DEMO_TOTP_SECRET).now())
+            page.press("input[name=code]", "Enter")
         page.wait_for_url(f"{base}/")
         if path != "/":
             page.goto(f"{base}{path}")

@@ -17,7 +17,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 
-from .factories import TEST_PASSWORD, Factory
+from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, Factory
 
 TEST_DB_URL = os.environ.get("TEST_DATABASE_URL")
 IS_PG = bool(TEST_DB_URL and TEST_DB_URL.startswith("postgres"))
@@ -161,9 +161,49 @@ def login(app):
         c = app.test_client()
         response = c.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        pass_second_factor(c, user, response)
         return LoggedIn(c, user)
 
     return _login
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def _ready_second_factor(user) -> None:
+    """Enrol a user who needs a second factor (if not yet) and forget the last used code, so that
+    one test can log the same user in several times within one 30-second step."""
+    from sqlalchemy import update
+
+    from app.accounts.models import User
+
+    values = {"totp_last_step": None}
+    fresh = _db.session.get(User, user.id)
+    if not (fresh.totp_secret and fresh.mfa_enrolled_at):
+        from app.core.timeutil import utcnow
+
+        values.update(totp_secret=TEST_TOTP_SECRET, mfa_enrolled_at=utcnow())
+    _db.session.execute(update(User).where(User.id == user.id).values(**values)
+                        .execution_options(synchronize_session=False))
+    _db.session.commit()
+    _db.session.expire(fresh)
+
+
+def pass_second_factor(c, user, response):
+    """When the password step sends the client to the second factor, answer it with a code."""
+    location = response.headers.get("Location", "")
+    if "/login/mfa" not in location and "/account/mfa/setup" not in location:
+        return response
+    _ready_second_factor(user)
+    from app.accounts.models import User
+
+    secret = _db.session.get(User, user.id).totp_secret
+    done = c.post("/login/mfa", data={"code": totp_code(secret)})
+    assert done.status_code == 303, done.get_data(as_text=True)[:500]
+    return done
 
 
 @pytest.fixture
@@ -235,7 +275,17 @@ def browser_login(live_server):
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/(\?.*)?$|.*/dashboard.*|.*/admin.*"))
+        page.wait_for_url(re.compile(r".*/(\?.*)?$|.*/dashboard.*|.*/admin.*|.*/login/mfa$"))
+        if page.url.endswith("/login/mfa"):
+            browser_second_factor(page, user)
         return page
 
     return _login
+
+
+def browser_second_factor(page, user):
+    """Answer the second-factor page with the current code (users who need one)."""
+    _ready_second_factor(user)
+    page.fill("input[name=code]", totp_code())
+    page.press("input[name=code]", "Enter")
+    page.wait_for_url(re.compile(r".*/(\?.*)?$|.*/dashboard.*|.*/admin.*|.*/reports.*"))

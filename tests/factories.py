@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app.accounts.mfa import mfa_required
 from app.accounts.models import Role, Store, User
 from app.accounts.passwords import hash_password
 from app.admin.reference import channel_by_code, grade_by_code, stage_by_code
@@ -13,6 +14,9 @@ from app.core.timeutil import utcnow
 from app.leads.models import Gender, Lead
 
 TEST_PASSWORD = "correct horse battery"
+# Users who need a second factor (app.accounts.mfa.mfa_required) are enrolled with this secret;
+# the login helpers in conftest.py answer the second-factor step with its current code.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _HASH = hash_password(TEST_PASSWORD)
 _seq = itertools.count(1)
 
@@ -42,6 +46,8 @@ class Factory:
                     role=role, store_id=store.id if store else None,
                     password_hash=_HASH,
                     can_export=kw.pop("can_export", role in {Role.MANAGER, Role.DIRECTOR}), **kw)
+        if mfa_required(user) and "totp_secret" not in kw:
+            user.totp_secret, user.mfa_enrolled_at = TEST_TOTP_SECRET, utcnow()
         self.db.session.add(user)
         self.db.session.flush()
         return user

@@ -44,3 +44,10 @@ class LanguageForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button-only form: still carries and checks the CSRF token."""
+
+
+class MfaCodeForm(FlaskForm):
+    code = StringField(_l("Verification code"), validators=[DataRequired(_l("Please enter the code.")), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
+                                  "spellcheck": "false"})
+    submit = SubmitField(_l("Confirm"))

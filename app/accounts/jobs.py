@@ -1,4 +1,5 @@
-"""Periodic work for accounts: forget revoked sessions once they would have expired anyway."""
+"""Periodic housekeeping for authentication: forget revoked sessions once they would have expired
+anyway, and delete rate-limit counters whose window has passed."""
 
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from sqlalchemy import delete
 from app.accounts.models import RevokedSession
 from app.extensions import db
 from app.jobs import periodic
+from app.web.throttle import purge_expired
 
 
 @periodic("revoked_sessions")
@@ -16,3 +18,9 @@ def purge_revoked_sessions(now: datetime) -> dict:
     cutoff = now - current_app.config["ABSOLUTE_TIMEOUT"]
     result = db.session.execute(delete(RevokedSession).where(RevokedSession.revoked_at < cutoff))
     return {"purged": result.rowcount or 0}
+
+
+@periodic("accounts.expired_rate_limits")
+def delete_expired_rate_limits(now: datetime) -> dict:
+    """Delete rate-limit counters and used one-time tokens whose window has passed."""
+    return {"deleted": purge_expired()}

@@ -4,12 +4,13 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.config import default_timezone
 from app.core.mixins import TimestampMixin, str_enum
+from app.core.timeutil import utcnow
 from app.extensions import db
 
 
@@ -67,6 +68,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Second factor (TOTP): the secret is set when enrolment starts and confirmed by the first
+    # code (mfa_enrolled_at); the last accepted time step makes every code single-use.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     store: Mapped[Store | None] = relationship(lazy="joined", innerjoin=False)
 
@@ -121,3 +127,25 @@ class RevokedSession(db.Model):
     session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MfaRecoveryCode(db.Model):
+    """A one-time recovery code for the second factor, stored as a SHA-256 digest."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window counter shared by every worker and server (app.web.throttle)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -6,17 +6,39 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts.forms import PASSWORD_MESSAGES, ChangePasswordForm, EmptyForm, LanguageForm, LoginForm
+from app.accounts.forms import (
+    PASSWORD_MESSAGES,
+    ChangePasswordForm,
+    EmptyForm,
+    LanguageForm,
+    LoginForm,
+    MfaCodeForm,
+)
+from app.accounts.mfa import (
+    begin_enrolment,
+    check_second_factor,
+    confirm_enrolment,
+    is_enrolled,
+    needs_second_factor,
+    provisioning_uri,
+    qr_svg_data_uri,
+)
 from app.accounts.services import authenticate, change_password
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
-from app.extensions import db, limiter
+from app.extensions import db
+from app.web import throttle
 from app.web.access import public
-from app.web.sessions import end_session, revoke_current_session, start_session
+from app.web.sessions import (
+    SESSION_MFA_NEXT,
+    SESSION_MFA_OK,
+    end_session,
+    revoke_current_session,
+    start_session,
+)
 
 bp = Blueprint("accounts", __name__)
-
 
 
 def _safe_next(target: str | None) -> str:
@@ -28,39 +50,132 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_failed(response) -> bool:
-    # Only failed attempts count toward the limit.
-    return response.status_code == 200 and request.method == "POST"
-
-
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
+def _login_key(username: str) -> str:
+    return (username or "").strip().lower()[:64]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_username_key,
-               deduct_when=_login_failed)
 def login():
-    """Show the login form and log the user in."""
+    """Show the login form and log the user in (failures are throttled per username and address)."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        cfg = current_app.config
+        guard = throttle.throttle() if throttle.enabled() else None
+        name_key, ip = _login_key(form.username.data), request.remote_addr or "-"
+        if guard is not None and guard.blocked(cfg["LOGIN_RATE_LIMIT"], "login-user", name_key):
+            # Same answer whether or not the username exists; the password is not even checked.
+            record("auth.login_locked", None, "user", None, {"username": form.username.data[:64]})
+            db.session.commit()
+            flash(_("Too many failed attempts for this username: it is locked for a while. "
+                    "Please wait a few minutes and try again."), "error")
+            return render_template("accounts/login.html", form=form), 429
+        if guard is not None and guard.blocked(cfg["LOGIN_IP_RATE_LIMIT"], "login-ip", ip):
+            flash(_("Too many failed attempts from this network. Please wait a few minutes and try again."),
+                  "error")
+            return render_template("accounts/login.html", form=form), 429
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
+            if guard is not None:
+                guard.clear(cfg["LOGIN_RATE_LIMIT"], "login-user", name_key)
             start_session(user)
             user.last_login_at = utcnow()
             record("auth.login", user, "user", user.id)
             db.session.commit()
-            return redirect(_safe_next(form.next.data), code=303)
+            target = _safe_next(form.next.data)
+            if needs_second_factor(user):
+                session[SESSION_MFA_NEXT] = target
+                step = "accounts.mfa_verify" if is_enrolled(user) else "accounts.mfa_setup"
+                return redirect(url_for(step), code=303)
+            return redirect(target, code=303)
+        if guard is not None:
+            guard.fail(cfg["LOGIN_RATE_LIMIT"], "login-user", name_key)
+            guard.fail(cfg["LOGIN_IP_RATE_LIMIT"], "login-ip", ip)
         record("auth.login_failed", None, "user", None, {"username": form.username.data[:64]})
         db.session.commit()
         flash(_("Wrong username or password."), "error")
     return render_template("accounts/login.html", form=form)
+
+
+# ---- second factor ------------------------------------------------------------------------------
+
+def _after_mfa():
+    return redirect(_safe_next(session.pop(SESSION_MFA_NEXT, None)), code=303)
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+@login_required
+def mfa_verify():
+    """Ask an enrolled user for a code from their authenticator app (or a recovery code)."""
+    user = current_user._get_current_object()
+    if session.get(SESSION_MFA_OK) or not needs_second_factor(user):
+        return _after_mfa()
+    if not is_enrolled(user):
+        return redirect(url_for("accounts.mfa_setup"), code=303)
+    form = MfaCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        limit = current_app.config["MFA_RATE_LIMIT"]
+        guard = throttle.throttle() if throttle.enabled() else None
+        if guard is not None and guard.blocked(limit, "mfa-user", str(user.id)):
+            form.code.errors.append(_("Too many wrong codes. Please wait a few minutes and try again."))
+            return render_template("accounts/mfa_verify.html", form=form), 429
+        kind = check_second_factor(user, form.code.data)
+        if kind is not None:
+            session[SESSION_MFA_OK] = True
+            record("auth.mfa_ok", user, "user", user.id, {"with": kind})
+            db.session.commit()
+            if guard is not None:
+                guard.clear(limit, "mfa-user", str(user.id))
+            return _after_mfa()
+        record("auth.mfa_failed", user, "user", user.id)
+        db.session.commit()  # before counting: SQLite has one writer, and the counter writes apart
+        if guard is not None:
+            guard.fail(limit, "mfa-user", str(user.id))
+        form.code.errors.append(_("This code is wrong or has already been used."))
+        status = 422
+    elif form.errors:
+        status = 422
+    return render_template("accounts/mfa_verify.html", form=form), status
+
+
+@bp.route("/account/mfa/setup", methods=["GET", "POST"])
+@login_required
+def mfa_setup():
+    """Enrol an authenticator app: scan the QR code, confirm one code, keep the recovery codes."""
+    user = current_user._get_current_object()
+    if is_enrolled(user):
+        return redirect(url_for("accounts.mfa_verify"), code=303)
+    form = MfaCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        limit = current_app.config["MFA_RATE_LIMIT"]
+        guard = throttle.throttle() if throttle.enabled() else None
+        if guard is not None and guard.blocked(limit, "mfa-user", str(user.id)):
+            form.code.errors.append(_("Too many wrong codes. Please wait a few minutes and try again."))
+            status = 429
+        else:
+            codes = confirm_enrolment(user, form.code.data)
+            if codes is not None:
+                session[SESSION_MFA_OK] = True
+                db.session.commit()
+                return render_template("accounts/mfa_recovery_codes.html", codes=codes,
+                                       next_url=_safe_next(session.pop(SESSION_MFA_NEXT, None)))
+            db.session.commit()  # before counting: SQLite has one writer, and the counter writes apart
+            if guard is not None:
+                guard.fail(limit, "mfa-user", str(user.id))
+            form.code.errors.append(_("This code is wrong or has already been used."))
+            status = 422
+    elif form.errors:
+        status = 422
+    secret = begin_enrolment(user)
+    db.session.commit()
+    uri = provisioning_uri(user)
+    return render_template("accounts/mfa_setup.html", form=form, secret=secret, qr=qr_svg_data_uri(uri)), status
 
 
 @bp.post("/logout")
@@ -93,7 +208,7 @@ def change_password_view():
             field.errors.append(message)
             return render_template("accounts/password.html", form=form), 422
         db.session.commit()
-        start_session(user)  # keep this session alive with the new version
+        start_session(user, mfa_ok=bool(session.get(SESSION_MFA_OK)))  # keep this session alive
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("dashboard.index"), code=303)
     status = 422 if form.errors else 200

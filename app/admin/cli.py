@@ -53,12 +53,15 @@ def revoke_sessions_cmd(username):
     click.echo(f"{username} is logged out everywhere")
 
 
-@click.command("audit")
+@click.group("audit", invoke_without_command=True)
 @click.option("--action", default="", help="Action or prefix, e.g. user. or auth.login_failed")
 @click.option("--username", default="")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
-def audit_cmd(action, username, limit):
-    """Print the newest audit rows, tab-separated."""
+@click.pass_context
+def audit_cmd(ctx, action, username, limit):
+    """Print the newest audit rows, tab-separated (`flask audit verify` checks the hash chain)."""
+    if ctx.invoked_subcommand is not None:
+        return
     import json
 
     from sqlalchemy import select
@@ -72,5 +75,23 @@ def audit_cmd(action, username, limit):
         stmt = stmt.where(AuditLog.username == username)
     for row in db.session.execute(stmt).scalars():
         detail = json.dumps(row.detail, ensure_ascii=False) if row.detail else ""
-        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}\t{row.username or '-'}\t{row.action}\t"
-                   f"{row.object_type or ''}:{row.object_id or ''}\t{detail}")
+        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}\t{_one_line(row.username or '-')}\t{_one_line(row.action)}\t"
+                   f"{_one_line(row.object_type or '')}:{_one_line(row.object_id or '')}\t{detail}")
+
+
+def _one_line(value: str) -> str:
+    """Escape control characters: a name holding a newline or tab cannot pass for another row."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
+
+
+@audit_cmd.command("verify")
+def audit_verify_cmd():
+    """Walk the audit log's hash chain; exit 1 naming the first row that does not fit."""
+    from app.audit.chain import verify
+
+    result = verify(db.session)
+    if result.ok:
+        click.echo(f"OK: {result.rows} audit rows, hash chain intact")
+        return
+    click.echo(f"BROKEN at audit row id {result.broken_id}: {result.reason}", err=True)
+    sys.exit(1)

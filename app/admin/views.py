@@ -202,6 +202,21 @@ def revoke_sessions_view(user_id: int):
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 
+@bp.post("/users/<int:user_id>/mfa-reset")
+@roles_required(Role.ADMIN)
+def reset_mfa_view(user_id: int):
+    """Forget a user's second factor (lost phone); they set it up again at their next login."""
+    from app.accounts.mfa import reset_mfa
+
+    user = _get_user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        reset_mfa(user, current_user)
+        db.session.commit()
+        flash(_("Two-step verification of %(name)s was reset; they set it up again at their next login.",
+                name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+
+
 def find_user(username: str) -> User | None:
     """Return the user with this username, if any."""
     return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()

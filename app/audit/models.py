@@ -21,6 +21,9 @@ class AuditLog(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(64))
+    # Hash chain (app.audit.chain): each row's hash covers its fields and the previous row's hash.
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="", default="")
+    hash: Mapped[str] = mapped_column(String(64), server_default="", default="")
 
     __table_args__ = (
         Index("ix_audit_log_created", "created_at"),

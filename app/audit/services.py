@@ -1,9 +1,13 @@
 """Write audit rows. Callers commit together with the change they audit."""
 
+import itertools
+
 from flask import has_request_context, request
 
 from app.audit.models import AuditLog
 from app.extensions import db
+
+_order = itertools.count()
 
 
 def record(action: str, user=None, object_type: str | None = None, object_id=None,
@@ -21,5 +25,6 @@ def record(action: str, user=None, object_type: str | None = None, object_id=Non
         detail=detail,
         ip=ip,
     )
+    row._chain_order = next(_order)  # chained in the order recorded (app/audit/chain.py)
     db.session.add(row)
     return row

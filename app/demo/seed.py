@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from app.accounts.mfa import mfa_required
 from app.accounts.models import Role, Store, User
 from app.accounts.passwords import hash_password
 from app.admin.defaults import ensure_reference_data
@@ -22,6 +23,9 @@ from app.demo.bulk import bulk_insert, fast_load_settings, fix_sequences, max_id
 from app.extensions import db
 
 DEMO_PASSWORD = "leadloop-demo-2026"  # noqa: S105 - printed demo login, demo data only
+# The demo's admin, director, managers and marketing (who export) confirm logins with a TOTP code:
+# they are enrolled with this printed key (demo data only; real users enrol their own phones).
+DEMO_TOTP_SECRET = "LEADLOOPDEMOTOTPKEY23456"  # noqa: S105
 CHUNK = 50_000
 # From this many leads on, indexes are dropped during the load and built once at the end.
 REINDEX_FROM = 100_000
@@ -99,6 +103,8 @@ def _ensure_users(stores: list[Store], consultants_per_store: int, rng: random.R
             user = User(username=username, display_name=display, role=role,
                         store_id=store.id if store else None, password_hash=pw,
                         email=f"{username}@demo.leadloop.local", **kw)
+            if mfa_required(user):
+                user.totp_secret, user.mfa_enrolled_at = DEMO_TOTP_SECRET, utcnow()
             db.session.add(user)
             existing[username] = user
         return user
@@ -508,6 +514,9 @@ def print_logins(echo=print) -> None:
     if not LOGINS:
         return
     echo("")
+    echo("Admin, director, manager and marketing also enter a code from an authenticator app:")
+    echo(f"  add the key {DEMO_TOTP_SECRET} to the app (same key for every demo user), or print")
+    echo(f"  the current code: python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\"")
     echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, username, display in LOGINS:
         echo(f"  {role:<11} {username:<18} {display}")

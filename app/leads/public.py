@@ -1,5 +1,7 @@
 """Public, embeddable test-drive booking form per store: /f/<store_code>."""
 
+import secrets
+
 from flask import Blueprint, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,6 +18,8 @@ from app.leads.intake import CONSENT_TEXT_VERSION, intake_lead, model_choices
 from app.leads.intake_rules import CleanLead
 from app.web.access import public
 from app.web.render import render
+from app.web.throttle import enabled as throttle_enabled
+from app.web.throttle import throttle
 
 bp = Blueprint("public_form", __name__, url_prefix="/f")
 
@@ -28,8 +32,9 @@ class BookingForm(FlaskForm):
     """Phone first: the one field the store cannot do without."""
 
     class Meta:
-        # Embedded on other sites, where the session cookie is not sent: the signed start
-        # time, the honeypot and the per-address rate limit protect this form instead.
+        # Embedded on other sites, where the session cookie is not sent: the signed single-use
+        # start token, the honeypot, the per-address rate limit and the hourly ceilings on new
+        # leads per address and per store protect this form instead.
         csrf = False
 
     phone = StringField(_l("Mobile number"), validators=[DataRequired(_l("Please enter your mobile number.")),
@@ -54,16 +59,47 @@ def serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TIMESTAMP_SALT)
 
 
+def start_token(store_code: str) -> str:
+    """A signed start time with a random id: the form may be sent once with it."""
+    return serializer().dumps({"s": store_code, "n": secrets.token_urlsafe(12)})
+
+
 def filled_too_fast(token: str) -> bool:
     """Return True when the form's signed start time is missing, forged, stale or too recent."""
+    return _read_token(token) is None
+
+
+def _read_token(token: str) -> str | None:
+    """The token's id when its signature is good and its age is within bounds, else None."""
     try:
-        _value, signed_at = serializer().loads(token or "", max_age=MAX_FORM_AGE, return_timestamp=True)
+        value, signed_at = serializer().loads(token or "", max_age=MAX_FORM_AGE, return_timestamp=True)
     except (BadSignature, SignatureExpired):
-        return True
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("n"), str):
+        return None
     from datetime import UTC, datetime
 
     elapsed = (datetime.now(UTC) - signed_at).total_seconds()
-    return elapsed < current_app.config.get("BOOKING_MIN_SECONDS", 3)
+    if elapsed < current_app.config.get("BOOKING_MIN_SECONDS", 3):
+        return None
+    return f"{value.get('s')}/{value['n']}"
+
+
+def use_start_token(token: str) -> bool:
+    """Accept a good start token once: a replayed token (a bot re-posting one page) is refused.
+    Used ids are kept in the shared counters (database or Redis) until the token has expired."""
+    token_id = _read_token(token)
+    return token_id is not None and throttle().first_use(f"booking/{token_id}", MAX_FORM_AGE)
+
+
+def over_lead_ceiling(store: Store) -> bool:
+    """Count one booking against the per-address and per-store ceilings; True when over either."""
+    if not throttle_enabled():
+        return False
+    cfg, guard = current_app.config, throttle()
+    over_ip = guard.over(cfg["BOOKING_IP_LEAD_LIMIT"], "booking-ip", request.remote_addr or "-")
+    over_store = guard.over(cfg["BOOKING_STORE_LEAD_LIMIT"], "booking-store", store.code)
+    return over_ip or over_store
 
 
 def get_store_or_404(code: str) -> Store:
@@ -80,7 +116,7 @@ def _form(store) -> BookingForm:
 
 
 def _page(store, form, status=200, notice=None):
-    form.started.data = serializer().dumps(store.code)
+    form.started.data = start_token(store.code)
     return render("leads/public_booking.html", store=store, form=form, notice=notice, status=status)
 
 
@@ -107,6 +143,11 @@ def submit_booking(store_code):
         return _page(store, form, 422, notice=_l("Please check your details and send the form again."))
     if not form.validate():
         return _page(store, form, 422)
+    if not use_start_token(form.started.data):
+        # The same page sent twice: keep nothing from the replay.
+        return _page(store, form, 422, notice=_l("Please check your details and send the form again."))
+    if over_lead_ceiling(store):
+        abort(429)
     model_id = int(form.model.data) if form.model.data and form.model.data.isdigit() else None
     if model_id is not None and model_id not in {m[0] for m in model_choices()}:
         model_id = None

@@ -18,13 +18,21 @@ from sqlalchemy import and_, select
 from app.accounts.models import RevokedSession, Role, User
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
-from app.web.access import require_login_by_default
+from app.web.access import is_public_endpoint, require_login_by_default
 
 SESSION_LOGIN_AT = "login_at"
 SESSION_SEEN_AT = "seen_at"
 # Requests a page makes by itself (the bell's poll): they do not count as the user being active,
 # so a tab left open still ends after the idle timeout.
 PASSIVE_ENDPOINTS = frozenset({"notifications.count"})
+
+
+# Set once the second factor is confirmed (app/accounts/mfa.py); until then a user who needs one
+# reaches only the second-factor pages, the language switch and logout.
+SESSION_MFA_OK = "mfa_ok"
+SESSION_MFA_NEXT = "mfa_next"
+MFA_STEP_ENDPOINTS = frozenset({"accounts.mfa_verify", "accounts.mfa_setup", "accounts.logout",
+                                "accounts.set_language"})
 
 
 def init_app(app) -> None:
@@ -36,6 +44,7 @@ def init_app(app) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(enforce_timeouts)
     app.before_request(require_login_by_default)
+    app.before_request(require_second_factor)
 
 
 def secure_cookies(config) -> None:
@@ -121,7 +130,7 @@ def enforce_timeouts():
     return None
 
 
-def start_session(user: User, remember: bool = False) -> None:
+def start_session(user: User, remember: bool = False, mfa_ok: bool = False) -> None:
     """Log the user in with a brand-new session (no fixation)."""
     session.clear()
     login_user(user, remember=False)
@@ -129,6 +138,8 @@ def start_session(user: User, remember: bool = False) -> None:
     now = utcnow().isoformat()
     session[SESSION_LOGIN_AT] = now
     session[SESSION_SEEN_AT] = now
+    if mfa_ok:
+        session[SESSION_MFA_OK] = True
     session.permanent = True
 
 
@@ -146,6 +157,26 @@ def revoke_current_session(user: User) -> None:
         return
     if db.session.get(RevokedSession, sid) is None:
         db.session.add(RevokedSession(session_id=sid, user_id=user.id, revoked_at=utcnow()))
+
+
+def require_second_factor():
+    """before_request: a user who needs a second factor confirms it before anything else."""
+    from app.accounts.mfa import is_enrolled, needs_second_factor
+
+    if request.endpoint in MFA_STEP_ENDPOINTS or is_public_endpoint(request.endpoint):
+        return None
+    if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not needs_second_factor(current_user):
+        return None
+    target = url_for("accounts.mfa_verify" if is_enrolled(current_user) else "accounts.mfa_setup")
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        from flask import abort
+
+        abort(401)
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def end_session() -> None:

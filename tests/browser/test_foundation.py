@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.accounts.models import Role
+from tests.conftest import browser_second_factor
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -31,6 +32,9 @@ def test_login_in_chinese_then_switch_to_english(page, live_server, manager):
     page.get_by_label("用户名").fill(manager.username)
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server}/login/mfa")
+    expect(page.get_by_role("heading", level=1)).to_have_text("两步验证")
+    browser_second_factor(page, manager)
     page.wait_for_url(f"{live_server}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("李经理")
     expect(page.get_by_text("过期未执行")).to_be_visible()
@@ -46,6 +50,8 @@ def test_login_form_submits_with_enter(page, live_server, manager):
     page.fill("input[name=username]", manager.username)
     page.fill("input[name=password]", TEST_PASSWORD)
     page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{live_server}/login/mfa")  # a manager exports: a second factor follows
+    browser_second_factor(page, manager)
     page.wait_for_url(f"{live_server}/")
     expect(page.locator(".tiles")).to_be_visible()
 
