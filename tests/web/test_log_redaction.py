@@ -73,9 +73,9 @@ def test_gunicorn_access_log_is_written_and_redacted():
         "users",
         "create",
         "--username",
-        "mgr",
+        "gu",
         "--role",
-        "manager",
+        "consultant",
         "--store",
         "S1",
         "--password-stdin",
@@ -130,7 +130,7 @@ def test_gunicorn_access_log_is_written_and_redacted():
             r'name="csrf_token" value="([^"]+)"', page
         )
         body = urllib.parse.urlencode(
-            {"csrf_token": token.group(1), "username": "mgr", "password": PASSWORD}
+            {"csrf_token": token.group(1), "username": "gu", "password": PASSWORD}
         ).encode()
         status, _page = _open(opener, base + "/login", data=body)
         assert status == 200 and any(c.name == "session" for c in jar)
