@@ -50,6 +50,8 @@ def _test_config(tmpdir: str, **extra) -> dict:
         "SMS_BACKEND": "memory",
         "INSTANCE_DIR": tmpdir,
         "SERVER_NAME": None,
+        # Tasks run at once (HUEY_IMMEDIATE follows TESTING); outbox tests turn on delivery at commit.
+        "OUTBOX_DELIVER_ON_COMMIT": False,
     }
     config.update(extra)
     return config
