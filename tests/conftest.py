@@ -126,6 +126,25 @@ def _app_ctx(app):
 
 
 @pytest.fixture
+def huey_consumer(app, tmp_path):
+    """A real Huey consumer (two worker threads) on a SQLite queue file instead of immediate mode."""
+    from huey.storage import SqliteStorage
+
+    from app import tasks
+
+    tasks.use_storage(immediate=False, storage=SqliteStorage("leadloop", filename=str(tmp_path / "huey.db")))
+    consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=False, initial_delay=0.05,
+                                          max_delay=0.2, check_worker_health=False)
+    consumer._set_signal_handlers = lambda: None  # the test runner keeps its own signal handlers
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        tasks.use_storage(immediate=True)
+
+
+@pytest.fixture
 def db(app):
     return _db
 
