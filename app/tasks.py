@@ -85,6 +85,7 @@ def in_app_context(func):
 
 # --- outbox ----------------------------------------------------------------------------------
 
+
 @huey.task(name="outbox.deliver")
 @in_app_context
 def deliver_message(message_id: int) -> str:
@@ -108,6 +109,7 @@ def enqueue_delivery(message_ids) -> None:
 
 # --- lead imports ----------------------------------------------------------------------------
 
+
 @huey.task(name="imports.analyse")
 @in_app_context
 def import_analysis(job_id: int, user_id: int) -> None:
@@ -126,6 +128,7 @@ def import_commit(job_id: int, user_id: int) -> None:
 
 # --- generated reports -----------------------------------------------------------------------
 
+
 @huey.task(name="reports.monthly_pdf")
 @in_app_context
 def render_monthly_report(generated_id: int) -> None:
@@ -135,6 +138,7 @@ def render_monthly_report(generated_id: int) -> None:
 
 
 # --- periodic jobs (the `@periodic` registry of app/jobs.py) ------------------------------------
+
 
 def local_crontab(minute="0", hour="*", day="*"):
     """A crontab read in the business time zone (LEADLOOP_TIMEZONE) instead of UTC."""
@@ -194,6 +198,12 @@ def run_consumer(workers: int, periodic: bool = True):
     if huey.immediate:
         use_storage(immediate=False)
     register_periodic_tasks()
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
-                                    check_worker_health=True, initial_delay=0.1, max_delay=1.0)
+    consumer = huey.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=periodic,
+        check_worker_health=True,
+        initial_delay=0.1,
+        max_delay=1.0,
+    )
     consumer.run()

@@ -27,9 +27,13 @@ def shown_address(message: Message) -> str:
 @roles_required(Role.ADMIN)
 def outbox():
     """List failed and dead messages, newest first, with their last error."""
-    rows = db.session.execute(
-        select(Message).where(Message.status.in_(PROBLEM)).order_by(Message.id.desc()).limit(200)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Message).where(Message.status.in_(PROBLEM)).order_by(Message.id.desc()).limit(200)
+        )
+        .scalars()
+        .all()
+    )
     return render("admin/outbox.html", rows=rows, address=shown_address, form=EmptyForm())
 
 

@@ -40,8 +40,9 @@ def may_download(user, generated: GeneratedFile) -> bool:
 
 def request_monthly_report(user, month: date, store_id: int | None) -> GeneratedFile:
     """Create the queued job (the caller commits, then calls `enqueue`)."""
-    generated = GeneratedFile(user_id=user.id, kind=KIND, month=month, store_id=store_id, status="queued",
-                              progress=0, step="queued")
+    generated = GeneratedFile(
+        user_id=user.id, kind=KIND, month=month, store_id=store_id, status="queued", progress=0, step="queued"
+    )
     db.session.add(generated)
     db.session.flush()
     return generated
@@ -61,8 +62,10 @@ def _set(generated_id: int, **values) -> None:
 
 def _claim(generated_id: int) -> bool:
     result = db.session.execute(
-        update(GeneratedFile).where(GeneratedFile.id == generated_id, GeneratedFile.status == "queued")
-        .values(status="running", step="collecting", progress=5).execution_options(synchronize_session=False)
+        update(GeneratedFile)
+        .where(GeneratedFile.id == generated_id, GeneratedFile.status == "queued")
+        .values(status="running", step="collecting", progress=5)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
@@ -91,14 +94,21 @@ def render_generated(generated_id: int) -> str:
 
         pdf = monthly_report_pdf(user, generated.month, generated.store_id, progress)
         _set(generated_id, progress=95, step="saving")
-        stored = save_file("generated_file", generated.id, "report", filename(generated), pdf, "application/pdf")
+        stored = save_file(
+            "generated_file", generated.id, "report", filename(generated), pdf, "application/pdf"
+        )
         generated.file_id = stored.id
         generated.status, generated.progress, generated.step = "done", 100, "done"
         generated.finished_at = utcnow()
         with current_app.test_request_context("/"):
             link = url_for("reports.generated_file", generated_id=generated.id)
-        notify(user, "report_ready", _("Monthly report %(month)s is ready", month=generated.month.strftime("%Y-%m")),
-               _("Open the link to download the PDF."), link=link)
+        notify(
+            user,
+            "report_ready",
+            _("Monthly report %(month)s is ready", month=generated.month.strftime("%Y-%m")),
+            _("Open the link to download the PDF."),
+            link=link,
+        )
         db.session.commit()
         return "done"
     except Exception as exc:

@@ -3,6 +3,7 @@
 Revision ID: 0021
 Revises: 0012
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -46,7 +47,9 @@ def upgrade():
         batch.add_column(sa.Column("attachment_file_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("claimed_at", sa.DateTime(), nullable=True))
-        batch.create_foreign_key("fk_messages_attachment_file", "stored_files", ["attachment_file_id"], ["id"])
+        batch.create_foreign_key(
+            "fk_messages_attachment_file", "stored_files", ["attachment_file_id"], ["id"]
+        )
 
 
 def downgrade():

@@ -34,8 +34,14 @@ def test_a_director_generates_a_store_report_downloads_it_and_is_notified(world,
     assert download.headers["Content-Disposition"].endswith(f"monthly-2026-10-{world.store_b.id}.pdf")
     stored = db.session.get(StoredFile, generated.file_id)
     assert stored.owner_type == "generated_file" and stored.size == len(download.data)
-    note = db.session.execute(select(Notification).where(Notification.user_id == world.director.id)).scalar_one()
-    assert note.kind == "report_ready" and note.link == f"/reports/files/{generated.id}" and "2026-10" in note.title
+    note = db.session.execute(
+        select(Notification).where(Notification.user_id == world.director.id)
+    ).scalar_one()
+    assert (
+        note.kind == "report_ready"
+        and note.link == f"/reports/files/{generated.id}"
+        and "2026-10" in note.title
+    )
 
 
 def test_a_manager_gets_their_own_store_and_nobody_else_sees_the_file(world, login, login_as, db):
@@ -67,7 +73,11 @@ def test_progress_is_visible_to_the_poll_while_the_task_runs(world, login, db, m
     page_url = _request(poller, month="2026-10")
     generated_id = int(page_url.rsplit("/", 1)[1])
     waiting = poller.htmx("GET", f"{page_url}?poll=1").get_data(as_text=True)
-    assert "<html" not in waiting and 'hx-trigger="every 1s"' in waiting and 'data-generated-status="queued"' in waiting
+    assert (
+        "<html" not in waiting
+        and 'hx-trigger="every 1s"' in waiting
+        and 'data-generated-status="queued"' in waiting
+    )
 
     # A worker (on any machine) picks the queued job up later, e.g. after the web server restarted.
     from app.tasks import render_monthly_report
@@ -80,7 +90,8 @@ def test_progress_is_visible_to_the_poll_while_the_task_runs(world, login, db, m
     assert poller.get(f"{page_url}/download").data == b"%PDF-1.7 test"
     render_monthly_report(generated_id)  # a second delivery of the task renders nothing again
     assert db.session.execute(select(StoredFile.id)).scalars().all() == [
-        db.session.get(GeneratedFile, generated_id).file_id]
+        db.session.get(GeneratedFile, generated_id).file_id
+    ]
 
 
 def test_a_failed_render_says_so(world, login, db, monkeypatch):

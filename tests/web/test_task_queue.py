@@ -31,8 +31,9 @@ def _status(db, message_id):
     return db.session.get(Message, message_id).status
 
 
-def test_a_committed_message_is_delivered_by_a_running_consumer_within_5_seconds(db, deliver_on_commit,
-                                                                               huey_consumer):
+def test_a_committed_message_is_delivered_by_a_running_consumer_within_5_seconds(
+    db, deliver_on_commit, huey_consumer
+):
     message = queue_sms("+8613800000001", "您的试驾已确认")
     db.session.commit()
     started = time.monotonic()
@@ -148,7 +149,9 @@ def test_a_failed_delivery_task_schedules_its_retry_on_the_queue(db, monkeypatch
     tasks.huey.flush()
 
 
-def test_a_message_is_dead_after_max_attempts_and_an_admin_retries_it(db, monkeypatch, login_as, deliver_on_commit):
+def test_a_message_is_dead_after_max_attempts_and_an_admin_retries_it(
+    db, monkeypatch, login_as, deliver_on_commit
+):
     def down(msg):
         raise DeliveryError("account suspended")
 
@@ -187,6 +190,7 @@ def test_a_message_is_dead_after_max_attempts_and_an_admin_retries_it(db, monkey
 
 # ---- periodic jobs ----------------------------------------------------------------------------
 
+
 def test_every_periodic_job_is_a_huey_periodic_task_on_its_schedule(app):
     from app.jobs import registered_jobs
 
@@ -200,7 +204,9 @@ def test_every_periodic_job_is_a_huey_periodic_task_on_its_schedule(app):
         return f"jobs.{name}" in {t.name for t in tasks.huey.read_periodic(when)}
 
     assert runs("outbox", datetime(2026, 3, 9, 10, 7))
-    assert runs("reminders", datetime(2026, 3, 9, 10, 5)) and not runs("reminders", datetime(2026, 3, 9, 10, 6))
+    assert runs("reminders", datetime(2026, 3, 9, 10, 5)) and not runs(
+        "reminders", datetime(2026, 3, 9, 10, 6)
+    )
     assert runs("overdue_plans", datetime(2026, 3, 9, 10, 55))
     # The monthly mail: the 1st at 08:00 in Shanghai, which is 00:00 UTC.
     assert runs("reports.monthly_email", datetime(2026, 11, 1, 0, 0))
@@ -227,8 +233,18 @@ def test_flask_worker_command_starts_a_consumer_with_periodic_tasks(app, monkeyp
         return FakeConsumer()
 
     monkeypatch.setattr(tasks.huey, "create_consumer", create_consumer)
-    monkeypatch.setattr(tasks, "use_storage", lambda immediate, storage=None: started.setdefault("queued", not immediate))
+    monkeypatch.setattr(
+        tasks, "use_storage", lambda immediate, storage=None: started.setdefault("queued", not immediate)
+    )
     result = app.test_cli_runner().invoke(args=["worker", "--workers", "3"])
     assert result.exit_code == 0, result.output
-    assert started == {"workers": 3, "worker_type": "thread", "periodic": True, "check_worker_health": True,
-                       "initial_delay": 0.1, "max_delay": 1.0, "ran": True, "queued": True}
+    assert started == {
+        "workers": 3,
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "initial_delay": 0.1,
+        "max_delay": 1.0,
+        "ran": True,
+        "queued": True,
+    }
