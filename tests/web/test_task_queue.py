@@ -248,3 +248,26 @@ def test_flask_worker_command_starts_a_consumer_with_periodic_tasks(app, monkeyp
         "ran": True,
         "queued": True,
     }
+
+
+def test_further_consumers_run_without_the_scheduler(app, monkeypatch):
+    options = {}
+
+    class FakeConsumer:
+        def run(self):
+            options["ran"] = True
+
+    monkeypatch.setattr(tasks.huey, "create_consumer", lambda **kw: options.update(kw) or FakeConsumer())
+    monkeypatch.setattr(tasks, "use_storage", lambda immediate, storage=None: None)
+    result = app.test_cli_runner().invoke(args=["worker", "--no-periodic"])
+    assert result.exit_code == 0, result.output
+    assert (
+        options["periodic"] is False and options["workers"] == app.config["HUEY_WORKERS"] and options["ran"]
+    )
+
+
+def test_a_suppressed_marketing_message_is_not_delivered_at_commit(db, factory, deliver_on_commit):
+    lead = factory.lead(marketing_consent=False)
+    message = queue_sms(lead.phone, "大促", purpose="marketing", lead=lead)
+    db.session.commit()
+    assert _status(db, message.id) == MessageStatus.SUPPRESSED and backends.SENT == []
