@@ -271,3 +271,25 @@ def test_a_suppressed_marketing_message_is_not_delivered_at_commit(db, factory, 
     message = queue_sms(lead.phone, "大促", purpose="marketing", lead=lead)
     db.session.commit()
     assert _status(db, message.id) == MessageStatus.SUPPRESSED and backends.SENT == []
+
+
+def test_the_queue_uses_redis_when_a_url_is_set_and_sqlite_in_the_instance_folder_otherwise(app, tmp_path):
+    from flask import Flask
+    from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+    def configured(**config):
+        stub = Flask("queue-config")
+        stub.config.update(INSTANCE_DIR=str(tmp_path), **config)
+        tasks.init_app(stub)
+        return tasks.huey.storage
+
+    try:
+        assert isinstance(configured(REDIS_URL="redis://127.0.0.1:6379/5"), RedisStorage)
+        assert isinstance(configured(REDIS_URL="redis://a/1", HUEY_URL="redis://b/2"), RedisStorage)
+        assert tasks.huey.storage_kwargs == {"url": "redis://b/2"}
+        storage = configured()
+        assert isinstance(storage, SqliteStorage) and storage.filename == str(tmp_path / "huey.db")
+        assert isinstance(configured(HUEY_IMMEDIATE=True), MemoryStorage) and tasks.huey.immediate
+    finally:
+        tasks.init_app(app)
+    assert tasks.huey.immediate and isinstance(tasks.huey.storage, MemoryStorage)
