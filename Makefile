@@ -19,11 +19,12 @@ setup: venv
 	./scripts/system-deps.sh run
 
 ## make run: install, migrate, load demo data on an empty database, serve on http://127.0.0.1:$(PORT)
+## with the task queue consumer (`flask worker`) beside gunicorn; both stop together
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty --leads $${DEMO_LEADS:-3000}
 	@echo "LeadLoop: http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WORKERS:-2} --timeout 120 --access-logfile - 'wsgi:app'
+	BIN=$(BIN) ./scripts/run.sh $(PORT)
 
 ## make test: lint, then the whole suite (unit, web, browser) on SQLite, or on TEST_DATABASE_URL
 test: venv

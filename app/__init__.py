@@ -100,6 +100,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
+    from app import tasks
+    from app.messaging.outbox import deliver_after_commit
+
+    tasks.init_app(app)
+    deliver_after_commit(db.session)
+
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from app.web.sqlite import enable_sqlite_pragmas
 

@@ -15,6 +15,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(stores_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker)
     app.cli.add_command(seed_reference)
     app.cli.add_command(seed_demo)
     from app.core.modules import import_optional
@@ -153,7 +154,19 @@ def seed_demo(n_leads, n_stores, seed, if_empty):
     print_logins()
 
 
-@click.group("jobs", help="Periodic work (run from cron every few minutes).")
+@click.command("worker")
+@click.option("--workers", type=int, default=None, help="Worker threads (HUEY_WORKERS, default 2).")
+@click.option("--no-periodic", is_flag=True, help="Do not run the periodic jobs in this consumer.")
+def worker(workers, no_periodic):
+    """Run the task queue consumer: outbox delivery, imports, reports and the periodic jobs."""
+    from flask import current_app
+
+    from app.tasks import run_consumer
+
+    run_consumer(workers or current_app.config["HUEY_WORKERS"], periodic=not no_periodic)
+
+
+@click.group("jobs", help="Periodic work; `flask worker` schedules it, or run it from cron.")
 def jobs_cli():
     pass
 

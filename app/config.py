@@ -128,6 +128,15 @@ def load_config() -> dict:
         "SMS_SIGNATURE": os.environ.get("SMS_SIGNATURE", "【线索闭环】"),
         "SMS_WEBHOOK_TOKEN": os.environ.get("SMS_WEBHOOK_TOKEN"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Task queue (Huey): Redis when HUEY_URL or REDIS_URL is set, else SQLite at instance/huey.db.
+        "HUEY_URL": os.environ.get("HUEY_URL"),
+        "HUEY_WORKERS": int(os.environ.get("HUEY_WORKERS", "2")),
+        # Run tasks at once in the caller instead of through the queue (tests).
+        "HUEY_IMMEDIATE": _bool("HUEY_IMMEDIATE", False),
+        # Queue each outbox message for delivery as soon as it is committed (the sweep runs every minute).
+        "OUTBOX_DELIVER_ON_COMMIT": _bool("OUTBOX_DELIVER_ON_COMMIT", True),
+        # Largest file kept in the database (uploads, generated reports).
+        "STORED_FILE_MAX_MB": int(os.environ.get("STORED_FILE_MAX_MB", "50")),
         "INSTANCE_DIR": str(INSTANCE_DIR),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "EXPORT_ROW_CAP": int(os.environ.get("EXPORT_ROW_CAP", "2000")),

@@ -1,7 +1,8 @@
-"""Periodic work behind `flask jobs run`: a registry of idempotent job functions.
+"""Periodic work: a registry of idempotent job functions.
 
-Each domain registers its jobs with `@periodic("name")`; `flask jobs run` runs them in order,
-each in its own transaction. Safe to run every few minutes from cron on one host.
+Each domain registers its jobs with `@periodic("name")`. The task queue schedules each one as a
+Huey periodic task (app/tasks.py, `flask worker`); `flask jobs run` runs them all in order, each
+in its own transaction, for sites that prefer cron.
 """
 
 import logging

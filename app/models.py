@@ -12,6 +12,7 @@ from app.admin.models import (  # noqa: F401
     VehicleModel,
 )
 from app.audit.models import AuditLog  # noqa: F401
+from app.files.models import GeneratedFile, StoredFile  # noqa: F401
 from app.followups.models import (  # noqa: F401
     AssignmentProposal,
     DefeatRequest,

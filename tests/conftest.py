@@ -51,6 +51,8 @@ def _test_config(tmpdir: str, **extra) -> dict:
         "WECOM_BACKEND": "memory",
         "INSTANCE_DIR": tmpdir,
         "SERVER_NAME": None,
+        # Tasks run at once (HUEY_IMMEDIATE follows TESTING); outbox tests turn on delivery at commit.
+        "OUTBOX_DELIVER_ON_COMMIT": False,
     }
     config.update(extra)
     return config
@@ -122,6 +124,25 @@ def _app_ctx(app):
         yield
         _db.session.rollback()
         _db.session.remove()
+
+
+@pytest.fixture
+def huey_consumer(app, tmp_path):
+    """A real Huey consumer (two worker threads) on a SQLite queue file instead of immediate mode."""
+    from huey.storage import SqliteStorage
+
+    from app import tasks
+
+    tasks.use_storage(immediate=False, storage=SqliteStorage("leadloop", filename=str(tmp_path / "huey.db")))
+    consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=False, initial_delay=0.05,
+                                          max_delay=0.2, check_worker_health=False)
+    consumer._set_signal_handlers = lambda: None  # the test runner keeps its own signal handlers
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        tasks.use_storage(immediate=True)
 
 
 @pytest.fixture

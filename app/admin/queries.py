@@ -95,7 +95,7 @@ def audit_page(action: str = "", username: str = "", date_from: date | None = No
 AUDIT_ACTIONS = ("auth.", "auth.login", "auth.login_failed", "auth.logout", "user.", "user.create",
                  "user.update", "user.deactivate", "user.reactivate", "user.password_reset",
                  "user.password_change", "user.sessions_revoked", "store.", "reference.", "settings.update",
-                 "lead.", "export.")
+                 "lead.", "export.", "outbox.retry")
 
 
 def _utc_midnight(day: date) -> datetime:

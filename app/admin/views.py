@@ -222,4 +222,4 @@ def find_user(username: str) -> User | None:
     return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
 
 
-from app.admin import audit_views, reference_views  # noqa: E402,F401  (routes on the same blueprint)
+from app.admin import audit_views, outbox_views, reference_views  # noqa: E402,F401  (routes on the same blueprint)

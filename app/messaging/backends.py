@@ -34,6 +34,7 @@ class Outgoing:
     body: str
     html: str | None = None
     attachment_path: str | None = None
+    attachment: tuple[str, bytes] | None = None  # (filename, content) kept in the database
     idempotency_key: str | None = None
 
 
@@ -71,7 +72,10 @@ def _smtp(msg: Outgoing) -> str:
     email.set_content(msg.body)
     if msg.html:
         email.add_alternative(msg.html, subtype="html")
-    if msg.attachment_path:
+    if msg.attachment:
+        email.add_attachment(msg.attachment[1], maintype="application", subtype="pdf",
+                             filename=msg.attachment[0])
+    elif msg.attachment_path:
         data = Path(msg.attachment_path).read_bytes()
         email.add_attachment(data, maintype="application", subtype="pdf",
                              filename=Path(msg.attachment_path).name)

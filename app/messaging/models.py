@@ -12,10 +12,12 @@ from app.extensions import db
 
 class MessageStatus(enum.StrEnum):
     QUEUED = "queued"
+    SENDING = "sending"  # claimed by one worker, being handed to the provider
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    DEAD = "dead"  # the provider refused it MAX_ATTEMPTS times; an administrator may retry it
 
 
 class Message(TimestampMixin, db.Model):
@@ -29,6 +31,7 @@ class Message(TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     attachment_path: Mapped[str | None] = mapped_column(String(500))
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
@@ -38,6 +41,8 @@ class Message(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)

@@ -1,20 +1,30 @@
 """Queue SMS and email in the outbox; deliver with retries. Nothing is lost while a provider is down.
 
+A message committed to the outbox is queued for delivery on the task queue right after the commit
+(`deliver_after_commit`), so it leaves within seconds; the periodic `outbox` job sweeps up retries
+that came due. Each delivery first claims its row (queued → sending) in a committed conditional
+UPDATE, so two workers never send the same message. After MAX_ATTEMPTS failures it is dead and
+waits for an administrator (/admin/outbox).
+
 Marketing messages are never queued for customers without consent or who opted out (the row is
 stored as `suppressed` with the reason, so the UI can say why).
 """
 
+import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import or_, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.messaging.backends import DeliveryError, Outgoing, send
 from app.messaging.models import Message, MessageStatus
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a message "sending" for longer lost its worker
 OPT_OUT_TEXT = "回复TD退订"
 
 
@@ -44,7 +54,7 @@ def with_opt_out(body: str) -> str:
 
 def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
           lead=None, user_id: int | None = None, invitation_id: int | None = None, html: str | None = None,
-          attachment_path: str | None = None, idempotency_key: str | None = None,
+          attachment_path: str | None = None, attachment_file_id: int | None = None, idempotency_key: str | None = None,
           now: datetime | None = None) -> Message:
     """Add a message to the outbox (suppressed when marketing is not allowed); return it."""
     if idempotency_key:
@@ -61,7 +71,8 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
         elif channel == "sms":
             body = with_opt_out(body)
     message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
-                      html_body=html, attachment_path=attachment_path, lead_id=getattr(lead, "id", None),
+                      html_body=html, attachment_path=attachment_path,
+                      attachment_file_id=attachment_file_id, lead_id=getattr(lead, "id", None),
                       user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
                       next_attempt_at=now or utcnow(), idempotency_key=idempotency_key)
     db.session.add(message)
@@ -77,33 +88,146 @@ def queue_sms(to: str, body: str, **kw) -> Message:
     return queue("sms", to, body, None, **kw)
 
 
-def deliver_due(now: datetime, limit: int = 500) -> dict:
-    """Send queued messages whose time has come; back off exponentially on failure."""
-    rows = db.session.execute(
-        select(Message).where(
+def _outgoing(message: Message) -> Outgoing:
+    attachment = None
+    if message.attachment_file_id:
+        from app.files.models import StoredFile
+
+        stored = db.session.get(StoredFile, message.attachment_file_id)
+        if stored is not None:
+            attachment = (stored.filename, stored.content)
+    return Outgoing(id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
+                    body=message.body, html=message.html_body, attachment_path=message.attachment_path,
+                    attachment=attachment, idempotency_key=message.idempotency_key or f"leadloop-{message.id}")
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back off exponentially: 2, 4, 8 … minutes after the 1st, 2nd, 3rd … failed attempt."""
+    return timedelta(minutes=2 ** attempts)
+
+
+def claim(message_id: int, worker: str, now: datetime) -> bool:
+    """Take a due queued message for this worker, atomically; False when another worker has it."""
+    result = db.session.execute(
+        update(Message).where(
+            Message.id == message_id, Message.status == MessageStatus.QUEUED,
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+        ).values(status=MessageStatus.SENDING, claimed_by=worker[:64], claimed_at=now,
+                 attempts=Message.attempts + 1).execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # the claim is visible to every other worker before the provider is called
+    return result.rowcount == 1
+
+
+def deliver_one(message_id: int, worker: str = "sweep", now: datetime | None = None) -> tuple[str, datetime | None]:
+    """Claim and send one message; return the outcome and, after a failure, when to try again.
+
+    Outcomes: sent, retry (queued again with a later next_attempt_at), dead (MAX_ATTEMPTS reached),
+    skipped (not queued, not due, or claimed by another worker).
+    """
+    now = now or utcnow()
+    if not claim(message_id, worker, now):
+        return "skipped", None
+    message = db.session.get(Message, message_id)
+    try:
+        message.provider_message_id = send(_outgoing(message))
+    except Exception as exc:
+        if not isinstance(exc, DeliveryError):
+            log.exception("message %s: unexpected error while sending", message_id)
+        db.session.rollback()
+        message = db.session.get(Message, message_id)
+        message.last_error = str(exc)[:500] or exc.__class__.__name__
+        message.claimed_by = None
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = MessageStatus.DEAD
+            db.session.commit()
+            return "dead", None
+        message.status = MessageStatus.QUEUED
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        retry_at = message.next_attempt_at
+        db.session.commit()
+        return "retry", retry_at
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    message.last_error = None
+    db.session.commit()
+    return "sent", None
+
+
+def release_stale_claims(now: datetime) -> int:
+    """Queue again messages whose worker stopped while sending (the provider gets the same idempotency key)."""
+    result = db.session.execute(
+        update(Message).where(Message.status == MessageStatus.SENDING, Message.claimed_at < now - CLAIM_TIMEOUT)
+        .values(status=MessageStatus.QUEUED, claimed_by=None).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def deliver_due(now: datetime, limit: int = 500, worker: str = "sweep") -> dict:
+    """Send queued messages whose time has come, each claimed on its own; back off on failure."""
+    release_stale_claims(now)
+    ids = db.session.execute(
+        select(Message.id).where(
             Message.status == MessageStatus.QUEUED,
             or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-        ).order_by(Message.id).limit(limit).with_for_update(skip_locked=True)
+        ).order_by(Message.id).limit(limit)
     ).scalars().all()
-    sent = failed = 0
-    for message in rows:
-        message.attempts += 1
-        try:
-            message.provider_message_id = send(Outgoing(
-                id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
-                body=message.body, html=message.html_body, attachment_path=message.attachment_path,
-                idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
-            ))
-            message.status = MessageStatus.SENT
-            message.sent_at = now
-            message.last_error = None
-            sent += 1
-        except DeliveryError as exc:
-            message.last_error = str(exc)[:500]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = MessageStatus.FAILED
-            else:
-                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
-            failed += 1
-        db.session.flush()
-    return {"sent": sent, "failed": failed}
+    counts = {"sent": 0, "failed": 0}
+    for message_id in ids:
+        outcome, _retry_at = deliver_one(message_id, worker, now)
+        if outcome == "sent":
+            counts["sent"] += 1
+        elif outcome in ("retry", "dead"):
+            counts["failed"] += 1
+    return counts
+
+
+def retry_dead(message: Message, user, now: datetime | None = None) -> None:
+    """Queue a failed or dead message again with a fresh set of attempts (an administrator's action)."""
+    from app.audit.services import record
+
+    before = {"status": str(message.status), "attempts": message.attempts, "last_error": message.last_error}
+    message.status = MessageStatus.QUEUED
+    message.attempts = 0
+    message.next_attempt_at = now or utcnow()
+    message.claimed_by = None
+    record("outbox.retry", user, "message", message.id, {"before": before})
+    db.session.flush()
+    deliver_when_committed(db.session(), message.id)
+
+
+# --- delivery right after commit ---------------------------------------------------------------
+
+_PENDING = "outbox_pending_ids"
+
+
+def _collect(session, _flush_context) -> None:
+    for obj in session.new:
+        if isinstance(obj, Message) and obj.status == MessageStatus.QUEUED and obj.id is not None:
+            deliver_when_committed(session, obj.id)
+
+
+def deliver_when_committed(session, message_id: int) -> None:
+    """Queue delivery of this message once the session's transaction commits."""
+    session.info.setdefault(_PENDING, set()).add(message_id)
+
+
+def _after_commit(session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if not ids or not has_app_context() or not current_app.config.get("OUTBOX_DELIVER_ON_COMMIT", True):
+        return
+    from app.tasks import enqueue_delivery
+
+    enqueue_delivery(sorted(ids))
+
+
+def _after_rollback(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def deliver_after_commit(_scoped_session=None) -> None:
+    """Queue each outbox message for delivery as soon as the transaction that added it commits."""
+    for name, func in (("after_flush", _collect), ("after_commit", _after_commit),
+                       ("after_rollback", _after_rollback)):
+        if not event.contains(Session, name, func):
+            event.listen(Session, name, func)

@@ -1,9 +1,7 @@
 """Periodic report work: last month's PDF to the directors on the 1st; satisfaction surveys."""
 
-import os
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
@@ -38,19 +36,18 @@ def email_monthly_report(now: datetime) -> dict:
     ).scalars().all()
     if not directors:
         return {"sent": 0}
+    from app.files.services import save_file
     from app.reports.pdf import GroupViewer, monthly_report_pdf
 
     pdf = monthly_report_pdf(GroupViewer(), month, None)
-    folder = os.path.join(current_app.config.get("INSTANCE_DIR") or current_app.instance_path, "reports")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"monthly-{month.strftime('%Y-%m')}.pdf")
-    with open(path, "wb") as fh:
-        fh.write(pdf)
     label = month.strftime("%Y-%m")
+    # Kept in the database: the worker that sends the e-mail may run on another machine.
+    stored = save_file("monthly_email", month.year * 100 + month.month, "report", f"monthly-{label}.pdf", pdf,
+                       "application/pdf")
     for director in directors:
         queue_email(director.email, f"月度经营报告 {label}",
                     f"{director.display_name}，您好：\n\n附件是 {label} 的集团月度经营报告。\n\nLeadLoop",
-                    user_id=director.id, attachment_path=path,
+                    user_id=director.id, attachment_file_id=stored.id,
                     idempotency_key=f"monthly-report-{label}-{director.id}", now=now)
     return {"sent": len(directors), "month": label}
 

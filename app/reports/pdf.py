@@ -38,8 +38,8 @@ def parse_month(value: str | None) -> date | None:
         return None
 
 
-def monthly_context(user, month: date, store_id: int | None) -> dict:
-    """Every section of the monthly report, aggregated (no per-lead rows)."""
+def monthly_context(user, month: date, store_id: int | None, progress=None) -> dict:
+    """Every section of the monthly report, aggregated (no per-lead rows); `progress(percent)` up to 70."""
     from app.reports.sqlutil import roomy_sorts
 
     roomy_sorts()
@@ -48,25 +48,30 @@ def monthly_context(user, month: date, store_id: int | None) -> dict:
     period = Period("month", month, month_end(month))
     f = ReportFilter(user=user, period=period, tz=tz, store_ids=(store_id,) if store_id else None, grain="week")
     by_store = store_id is None
+    report = progress or (lambda _percent: None)
     ranking = catalog.build_comparison(replace(f, by="consultant" if not by_store else ""))
     discipline = catalog.build_discipline(f)
     consultants = catalog.build_comparison(replace(f, by="consultant")) if by_store else ranking
     _merge_discipline(consultants, discipline)
     consultants.rows = consultants.rows[:30]
-    return {
-        "store": store, "month": month, "period": period, "generated": now_local(tz),
-        "kpis": catalog.kpi_comparison(f),
-        "funnel": catalog.build_funnel(replace(f, by="")),
-        "sources": catalog.build_sources(replace(f, grain="week")),
-        "traffic": catalog.build_traffic(replace(f, by="", grain="week")),
-        "retention": catalog.build_retention(replace(f, grain="week")),
-        "invitations": catalog.build_invitations(replace(f, by="campaign")),
-        "stores": ranking if by_store else None,
-        "consultants": consultants,
-        "defeats": catalog.build_defeats(replace(f, by="")),
-        "defeats_by_model": catalog.build_defeats(replace(f, by="model")),
-        "dcc": catalog.build_dcc(f),
-    }
+    context = {"store": store, "month": month, "period": period, "generated": now_local(tz),
+               "stores": ranking if by_store else None, "consultants": consultants}
+    sections = (
+        ("kpis", lambda: catalog.kpi_comparison(f)),
+        ("funnel", lambda: catalog.build_funnel(replace(f, by=""))),
+        ("sources", lambda: catalog.build_sources(replace(f, grain="week"))),
+        ("traffic", lambda: catalog.build_traffic(replace(f, by="", grain="week"))),
+        ("retention", lambda: catalog.build_retention(replace(f, grain="week"))),
+        ("invitations", lambda: catalog.build_invitations(replace(f, by="campaign"))),
+        ("defeats", lambda: catalog.build_defeats(replace(f, by=""))),
+        ("defeats_by_model", lambda: catalog.build_defeats(replace(f, by="model"))),
+        ("dcc", lambda: catalog.build_dcc(f)),
+    )
+    report(10)
+    for done, (key, build) in enumerate(sections, start=1):
+        context[key] = build()
+        report(10 + 60 * done // len(sections))
+    return context
 
 
 def _merge_discipline(ranking, discipline) -> None:
@@ -86,23 +91,25 @@ def _merge_discipline(ranking, discipline) -> None:
     ranking.notes = list(discipline.notes)  # the penalty rule under the figures
 
 
-def render_monthly_html(user, month: date, store_id: int | None) -> str:
-    """Return the report's HTML (the CLI and jobs render it in a stand-in request)."""
+def render_monthly_html(user, month: date, store_id: int | None, progress=None) -> str:
+    """Return the report's HTML (the CLI and tasks render it in a stand-in request)."""
     from flask import has_request_context
 
     if not has_request_context():
         with current_app.test_request_context("/"):
-            return render_monthly_html(user, month, store_id)
-    context = monthly_context(user, month, store_id)
+            return render_monthly_html(user, month, store_id, progress)
+    context = monthly_context(user, month, store_id, progress)
     # pygal builds the SVG with an XML library, so labels inside it are already escaped.
     return render_template("reports/monthly_pdf.html", fmt=fmt, svg=lambda s: Markup(s), **context)  # noqa: S704
 
 
-def monthly_report_pdf(user, month: date, store_id: int | None) -> bytes:
-    """Render the monthly report for a store (or the group) to PDF bytes."""
+def monthly_report_pdf(user, month: date, store_id: int | None, progress=None) -> bytes:
+    """Render the monthly report for a store (or the group) to PDF bytes; `progress(percent)` as it goes."""
     from weasyprint import HTML
 
-    html = render_monthly_html(user, month, store_id)
+    html = render_monthly_html(user, month, store_id, progress)
+    if progress:
+        progress(75)
     return HTML(string=html, base_url=current_app.static_folder).write_pdf()
 
 

@@ -139,29 +139,66 @@ def _may_pdf() -> bool:
     return current_user.role in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}
 
 
-@bp.get("/reports/monthly.pdf")
-def monthly_pdf():
-    """Download the monthly management report as a PDF (a store, or the group for directors)."""
+@bp.post("/reports/monthly")
+def request_monthly():
+    """Queue the monthly management report (a store, or the group for directors) and show its progress."""
     _require("reports.view")
     if not _may_pdf():
         abort(403)
-    from app.reports.pdf import monthly_report_pdf, parse_month
+    from flask_babel import get_locale
 
-    month = parse_month(request.args.get("month"))
+    from app.accounts.forms import EmptyForm
+    from app.reports.generate import enqueue, report_store_for, request_monthly_report
+    from app.reports.pdf import parse_month
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    month = parse_month(request.form.get("month"))
     if month is None:
         abort(400)
-    store_id = None
-    if current_user.role == Role.DIRECTOR:
-        store_id = request.args.get("store", type=int) or None
-    else:
-        store_id = current_user.store_id
-    pdf = monthly_report_pdf(current_user, month, store_id)
-    record("report.pdf", current_user, "report", "monthly", {"month": month.isoformat(), "store_id": store_id})
+    store_id = report_store_for(current_user, request.form.get("store", type=int))
+    generated = request_monthly_report(current_user, month, store_id)
+    record("report.pdf", current_user, "report", "monthly",
+           {"month": month.isoformat(), "store_id": store_id, "generated_file": generated.id})
     db.session.commit()
+    enqueue(generated, locale=str(get_locale() or ""))
+    return redirect(url_for("reports.generated_file", generated_id=generated.id), code=303)
+
+
+def _generated_or_404(generated_id: int):
+    from app.files.models import GeneratedFile
+    from app.reports.generate import may_download
+
+    generated = db.session.get(GeneratedFile, generated_id)
+    if generated is None or not may_download(current_user, generated):
+        abort(404)
+    return generated
+
+
+@bp.get("/reports/files/<int:generated_id>")
+def generated_file(generated_id: int):
+    """The monthly report's progress (polled by htmx), then its download link."""
+    _require("reports.view")
+    generated = _generated_or_404(generated_id)
+    return render("reports/generated.html", block="progress" if request.args.get("poll") else None,
+                  generated=generated)
+
+
+@bp.get("/reports/files/<int:generated_id>/download")
+def download_generated(generated_id: int):
+    """Download a finished monthly report (only its requester, within their store)."""
+    _require("reports.view")
+    generated = _generated_or_404(generated_id)
+    if generated.status != "done" or generated.file_id is None:
+        abort(404)
     import io
 
-    return send_file(io.BytesIO(pdf), as_attachment=True, mimetype="application/pdf",
-                     download_name=f"monthly-{month.strftime('%Y-%m')}{'-' + str(store_id) if store_id else ''}.pdf")
+    from app.files.models import StoredFile
+    from app.reports.generate import filename
+
+    stored = db.session.get(StoredFile, generated.file_id)
+    return send_file(io.BytesIO(stored.content), as_attachment=True, mimetype="application/pdf",
+                     download_name=filename(generated))
 
 
 @bp.route("/reports/targets", methods=["GET", "POST"])

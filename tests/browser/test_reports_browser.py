@@ -16,7 +16,7 @@ def browser_context_args(browser_context_args):
 
 @pytest.mark.browser
 def test_manager_filters_a_report_and_downloads_excel_and_pdf(page, live_server, browser_login, factory, db,
-                                                              tmp_path):
+                                                              tmp_path, huey_consumer):
     world = build_world(factory, db)
     browser_login(page, world.manager)
     page.goto(f"{live_server}/reports/")
@@ -43,8 +43,12 @@ def test_manager_filters_a_report_and_downloads_excel_and_pdf(page, live_server,
 
     page.goto(f"{live_server}/reports/")
     page.fill("input[name=month]", "2026-10")
+    page.get_by_role("button", name="生成 PDF").click()  # queued; a worker renders it
+    page.wait_for_url(re.compile(r".*/reports/files/\d+$"))
+    link = page.get_by_role("link", name="下载 PDF")
+    link.wait_for(timeout=60_000)  # the progress block is polled until the file is ready
     with page.expect_download() as pdf_info:
-        page.get_by_role("button", name="下载 PDF").click()
+        link.click()
     pdf_path = tmp_path / "monthly.pdf"
     pdf_info.value.save_as(pdf_path)
     assert pdf_path.read_bytes()[:5] == b"%PDF-"

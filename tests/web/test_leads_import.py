@@ -213,14 +213,27 @@ def test_file_size_cap(app, manager):
         app.config["MAX_CONTENT_LENGTH"] = old
 
 
-def test_uploads_are_stored_under_instance_dir_and_removed_after_import(app, manager, db):
+def test_uploads_are_stored_in_the_database_and_removed_after_import(app, manager, db):
+    """Every app server and worker reads the upload from the database, never from one machine's disk."""
     from pathlib import Path
 
-    job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
-    stored = Path(_job(db, job_id).stored_path)
-    assert str(stored).startswith(app.config["INSTANCE_DIR"]) and stored.exists()
+    from app.files.models import StoredFile
+
+    def roles():
+        return sorted(db.session.execute(select(StoredFile.role).where(StoredFile.owner_type == "import_job",
+                                                                       StoredFile.owner_id == job_id)).scalars())
+
+    data = csv_bytes([lead_row(), lead_row(phone="123")])
+    job_id = run_import(manager, data, commit=False)
+    assert roles() == ["preview", "upload"]
+    upload_row = db.session.execute(select(StoredFile).where(StoredFile.role == "upload")).scalar_one()
+    assert upload_row.content == data and upload_row.owner_id == job_id
+    assert not Path(_job(db, job_id).stored_path).is_absolute()
+    assert not (Path(app.config["INSTANCE_DIR"]) / "imports").exists()
     manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
-    assert not stored.exists() and Path(_job(db, job_id).result_path).exists()
+    assert roles() == ["result"]  # personal data no longer than needed: only the rejected rows stay
+    rejected = manager.get(f"/leads/import/{job_id}/result.csv")
+    assert rejected.status_code == 200 and "123" in rejected.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["consultant", "clerk", "dcc"])
@@ -280,31 +293,28 @@ def test_random_csv_content_never_causes_a_server_error(manager, db):
     check()
 
 
-def test_background_import_reports_progress_to_htmx_poll(app, manager, db):
+def test_background_import_reports_progress_to_htmx_poll(app, manager, db, huey_consumer):
+    """Analysis and commit run in a real consumer's worker threads; the page polls the job."""
     import time
 
-    app.config["IMPORT_INLINE"] = False
-    try:
-        rows = [lead_row(phone=f"1381111{i:04d}", name=f"客户{i}") for i in range(300)]
-        job_id = run_import(manager, csv_bytes(rows), commit=False)
+    rows = [lead_row(phone=f"1381111{i:04d}", name=f"客户{i}") for i in range(300)]
+    job_id = run_import(manager, csv_bytes(rows), commit=False)
 
-        def wait_for(status):
-            for _ in range(600):
-                reached = _job(db, job_id).status == status
-                response = manager.htmx("get", f"/leads/import/{job_id}?poll=1")
-                assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
-                if reached:
-                    return response.get_data(as_text=True)
-                time.sleep(0.1)
-            raise AssertionError(f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}")
+    def wait_for(status):
+        for _ in range(600):
+            reached = _job(db, job_id).status == status
+            response = manager.htmx("get", f"/leads/import/{job_id}?poll=1")
+            assert response.status_code == 200 and "<html" not in response.get_data(as_text=True)
+            if reached:
+                return response.get_data(as_text=True)
+            time.sleep(0.1)
+        raise AssertionError(f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}")
 
-        page = wait_for("validated")
-        assert "data-import-summary" in page and _job(db, job_id).processed_rows == 300
-        manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
-        assert "data-import-done" in wait_for("done")
-        assert _count(db) == 300
-    finally:
-        app.config["IMPORT_INLINE"] = True
+    page = wait_for("validated")
+    assert "data-import-summary" in page and _job(db, job_id).processed_rows == 300
+    manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
+    assert "data-import-done" in wait_for("done")
+    assert _count(db) == 300
 
 
 def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(manager, db, monkeypatch):

@@ -20,16 +20,26 @@ def world(factory, db):
 
 
 @pytest.mark.parametrize("url", ["/reports/", "/reports/funnel", "/reports/funnel/export.xlsx",
-                                 "/reports/monthly.pdf?month=2026-10", "/reports/targets"])
+                                 "/reports/files/1", "/reports/files/1/download", "/reports/targets"])
 def test_anonymous_is_sent_to_login(client, url):
     response = client.get(url)
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
 
 
+def _generate_pdf(client, **form):
+    """Ask for the monthly PDF (rendered by the task queue, at once in tests) and download it."""
+    response = client.post("/reports/monthly", data=form)
+    assert response.status_code == 303, response.status_code
+    page = response.headers["Location"]
+    assert "/reports/files/" in page
+    return page, client.get(page + "/download")
+
+
 def test_director_downloads_a_store_pdf_and_a_manager_only_their_own(world, login):
-    director = login(world.director).get(f"/reports/monthly.pdf?month=2026-10&store={world.store_b.id}")
-    assert director.status_code == 200 and director.data[:5] == b"%PDF-"
-    assert login(world.manager).get("/reports/monthly.pdf?month=bad").status_code == 400
+    director = login(world.director)
+    _page, download = _generate_pdf(director, month="2026-10", store=world.store_b.id)
+    assert download.status_code == 200 and download.data[:5] == b"%PDF-"
+    assert login(world.manager).post("/reports/monthly", data={"month": "bad"}).status_code == 400
 
 
 def test_clerk_and_admin_may_not_open_reports(login_as):
@@ -52,7 +62,7 @@ def test_consultant_is_refused_management_reports(world, login):
     assert client.get("/reports/comparison").status_code == 403
     assert client.get("/reports/dcc").status_code == 403
     assert client.get("/reports/nope").status_code == 404
-    assert client.get("/reports/monthly.pdf?month=2026-10").status_code == 403
+    assert client.post("/reports/monthly", data={"month": "2026-10"}).status_code == 403
 
 
 def test_htmx_filter_change_returns_only_the_report_body(world, login):
@@ -161,7 +171,7 @@ def test_consultant_targets_and_month_to_date_progress(world, login, db):
 
 
 def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world, login, tmp_path):
-    response = login(world.manager).get("/reports/monthly.pdf?month=2026-10")
+    _page, response = _generate_pdf(login(world.manager), month="2026-10")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "m.pdf"
     path.write_bytes(response.data)
@@ -202,9 +212,11 @@ def test_monthly_email_goes_to_directors_once(world, app, db):
     assert first == {"sent": 1, "month": "2026-10"}
     assert email_monthly_report(datetime(2026, 10, 31, 18)) == {"skipped": "already sent"}
     message = db.session.execute(select(Message)).scalar_one()
-    assert message.to_address == "boss@example.com" and message.attachment_path.endswith("monthly-2026-10.pdf")
-    with open(message.attachment_path, "rb") as fh:
-        assert fh.read(5) == b"%PDF-"
+    from app.files.models import StoredFile
+
+    stored = db.session.get(StoredFile, message.attachment_file_id)  # in the database, not on one disk
+    assert message.to_address == "boss@example.com" and message.attachment_path is None
+    assert stored.filename == "monthly-2026-10.pdf" and stored.content[:5] == b"%PDF-"
 
 
 def test_printable_view_hides_navigation_and_controls(world, login):

@@ -1,20 +1,28 @@
-"""Import jobs: store the upload, run the analysis and the commit (in a thread, or inline in tests)."""
+"""Import jobs: store the upload in the database; the analysis and the commit run as queued tasks.
+
+The file, its preview and the result file live in `stored_files`, so whichever app server or
+worker runs the next step reads the same bytes. A task copies the upload to a scratch folder of
+its own for the length of one step.
+"""
 
 import json
 import logging
-import threading
+import shutil
+import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db
+from app.files.services import delete_files, file_content, save_file
 from app.jobs import periodic
 from app.leads.importing.commit import analyse, commit_import
 from app.leads.importing.mapping import recognise
@@ -31,11 +39,32 @@ STALE_AFTER = timedelta(minutes=30)
 RETRY_PAUSE_SECONDS = 1.0
 
 
-def upload_dir() -> Path:
-    """Return the private folder for uploads (under the instance dir, never served)."""
-    path = Path(current_app.config["INSTANCE_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+OWNER = "import_job"
+
+
+@contextmanager
+def scratch_dir():
+    """A private folder for one step on this machine, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="leadloop-import-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def local_copy(job: ImportJob):
+    """Point `job.stored_path` at a scratch copy of the upload for one step (not saved on the row)."""
+    name = job.stored_path
+    with scratch_dir() as folder:
+        path = folder / Path(name).name
+        path.write_bytes(file_content(OWNER, job.id, "upload") or b"")
+        set_committed_value(job, "stored_path", str(path))
+        try:
+            yield path
+        finally:
+            if job in db.session and job.stored_path == str(path):
+                set_committed_value(job, "stored_path", name)
 
 
 ALLOWED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
@@ -48,40 +77,41 @@ def save_upload(stream, filename: str, user, store_id: int) -> ImportJob:
         raise FileRefused("macro")
     if suffix not in ALLOWED_SUFFIXES:
         raise FileRefused("unknown_type")
-    tmp = upload_dir() / f"{uuid.uuid4().hex}.upload"
-    stream.save(str(tmp))
-    try:
-        kind = sniff_kind(tmp)
-        if kind != ALLOWED_SUFFIXES[suffix]:
-            raise FileRefused("unknown_type")
-        stored = tmp.with_suffix(f".{kind}")
-        tmp.rename(stored)
-        header, _rows = read_table(stored, kind)
-    except FileRefused:
-        for path in (tmp, tmp.with_suffix(".xlsx"), tmp.with_suffix(".csv")):
-            path.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # a corrupt workbook openpyxl cannot read
-        log.warning("unreadable upload %s: %s", filename, exc)
-        for path in (tmp, tmp.with_suffix(".xlsx"), tmp.with_suffix(".csv")):
-            path.unlink(missing_ok=True)
-        raise FileRefused("unreadable") from exc
+    with scratch_dir() as folder:
+        tmp = folder / "upload"
+        stream.save(str(tmp))
+        try:
+            kind = sniff_kind(tmp)
+            if kind != ALLOWED_SUFFIXES[suffix]:
+                raise FileRefused("unknown_type")
+            tmp = tmp.rename(tmp.with_suffix(f".{kind}"))  # openpyxl goes by the name's suffix
+            header, _rows = read_table(tmp, kind)
+        except FileRefused:
+            raise
+        except Exception as exc:  # a corrupt workbook openpyxl cannot read
+            log.warning("unreadable upload %s: %s", filename, exc)
+            raise FileRefused("unreadable") from exc
+        content = tmp.read_bytes()
     mapping = recognise(header)
+    # stored_path is the file's name (its suffix tells the kind); the bytes are in stored_files.
     job = ImportJob(user_id=user.id, store_id=store_id, filename=(filename or "upload")[:255],
-                    stored_path=str(stored), status="uploaded", mapping={str(k): v for k, v in mapping.items()},
+                    stored_path=f"{uuid.uuid4().hex}.{kind}", status="uploaded",
+                    mapping={str(k): v for k, v in mapping.items()},
                     decisions={"default": "skip", "rows": {}, "header": [str(h or "") for h in header]})
     db.session.add(job)
     db.session.flush()
+    save_file(OWNER, job.id, "upload", job.filename, content)
     return job
 
 
-def preview_path(job: ImportJob) -> Path:
-    return Path(job.stored_path).with_suffix(".preview.json")
-
-
 def load_preview(job: ImportJob) -> dict:
-    path = preview_path(job)
-    return json.loads(path.read_text()) if path.exists() else {}
+    content = file_content(OWNER, job.id, "preview")
+    return json.loads(content) if content else {}
+
+
+def result_content(job: ImportJob) -> bytes | None:
+    """The rejected rows with their reasons (CSV), kept after the import."""
+    return file_content(OWNER, job.id, "result")
 
 
 def _set_progress(job_id: int, processed: int) -> None:
@@ -95,7 +125,9 @@ def run_analysis(job_id: int, user_id: int, today: date | None = None) -> None:
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, user_id)
     try:
-        analysis = analyse(job, user, today=today or today_for(user), progress=lambda n: _set_progress(job_id, n))
+        with local_copy(job):
+            analysis = analyse(job, user, today=today or today_for(user),
+                               progress=lambda n: _set_progress(job_id, n))
     except FileRefused as exc:
         db.session.rollback()
         _fail(job_id, exc.code)
@@ -105,10 +137,11 @@ def run_analysis(job_id: int, user_id: int, today: date | None = None) -> None:
         db.session.rollback()
         _fail(job_id, "crash")
         return
-    preview_path(job).write_text(json.dumps({"errors": analysis.errors, "duplicates": analysis.duplicate_rows,
-                                             "new": analysis.new, "duplicate_count": analysis.duplicates,
-                                             "rejected": analysis.rejected}, ensure_ascii=False))
     db.session.refresh(job)
+    save_file(OWNER, job_id, "preview", "preview.json", json.dumps(
+        {"errors": analysis.errors, "duplicates": analysis.duplicate_rows, "new": analysis.new,
+         "duplicate_count": analysis.duplicates, "rejected": analysis.rejected}, ensure_ascii=False).encode(),
+        "application/json")
     job.total_rows, job.processed_rows = analysis.total, analysis.total
     job.ok_rows, job.error_rows, job.updated_rows = analysis.new, analysis.rejected, analysis.duplicates
     job.status = "validated"
@@ -120,17 +153,18 @@ def run_commit(job_id: int, user_id: int, today: date | None = None) -> None:
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, user_id)
     progress = (lambda n: _set_progress(job_id, n)) if db.engine.dialect.name == "postgresql" else None
-    stored_path = Path(job.stored_path)  # read now: after a lost connection the row cannot be reloaded
     try:
-        commit_import(job, user, today=today or today_for(user), progress=progress)
-        db.session.commit()
+        with local_copy(job) as path:
+            commit_import(job, user, today=today or today_for(user), progress=progress)
+            result = Path(job.result_path)
+            save_file(OWNER, job_id, "result", result.name, result.read_bytes(), "text/csv")
+            job.result_path = path.with_suffix(".result.csv").name
         # Personal data is kept no longer than needed: only the rejected rows stay, for download.
-        stored_path.unlink(missing_ok=True)
-        stored_path.with_suffix(".preview.json").unlink(missing_ok=True)
+        delete_files(OWNER, job_id, "upload", "preview")
+        db.session.commit()
     except Exception as exc:
         log.exception("import %s: commit failed, rolled back", job_id)
         _rollback_quietly()
-        stored_path.with_suffix(".result.csv").unlink(missing_ok=True)
         code = "connection_lost" if database_unavailable(exc) else getattr(exc, "code", "crash")
         _fail(job_id, code)
 
@@ -168,22 +202,12 @@ def _fail(job_id: int, code: str, attempts: int = 3) -> None:
 
 
 def start(func, job_id: int, user_id: int) -> None:
-    """Run an import step inline (tests, IMPORT_INLINE) or in a background thread."""
-    app = current_app._get_current_object()
-    if app.config.get("IMPORT_INLINE", app.testing):
-        func(job_id, user_id)
-        return
-    locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+    """Queue an import step (run_analysis or run_commit) on the task queue, after the caller's commit."""
+    from app import tasks
 
-    def target():
-        # No request here: the result file is written in the language of the user who started it.
-        with app.app_context(), force_locale(locale):
-            try:
-                func(job_id, user_id)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=target, name=f"import-{job_id}", daemon=True).start()
+    task = {run_analysis: tasks.import_analysis, run_commit: tasks.import_commit}[func]
+    # The result file is written in the language of the user who started the step.
+    task(job_id, user_id, locale=str(get_locale() or "") or None)
 
 
 def begin_step(job: ImportJob, status: str, now: datetime | None = None) -> None:
@@ -200,7 +224,7 @@ def begin_step(job: ImportJob, status: str, now: datetime | None = None) -> None
 def fail_interrupted_imports(now: datetime) -> dict:
     """Say "failed, nothing saved" for imports whose step was cut off by a restarted web process.
 
-    An import runs in a thread of the web process; if that process goes away, the step's single
+    An import step runs as a task in a worker; if that worker goes away, the step's single
     transaction is rolled back, so no lead was saved, but the job would show "saving…" for ever.
     After STALE_AFTER it fails with a message and may be started again.
     """

@@ -17,7 +17,15 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
 from app.core.spreadsheet import neutralise_row
 from app.extensions import db
-from app.leads.importing.jobs import begin_step, load_preview, run_analysis, run_commit, save_upload, start
+from app.leads.importing.jobs import (
+    begin_step,
+    load_preview,
+    result_content,
+    run_analysis,
+    run_commit,
+    save_upload,
+    start,
+)
 from app.leads.importing.mapping import FIELDS, MANDATORY, missing_mandatory
 from app.leads.importing.parse import MAX_ROWS, FileRefused
 from app.leads.importing.validate import ERROR_TEXT
@@ -195,15 +203,18 @@ def download_result(job_id, fmt):
     job = _job_or_404(job_id)
     if job.status != "done" or not job.result_path or fmt not in {"csv", "xlsx"}:
         abort(404)
-    path = Path(job.result_path)
+    content = result_content(job)
+    if content is None:
+        abort(404)
     base = Path(job.filename).stem or "import"
     if fmt == "csv":
-        return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"{base}-rejected.csv")
+        return send_file(io.BytesIO(content), mimetype="text/csv", as_attachment=True,
+                         download_name=f"{base}-rejected.csv")
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("rejected")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with io.StringIO(content.decode("utf-8-sig"), newline="") as fh:
         for row in csv.reader(fh):
             sheet.append(neutralise_row(row))
     buffer = io.BytesIO()
