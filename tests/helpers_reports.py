@@ -158,3 +158,14 @@ def build_world(factory, db) -> World:
     db.session.commit()
     return World(a, b, c1, c2, c3, manager, director, dcc, {"L1": l1, "L2": l2, "L3": l3, "L4": l4, "L5": l5},
                  {"E": e, "E0": e0, "E2": e2})
+
+
+def monthly_pdf(client, **form) -> bytes:
+    """Ask for the monthly PDF (rendered by the task queue, at once in tests) and return its bytes."""
+    response = client.post("/reports/monthly", data=form)
+    assert response.status_code == 303, response.status_code
+    page = response.headers["Location"]
+    assert "/reports/files/" in page
+    download = client.get(page + "/download")
+    assert download.status_code == 200 and download.data[:5] == b"%PDF-"
+    return download.data

@@ -9,8 +9,7 @@ file are in the database, and any app server can serve the download.
 import logging
 from datetime import date
 
-from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from app.accounts.models import Role, User
@@ -100,14 +99,13 @@ def render_generated(generated_id: int) -> str:
         generated.file_id = stored.id
         generated.status, generated.progress, generated.step = "done", 100, "done"
         generated.finished_at = utcnow()
-        with current_app.test_request_context("/"):
-            link = url_for("reports.generated_file", generated_id=generated.id)
         notify(
             user,
             "report_ready",
-            _("Monthly report %(month)s is ready", month=generated.month.strftime("%Y-%m")),
-            _("Open the link to download the PDF."),
-            link=link,
+            "reports.generated_file",
+            {"generated_id": generated.id},
+            _l("Monthly report %(month)s is ready", month=generated.month.strftime("%Y-%m")),
+            body=_l("Open the link to download the PDF."),
         )
         db.session.commit()
         return "done"

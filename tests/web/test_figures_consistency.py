@@ -24,6 +24,7 @@ from app.invitations.rules import new_token
 from app.leads.models import LeadOrder
 from app.pipeline.stages import set_stage
 from app.showroom.models import ShowroomVisit
+from tests.helpers_reports import monthly_pdf
 
 NOW = datetime(2026, 10, 31, 5, 30)  # 13:30 in Shanghai
 MONTH = "period=month&date=2026-10-15"
@@ -345,7 +346,7 @@ def test_invitation_figures_agree_everywhere(month, login, tmp_path):
         metrics_page = client.get("/events/metrics?by=event").get_data(as_text=True)
         report_page = client.get(f"/reports/invitations?{MONTH}&by=event").get_data(as_text=True)
         report_xlsx = client.get(f"/reports/invitations/export.xlsx?{MONTH}&by=event").data
-        pdf = pdf_text(client.get("/reports/monthly.pdf?month=2026-10").data, tmp_path)
+        pdf = pdf_text(monthly_pdf(client, month="2026-10"), tmp_path)
         by_consultant_page = client.get(f"/reports/invitations?{MONTH}&by=consultant").get_data(as_text=True)
         by_consultant_xlsx = client.get(f"/reports/invitations/export.xlsx?{MONTH}&by=consultant").data
         dashboard = login(month["jia"]).get("/").get_data(as_text=True)
@@ -435,7 +436,7 @@ def test_retention_agrees_everywhere(month, login, tmp_path):
         page = client.get(f"/reports/retention?{MONTH}&grain=week").get_data(as_text=True)
         xlsx = client.get(f"/reports/retention/export.xlsx?{MONTH}&grain=week").data
         traffic = client.get(f"/reports/traffic?{MONTH}").get_data(as_text=True)
-        pdf = pdf_text(client.get("/reports/monthly.pdf?month=2026-10").data, tmp_path)
+        pdf = pdf_text(monthly_pdf(client, month="2026-10"), tmp_path)
         today_report = client.get("/reports/traffic?period=day&date=2026-10-31").get_data(as_text=True)
         reception = login(month["clerk"]).get("/showroom/reception").get_data(as_text=True)
 
@@ -469,7 +470,7 @@ def test_funnel_steps_agree_everywhere(month, login, tmp_path):
         client = login(month["manager"])
         page = client.get(f"/reports/funnel?{MONTH}").get_data(as_text=True)
         xlsx = client.get(f"/reports/funnel/export.xlsx?{MONTH}").data
-        pdf = pdf_text(client.get("/reports/monthly.pdf?month=2026-10").data, tmp_path)
+        pdf = pdf_text(monthly_pdf(client, month="2026-10"), tmp_path)
     rows = html_rows(page)
     headers = html_headers(page)
     xh, xrows = xlsx_rows(xlsx)
@@ -491,7 +492,7 @@ def test_overdue_and_expired_agree_everywhere(month, login, tmp_path):
         dashboard = client.get("/").get_data(as_text=True)
         page = client.get(f"/reports/discipline?{MONTH}").get_data(as_text=True)
         xlsx = client.get(f"/reports/discipline/export.xlsx?{MONTH}").data
-        pdf = pdf_text(client.get("/reports/monthly.pdf?month=2026-10").data, tmp_path)
+        pdf = pdf_text(monthly_pdf(client, month="2026-10"), tmp_path)
     tile = dict(
         (label, num)
         for num, label in re.findall(

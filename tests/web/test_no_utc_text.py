@@ -16,7 +16,7 @@ from app.messaging import backends
 from app.messaging.outbox import deliver_due
 from app.reports.catalog import REPORTS
 from tests.helpers_invite import make_event, make_invitation
-from tests.helpers_reports import OCTOBER, build_world
+from tests.helpers_reports import OCTOBER, build_world, monthly_pdf
 
 UTC_WORD = re.compile(r"\bUTC\b|\bGMT\b|[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z\b")
 
@@ -75,9 +75,9 @@ def test_emails_and_sms_give_local_times(factory, app):
 
 
 def test_monthly_pdf_text_has_no_utc(world, login, tmp_path):
-    response = login(world.manager).get("/reports/monthly.pdf?month=2026-10")
+    response_data = monthly_pdf(login(world.manager), month="2026-10")
     path = tmp_path / "m.pdf"
-    path.write_bytes(response.data)
+    path.write_bytes(response_data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
     assert "月度经营报告" in text
     assert not UTC_WORD.search(text)

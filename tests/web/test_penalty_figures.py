@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from app.core.timeutil import local_today, utcnow
 from app.followups.models import Plan, PlanStatus
 from app.followups.plans import open_plan
+from tests.helpers_reports import monthly_pdf
 
 
 def _previous_month() -> date:
@@ -102,9 +103,9 @@ def test_the_same_penalty_on_the_dashboard_the_report_its_export_and_the_pdf(
         assert cells[name].number_format == "¥#,##0"
     assert cells["经理甲（经理）"].value == 1375
 
-    pdf = client.get(f"/reports/monthly.pdf?month={month:%Y-%m}")
+    pdf = monthly_pdf(client, month=f"{month:%Y-%m}")
     path = tmp_path / "m.pdf"
-    path.write_bytes(pdf.data)
+    path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
     for name, amount in expected.items():
         assert re.search(rf"{re.escape(amount)}\s*$", _line(text, name)), _line(text, name)
