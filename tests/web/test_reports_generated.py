@@ -39,7 +39,8 @@ def test_a_director_generates_a_store_report_downloads_it_and_is_notified(world,
     ).scalar_one()
     assert (
         note.kind == "report_ready"
-        and note.link == f"/reports/files/{generated.id}"
+        and note.endpoint == "reports.generated_file"
+        and note.args == {"generated_id": generated.id}
         and "2026-10" in note.title
     )
 
