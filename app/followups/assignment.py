@@ -195,3 +195,34 @@ def decide_transfer(req: TransferRequest, approve: bool, comment: str, actor: Us
     notify(requester, "transfer", "leads.lead_detail", {"lead_id": req.lead_id},
            _l("Your transfer request was approved") if approve else _l("Your transfer request was rejected"),
            body=req.comment or "", now=now)
+
+
+def suggest_owner(store_id: int, lead: Lead, today: date) -> User | None:
+    """The consultant the store's assignment rule picks for one lead: local first, then the lightest
+    load, consultants on leave or at capacity skipped; None when nobody is free."""
+    grade = by_id(grades()).get(lead.grade_id)
+    pick = rules.suggest_assignments([rules.PoolLead(lead.id, lead.region, grade.code if grade else "C")],
+                                     candidates_for([store_id], today))
+    user_id = pick[0].user_id if pick else None
+    return db.session.get(User, user_id) if user_id else None
+
+
+def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: datetime | None = None) -> bool:
+    """Put a walk-in customer in the loop: the receiving consultant becomes the owner (when the lead
+    has none yet or was just created for them), with a first-contact deadline and a next plan at the
+    grade's cadence. Return False when there is nobody to give the lead to."""
+    from app.followups.services import cadence_table
+
+    now = now or utcnow()
+    if consultant is None or lead.owner_id not in (None, consultant.id):
+        return False
+    assign_lead(lead, consultant, actor, kind="assign", reason=_("Walk-in"), now=now)
+    has_follow_up = db.session.execute(select(Plan.id).where(
+        Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP).limit(1)).first()
+    if has_follow_up is None:
+        grade = by_id(grades()).get(lead.grade_id)
+        today = rules.local_date(now, store_timezone(lead.store_id))
+        open_plan(lead, rules.default_plan_date(grade.code if grade else "C", cadence_table(), today),
+                  _("Follow up after the visit"), kind=PlanKind.FOLLOW_UP, assignee_id=consultant.id, actor=actor,
+                  now=now)
+    return True
