@@ -59,6 +59,11 @@ def stage_kind(lead: Lead) -> str:
     return str(stage.kind) if stage is not None else "open"
 
 
+def next_plan_required_for(lead: Lead) -> bool:
+    """Whether a follow-up on this lead must leave a next plan (every open lead)."""
+    return rules.next_plan_required(stage_kind(lead))
+
+
 @dataclass
 class FollowUpInput:
     """What a person types in the follow-up form."""

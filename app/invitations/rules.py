@@ -169,3 +169,12 @@ def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_ag
     if accepted:
         return ("reinvite", dcc_agent_id or owner_id or inviter_id or manager_id)
     return None
+
+
+CALL_RESULTS = {"accepted": "reached", "declined": "reached", "no_answer": "not_reached",
+                "wrong_number": "wrong_number"}
+
+
+def call_followup_result(outcome: str) -> str:
+    """The follow-up result an invitation call leaves: an answer (yes or no) reached the customer."""
+    return CALL_RESULTS.get(str(outcome), "not_reached")
