@@ -157,6 +157,8 @@ def decide_proposal(proposal: AssignmentProposal, approve: bool, finals: dict[in
 
 def reassign(lead: Lead, to_user: User, actor: User, *, kind: str, reason: str, now: datetime | None = None) -> None:
     """Hand an open lead to another consultant (reclaim, another try) with a fresh first contact."""
+    if to_user is not None and to_user.id == lead.owner_id:
+        raise DomainError("same_owner", "choose someone other than the current owner", field="to_user")
     assign_lead(lead, to_user, actor, kind=kind, reason=reason, now=now)
     sync_next_plan_due(lead)
 

@@ -76,3 +76,9 @@ def pick_merge_values(leads: dict[int, dict], choices: dict[str, int], fields: l
             raise ValueError(name)
         values[name] = leads[source].get(name)
     return values
+
+
+def second_phone(main: str | None, numbers: list[str]) -> str | None:
+    """The number a merged customer keeps besides the main one: the first other number in `numbers`
+    (the survivor's own numbers first, then the duplicates')."""
+    return next((n for n in numbers if n and n != main), None)

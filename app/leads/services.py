@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin.reference import channel_by_code, stage_by_code
@@ -42,9 +42,18 @@ class LeadInput:
     extra: dict = field(default_factory=dict)
 
 
+def phone_matches(phone_e164: str):
+    """SQL condition: the customer has this number, as main or secondary phone."""
+    return or_(Lead.phone == phone_e164, Lead.secondary_phone == phone_e164)
+
+
 def find_by_phone(phone_e164: str) -> Lead | None:
-    """Return the live lead with this normalised phone, if any."""
-    return db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
+    """Return the live lead with this normalised phone (its main number first, else a secondary one)."""
+    lead = db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
+    if lead is not None:
+        return lead
+    return db.session.execute(select(Lead).where(Lead.secondary_phone == phone_e164, Lead.merged_into_id.is_(None))
+                              .order_by(Lead.id).limit(1)).scalar_one_or_none()
 
 
 def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | None = None,
@@ -129,3 +138,17 @@ def change_owner(lead: Lead, to_user, *, actor, kind: str, reason: str = "",
     record("lead.owner_change", actor, "lead", lead.id,
            {"from": change.from_user_id, "to": to_id, "kind": kind, "reason": reason})
     return change
+
+
+def set_fleet(lead: Lead, is_fleet: bool, *, actor, now: datetime | None = None) -> bool:
+    """Mark or unmark a fleet (批售) customer (managers and directors); return whether it changed.
+
+    Fleet customers are never merged with other customers."""
+    if getattr(actor, "role", None) not in {"manager", "director"}:
+        raise DomainError("not_allowed", "only managers and directors mark fleet customers")
+    if bool(lead.is_fleet) == bool(is_fleet):
+        return False
+    lead.is_fleet = bool(is_fleet)
+    lead.updated_at = now or utcnow()
+    record("lead.fleet", actor, "lead", lead.id, {"before": not lead.is_fleet, "after": lead.is_fleet})
+    return True
