@@ -87,7 +87,7 @@ def lead_details(lead: Lead) -> str:
 
 
 def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign", reason: str = "",
-                now: datetime | None = None, email: bool = True) -> None:
+                now: datetime | None = None, email: bool = True, announce: bool = True) -> None:
     """Give the lead to a consultant with a first-contact deadline and plan, and tell them."""
     if to_user is None or not to_user.active or to_user.role not in {Role.CONSULTANT, Role.DCC}:
         raise DomainError("bad_assignee", "choose an active consultant", field="to_user")
@@ -102,6 +102,8 @@ def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign",
     lead.first_contacted_at = None
     open_plan(lead, rules.local_date(deadline, store_timezone(lead.store_id)), _("First contact"),
               kind=PlanKind.FIRST_CONTACT, assignee_id=to_user.id, actor=actor, now=now)
+    if not announce:  # the consultant is with the customer already (showroom reception)
+        return
     tz = store_timezone(lead.store_id)
     with force_locale(to_user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         details = lead_details(lead) + "\n" + _("Contact them before %(deadline)s.",
@@ -209,7 +211,8 @@ def suggest_owner(store_id: int, lead: Lead, today: date) -> User | None:
     return db.session.get(User, user_id) if user_id else None
 
 
-def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: datetime | None = None) -> bool:
+def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: datetime | None = None,
+                announce: bool = True) -> bool:
     """Put a walk-in customer in the loop: the receiving consultant becomes the owner (when the lead
     has none yet or was just created for them), with a first-contact deadline and a next plan at the
     grade's cadence. Return False when there is nobody to give the lead to."""
@@ -218,7 +221,7 @@ def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: dateti
     now = now or utcnow()
     if consultant is None or lead.owner_id not in (None, consultant.id):
         return False
-    assign_lead(lead, consultant, actor, kind="assign", reason=_("Walk-in"), now=now)
+    assign_lead(lead, consultant, actor, kind="assign", reason=_("Walk-in"), now=now, announce=announce)
     has_follow_up = db.session.execute(select(Plan.id).where(
         Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP).limit(1)).first()
     if has_follow_up is None:

@@ -152,3 +152,38 @@ def set_fleet(lead: Lead, is_fleet: bool, *, actor, now: datetime | None = None)
     lead.updated_at = now or utcnow()
     record("lead.fleet", actor, "lead", lead.id, {"before": not lead.is_fleet, "after": lead.is_fleet})
     return True
+
+
+GRADE_DATE_OVERRIDERS = {"manager", "director"}
+
+
+def grade_date_message(grade_id: int | None, expected: date | None, today: date) -> str | None:
+    """The message shown next to the expected purchase date when it disagrees with the grade, or None."""
+    from flask_babel import gettext as _
+
+    from app.admin.reference import by_id, grades
+    from app.leads.rules import grade_date_conflict
+
+    refs = by_id(grades())
+    grade = refs.get(grade_id)
+    if grade is None:
+        return None
+    conflict = grade_date_conflict(grade.code, expected, today, {g.code: g.purchase_within_days for g in refs.values()})
+    if conflict is None:
+        return None
+    kind, window, days = conflict
+    if kind == "too_late":
+        return _("Grade %(grade)s means buying within %(window)s days, but this date is %(days)s days away: "
+                 "change the grade or the date.", grade=grade.code, window=window, days=days)
+    return _("Grade %(grade)s means buying in more than %(window)s days, but this date is only %(days)s days "
+             "away: change the grade or the date.", grade=grade.code, window=window, days=days)
+
+
+def may_override_grade_date(user) -> bool:
+    """Managers and directors may keep a grade and a date that disagree (audited)."""
+    return str(getattr(user, "role", "")) in GRADE_DATE_OVERRIDERS
+
+
+def record_grade_date_override(lead: Lead, actor, grade_id: int | None, expected: date | None) -> None:
+    record("lead.grade_date_override", actor, "lead", lead.id,
+           {"grade_id": grade_id, "expected_purchase_date": expected.isoformat() if expected else None})

@@ -79,7 +79,7 @@ def _link_or_create(contact: WalkInContact, *, store_id, actor, consultant_id, t
     advance_stage(lead, "visited", actor, now=now)
     consultant = db.session.get(User, consultant_id) if consultant_id else None
     if consultant is not None and consultant.store_id == store_id:
-        own_walk_in(lead, consultant, actor, now=now)
+        own_walk_in(lead, consultant, actor, now=now, announce=False)  # they are receiving the customer
     return lead, existing
 
 
