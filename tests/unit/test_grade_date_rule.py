@@ -14,7 +14,9 @@ def _in(days: int) -> date:
     return TODAY + timedelta(days=days)
 
 
-@pytest.mark.parametrize("grade, days", [("H", 0), ("H", 7), ("A", 3), ("A", 15), ("B", 30), ("C", 31), ("C", 365)])
+@pytest.mark.parametrize(
+    "grade, days", [("H", 0), ("H", 7), ("A", 3), ("A", 15), ("B", 30), ("C", 31), ("C", 365)]
+)
 def test_agreeing_grade_and_date(grade, days):
     assert grade_date_conflict(grade, _in(days), TODAY, WINDOWS) is None
 

@@ -22,14 +22,21 @@ def _far() -> str:
 
 
 def _overrides():
-    return db.session.execute(select(AuditLog).where(AuditLog.action == "lead.grade_date_override")).scalars().all()
+    return (
+        db.session.execute(select(AuditLog).where(AuditLog.action == "lead.grade_date_override"))
+        .scalars()
+        .all()
+    )
 
 
 def test_entry_refuses_h_six_months_out_next_to_the_date(login_as):
     client = login_as("consultant")
-    response = client.post("/leads/new", data=entry_form(grade=str(grade_by_code("H").id),
-                                                          expected_purchase_date=_far(),
-                                                          confirm_mismatch="y"))
+    response = client.post(
+        "/leads/new",
+        data=entry_form(
+            grade=str(grade_by_code("H").id), expected_purchase_date=_far(), confirm_mismatch="y"
+        ),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="expected_purchase_date-error"' in html and MESSAGE in html
@@ -65,7 +72,9 @@ def test_edit_refuses_the_mismatch_and_a_manager_may_confirm_it(login, factory):
     store = factory.store()
     consultant = factory.user("consultant", store)
     manager = factory.user("manager", store)
-    lead = factory.lead(owner=consultant, grade="B", expected_purchase_date=local_today() + timedelta(days=20))
+    lead = factory.lead(
+        owner=consultant, grade="B", expected_purchase_date=local_today() + timedelta(days=20)
+    )
     db.session.commit()
     data = _edit_data(lead, grade=str(grade_by_code("H").id), expected_purchase_date=_far())
     response = login(consultant).post(f"/leads/{lead.id}/edit", data=dict(data, confirm_mismatch="y"))
@@ -76,9 +85,14 @@ def test_edit_refuses_the_mismatch_and_a_manager_may_confirm_it(login, factory):
     lead = db.session.get(Lead, lead.id)
     lead.expected_purchase_date = local_today() + timedelta(days=90)
     db.session.commit()
-    assert login(consultant).post(f"/leads/{lead.id}/edit", data=_edit_data(lead, notes="备注")).status_code == 303
+    assert (
+        login(consultant).post(f"/leads/{lead.id}/edit", data=_edit_data(lead, notes="备注")).status_code
+        == 303
+    )
     lead = db.session.get(Lead, lead.id)
-    data = _edit_data(lead, grade=str(grade_by_code("H").id), expected_purchase_date=_far(), confirm_mismatch="y")
+    data = _edit_data(
+        lead, grade=str(grade_by_code("H").id), expected_purchase_date=_far(), confirm_mismatch="y"
+    )
     assert login(manager).post(f"/leads/{lead.id}/edit", data=data).status_code == 303
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).grade_id == grade_by_code("H").id
@@ -86,9 +100,15 @@ def test_edit_refuses_the_mismatch_and_a_manager_may_confirm_it(login, factory):
 
 
 def _followup(lead, **kw):
-    data = {"method": "phone", "result": "reached", "content": "聊了试驾", "grade_id": str(lead.grade_id),
-            "version": str(lead.version), "next_due": (local_today() + timedelta(days=3)).isoformat(),
-            "next_content": "回电"}
+    data = {
+        "method": "phone",
+        "result": "reached",
+        "content": "聊了试驾",
+        "grade_id": str(lead.grade_id),
+        "version": str(lead.version),
+        "next_due": (local_today() + timedelta(days=3)).isoformat(),
+        "next_content": "回电",
+    }
     data.update(kw)
     return data
 
@@ -99,14 +119,20 @@ def test_followup_grade_and_date_update_is_checked_and_a_manager_may_confirm(log
     consultant = factory.user("consultant", store)
     lead = factory.lead(owner=consultant, grade="H", expected_purchase_date=local_today() + timedelta(days=5))
     db.session.commit()
-    response = login(consultant).htmx("post", f"/leads/{lead.id}/followups",
-                                      data=_followup(lead, expected_purchase_date=_far(), confirm_mismatch="y"))
+    response = login(consultant).htmx(
+        "post",
+        f"/leads/{lead.id}/followups",
+        data=_followup(lead, expected_purchase_date=_far(), confirm_mismatch="y"),
+    )
     assert response.status_code == 422 and MESSAGE in response.get_data(as_text=True)
     db.session.expire_all()
     lead = db.session.get(Lead, lead.id)
     assert lead.expected_purchase_date == local_today() + timedelta(days=5)
-    response = login(manager).htmx("post", f"/leads/{lead.id}/followups",
-                                   data=_followup(lead, expected_purchase_date=_far(), confirm_mismatch="y"))
+    response = login(manager).htmx(
+        "post",
+        f"/leads/{lead.id}/followups",
+        data=_followup(lead, expected_purchase_date=_far(), confirm_mismatch="y"),
+    )
     assert response.status_code == 200
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).expected_purchase_date.isoformat() == _far()
@@ -120,4 +146,6 @@ def test_the_followup_form_shows_the_checkbox_to_managers_only(login, factory):
     lead = factory.lead(owner=consultant)
     db.session.commit()
     assert 'name="confirm_mismatch"' not in login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
-    assert 'name="confirm_mismatch"' in login(manager).get(f"/leads/{lead.id}/followups/new").get_data(as_text=True)
+    assert 'name="confirm_mismatch"' in login(manager).get(f"/leads/{lead.id}/followups/new").get_data(
+        as_text=True
+    )

@@ -1,6 +1,5 @@
 """Invitation calls leave a follow-up on the lead; one-off invitations are worked from the lead page."""
 
-
 import pytest
 from sqlalchemy import select
 
@@ -26,8 +25,15 @@ def setup(factory):
     event = make_event(store, theme="周末试驾日")
     invitation = make_invitation(event, lead, inviter=caller, status=S.TODO, invited_at=None)
     db.session.commit()
-    return {"store": store, "owner": owner, "caller": caller, "manager": manager, "lead": lead, "event": event,
-            "invitation": invitation}
+    return {
+        "store": store,
+        "owner": owner,
+        "caller": caller,
+        "manager": manager,
+        "lead": lead,
+        "event": event,
+        "invitation": invitation,
+    }
 
 
 def test_call_results_map_to_follow_up_results():
@@ -41,32 +47,55 @@ def _followups(lead_id):
     return list(db.session.execute(select(FollowUp).where(FollowUp.lead_id == lead_id)).scalars())
 
 
-def test_an_accepted_call_is_an_effective_phone_follow_up_with_a_cadence_plan_and_tells_the_owner(login, setup):
+def test_an_accepted_call_is_an_effective_phone_follow_up_with_a_cadence_plan_and_tells_the_owner(
+    login, setup
+):
     inv, lead = setup["invitation"], setup["lead"]
-    r = login(setup["caller"]).htmx("post", f"/invitations/{inv.id}/outcome",
-                                    data={"outcome": "accepted", "headcount": "2", "words": "周六上午带太太来"})
+    r = login(setup["caller"]).htmx(
+        "post",
+        f"/invitations/{inv.id}/outcome",
+        data={"outcome": "accepted", "headcount": "2", "words": "周六上午带太太来"},
+    )
     assert r.status_code == 200
     (fu,) = _followups(lead.id)
-    assert fu.method == "phone" and fu.result == "reached" and fu.is_effective and fu.user_id == setup["caller"].id
+    assert (
+        fu.method == "phone"
+        and fu.result == "reached"
+        and fu.is_effective
+        and fu.user_id == setup["caller"].id
+    )
     assert "周末试驾日" in fu.content and "2" in fu.content and "周六上午带太太来" in fu.content
     db.session.refresh(lead)
     assert lead.last_effective_followup_at is not None
-    plan = db.session.execute(select(Plan).where(Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN,
-                                                 Plan.kind == PlanKind.FOLLOW_UP)).scalar_one()
+    plan = db.session.execute(
+        select(Plan).where(
+            Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP
+        )
+    ).scalar_one()
     today = to_local(utcnow(), setup["store"].timezone).date()
     assert (plan.due_date - today).days == 7 and plan.assignee_id == setup["owner"].id  # A cadence
-    note = db.session.execute(select(Notification).where(Notification.user_id == setup["owner"].id)).scalar_one()
+    note = db.session.execute(
+        select(Notification).where(Notification.user_id == setup["owner"].id)
+    ).scalar_one()
     assert note.endpoint == "leads.lead_detail" and note.args == {"lead_id": lead.id} and "张强" in note.title
     assert open_leads_without_owner_or_plan() == []
 
 
-@pytest.mark.parametrize("outcome, result, words", [("no_answer", "not_reached", "无人接听"),
-                                                    ("wrong_number", "wrong_number", "空号"),
-                                                    ("declined", "reached", "出差")])
+@pytest.mark.parametrize(
+    "outcome, result, words",
+    [
+        ("no_answer", "not_reached", "无人接听"),
+        ("wrong_number", "wrong_number", "空号"),
+        ("declined", "reached", "出差"),
+    ],
+)
 def test_every_outcome_leaves_a_follow_up(login, setup, outcome, result, words):
     inv, lead = setup["invitation"], setup["lead"]
-    login(setup["caller"]).htmx("post", f"/invitations/{inv.id}/outcome",
-                                data={"outcome": outcome, "reason": "出差", "retry_hours": "2"})
+    login(setup["caller"]).htmx(
+        "post",
+        f"/invitations/{inv.id}/outcome",
+        data={"outcome": outcome, "reason": "出差", "retry_hours": "2"},
+    )
     (fu,) = _followups(lead.id)
     assert fu.result == result and fu.method == "phone"
     assert (words in fu.content) if outcome == "declined" else fu.content
@@ -83,6 +112,7 @@ def test_the_owner_calling_is_not_told_about_their_own_call(login, setup):
 
 
 # ---- the lead page -----------------------------------------------------------------------------
+
 
 def test_inviting_from_the_lead_page_returns_to_the_lead(login, setup):
     other = make_event(setup["store"], theme="新车发布会")
@@ -101,8 +131,10 @@ def test_the_lead_panel_offers_outcomes_and_sending_for_a_one_off_invitation(log
 
 def test_outcome_from_the_lead_page_uses_the_call_service_and_returns_to_the_lead(login, setup):
     lead, inv = setup["lead"], setup["invitation"]
-    r = login(setup["owner"]).post(f"/leads/{lead.id}/invitations/{inv.id}/outcome",
-                                   data={"outcome": "accepted", "headcount": "3", "words": "一定来"})
+    r = login(setup["owner"]).post(
+        f"/leads/{lead.id}/invitations/{inv.id}/outcome",
+        data={"outcome": "accepted", "headcount": "3", "words": "一定来"},
+    )
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/leads/{lead.id}")
     db.session.expire_all()
     assert db.session.get(Invitation, inv.id).status == S.ACCEPTED
@@ -124,7 +156,9 @@ def test_send_from_the_lead_page_queues_the_message_and_returns_to_the_lead(logi
 def test_lead_page_invitation_actions_are_scoped(login, factory, setup):
     lead, inv = setup["lead"], setup["invitation"]
     # a consultant who does not own the lead: 404 (out of scope)
-    r = login(setup["caller"]).post(f"/leads/{lead.id}/invitations/{inv.id}/outcome", data={"outcome": "accepted"})
+    r = login(setup["caller"]).post(
+        f"/leads/{lead.id}/invitations/{inv.id}/outcome", data={"outcome": "accepted"}
+    )
     assert r.status_code == 404
     # an invitation of another lead under this lead's URL: 404
     other = factory.lead(owner=setup["owner"])

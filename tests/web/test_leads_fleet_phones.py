@@ -19,12 +19,15 @@ from tests.helpers_leads import entry_form
 
 # ---- reclaim ------------------------------------------------------------------------------------
 
+
 def test_reclaim_does_not_offer_the_current_owner(factory, login):
     store = factory.store()
     manager = factory.user("manager", store)
     owner = factory.user("consultant", store, display_name="老顾问")
     other = factory.user("consultant", store, display_name="新顾问")
-    lead = factory.lead(owner=owner, name="久未跟进", last_effective_followup_at=utcnow() - timedelta(days=40))
+    lead = factory.lead(
+        owner=owner, name="久未跟进", last_effective_followup_at=utcnow() - timedelta(days=40)
+    )
     db.session.commit()
     client = login(manager)
     html = client.get("/reclaim").get_data(as_text=True)
@@ -36,6 +39,7 @@ def test_reclaim_does_not_offer_the_current_owner(factory, login):
 
 
 # ---- the second phone ---------------------------------------------------------------------------
+
 
 def test_second_phone_rule():
     assert second_phone("+1", ["+1", "+2", "+3"]) == "+2"
@@ -67,12 +71,25 @@ def test_the_duplicate_check_finds_the_customer_by_the_second_number(merged, log
     html = client.get("/leads/check-phone?phone=13900139000").get_data(as_text=True)
     assert "张三" in html
     response = client.post("/leads/new", data=entry_form(phone="139 0013 9000"))
-    assert response.status_code != 303 or f"/leads/{merged['survivor'].id}" in response.headers.get("Location", "")
-    assert db.session.execute(select(Lead).where(Lead.merged_into_id.is_(None))).scalars().all() \
-        == [db.session.get(Lead, merged["survivor"].id)]
+    assert response.status_code != 303 or f"/leads/{merged['survivor'].id}" in response.headers.get(
+        "Location", ""
+    )
+    assert db.session.execute(select(Lead).where(Lead.merged_into_id.is_(None))).scalars().all() == [
+        db.session.get(Lead, merged["survivor"].id)
+    ]
     with pytest.raises(DomainError) as err:
-        create_lead(LeadInput(name="又一个", phone="13900139000", gender="male", source_channel_id=1, model_id=None,
-                              grade_id=1, expected_purchase_date=None), store_id=merged["store"].id)
+        create_lead(
+            LeadInput(
+                name="又一个",
+                phone="13900139000",
+                gender="male",
+                source_channel_id=1,
+                model_id=None,
+                grade_id=1,
+                expected_purchase_date=None,
+            ),
+            store_id=merged["store"].id,
+        )
     assert err.value.code == "duplicate" and err.value.details["lead_id"] == merged["survivor"].id
 
 
@@ -87,6 +104,7 @@ def test_the_lead_page_shows_the_second_number_masked_to_managers(merged, login)
 
 
 # ---- fleet customers ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def lead_setup(factory):
@@ -112,8 +130,13 @@ def test_a_manager_marks_and_clears_a_fleet_customer_audited(lead_setup, login):
     client.post(f"/leads/{lead.id}/fleet", data={"fleet": "0"})
     db.session.expire_all()
     assert not db.session.get(Lead, lead.id).is_fleet
-    audits = db.session.execute(select(AuditLog.detail).where(AuditLog.action == "lead.fleet")
-                                .order_by(AuditLog.id)).scalars().all()
+    audits = (
+        db.session.execute(
+            select(AuditLog.detail).where(AuditLog.action == "lead.fleet").order_by(AuditLog.id)
+        )
+        .scalars()
+        .all()
+    )
     assert audits == [{"before": False, "after": True}, {"before": True, "after": False}]
 
 
@@ -141,9 +164,15 @@ def test_a_customer_marked_fleet_is_not_merged(lead_setup, login):
     store, consultant, manager, lead, other = lead_setup
     client = login(manager)
     client.post(f"/leads/{lead.id}/fleet", data={"fleet": "1"})
-    data = {"ids": [str(lead.id), str(other.id)], "step": "merge", "survivor": str(other.id),
-            **{f"f_{n}": str(other.id) for n in ("name", "phone", "owner")}}
+    data = {
+        "ids": [str(lead.id), str(other.id)],
+        "step": "merge",
+        "survivor": str(other.id),
+        **{f"f_{n}": str(other.id) for n in ("name", "phone", "owner")},
+    }
     response = client.post("/leads/merge", data=data)
-    assert response.status_code == 422 and "批售客户和已有订单的客户不能合并" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "批售客户和已有订单的客户不能合并" in response.get_data(
+        as_text=True
+    )
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).merged_into_id is None

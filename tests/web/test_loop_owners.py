@@ -51,8 +51,11 @@ def _owned(factory, owner, **kw) -> Lead:
 
 
 def _open_plans(lead_id: int) -> list[Plan]:
-    return list(db.session.execute(select(Plan).where(Plan.lead_id == lead_id, Plan.status == PlanStatus.OPEN)
-                                   .order_by(Plan.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Plan).where(Plan.lead_id == lead_id, Plan.status == PlanStatus.OPEN).order_by(Plan.id)
+        ).scalars()
+    )
 
 
 def _in_loop(lead: Lead, owner_id: int) -> None:
@@ -79,10 +82,20 @@ def test_the_invariant_finds_an_owned_lead_without_plan_and_a_deactivated_owner(
 
 # ---- walk-ins -----------------------------------------------------------------------------------
 
+
 def _reception_form(shop, consultant, **kw):
-    data = {"arrived_at": to_local(utcnow(), shop["store"].timezone).strftime("%H:%M"), "party_size": "1",
-            "consultant_id": str(consultant.id), "first_visit": "yes", "left_contact": "yes", "gender": "female",
-            "model_id": "0", "grade": "H", "name": "赵六", "phone": "139-1111-2222"}
+    data = {
+        "arrived_at": to_local(utcnow(), shop["store"].timezone).strftime("%H:%M"),
+        "party_size": "1",
+        "consultant_id": str(consultant.id),
+        "first_visit": "yes",
+        "left_contact": "yes",
+        "gender": "female",
+        "model_id": "0",
+        "grade": "H",
+        "name": "赵六",
+        "phone": "139-1111-2222",
+    }
     data.update(kw)
     return data
 
@@ -131,8 +144,13 @@ def test_door_walk_in_gets_the_consultant_the_clerk_picked(login, shop, event):
     assert response.status_code == 200
     lead = db.session.execute(select(Lead).where(Lead.phone == "+8613800138000")).scalar_one()
     _in_loop(lead, shop["c2"].id)
-    assert db.session.execute(select(Notification.kind).where(Notification.user_id == shop["c2"].id)
-                              ).scalars().all().count("assignment") == 1
+    assert (
+        db.session.execute(select(Notification.kind).where(Notification.user_id == shop["c2"].id))
+        .scalars()
+        .all()
+        .count("assignment")
+        == 1
+    )
 
 
 def test_door_walk_in_without_a_pick_follows_the_store_rule_skipping_leave(login, shop, event):
@@ -162,6 +180,7 @@ def test_door_walk_in_of_an_owned_customer_keeps_the_owner(login, factory, shop,
 
 # ---- after-event tasks --------------------------------------------------------------------------
 
+
 def test_after_event_tasks_fall_back_to_the_inviter_then_a_store_manager(factory, shop):
     past = make_event(shop["store"], starts_in=timedelta(hours=-5), hours=2)
     came = factory.lead(store=shop["store"])
@@ -173,30 +192,48 @@ def test_after_event_tasks_fall_back_to_the_inviter_then_a_store_manager(factory
     db.session.commit()
     assert create_post_event_tasks(utcnow()) == {"plans": 3}
     assignees = {p.lead_id: p.assignee_id for p in db.session.execute(select(Plan)).scalars()}
-    assert assignees == {came.id: shop["manager"].id, missed.id: shop["manager"].id, invited.id: shop["c1"].id}
+    assert assignees == {
+        came.id: shop["manager"].id,
+        missed.id: shop["manager"].id,
+        invited.id: shop["c1"].id,
+    }
 
 
 # ---- the invariant after every flow -------------------------------------------------------------
+
 
 def test_invariant_after_entry_form_api_intake_and_import(login, factory, shop):
     client = login(shop["c1"])
     assert client.post("/leads/new", data=entry_form()).status_code in (302, 303)
     assert open_leads_without_owner_or_plan() == []
     _key, raw = make_api_key(db, shop["store"])
-    response = client.post("/api/v1/leads", json={"name": "李雷", "phone": "13900001111", "gender": "male",
-                                                  "marketing_consent": False}, headers=bearer(raw))
+    response = client.post(
+        "/api/v1/leads",
+        json={"name": "李雷", "phone": "13900001111", "gender": "male", "marketing_consent": False},
+        headers=bearer(raw),
+    )
     assert response.status_code in (200, 201), response.get_data(as_text=True)
     assert open_leads_without_owner_or_plan() == []
     run_import(login(shop["manager"]), csv_bytes([lead_row(phone="13700001111")]))
-    assert db.session.execute(select(Lead).where(Lead.phone == "+8613700001111")).scalar_one().owner_id is None
+    assert (
+        db.session.execute(select(Lead).where(Lead.phone == "+8613700001111")).scalar_one().owner_id is None
+    )
     assert open_leads_without_owner_or_plan() == []
 
 
 def test_invariant_after_dcc_create_merge_reclaim_defeat_and_deactivation(factory, shop):
     dcc = factory.user("dcc", shop["store"])
-    data = LeadInput(name="来电", phone="13600001111", gender="male", source_channel_id=channel_by_code("hotline").id
-                     if _has_channel("hotline") else channel_by_code("walk_in").id, model_id=None,
-                     grade_id=grade_by_code("B").id, expected_purchase_date=None)
+    data = LeadInput(
+        name="来电",
+        phone="13600001111",
+        gender="male",
+        source_channel_id=channel_by_code("hotline").id
+        if _has_channel("hotline")
+        else channel_by_code("walk_in").id,
+        model_id=None,
+        grade_id=grade_by_code("B").id,
+        expected_purchase_date=None,
+    )
     create_inbound_lead(data, dcc)
     assert open_leads_without_owner_or_plan() == []
 
