@@ -216,10 +216,10 @@ def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: dateti
     """Put a walk-in customer in the loop: the receiving consultant becomes the owner (when the lead
     has none yet or was just created for them), with a first-contact deadline and a next plan at the
     grade's cadence. Return False when there is nobody to give the lead to."""
-    from app.followups.services import cadence_table
+    from app.followups.services import cadence_table, stage_kind
 
     now = now or utcnow()
-    if consultant is None or lead.owner_id not in (None, consultant.id):
+    if consultant is None or lead.owner_id not in (None, consultant.id) or stage_kind(lead) != "open":
         return False
     assign_lead(lead, consultant, actor, kind="assign", reason=_("Walk-in"), now=now, announce=announce)
     has_follow_up = db.session.execute(select(Plan.id).where(

@@ -280,3 +280,11 @@ def test_the_door_walk_in_invitation_gets_an_after_event_task_for_its_new_owner(
     assert create_post_event_tasks(utcnow()) == {"plans": 1}
     plan = db.session.execute(select(Plan).where(Plan.kind == PlanKind.POST_EVENT)).scalar_one()
     assert plan.lead_id == invitation.lead_id and plan.assignee_id == shop["c1"].id
+
+
+def test_a_closed_customer_at_the_door_is_not_given_plans(login, factory, shop, event):
+    lead = factory.lead(store=shop["store"], phone="+8613800138000", stage="lost")
+    db.session.commit()
+    _door_walk_in(login(shop["clerk"]), event, consultant_id=str(shop["c1"].id))
+    db.session.refresh(lead)
+    assert lead.owner_id is None and _open_plans(lead.id) == []
