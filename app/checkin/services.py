@@ -7,7 +7,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, exists, select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.admin.reference import channel_by_code, grade_by_code
 from app.checkin import rules
 from app.core.errors import DomainError
@@ -191,6 +191,7 @@ class WalkIn:
     phone: str
     gender: str = "unknown"
     headcount: int = 1
+    consultant_id: int | None = None  # the receiving consultant picked by the clerk; else the store's rule
 
 
 def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None = None,
@@ -215,6 +216,7 @@ def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None
         if not same_guest:
             raise _reused(client_id)
         return _result(previous, repeat=True)
+    consultant = _receiving_consultant(event, data.consultant_id)
     lead = find_by_phone(phone)
     if lead is None:
         lead = create_lead(LeadInput(name=data.name, phone=phone, gender=data.gender or Gender.UNKNOWN,
@@ -224,6 +226,8 @@ def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None
     else:
         record_touch(lead, source_channel_id=channel.id, source_detail=event.theme[:255], store_id=event.store_id,
                      actor=actor, now=now)
+    if lead.owner_id is None:
+        _give_walk_in_owner(lead, event, consultant, actor, now)
     invitation = db.session.execute(select(Invitation).where(
         Invitation.event_id == event.id, Invitation.lead_id == lead.id)).scalar_one_or_none()
     if invitation is None:
@@ -237,3 +241,24 @@ def register_walk_in(event: Event, data: WalkIn, *, actor, client_id: str | None
             db.session.flush()
     return check_in(event, actor=actor, invitation_id=invitation.id, client_id=client_id,
                     headcount=data.headcount, now=now)
+
+
+def _receiving_consultant(event: Event, consultant_id: int | None) -> User | None:
+    """The consultant the clerk picked: one of the event store's active consultants."""
+    consultant = db.session.get(User, consultant_id) if consultant_id else None
+    if consultant is not None and not (consultant.active and consultant.store_id == event.store_id
+                                       and consultant.role == Role.CONSULTANT):
+        raise DomainError("bad_consultant", "choose a consultant of this store")
+    return consultant
+
+
+def _give_walk_in_owner(lead: Lead, event: Event, consultant: User | None, actor, now: datetime) -> None:
+    """The consultant the clerk picked, else the one the store's assignment rule suggests, owns the
+    walk-in from now on."""
+    from app.followups.assignment import own_walk_in, suggest_owner
+    from app.followups.rules import local_date
+    from app.followups.services import store_timezone
+
+    if consultant is None:
+        consultant = suggest_owner(event.store_id, lead, local_date(now, store_timezone(event.store_id)))
+    own_walk_in(lead, consultant, actor, now=now)

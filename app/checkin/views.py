@@ -16,6 +16,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
 from app.invitations.models import Event, Invitation
+from app.showroom.queries import store_consultants
 from app.web.access import roles_required
 from app.web.render import render
 
@@ -29,6 +30,7 @@ MESSAGES = {
     "invalid_headcount": _l("Enter between 1 and 20 people."),
     "invalid_phone": _l("Please enter a valid mobile number."),
     "not_checked_in": _l("The guest has not been checked in."),
+    "bad_consultant": _l("Choose a consultant of this store."),
     "client_id_reused": _l("This request id was already used for another guest. Nothing was saved; "
                            "please try again."),
 }
@@ -40,6 +42,7 @@ class WalkInForm(FlaskForm):
     gender = SelectField("gender", choices=[("unknown", ""), ("male", ""), ("female", "")], default="unknown")
     headcount = IntegerField("headcount", default=1, validators=[Optional(), NumberRange(1, 20)])
     client_id = StringField("client_id", validators=[Optional(), Length(max=64)])
+    consultant_id = IntegerField("consultant_id", validators=[Optional()])
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -70,7 +73,8 @@ def door(event_id: int):
     """Show the kiosk screen for one event: scanner field, search, walk-in form, counters."""
     event = _event_or_404(event_id)
     return render("checkin/door.html", event=event, counters=queries.door_counters(event.id),
-                  recent=queries.recent_checkins(event.id), walk_in=WalkInForm(formdata=None))
+                  recent=queries.recent_checkins(event.id), walk_in=WalkInForm(formdata=None),
+                  consultants=store_consultants(event.store_id))
 
 
 @bp.get("/<int:event_id>/search")
@@ -146,7 +150,8 @@ def walk_in(event_id: int):
                        error=_("Please enter the guest's name and mobile number."), status=422)
     try:
         result = services.register_walk_in(event, services.WalkIn(form.name.data.strip(), form.phone.data,
-                                                                  form.gender.data, form.headcount.data or 1),
+                                                                  form.gender.data, form.headcount.data or 1,
+                                                                  form.consultant_id.data or None),
                                            actor=current_user, client_id=form.client_id.data)
     except DomainError as exc:
         db.session.rollback()

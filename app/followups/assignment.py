@@ -14,7 +14,7 @@ from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.phones import format_phone
-from app.core.timeutil import local_today, to_local, utcnow, zone_for
+from app.core.timeutil import local_today, to_local, today_for, utcnow, zone_for
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import AssignmentProposal, Plan, PlanKind, PlanStatus, ProposalItem
@@ -86,7 +86,7 @@ def lead_details(lead: Lead) -> str:
 
 
 def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign", reason: str = "",
-                now: datetime | None = None, email: bool = True) -> None:
+                now: datetime | None = None, email: bool = True, announce: bool = True) -> None:
     """Give the lead to a consultant with a first-contact deadline and plan, and tell them."""
     if to_user is None or not to_user.active or to_user.role not in {Role.CONSULTANT, Role.DCC}:
         raise DomainError("bad_assignee", "choose an active consultant", field="to_user")
@@ -102,6 +102,8 @@ def assign_lead(lead: Lead, to_user: User, actor: User, *, kind: str = "assign",
     tz = zone_for(lead)
     open_plan(lead, local_today(deadline, tz), _("First contact"),
               kind=PlanKind.FIRST_CONTACT, assignee_id=to_user.id, actor=actor, now=now)
+    if not announce:  # the consultant is with the customer already (showroom reception)
+        return
     with force_locale(to_user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
         details = lead_details(lead) + "\n" + _("Contact them before %(deadline)s.",
                                                 deadline=to_local(deadline, tz).strftime("%Y-%m-%d %H:%M"))
@@ -156,6 +158,8 @@ def decide_proposal(proposal: AssignmentProposal, approve: bool, finals: dict[in
 
 def reassign(lead: Lead, to_user: User, actor: User, *, kind: str, reason: str, now: datetime | None = None) -> None:
     """Hand an open lead to another consultant (reclaim, another try) with a fresh first contact."""
+    if to_user is not None and to_user.id == lead.owner_id:
+        raise DomainError("same_owner", "choose someone other than the current owner", field="to_user")
     assign_lead(lead, to_user, actor, kind=kind, reason=reason, now=now)
     sync_next_plan_due(lead)
 
@@ -194,3 +198,35 @@ def decide_transfer(req: TransferRequest, approve: bool, comment: str, actor: Us
     notify(requester, "transfer", "leads.lead_detail", {"lead_id": req.lead_id},
            _l("Your transfer request was approved") if approve else _l("Your transfer request was rejected"),
            body=req.comment or "", now=now)
+
+
+def suggest_owner(store_id: int, lead: Lead, today: date) -> User | None:
+    """The consultant the store's assignment rule picks for one lead: local first, then the lightest
+    load, consultants on leave or at capacity skipped; None when nobody is free."""
+    grade = by_id(grades()).get(lead.grade_id)
+    pick = rules.suggest_assignments([rules.PoolLead(lead.id, lead.region, grade.code if grade else "C")],
+                                     candidates_for([store_id], today))
+    user_id = pick[0].user_id if pick else None
+    return db.session.get(User, user_id) if user_id else None
+
+
+def own_walk_in(lead: Lead, consultant: User | None, actor: User, *, now: datetime | None = None,
+                announce: bool = True) -> bool:
+    """Put a walk-in customer in the loop: the receiving consultant becomes the owner (when the lead
+    has none yet or was just created for them), with a first-contact deadline and a next plan at the
+    grade's cadence. Return False when there is nobody to give the lead to."""
+    from app.followups.services import cadence_table, stage_kind
+
+    now = now or utcnow()
+    if consultant is None or lead.owner_id not in (None, consultant.id) or stage_kind(lead) != "open":
+        return False
+    assign_lead(lead, consultant, actor, kind="assign", reason=_("Walk-in"), now=now, announce=announce)
+    has_follow_up = db.session.execute(select(Plan.id).where(
+        Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP).limit(1)).first()
+    if has_follow_up is None:
+        grade = by_id(grades()).get(lead.grade_id)
+        today = today_for(lead, now)
+        open_plan(lead, rules.default_plan_date(grade.code if grade else "C", cadence_table(), today),
+                  _("Follow up after the visit"), kind=PlanKind.FOLLOW_UP, assignee_id=consultant.id, actor=actor,
+                  now=now)
+    return True

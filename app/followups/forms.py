@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from app.followups.models import FollowUpMethod, FollowUpResult
@@ -37,6 +37,7 @@ class FollowUpForm(FlaskForm):
     next_due = DateField(_l("Next follow-up on"), validators=[Optional()])
     next_content = StringField(_l("What you will do"), validators=[Optional(), Length(max=500)])
     late_reason = StringField(_l("Why later than the cadence"), validators=[Optional(), Length(max=500)])
+    confirm_mismatch = BooleanField(_l("Confirm the mismatch"))
 
 
 class CommentForm(FlaskForm):

@@ -206,3 +206,14 @@ def send_daily_digest(now: datetime) -> dict:
                     idempotency_key=f"digest-{person.id}-{today.isoformat()}", now=now)
         sent += 1
     return {"queued": sent}
+
+
+@periodic("loop_gaps")
+def report_loop_gaps(now: datetime) -> dict:
+    """Count the open leads that fell out of the loop (an owner without an open next plan, or a
+    deactivated owner); nothing is changed, the count shows in the job's log line."""
+    from app.followups.queries import open_leads_without_owner_or_plan
+
+    gaps = open_leads_without_owner_or_plan()
+    return {"no_plan": sum(1 for _id, why in gaps if why == "no_plan"),
+            "inactive_owner": sum(1 for _id, why in gaps if why == "inactive_owner")}

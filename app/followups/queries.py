@@ -415,3 +415,22 @@ def lost_leads(store_ids: list[int] | None, limit: int = 50) -> list:
     if store_ids is not None:
         stmt = stmt.where(Lead.store_id.in_(store_ids))
     return db.session.execute(stmt.order_by(Lead.updated_at.desc()).limit(limit)).all()
+
+
+def open_leads_without_owner_or_plan(store_ids: list[int] | None = None, limit: int = 500) -> list[tuple[int, str]]:
+    """The open leads that fell out of the loop, as (lead id, why), oldest first.
+
+    An open lead (stage neither won nor lost, not merged into another) is either in its store's
+    unassigned pool awaiting assignment (no owner, by design) or has an active owner AND an open
+    next plan. `why` is "inactive_owner" (the owner was deactivated) or "no_plan".
+    """
+    next_plan = (select(Plan.id).where(Plan.lead_id == Lead.id, Plan.status == PlanStatus.OPEN,
+                                       Plan.kind.in_(NEXT_PLAN_KINDS)).exists())
+    active_owner = select(User.id).where(User.id == Lead.owner_id, User.active.is_(True)).exists()
+    why = case((~active_owner, "inactive_owner"), else_="no_plan")
+    stmt = (select(Lead.id, why).where(Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None),
+                                       Lead.stage_id.in_(open_stage_ids()), ~(active_owner & next_plan))
+            .order_by(Lead.id).limit(limit))
+    if store_ids is not None:
+        stmt = stmt.where(Lead.store_id.in_(store_ids or [-1]))
+    return [(lead_id, str(reason)) for lead_id, reason in db.session.execute(stmt).all()]

@@ -58,6 +58,11 @@ def stage_kind(lead: Lead) -> str:
     return str(stage.kind) if stage is not None else "open"
 
 
+def next_plan_required_for(lead: Lead) -> bool:
+    """Whether a follow-up on this lead must leave a next plan (every open lead)."""
+    return rules.next_plan_required(stage_kind(lead))
+
+
 @dataclass
 class FollowUpInput:
     """What a person types in the follow-up form."""
@@ -74,6 +79,7 @@ class FollowUpInput:
     late_reason: str | None = None
     version: int | None = None
     plan_id: int | None = None
+    confirm_mismatch: bool = False  # a manager keeps a grade and a date that disagree (audited)
 
 
 def _check_input(lead: Lead, data: FollowUpInput, today: date) -> str:
@@ -92,6 +98,23 @@ def _check_input(lead: Lead, data: FollowUpInput, today: date) -> str:
     return grade_refs[grade_id].code
 
 
+def _check_grade_date(lead: Lead, data: FollowUpInput, actor: User, today: date) -> None:
+    """A grade or date update must leave them agreeing (seed 003), unless a manager confirms the mismatch."""
+    from app.leads.services import grade_date_message, may_override_grade_date, record_grade_date_override
+
+    grade_id = data.grade_id or lead.grade_id
+    expected = data.expected_purchase_date or lead.expected_purchase_date
+    if grade_id == lead.grade_id and expected == lead.expected_purchase_date:
+        return
+    message = grade_date_message(grade_id, expected, today)
+    if message is None:
+        return
+    if data.confirm_mismatch and may_override_grade_date(actor):
+        record_grade_date_override(lead, actor, grade_id, expected)
+        return
+    raise DomainError("grade_date", message, field="expected_purchase_date")
+
+
 def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | None = None) -> FollowUp:
     """Record a follow-up, close the plans it answers and open the next one (never none)."""
     now = now or utcnow()
@@ -99,6 +122,7 @@ def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | N
         raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
     today = lead_today(lead, now)
     _check_input(lead, data, today)
+    _check_grade_date(lead, data, actor, today)
     effective = rules.is_effective(data.result, data.content)
     grade_before = lead.grade_id
     followup = FollowUp(lead_id=lead.id, user_id=actor.id, store_id=lead.store_id, method=data.method,

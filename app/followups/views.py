@@ -34,7 +34,8 @@ def _input_from(form) -> services.FollowUpInput:
         expected_purchase_date=form.expected_purchase_date.data, next_due=form.next_due.data,
         next_content=text(form.next_content) or "", late_reason=text(form.late_reason),
         version=int(version) if str(version or "").isdigit() else None,
-        plan_id=int(plan_id) if str(plan_id or "").isdigit() else None)
+        plan_id=int(plan_id) if str(plan_id or "").isdigit() else None,
+        confirm_mismatch=bool(getattr(form, "confirm_mismatch", None) and form.confirm_mismatch.data))
 
 
 DOMAIN_MESSAGES = {

@@ -67,6 +67,7 @@ class OutcomeForm(FlaskForm):
     headcount = IntegerField(_l("People"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_HEADCOUNT)])
     reason = StringField(_l("Reason"), validators=[Length(max=255)])
     retry_hours = IntegerField(_l("Call again in (hours)"), default=2, validators=[Optional(), NumberRange(1, 240)])
+    words = StringField(_l("What the customer said"), validators=[Length(max=500)])
 
 
 class SendForm(FlaskForm):

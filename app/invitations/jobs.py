@@ -19,6 +19,7 @@ from app.invitations.models import Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.jobs import periodic
 from app.leads.models import Lead
+from app.messaging.notify import store_managers
 from app.messaging.outbox import queue_sms
 
 BATCH = 2000
@@ -78,6 +79,7 @@ def _create_post_event_tasks(now: datetime) -> dict:
     created = 0
     for event_id, theme, store_id in events:
         today = today_for(store_id, now)
+        managers = store_managers(store_id)
         rows = db.session.execute(
             select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
             .where(Invitation.event_id == event_id, Invitation.followed_up_at.is_(None),
@@ -85,7 +87,8 @@ def _create_post_event_tasks(now: datetime) -> dict:
             .limit(BATCH).with_for_update(of=Invitation, skip_locked=True)).all()
         for invitation, lead in rows:
             task = rules.post_event_task(invitation.checked_in_at is not None, invitation.status == S.ACCEPTED,
-                                         lead.owner_id, lead.dcc_agent_id, invitation.inviter_id)
+                                         lead.owner_id, lead.dcc_agent_id, invitation.inviter_id,
+                                         managers[0].id if managers else None)
             if task is not None:
                 kind, assignee = task
                 content = (_("Follow up after %(theme)s", theme=theme) if kind == "post_event"

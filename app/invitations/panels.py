@@ -6,18 +6,27 @@ from sqlalchemy import select
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
-from app.invitations.forms import InviteLeadForm
+from app.invitations.forms import InviteLeadForm, OutcomeForm, SendForm
 from app.invitations.models import CheckIn, Event, Invitation
 from app.leads.panels import TimelineEntry, register_panel, register_timeline
+from app.messaging.outbox import marketing_block_reason
 
 
 @register_panel(60, "invitations")
 def invitations_panel(lead, user):
     """Return the lead's invitations and the form to invite them to an upcoming event."""
+    from app.invitations.views import BLOCK_REASONS, INVITERS
+
     rows = queries.lead_invitations(lead.id)
     form = InviteLeadForm()
     form.event_id.choices = [(e.id, e.theme) for e in queries.open_events(lead.store_id, utcnow())]
-    return "invitations/_lead_panel.html", {"invitation_rows": rows, "invite_form": form, "lead": lead}
+    blocks = {channel: marketing_block_reason(lead, channel) for channel in ("sms", "email")}
+    return "invitations/_lead_panel.html", {
+        "invitation_rows": rows, "invite_form": form, "lead": lead,
+        "may_work_invitations": getattr(user, "role", None) in INVITERS,
+        "outcome_form": OutcomeForm(formdata=None), "send_form": SendForm(formdata=None),
+        "send_blocks": {channel: str(BLOCK_REASONS[reason]) if reason else None for channel, reason in blocks.items()},
+    }
 
 
 @register_timeline("invitations")

@@ -187,10 +187,22 @@ def percent(value: float | None) -> str:
 
 
 def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_agent_id: int | None,
-                    inviter_id: int | None) -> tuple[str, int | None] | None:
-    """Return (plan kind, assignee) after the event: follow up attendees, re-invite no-shows."""
+                    inviter_id: int | None, manager_id: int | None = None) -> tuple[str, int | None] | None:
+    """Return (plan kind, assignee) after the event: follow up attendees, re-invite no-shows.
+
+    Someone always gets the task: the lead's owner (the DCC agent first for a re-invitation), else
+    the inviter, else a manager of the event's store."""
     if attended:
-        return ("post_event", owner_id or inviter_id)
+        return ("post_event", owner_id or inviter_id or manager_id)
     if accepted:
-        return ("reinvite", dcc_agent_id or owner_id or inviter_id)
+        return ("reinvite", dcc_agent_id or owner_id or inviter_id or manager_id)
     return None
+
+
+CALL_RESULTS = {"accepted": "reached", "declined": "reached", "no_answer": "not_reached",
+                "wrong_number": "wrong_number"}
+
+
+def call_followup_result(outcome: str) -> str:
+    """The follow-up result an invitation call leaves: an answer (yes or no) reached the customer."""
+    return CALL_RESULTS.get(str(outcome), "not_reached")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
+from app.admin.reference import grades
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
@@ -113,7 +114,49 @@ def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, acto
     elif status == S.NO_ANSWER:
         invitation.retry_at = rules.retry_time(now, outcome.retry_hours)
     db.session.flush()
+    _log_call(invitation, lead, outcome, status, actor=actor, now=now)
     return invitation
+
+
+def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *, actor, now: datetime) -> None:
+    """An invitation call is a follow-up on the lead's timeline (phone, reached or not, the outcome and
+    the customer's words), with the next plan at the grade's cadence; the owner hears of a call made
+    by someone else."""
+    from app.followups import rules as followup_rules
+    from app.followups.services import (
+        FollowUpInput,
+        cadence_table,
+        lead_today,
+        log_followup,
+        next_plan_required_for,
+    )
+
+    event = db.session.get(Event, invitation.event_id)
+    theme = event.theme if event is not None else ""
+    words = (outcome.note or "").strip()
+    texts = {S.ACCEPTED: _("Invitation to %(theme)s: accepted, %(count)s people", theme=theme,
+                          count=invitation.headcount),
+             S.DECLINED: _("Invitation to %(theme)s: declined (%(reason)s)", theme=theme,
+                          reason=invitation.decline_reason or _("no reason given")),
+             S.NO_ANSWER: _("Invitation to %(theme)s: no answer", theme=theme),
+             S.WRONG_NUMBER: _("Invitation to %(theme)s: wrong number", theme=theme)}
+    content = texts.get(status, theme)
+    if words:
+        content += "\n" + _("Customer said: %(words)s", words=words)
+    next_due = next_content = None
+    if next_plan_required_for(lead):
+        grade = next((g for g in grades() if g.id == lead.grade_id), None)
+        next_due = followup_rules.default_plan_date(grade.code if grade else "C", cadence_table(),
+                                                    lead_today(lead, now))
+        next_content = _("Follow up after the invitation call about %(theme)s", theme=theme)
+    log_followup(lead, FollowUpInput(method="phone", result=rules.call_followup_result(str(status)),
+                                     content=content[:4000], next_due=next_due, next_content=next_content or ""),
+                 actor, now=now)
+    owner = db.session.get(User, lead.owner_id) if lead.owner_id and lead.owner_id != actor.id else None
+    if owner is not None and owner.active:
+        notify(owner, "followup", "leads.lead_detail", {"lead_id": lead.id},
+               _l("%(who)s called %(name)s about %(theme)s", who=actor.display_name, name=lead.name, theme=theme),
+               body=content, now=now)
 
 
 def rsvp_link(invitation: Invitation) -> str:

@@ -1,6 +1,6 @@
 """Staff pages for events, campaigns, call lists and invitation metrics."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -401,8 +401,8 @@ def record_outcome(invitation_id: int):
     if form.validate_on_submit():
         try:
             services.record_outcome(invitation, lead, services.Outcome(
-                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2),
-                actor=current_user)
+                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2,
+                form.words.data), actor=current_user)
         except DomainError as exc:
             db.session.rollback()
             error = exc.message
@@ -455,9 +455,57 @@ def invite_lead(lead_id: int):
         else:
             db.session.commit()
             flash(_("Added to the guest list of %(theme)s.", theme=event.theme), "success")
-    target = url_for("leads.show_lead", lead_id=lead.id) if "leads.show_lead" in current_app.view_functions \
-        else url_for("invitations.list_events")
-    return hx_redirect(target)
+    return hx_redirect(url_for("leads.lead_detail", lead_id=lead.id))
+
+
+def _lead_invitation_or_404(lead_id: int, invitation_id: int) -> tuple[Invitation, Lead]:
+    """An invitation of a lead the user may see (the lead page's invitation panel)."""
+    lead = get_lead_or_404(current_user, lead_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.lead_id != lead.id:
+        abort(404)
+    return invitation, lead
+
+
+@bp.post("/leads/<int:lead_id>/invitations/<int:invitation_id>/outcome")
+@roles_required(*INVITERS)
+def lead_invitation_outcome(lead_id: int, invitation_id: int):
+    """Record a call's outcome from the lead page (the same service as the call list), back to the lead."""
+    invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        flash("; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+    else:
+        try:
+            services.record_outcome(invitation, lead, services.Outcome(
+                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2,
+                form.words.data), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Call outcome saved."), "success")
+    return hx_redirect(url_for("leads.lead_detail", lead_id=lead_id))
+
+
+@bp.post("/leads/<int:lead_id>/invitations/<int:invitation_id>/send")
+@roles_required(*INVITERS)
+def lead_invitation_send(lead_id: int, invitation_id: int):
+    """Send the personal RSVP link by SMS or e-mail from the lead page, back to the lead."""
+    invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)
+    form = SendForm()
+    if not (form.validate_on_submit() and form.channel.data in ("sms", "email")):
+        flash(_("Choose SMS or email."), "error")
+    else:
+        event = db.session.get(Event, invitation.event_id)
+        message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user)
+        db.session.commit()
+        if message.status == "suppressed":
+            flash(str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent.")), "error")
+        else:
+            flash(_("The invitation is on its way."), "success")
+    return hx_redirect(url_for("leads.lead_detail", lead_id=lead_id))
 
 
 def may_manage_events() -> bool:

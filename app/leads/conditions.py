@@ -11,7 +11,7 @@ stored timestamps are naive UTC, stored dates (expected purchase, next plan) are
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.orm import QueryableAttribute
 
 from app.admin.reference import Ref, by_code, open_stage_ids
@@ -143,7 +143,8 @@ def search_clause(q: str) -> ColumnElement[bool]:
         return Lead.phone_last4 == digits
     if len(digits) >= 7:
         try:
-            return Lead.phone == normalize_phone(text)
+            phone = normalize_phone(text)
+            return or_(Lead.phone == phone, Lead.secondary_phone == phone)
         except InvalidPhone:
             pass
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

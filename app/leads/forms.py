@@ -86,6 +86,21 @@ class LeadFieldsForm(FlaskForm):
     decision_role = SelectField(_l("Who decides the purchase"), choices=DECISION_ROLES, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     marketing_consent = BooleanField(_l("Agrees to receive marketing messages"))
+    confirm_mismatch = BooleanField(_l("Confirm the mismatch"))
+
+    def check_grade_date(self, user, today) -> bool | None:
+        """Refuse a grade and an expected purchase date that disagree (message next to the date);
+        a manager who ticked "confirm the mismatch" keeps them. Return False when refused, True when a
+        manager overrode a mismatch (to be audited), None when they agree."""
+        from app.leads.services import grade_date_message, may_override_grade_date
+
+        message = grade_date_message(self.grade.data, self.expected_purchase_date.data, today)
+        if message is None:
+            return None
+        if self.confirm_mismatch.data and may_override_grade_date(user):
+            return True
+        self.expected_purchase_date.errors = [*self.expected_purchase_date.errors, message]
+        return False
 
     def fill_choices(self) -> None:
         """Load the reference lists (channels, models, grades) into the selects."""

@@ -19,6 +19,7 @@ from app.leads.merge import MERGE_FIELDS, lead_values, merge_check, merge_leads
 from app.leads.models import ExportRequest, Lead
 from app.leads.page_updates import reference_maps
 from app.leads.privacy import anonymise_lead
+from app.leads.services import set_fleet
 from app.leads.views import _require, bp, get_lead_or_404
 from app.web.access import roles_required
 from app.web.permissions import can, may_see_phone, scoped_leads
@@ -145,6 +146,22 @@ def merge_view():
                   models={m.id: vehicle_name(m.series, m.name) for m in vehicle_models()},
                   decision_roles={value: label for value, label in DECISION_ROLES if value},
                   sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
+
+
+# ---- fleet customers ----------------------------------------------------------------------------
+
+@bp.post("/<int:lead_id>/fleet")
+@roles_required(Role.MANAGER, Role.DIRECTOR)
+def set_fleet_view(lead_id: int):
+    """Mark or unmark a fleet (批售) customer (managers and directors; audited)."""
+    lead = get_lead_or_404(current_user, lead_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    fleet = request.form.get("fleet") == "1"
+    if set_fleet(lead, fleet, actor=current_user):
+        db.session.commit()
+        flash(_("Marked as a fleet customer.") if fleet else _("No longer a fleet customer."), "success")
+    return redirect(url_for("leads.lead_detail", lead_id=lead.id), code=303)
 
 
 # ---- anonymise ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.leads.models import (
     StageChange,
     TransferRequest,
 )
-from app.leads.rules import merge_blockers, pick_merge_values
+from app.leads.rules import merge_blockers, pick_merge_values, second_phone
 from app.messaging.models import Message
 from app.showroom.models import ShowroomVisit
 
@@ -71,10 +71,12 @@ def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *,
                                    {k: v for k, v in choices.items() if v in by_id}, MERGE_FIELDS)
     except ValueError as exc:
         raise DomainError("missing_choice", f"choose a value for {exc}") from exc
+    numbers = [n for lead in (survivor, *others) for n in (lead.phone, lead.secondary_phone) if n]
     # The phone is unique: free it on the merged leads before the survivor takes it.
     for lead in others:
         lead.phone = None
         lead.phone_last4 = None
+        lead.secondary_phone = None
         lead.merged_into_id = survivor.id
         lead.updated_at = now
     db.session.flush()
@@ -82,6 +84,7 @@ def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *,
     for name, value in values.items():
         setattr(survivor, name, value)
     survivor.phone_last4 = last4(survivor.phone)
+    survivor.secondary_phone = second_phone(survivor.phone, numbers)
     if owner_id != survivor.owner_id:
         db.session.add(OwnerChange(lead_id=survivor.id, from_user_id=survivor.owner_id, to_user_id=owner_id,
                                    from_store_id=survivor.store_id, to_store_id=store_id, kind="merge",

@@ -42,6 +42,9 @@ class Lead(db.Model):
     # E.164 (+8613800138000); NULL after anonymisation or merge. Unique across the group.
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone_last4: Mapped[str | None] = mapped_column(String(4))
+    # A second number of the same customer (kept from a merged duplicate); found by search and the
+    # duplicate check like the main one.
+    secondary_phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(255))
     birthday: Mapped[date | None]
     age: Mapped[int | None]
@@ -122,6 +125,7 @@ class Lead(db.Model):
         # Covers a DCC agent's dashboard counts (open, expired, new) without reading lead rows.
         Index("ix_leads_dcc_stage", "dcc_agent_id", "stage_id", "expected_purchase_date", "created_at"),
         Index("ix_leads_phone_last4", "phone_last4"),
+        Index("ix_leads_secondary_phone", "secondary_phone"),
         Index("ix_leads_name", "name"),
         Index("ix_leads_expected", "expected_purchase_date"),
         # created_at too: the reclaim list's never-followed-up leads, oldest first, in index order.

@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.accounts.models import Store, User
 from app.admin.reference import open_stage_ids
 from app.core.phones import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
 from app.leads.models import Lead
+from app.leads.services import phone_matches
 
 __all__ = ["open_stage_ids", "check_phone", "PhoneCheck", "lead_page", "LeadPage"]
 
@@ -39,7 +40,8 @@ def check_phone(user, raw: str) -> PhoneCheck:
     row = db.session.execute(
         select(Lead.id, Lead.name, User.display_name, Store.name, lead_scope_clause(user).label("visible"))
         .outerjoin(User, User.id == Lead.owner_id).join(Store, Store.id == Lead.store_id)
-        .where(Lead.phone == phone)
+        .where(phone_matches(phone), Lead.merged_into_id.is_(None))
+        .order_by(case((Lead.phone == phone, 0), else_=1), Lead.id).limit(1)
     ).first()
     if row is None:
         return PhoneCheck("new", phone=phone, masked=mask_phone(phone))

@@ -76,3 +76,29 @@ def pick_merge_values(leads: dict[int, dict], choices: dict[str, int], fields: l
             raise ValueError(name)
         values[name] = leads[source].get(name)
     return values
+
+
+def second_phone(main: str | None, numbers: list[str]) -> str | None:
+    """The number a merged customer keeps besides the main one: the first other number in `numbers`
+    (the survivor's own numbers first, then the duplicates')."""
+    return next((n for n in numbers if n and n != main), None)
+
+
+def grade_date_conflict(grade_code: str, expected, today, windows: dict) -> tuple[str, int, int] | None:
+    """Whether an intent grade and an expected purchase date disagree (seed 003: H buys within 7 days,
+    A within 15, B within 30, C in more than a month).
+
+    `windows` maps grade code -> "buys within" days (None for the open-ended grade). Return
+    ("too_late", window, days away) when the date is later than the grade's window, ("too_early",
+    longest window, days away) when an open-ended grade has a date inside the longest window, or None.
+    """
+    if expected is None or grade_code not in windows:
+        return None
+    days = (expected - today).days
+    within = windows[grade_code]
+    if within is not None:
+        return ("too_late", int(within), days) if days > int(within) else None
+    longest = max((int(w) for w in windows.values() if w), default=None)
+    if longest is not None and days <= longest:
+        return ("too_early", longest, days)
+    return None

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin.reference import channel_by_code, stage_by_code
@@ -42,9 +42,18 @@ class LeadInput:
     extra: dict = field(default_factory=dict)
 
 
+def phone_matches(phone_e164: str):
+    """SQL condition: the customer has this number, as main or secondary phone."""
+    return or_(Lead.phone == phone_e164, Lead.secondary_phone == phone_e164)
+
+
 def find_by_phone(phone_e164: str) -> Lead | None:
-    """Return the live lead with this normalised phone, if any."""
-    return db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
+    """Return the live lead with this normalised phone (its main number first, else a secondary one)."""
+    lead = db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
+    if lead is not None:
+        return lead
+    return db.session.execute(select(Lead).where(Lead.secondary_phone == phone_e164, Lead.merged_into_id.is_(None))
+                              .order_by(Lead.id).limit(1)).scalar_one_or_none()
 
 
 def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | None = None,
@@ -129,3 +138,52 @@ def change_owner(lead: Lead, to_user, *, actor, kind: str, reason: str = "",
     record("lead.owner_change", actor, "lead", lead.id,
            {"from": change.from_user_id, "to": to_id, "kind": kind, "reason": reason})
     return change
+
+
+def set_fleet(lead: Lead, is_fleet: bool, *, actor, now: datetime | None = None) -> bool:
+    """Mark or unmark a fleet (批售) customer (managers and directors); return whether it changed.
+
+    Fleet customers are never merged with other customers."""
+    if getattr(actor, "role", None) not in {"manager", "director"}:
+        raise DomainError("not_allowed", "only managers and directors mark fleet customers")
+    if bool(lead.is_fleet) == bool(is_fleet):
+        return False
+    lead.is_fleet = bool(is_fleet)
+    lead.updated_at = now or utcnow()
+    record("lead.fleet", actor, "lead", lead.id, {"before": not lead.is_fleet, "after": lead.is_fleet})
+    return True
+
+
+GRADE_DATE_OVERRIDERS = {"manager", "director"}
+
+
+def grade_date_message(grade_id: int | None, expected: date | None, today: date) -> str | None:
+    """The message shown next to the expected purchase date when it disagrees with the grade, or None."""
+    from flask_babel import gettext as _
+
+    from app.admin.reference import by_id, grades
+    from app.leads.rules import grade_date_conflict
+
+    refs = by_id(grades())
+    grade = refs.get(grade_id)
+    if grade is None:
+        return None
+    conflict = grade_date_conflict(grade.code, expected, today, {g.code: g.purchase_within_days for g in refs.values()})
+    if conflict is None:
+        return None
+    kind, window, days = conflict
+    if kind == "too_late":
+        return _("Grade %(grade)s means buying within %(window)s days, but this date is %(days)s days away: "
+                 "change the grade or the date.", grade=grade.code, window=window, days=days)
+    return _("Grade %(grade)s means buying in more than %(window)s days, but this date is only %(days)s days "
+             "away: change the grade or the date.", grade=grade.code, window=window, days=days)
+
+
+def may_override_grade_date(user) -> bool:
+    """Managers and directors may keep a grade and a date that disagree (audited)."""
+    return str(getattr(user, "role", "")) in GRADE_DATE_OVERRIDERS
+
+
+def record_grade_date_override(lead: Lead, actor, grade_id: int | None, expected: date | None) -> None:
+    record("lead.grade_date_override", actor, "lead", lead.id,
+           {"grade_id": grade_id, "expected_purchase_date": expected.isoformat() if expected else None})

@@ -28,7 +28,7 @@ from app.leads.page_updates import reference_maps, user_today
 from app.leads.panels import panels
 from app.leads.queries import check_phone, lead_page
 from app.leads.rules import concurrent_changes
-from app.leads.services import LeadInput
+from app.leads.services import LeadInput, record_grade_date_override
 from app.leads.timeline import lead_timeline
 from app.leads.transfers import request_transfer as create_transfer_request
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
@@ -191,6 +191,9 @@ def new_lead():
         return render("leads/new.html", form=form, duplicate=None)
     if not form.validate_on_submit():
         return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
+    overridden = form.check_grade_date(current_user, _user_today())
+    if overridden is False:
+        return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
     store_id, owner_id = _entry_target(form)
     if not store_id:
         form.store.errors = [_("Choose the store.")]
@@ -204,6 +207,8 @@ def new_lead():
         result = check_phone(current_user, form.phone.data)
         form.phone.errors = [_("This customer already exists: log a follow-up or request a transfer.")]
         return render("leads/new.html", block="form", status=422, form=form, duplicate=result)
+    if overridden and created:
+        record_grade_date_override(lead, current_user, form.grade.data, form.expected_purchase_date.data)
     db.session.commit()
     visible = db.session.execute(scoped_leads(current_user).with_only_columns(Lead.id)
                                  .where(Lead.id == lead.id)).first() is not None
@@ -213,6 +218,13 @@ def new_lead():
         flash(_("Repeat purchase recorded on the existing customer."), "success")
     target = url_for("leads.lead_detail", lead_id=lead.id) if visible else url_for("leads.new_lead")
     return hx_redirect(target)
+
+
+def _user_today():
+    """Today where the signed-in user's store is."""
+    from app.core.timeutil import today_for
+
+    return today_for(current_user)
 
 
 # ---- detail -------------------------------------------------------------------------------------
@@ -320,6 +332,11 @@ def edit_lead(lead_id: int):
         return render("leads/edit.html", form=form, lead=lead, changes=[])
     if not form.validate_on_submit():
         return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
+    overridden = None
+    if form.grade.data != lead.grade_id or form.expected_purchase_date.data != lead.expected_purchase_date:
+        overridden = form.check_grade_date(current_user, _user_today())
+        if overridden is False:
+            return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
     mine = _edit_form_data(form)
     try:
         expected = int(form.version.data or 0)
@@ -336,6 +353,8 @@ def edit_lead(lead_id: int):
             # Edits of one lead queue up on its row (PostgreSQL), so each merges with the last one saved.
             _lock_for_edit(lead)
             update_lead(lead, mine, expected_version=expected, actor=current_user, original=original or None)
+            if overridden:
+                record_grade_date_override(lead, current_user, form.grade.data, form.expected_purchase_date.data)
             db.session.commit()
             break
         except ConflictError as exc:

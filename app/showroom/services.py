@@ -11,6 +11,7 @@ from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.followups.assignment import own_walk_in
 from app.leads.models import Lead
 from app.leads.services import LeadInput, create_lead, find_by_phone, record_touch
 from app.messaging.arrivals import announce_arrival
@@ -76,6 +77,9 @@ def _link_or_create(contact: WalkInContact, *, store_id, actor, consultant_id, t
     else:
         record_touch(lead, source_channel_id=walk_in, store_id=store_id, actor=actor, now=now)
     advance_stage(lead, "visited", actor, now=now)
+    consultant = db.session.get(User, consultant_id) if consultant_id else None
+    if consultant is not None and consultant.store_id == store_id:
+        own_walk_in(lead, consultant, actor, now=now, announce=False)  # they are receiving the customer
     return lead, existing
 
 

@@ -138,7 +138,7 @@ def test_two_saves_of_the_same_version_one_wins_the_other_sees_both_values(login
     manager = factory.user("manager")
     lead = factory.lead(owner=consultant, notes="原备注")
     db.session.commit()
-    stale = _edit_data(lead, notes="顾问的备注", grade=str(grade_by_code("H").id))
+    stale = _edit_data(lead, notes="顾问的备注", grade=str(grade_by_code("B").id))  # B: buys within 30 days
     first = login(manager).post(f"/leads/{lead.id}/edit", data=_edit_data(lead, notes="经理的备注"))
     assert first.status_code == 303
     second = login(consultant).post(f"/leads/{lead.id}/edit", data=stale)
@@ -230,7 +230,8 @@ def test_editing_the_grade_moves_the_open_plan_to_the_new_cadence(login, factory
     plan = open_plan(lead, today + timedelta(days=30), "回访", kind=PlanKind.FOLLOW_UP)
     db.session.commit()
     response = login(consultant).post(f"/leads/{lead.id}/edit",
-                                      data=_edit_data(lead, grade=grade_by_code("H").id))
+                                      data=_edit_data(lead, grade=grade_by_code("H").id,
+                                                      expected_purchase_date=(today + timedelta(days=5)).isoformat()))
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).due_date <= today + timedelta(days=3)

@@ -1,6 +1,6 @@
 """Logging follow-ups on a lead: next plan mandatory, effectiveness, plans, scope, conflicts."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -30,7 +30,8 @@ def _form(lead, **kw):
 def setup(factory, db, login):
     store = factory.store()
     consultant = factory.user("consultant", store)
-    lead = factory.lead(owner=consultant, grade="H")
+    # H buys within 7 days: grade and expected purchase date agree.
+    lead = factory.lead(owner=consultant, grade="H", expected_purchase_date=_today() + timedelta(days=5))
     db.session.commit()
     return consultant, lead, login(consultant)
 
@@ -94,6 +95,7 @@ def test_lower_grade_in_the_same_form_allows_its_longer_cadence(setup, db):
     _consultant, lead, client = setup
     response = client.htmx("post", f"/leads/{lead.id}/followups",
                            data=_form(lead, grade_id=str(grade_by_code("C").id),
+                                      expected_purchase_date=(_today() + timedelta(days=45)).isoformat(),
                                       next_due=(_today() + timedelta(days=30)).isoformat()))
     assert response.status_code == 200
     db.session.expire_all()
@@ -213,9 +215,10 @@ def test_log_followup_does_a_constant_number_of_queries(setup, db, count_queries
 
 def test_expected_purchase_date_updates(setup, db):
     _consultant, lead, client = setup
-    client.htmx("post", f"/leads/{lead.id}/followups", data=_form(lead, expected_purchase_date="2027-01-15"))
+    later = _today() + timedelta(days=6)
+    client.htmx("post", f"/leads/{lead.id}/followups", data=_form(lead, expected_purchase_date=later.isoformat()))
     db.session.expire_all()
-    assert db.session.get(Lead, lead.id).expected_purchase_date == date(2027, 1, 15)
+    assert db.session.get(Lead, lead.id).expected_purchase_date == later
 
 
 def test_panel_and_timeline_sources_are_registered(setup, db, factory, app):

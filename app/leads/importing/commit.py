@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import false, insert, select
+from sqlalchemy import and_, false, insert, or_, select
 
 from app.admin.reference import channels, grades, stage_by_code
 from app.audit.services import record
@@ -43,9 +43,15 @@ def existing_phones(phones: list[str], user) -> dict[str, tuple[int, bool, str]]
     if not phones:
         return {}
     rows = db.session.execute(
-        select(Lead.phone, Lead.id, lead_scope_clause(user).label("visible"), Lead.name).where(Lead.phone.in_(phones))
+        select(Lead.phone, Lead.secondary_phone, Lead.id, lead_scope_clause(user).label("visible"), Lead.name)
+        .where(or_(Lead.phone.in_(phones), and_(Lead.secondary_phone.in_(phones), Lead.merged_into_id.is_(None))))
     ).all()
-    return {r.phone: (r.id, bool(r.visible), r.name) for r in rows}
+    wanted = set(phones)
+    found = {r.phone: (r.id, bool(r.visible), r.name) for r in rows if r.phone in wanted}
+    for r in rows:  # a main number wins over someone's secondary one
+        if r.secondary_phone in wanted:
+            found.setdefault(r.secondary_phone, (r.id, bool(r.visible), r.name))
+    return found
 
 
 @dataclass
