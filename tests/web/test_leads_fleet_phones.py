@@ -68,7 +68,7 @@ def test_merge_keeps_the_second_number_on_the_survivor(merged):
 
 def test_the_duplicate_check_finds_the_customer_by_the_second_number(merged, login):
     client = login(merged["consultant"])
-    html = client.get("/leads/check-phone?phone=13900139000").get_data(as_text=True)
+    html = client.post("/leads/check-phone", data={"phone": "13900139000"}).get_data(as_text=True)
     assert "张三" in html
     response = client.post("/leads/new", data=entry_form(phone="139 0013 9000"))
     assert response.status_code != 303 or f"/leads/{merged['survivor'].id}" in response.headers.get(
