@@ -19,7 +19,7 @@ from app.showroom.queries import duty_list, store_consultants, todays_visits, tr
 from app.showroom.rules import format_rate, retention_rate
 from app.showroom.services import WalkInContact, mark_departure, register_visit, set_duty
 from app.web.access import roles_required
-from app.web.render import is_htmx, render
+from app.web.render import is_htmx, render, render_fragment
 
 bp = Blueprint("showroom", __name__, url_prefix="/showroom")
 RECEPTION_ROLES = (Role.CLERK, Role.MANAGER, Role.MARKETING)
@@ -74,8 +74,8 @@ def traffic():
     """Return today's traffic list and retention rate (refreshed by HTMX)."""
     store = _store()
     today = local_today(tz=store.timezone)
-    return render("showroom/reception.html", block="traffic", store=store, today=today,
-                  **_traffic_context(store, today))
+    return render_fragment("showroom/reception.html", "traffic", url_for("showroom.reception"), store=store,
+                           today=today, **_traffic_context(store, today))
 
 
 @bp.post("/reception")
