@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
 from app.core.errors import ConflictError, DomainError
+from app.core.params import parse_ids
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups import panels, queries, services
@@ -183,7 +184,7 @@ def move_plans():
     """Give the selected plans to another consultant of the store."""
     form = MovePlansForm()
     form.to_user.choices = [(u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))]
-    ids = [int(x) for x in request.form.getlist("plan") if x.isdigit()][:500]
+    ids = parse_ids(request.form.getlist("plan"), limit=500)
     if not form.validate_on_submit() or not ids:
         abort(422)
     to_user = db.session.get(User, form.to_user.data)

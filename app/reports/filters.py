@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.accounts.models import Role, User
+from app.core.params import parse_date, parse_int
 from app.core.timeutil import DEFAULT_TZ, local_today, utcnow
 from app.reports.rules import GRAINS, PERIOD_KINDS, Period, resolve_period
 
@@ -60,18 +61,8 @@ def _utc(day: date, tz: str) -> datetime:
     return datetime.combine(day, time()).replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
+_int = parse_int
+_date = parse_date
 
 
 def scoped_store_ids(user: User, requested: int | None) -> tuple[int, ...] | None:

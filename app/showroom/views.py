@@ -11,6 +11,7 @@ from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store
 from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
+from app.core.params import parse_ids
 from app.core.timeutil import local_to_utc, local_today, to_local, utcnow
 from app.extensions import db
 from app.showroom.forms import WalkInForm
@@ -135,7 +136,7 @@ def update_duty():
         abort(400)
     today = local_today(tz=store.timezone)
     allowed = {c.id for c in store_consultants(store.id)}
-    chosen = {int(v) for v in request.form.getlist("on_duty") if v.isdigit()} & allowed
+    chosen = set(parse_ids(request.form.getlist("on_duty"))) & allowed
     set_duty(store.id, today, chosen, current_user)
     db.session.commit()
     flash(_("Today's duty list saved."), "success")
