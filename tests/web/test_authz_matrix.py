@@ -321,7 +321,7 @@ def test_role_cannot_reach_another_partys_objects(app, factory, login, role):
     write_summary(
         "matrix",
         {
-            "rules": len(tally.rules),
+            "rule_role_pairs": len(tally.rules),
             "roles": 1,
             "cases": tally.cases,
             "out_of_scope_cases": tally.out_of_scope,
