@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
 from app.core.errors import ConflictError, DomainError
-from app.core.params import parse_ids
+from app.core.params import parse_ids, parse_int, parse_positive_int
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups import panels, queries, services
@@ -34,8 +34,7 @@ def _input_from(form) -> services.FollowUpInput:
         recording_url=text(form.recording_url), grade_id=form.grade_id.data or None,
         expected_purchase_date=form.expected_purchase_date.data, next_due=form.next_due.data,
         next_content=text(form.next_content) or "", late_reason=text(form.late_reason),
-        version=int(version) if str(version or "").isdigit() else None,
-        plan_id=int(plan_id) if str(plan_id or "").isdigit() else None)
+        version=parse_int(version, minimum=0), plan_id=parse_positive_int(plan_id))
 
 
 DOMAIN_MESSAGES = {

@@ -293,7 +293,7 @@ def edit_lead(lead_id: int):
         return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
     mine = _edit_form_data(form)
     try:
-        expected = int(form.version.data or 0)
+        expected = parse_int(form.version.data, minimum=0) or 0
         update_lead(lead, mine, expected_version=expected, actor=current_user)
         db.session.commit()
     except ConflictError:
