@@ -8,6 +8,7 @@ exception or as a number the database cannot bind (SQLite integers stop at 2**63
 from datetime import date
 
 MAX_INT = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids and versions are INTEGER columns; PostgreSQL casts the parameter and refuses more
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
 
@@ -30,8 +31,8 @@ def parse_int(value, *, minimum: int | None = None, maximum: int = MAX_INT) -> i
 
 
 def parse_positive_int(value) -> int | None:
-    """An id-like integer: 1 or more, else None."""
-    return parse_int(value, minimum=1)
+    """An id: 1 up to the largest INTEGER column value, else None."""
+    return parse_int(value, minimum=1, maximum=MAX_ID)
 
 
 def parse_date(value) -> date | None:

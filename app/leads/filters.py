@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import Select
 
 from app.admin.reference import by_code, channels, grades, stages
-from app.core.params import parse_date, parse_int
+from app.core.params import parse_date, parse_positive_int
 from app.core.timeutil import local_today
 from app.leads import conditions as cond
 from app.leads.conditions import MAX_Q, search_clause
@@ -46,7 +46,7 @@ class InvalidFilter(ValueError):
 
 
 _date = parse_date
-_int = parse_int
+_int = parse_positive_int  # ids only (store, owner)
 
 
 def _flag(value: str | None) -> bool:

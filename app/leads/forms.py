@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, vehicle_models
-from app.core.params import parse_int
+from app.core.params import MAX_ID, parse_int
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
 from app.leads.models import DecisionRole, Gender
@@ -155,7 +155,7 @@ class LeadEditForm(LeadFieldsForm):
 
     def validate_version(self, field):
         """The version comes back from the page; anything but a whole number is a tampered form."""
-        if field.data not in (None, "") and parse_int(field.data, minimum=0) is None:
+        if field.data not in (None, "") and parse_int(field.data, minimum=0, maximum=MAX_ID) is None:
             raise ValidationError(_l("The form was damaged; reload the page and try again."))
 
 

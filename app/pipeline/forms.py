@@ -16,16 +16,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.core.params import MAX_INT
+from app.core.params import MAX_ID
 from app.core.vin import is_valid_vin, normalize_vin
 
 
 class MoveForm(FlaskForm):
     """Which lead, where to, and the version of the card the user saw."""
 
-    lead_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_INT)])
+    lead_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     stage = StringField(validators=[DataRequired(), Length(max=32)])
-    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_INT)])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
     dialog = HiddenField()
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.accounts.models import Role, User
-from app.core.params import parse_date, parse_int
+from app.core.params import parse_date, parse_positive_int
 from app.core.timeutil import DEFAULT_TZ, local_today, utcnow
 from app.reports.rules import GRAINS, PERIOD_KINDS, Period, resolve_period
 
@@ -61,7 +61,7 @@ def _utc(day: date, tz: str) -> datetime:
     return datetime.combine(day, time()).replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
 
 
-_int = parse_int
+_int = parse_positive_int  # ids only (store, consultant, channel, grade, model)
 _date = parse_date
 
 

@@ -44,6 +44,8 @@ def test_parse_int_bounds():
     assert parse_int("10000", minimum=1, maximum=10_000) == 10_000
     assert parse_positive_int("0") is None
     assert parse_positive_int("5") == 5
+    assert parse_positive_int(str(2**31 - 1)) == 2**31 - 1
+    assert parse_positive_int(str(2**31)) is None  # beyond an INTEGER id column
 
 
 @pytest.mark.parametrize(
