@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test setup venv lint format migrate seed bench clean
+.PHONY: run test setup venv lint format migrate seed bench clean security-figures
 
 $(BIN)/activate: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,10 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python bench/run.py $(ARGS)
+
+## make security-figures: run the authorization matrix and the fuzz tests, rewrite the figures in docs/security.md
+security-figures: venv
+	$(BIN)/python scripts/security-figures.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

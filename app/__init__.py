@@ -69,11 +69,12 @@ def create_app(config: dict | None = None) -> Flask:
     throttle.init_app(app)
     login_manager.init_app(app)
 
-    from app.web import i18n, security, sessions, templating
+    from app.web import i18n, inputs, security, sessions, templating
 
     i18n.init_app(app, babel)
     sessions.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     templating.init_app(app)
 
     from app.web.errors import register_error_handlers

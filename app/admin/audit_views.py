@@ -7,6 +7,7 @@ from app.admin import queries
 from app.admin.forms import AuditFilterForm
 from app.admin.views import bp
 from app.audit.labels import action_label, detail_lines
+from app.core.params import parse_date, parse_positive_int
 from app.web.access import roles_required
 from app.web.render import render
 
@@ -19,6 +20,8 @@ def audit_log():
     filters = {"action": "", "username": "", "date_from": None, "date_to": None}
     if form.validate():
         filters = {k: form[k].data for k in filters}
-    rows, next_id = queries.audit_page(before_id=request.args.get("before", type=int), **filters)
+        # A date the calendar cannot step past (0001-01-01, 9999-12-31) filters nothing.
+        filters["date_from"], filters["date_to"] = parse_date(filters["date_from"]), parse_date(filters["date_to"])
+    rows, next_id = queries.audit_page(before_id=parse_positive_int(request.args.get("before")), **filters)
     return render("admin/audit.html", block="results", form=form, rows=rows, next_id=next_id,
                   actions=queries.AUDIT_ACTIONS, action_label=action_label, detail_lines=detail_lines)

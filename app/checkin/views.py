@@ -12,6 +12,7 @@ from app.accounts.models import Role
 from app.checkin import services
 from app.core.commit import commit_keeping_loaded
 from app.core.errors import DomainError
+from app.core.params import parse_positive_int
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
@@ -101,7 +102,7 @@ def counters(event_id: int):
 def check_in(event_id: int):
     """Check a guest in by scanned code or by invitation id; a repeated client id is a no-op."""
     event = _event_or_404(event_id)
-    invitation_id = request.form.get("invitation_id", type=int)
+    invitation_id = parse_positive_int(request.form.get("invitation_id"))
     try:
         result = services.check_in(event, actor=current_user, scanned=request.form.get("code"),
                                    invitation_id=invitation_id, client_id=request.form.get("client_id"),

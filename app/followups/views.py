@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import Role, User
 from app.core.errors import ConflictError, DomainError
+from app.core.params import parse_ids, parse_int, parse_positive_int
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.followups import panels, queries, services
@@ -33,8 +34,7 @@ def _input_from(form) -> services.FollowUpInput:
         recording_url=text(form.recording_url), grade_id=form.grade_id.data or None,
         expected_purchase_date=form.expected_purchase_date.data, next_due=form.next_due.data,
         next_content=text(form.next_content) or "", late_reason=text(form.late_reason),
-        version=int(version) if str(version or "").isdigit() else None,
-        plan_id=int(plan_id) if str(plan_id or "").isdigit() else None,
+        version=parse_int(version, minimum=0), plan_id=parse_positive_int(plan_id),
         confirm_mismatch=bool(getattr(form, "confirm_mismatch", None) and form.confirm_mismatch.data))
 
 
@@ -176,7 +176,7 @@ def move_plans():
     """Give the selected plans to another consultant of the store."""
     form = MovePlansForm()
     form.to_user.choices = [(u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))]
-    ids = [int(x) for x in request.form.getlist("plan") if x.isdigit()][:500]
+    ids = parse_ids(request.form.getlist("plan"), limit=500)
     if not form.validate_on_submit() or not ids:
         abort(422)
     to_user = db.session.get(User, form.to_user.data)

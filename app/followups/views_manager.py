@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
 from app.core.errors import DomainError
+from app.core.params import parse_positive_int
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups import assignment, queries, rules, services
@@ -172,8 +173,9 @@ def decide_proposal(proposal_id: int):
     approve, comment = _decision()
     finals = {}
     for key, value in request.form.items():
-        if key.startswith("item-") and key[5:].isdigit():
-            finals[int(key[5:])] = int(value) if value.isdigit() else None
+        item_id = parse_positive_int(key.removeprefix("item-"))
+        if key.startswith("item-") and item_id is not None:
+            finals[item_id] = parse_positive_int(value)
     try:
         assignment.decide_proposal(proposal, approve, finals, comment, current_user)
     except DomainError as exc:

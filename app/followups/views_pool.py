@@ -9,6 +9,7 @@ from app.accounts.models import Role, Store
 from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
+from app.core.params import parse_ids, parse_positive_int
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups import assignment, services
@@ -25,9 +26,9 @@ POOL_PAGE = 100
 
 def _pool_store_id() -> int:
     if current_user.role == Role.DIRECTOR:
-        raw = request.values.get("store", "")
-        if raw.isdigit():
-            return int(raw)
+        chosen = parse_positive_int(request.values.get("store"))
+        if chosen:
+            return chosen
         first = db.session.execute(select(Store.id).where(Store.active.is_(True)).order_by(Store.id)).scalar()
         return first or 0
     return current_user.store_id or 0
@@ -43,7 +44,7 @@ def _pool_leads(store_id: int, ids: list[int] | None = None) -> list[Lead]:
 
 
 def _selected_ids() -> list[int]:
-    return [int(x) for x in request.form.getlist("lead") if x.isdigit()][:POOL_PAGE]
+    return parse_ids(request.form.getlist("lead"), limit=POOL_PAGE)
 
 
 @bp.get("/pool")

@@ -12,6 +12,7 @@ from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, stages
 from app.audit.services import record
 from app.core.errors import DomainError
+from app.core.params import parse_int, parse_positive_int
 from app.core.timeutil import local_to_utc, to_local, utcnow, zone_for
 from app.extensions import db
 from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
@@ -308,8 +309,9 @@ def set_goals(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     goals = {}
     for key, value in request.form.items():
-        if key.startswith("goal-") and value.strip().isdigit():
-            goals[int(key[5:])] = min(int(value), 100000)
+        member_id, goal = parse_positive_int(key.removeprefix("goal-")), parse_int(value, minimum=0)
+        if key.startswith("goal-") and member_id is not None and goal is not None:
+            goals[member_id] = min(goal, 100000)
     services.set_member_goals(campaign, goals)
     db.session.commit()
     flash(_("Goals saved."), "success")

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select
 
 from app.admin.reference import by_code, channels, grades, stages
+from app.core.params import parse_date, parse_positive_int
 from app.core.timeutil import local_today
 from app.leads import conditions as cond
 from app.leads.conditions import MAX_Q, search_clause
@@ -44,18 +45,8 @@ class InvalidFilter(ValueError):
     """A query-string value the list cannot use (unknown sort column)."""
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip()) if value else None
-    except ValueError:
-        return None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+_date = parse_date
+_int = parse_positive_int  # ids only (store, owner)
 
 
 def _flag(value: str | None) -> bool:

@@ -28,6 +28,7 @@ from wtforms.validators import (
 from app.accounts.models import Role, Store, User
 from app.admin.reference import channels, grades, vehicle_models
 from app.core.names import vehicle_name
+from app.core.params import MAX_ID, parse_int
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
 from app.leads.models import DecisionRole, Gender
@@ -167,6 +168,11 @@ class LeadEditForm(LeadFieldsForm):
 
     version = HiddenField()
     original = HiddenField()
+
+    def validate_version(self, field):
+        """The version comes back from the page; anything but a whole number is a tampered form."""
+        if field.data not in (None, "") and parse_int(field.data, minimum=0, maximum=MAX_ID) is None:
+            raise ValidationError(_l("The form was damaged; reload the page and try again."))
 
 
 class TransferForm(FlaskForm):

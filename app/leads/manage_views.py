@@ -10,6 +10,7 @@ from app.accounts.models import Role, User
 from app.admin.reference import vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
+from app.core.params import parse_ids, parse_int
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
@@ -110,7 +111,7 @@ def download_export(request_id: int):
 # ---- merge --------------------------------------------------------------------------------------
 
 def _merge_ids() -> list[int]:
-    return sorted({int(i) for i in request.values.getlist("ids") if i.isdigit()})[:10]
+    return sorted(parse_ids(request.values.getlist("ids")))[:10]
 
 
 @bp.route("/merge", methods=["GET", "POST"])
@@ -128,9 +129,9 @@ def merge_view():
     if request.method == "POST" and request.form.get("step") == "merge" and not blockers:
         if not form.validate_on_submit():
             abort(400)
-        choices = {name: int(request.form.get(f"f_{name}", "0") or 0) for name in MERGE_FIELDS}
+        choices = {name: parse_int(request.form.get(f"f_{name}")) or 0 for name in MERGE_FIELDS}
         try:
-            survivor = merge_leads(leads, int(request.form.get("survivor", "0") or 0), choices, actor=current_user)
+            survivor = merge_leads(leads, parse_int(request.form.get("survivor")) or 0, choices, actor=current_user)
         except DomainError as exc:
             db.session.rollback()
             error = exc.code

@@ -16,6 +16,7 @@ from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
 from app.core.money import yuan
 from app.core.names import vehicle_name
+from app.core.params import parse_ids, parse_int
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
@@ -93,9 +94,8 @@ def list_leads():
         flt = LeadFilter.from_args(request.args)
     except InvalidFilter:
         abort(400)
-    page_no = request.args.get("page", "1")
-    page_no = int(page_no) if page_no.isdigit() else 1
-    page = lead_page(current_user, flt, user_today(), page=min(page_no, 10_000))
+    page_no = parse_int(request.args.get("page"), minimum=1, maximum=10_000) or 1
+    page = lead_page(current_user, flt, user_today(), page=page_no)
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
     response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=reference_maps(),
@@ -112,7 +112,7 @@ def bulk_action():
     """Assign ticked leads to a consultant of their store, or change their grade (managers, directors)."""
     _require("lead.assign")
     form = BulkForm()
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+    ids = parse_ids(request.form.getlist("ids"), limit=500)
     if not form.validate_on_submit() or not ids:
         flash(_("Tick at least one lead."), "error")
         return redirect(url_for("leads.list_leads", **_back_args()), code=303)

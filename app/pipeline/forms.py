@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core.params import MAX_ID
 from app.core.vin import is_valid_vin, normalize_vin
 
 
@@ -31,9 +32,9 @@ def _store_today() -> date:
 class MoveForm(FlaskForm):
     """Which lead, where to, and the version of the card the user saw."""
 
-    lead_id = IntegerField(validators=[InputRequired()])
+    lead_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     stage = StringField(validators=[DataRequired(), Length(max=32)])
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
     dialog = HiddenField()
 
 

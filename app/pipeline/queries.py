@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, literal_column, select, union_all
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import vehicle_models
+from app.core.params import parse_date, parse_positive_int
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus
 from app.leads import conditions as cond
@@ -62,19 +63,8 @@ class BoardFilters:
         return out
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+_int = parse_positive_int
+_date = parse_date
 
 
 def parse_filters(args, user: User, today: date) -> BoardFilters:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from app.accounts.models import Role, User
+from app.core.params import parse_date, parse_positive_int
 from app.core.timeutil import (
     DEFAULT_TZ,
     local_midnight_utc,
@@ -65,18 +66,8 @@ def _utc(day: date, tz: str) -> datetime:
     return local_midnight_utc(day, tz)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
+_int = parse_positive_int  # ids only (store, consultant, channel, grade, model)
+_date = parse_date
 
 
 def scoped_store_ids(user: User, requested: int | None) -> tuple[int, ...] | None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.audit.services import record
+from app.core.params import parse_int
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db, limiter
 from app.reports import survey
@@ -51,10 +52,7 @@ def _report_or_404(key: str):
 
 
 def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
+    return parse_int(request.args.get("page"), minimum=1, maximum=10_000) or 1
 
 
 def _build(report, f):

@@ -12,6 +12,7 @@ from app.accounts.models import Role, Store
 from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
+from app.core.params import parse_ids
 from app.core.timeutil import local_to_utc, local_today, to_local, utcnow, zone_for
 from app.extensions import db
 from app.showroom.forms import WalkInForm
@@ -20,7 +21,7 @@ from app.showroom.queries import duty_list, store_consultants, todays_visits, tr
 from app.showroom.rules import format_rate, retention_rate
 from app.showroom.services import WalkInContact, mark_departure, register_visit, set_duty
 from app.web.access import roles_required
-from app.web.render import is_htmx, render
+from app.web.render import is_htmx, render, render_fragment
 
 bp = Blueprint("showroom", __name__, url_prefix="/showroom")
 RECEPTION_ROLES = (Role.CLERK, Role.MANAGER, Role.MARKETING)
@@ -77,8 +78,8 @@ def traffic():
         return redirect(url_for("showroom.reception"), code=303)
     store = _store()
     today = local_today(tz=zone_for(store))
-    return render("showroom/reception.html", block="traffic", store=store, today=today,
-                  **_traffic_context(store, today))
+    return render_fragment("showroom/reception.html", "traffic", url_for("showroom.reception"), store=store,
+                           today=today, **_traffic_context(store, today))
 
 
 @bp.post("/reception")
@@ -138,7 +139,7 @@ def update_duty():
         abort(400)
     today = local_today(tz=zone_for(store))
     allowed = {c.id for c in store_consultants(store.id)}
-    chosen = {int(v) for v in request.form.getlist("on_duty") if v.isdigit()} & allowed
+    chosen = set(parse_ids(request.form.getlist("on_duty"))) & allowed
     set_duty(store.id, today, chosen, current_user)
     db.session.commit()
     flash(_("Today's duty list saved."), "success")

@@ -19,6 +19,16 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
+def render_fragment(template: str, block: str, page_url: str, status: int = 200, **context):
+    """For an endpoint that only refreshes one block of a page: HTMX gets the block; a plain
+    request (a reload or a bookmark of the fragment's URL) is sent to the page it belongs to."""
+    if not is_htmx():
+        from flask import redirect
+
+        return redirect(page_url, code=302)
+    return render(template, block=block, status=status, **context)
+
+
 def hx_redirect(url: str):
     """Tell htmx to navigate (200 + HX-Redirect); plain requests get a 303."""
     from flask import redirect
