@@ -1,7 +1,5 @@
 """LeadLoop application factory."""
 
-import logging
-
 from flask import Flask
 
 from app.config import load_config
@@ -45,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    logging.basicConfig(level=logging.INFO)
+    from app.web.logging_setup import configure_logging
+
+    configure_logging(app)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -65,6 +65,10 @@ def create_app(config: dict | None = None) -> Flask:
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+
+    from app.web import metrics
+
+    metrics.init_app(app)
 
     from app.web.errors import register_error_handlers
 

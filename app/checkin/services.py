@@ -21,6 +21,7 @@ from app.leads.models import Gender, Lead
 from app.leads.services import LeadInput, create_lead, find_by_phone, record_touch
 from app.pipeline.stages import advance_stage
 from app.showroom.models import ShowroomVisit
+from app.web.metrics import count_checkin
 
 
 @dataclass
@@ -147,6 +148,7 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
     invitation.actual_headcount = count
     _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
     db.session.flush()
+    count_checkin()
     guest = _door_guest(invitation, lead, inviter_name, actor.display_name)
     return CheckInResult(invitation.id, checkin_id, now, count, repeat=False, guest=guest)
 
