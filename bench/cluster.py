@@ -1,7 +1,7 @@
 """Two LeadLoop app servers behind nginx, on one PostgreSQL and one Redis: prove that any server
 answers any request.
 
-Builds its own database (dropped and created again), migrates it, seeds a small demo group, starts
+Builds its own database (created, or its schema emptied), migrates it, seeds a small demo group, starts
 two gunicorn instances (2 workers each, prometheus multiprocess mode), nginx in front of them
 (round robin, generated config in a temp dir, not a daemon) and, when the app has a `flask worker`
 command, one queue worker. Then checks:
@@ -245,18 +245,24 @@ def libpq(url: str) -> str:
 
 
 def recreate_database(server: str, name: str) -> None:
+    """An empty database `name`: created when missing, its schema emptied when it exists (dropping a
+    database waits for a checkpoint, which can take minutes on a busy server)."""
     import psycopg
 
     with psycopg.connect(f"{libpq(server)}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            return
+    empty_database(server, name)
 
 
-def drop_database(server: str, name: str) -> None:
+def empty_database(server: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"{libpq(server)}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(f"{libpq(server)}/{name}", autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def scalar(db_url: str, sql: str, params=()):
@@ -665,7 +671,7 @@ def main() -> int:  # noqa: C901 - one scenario, step by step
     parser.add_argument("--kill-guests", type=int, default=300)
     parser.add_argument("--import-rows", type=int, default=3000)
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the temp dir")
+    parser.add_argument("--keep", action="store_true", help="keep the data and the temp dir (else emptied)")
     args = parser.parse_args()
 
     res = Results()
@@ -760,9 +766,9 @@ def main() -> int:  # noqa: C901 - one scenario, step by step
             redis_proc.stop()
         if not args.keep:
             try:
-                drop_database(args.pg, args.database)
+                empty_database(args.pg, args.database)
             except Exception as exc:  # noqa: BLE001
-                log(f"could not drop {args.database}: {exc}")
+                log(f"could not empty {args.database}: {exc}")
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             log(f"kept {tmp} and database {args.database}")
