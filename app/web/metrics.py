@@ -49,6 +49,7 @@ REQUEST_SECONDS = Histogram(
 RESPONSES = Counter("leadloop_http_requests_total", "Responses by status code", ["status"])
 CHECKINS = Counter("leadloop_checkins_total", "Door check-ins recorded")
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _timers: dict[tuple[str, str], object] = {}
 _statuses: dict[int, object] = {}
 
@@ -90,7 +91,8 @@ def _start():
 def _observe(response):
     started = g.get("metrics_started")
     if started is not None:
-        key = (request.endpoint or "<none>", request.method)
+        method = request.method if request.method in _METHODS else "other"
+        key = (request.endpoint or "<none>", method)
         timer = _timers.get(key)
         if timer is None:
             timer = _timers[key] = REQUEST_SECONDS.labels(*key)

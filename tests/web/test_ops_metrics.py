@@ -94,3 +94,9 @@ def test_latency_is_labelled_by_endpoint_not_path(client):
         "leadloop_http_request_duration_seconds_count", {"endpoint": "rsvp.show", "method": "GET"}
     )
     assert after == before + 1
+
+
+def test_odd_methods_do_not_make_new_series(client):
+    client.open("/no-such-page", method="BREW")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'endpoint="<none>",method="other"' in text and "BREW" not in text
