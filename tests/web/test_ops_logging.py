@@ -31,7 +31,7 @@ def captured(kind="json"):
     stream = io.StringIO()
     switched = [
         logger
-        for logger in logging.Logger.manager.loggerDict.values()
+        for logger in logging.Logger.manager.loggerDict.copy().values()
         if isinstance(logger, logging.Logger) and logger.disabled
     ]
     for logger in switched:
