@@ -1,7 +1,5 @@
 """LeadLoop application factory."""
 
-import logging
-
 from flask import Flask
 
 from app.config import load_config
@@ -46,9 +44,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    logging.basicConfig(level=logging.INFO)
     from app.web import logredact
+    from app.web.logging_setup import configure_logging
 
+    configure_logging(app)
     logredact.install()
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -76,6 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     inputs.init_app(app)
     templating.init_app(app)
+
+    from app.web import metrics
+
+    metrics.init_app(app)
 
     from app.web.errors import register_error_handlers
 

@@ -146,4 +146,10 @@ def load_config() -> dict:
         # Timing headers for bench/run.py; never on in production.
         "BENCH": _bool("LEADLOOP_BENCH", False),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Operations: log format (json|text; unset: json under gunicorn), /metrics bearer token
+        # (unset: loopback clients only), /readyz backlog ceilings (0: report without judging).
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", ""),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "READY_MAX_OUTBOX_BACKLOG": int(os.environ.get("READY_MAX_OUTBOX_BACKLOG", "0")),
+        "READY_MAX_QUEUE_BACKLOG": int(os.environ.get("READY_MAX_QUEUE_BACKLOG", "0")),
     }

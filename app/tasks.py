@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     """Point the queue at the configured storage and remember the app tasks run in."""
     global _app
     _app = app
+    app.extensions["huey"] = huey  # readiness and metrics read its backlog
     url = app.config.get("HUEY_URL") or app.config.get("REDIS_URL")
     if url and url.startswith(("redis://", "rediss://", "unix://")):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}

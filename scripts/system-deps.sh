@@ -3,7 +3,8 @@
 #   chromium (browser tests, through Playwright's executable path — never a browser download),
 #   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), zbar-tools (the test that
 #   decodes the RSVP page's QR code as a door scanner would), Pango (WeasyPrint).
-# Usage: scripts/system-deps.sh [run|test]
+#   cluster mode: nginx and redis-server for bench/cluster.py (two app servers behind nginx).
+# Usage: scripts/system-deps.sh [run|test|cluster]
 set -euo pipefail
 mode="${1:-test}"
 need=()
@@ -12,6 +13,10 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
 if ! fc-list 2>/dev/null | grep -qiE "WenQuanYi|Noto Sans CJK|Noto Serif CJK"; then need+=(fonts-wqy-microhei fontconfig); fi
+if [ "$mode" = "cluster" ]; then
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+fi
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)

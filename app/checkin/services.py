@@ -22,6 +22,7 @@ from app.leads.services import LeadInput, create_lead, find_by_phone, record_tou
 from app.messaging.arrivals import announce_arrival
 from app.pipeline.stages import advance_stage
 from app.showroom.models import ShowroomVisit
+from app.web.metrics import count_checkin
 
 
 @dataclass
@@ -149,6 +150,7 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
     _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
     announce_arrival(lead, owner_name, store_id=event.store_id, actor=actor, now=now, event_theme=event.theme)
     db.session.flush()
+    count_checkin()
     guest = _door_guest(invitation, lead, owner_name, actor.display_name)
     return CheckInResult(invitation.id, checkin_id, now, count, repeat=False, guest=guest)
 

@@ -19,3 +19,13 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """200 when this server can serve (database, Redis, backlogs), 503 with the details otherwise."""
+    from app.web.readiness import check_readiness
+
+    result = check_readiness()
+    return jsonify(result.as_json()), 200 if result.ready else 503

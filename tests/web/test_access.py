@@ -10,7 +10,7 @@ from app.web.access import PUBLIC_ATTR, require_login_by_default
 
 # Public pages, known by path. A new public page must be added here on purpose.
 # /api/v1/leads authenticates with its own Bearer keys instead of a login.
-PUBLIC_PATHS = {"/login", "/language", "/healthz", "/api/v1/openapi.json", "/api/v1/leads"}
+PUBLIC_PATHS = {"/login", "/language", "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/leads"}
 PUBLIC_PREFIXES = ("/static/", "/r/", "/f/", "/s/", "/webhooks/")
 # The core public endpoints that must stay reachable without a login.
 CORE_PUBLIC_ENDPOINTS = {"accounts.login", "accounts.set_language", "health.healthz", "static"}
