@@ -68,10 +68,11 @@ class FakeQueue:
         return self.pending
 
 
-def test_queue_backlog_is_none_without_a_queue_and_counted_with_one(app, _tmpdir):
+def test_queue_backlog_is_the_task_queues_and_judged_against_the_ceiling(app, _tmpdir):
+    from app.tasks import huey
     from app.web.readiness import queue_backlog
 
-    assert "huey" not in app.extensions and queue_backlog() is None
+    assert app.extensions["huey"] is huey and queue_backlog() == 0
     with other_app(_tmpdir, READY_MAX_QUEUE_BACKLOG=10) as application:
         application.extensions["huey"] = FakeQueue(4)
         response = application.test_client().get("/readyz")
