@@ -15,7 +15,7 @@ def test_readyz_ok_reports_the_outbox_backlog(client):
     _messages([MessageStatus.QUEUED, MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.FAILED])
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "database": "ok", "outbox_backlog": 2}
+    assert response.get_json() == {"status": "ready", "database": "ok", "outbox_backlog": 2, "queue_backlog": 0}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -57,6 +57,7 @@ def test_readyz_outbox_backlog_over_its_ceiling_is_not_ready(_tmpdir):
         "database": "ok",
         "outbox_backlog": 3,
         "outbox_backlog_over": 2,
+        "queue_backlog": 0,
     }
 
 
