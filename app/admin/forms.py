@@ -81,6 +81,15 @@ class StoreForm(FlaskForm):
         ("Asia/Shanghai", "Asia/Shanghai"), ("Asia/Urumqi", "Asia/Urumqi"),
         ("Asia/Hong_Kong", "Asia/Hong_Kong")])
     wecom_webhook_url = StringField(_l("WeCom group robot webhook"), validators=[Optional(), Length(max=500)])
+    sms_window_start = StringField(_l("Customer SMS from"), default="09:00", validators=[
+        Optional(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 09:00."))])
+    sms_window_end = StringField(_l("Customer SMS until"), default="20:30", validators=[
+        Optional(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 09:00."))])
+
+    def validate_sms_window_end(self, field):
+        start = self.sms_window_start.data or ""
+        if field.data and start and field.data <= start:
+            raise ValidationError(_l("The window must end after it starts."))
 
     def validate_wecom_webhook_url(self, field):
         from flask import current_app

@@ -14,7 +14,10 @@ from app.core.errors import ConflictError, DomainError
 from app.extensions import db
 
 USER_FIELDS = ("display_name", "email", "role", "store_id", "capacity", "can_export", "can_reveal_phone")
-STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone")
+STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone", "sms_window_start",
+                "sms_window_end")
+# An empty sending window field keeps the default hours.
+STORE_DEFAULTS = {"sms_window_start": "09:00", "sms_window_end": "20:30"}
 SECRET_STORE_FIELDS = ("wecom_webhook_url",)  # the robot's key is in its URL: audited masked
 
 
@@ -80,13 +83,13 @@ def save_store(store: Store | None, values: dict, actor: User) -> Store:
         raise DomainError("code_taken", "store code already exists")
     secrets = {f: (values.get(f) or "").strip() or None for f in SECRET_STORE_FIELDS if f in values}
     if store is None:
-        store = Store(**{f: values.get(f) or "" for f in STORE_FIELDS}, **secrets)
+        store = Store(**{f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS}, **secrets)
         db.session.add(store)
         db.session.flush()
         record("store.create", actor, "store", store.id, {"code": code})
         return store
     before = {f: getattr(store, f) for f in STORE_FIELDS}
-    diff = rules.changes(before, {f: values.get(f) or "" for f in STORE_FIELDS})
+    diff = rules.changes(before, {f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS})
     for field, (_, new) in diff.items():
         setattr(store, field, new)
     for field, new in secrets.items():

@@ -21,6 +21,7 @@ from app.invitations.targets import MAX_TARGETS, apply_filters
 from app.leads.models import Lead
 from app.messaging.notify import notify
 from app.messaging.outbox import queue_email, queue_sms
+from app.messaging.window import customer_send_time
 from app.pipeline.stages import advance_stage
 from app.web.permissions import scoped_leads
 
@@ -111,7 +112,7 @@ def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, acto
     elif status == S.DECLINED:
         invitation.decline_reason = (outcome.reason or "")[:255] or None
     elif status == S.NO_ANSWER:
-        invitation.retry_at = rules.retry_time(now, outcome.retry_hours)
+        invitation.retry_at = customer_send_time(rules.retry_time(now, outcome.retry_hours), invitation.store_id)
     db.session.flush()
     return invitation
 

@@ -1,5 +1,9 @@
 """Queue SMS and email in the outbox; deliver with retries. Nothing is lost while a provider is down.
 
+Customer SMS are sent only inside the store's sending window (app.messaging.rules.next_send_time):
+a message queued outside it gets `next_attempt_at` at the window's next opening, and delivery
+never sends an SMS to a customer outside the window (retries included).
+
 Marketing messages are never queued for customers without consent or who opted out (the row is
 stored as `suppressed` with the reason, so the UI can say why).
 """
@@ -13,6 +17,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.messaging.backends import DeliveryError, Outgoing, send
 from app.messaging.models import Message, MessageStatus
+from app.messaging.window import customer_send_time
 
 MAX_ATTEMPTS = 8
 OPT_OUT_TEXT = "回复TD退订"
@@ -60,10 +65,13 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
             status, error = MessageStatus.SUPPRESSED, reason
         elif channel == "sms":
             body = with_opt_out(body)
+    not_before = now or utcnow()
+    if channel == "sms" and lead is not None:
+        not_before = customer_send_time(not_before, lead.store_id)
     message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
                       html_body=html, attachment_path=attachment_path, lead_id=getattr(lead, "id", None),
                       user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
-                      next_attempt_at=now or utcnow(), idempotency_key=idempotency_key)
+                      next_attempt_at=not_before, idempotency_key=idempotency_key)
     db.session.add(message)
     db.session.flush()
     return message
@@ -85,8 +93,13 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
             or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
         ).order_by(Message.id).limit(limit).with_for_update(skip_locked=True)
     ).scalars().all()
-    sent = failed = 0
+    sent = failed = deferred = 0
     for message in rows:
+        opening = _window_opening(message, now)
+        if opening > now:
+            message.next_attempt_at = opening
+            deferred += 1
+            continue
         message.attempts += 1
         try:
             message.provider_message_id = send(Outgoing(
@@ -103,7 +116,21 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = MessageStatus.FAILED
             else:
-                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+                message.next_attempt_at = _window_opening(
+                    message, now + timedelta(minutes=2 ** message.attempts))
             failed += 1
         db.session.flush()
-    return {"sent": sent, "failed": failed}
+    result = {"sent": sent, "failed": failed}
+    if deferred:
+        result["deferred"] = deferred
+    return result
+
+
+def _window_opening(message: Message, when: datetime) -> datetime:
+    """`when`, moved to the store's next sending window for an SMS to a customer."""
+    if message.channel != "sms" or message.lead_id is None:
+        return when
+    from app.leads.models import Lead
+
+    store_id = db.session.execute(select(Lead.store_id).where(Lead.id == message.lead_id)).scalar()
+    return customer_send_time(when, store_id)

@@ -3,7 +3,7 @@
 import re
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import segno
@@ -161,7 +161,8 @@ def test_enumeration_is_rate_limited(guest, _tmpdir):
 def test_delivery_goes_through_the_outbox(client, guest):
     invitation, event, lead, _ = guest
     backends.SENT.clear()
-    queue_sms(lead.phone, "提醒", lead=lead, invitation_id=invitation.id)
+    daytime = datetime(2030, 5, 2, 3, 0)  # 11:00 in Shanghai: inside the sending window
+    queue_sms(lead.phone, "提醒", lead=lead, invitation_id=invitation.id, now=daytime)
     db.session.commit()
-    assert deliver_due(utcnow() + timedelta(seconds=1))["sent"] == 1
+    assert deliver_due(daytime + timedelta(seconds=1))["sent"] == 1
     assert db.session.query(Message).one().status == "sent"

@@ -1,0 +1,53 @@
+"""Pure messaging rules: when a customer may be texted, what counts as an opt-out reply.
+
+No Flask, no database: `now` and the zone are passed in.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class SendWindow:
+    """The local hours in which customers may receive SMS: [start, end)."""
+
+    start: time
+    end: time
+
+
+DEFAULT_WINDOW_START = "09:00"
+DEFAULT_WINDOW_END = "20:30"
+
+
+def parse_hhmm(value: str | None, default: str) -> time:
+    """'09:00' -> time(9, 0); an empty or malformed value gives the default."""
+    for text in (value, default):
+        try:
+            hours, minutes = (int(part) for part in (text or "").strip().split(":"))
+            return time(hours, minutes)
+        except ValueError:
+            continue
+    raise ValueError(default)
+
+
+def make_window(start: str | None = None, end: str | None = None) -> SendWindow:
+    """A window from 'HH:MM' texts; a window that is empty or backwards falls back to the default."""
+    window = SendWindow(parse_hhmm(start, DEFAULT_WINDOW_START), parse_hhmm(end, DEFAULT_WINDOW_END))
+    if window.start >= window.end:
+        return SendWindow(parse_hhmm(DEFAULT_WINDOW_START, ""), parse_hhmm(DEFAULT_WINDOW_END, ""))
+    return window
+
+
+DEFAULT_WINDOW = make_window()
+
+
+def next_send_time(now_utc: datetime, window: SendWindow, tz: str) -> datetime:
+    """The first naive-UTC instant at or after `now_utc` that falls inside the local window."""
+    zone = ZoneInfo(tz)
+    local = now_utc.replace(tzinfo=UTC).astimezone(zone)
+    if window.start <= local.time() < window.end:
+        return now_utc
+    day = local.date() if local.time() < window.start else local.date() + timedelta(days=1)
+    opening = datetime.combine(day, window.start, tzinfo=zone)
+    return opening.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,29 @@
+"""store SMS sending window (local hours in which customers receive SMS)
+
+Revision ID: 0023
+Revises: 0020
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0023"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("stores", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("sms_window_start", sa.String(length=5), server_default="09:00", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("sms_window_end", sa.String(length=5), server_default="20:30", nullable=False)
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("stores", schema=None) as batch_op:
+        batch_op.drop_column("sms_window_end")
+        batch_op.drop_column("sms_window_start")

@@ -1,0 +1,53 @@
+"""The SMS sending window: when a message to a customer may go out."""
+
+from datetime import datetime, time, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.messaging.rules import DEFAULT_WINDOW, SendWindow, make_window, next_send_time
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def test_default_window_is_nine_to_half_past_eight():
+    assert SendWindow(time(9, 0), time(20, 30)) == DEFAULT_WINDOW
+
+
+def test_at_1_56_local_the_message_waits_for_nine():
+    now = datetime(2030, 5, 1, 17, 56)  # 01:56 on 2 May in Shanghai
+    assert next_send_time(now, DEFAULT_WINDOW, SHANGHAI) == datetime(2030, 5, 2, 1, 0)  # 09:00 on 2 May
+
+
+def test_inside_the_window_it_goes_now():
+    now = datetime(2030, 5, 2, 4, 0)  # 12:00
+    assert next_send_time(now, DEFAULT_WINDOW, SHANGHAI) == now
+
+
+def test_after_the_window_closes_it_waits_for_tomorrow_morning():
+    now = datetime(2030, 5, 2, 12, 30)  # 20:30 on 2 May: the window is closed
+    assert next_send_time(now, DEFAULT_WINDOW, SHANGHAI) == datetime(2030, 5, 3, 1, 0)
+
+
+def test_another_zone_uses_its_own_local_hours():
+    now = datetime(2030, 5, 2, 1, 30)  # 09:30 in Shanghai, 07:30 in Urumqi
+    assert next_send_time(now, DEFAULT_WINDOW, SHANGHAI) == now
+    assert next_send_time(now, DEFAULT_WINDOW, "Asia/Urumqi") == datetime(2030, 5, 2, 3, 0)
+
+
+def test_window_from_settings_and_bad_values_fall_back():
+    assert make_window("08:15", "21:00") == SendWindow(time(8, 15), time(21, 0))
+    assert make_window("", None) == DEFAULT_WINDOW
+    assert make_window("22:00", "07:00") == DEFAULT_WINDOW
+    assert make_window("junk", "20:30") == DEFAULT_WINDOW
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1)))
+def test_the_send_time_is_never_earlier_and_always_inside_the_window(now):
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    at = next_send_time(now, DEFAULT_WINDOW, SHANGHAI)
+    local = at.replace(tzinfo=UTC).astimezone(ZoneInfo(SHANGHAI)).time()
+    assert now <= at <= now + timedelta(hours=12, minutes=30)  # the night is 20:30 to 09:00
+    assert DEFAULT_WINDOW.start <= local < DEFAULT_WINDOW.end
