@@ -16,6 +16,7 @@ class MessageStatus(enum.StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    RECEIVED = "received"  # a customer's SMS reply (app.messaging.replies), never sent
 
 
 class Message(TimestampMixin, db.Model):

@@ -3,6 +3,8 @@
 No Flask, no database: `now` and the zone are passed in.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -51,3 +53,28 @@ def next_send_time(now_utc: datetime, window: SendWindow, tz: str) -> datetime:
     day = local.date() if local.time() < window.start else local.date() + timedelta(days=1)
     opening = datetime.combine(day, window.start, tzinfo=zone)
     return opening.astimezone(UTC).replace(tzinfo=None)
+
+
+# Opt-out replies. Phrases count anywhere in the reply ("退订 谢谢"); Latin words count as whole
+# words ("TD", "stop", not "STD"); a few short answers count only when they are the whole reply.
+OPT_OUT_PHRASES = ("退订", "取消订阅", "不要再发", "别再发", "不要发了", "别发了", "拒收", "勿扰", "退阅")
+OPT_OUT_WORDS = ("td", "unsubscribe", "stop")
+OPT_OUT_ALONE = ("t", "n", "退", "取消", "0000")
+_OPT_OUT_WORD = re.compile(r"(?<![a-z])(?:" + "|".join(OPT_OUT_WORDS) + r")(?![a-z])")
+_STRIP = " \t\r\n。.,，!！?？~～、\"'“”‘’()（）【】[]"
+
+
+def normalize_reply(text: str | None) -> str:
+    """Fold full-width and compatibility forms (ＴＤ → td), case and surrounding punctuation."""
+    return unicodedata.normalize("NFKC", text or "").casefold().strip(_STRIP)
+
+
+def is_opt_out(text: str | None) -> bool:
+    """Tell whether an inbound SMS reply asks to stop messages (退订, TD, T alone, 拒收, unsubscribe …)."""
+    reply = normalize_reply(text)
+    if not reply:
+        return False
+    if reply in OPT_OUT_ALONE:
+        return True
+    compact = re.sub(r"\s+", "", reply)
+    return any(phrase in compact for phrase in OPT_OUT_PHRASES) or bool(_OPT_OUT_WORD.search(reply))

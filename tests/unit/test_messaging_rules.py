@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.messaging.rules import DEFAULT_WINDOW, SendWindow, make_window, next_send_time
+from app.messaging.rules import DEFAULT_WINDOW, SendWindow, is_opt_out, make_window, next_send_time
 
 SHANGHAI = "Asia/Shanghai"
 
@@ -51,3 +51,66 @@ def test_the_send_time_is_never_earlier_and_always_inside_the_window(now):
     local = at.replace(tzinfo=UTC).astimezone(ZoneInfo(SHANGHAI)).time()
     assert now <= at <= now + timedelta(hours=12, minutes=30)  # the night is 20:30 to 09:00
     assert DEFAULT_WINDOW.start <= local < DEFAULT_WINDOW.end
+
+
+# ---- opt-out replies -------------------------------------------------------------------------
+
+OPT_OUTS = [
+    "退订",
+    "TD",
+    "td",
+    "T",
+    "t",
+    "取消订阅",
+    "不要再发了",
+    "拒收",
+    "unsubscribe",
+    "STOP",
+    "退订 谢谢",
+    "回复TD",
+    "请帮我退订，谢谢！",
+    "ＴＤ",
+    "Ｔ",
+    "  退订。",
+    "不要再 发",
+    "我要td",
+]
+KEEPS = ["周四来不了", "好的", "谢谢", "STD", "Today", "我明天到", "可以", "", "   ", "时间改到周六？", "ok"]
+
+
+def test_opt_out_words_anywhere_in_the_reply():
+    assert [text for text in OPT_OUTS if not is_opt_out(text)] == []
+
+
+def test_other_replies_are_not_opt_outs():
+    assert [text for text in KEEPS if is_opt_out(text)] == []
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+@given(
+    word=st.sampled_from(["td", "t", "unsubscribe", "stop"]),
+    flips=st.lists(st.booleans(), min_size=11, max_size=11),
+    wide=st.booleans(),
+    suffix=st.sampled_from(["", " 谢谢", "。", "!", " thanks"]),
+)
+def test_latin_opt_outs_in_any_case_and_width(word, flips, wide, suffix):
+    mixed = "".join(ch.upper() if flip else ch for ch, flip in zip(word, flips, strict=False))
+    reply = _full_width(mixed) if wide else mixed
+    assert is_opt_out(reply + (suffix if word not in ("t",) else ""))
+
+
+@given(st.text(alphabet="周四来不了好的谢谢我明天到可以时间改到六？!。 ", max_size=30))
+def test_ordinary_chinese_replies_never_opt_out(text):
+    assert not is_opt_out(text)
+
+
+@given(
+    prefix=st.text(alphabet="您好我请帮，。 ", max_size=8),
+    suffix=st.text(alphabet="谢谢了吧。！ ", max_size=8),
+)
+def test_chinese_opt_out_phrases_anywhere(prefix, suffix):
+    assert is_opt_out(f"{prefix}退订{suffix}")
+    assert is_opt_out(f"{prefix}ＴＤ{suffix}")
