@@ -71,6 +71,8 @@ class OutcomeForm(FlaskForm):
 
 class SendForm(FlaskForm):
     channel = HiddenField(validators=[DataRequired()])
+    # "yes" on the "sent at HH:MM, send again?" button: an invitation already sent goes again only then.
+    confirm = HiddenField()
 
 
 class InviteLeadForm(FlaskForm):

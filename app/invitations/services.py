@@ -123,23 +123,48 @@ def rsvp_link(invitation: Invitation) -> str:
     return f"{base}/r/{invitation.token}"
 
 
+def last_sent(invitation_id: int, channel: str):
+    """The latest invitation message that went (or is going) out on `channel`, or None."""
+    from app.messaging.models import Message, MessageStatus
+
+    return db.session.execute(
+        select(Message).where(Message.invitation_id == invitation_id, Message.channel == channel,
+                              Message.lead_id.is_not(None),
+                              Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]),
+                              Message.idempotency_key.like(f"invite-{invitation_id}-%"))
+        .order_by(Message.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: str, *, actor,
-                    now: datetime | None = None):
-    """Queue the invitation with the personal RSVP link by SMS or email (marketing: consent checked)."""
+                    now: datetime | None = None, resend: bool = False):
+    """Queue the invitation with the personal RSVP link by SMS or email (marketing: consent checked).
+
+    An invitation already sent on that channel is sent again only with `resend` (the inviter saw
+    when it went and confirmed); a resend is audited. Without it, DomainError("already_sent").
+    """
     now = now or utcnow()
+    if channel not in ("sms", "email"):
+        raise DomainError("bad_channel", "sms or email")
+    previous = last_sent(invitation.id, channel)
+    if previous is not None and not resend:
+        raise DomainError("already_sent", "the invitation was already sent on this channel")
     link = rsvp_link(invitation)
     when = _local(event.starts_at, event).strftime("%m-%d %H:%M")
     text = _("%(name)s, you are invited to %(theme)s on %(when)s. Please reply here: %(link)s",
              name=lead.name, theme=event.theme, when=when, link=link)
     key = f"invite-{invitation.id}-{channel}-{invitation.token[:6]}"
+    if previous is not None:
+        key = f"{key}-{previous.id}"
     if channel == "sms":
         message = queue_sms(lead.phone or "", text, purpose="marketing", lead=lead, user_id=actor.id,
                             invitation_id=invitation.id, idempotency_key=key, now=now)
-    elif channel == "email":
+    else:
         message = queue_email(lead.email or "", event.theme, text, purpose="marketing", lead=lead,
                               user_id=actor.id, invitation_id=invitation.id, idempotency_key=key, now=now)
-    else:
-        raise DomainError("bad_channel", "sms or email")
+    if previous is not None and message.status != "suppressed":
+        record("invitation.resend", actor, "invitation", invitation.id,
+               {"channel": channel, "previous_message_id": previous.id, "message_id": message.id})
     if message.status != "suppressed":
         invitation.method = invitation.method or channel
         invitation.invited_at = invitation.invited_at or now

@@ -25,6 +25,7 @@ from app.messaging.outbox import marketing_block_reason
 from app.web.access import roles_required
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
 from app.web.render import hx_redirect, render
+from app.web.templating import local_time
 
 bp = Blueprint("invitations", __name__)
 
@@ -345,11 +346,13 @@ def call_list(campaign_id: int):
     done = request.args.get("done") == "1"
     rows = queries.call_list(campaign.id, current_user.id, utcnow(), done=done)
     event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
+    sends = queries.invitation_sends([r[0].id for r in rows])
     return render("invitations/calls.html", campaign=campaign, event=event,
-                  rows=[_call_view(r) for r in rows], done=done, form=OutcomeForm(), send_form=SendForm())
+                  rows=[_call_view(r, sends=sends) for r in rows], done=done, form=OutcomeForm(),
+                  send_form=SendForm())
 
 
-def _call_view(row, revealed: bool = False) -> dict:
+def _call_view(row, revealed: bool = False, sends: dict | None = None) -> dict:
     inv, name, phone, _last4, _grade, owner_id, dcc_id, consent, sms_out, email_out, email = row
 
     class L:  # what marketing_block_reason reads
@@ -365,8 +368,10 @@ def _call_view(row, revealed: bool = False) -> dict:
     sms_block = marketing_block_reason(lead, "sms")
     email_block = marketing_block_reason(lead, "email")
     may_reveal = bool(phone) and not show_phone and _may_reveal_call(inv)
+    if sends is None:
+        sends = queries.invitation_sends([inv.id])
     return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
-            "may_reveal": may_reveal,
+            "may_reveal": may_reveal, "sent_at": sends.get(inv.id, {}),
             "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
             "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
 
@@ -422,19 +427,29 @@ def send_invitation(invitation_id: int):
     invitation, lead = _invitation_for_update(invitation_id)
     form = SendForm()
     error = notice = None
+    status = 200
     if form.validate_on_submit() and form.channel.data in ("sms", "email"):
         event = db.session.get(Event, invitation.event_id)
-        message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user)
-        db.session.commit()
-        if message.status == "suppressed":
-            error = str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
+        try:
+            message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user,
+                                               resend=form.confirm.data == "yes")
+        except DomainError as exc:
+            if exc.code != "already_sent":
+                raise
+            db.session.rollback()
+            status, error = 409, _("This invitation was already sent at %(time)s. Confirm to send it again.",
+                                   time=local_time(services.last_sent(invitation_id, form.channel.data).created_at))
         else:
-            notice = _("The invitation is on its way.")
+            db.session.commit()
+            if message.status == "suppressed":
+                status, error = 422, str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
+            else:
+                notice = _("The invitation is on its way.")
     else:
-        error = _("Choose SMS or email.")
+        status, error = 422, _("Choose SMS or email.")
     row = _call_view(queries.call_row(invitation_id))
     return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
-                  error=error, notice=notice, status=422 if error else 200)
+                  error=error, notice=notice, status=status)
 
 
 @bp.post("/leads/<int:lead_id>/invite")
