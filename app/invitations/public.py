@@ -30,6 +30,7 @@ from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead
 from app.messaging.optout import opt_out
 from app.web.access import public
+from app.messaging.branding import public_name
 from app.web.render import render
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
@@ -109,7 +110,8 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
     return render("public/rsvp.html", guest=guest, event=guest.event, invitation=guest.invitation, form=form,
                   error=error, starts=to_local(guest.event.starts_at, tz), ends=to_local(guest.event.ends_at, tz),
                   cutoff=to_local(cutoff, tz), open=now < cutoff and guest.invitation.checked_in_at is None,
-                  qr=_qr(guest.invitation.token) if accepted else None, status=status)
+                  qr=_qr(guest.invitation.token) if accepted else None, status=status,
+                  site_name=public_name(guest.event.store_id))
 
 
 @bp.get("/<token>")

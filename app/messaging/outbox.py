@@ -4,19 +4,22 @@ Customer SMS are sent only inside the store's sending window (app.messaging.rule
 a message queued outside it gets `next_attempt_at` at the window's next opening, and delivery
 never sends an SMS to a customer outside the window (retries included).
 
+Every SMS carries exactly one 【signature】: the store's, else the brand's (app.messaging.branding).
+
 Marketing messages are never queued for customers without consent or who opted out (the row is
 stored as `suppressed` with the reason, so the UI can say why).
 """
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.messaging.backends import DeliveryError, Outgoing, send
+from app.messaging.branding import sms_signature_for
 from app.messaging.models import Message, MessageStatus
+from app.messaging.rules import sign_sms
 from app.messaging.window import customer_send_time
 
 MAX_ATTEMPTS = 8
@@ -41,10 +44,8 @@ def marketing_block_reason(lead, channel: str) -> str | None:
 
 
 def with_opt_out(body: str) -> str:
-    """Marketing SMS: signature first, opt-out text last."""
-    signature = current_app.config.get("SMS_SIGNATURE", "")
-    text = body if body.startswith(signature) else f"{signature}{body}"
-    return text if text.rstrip().endswith(OPT_OUT_TEXT) else f"{text} {OPT_OUT_TEXT}"
+    """Marketing SMS: opt-out text last (the signature is put in front by `queue`)."""
+    return body if body.rstrip().endswith(OPT_OUT_TEXT) else f"{body} {OPT_OUT_TEXT}"
 
 
 def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
@@ -66,6 +67,8 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
         elif channel == "sms":
             body = with_opt_out(body)
     not_before = now or utcnow()
+    if channel == "sms":
+        body = sign_sms(body, sms_signature_for(getattr(lead, "store_id", None)))
     if channel == "sms" and lead is not None:
         not_before = customer_send_time(not_before, lead.store_id)
     message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,

@@ -78,3 +78,25 @@ def is_opt_out(text: str | None) -> bool:
         return True
     compact = re.sub(r"\s+", "", reply)
     return any(phrase in compact for phrase in OPT_OUT_PHRASES) or bool(_OPT_OUT_WORD.search(reply))
+
+
+# ---- the SMS signature -----------------------------------------------------------------------
+
+# The product's own name never signs a customer's message: the store or the brand does.
+PRODUCT_NAMES = frozenset({"leadloop", "线索闭环"})
+_LEADING_SIGNATURES = re.compile(r"^\s*(?:[【\[][^】\]]{0,40}[】\]]\s*)+")
+
+
+def signature_text(*candidates: str | None) -> str:
+    """The first usable candidate as 【name】 (brackets stripped, the product's name refused); "" for none."""
+    for candidate in candidates:
+        name = unicodedata.normalize("NFKC", candidate or "").strip().strip("【】[] ").strip()
+        if name and name.casefold() not in PRODUCT_NAMES:
+            return f"【{name[:20]}】"
+    return ""
+
+
+def sign_sms(body: str, signature: str) -> str:
+    """The body with exactly one signature in front (any signature already there is replaced)."""
+    text = _LEADING_SIGNATURES.sub("", body or "")
+    return f"{signature}{text}" if signature else text

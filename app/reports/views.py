@@ -19,6 +19,7 @@ from app.reports.tables import body_rows, fmt
 from app.reports.targets import progress, set_targets, targets_table
 from app.web.access import public
 from app.web.permissions import can
+from app.messaging.branding import public_name
 from app.web.render import render
 
 bp = Blueprint("reports", __name__)
@@ -207,14 +208,15 @@ def answer_survey(token: str):
     now = utcnow()
     response = survey.open_survey(token, now)
     if response is None:
-        return render("reports/survey_gone.html", status=404)
+        return render("reports/survey_gone.html", status=404, site_name=public_name())
+    site_name = public_name(response.store_id)
     if response.answered_at is not None:
-        return render("reports/survey_done.html", already=True)
+        return render("reports/survey_done.html", already=True, site_name=site_name)
     form = SurveyForm()
     if request.method == "POST":
         if form.validate_on_submit():
             survey.answer(response, form.score.data, form.comment.data, now)
             db.session.commit()
-            return render("reports/survey_done.html", already=False)
-        return render("reports/survey.html", status=422, form=form, token=token)
-    return render("reports/survey.html", form=form, token=token)
+            return render("reports/survey_done.html", already=False, site_name=site_name)
+        return render("reports/survey.html", status=422, form=form, token=token, site_name=site_name)
+    return render("reports/survey.html", form=form, token=token, site_name=site_name)

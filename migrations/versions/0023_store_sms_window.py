@@ -1,4 +1,4 @@
-"""store SMS sending window (local hours in which customers receive SMS)
+"""store SMS sending window (local hours in which customers receive SMS) and SMS signature
 
 Revision ID: 0023
 Revises: 0020
@@ -22,8 +22,11 @@ def upgrade():
             sa.Column("sms_window_end", sa.String(length=5), server_default="20:30", nullable=False)
         )
 
+        batch_op.add_column(sa.Column("sms_signature", sa.String(length=32), nullable=True))
+
 
 def downgrade():
     with op.batch_alter_table("stores", schema=None) as batch_op:
+        batch_op.drop_column("sms_signature")
         batch_op.drop_column("sms_window_end")
         batch_op.drop_column("sms_window_start")

@@ -114,3 +114,24 @@ def test_ordinary_chinese_replies_never_opt_out(text):
 def test_chinese_opt_out_phrases_anywhere(prefix, suffix):
     assert is_opt_out(f"{prefix}退订{suffix}")
     assert is_opt_out(f"{prefix}ＴＤ{suffix}")
+
+
+# ---- the SMS signature -----------------------------------------------------------------------
+
+
+def test_signature_from_the_first_usable_name_never_the_products():
+    from app.messaging.rules import signature_text
+
+    assert signature_text("【宁波店】", "品牌") == "【宁波店】"
+    assert signature_text("", None, "  远航汽车 ") == "【远航汽车】"
+    assert signature_text("LeadLoop", "线索闭环", "【线索闭环】", "朝阳店") == "【朝阳店】"
+    assert signature_text("", None) == ""
+
+
+def test_an_sms_carries_exactly_one_signature():
+    from app.messaging.rules import sign_sms
+
+    assert sign_sms("您好", "【朝阳店】") == "【朝阳店】您好"
+    assert sign_sms("【线索闭环】您好", "【朝阳店】") == "【朝阳店】您好"
+    assert sign_sms("【朝阳店】【朝阳店】 您好 回复TD退订", "【朝阳店】") == "【朝阳店】您好 回复TD退订"
+    assert sign_sms("您好", "") == "您好"
