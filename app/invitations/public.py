@@ -28,9 +28,9 @@ from app.invitations.forms import RsvpForm
 from app.invitations.models import Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead
+from app.messaging.branding import public_name
 from app.messaging.optout import opt_out
 from app.web.access import public
-from app.messaging.branding import public_name
 from app.web.render import render
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")

@@ -14,8 +14,8 @@ from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import csrf, db, limiter
 from app.leads.intake import CONSENT_TEXT_VERSION, intake_lead, model_choices
 from app.leads.intake_rules import CleanLead
-from app.web.access import public
 from app.messaging.branding import public_name
+from app.web.access import public
 from app.web.render import render
 
 bp = Blueprint("public_form", __name__, url_prefix="/f")

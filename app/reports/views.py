@@ -9,6 +9,7 @@ from app.accounts.models import Role
 from app.audit.services import record
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db, limiter
+from app.messaging.branding import public_name
 from app.reports import survey
 from app.reports.catalog import BY_KEY, reports_for
 from app.reports.filters import build_filter
@@ -19,7 +20,6 @@ from app.reports.tables import body_rows, fmt
 from app.reports.targets import progress, set_targets, targets_table
 from app.web.access import public
 from app.web.permissions import can
-from app.messaging.branding import public_name
 from app.web.render import render
 
 bp = Blueprint("reports", __name__)
