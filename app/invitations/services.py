@@ -14,11 +14,12 @@ from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.invitations import rules
+from app.invitations import ics, rules
 from app.invitations.models import Campaign, CampaignMember, Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.invitations.targets import MAX_TARGETS, apply_filters
 from app.leads.models import Lead
+from app.messaging.branding import public_name
 from app.messaging.notify import notify
 from app.messaging.outbox import queue_email, queue_sms
 from app.messaging.window import customer_send_time
@@ -160,8 +161,10 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
         message = queue_sms(lead.phone or "", text, purpose="marketing", lead=lead, user_id=actor.id,
                             invitation_id=invitation.id, idempotency_key=key, now=now)
     else:
-        message = queue_email(lead.email or "", event.theme, text, purpose="marketing", lead=lead,
-                              user_id=actor.id, invitation_id=invitation.id, idempotency_key=key, now=now)
+        message = queue_email(lead.email or "", event.theme, invitation_email_text(invitation, event, lead),
+                              purpose="marketing", lead=lead, user_id=actor.id, invitation_id=invitation.id,
+                              idempotency_key=key, now=now, sender_name=public_name(event.store_id),
+                              attachment_path=_calendar_file(invitation, event, now))
     if previous is not None and message.status != "suppressed":
         record("invitation.resend", actor, "invitation", invitation.id,
                {"channel": channel, "previous_message_id": previous.id, "message_id": message.id})
@@ -173,6 +176,52 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
         invitation.inviter_id = invitation.inviter_id or actor.id
         db.session.flush()
     return message
+
+
+def event_when(event: Event) -> str:
+    """The event's local date and times, e.g. 2030-05-03 14:00–17:00."""
+    starts, ends = _local(event.starts_at, event), _local(event.ends_at, event)
+    if starts.date() == ends.date():
+        return f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
+    return f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
+
+
+def invitation_calendar(invitation: Invitation, event: Event, now: datetime) -> str:
+    """The event as an iCalendar file for this guest."""
+    location = " ".join(p for p in (event.place, event.address) if p)
+    description = "\n".join(p for p in (event_when(event), event.public_description or "", event.directions or "")
+                            if p)
+    return ics.event_ics(token=invitation.token, summary=event.theme, starts_at=event.starts_at,
+                         ends_at=event.ends_at, location=location, description=description,
+                         url=rsvp_link(invitation), now=now)
+
+
+def _calendar_file(invitation: Invitation, event: Event, now: datetime) -> str:
+    import os
+
+    folder = os.path.join(current_app.config.get("INSTANCE_DIR") or current_app.instance_path, "calendar")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"event-{event.id}-{invitation.id}-{now:%Y%m%d%H%M%S}.ics")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(invitation_calendar(invitation, event, now))
+    return path
+
+
+def invitation_email_text(invitation: Invitation, event: Event, lead: Lead) -> str:
+    """The invitation e-mail: what, when (local), where, how to get there, the RSVP and unsubscribe links."""
+    link = rsvp_link(invitation)
+    lines = [
+        _("Dear %(name)s,", name=lead.name), "",
+        _("You are invited to %(theme)s.", theme=event.theme),
+        _("Time: %(when)s", when=event_when(event)),
+        _("Place: %(place)s", place=" ".join(p for p in (event.place, event.address) if p)),
+    ]
+    if event.directions:
+        lines.append(_("How to get there: %(directions)s", directions=event.directions))
+    lines += ["", _("Please tell us whether you can come: %(link)s", link=link),
+              _("The calendar entry is attached."), "", public_name(event.store_id), "",
+              _("To stop receiving these e-mails: %(link)s", link=f"{link}#unsubscribe")]
+    return "\n".join(lines)
 
 
 def _local(value: datetime, event: Event) -> datetime:

@@ -30,6 +30,7 @@ class Message(TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     attachment_path: Mapped[str | None] = mapped_column(String(500))
+    sender_name: Mapped[str | None] = mapped_column(String(100))  # e-mail From name (the store's)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))

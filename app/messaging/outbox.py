@@ -51,7 +51,7 @@ def with_opt_out(body: str) -> str:
 def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
           lead=None, user_id: int | None = None, invitation_id: int | None = None, html: str | None = None,
           attachment_path: str | None = None, idempotency_key: str | None = None,
-          now: datetime | None = None) -> Message:
+          now: datetime | None = None, sender_name: str | None = None) -> Message:
     """Add a message to the outbox (suppressed when marketing is not allowed); return it."""
     if idempotency_key:
         existing = db.session.execute(
@@ -74,7 +74,8 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
     message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
                       html_body=html, attachment_path=attachment_path, lead_id=getattr(lead, "id", None),
                       user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
-                      next_attempt_at=not_before, idempotency_key=idempotency_key)
+                      next_attempt_at=not_before, idempotency_key=idempotency_key,
+                      sender_name=(sender_name or "")[:100] or None)
     db.session.add(message)
     db.session.flush()
     return message
@@ -109,6 +110,7 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
                 id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
                 body=message.body, html=message.html_body, attachment_path=message.attachment_path,
                 idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
+                sender_name=message.sender_name,
             ))
             message.status = MessageStatus.SENT
             message.sent_at = now

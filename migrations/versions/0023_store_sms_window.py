@@ -1,4 +1,4 @@
-"""store SMS sending window (local hours in which customers receive SMS) and SMS signature
+"""store SMS sending window (local hours in which customers receive SMS) and SMS signature; e-mail sender name
 
 Revision ID: 0023
 Revises: 0020
@@ -24,8 +24,13 @@ def upgrade():
 
         batch_op.add_column(sa.Column("sms_signature", sa.String(length=32), nullable=True))
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sender_name", sa.String(length=100), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("sender_name")
     with op.batch_alter_table("stores", schema=None) as batch_op:
         batch_op.drop_column("sms_signature")
         batch_op.drop_column("sms_window_end")

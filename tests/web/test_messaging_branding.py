@@ -124,3 +124,113 @@ def test_admin_sets_the_brand_in_settings(login_as):
     assert (get_setting("brand_name"), get_setting("sms_signature")) == ("远航汽车", "远航")
     audit = db.session.execute(select(AuditLog).where(AuditLog.action == "settings.update")).scalar_one()
     assert audit.detail["changes"]["brand_name"][1] == "远航汽车"
+
+
+def test_email_invitation_has_place_local_time_directions_sender_unsubscribe_and_calendar(
+    factory, login, app
+):
+    from datetime import datetime
+
+    from app.messaging import backends
+    from app.messaging.outbox import deliver_due
+
+    store = factory.store(name="朝阳店")
+    consultant = factory.user("consultant", store)
+    lead = factory.lead(
+        owner=consultant, store=store, marketing_consent=True, email="g@example.com", name="王先生"
+    )
+    event = make_event(
+        store, theme="新车品鉴会", place="展厅一楼", address="朝阳路1号", directions="地铁10号线A口"
+    )
+    event.starts_at, event.ends_at = (
+        datetime(2030, 5, 3, 6, 0),
+        datetime(2030, 5, 3, 9, 0),
+    )  # 14:00–17:00 local
+    invitation = make_invitation(event, lead, inviter=consultant, status=S.TODO)
+    message = send_invitation(
+        invitation, event, lead, "email", actor=consultant, now=datetime(2030, 5, 1, 2, 0)
+    )
+    db.session.commit()
+    body = message.body
+    for part in (
+        "王先生",
+        "新车品鉴会",
+        "2030-05-03 14:00–17:00",
+        "展厅一楼 朝阳路1号",
+        "地铁10号线A口",
+        f"/r/{invitation.token}",
+        f"/r/{invitation.token}#unsubscribe",
+        "朝阳店",
+    ):
+        assert part in body, part
+    assert "线索闭环" not in body and "LeadLoop" not in body
+    assert message.sender_name == "朝阳店" and message.attachment_path.endswith(".ics")
+    with open(message.attachment_path, encoding="utf-8", newline="") as fh:
+        calendar = fh.read()
+    assert "DTSTART:20300503T060000Z\r\n" in calendar and "SUMMARY:新车品鉴会" in calendar
+    backends.SENT.clear()
+    deliver_due(datetime(2030, 5, 1, 2, 1))
+    (sent,) = [m for m in backends.SENT if m.to == "g@example.com"]
+    assert sent.sender_name == "朝阳店" and sent.attachment_path == message.attachment_path
+
+
+def test_smtp_puts_the_store_in_from_and_attaches_the_calendar(app, tmp_path, monkeypatch):
+    from app.messaging import backends
+
+    path = tmp_path / "event.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    captured = {}
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, *args):
+            pass
+
+        def send_message(self, email):
+            captured["email"] = email
+
+    monkeypatch.setattr(backends.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_USE_SSL", False)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    backends._smtp(
+        backends.Outgoing(
+            id=1,
+            channel="email",
+            to="g@example.com",
+            subject="邀请",
+            body="正文",
+            attachment_path=str(path),
+            sender_name="朝阳店",
+        )
+    )
+    email = captured["email"]
+    assert email["From"].addresses[0].display_name == "朝阳店"
+    (attachment,) = list(email.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar" and attachment.get_filename() == "event.ics"
+
+
+def test_rsvp_page_lets_the_guest_stop_e_mails(client, factory):
+    store = factory.store(name="朝阳店")
+    lead = factory.lead(store=store, marketing_consent=True, email="g@example.com")
+    invitation = make_invitation(make_event(store), lead, status=S.INVITED)
+    db.session.commit()
+    page = client.get(f"/r/{invitation.token}").get_data(as_text=True)
+    assert 'id="unsubscribe"' in page and "退订营销邮件" in page
+    response = client.post(f"/r/{invitation.token}/unsubscribe", data={"channel": "email"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    from app.leads.models import Lead
+
+    stored = db.session.get(Lead, lead.id)
+    assert stored.email_opt_out_at is not None and stored.sms_opt_out_at is None
