@@ -88,7 +88,7 @@ def _load(token: str, *, lock: bool = False) -> Guest:
     if row is None:
         abort(404)
     invitation, event, store_name, name, phone, sms_out, email_out, email = row
-    if event.cancelled_at is not None or invitation.status == S.CANCELLED:
+    if invitation.status == S.CANCELLED:
         abort(404)
     if rules.token_expired(invitation.token_expires_at, utcnow()):
         abort(410)
@@ -113,7 +113,8 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
     accepted = guest.invitation.status == S.ACCEPTED
     return render("public/rsvp.html", guest=guest, event=guest.event, invitation=guest.invitation, form=form,
                   error=error, starts=to_local(guest.event.starts_at, tz), ends=to_local(guest.event.ends_at, tz),
-                  cutoff=to_local(cutoff, tz), open=now < cutoff and guest.invitation.checked_in_at is None,
+                  cutoff=to_local(cutoff, tz),
+                  open=now < cutoff and guest.invitation.checked_in_at is None and guest.event.cancelled_at is None,
                   qr=_qr(guest.invitation.token) if accepted else None, status=status,
                   site_name=public_name(guest.event.store_id))
 
@@ -135,6 +136,8 @@ def answer(token: str):
     """Accept or decline (with headcount and a note); plain form, 303 back to the page."""
     guest = _load(token)
     form = RsvpForm()
+    if guest.event.cancelled_at is not None:
+        return _page(guest, form, error=_("This event has been cancelled."), status=409)
     choice = request.form.get("answer", "")
     if not form.validate_on_submit():
         return _page(guest, form, error=_("Please check the form."), status=422)

@@ -178,6 +178,71 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
     return message
 
 
+def cancel_event(event: Event, *, actor, now: datetime | None = None) -> int:
+    """Cancel an event (audited) and tell every accepted guest; return how many guests were told."""
+    now = now or utcnow()
+    if event.cancelled_at is not None:
+        raise DomainError("cancelled", _("This event is already cancelled."))
+    event.cancelled_at = now
+    event.sequence = (event.sequence or 0) + 1
+    record("event.cancel", actor, "event", event.id, {"theme": event.theme})
+    return _tell_guests(event, "cancel", actor=actor, now=now)
+
+
+def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, *, actor,
+                   now: datetime | None = None) -> int:
+    """Move an event to new (UTC) times (audited) and tell every accepted guest; return how many."""
+    now = now or utcnow()
+    if event.cancelled_at is not None:
+        raise DomainError("cancelled", _("This event is already cancelled."))
+    if ends_at <= starts_at:
+        raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_at")
+    before = [event.starts_at.isoformat(), event.ends_at.isoformat()]
+    event.starts_at, event.ends_at = starts_at, ends_at
+    if event.rsvp_cutoff_at is not None and event.rsvp_cutoff_at > starts_at:
+        event.rsvp_cutoff_at = None
+    event.sequence = (event.sequence or 0) + 1
+    db.session.execute(update(Invitation).where(Invitation.event_id == event.id)
+                       .values(token_expires_at=rules.token_expiry(ends_at), version=Invitation.version + 1)
+                       .execution_options(synchronize_session=False))
+    record("event.postpone", actor, "event", event.id,
+           {"before": before, "after": [starts_at.isoformat(), ends_at.isoformat()]})
+    return _tell_guests(event, "postpone", actor=actor, now=now)
+
+
+def _tell_guests(event: Event, change: str, *, actor, now: datetime) -> int:
+    """A service message (SMS and e-mail) to each accepted guest who has not arrived.
+
+    Service messages need no marketing consent, but never go on a channel the customer opted out
+    of (outbox purpose "service").
+    """
+    rows = db.session.execute(
+        select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
+        .where(Invitation.event_id == event.id, Invitation.status == S.ACCEPTED,
+               Invitation.checked_in_at.is_(None))
+    ).all()
+    store = public_name(event.store_id)
+    for invitation, lead in rows:
+        link = rsvp_link(invitation)
+        if change == "cancel":
+            text = _("Sorry, %(theme)s on %(when)s is cancelled. We apologise for the inconvenience. %(store)s",
+                     theme=event.theme, when=event_when(event), store=store)
+            subject = _("Cancelled: %(theme)s", theme=event.theme)
+        else:
+            text = _("%(theme)s has moved to %(when)s, %(place)s. Please confirm here: %(link)s",
+                     theme=event.theme, when=event_when(event), place=event.place or event.address, link=link)
+            subject = _("New time: %(theme)s", theme=event.theme)
+        key = f"event-{change}-{event.id}-{event.sequence}-{invitation.id}"
+        queue_sms(lead.phone or "", text, purpose="service", lead=lead, user_id=actor.id,
+                  invitation_id=invitation.id, idempotency_key=f"{key}-sms", now=now)
+        if lead.email:
+            queue_email(lead.email, subject, text, purpose="service", lead=lead, user_id=actor.id,
+                        invitation_id=invitation.id, idempotency_key=f"{key}-email", now=now,
+                        sender_name=store, attachment_path=_calendar_file(invitation, event, now))
+    db.session.flush()
+    return len(rows)
+
+
 def event_when(event: Event) -> str:
     """The event's local date and times, e.g. 2030-05-03 14:00–17:00."""
     starts, ends = _local(event.starts_at, event), _local(event.ends_at, event)
@@ -193,7 +258,8 @@ def invitation_calendar(invitation: Invitation, event: Event, now: datetime) -> 
                             if p)
     return ics.event_ics(token=invitation.token, summary=event.theme, starts_at=event.starts_at,
                          ends_at=event.ends_at, location=location, description=description,
-                         url=rsvp_link(invitation), now=now)
+                         url=rsvp_link(invitation), now=now, sequence=event.sequence or 0,
+                         cancelled=event.cancelled_at is not None)
 
 
 def _calendar_file(invitation: Invitation, event: Event, now: datetime) -> str:

@@ -16,7 +16,7 @@ from app.core.timeutil import local_to_utc, to_local, utcnow, zone_for
 from app.extensions import db
 from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
 from app.invitations import queries, services
-from app.invitations.forms import CampaignForm, EventForm, InviteLeadForm, OutcomeForm, SendForm
+from app.invitations.forms import CampaignForm, EventForm, InviteLeadForm, OutcomeForm, PostponeForm, SendForm
 from app.invitations.models import Campaign, Event, Invitation
 from app.invitations.rules import percent
 from app.invitations.targets import clean_filters
@@ -147,7 +147,53 @@ def show_event(event_id: int):
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
                   funnel=funnel, rows=rows, guest_status=status, percent=percent, tz=_tz(event.store_id),
-                  form=EmptyForm(), now=utcnow())
+                  form=EmptyForm(), now=utcnow(), postpone_form=_postpone_form(event))
+
+
+def _postpone_form(event: Event, formdata=None) -> PostponeForm:
+    tz = _tz(event.store_id)
+    return PostponeForm(formdata=formdata, starts_at=to_local(event.starts_at, tz).replace(tzinfo=None),
+                        ends_at=to_local(event.ends_at, tz).replace(tzinfo=None))
+
+
+@bp.post("/events/<int:event_id>/cancel")
+@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+def cancel_event(event_id: int):
+    """Cancel an event; every accepted guest is told by SMS and e-mail (audited)."""
+    event = _event_or_404(event_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        told = services.cancel_event(event, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event is cancelled; %(n)s guests are being told.", n=told), "success")
+    return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
+
+
+@bp.post("/events/<int:event_id>/postpone")
+@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+def postpone_event(event_id: int):
+    """Move an event to a new time; every accepted guest is told by SMS and e-mail (audited)."""
+    event = _event_or_404(event_id)
+    form = _postpone_form(event, formdata=request.form)
+    if not form.validate_on_submit():
+        flash("; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
+    tz = _tz(event.store_id)
+    try:
+        told = services.postpone_event(event, local_to_utc(form.starts_at.data, tz),
+                                       local_to_utc(form.ends_at.data, tz), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event has a new time; %(n)s guests are being told.", n=told), "success")
+    return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
 
 
 def _invitation_for_update(invitation_id: int) -> tuple[Invitation, Lead]:

@@ -6,6 +6,9 @@ never sends an SMS to a customer outside the window (retries included).
 
 Every SMS carries exactly one 【signature】: the store's, else the brand's (app.messaging.branding).
 
+Service messages (purpose "service": an event the customer accepted is cancelled or moved) need
+no marketing consent but are never sent on a channel the customer opted out of.
+
 Marketing messages are never queued for customers without consent or who opted out (the row is
 stored as `suppressed` with the reason, so the UI can say why).
 """
@@ -43,6 +46,25 @@ def marketing_block_reason(lead, channel: str) -> str | None:
     return None
 
 
+def service_block_reason(lead, channel: str) -> str | None:
+    """Why a service message (an event cancelled or moved) may not go to this lead, or None.
+
+    Service messages need no marketing consent, but a customer who opted out of a channel gets
+    nothing on it any more.
+    """
+    if lead is None:
+        return None
+    if channel == "sms" and lead.sms_opt_out_at:
+        return "opted_out"
+    if channel == "email" and lead.email_opt_out_at:
+        return "opted_out"
+    if channel == "sms" and not lead.phone:
+        return "no_phone"
+    if channel == "email" and not lead.email:
+        return "no_email"
+    return None
+
+
 def with_opt_out(body: str) -> str:
     """Marketing SMS: opt-out text last (the signature is put in front by `queue`)."""
     return body if body.rstrip().endswith(OPT_OUT_TEXT) else f"{body} {OPT_OUT_TEXT}"
@@ -60,6 +82,10 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
         if existing is not None:
             return existing
     status, error = MessageStatus.QUEUED, None
+    if purpose == "service":
+        reason = service_block_reason(lead, channel)
+        if reason:
+            status, error = MessageStatus.SUPPRESSED, reason
     if purpose == "marketing":
         reason = marketing_block_reason(lead, channel)
         if reason:

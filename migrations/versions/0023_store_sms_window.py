@@ -1,4 +1,5 @@
-"""store SMS sending window (local hours in which customers receive SMS) and SMS signature; e-mail sender name
+"""store SMS sending window (local hours in which customers receive SMS) and SMS signature; e-mail sender name;
+event calendar sequence
 
 Revision ID: 0023
 Revises: 0020
@@ -27,8 +28,13 @@ def upgrade():
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sender_name", sa.String(length=100), nullable=True))
 
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sequence", sa.Integer(), server_default="0", nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_column("sequence")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("sender_name")
     with op.batch_alter_table("stores", schema=None) as batch_op:
