@@ -124,8 +124,9 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
         ).order_by(Message.id).limit(limit).with_for_update(skip_locked=True)
     ).scalars().all()
     sent = failed = deferred = 0
+    stores = _lead_stores(rows)
     for message in rows:
-        opening = _window_opening(message, now)
+        opening = _window_opening(message, now, stores)
         if opening > now:
             message.next_attempt_at = opening
             deferred += 1
@@ -148,7 +149,7 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
                 message.status = MessageStatus.FAILED
             else:
                 message.next_attempt_at = _window_opening(
-                    message, now + timedelta(minutes=2 ** message.attempts))
+                    message, now + timedelta(minutes=2 ** message.attempts), stores)
             failed += 1
         db.session.flush()
     result = {"sent": sent, "failed": failed}
@@ -157,11 +158,18 @@ def deliver_due(now: datetime, limit: int = 500) -> dict:
     return result
 
 
-def _window_opening(message: Message, when: datetime) -> datetime:
+def _lead_stores(rows) -> dict[int, int | None]:
+    """The store of each customer an SMS in `rows` goes to (one query)."""
+    from app.leads.models import Lead
+
+    ids = {m.lead_id for m in rows if m.channel == "sms" and m.lead_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Lead.id, Lead.store_id).where(Lead.id.in_(ids))).all())
+
+
+def _window_opening(message: Message, when: datetime, stores: dict[int, int | None]) -> datetime:
     """`when`, moved to the store's next sending window for an SMS to a customer."""
     if message.channel != "sms" or message.lead_id is None:
         return when
-    from app.leads.models import Lead
-
-    store_id = db.session.execute(select(Lead.store_id).where(Lead.id == message.lead_id)).scalar()
-    return customer_send_time(when, store_id)
+    return customer_send_time(when, stores.get(message.lead_id))
