@@ -38,6 +38,11 @@ class Store(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The store's WeCom (企业微信) group robot: arrivals, new H leads and waiting approvals.
     wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # Customers receive SMS only inside these local hours ("HH:MM"); later ones wait for the opening.
+    sms_window_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    sms_window_end: Mapped[str] = mapped_column(String(5), default="20:30", server_default="20:30")
+    # The 【signature】 of the store's SMS; empty: the brand's (settings), else the store's name.
+    sms_signature: Mapped[str | None] = mapped_column(String(32))
 
     def __repr__(self) -> str:
         return f"<Store {self.code}>"

@@ -72,6 +72,9 @@ VEHICLES = [
 ]
 
 DEFAULT_SETTINGS = {
+    # What customers see: public page titles, e-mail sender name and the SMS signature fallback.
+    "brand_name": "",
+    "sms_signature": "",
     "first_contact_hours": 24,
     "reclaim_days": 30,
     "invited_not_arrived_days": 30,

@@ -81,6 +81,16 @@ class StoreForm(FlaskForm):
         ("Asia/Shanghai", "Asia/Shanghai"), ("Asia/Urumqi", "Asia/Urumqi"),
         ("Asia/Hong_Kong", "Asia/Hong_Kong")])
     wecom_webhook_url = StringField(_l("WeCom group robot webhook"), validators=[Optional(), Length(max=500)])
+    sms_window_start = StringField(_l("Customer SMS from"), default="09:00", validators=[
+        Optional(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 09:00."))])
+    sms_window_end = StringField(_l("Customer SMS until"), default="20:30", validators=[
+        Optional(), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 09:00."))])
+    sms_signature = StringField(_l("SMS signature"), validators=[Optional(), Length(max=20)])
+
+    def validate_sms_window_end(self, field):
+        start = self.sms_window_start.data or ""
+        if field.data and start and field.data <= start:
+            raise ValidationError(_l("The window must end after it starts."))
 
     def validate_wecom_webhook_url(self, field):
         from flask import current_app
@@ -149,6 +159,8 @@ class SettingsForm(FlaskForm):
     export_row_cap = IntegerField(_l("Export row cap (larger exports need approval)"),
                                   validators=[NumberRange(1, 1_000_000)])
     rsvp_cutoff_hours = IntegerField(_l("RSVP closes before the event (hours)"), validators=[NumberRange(0, 720)])
+    brand_name = StringField(_l("Brand name (public pages, e-mails)"), validators=[Optional(), Length(max=50)])
+    sms_signature = StringField(_l("Brand SMS signature"), validators=[Optional(), Length(max=20)])
 
 
 class AuditFilterForm(FlaskForm):

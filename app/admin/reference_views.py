@@ -159,7 +159,7 @@ def edit_settings():
     penalty = {**DEFAULT_SETTINGS["penalty"], **(current.get("penalty") or {})}
     form = SettingsForm(data={
         **{k: current[k] for k in ("first_contact_hours", "reclaim_days", "invited_not_arrived_days",
-                                   "export_row_cap", "rsvp_cutoff_hours")},
+                                   "export_row_cap", "rsvp_cutoff_hours", "brand_name", "sms_signature")},
         "penalty_base": penalty["base"], "penalty_doubling": penalty["doubling"],
         "penalty_manager_share": Decimal(str(penalty["manager_share"])),
         "penalty_repeat_period": penalty["repeat_period"], "penalty_item_cap": penalty["item_cap"],
@@ -169,6 +169,10 @@ def edit_settings():
         values = {k: getattr(form, k).data for k in ("first_contact_hours", "reclaim_days",
                                                      "invited_not_arrived_days", "export_row_cap",
                                                      "rsvp_cutoff_hours")}
+        for key in ("brand_name", "sms_signature"):
+            text = (getattr(form, key).data or "").strip()
+            if text != (current.get(key) or ""):
+                values[key] = text
         values["penalty"] = {"base": form.penalty_base.data, "doubling": bool(form.penalty_doubling.data),
                              "manager_share": float(form.penalty_manager_share.data),
                              "repeat_period": form.penalty_repeat_period.data,

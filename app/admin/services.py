@@ -14,8 +14,12 @@ from app.core.errors import ConflictError, DomainError
 from app.extensions import db
 
 USER_FIELDS = ("display_name", "email", "role", "store_id", "capacity", "can_export", "can_reveal_phone")
-STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone")
-SECRET_STORE_FIELDS = ("wecom_webhook_url",)  # the robot's key is in its URL: audited masked
+STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone", "sms_window_start",
+                "sms_window_end")
+# An empty sending window field keeps the default hours.
+STORE_DEFAULTS = {"sms_window_start": "09:00", "sms_window_end": "20:30"}
+SECRET_STORE_FIELDS = ("wecom_webhook_url",)
+OPTIONAL_STORE_FIELDS = ("sms_signature",)  # empty is stored as NULL  # the robot's key is in its URL: audited masked
 
 
 def user_values(user: User) -> dict:
@@ -79,16 +83,22 @@ def save_store(store: Store | None, values: dict, actor: User) -> Store:
     if clash and (store is None or clash != store.id):
         raise DomainError("code_taken", "store code already exists")
     secrets = {f: (values.get(f) or "").strip() or None for f in SECRET_STORE_FIELDS if f in values}
+    optional = {f: (values.get(f) or "").strip() or None for f in OPTIONAL_STORE_FIELDS if f in values}
     if store is None:
-        store = Store(**{f: values.get(f) or "" for f in STORE_FIELDS}, **secrets)
+        store = Store(**{f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS}, **secrets,
+                      **optional)
         db.session.add(store)
         db.session.flush()
         record("store.create", actor, "store", store.id, {"code": code})
         return store
     before = {f: getattr(store, f) for f in STORE_FIELDS}
-    diff = rules.changes(before, {f: values.get(f) or "" for f in STORE_FIELDS})
+    diff = rules.changes(before, {f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS})
     for field, (_, new) in diff.items():
         setattr(store, field, new)
+    for field, new in optional.items():
+        if getattr(store, field) != new:
+            diff[field] = [getattr(store, field), new]
+            setattr(store, field, new)
     for field, new in secrets.items():
         old = getattr(store, field)
         if old != new:

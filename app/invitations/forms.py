@@ -70,8 +70,18 @@ class OutcomeForm(FlaskForm):
     words = StringField(_l("What the customer said"), validators=[Length(max=500)])
 
 
+class PostponeForm(FlaskForm):
+    """New local start and end of a postponed event."""
+
+    starts_at = DateTimeLocalField(_l("New start"), format=DT_FORMAT,
+                                   validators=[DataRequired(_l("Please enter the start."))])
+    ends_at = DateTimeLocalField(_l("New end"), format=DT_FORMAT, validators=[DataRequired(_l("Please enter the end."))])
+
+
 class SendForm(FlaskForm):
     channel = HiddenField(validators=[DataRequired()])
+    # "yes" on the "sent at HH:MM, send again?" button: an invitation already sent goes again only then.
+    confirm = HiddenField()
 
 
 class InviteLeadForm(FlaskForm):

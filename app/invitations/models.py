@@ -46,6 +46,8 @@ class Event(TimestampMixin, db.Model):
     rsvp_cutoff_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None]
+    # Bumped when the event is postponed: calendar files carry it as SEQUENCE so clients update.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Campaign(TimestampMixin, db.Model):

@@ -21,11 +21,12 @@ from app.core.errors import DomainError
 from app.core.phones import mask_phone
 from app.core.timeutil import to_local, utcnow, zone_for
 from app.extensions import db, limiter
-from app.invitations import ics, rules, services
+from app.invitations import rules, services
 from app.invitations.forms import RsvpForm
 from app.invitations.models import Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead
+from app.messaging.branding import public_name
 from app.messaging.optout import opt_out
 from app.web.access import public
 from app.web.render import render
@@ -52,24 +53,28 @@ class Guest:
     masked_phone: str
     sms_opted_out: bool
     lead_id: int
+    email_opted_out: bool = False
+    has_email: bool = False
 
 
 def _load(token: str, *, lock: bool = False) -> Guest:
     """Find the invitation for a token: 404 for anything unknown, 410 once expired."""
     if not rules.is_token(token):
         abort(404)
-    stmt = (select(Invitation, Event, Store.name, Lead.name, Lead.phone, Lead.sms_opt_out_at)
+    stmt = (select(Invitation, Event, Store.name, Lead.name, Lead.phone, Lead.sms_opt_out_at, Lead.email_opt_out_at,
+                   Lead.email)
             .join(Event, Event.id == Invitation.event_id).join(Store, Store.id == Event.store_id)
             .join(Lead, Lead.id == Invitation.lead_id).where(Invitation.token == token))
     row = db.session.execute(stmt).first()
     if row is None:
         abort(404)
-    invitation, event, store_name, name, phone, sms_out = row
-    if event.cancelled_at is not None or invitation.status == S.CANCELLED:
+    invitation, event, store_name, name, phone, sms_out, email_out, email = row
+    if invitation.status == S.CANCELLED:
         abort(404)
     if rules.token_expired(invitation.token_expires_at, utcnow()):
         abort(410)
-    return Guest(invitation, event, store_name, name, mask_phone(phone), sms_out is not None, invitation.lead_id)
+    return Guest(invitation, event, store_name, name, mask_phone(phone), sms_out is not None, invitation.lead_id,
+                 email_out is not None, bool(email))
 
 
 def _cutoff(event: Event) -> datetime:
@@ -89,8 +94,10 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
     accepted = guest.invitation.status == S.ACCEPTED
     return render("public/rsvp.html", guest=guest, event=guest.event, invitation=guest.invitation, form=form,
                   error=error, starts=to_local(guest.event.starts_at, tz), ends=to_local(guest.event.ends_at, tz),
-                  cutoff=to_local(cutoff, tz), open=now < cutoff and guest.invitation.checked_in_at is None,
-                  qr=_qr(guest.invitation.token) if accepted else None, status=status)
+                  cutoff=to_local(cutoff, tz),
+                  open=now < cutoff and guest.invitation.checked_in_at is None and guest.event.cancelled_at is None,
+                  qr=_qr(guest.invitation.token) if accepted else None, status=status,
+                  site_name=public_name(guest.event.store_id))
 
 
 @bp.get("/<token>")
@@ -110,6 +117,8 @@ def answer(token: str):
     """Accept or decline (with headcount and a note); plain form, 303 back to the page."""
     guest = _load(token)
     form = RsvpForm()
+    if guest.event.cancelled_at is not None:
+        return _page(guest, form, error=_("This event has been cancelled."), status=409)
     choice = request.form.get("answer", "")
     if not form.validate_on_submit():
         return _page(guest, form, error=_("Please check the form."), status=422)
@@ -127,15 +136,6 @@ def answer(token: str):
     return redirect(url_for("rsvp.show", token=token), code=303)
 
 
-def _ics_description(event) -> str:
-    """The human-readable text of the calendar entry: the local date and times first."""
-    tz = zone_for(event)
-    starts, ends = to_local(event.starts_at, tz), to_local(event.ends_at, tz)
-    when = f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}" if starts.date() == ends.date() else \
-        f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
-    return "\n".join(p for p in (when, event.public_description or "") if p)
-
-
 @bp.get("/<token>/event.ics")
 @public
 @_limit
@@ -143,11 +143,7 @@ def calendar(token: str):
     """Download the event as a calendar file."""
     guest = _load(token)
     event = guest.event
-    location = " ".join(p for p in (event.place, event.address) if p)
-    body = ics.event_ics(token=token, summary=event.theme, starts_at=event.starts_at, ends_at=event.ends_at,
-                         location=location, description=_ics_description(event),
-                         url=current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-                         + url_for("rsvp.show", token=token), now=utcnow())
+    body = services.invitation_calendar(guest.invitation, event, utcnow())
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'attachment; filename="event.ics"'})
 
@@ -156,13 +152,15 @@ def calendar(token: str):
 @public
 @_limit
 def unsubscribe(token: str):
-    """Stop marketing SMS to this customer (the invitation itself stays valid)."""
+    """Stop marketing SMS (or, with channel=email, e-mails) to this customer; the invitation stays valid."""
     guest = _load(token)
     form = RsvpForm()
     if not form.validate_on_submit():
         abort(400)
     lead = db.session.get(Lead, guest.lead_id)
-    opt_out(lead, "sms", source="rsvp")
+    channel = "email" if request.form.get("channel") == "email" else "sms"
+    opt_out(lead, channel, source="rsvp")
     db.session.commit()
-    flash(_("You will not receive marketing SMS from us any more."), "success")
+    flash(_("You will not receive marketing e-mails from us any more.") if channel == "email"
+          else _("You will not receive marketing SMS from us any more."), "success")
     return redirect(url_for("rsvp.show", token=token), code=303)

@@ -345,6 +345,24 @@ def call_row(invitation_id: int):
     return db.session.execute(stmt).one()
 
 
+def invitation_sends(invitation_ids: list[int]) -> dict[int, dict[str, datetime]]:
+    """When each invitation was last sent, per channel (suppressed attempts and reminders left out)."""
+    from app.messaging.models import Message, MessageStatus
+
+    if not invitation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Message.invitation_id, Message.channel, func.max(Message.created_at))
+        .where(Message.invitation_id.in_(invitation_ids), Message.idempotency_key.like("invite-%"),
+               Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]))
+        .group_by(Message.invitation_id, Message.channel)
+    ).all()
+    sends: dict[int, dict[str, datetime]] = {}
+    for invitation_id, channel, at in rows:
+        sends.setdefault(invitation_id, {})[channel] = at
+    return sends
+
+
 def lead_invitations(lead_id: int, limit: int = 20) -> list:
     """A lead's invitations with the event (for the lead page panel)."""
     return db.session.execute(

@@ -15,13 +15,15 @@ from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.invitations import rules
+from app.invitations import ics, rules
 from app.invitations.models import Campaign, CampaignMember, Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.invitations.targets import MAX_TARGETS, apply_filters
 from app.leads.models import Lead
+from app.messaging.branding import public_name
 from app.messaging.notify import notify
 from app.messaging.outbox import queue_email, queue_sms
+from app.messaging.window import customer_send_time
 from app.pipeline.stages import advance_stage
 from app.web.permissions import scoped_leads
 
@@ -112,7 +114,7 @@ def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, acto
     elif status == S.DECLINED:
         invitation.decline_reason = (outcome.reason or "")[:255] or None
     elif status == S.NO_ANSWER:
-        invitation.retry_at = rules.retry_time(now, outcome.retry_hours)
+        invitation.retry_at = customer_send_time(rules.retry_time(now, outcome.retry_hours), invitation.store_id)
     db.session.flush()
     _log_call(invitation, lead, outcome, status, actor=actor, now=now)
     return invitation
@@ -165,23 +167,50 @@ def rsvp_link(invitation: Invitation) -> str:
     return f"{base}/r/{invitation.token}"
 
 
+def last_sent(invitation_id: int, channel: str):
+    """The latest invitation message that went (or is going) out on `channel`, or None."""
+    from app.messaging.models import Message, MessageStatus
+
+    return db.session.execute(
+        select(Message).where(Message.invitation_id == invitation_id, Message.channel == channel,
+                              Message.lead_id.is_not(None),
+                              Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]),
+                              Message.idempotency_key.like(f"invite-{invitation_id}-%"))
+        .order_by(Message.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: str, *, actor,
-                    now: datetime | None = None):
-    """Queue the invitation with the personal RSVP link by SMS or email (marketing: consent checked)."""
+                    now: datetime | None = None, resend: bool = False):
+    """Queue the invitation with the personal RSVP link by SMS or email (marketing: consent checked).
+
+    An invitation already sent on that channel is sent again only with `resend` (the inviter saw
+    when it went and confirmed); a resend is audited. Without it, DomainError("already_sent").
+    """
     now = now or utcnow()
+    if channel not in ("sms", "email"):
+        raise DomainError("bad_channel", "sms or email")
+    previous = last_sent(invitation.id, channel)
+    if previous is not None and not resend:
+        raise DomainError("already_sent", "the invitation was already sent on this channel")
     link = rsvp_link(invitation)
     when = _local(event.starts_at, event).strftime("%m-%d %H:%M")
     text = _("%(name)s, you are invited to %(theme)s on %(when)s. Please reply here: %(link)s",
              name=lead.name, theme=event.theme, when=when, link=link)
     key = f"invite-{invitation.id}-{channel}-{invitation.token[:6]}"
+    if previous is not None:
+        key = f"{key}-{previous.id}"
     if channel == "sms":
         message = queue_sms(lead.phone or "", text, purpose="marketing", lead=lead, user_id=actor.id,
                             invitation_id=invitation.id, idempotency_key=key, now=now)
-    elif channel == "email":
-        message = queue_email(lead.email or "", event.theme, text, purpose="marketing", lead=lead,
-                              user_id=actor.id, invitation_id=invitation.id, idempotency_key=key, now=now)
     else:
-        raise DomainError("bad_channel", "sms or email")
+        message = queue_email(lead.email or "", event.theme, invitation_email_text(invitation, event, lead),
+                              purpose="marketing", lead=lead, user_id=actor.id, invitation_id=invitation.id,
+                              idempotency_key=key, now=now, sender_name=public_name(event.store_id),
+                              attachment_path=_calendar_file(invitation, event, now))
+    if previous is not None and message.status != "suppressed":
+        record("invitation.resend", actor, "invitation", invitation.id,
+               {"channel": channel, "previous_message_id": previous.id, "message_id": message.id})
     if message.status != "suppressed":
         invitation.method = invitation.method or channel
         invitation.invited_at = invitation.invited_at or now
@@ -190,6 +219,118 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
         invitation.inviter_id = invitation.inviter_id or actor.id
         db.session.flush()
     return message
+
+
+def cancel_event(event: Event, *, actor, now: datetime | None = None) -> int:
+    """Cancel an event (audited) and tell every accepted guest; return how many guests were told."""
+    now = now or utcnow()
+    if event.cancelled_at is not None:
+        raise DomainError("cancelled", _("This event is already cancelled."))
+    event.cancelled_at = now
+    event.sequence = (event.sequence or 0) + 1
+    record("event.cancel", actor, "event", event.id, {"theme": event.theme})
+    return _tell_guests(event, "cancel", actor=actor, now=now)
+
+
+def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, *, actor,
+                   now: datetime | None = None) -> int:
+    """Move an event to new (UTC) times (audited) and tell every accepted guest; return how many."""
+    now = now or utcnow()
+    if event.cancelled_at is not None:
+        raise DomainError("cancelled", _("This event is already cancelled."))
+    if ends_at <= starts_at:
+        raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_at")
+    before = [event.starts_at.isoformat(), event.ends_at.isoformat()]
+    event.starts_at, event.ends_at = starts_at, ends_at
+    if event.rsvp_cutoff_at is not None and event.rsvp_cutoff_at > starts_at:
+        event.rsvp_cutoff_at = None
+    event.sequence = (event.sequence or 0) + 1
+    db.session.execute(update(Invitation).where(Invitation.event_id == event.id)
+                       .values(token_expires_at=rules.token_expiry(ends_at), version=Invitation.version + 1)
+                       .execution_options(synchronize_session=False))
+    record("event.postpone", actor, "event", event.id,
+           {"before": before, "after": [starts_at.isoformat(), ends_at.isoformat()]})
+    return _tell_guests(event, "postpone", actor=actor, now=now)
+
+
+def _tell_guests(event: Event, change: str, *, actor, now: datetime) -> int:
+    """A service message (SMS and e-mail) to each accepted guest who has not arrived.
+
+    Service messages need no marketing consent, but never go on a channel the customer opted out
+    of (outbox purpose "service").
+    """
+    rows = db.session.execute(
+        select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
+        .where(Invitation.event_id == event.id, Invitation.status == S.ACCEPTED,
+               Invitation.checked_in_at.is_(None))
+    ).all()
+    store = public_name(event.store_id)
+    for invitation, lead in rows:
+        link = rsvp_link(invitation)
+        if change == "cancel":
+            text = _("Sorry, %(theme)s on %(when)s is cancelled. We apologise for the inconvenience. %(store)s",
+                     theme=event.theme, when=event_when(event), store=store)
+            subject = _("Cancelled: %(theme)s", theme=event.theme)
+        else:
+            text = _("%(theme)s has moved to %(when)s, %(place)s. Please confirm here: %(link)s",
+                     theme=event.theme, when=event_when(event), place=event.place or event.address, link=link)
+            subject = _("New time: %(theme)s", theme=event.theme)
+        key = f"event-{change}-{event.id}-{event.sequence}-{invitation.id}"
+        queue_sms(lead.phone or "", text, purpose="service", lead=lead, user_id=actor.id,
+                  invitation_id=invitation.id, idempotency_key=f"{key}-sms", now=now)
+        if lead.email:
+            queue_email(lead.email, subject, text, purpose="service", lead=lead, user_id=actor.id,
+                        invitation_id=invitation.id, idempotency_key=f"{key}-email", now=now,
+                        sender_name=store, attachment_path=_calendar_file(invitation, event, now))
+    db.session.flush()
+    return len(rows)
+
+
+def event_when(event: Event) -> str:
+    """The event's local date and times, e.g. 2030-05-03 14:00–17:00."""
+    starts, ends = _local(event.starts_at, event), _local(event.ends_at, event)
+    if starts.date() == ends.date():
+        return f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
+    return f"{starts:%Y-%m-%d %H:%M}–{ends:%Y-%m-%d %H:%M}"
+
+
+def invitation_calendar(invitation: Invitation, event: Event, now: datetime) -> str:
+    """The event as an iCalendar file for this guest."""
+    location = " ".join(p for p in (event.place, event.address) if p)
+    description = "\n".join(p for p in (event_when(event), event.public_description or "", event.directions or "")
+                            if p)
+    return ics.event_ics(token=invitation.token, summary=event.theme, starts_at=event.starts_at,
+                         ends_at=event.ends_at, location=location, description=description,
+                         url=rsvp_link(invitation), now=now, sequence=event.sequence or 0,
+                         cancelled=event.cancelled_at is not None)
+
+
+def _calendar_file(invitation: Invitation, event: Event, now: datetime) -> str:
+    import os
+
+    folder = os.path.join(current_app.config.get("INSTANCE_DIR") or current_app.instance_path, "calendar")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"event-{event.id}-{invitation.id}-{now:%Y%m%d%H%M%S}.ics")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(invitation_calendar(invitation, event, now))
+    return path
+
+
+def invitation_email_text(invitation: Invitation, event: Event, lead: Lead) -> str:
+    """The invitation e-mail: what, when (local), where, how to get there, the RSVP and unsubscribe links."""
+    link = rsvp_link(invitation)
+    lines = [
+        _("Dear %(name)s,", name=lead.name), "",
+        _("You are invited to %(theme)s.", theme=event.theme),
+        _("Time: %(when)s", when=event_when(event)),
+        _("Place: %(place)s", place=" ".join(p for p in (event.place, event.address) if p)),
+    ]
+    if event.directions:
+        lines.append(_("How to get there: %(directions)s", directions=event.directions))
+    lines += ["", _("Please tell us whether you can come: %(link)s", link=link),
+              _("The calendar entry is attached."), "", public_name(event.store_id), "",
+              _("To stop receiving these e-mails: %(link)s", link=f"{link}#unsubscribe")]
+    return "\n".join(lines)
 
 
 def _local(value: datetime, event: Event) -> datetime:

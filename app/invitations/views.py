@@ -17,7 +17,7 @@ from app.core.timeutil import local_to_utc, to_local, utcnow, zone_for
 from app.extensions import db
 from app.invitations import panels as _panels  # noqa: F401  (lead page panel and timeline)
 from app.invitations import queries, services
-from app.invitations.forms import CampaignForm, EventForm, InviteLeadForm, OutcomeForm, SendForm
+from app.invitations.forms import CampaignForm, EventForm, InviteLeadForm, OutcomeForm, PostponeForm, SendForm
 from app.invitations.models import Campaign, Event, Invitation
 from app.invitations.rules import percent
 from app.invitations.targets import clean_filters
@@ -26,6 +26,7 @@ from app.messaging.outbox import marketing_block_reason
 from app.web.access import roles_required
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
 from app.web.render import hx_redirect, render
+from app.web.templating import local_time
 
 bp = Blueprint("invitations", __name__)
 
@@ -147,7 +148,53 @@ def show_event(event_id: int):
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
     return render("invitations/event.html", block=block, event=event, store=store,
                   funnel=funnel, rows=rows, guest_status=status, percent=percent, tz=_tz(event.store_id),
-                  form=EmptyForm(), now=utcnow())
+                  form=EmptyForm(), now=utcnow(), postpone_form=_postpone_form(event))
+
+
+def _postpone_form(event: Event, formdata=None) -> PostponeForm:
+    tz = _tz(event.store_id)
+    return PostponeForm(formdata=formdata, starts_at=to_local(event.starts_at, tz).replace(tzinfo=None),
+                        ends_at=to_local(event.ends_at, tz).replace(tzinfo=None))
+
+
+@bp.post("/events/<int:event_id>/cancel")
+@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+def cancel_event(event_id: int):
+    """Cancel an event; every accepted guest is told by SMS and e-mail (audited)."""
+    event = _event_or_404(event_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        told = services.cancel_event(event, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event is cancelled; %(n)s guests are being told.", n=told), "success")
+    return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
+
+
+@bp.post("/events/<int:event_id>/postpone")
+@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+def postpone_event(event_id: int):
+    """Move an event to a new time; every accepted guest is told by SMS and e-mail (audited)."""
+    event = _event_or_404(event_id)
+    form = _postpone_form(event, formdata=request.form)
+    if not form.validate_on_submit():
+        flash("; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
+    tz = _tz(event.store_id)
+    try:
+        told = services.postpone_event(event, local_to_utc(form.starts_at.data, tz),
+                                       local_to_utc(form.ends_at.data, tz), actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The event has a new time; %(n)s guests are being told.", n=told), "success")
+    return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
 
 
 def _invitation_for_update(invitation_id: int) -> tuple[Invitation, Lead]:
@@ -347,11 +394,13 @@ def call_list(campaign_id: int):
     done = request.args.get("done") == "1"
     rows = queries.call_list(campaign.id, current_user.id, utcnow(), done=done)
     event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
+    sends = queries.invitation_sends([r[0].id for r in rows])
     return render("invitations/calls.html", campaign=campaign, event=event,
-                  rows=[_call_view(r) for r in rows], done=done, form=OutcomeForm(), send_form=SendForm())
+                  rows=[_call_view(r, sends=sends) for r in rows], done=done, form=OutcomeForm(),
+                  send_form=SendForm())
 
 
-def _call_view(row, revealed: bool = False) -> dict:
+def _call_view(row, revealed: bool = False, sends: dict | None = None) -> dict:
     inv, name, phone, _last4, _grade, owner_id, dcc_id, consent, sms_out, email_out, email = row
 
     class L:  # what marketing_block_reason reads
@@ -367,8 +416,10 @@ def _call_view(row, revealed: bool = False) -> dict:
     sms_block = marketing_block_reason(lead, "sms")
     email_block = marketing_block_reason(lead, "email")
     may_reveal = bool(phone) and not show_phone and _may_reveal_call(inv)
+    if sends is None:
+        sends = queries.invitation_sends([inv.id])
     return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
-            "may_reveal": may_reveal,
+            "may_reveal": may_reveal, "sent_at": sends.get(inv.id, {}),
             "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
             "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
 
@@ -424,19 +475,29 @@ def send_invitation(invitation_id: int):
     invitation, lead = _invitation_for_update(invitation_id)
     form = SendForm()
     error = notice = None
+    status = 200
     if form.validate_on_submit() and form.channel.data in ("sms", "email"):
         event = db.session.get(Event, invitation.event_id)
-        message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user)
-        db.session.commit()
-        if message.status == "suppressed":
-            error = str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
+        try:
+            message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user,
+                                               resend=form.confirm.data == "yes")
+        except DomainError as exc:
+            if exc.code != "already_sent":
+                raise
+            db.session.rollback()
+            status, error = 409, _("This invitation was already sent at %(time)s. Confirm to send it again.",
+                                   time=local_time(services.last_sent(invitation_id, form.channel.data).created_at))
         else:
-            notice = _("The invitation is on its way.")
+            db.session.commit()
+            if message.status == "suppressed":
+                status, error = 422, str(BLOCK_REASONS.get(message.last_error or "") or _("Not sent."))
+            else:
+                notice = _("The invitation is on its way.")
     else:
-        error = _("Choose SMS or email.")
+        status, error = 422, _("Choose SMS or email.")
     row = _call_view(queries.call_row(invitation_id))
     return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
-                  error=error, notice=notice, status=422 if error else 200)
+                  error=error, notice=notice, status=status)
 
 
 @bp.post("/leads/<int:lead_id>/invite")

@@ -16,6 +16,7 @@ from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import csrf, db, limiter
 from app.leads.intake import CONSENT_TEXT_VERSION, intake_lead, model_choices
 from app.leads.intake_rules import CleanLead
+from app.messaging.branding import public_name
 from app.web.access import public
 from app.web.render import render
 from app.web.throttle import enabled as throttle_enabled
@@ -117,7 +118,8 @@ def _form(store) -> BookingForm:
 
 def _page(store, form, status=200, notice=None):
     form.started.data = start_token(store.code)
-    return render("leads/public_booking.html", store=store, form=form, notice=notice, status=status)
+    return render("leads/public_booking.html", store=store, form=form, notice=notice, status=status,
+                  site_name=public_name(store))
 
 
 @bp.get("/<store_code>")
@@ -138,7 +140,7 @@ def submit_booking(store_code):
     form = _form(store)
     if form.website.data:
         # A bot filled the hidden field: answer as if all went well, keep nothing.
-        return render("leads/public_thanks.html", store=store)
+        return render("leads/public_thanks.html", store=store, site_name=public_name(store))
     if filled_too_fast(form.started.data):
         return _page(store, form, 422, notice=_l("Please check your details and send the form again."))
     if not form.validate():
@@ -161,4 +163,4 @@ def submit_booking(store_code):
                 payload={"form": "test_drive", "preferred_date": wish.isoformat() if wish else None,
                          "ip": request.remote_addr})
     db.session.commit()
-    return render("leads/public_thanks.html", store=store)
+    return render("leads/public_thanks.html", store=store, site_name=public_name(store))

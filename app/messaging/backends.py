@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formataddr
 from pathlib import Path
 
 from flask import current_app
@@ -36,6 +37,7 @@ class Outgoing:
     attachment_path: str | None = None
     attachment: tuple[str, bytes] | None = None  # (filename, content) kept in the database
     idempotency_key: str | None = None
+    sender_name: str | None = None
 
 
 # The memory backend keeps what was "sent" so tests can read it.
@@ -62,10 +64,14 @@ def _file(msg: Outgoing, path: str) -> str:
     return f"file-{msg.id}"
 
 
+ATTACHMENT_TYPES = {".pdf": ("application", "pdf"), ".ics": ("text", "calendar")}
+
+
 def _smtp(msg: Outgoing) -> str:
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = cfg["MAIL_DEFAULT_SENDER"]
+    email["From"] = formataddr((msg.sender_name, cfg["MAIL_DEFAULT_SENDER"])) if msg.sender_name \
+        else cfg["MAIL_DEFAULT_SENDER"]
     email["To"] = msg.to
     email["Subject"] = msg.subject or ""
     email["Message-ID"] = f"<leadloop-{msg.id}@{cfg['MAIL_DEFAULT_SENDER'].split('@')[-1]}>"
@@ -77,8 +83,8 @@ def _smtp(msg: Outgoing) -> str:
                              filename=msg.attachment[0])
     elif msg.attachment_path:
         data = Path(msg.attachment_path).read_bytes()
-        email.add_attachment(data, maintype="application", subtype="pdf",
-                             filename=Path(msg.attachment_path).name)
+        maintype, subtype = ATTACHMENT_TYPES.get(Path(msg.attachment_path).suffix.lower(), ("application", "pdf"))
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=Path(msg.attachment_path).name)
     try:
         cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
         with cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as server:

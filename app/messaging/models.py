@@ -18,6 +18,7 @@ class MessageStatus(enum.StrEnum):
     FAILED = "failed"
     SUPPRESSED = "suppressed"
     DEAD = "dead"  # the provider refused it MAX_ATTEMPTS times; an administrator may retry it
+    RECEIVED = "received"  # a customer's SMS reply (app.messaging.replies), never sent
 
 
 class Message(TimestampMixin, db.Model):
@@ -32,6 +33,7 @@ class Message(TimestampMixin, db.Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     attachment_path: Mapped[str | None] = mapped_column(String(500))
     attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    sender_name: Mapped[str | None] = mapped_column(String(100))  # e-mail From name (the store's)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))

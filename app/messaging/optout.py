@@ -5,15 +5,12 @@ from datetime import datetime
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.models import ConsentRecord, Lead
-
-# Replies that mean "stop sending me marketing SMS" (the 31号令 refusal method and its variants).
-STOP_WORDS = {"TD", "T", "N", "退订", "退", "取消", "STOP", "UNSUBSCRIBE", "0000"}
+from app.messaging.rules import is_opt_out
 
 
 def is_stop_reply(text: str | None) -> bool:
-    """Tell whether an inbound SMS asks to stop marketing messages."""
-    word = (text or "").strip().strip("。.!！ ").upper()
-    return word in STOP_WORDS
+    """Tell whether an inbound SMS asks to stop marketing messages (see rules.is_opt_out)."""
+    return is_opt_out(text)
 
 
 def opt_out(lead: Lead, channel: str, *, source: str, operator_id: int | None = None,

@@ -6,6 +6,15 @@ that came due. Each delivery first claims its row (queued → sending) in a comm
 UPDATE, so two workers never send the same message. After MAX_ATTEMPTS failures it is dead and
 waits for an administrator (/admin/outbox).
 
+Customer SMS are sent only inside the store's sending window (app.messaging.rules.next_send_time):
+a message queued outside it gets `next_attempt_at` at the window's next opening, and delivery
+never sends an SMS to a customer outside the window (retries included).
+
+Every SMS carries exactly one 【signature】: the store's, else the brand's (app.messaging.branding).
+
+Service messages (purpose "service": an event the customer accepted is cancelled or moved) need
+no marketing consent but are never sent on a channel the customer opted out of.
+
 Marketing messages are never queued for customers without consent or who opted out (the row is
 stored as `suppressed` with the reason, so the UI can say why).
 """
@@ -20,7 +29,10 @@ from sqlalchemy.orm import Session
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.messaging.backends import DeliveryError, Outgoing, send
+from app.messaging.branding import sms_signature_for
 from app.messaging.models import Message, MessageStatus
+from app.messaging.rules import sign_sms
+from app.messaging.window import customer_send_time
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -45,17 +57,34 @@ def marketing_block_reason(lead, channel: str) -> str | None:
     return None
 
 
+def service_block_reason(lead, channel: str) -> str | None:
+    """Why a service message (an event cancelled or moved) may not go to this lead, or None.
+
+    Service messages need no marketing consent, but a customer who opted out of a channel gets
+    nothing on it any more.
+    """
+    if lead is None:
+        return None
+    if channel == "sms" and lead.sms_opt_out_at:
+        return "opted_out"
+    if channel == "email" and lead.email_opt_out_at:
+        return "opted_out"
+    if channel == "sms" and not lead.phone:
+        return "no_phone"
+    if channel == "email" and not lead.email:
+        return "no_email"
+    return None
+
+
 def with_opt_out(body: str) -> str:
-    """Marketing SMS: signature first, opt-out text last."""
-    signature = current_app.config.get("SMS_SIGNATURE", "")
-    text = body if body.startswith(signature) else f"{signature}{body}"
-    return text if text.rstrip().endswith(OPT_OUT_TEXT) else f"{text} {OPT_OUT_TEXT}"
+    """Marketing SMS: opt-out text last (the signature is put in front by `queue`)."""
+    return body if body.rstrip().endswith(OPT_OUT_TEXT) else f"{body} {OPT_OUT_TEXT}"
 
 
 def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
           lead=None, user_id: int | None = None, invitation_id: int | None = None, html: str | None = None,
           attachment_path: str | None = None, attachment_file_id: int | None = None, idempotency_key: str | None = None,
-          now: datetime | None = None) -> Message:
+          now: datetime | None = None, sender_name: str | None = None) -> Message:
     """Add a message to the outbox (suppressed when marketing is not allowed); return it."""
     if idempotency_key:
         existing = db.session.execute(
@@ -64,17 +93,27 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
         if existing is not None:
             return existing
     status, error = MessageStatus.QUEUED, None
+    if purpose == "service":
+        reason = service_block_reason(lead, channel)
+        if reason:
+            status, error = MessageStatus.SUPPRESSED, reason
     if purpose == "marketing":
         reason = marketing_block_reason(lead, channel)
         if reason:
             status, error = MessageStatus.SUPPRESSED, reason
         elif channel == "sms":
             body = with_opt_out(body)
+    not_before = now or utcnow()
+    if channel == "sms":
+        body = sign_sms(body, sms_signature_for(getattr(lead, "store_id", None)))
+    if channel == "sms" and lead is not None:
+        not_before = customer_send_time(not_before, lead.store_id)
     message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
                       html_body=html, attachment_path=attachment_path,
                       attachment_file_id=attachment_file_id, lead_id=getattr(lead, "id", None),
                       user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
-                      next_attempt_at=now or utcnow(), idempotency_key=idempotency_key)
+                      next_attempt_at=not_before, idempotency_key=idempotency_key,
+                      sender_name=(sender_name or "")[:100] or None)
     db.session.add(message)
     db.session.flush()
     return message
@@ -98,7 +137,8 @@ def _outgoing(message: Message) -> Outgoing:
             attachment = (stored.filename, stored.content)
     return Outgoing(id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
                     body=message.body, html=message.html_body, attachment_path=message.attachment_path,
-                    attachment=attachment, idempotency_key=message.idempotency_key or f"leadloop-{message.id}")
+                    attachment=attachment, idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
+                    sender_name=message.sender_name)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -129,6 +169,13 @@ def deliver_one(message_id: int, worker: str = "sweep", now: datetime | None = N
     if not claim(message_id, worker, now):
         return "skipped", None
     message = db.session.get(Message, message_id)
+    opening = _window_opening(message, now)
+    if opening > now:  # a customer SMS found due outside the store's sending window waits for it
+        message.status, message.claimed_by = MessageStatus.QUEUED, None
+        message.attempts -= 1
+        message.next_attempt_at = opening
+        db.session.commit()
+        return "deferred", opening
     try:
         message.provider_message_id = send(_outgoing(message))
     except Exception as exc:
@@ -143,7 +190,7 @@ def deliver_one(message_id: int, worker: str = "sweep", now: datetime | None = N
             db.session.commit()
             return "dead", None
         message.status = MessageStatus.QUEUED
-        message.next_attempt_at = now + retry_delay(message.attempts)
+        message.next_attempt_at = _window_opening(message, now + retry_delay(message.attempts))
         retry_at = message.next_attempt_at
         db.session.commit()
         return "retry", retry_at
@@ -179,6 +226,8 @@ def deliver_due(now: datetime, limit: int = 500, worker: str = "sweep") -> dict:
             counts["sent"] += 1
         elif outcome in ("retry", "dead"):
             counts["failed"] += 1
+        elif outcome == "deferred":
+            counts["deferred"] = counts.get("deferred", 0) + 1
     return counts
 
 
@@ -231,3 +280,13 @@ def deliver_after_commit(_scoped_session=None) -> None:
                        ("after_rollback", _after_rollback)):
         if not event.contains(Session, name, func):
             event.listen(Session, name, func)
+
+
+def _window_opening(message: Message, when: datetime) -> datetime:
+    """`when`, moved to the store's next sending window for an SMS to a customer."""
+    if message.channel != "sms" or message.lead_id is None:
+        return when
+    from app.leads.models import Lead
+
+    store_id = db.session.execute(select(Lead.store_id).where(Lead.id == message.lead_id)).scalar()
+    return customer_send_time(when, store_id)

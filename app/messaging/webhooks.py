@@ -1,4 +1,5 @@
-"""Provider callbacks: SMS delivery reports and inbound replies (TD/退订 opts the customer out).
+"""Provider callbacks: SMS delivery reports and inbound replies (TD/退订 opts the customer out; any
+other reply goes on the lead's timeline and to the inviter or owner, see app.messaging.replies).
 
 Authenticated by a shared secret (SMS_WEBHOOK_TOKEN) in the X-Webhook-Token header or the
 `token` query argument; no session, no CSRF.
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import csrf, db
 from app.messaging.models import Message, MessageStatus
-from app.messaging.optout import is_stop_reply, opt_out
+from app.messaging.replies import handle_reply
 from app.web.access import public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -62,9 +63,7 @@ def sms_status():
 @bp.post("/sms/inbound")
 @public
 def sms_inbound():
-    """Handle a customer's SMS reply: TD / 退订 withdraws marketing consent for SMS."""
-    from app.leads.models import Lead
-
+    """Handle a customer's SMS reply: an opt-out word withdraws SMS consent, anything else is recorded."""
     if not _authorised():
         abort(403)
     data = _payload()
@@ -73,11 +72,8 @@ def sms_inbound():
         phone = normalize_phone(str(data.get("from") or data.get("phone") or data.get("mobile") or ""))
     except InvalidPhone:
         return jsonify({"ok": False, "error": "bad_phone"}), 422
-    if not is_stop_reply(text):
+    if not text.strip():
         return jsonify({"ok": True, "action": "none"})
-    lead = db.session.execute(select(Lead).where(Lead.phone == phone)).scalar_one_or_none()
-    if lead is None:
-        return jsonify({"ok": True, "action": "unknown_number"})
-    changed = opt_out(lead, "sms", source="sms_reply")
+    action = handle_reply(phone, text)
     db.session.commit()
-    return jsonify({"ok": True, "action": "opted_out" if changed else "already_opted_out"})
+    return jsonify({"ok": True, "action": action})

@@ -10,6 +10,7 @@ from app.audit.services import record
 from app.core.params import parse_int
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db, limiter
+from app.messaging.branding import public_name
 from app.reports import survey
 from app.reports.catalog import BY_KEY, reports_for
 from app.reports.filters import build_filter
@@ -242,14 +243,15 @@ def answer_survey(token: str):
     now = utcnow()
     response = survey.open_survey(token, now)
     if response is None:
-        return render("reports/survey_gone.html", status=404)
+        return render("reports/survey_gone.html", status=404, site_name=public_name())
+    site_name = public_name(response.store_id)
     if response.answered_at is not None:
-        return render("reports/survey_done.html", already=True)
+        return render("reports/survey_done.html", already=True, site_name=site_name)
     form = SurveyForm()
     if request.method == "POST":
         if form.validate_on_submit():
             survey.answer(response, form.score.data, form.comment.data, now)
             db.session.commit()
-            return render("reports/survey_done.html", already=False)
-        return render("reports/survey.html", status=422, form=form, token=token)
-    return render("reports/survey.html", form=form, token=token)
+            return render("reports/survey_done.html", already=False, site_name=site_name)
+        return render("reports/survey.html", status=422, form=form, token=token, site_name=site_name)
+    return render("reports/survey.html", form=form, token=token, site_name=site_name)

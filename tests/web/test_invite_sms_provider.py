@@ -4,11 +4,11 @@ import json
 import logging
 import threading
 import urllib.parse
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from app.core.timeutil import utcnow
 from app.extensions import db
 from app.messaging.backends import DeliveryError, Outgoing, aliyun_signature, send
 from app.messaging.models import Message
@@ -67,13 +67,14 @@ def test_signed_request_is_accepted_and_returns_the_provider_id(gateway):
 def test_wrong_secret_is_a_delivery_error_and_the_outbox_retries(gateway, app, factory):
     app.config["SMS_ALIYUN_KEY_SECRET"] = "wrong"
     lead = factory.lead()
-    message = queue_sms(lead.phone, "提醒", lead=lead)
+    daytime = datetime(2030, 5, 2, 3, 0)  # 11:00 in Shanghai: inside the sending window
+    message = queue_sms(lead.phone, "提醒", lead=lead, now=daytime)
     db.session.commit()
     with pytest.raises(DeliveryError):
         send(Outgoing(id=1, channel="sms", to=lead.phone, subject=None, body="x"))
-    assert deliver_due(utcnow())["failed"] == 1
+    assert deliver_due(daytime)["failed"] == 1
     message = db.session.get(Message, message.id)
-    assert message.status == "queued" and message.attempts == 1 and message.next_attempt_at > utcnow()
+    assert message.status == "queued" and message.attempts == 1 and message.next_attempt_at > daytime
     app.config["SMS_ALIYUN_KEY_SECRET"] = SECRET
     assert deliver_due(message.next_attempt_at)["sent"] == 1
     assert db.session.get(Message, message.id).provider_message_id == "biz-123"

@@ -58,7 +58,7 @@ def test_emails_and_sms_give_local_times(factory, app):
     send_daily_digest(now)
     db.session.commit()
     backends.SENT.clear()
-    deliver_due(datetime(2030, 5, 3, 0, 0))
+    deliver_due(datetime(2030, 5, 3, 2, 0))  # 10:00 on 3 May: inside the SMS window
     db.session.commit()
     sent = list(backends.SENT)
     channels = {m.channel for m in sent}
