@@ -5,6 +5,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
 from app.web.navigation import nav_items
@@ -42,6 +43,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["money"] = yuan
     app.jinja_env.filters["wan"] = lambda v, symbol=True: wan(v, get_locale(), symbol)
     app.jinja_env.filters["count"] = capped_count
+    app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.globals["budget"] = lambda low, high: wan_range(low, high, get_locale())
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)

@@ -1,0 +1,92 @@
+"""Phones and tablets: no page is wider than the screen, and every button is big enough to tap."""
+
+import pytest
+
+from app.extensions import db
+from app.invitations.models import InvitationStatus
+from tests.helpers_invite import make_event, make_invitation
+
+SIZES = [{"width": 360, "height": 740}, {"width": 768, "height": 1024}]
+LONG_WORD = "甲" * 5 + "x" * 300
+LONG_URL = "https://map.example.com/route?" + "&".join(f"p{i}=abcdefgh" for i in range(17))
+LONG_MAIL = "a.very.long.mailbox.name.for.a.customer.who.likes.long.names@example-dealer-group.com.cn"
+
+OVERFLOW_JS = "document.documentElement.scrollWidth"
+
+SMALL_TARGETS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('button, a.btn, input[type=submit], summary.btn')) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!r.width || !r.height || style.visibility === 'hidden') continue;
+    if (r.width < 44 - 0.5 || r.height < 44 - 0.5) out.push(`${el.outerHTML.slice(0, 90)} ${r.width}x${r.height}`);
+  }
+  return out;
+}"""
+
+
+@pytest.fixture
+def world(factory):
+    store = factory.store(name="北京朝阳店")
+    consultant = factory.user("consultant", store, display_name="王丽")
+    manager = factory.user("manager", store)
+    clerk = factory.user("clerk", store)
+    lead = factory.lead(
+        owner=consultant, name="李先生", email=LONG_MAIL, notes=f"{LONG_WORD}\n{LONG_URL}\n{LONG_MAIL}"
+    )
+    for n in range(3):
+        factory.lead(owner=consultant, name=f"客户{n}{'很长的名字' * 4}")
+    event = make_event(store, theme="揽月品鉴会", directions=f"地图：{LONG_URL}\n{LONG_WORD}")
+    invitation = make_invitation(
+        event, lead, inviter=consultant, status=InvitationStatus.ACCEPTED, headcount=2
+    )
+    db.session.commit()
+    return {
+        "consultant": consultant,
+        "manager": manager,
+        "clerk": clerk,
+        "lead": lead,
+        "event": event,
+        "invitation": invitation,
+    }
+
+
+def _pages(w):
+    lead, event = w["lead"], w["event"]
+    return {
+        "consultant": ["/", "/board", "/leads/", f"/leads/{lead.id}", "/plans"],
+        "manager": ["/", "/leads/", f"/leads/{lead.id}", f"/events/{event.id}"],
+        "clerk": [f"/checkin/{event.id}", "/showroom/reception"],
+        None: [f"/r/{w['invitation'].token}"],
+    }
+
+
+def _check(page, url, width, problems, targets):
+    page.goto(url)
+    page.wait_for_load_state("domcontentloaded")
+    scroll = page.evaluate(OVERFLOW_JS)
+    if scroll > width:
+        problems.append(f"{url} at {width}px is {scroll}px wide")
+    if targets:
+        for small in page.evaluate(SMALL_TARGETS_JS):
+            problems.append(f"{url} at {width}px: small target {small}")
+
+
+def _run(browser, live_server, browser_login, w, *, targets):
+    problems = []
+    for size in SIZES:
+        for role, urls in _pages(w).items():
+            context = browser.new_context(viewport=size, has_touch=True, is_mobile=True)
+            page = context.new_page()
+            if role:
+                browser_login(page, w[role])
+            for url in urls:
+                _check(page, live_server + url, size["width"], problems, targets)
+            context.close()
+    return problems
+
+
+@pytest.mark.browser
+def test_no_page_is_wider_than_the_screen(browser, live_server, browser_login, world):
+    problems = _run(browser, live_server, browser_login, world, targets=False)
+    assert not problems, "\n".join(problems)
