@@ -9,7 +9,7 @@ from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
 from app.web.navigation import nav_items
-from app.web.permissions import can
+from app.web.permissions import can, may_see_phone
 
 
 def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -47,6 +47,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["budget"] = lambda low, high: wan_range(low, high, get_locale())
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.jinja_env.globals["sees_full_phone"] = lambda lead: may_see_phone(current_user, lead)
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")

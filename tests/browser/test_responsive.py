@@ -2,7 +2,9 @@
 
 import pytest
 
+from app.core.timeutil import today_for
 from app.extensions import db
+from app.followups.models import Plan, PlanStatus
 from app.invitations.models import InvitationStatus
 from tests.helpers_invite import make_event, make_invitation
 
@@ -35,7 +37,18 @@ def world(factory):
         owner=consultant, name="李先生", email=LONG_MAIL, notes=f"{LONG_WORD}\n{LONG_URL}\n{LONG_MAIL}"
     )
     for n in range(3):
-        factory.lead(owner=consultant, name=f"客户{n}{'很长的名字' * 4}")
+        other = factory.lead(owner=consultant, name=f"客户{n}{'很长的名字' * 4}")
+        db.session.add(
+            Plan(
+                lead_id=other.id,
+                assignee_id=consultant.id,
+                store_id=store.id,
+                kind="follow_up",
+                due_date=today_for(consultant),
+                status=PlanStatus.OPEN,
+                content=LONG_WORD,
+            )
+        )
     event = make_event(store, theme="揽月品鉴会", directions=f"地图：{LONG_URL}\n{LONG_WORD}")
     invitation = make_invitation(
         event, lead, inviter=consultant, status=InvitationStatus.ACCEPTED, headcount=2
@@ -54,16 +67,18 @@ def world(factory):
 def _pages(w):
     lead, event = w["lead"], w["event"]
     return {
-        "consultant": ["/", "/board", "/leads/", f"/leads/{lead.id}", "/plans"],
-        "manager": ["/", "/leads/", f"/leads/{lead.id}", f"/events/{event.id}"],
+        "consultant": ["/", "/board", "/leads", f"/leads/{lead.id}", "/plans"],
+        "manager": ["/", "/leads", "/plans", f"/leads/{lead.id}", f"/events/{event.id}"],
         "clerk": [f"/checkin/{event.id}", "/showroom/reception"],
         None: [f"/r/{w['invitation'].token}"],
     }
 
 
 def _check(page, url, width, problems, targets):
-    page.goto(url)
-    page.wait_for_load_state("domcontentloaded")
+    response = page.goto(url)
+    if not response.ok:
+        problems.append(f"{url} answered {response.status}")
+        return
     scroll = page.evaluate(OVERFLOW_JS)
     if scroll > width:
         problems.append(f"{url} at {width}px is {scroll}px wide")

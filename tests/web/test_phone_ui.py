@@ -1,8 +1,13 @@
 """Phone and tablet markup: clickable links in notes and directions, lead cards, tab bar, RSVP, manifest."""
 
+import re
+from datetime import timedelta
+
 import pytest
 
+from app.core.timeutil import today_for
 from app.extensions import db
+from app.followups.models import Plan, PlanStatus
 from app.invitations.models import InvitationStatus as S
 from tests.helpers_invite import make_event, make_invitation
 
@@ -38,3 +43,74 @@ def test_lead_notes_links_are_clickable_and_safe(login, store_world):
 def test_rsvp_directions_links_are_clickable_and_safe(client, store_world):
     html = client.get(f"/r/{store_world['invitation'].token}").get_data(as_text=True)
     _one_safe_link(html)
+
+
+# ---- lists as cards ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lists_world(factory):
+    store = factory.store(name="朝阳店")
+    consultant = factory.user("consultant", store, display_name="李娜")
+    manager = factory.user("manager", store)
+    lead = factory.lead(owner=consultant, name="王先生", phone="+8613912345678", grade="H")
+    db.session.add(
+        Plan(
+            lead_id=lead.id,
+            assignee_id=consultant.id,
+            store_id=store.id,
+            kind="follow_up",
+            due_date=today_for(consultant) - timedelta(days=1),
+            status=PlanStatus.OPEN,
+            content="回访",
+        )
+    )
+    db.session.commit()
+    return {"consultant": consultant, "manager": manager, "lead": lead}
+
+
+def test_lead_list_rows_carry_card_labels_and_a_call_button_for_the_owner(login, lists_world):
+    html = login(lists_world["consultant"]).get("/leads").get_data(as_text=True)
+    assert 'class="table-wrap as-cards"' in html
+    assert 'data-label="阶段"' in html or 'data-label="Stage"' in html
+    assert 'href="tel:+8613912345678"' in html
+    assert 'class="badge badge-H"' in html
+
+
+def test_lead_list_has_no_call_button_without_phone_rights(login, lists_world):
+    html = login(lists_world["manager"]).get("/leads").get_data(as_text=True)
+    assert "as-cards" in html and "王先生" in html
+    assert "tel:" not in html
+    assert "+8613912345678" not in html
+
+
+def test_lead_list_filters_fold_into_a_drawer_with_removable_chips(login, lists_world):
+    html = login(lists_world["consultant"]).get("/leads?grade=H&overdue=1&q=王").get_data(as_text=True)
+    assert '<details class="filter-drawer" open data-filter-drawer>' in html
+    assert 'data-chip="grade"' in html and 'data-chip="overdue"' in html and 'data-chip="q"' in html
+    # removing the grade chip keeps the other filters
+    href = re.search(r'data-chip="grade" href="([^"]+)"', html)
+    assert href and "grade=" not in href.group(1) and "overdue=1" in href.group(1)
+    plain = login(lists_world["consultant"]).get("/leads").get_data(as_text=True)
+    assert "data-chip=" not in plain
+
+
+def test_plans_list_is_cards_with_a_call_button_only_for_phone_rights(login, lists_world):
+    own = login(lists_world["consultant"]).get("/plans?tab=overdue").get_data(as_text=True)
+    assert "as-cards" in own and 'href="tel:+8613912345678"' in own
+    other = login(lists_world["manager"]).get("/plans?tab=overdue").get_data(as_text=True)
+    assert "王先生" in other and "tel:" not in other
+
+
+def test_follow_up_page_offers_a_call_button_to_the_owner_only(login, lists_world):
+    lead = lists_world["lead"]
+    own = login(lists_world["consultant"]).get(f"/leads/{lead.id}/followups/new").get_data(as_text=True)
+    assert 'href="tel:+8613912345678"' in own
+    other = login(lists_world["manager"]).get(f"/leads/{lead.id}/followups/new")
+    assert "tel:+86" not in other.get_data(as_text=True)
+
+
+def test_discipline_board_cells_carry_card_labels(login, lists_world):
+    response = login(lists_world["manager"]).htmx("get", "/discipline")
+    html = response.get_data(as_text=True)
+    assert 'class="table-wrap as-cards"' in html and "data-label=" in html and "card-title" in html
