@@ -8,7 +8,7 @@ from markupsafe import Markup
 from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
-from app.web.navigation import nav_items
+from app.web.navigation import nav_items, tab_items
 from app.web.permissions import can, may_see_phone
 
 
@@ -58,6 +58,7 @@ def _context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
         "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
+        "tab_items": tab_items(current_user) if current_user.is_authenticated else [],
         "current_locale": locale,
         "html_lang": "zh-CN" if locale.startswith("zh") else "en",
         "icon": _icon,

@@ -105,3 +105,23 @@ def _run(browser, live_server, browser_login, w, *, targets):
 def test_no_page_is_wider_than_the_screen(browser, live_server, browser_login, world):
     problems = _run(browser, live_server, browser_login, world, targets=False)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_consultant_tab_bar_shows_on_phones_only(browser, live_server, browser_login, world):
+    context = browser.new_context(viewport=SIZES[0], has_touch=True, is_mobile=True)
+    page = context.new_page()
+    browser_login(page, world["consultant"])
+    page.goto(f"{live_server}/leads")
+    tabbar = page.locator("nav.tabbar")
+    assert tabbar.is_visible()
+    assert tabbar.locator("a").count() == 5
+    box = tabbar.bounding_box()
+    assert box["y"] + box["height"] == pytest.approx(SIZES[0]["height"], abs=1)
+    icon = tabbar.locator("svg.tab-icon").first.bounding_box()
+    assert icon["width"] == pytest.approx(24, abs=1)
+    page.click("nav.tabbar a[data-tab=plans]")
+    page.wait_for_url("**/plans")
+    page.set_viewport_size(SIZES[1])
+    assert not page.locator("nav.tabbar").is_visible()
+    context.close()

@@ -114,3 +114,22 @@ def test_discipline_board_cells_carry_card_labels(login, lists_world):
     response = login(lists_world["manager"]).htmx("get", "/discipline")
     html = response.get_data(as_text=True)
     assert 'class="table-wrap as-cards"' in html and "data-label=" in html and "card-title" in html
+
+
+# ---- bottom tab bar ------------------------------------------------------------------------------
+
+
+def test_consultant_gets_the_five_tab_bar_with_the_vendored_sprite(app, login, lists_world):
+    html = login(lists_world["consultant"]).get("/plans").get_data(as_text=True)
+    tabs = re.search(r'<nav class="tabbar".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'data-tab="(\w+)"', tabs) == ["home", "board", "leads", "plans", "me"]
+    assert re.search(r'data-tab="plans"\s+aria-current="page"', tabs)
+    assert "/static/icons/tabs.svg#tab-home" in tabs and "has-tabbar" in html
+    sprite = app.test_client().get("/static/icons/tabs.svg").get_data(as_text=True)
+    for icon in ("home", "board", "leads", "plans", "me"):
+        assert f'id="tab-{icon}"' in sprite
+
+
+def test_other_roles_keep_the_menu_without_a_tab_bar(login, lists_world):
+    html = login(lists_world["manager"]).get("/").get_data(as_text=True)
+    assert "tabbar" not in html and "has-tabbar" not in html
