@@ -1,11 +1,15 @@
 """Phones and tablets: no page is wider than the screen, and every button is big enough to tap."""
 
+import re
+
 import pytest
 
+from app.admin.reference import stage_by_code
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.followups.models import Plan, PlanStatus
 from app.invitations.models import InvitationStatus
+from app.leads.models import Lead
 from tests.helpers_invite import make_event, make_invitation
 
 SIZES = [{"width": 360, "height": 740}, {"width": 768, "height": 1024}]
@@ -108,6 +112,12 @@ def test_no_page_is_wider_than_the_screen(browser, live_server, browser_login, w
 
 
 @pytest.mark.browser
+def test_every_button_is_big_enough_to_tap_on_a_touch_screen(browser, live_server, browser_login, world):
+    problems = _run(browser, live_server, browser_login, world, targets=True)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
 def test_consultant_tab_bar_shows_on_phones_only(browser, live_server, browser_login, world):
     context = browser.new_context(viewport=SIZES[0], has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -124,4 +134,22 @@ def test_consultant_tab_bar_shows_on_phones_only(browser, live_server, browser_l
     page.wait_for_url("**/plans")
     page.set_viewport_size(SIZES[1])
     assert not page.locator("nav.tabbar").is_visible()
+    context.close()
+
+
+@pytest.mark.browser
+def test_on_a_touch_screen_the_card_menu_alone_moves_the_card(browser, live_server, browser_login, world):
+    lead = world["lead"]
+    context = browser.new_context(viewport=SIZES[0], has_touch=True, is_mobile=True)
+    page = context.new_page()
+    browser_login(page, world["consultant"])
+    page.goto(f"{live_server}/board")
+    card = page.locator(f"#card-{lead.id}")
+    assert not card.locator(".bcard-move button").is_visible()
+    box = card.locator(".bcard-select").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    with page.expect_response(re.compile(r".*/board/move$")):
+        card.locator(".bcard-select").select_option("contacted")
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).stage_id == stage_by_code("contacted").id
     context.close()
