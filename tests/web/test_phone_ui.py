@@ -133,3 +133,50 @@ def test_consultant_gets_the_five_tab_bar_with_the_vendored_sprite(app, login, l
 def test_other_roles_keep_the_menu_without_a_tab_bar(login, lists_world):
     html = login(lists_world["manager"]).get("/").get_data(as_text=True)
     assert "tabbar" not in html and "has-tabbar" not in html
+
+
+# ---- RSVP page -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accepted(factory):
+    store = factory.store(name="朝阳店", phone="010 6500 1234")
+    consultant = factory.user("consultant", store)
+    lead = factory.lead(owner=consultant, name="王先生")
+    event = make_event(store, theme="揽月品鉴会", place="展厅一楼", address="朝阳路1号")
+    invitation = make_invitation(event, lead, inviter=consultant, status=S.ACCEPTED, headcount=2)
+    db.session.commit()
+    return invitation
+
+
+def test_rsvp_shows_the_code_first_with_the_chinese_headcount(client, accepted):
+    html = client.get(f"/r/{accepted.token}").get_data(as_text=True)
+    assert "共 2 人出席" in html
+    assert "一同参加" not in html
+    assert html.index('class="qr"') < html.index('class="rsvp-hello"') < html.index('class="rsvp-facts"')
+
+
+def test_rsvp_links_the_store_phone_and_a_map(client, accepted):
+    html = client.get(f"/r/{accepted.token}").get_data(as_text=True)
+    assert 'href="tel:01065001234"' in html
+    assert 'href="https://uri.amap.com/search?keyword=%E6%9C%9D%E9%98%B3%E8%B7%AF1%E5%8F%B7"' in html
+
+
+def test_rsvp_has_share_card_meta_tags_with_a_default_image(app, client, accepted):
+    html = client.get(f"/r/{accepted.token}").get_data(as_text=True)
+    assert '<meta property="og:title" content="揽月品鉴会">' in html
+    assert re.search(r'<meta property="og:description" content="[^"]*展厅一楼[^"]*朝阳店">', html)
+    image = re.search(r'<meta property="og:image" content="(https?://[^"]+)">', html).group(1)
+    assert image.endswith("/static/img/event-default.png")
+    response = app.test_client().get("/static/img/event-default.png")
+    assert response.status_code == 200 and response.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rsvp_without_store_phone_or_address_has_no_empty_links(factory, client):
+    store = factory.store(phone="")
+    lead = factory.lead(owner=factory.user("consultant", store))
+    event = make_event(store, place="", address="")
+    invitation = make_invitation(event, lead, status=S.INVITED)
+    db.session.commit()
+    html = client.get(f"/r/{invitation.token}").get_data(as_text=True)
+    assert "tel:" not in html and "amap" not in html and 'class="qr"' not in html
