@@ -1,5 +1,7 @@
 """Jinja globals and filters shared by every template."""
 
+import mimetypes
+
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -35,6 +37,8 @@ def capped_count(value, capped: bool = False, cap: int | None = None) -> str:
 
 
 def init_app(app) -> None:
+    # base.html links the web app manifest; serve it with its own type (nosniff is on).
+    mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["dt"] = local_datetime

@@ -180,3 +180,30 @@ def test_rsvp_without_store_phone_or_address_has_no_empty_links(factory, client)
     db.session.commit()
     html = client.get(f"/r/{invitation.token}").get_data(as_text=True)
     assert "tel:" not in html and "amap" not in html and 'class="qr"' not in html
+
+
+# ---- web app manifest and icons ------------------------------------------------------------------
+
+
+def test_manifest_lets_a_tablet_pin_the_app_full_screen(app, client):
+    import json
+
+    static = app.test_client()
+    response = static.get("/static/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.data)
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        png = static.get(icon["src"])
+        assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any(s["url"] == "/showroom/reception" for s in manifest["shortcuts"])
+
+
+def test_every_page_links_the_manifest_and_icons(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert '<link rel="manifest" href="/static/manifest.webmanifest">' in html
+    assert 'href="/static/favicon.ico"' in html and 'rel="apple-touch-icon"' in html
+    assert client.get("/static/favicon.ico").status_code == 200
