@@ -207,3 +207,29 @@ def test_every_page_links_the_manifest_and_icons(client):
     assert '<link rel="manifest" href="/static/manifest.webmanifest">' in html
     assert 'href="/static/favicon.ico"' in html and 'rel="apple-touch-icon"' in html
     assert client.get("/static/favicon.ico").status_code == 200
+
+
+def test_follow_up_notes_in_the_timeline_and_staff_event_directions_are_linked(login, factory, store_world):
+    from app.core.timeutil import utcnow
+    from app.followups.models import FollowUp, FollowUpMethod, FollowUpResult
+
+    lead, consultant = store_world["lead"], store_world["consultant"]
+    db.session.add(
+        FollowUp(
+            lead_id=lead.id,
+            user_id=consultant.id,
+            store_id=lead.store_id,
+            method=FollowUpMethod.PHONE,
+            result=FollowUpResult.REACHED,
+            content=f"发了路线 {URL} {PAYLOAD}",
+            occurred_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    html = login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert html.count('href="https://map.example.com/route?from=a&amp;to=b"') == 2  # notes and timeline
+    assert 'href="javascript:' not in html
+    manager = factory.user("manager", store_world["store"])
+    db.session.commit()
+    page = login(manager).get(f"/events/{store_world['event'].id}").get_data(as_text=True)
+    _one_safe_link(page)
