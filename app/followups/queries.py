@@ -59,7 +59,8 @@ def plans_page(user: User, tab: str, today: date, assignee_id: int | None = None
     else:
         where.append(Plan.due_date == today)
     stmt = (select(Plan.id, Plan.lead_id, Plan.kind, Plan.due_date, Plan.content, Plan.assignee_id,
-                   Lead.name.label("lead_name"), Lead.grade_id, User.display_name.label("assignee_name"))
+                   Lead.name.label("lead_name"), Lead.grade_id, User.display_name.label("assignee_name"),
+                   Lead.phone, Lead.owner_id, Lead.dcc_agent_id)
             .join(Lead, Lead.id == Plan.lead_id).outerjoin(User, User.id == Plan.assignee_id)
             .where(*where).order_by(order, Plan.id).limit(PAGE))
     return db.session.execute(stmt).all()

@@ -50,3 +50,27 @@ def nav_items(user) -> list[dict]:
             items.append({"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint,
                           "icon": item.icon})
     return items
+
+
+# The consultant's bottom tab bar on phones: (label, endpoint, icon); "me" falls back to the password page.
+TABS = [
+    (_l("Dashboard"), "dashboard.index", "home"),
+    (_l("Board"), "pipeline.board", "board"),
+    (_l("Leads"), "leads.list_leads", "leads"),
+    (_l("My plans"), "followups.list_plans", "plans"),
+    (_l("Me"), ("notifications.settings", "accounts.change_password_view"), "me"),
+]
+
+
+def tab_items(user) -> list[dict]:
+    """Return the phone tab bar entries: consultants only (others keep the menu), registered endpoints."""
+    if user.role != Role.CONSULTANT:
+        return []
+    endpoints = current_app.view_functions
+    items = []
+    for label, endpoint, icon in TABS:
+        choices = endpoint if isinstance(endpoint, tuple) else (endpoint,)
+        found = next((e for e in choices if e in endpoints), None)
+        if found:
+            items.append({"label": label, "url": url_for(found), "endpoint": found, "icon": icon})
+    return items

@@ -1,14 +1,17 @@
 """Jinja globals and filters shared by every template."""
 
+import mimetypes
+
 from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
-from app.web.navigation import nav_items
-from app.web.permissions import can
+from app.web.navigation import nav_items, tab_items
+from app.web.permissions import can, may_see_phone
 
 
 def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -34,6 +37,8 @@ def capped_count(value, capped: bool = False, cap: int | None = None) -> str:
 
 
 def init_app(app) -> None:
+    # base.html links the web app manifest; serve it with its own type (nosniff is on).
+    mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["dt"] = local_datetime
@@ -42,9 +47,11 @@ def init_app(app) -> None:
     app.jinja_env.filters["money"] = yuan
     app.jinja_env.filters["wan"] = lambda v, symbol=True: wan(v, get_locale(), symbol)
     app.jinja_env.filters["count"] = capped_count
+    app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.globals["budget"] = lambda low, high: wan_range(low, high, get_locale())
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.jinja_env.globals["sees_full_phone"] = lambda lead: may_see_phone(current_user, lead)
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -55,6 +62,7 @@ def _context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
         "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
+        "tab_items": tab_items(current_user) if current_user.is_authenticated else [],
         "current_locale": locale,
         "html_lang": "zh-CN" if locale.startswith("zh") else "en",
         "icon": _icon,

@@ -196,3 +196,12 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
+
+// Touch screens: the card's "move to…" menu is the one control; choosing a stage sends the move.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select.matches || !select.matches(".bcard-select") || !select.value) return;
+  if (window.matchMedia && window.matchMedia("(pointer: coarse)").matches && select.form.requestSubmit) {
+    select.form.requestSubmit();
+  }
+});

@@ -5,3 +5,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// Lead list filters: folded into a drawer on phones, open on wider screens.
+(function () {
+  var drawer = document.querySelector("[data-filter-drawer]");
+  if (drawer && window.matchMedia("(max-width: 699px)").matches) {
+    drawer.open = false;
+  }
+})();
