@@ -37,8 +37,15 @@ JSON_FIELDS = ("asctime", "levelname", "name", "message", "request_id")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("leadloop_request_id", default=None)
 
 
+_DIGIT_RUN = re.compile(r"\d{7,}")
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex characters without a long run of digits, which the phone redaction would mask."""
+    while True:
+        rid = uuid.uuid4().hex
+        if not _DIGIT_RUN.search(rid):
+            return rid
 
 
 def sane_request_id(value: str | None) -> str | None:

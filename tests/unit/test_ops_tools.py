@@ -43,3 +43,12 @@ def test_cluster_metric_sum_and_results_table():
     assert results.ok and "| a | pass | fine |" in results.table() and "| rate | 21/s |" in results.table()
     results.check("b", False)
     assert not results.ok and "| b | FAIL |" in results.table()
+
+
+def test_new_request_ids_never_look_like_a_phone_number():
+    import re
+
+    from app.web.logging_setup import new_request_id
+
+    ids = [new_request_id() for _ in range(20000)]
+    assert all(len(i) == 32 and not re.search(r"\d{7,}", i) for i in ids)
