@@ -167,6 +167,8 @@ def require_second_factor():
         return None
     if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not needs_second_factor(current_user):
         return None
+    if request.endpoint in PASSIVE_ENDPOINTS:  # the bell's poll on the second-factor page: no redirect loop
+        return current_app.response_class(status=204)
     target = url_for("accounts.mfa_verify" if is_enrolled(current_user) else "accounts.mfa_setup")
     if request.blueprint == "api" or request.path.startswith("/api/"):
         from flask import abort

@@ -40,7 +40,7 @@ def test_clerk_registers_walk_in_with_contact_and_sees_duplicate_warning(tablet,
     page.locator("input[name=name]").fill("新客户")
     page.locator("button.btn-huge").tap()
     expect(page.locator(".flash-success")).to_be_visible()
-    expect(page.locator("[data-stat=retention]")).to_have_text("100%")
+    expect(page.locator("[data-stat=retention]")).to_have_text("100.0%")
     lead = db.session.execute(select(Lead).where(Lead.name == "新客户")).scalar_one()
     assert lead.owner_id == consultant.id
     assert db.session.execute(select(ShowroomVisit.lead_id)).scalar() == lead.id

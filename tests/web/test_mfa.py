@@ -242,3 +242,16 @@ def test_a_consultant_who_enrolled_of_their_own_accord_is_asked_too(app, factory
     again = app.test_client()
     assert _password(again, consultant).headers["Location"].endswith("/login/mfa")
     assert again.get("/leads").headers["Location"].endswith("/login/mfa")
+
+
+def test_the_bell_poll_before_the_second_factor_gets_no_count_and_no_redirect(app, factory, db):
+    """The bell polls from every page, the second-factor page too: it must not send the page there again."""
+    from tests.factories import TEST_PASSWORD
+
+    manager = factory.user("manager")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": manager.username, "password": TEST_PASSWORD})
+    response = client.get("/notifications/count", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and "HX-Redirect" not in response.headers
+    assert client.get("/").status_code in (302, 303)  # every page still waits for the code
