@@ -67,7 +67,7 @@ def test_creating_a_lead_through_the_form(page, live_server, browser_login, fact
     page.select_option("#source_channel", label="官网")
     page.select_option("#model", index=1)
     page.select_option("#grade", index=1)
-    page.fill("#expected_purchase_date", (date.today() + timedelta(days=10)).isoformat())
+    page.fill("#expected_purchase_date", (date.today() + timedelta(days=5)).isoformat())
     page.click("button[type=submit].btn-primary")
     page.wait_for_url(re.compile(r".*/leads/\d+$"), timeout=5000)
     assert "陈晨" in page.locator("h1").inner_text()
