@@ -38,6 +38,9 @@ PARAM_KINDS = {
     "user_id": "user",
     "store_id": "store",
     "visit_id": "visit",
+    "note_id": "notification",
+    "message_id": "message",
+    "generated_id": "generated",
     ("followups.decide_defeat_request", "request_id"): "defeat",
     ("followups.decide_transfer_request", "request_id"): "transfer",
     ("leads.decide_export_view", "request_id"): "export",
@@ -65,8 +68,10 @@ def visible(role: str, target: str, kind: str, endpoint: str | None = None) -> b
     """May `role` (a user of store A, or of no store) see or act on the `target`'s object of `kind`?"""
     if endpoint in ENDPOINT_SCOPE:
         return role in ENDPOINT_SCOPE[endpoint][target]
-    if kind in ("import", "export", "notification"):
+    if kind in ("import", "export", "notification", "generated"):
         return False  # personal: the requester's own
+    if kind == "message":
+        return role == "admin"  # the outbox is the administrator's, for every store
     if kind == "apikey":
         # Keys are the administrator's; their creation is in the audit log that directors read.
         return role in GROUP
