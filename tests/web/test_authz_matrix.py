@@ -445,3 +445,25 @@ def test_public_pages_refuse_unknown_tokens(app, factory, client):
                 assert not any(m in body_text(response) for v in target.markers.values() for m in v)
                 bodies.add((rule.endpoint, response.get_data()))
     assert bodies
+
+
+# Public operations endpoints: their own rules, not a role's.  /metrics answers the loopback network
+# (or, with METRICS_TOKEN, only the bearer token); no session, not even an administrator's, opens it.
+OPERATIONS = ("/healthz", "/readyz", "/metrics")
+OUTSIDE = {"REMOTE_ADDR": "10.20.30.40"}
+
+
+def test_operations_endpoints_follow_their_own_rules(app, factory, login, client, monkeypatch):
+    world = build_world(factory)
+    markers = [m for t in world.targets.values() for values in t.markers.values() for m in values]
+    for c in [client, login(world.actors["admin"])]:
+        for path in OPERATIONS:
+            response = c.get(path)
+            assert response.status_code == 200, f"{path} -> {response.status_code}"
+            assert not [m for m in markers if m in body_text(response)], path
+        assert c.get("/metrics", environ_base=OUTSIDE).status_code == 403
+        assert c.get("/readyz", environ_base=OUTSIDE).status_code == 200
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-secret-456")
+    admin = login(world.actors["admin"])
+    assert admin.get("/metrics").status_code == 401
+    assert admin.get("/metrics", headers={"Authorization": "Bearer scrape-secret-456"}).status_code == 200
