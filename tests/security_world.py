@@ -18,6 +18,7 @@ from app.accounts.models import Role
 from app.admin.reference import channel_by_code, defeat_reasons, stage_by_code
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.files.models import GeneratedFile, StoredFile
 from app.followups.models import (
     AssignmentProposal,
     DefeatRequest,
@@ -32,6 +33,7 @@ from app.invitations.models import Campaign, CampaignMember, Event, EventType, I
 from app.invitations.rules import new_token, token_expiry
 from app.leads.apikeys import create_api_key
 from app.leads.models import ExportRequest, ImportJob, TransferRequest
+from app.messaging.models import Message, MessageStatus
 from app.showroom.models import ShowroomVisit
 
 ROLES = [r.value for r in Role]
@@ -175,6 +177,42 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
             ProposalItem(proposal_id=proposal.id, lead_id=second.id, suggested_user_id=owner.id),
         ]
     )
+    # A dead outbox message about the lead (only an administrator may send it again), and a
+    # finished monthly report of someone else (only its requester may read or download it).
+    message = Message(
+        channel="email",
+        to_address=f"zq{tag.lower()}@example.com",
+        subject=_mark(f"MessageSubject{tag}"),
+        body=_mark(f"MessageBody{tag}"),
+        lead_id=lead.id,
+        status=MessageStatus.DEAD,
+        attempts=5,
+        last_error=_mark(f"MessageError{tag}"),
+    )
+    report = GeneratedFile(
+        user_id=manager.id if tag == "B" else colleague.id,
+        kind="monthly_report",
+        month=date.today().replace(day=1),
+        store_id=store.id,
+        status="done",
+        progress=100,
+        step="done",
+        finished_at=now,
+    )
+    db.session.add_all([message, report])
+    db.session.flush()
+    report_pdf = StoredFile(
+        owner_type="generated_file",
+        owner_id=report.id,
+        role="report",
+        filename="monthly.pdf",
+        content_type="application/pdf",
+        size=32,
+        content=("%PDF-1.4 " + _mark(f"Report{tag}")).encode(),
+    )
+    db.session.add(report_pdf)
+    db.session.flush()
+    report.file_id = report_pdf.id
     key, _raw = create_api_key(
         _mark(f"Key{tag}"), source_channel_id=channel_by_code("website").id, store_id=store.id
     )
@@ -195,6 +233,8 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "import": job.id,
         "export": export.id,
         "notification": note.id,
+        "message": message.id,
+        "generated": report.id,
         "apikey": key.id,
         "user": owner.id,
         "colleague": colleague.id,
@@ -213,6 +253,8 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "proposal": [proposal.note],
         "import": [job.filename],
         "notification": [note.title],
+        "message": [message.last_error],
+        "generated": [_mark(f"Report{tag}")],
         "apikey": [key.name],
     }
     t.anchors = {
@@ -228,6 +270,9 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "import_jobs": {job.id},
         "export_requests": {export.id},
         "notifications": {note.id},
+        "messages": {message.id},
+        "generated_files": {report.id},
+        "stored_files": {report_pdf.id},
         "users": {owner.id},
         "api_keys": {key.id},
     }

@@ -182,7 +182,7 @@ def postpone_event(event_id: int):
     event = _event_or_404(event_id)
     form = _postpone_form(event, formdata=request.form)
     if not form.validate_on_submit():
-        flash("; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        flash("; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
         return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
     tz = _tz(event.store_id)
     try:
@@ -462,7 +462,7 @@ def record_outcome(invitation_id: int):
         else:
             db.session.commit()
     else:
-        error = "; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form.")
+        error = "; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form.")
     row = _call_view(queries.call_row(invitation_id))
     return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
                   error=error, status=422 if error else 200)
@@ -537,7 +537,7 @@ def lead_invitation_outcome(lead_id: int, invitation_id: int):
     invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        flash("; ".join(e for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        flash("; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
     else:
         try:
             services.record_outcome(invitation, lead, services.Outcome(

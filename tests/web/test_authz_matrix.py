@@ -38,6 +38,9 @@ PARAM_KINDS = {
     "user_id": "user",
     "store_id": "store",
     "visit_id": "visit",
+    "note_id": "notification",
+    "message_id": "message",
+    "generated_id": "generated",
     ("followups.decide_defeat_request", "request_id"): "defeat",
     ("followups.decide_transfer_request", "request_id"): "transfer",
     ("leads.decide_export_view", "request_id"): "export",
@@ -65,8 +68,10 @@ def visible(role: str, target: str, kind: str, endpoint: str | None = None) -> b
     """May `role` (a user of store A, or of no store) see or act on the `target`'s object of `kind`?"""
     if endpoint in ENDPOINT_SCOPE:
         return role in ENDPOINT_SCOPE[endpoint][target]
-    if kind in ("import", "export", "notification"):
+    if kind in ("import", "export", "notification", "generated"):
         return False  # personal: the requester's own
+    if kind == "message":
+        return role == "admin"  # the outbox is the administrator's, for every store
     if kind == "apikey":
         # Keys are the administrator's; their creation is in the audit log that directors read.
         return role in GROUP
@@ -440,3 +445,25 @@ def test_public_pages_refuse_unknown_tokens(app, factory, client):
                 assert not any(m in body_text(response) for v in target.markers.values() for m in v)
                 bodies.add((rule.endpoint, response.get_data()))
     assert bodies
+
+
+# Public operations endpoints: their own rules, not a role's.  /metrics answers the loopback network
+# (or, with METRICS_TOKEN, only the bearer token); no session, not even an administrator's, opens it.
+OPERATIONS = ("/healthz", "/readyz", "/metrics")
+OUTSIDE = {"REMOTE_ADDR": "10.20.30.40"}
+
+
+def test_operations_endpoints_follow_their_own_rules(app, factory, login, client, monkeypatch):
+    world = build_world(factory)
+    markers = [m for t in world.targets.values() for values in t.markers.values() for m in values]
+    for c in [client, login(world.actors["admin"])]:
+        for path in OPERATIONS:
+            response = c.get(path)
+            assert response.status_code == 200, f"{path} -> {response.status_code}"
+            assert not [m for m in markers if m in body_text(response)], path
+        assert c.get("/metrics", environ_base=OUTSIDE).status_code == 403
+        assert c.get("/readyz", environ_base=OUTSIDE).status_code == 200
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-secret-456")
+    admin = login(world.actors["admin"])
+    assert admin.get("/metrics").status_code == 401
+    assert admin.get("/metrics", headers={"Authorization": "Bearer scrape-secret-456"}).status_code == 200

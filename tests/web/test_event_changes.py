@@ -113,3 +113,15 @@ def test_event_page_offers_the_change_to_marketing(party, login):
     page = login(marketing).get(f"/events/{event.id}").get_data(as_text=True)
     assert "取消活动并通知来宾" in page and "改期并通知来宾" in page
     assert "取消活动并通知来宾" not in login(consultant).get(f"/events/{event.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["", "not a time", "9999-12-31"])
+def test_postpone_with_an_unreadable_time_says_so_and_keeps_the_event(party, login, value):
+    event, marketing, _consultant, _guests = party
+    manager = login(marketing)
+    response = manager.post(f"/events/{event.id}/postpone", data={"starts_at": value, "ends_at": value})
+    assert response.status_code == 303
+    page = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请填写开始时间" in page or "Not a valid datetime value" in page or "无效" in page
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).sequence == 0 and outbox() == []
