@@ -46,15 +46,7 @@ def marketing_block_reason(lead, channel: str) -> str | None:
         return None
     if not lead.marketing_consent:
         return "no_consent"
-    if channel == "sms" and lead.sms_opt_out_at:
-        return "opted_out"
-    if channel == "email" and lead.email_opt_out_at:
-        return "opted_out"
-    if channel == "sms" and not lead.phone:
-        return "no_phone"
-    if channel == "email" and not lead.email:
-        return "no_email"
-    return None
+    return service_block_reason(lead, channel)
 
 
 def service_block_reason(lead, channel: str) -> str | None:
