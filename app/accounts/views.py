@@ -107,6 +107,19 @@ def _after_mfa():
     return redirect(_safe_next(session.pop(SESSION_MFA_NEXT, None)), code=303)
 
 
+def _mfa_guard():
+    """The wrong-code limit and the shared throttle (None when rate limiting is off)."""
+    return current_app.config["MFA_RATE_LIMIT"], (throttle.throttle() if throttle.enabled() else None)
+
+
+def _mfa_blocked(form, guard, limit, user) -> bool:
+    """True (with the message next to the code field) when this user has had too many wrong codes."""
+    if guard is not None and guard.blocked(limit, "mfa-user", str(user.id)):
+        form.code.errors.append(_("Too many wrong codes. Please wait a few minutes and try again."))
+        return True
+    return False
+
+
 @bp.route("/login/mfa", methods=["GET", "POST"])
 @login_required
 def mfa_verify():
@@ -119,10 +132,8 @@ def mfa_verify():
     form = MfaCodeForm()
     status = 200
     if form.validate_on_submit():
-        limit = current_app.config["MFA_RATE_LIMIT"]
-        guard = throttle.throttle() if throttle.enabled() else None
-        if guard is not None and guard.blocked(limit, "mfa-user", str(user.id)):
-            form.code.errors.append(_("Too many wrong codes. Please wait a few minutes and try again."))
+        limit, guard = _mfa_guard()
+        if _mfa_blocked(form, guard, limit, user):
             return render_template("accounts/mfa_verify.html", form=form), 429
         kind = check_second_factor(user, form.code.data)
         if kind is not None:
@@ -153,10 +164,8 @@ def mfa_setup():
     form = MfaCodeForm()
     status = 200
     if form.validate_on_submit():
-        limit = current_app.config["MFA_RATE_LIMIT"]
-        guard = throttle.throttle() if throttle.enabled() else None
-        if guard is not None and guard.blocked(limit, "mfa-user", str(user.id)):
-            form.code.errors.append(_("Too many wrong codes. Please wait a few minutes and try again."))
+        limit, guard = _mfa_guard()
+        if _mfa_blocked(form, guard, limit, user):
             status = 429
         else:
             codes = confirm_enrolment(user, form.code.data)
