@@ -131,7 +131,8 @@ def enforce_timeouts():
     expired = (
         login_at is None
         or now - login_at > current_app.config["ABSOLUTE_TIMEOUT"]
-        or (seen_at is not None and now - seen_at > idle_limit_for(current_user))
+        # A session on a remembered device has no idle limit: the device would only start a new one.
+        or (seen_at is not None and now - seen_at > idle_limit_for(current_user) and not session.get(SESSION_DEVICE))
     )
     if expired:
         end_session()

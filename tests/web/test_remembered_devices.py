@@ -225,10 +225,12 @@ def test_the_device_cookie_signs_in_after_the_session_cookie_is_gone(app, factor
         _drop_session(client)
         assert _signed_in(client)
         assert _count(db, "auth.device_login") == 1
-        frozen.tick(timedelta(hours=3))  # far beyond the 30 idle minutes
+        frozen.tick(timedelta(hours=3))  # far beyond the 30 idle minutes: the same session goes on
         assert _signed_in(client)
-        frozen.tick(timedelta(hours=13))  # and beyond the 12 h absolute limit
+        assert _count(db, "auth.device_login") == 1
+        frozen.tick(timedelta(hours=13))  # beyond the 12 h absolute limit: the device starts a new one
         assert _signed_in(client)
+        assert _count(db, "auth.device_login") == 2
     plain, _ = _login_remembered(app, user, remember=False)
     _drop_session(plain)
     assert not _signed_in(plain)
@@ -259,6 +261,20 @@ def test_a_revoked_device_does_not_sign_in_and_its_open_session_ends(app, login,
     thief.set_cookie(COOKIE, token)
     assert not _signed_in(thief)
     assert _signed_in(desk)  # the other session of the user goes on
+
+
+def test_an_open_session_on_a_device_ends_within_minutes_once_the_device_is_invalid(app, factory, db):
+    user = factory.user(Role.CONSULTANT)
+    db.session.commit()
+    with freeze_time("2026-11-02 09:00:00") as frozen:
+        phone, _ = _login_remembered(app, user)
+        row = db.session.execute(select(DeviceSession)).scalar_one()
+        row.revoked_at = utcnow()  # as if revoked while another session was running on it
+        db.session.commit()
+        assert _signed_in(phone)  # checked at most every few minutes
+        frozen.tick(devices.TOUCH_INTERVAL + timedelta(seconds=1))
+        assert not _signed_in(phone)
+        assert phone.get_cookie(COOKIE) is None
 
 
 def test_another_user_cannot_revoke_my_device(app, login, factory, db):
