@@ -76,6 +76,9 @@ def load_config() -> dict:
         "IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))),
         "KIOSK_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("KIOSK_IDLE_TIMEOUT_MINUTES", "720"))),
         "ABSOLUTE_TIMEOUT": timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12"))),
+        # "Keep me signed in on this device" (consultants and managers): a fixed lifetime from the login.
+        "DEVICE_SESSION_DAYS": int(os.environ.get("DEVICE_SESSION_DAYS", "30")),
+        "DEVICE_COOKIE_NAME": "leadloop_device",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12"))),
         # CSRF: tablets stay open all day, so tokens do not expire with time.
         "WTF_CSRF_TIME_LIMIT": None,

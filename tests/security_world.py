@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
+from app.accounts.devices import remember as remember_device
 from app.accounts.models import Role
 from app.admin.reference import channel_by_code, defeat_reasons, stage_by_code
 from app.core.timeutil import utcnow
@@ -217,6 +218,10 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         _mark(f"Key{tag}"), source_channel_id=channel_by_code("website").id, store_id=store.id
     )
     db.session.flush()
+    # A phone on which the owner stays signed in: only the owner and an administrator see it.
+    device, _token = remember_device(owner, "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile", "198.51.100.7")
+    device.browser = _mark(f"Device{tag}")
+    db.session.flush()
     t.ids = {
         "lead": lead.id,
         "lead2": second.id,
@@ -236,6 +241,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "message": message.id,
         "generated": report.id,
         "apikey": key.id,
+        "device": device.id,
         "user": owner.id,
         "colleague": colleague.id,
         "store": store.id,
@@ -256,6 +262,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "message": [message.last_error],
         "generated": [_mark(f"Report{tag}")],
         "apikey": [key.name],
+        "device": [device.browser],
     }
     t.anchors = {
         "leads": {lead.id, second.id},
@@ -275,6 +282,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "stored_files": {report_pdf.id},
         "users": {owner.id},
         "api_keys": {key.id},
+        "device_sessions": {device.id},
     }
     return t
 

@@ -1,5 +1,6 @@
 """Periodic housekeeping for authentication: forget revoked sessions once they would have expired
-anyway, and delete rate-limit counters whose window has passed."""
+anyway, delete remembered devices that can no longer sign in, and rate-limit counters whose window
+has passed."""
 
 from datetime import datetime
 
@@ -18,6 +19,14 @@ def purge_revoked_sessions(now: datetime) -> dict:
     cutoff = now - current_app.config["ABSOLUTE_TIMEOUT"]
     result = db.session.execute(delete(RevokedSession).where(RevokedSession.revoked_at < cutoff))
     return {"purged": result.rowcount or 0}
+
+
+@periodic("device_sessions")
+def purge_device_sessions(now: datetime) -> dict:
+    """Delete remembered devices that can never sign in again (expired, revoked or superseded)."""
+    from app.accounts.devices import purge
+
+    return {"purged": purge(now)}
 
 
 @periodic("accounts.expired_rate_limits")

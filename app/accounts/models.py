@@ -154,3 +154,34 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int]
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class DeviceSession(db.Model):
+    """"Keep me signed in on this device": a long-lived login of one browser (app/accounts/devices.py).
+
+    The browser keeps a random token in an HttpOnly cookie; only its SHA-256 digest is stored. The
+    row is valid while it is not revoked, not expired and its `session_version` still equals the
+    user's: deactivation, a password change, "log out everywhere", a role change and a second-factor
+    reset all bump the user's version and so end every remembered device at once.
+    """
+
+    __tablename__ = "device_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_version: Mapped[int]
+    # What the user sees in the device list: "Chrome · Android" (from the User-Agent at login).
+    browser: Mapped[str] = mapped_column(String(40), default="")
+    platform: Mapped[str] = mapped_column(String(40), default="")
+    # The client address with its last part dropped (203.0.113.x): enough to recognise a place.
+    last_ip: Mapped[str | None] = mapped_column(String(64))
+    # Whether the login that remembered the device (or a later one on it) passed the second factor:
+    # a session started from the device counts as confirmed only then.
+    second_factor: Mapped[bool] = mapped_column(default=False)
+    # The login session this device runs now (logged out at once when the device is revoked).
+    current_sid: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]

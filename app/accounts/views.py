@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.accounts import devices
 from app.accounts.forms import (
     PASSWORD_MESSAGES,
     ChangePasswordForm,
@@ -31,10 +32,17 @@ from app.extensions import db
 from app.web import throttle
 from app.web.access import public
 from app.web.sessions import (
+    SESSION_DEVICE,
     SESSION_MFA_NEXT,
     SESSION_MFA_OK,
+    SESSION_REMEMBER,
+    clear_device_cookie,
     end_session,
+    forget_this_device,
+    rebind_device_after_password_change,
+    remember_this_device,
     revoke_current_session,
+    second_factor_confirmed,
     start_session,
 )
 
@@ -73,18 +81,26 @@ def login():
             db.session.commit()
             flash(_("Too many failed attempts for this username: it is locked for a while. "
                     "Please wait a few minutes and try again."), "error")
-            return render_template("accounts/login.html", form=form), 429
+            return render_template("accounts/login.html", form=form, remember_days=cfg_days()), 429
         if guard is not None and guard.blocked(cfg["LOGIN_IP_RATE_LIMIT"], "login-ip", ip):
             flash(_("Too many failed attempts from this network. Please wait a few minutes and try again."),
                   "error")
-            return render_template("accounts/login.html", form=form), 429
+            return render_template("accounts/login.html", form=form, remember_days=cfg_days()), 429
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             if guard is not None:
                 guard.clear(cfg["LOGIN_RATE_LIMIT"], "login-user", name_key)
+            forget_this_device(user)  # a device remembered earlier in this browser ends here
             start_session(user)
             user.last_login_at = utcnow()
             record("auth.login", user, "user", user.id)
+            if form.remember.data and not devices.may_remember(user):
+                flash(_("Staying signed in is not available for your account: you will be logged out "
+                        "after a while without activity."), "info")
+            elif form.remember.data and needs_second_factor(user):
+                session[SESSION_REMEMBER] = True  # once the second factor is confirmed
+            elif form.remember.data:
+                remember_this_device(user)
             db.session.commit()
             target = _safe_next(form.next.data)
             if needs_second_factor(user):
@@ -98,7 +114,11 @@ def login():
         record("auth.login_failed", None, "user", None, {"username": form.username.data[:64]})
         db.session.commit()
         flash(_("Wrong username or password."), "error")
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, remember_days=cfg_days())
+
+
+def cfg_days() -> int:
+    return current_app.config["DEVICE_SESSION_DAYS"]
 
 
 # ---- second factor ------------------------------------------------------------------------------
@@ -139,6 +159,7 @@ def mfa_verify():
         if kind is not None:
             session[SESSION_MFA_OK] = True
             record("auth.mfa_ok", user, "user", user.id, {"with": kind})
+            second_factor_confirmed(user)
             db.session.commit()
             if guard is not None:
                 guard.clear(limit, "mfa-user", str(user.id))
@@ -171,6 +192,7 @@ def mfa_setup():
             codes = confirm_enrolment(user, form.code.data)
             if codes is not None:
                 session[SESSION_MFA_OK] = True
+                second_factor_confirmed(user)
                 db.session.commit()
                 return render_template("accounts/mfa_recovery_codes.html", codes=codes,
                                        next_url=_safe_next(session.pop(SESSION_MFA_NEXT, None)))
@@ -195,6 +217,7 @@ def logout():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         revoke_current_session(user)
+        forget_this_device(user)
         record("auth.logout", user, "user", user.id)
         db.session.commit()
         end_session()
@@ -216,8 +239,11 @@ def change_password_view():
             message = PASSWORD_MESSAGES[exc.code]() if exc.code in PASSWORD_MESSAGES else exc.message
             field.errors.append(message)
             return render_template("accounts/password.html", form=form), 422
+        device_id = session.get(SESSION_DEVICE)
         db.session.commit()
         start_session(user, mfa_ok=bool(session.get(SESSION_MFA_OK)))  # keep this session alive
+        rebind_device_after_password_change(user, device_id)  # and this device, with a new token
+        db.session.commit()
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("dashboard.index"), code=303)
     status = 422 if form.errors else 200
@@ -236,3 +262,37 @@ def set_language():
             current_user.locale = locale
             db.session.commit()
     return redirect(_safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path), code=303)
+
+
+# ---- remembered devices ---------------------------------------------------------------------------
+
+@bp.get("/account/devices")
+@login_required
+def devices_page():
+    """The devices that keep the user signed in, with their last use; each can be signed out."""
+    user = current_user._get_current_object()
+    return render_template("accounts/devices.html", devices=devices.active_devices(user),
+                           current_device=session.get(SESSION_DEVICE), may_remember=devices.may_remember(user),
+                           remember_days=cfg_days(), label=devices.device_label, form=EmptyForm())
+
+
+@bp.post("/account/devices/<int:device_id>/revoke")
+@login_required
+def revoke_device(device_id: int):
+    """Sign one of the user's own devices out (404 for anyone else's); this device: log out here."""
+    user = current_user._get_current_object()
+    row = devices.get_device_or_404(user, device_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.devices_page"), code=303)
+    devices.revoke(row, user)
+    if row.id == session.get(SESSION_DEVICE):
+        revoke_current_session(user)
+        record("auth.logout", user, "user", user.id)
+        db.session.commit()
+        end_session()
+        clear_device_cookie()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("accounts.login"), code=303)
+    db.session.commit()
+    flash(_("%(device)s is signed out.", device=devices.device_label(row)), "success")
+    return redirect(url_for("accounts.devices_page"), code=303)

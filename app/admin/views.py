@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.accounts import devices
 from app.accounts.forms import PASSWORD_MESSAGES, EmptyForm
 from app.accounts.models import Role, Store, User
 from app.accounts.services import create_user
@@ -107,7 +108,8 @@ def _edit_page(user: User, form=None, deactivate_form=None, reset_form=None, sta
     deactivate_form.successor_id.choices = [(0, "—")] + queries.successor_choices(user)
     return render("admin/user_edit.html", user=user, form=form, deactivate_form=deactivate_form,
                   reset_form=reset_form or ResetPasswordForm(), button_form=EmptyForm(),
-                  work=queries.open_work(user), successor=db.session.get(User, user.successor_id)
+                  work=queries.open_work(user), devices=devices.active_devices(user),
+                  device_label=devices.device_label, successor=db.session.get(User, user.successor_id)
                   if user.successor_id else None), status
 
 
@@ -199,6 +201,20 @@ def revoke_sessions_view(user_id: int):
         services.revoke_sessions(user, current_user)
         db.session.commit()
         flash(_("%(name)s has been logged out everywhere.", name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/devices/<int:device_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_device_view(user_id: int, device_id: int):
+    """Sign one remembered device of a user out (a lost phone); audited."""
+    user = _get_user_or_404(user_id)
+    row = devices.get_device_or_404(user, device_id)
+    if EmptyForm().validate_on_submit():
+        devices.revoke(row, current_user)
+        db.session.commit()
+        flash(_("%(device)s of %(name)s is signed out.", device=devices.device_label(row), name=user.username),
+              "success")
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 

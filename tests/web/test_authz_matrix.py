@@ -41,6 +41,7 @@ PARAM_KINDS = {
     "note_id": "notification",
     "message_id": "message",
     "generated_id": "generated",
+    "device_id": "device",
     ("followups.decide_defeat_request", "request_id"): "defeat",
     ("followups.decide_transfer_request", "request_id"): "transfer",
     ("leads.decide_export_view", "request_id"): "export",
@@ -61,6 +62,8 @@ GROUP = {"director", "admin"}
 # Endpoints whose object rule differs from the kind's default (role sets that may act on any store).
 ENDPOINT_SCOPE = {
     "leads.decide_export_view": {"other_store": {"director"}, "other_consultant": {"director"}},
+    # A user signs out only their own remembered devices (the administrator has a page of their own).
+    "accounts.revoke_device": {"other_store": set(), "other_consultant": set()},
 }
 
 
@@ -72,6 +75,8 @@ def visible(role: str, target: str, kind: str, endpoint: str | None = None) -> b
         return False  # personal: the requester's own
     if kind == "message":
         return role == "admin"  # the outbox is the administrator's, for every store
+    if kind == "device":
+        return role == "admin"  # remembered devices: the user's own page, and the administrator's
     if kind == "apikey":
         # Keys are the administrator's; their creation is in the audit log that directors read.
         return role in GROUP
