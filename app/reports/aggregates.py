@@ -61,14 +61,31 @@ CHUNK = 500
 
 # ---- the local day ----------------------------------------------------------------------------
 
+_ZONES: dict = {}  # per database: {zone: [store ids]}; cleared when a store is added or changed
+
+
 def _zones() -> dict[str, list[int]]:
+    """Store ids per time zone (cached in the process: a new store or a changed zone clears it; a
+    changed zone also needs `flask reports rebuild-aggregates --store CODE`, the days move)."""
     from app.accounts.models import Store
     from app.core.timeutil import default_zone
 
-    zones: dict[str, list[int]] = defaultdict(list)
-    for store_id, zone in db.session.execute(select(Store.id, Store.timezone)):
-        zones[zone or default_zone()].append(store_id)
-    return zones
+    bind = str(db.session.get_bind().url)
+    if bind not in _ZONES:
+        zones: dict[str, list[int]] = defaultdict(list)
+        for store_id, zone in db.session.execute(select(Store.id, Store.timezone)):
+            zones[zone or default_zone()].append(store_id)
+        _ZONES[bind] = dict(zones)
+    return _ZONES[bind]
+
+
+def store_zones() -> dict[int, str]:
+    """Each store's zone (from the same cache)."""
+    return {store_id: zone for zone, ids in _zones().items() for store_id in ids}
+
+
+def _forget_zones(*_args) -> None:
+    _ZONES.clear()
 
 
 def _day_in(column, zone: str, dialect: str):
@@ -396,10 +413,15 @@ def add_leads(lead_ids: Iterable[int]) -> None:
 
 def install() -> None:
     """Keep the aggregates current on every session (once per process)."""
+    from app.accounts.models import Store
+
     for name, func_ in (("before_flush", _before_flush), ("after_flush", _after_flush),
                         ("do_orm_execute", _bulk_statement)):
         if not event.contains(Session, name, func_):
             event.listen(Session, name, func_)
+    for name in ("after_insert", "after_update", "after_delete"):
+        if not event.contains(Store, name, _forget_zones):
+            event.listen(Store, name, _forget_zones)
 
 
 # ---- rebuild ----------------------------------------------------------------------------------

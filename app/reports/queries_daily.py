@@ -8,8 +8,7 @@ otherwise, so each figure keeps one definition whichever source answers it.
 
 from sqlalchemy import Date, func, literal, select
 
-from app.accounts.models import Role, Store
-from app.core.timeutil import default_zone
+from app.accounts.models import Role
 from app.extensions import db
 from app.reports.models import DailyStat, DailyTotal
 from app.reports.sqlutil import date_bucket, dialect
@@ -30,13 +29,12 @@ def usable(f) -> bool:
         return False
     if f.user.role not in STORE_SCOPED and (f.user.role != Role.CONSULTANT or f.channel_id or f.grade_id):
         return False
-    stmt = select(func.coalesce(Store.timezone, "")).distinct()
-    if f.store_ids is not None:
-        if not f.store_ids:
-            return True
-        stmt = stmt.where(Store.id.in_(f.store_ids))
-    zones = {z or default_zone() for z in db.session.execute(stmt).scalars()}
-    return zones <= {f.tz}
+    from app.reports.aggregates import store_zones
+
+    zones = store_zones()
+    if f.store_ids is None:
+        return set(zones.values()) <= {f.tz}
+    return all(zones.get(store_id, f.tz) == f.tz for store_id in f.store_ids)
 
 
 def _table(f):

@@ -226,3 +226,18 @@ def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, monkey
     assert by_label(fast.rows) == by_label(slow.rows)
     assert fast.totals == slow.totals
     assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
+
+
+def test_imported_leads_are_counted(factory, login_as, db):
+    """The spreadsheet import writes leads around the ORM (COPY on PostgreSQL): they are added too."""
+    from tests.helpers_intake import csv_bytes, lead_row, run_import
+
+    store = factory.store("BJ01")
+    db.session.commit()
+    manager = login_as("manager", store)
+    rows = [lead_row(), lead_row(name="李四", phone="139-0000-1111", gender="女", channel="展厅到店", grade="B")]
+    run_import(manager, csv_bytes(rows))
+    db.session.expire_all()
+    expected = recount(db)
+    assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 2
+    assert stored(db) == expected
