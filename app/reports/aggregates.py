@@ -347,18 +347,21 @@ def _after_flush(session: Session, _context) -> None:
     _apply(before, _snapshot(leads, visits))
 
 
+_READY: dict = {}  # per database: whether the aggregate tables exist (false before migration 0025)
+
+
 def _has_tables(session: Session) -> bool:
-    """Whether the database has the aggregate tables (false before migration 0025)."""
-    cache = session.info.get("report_aggregates_ready")
-    if cache is None:
+    """Whether the database has the aggregate tables (asked once per process and database)."""
+    try:
+        bind = session.get_bind()
+    except Exception:  # noqa: BLE001 - no bind yet: nothing to maintain
+        return False
+    key = str(bind.url)
+    if key not in _READY:
         from sqlalchemy import inspect as sa_inspect
 
-        try:
-            cache = sa_inspect(session.connection()).has_table("daily_totals")
-        except Exception:  # noqa: BLE001 - no connection yet: try again on the next flush
-            return False
-        session.info["report_aggregates_ready"] = cache
-    return cache
+        _READY[key] = sa_inspect(session.connection()).has_table("daily_totals")
+    return _READY[key]
 
 
 def _bulk_statement(state) -> object | None:
