@@ -110,6 +110,10 @@ def create_app(config: dict | None = None) -> Flask:
     tasks.init_app(app)
     deliver_after_commit(db.session)
 
+    from app.reports import aggregates
+
+    aggregates.install()
+
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from app.web.sqlite import enable_sqlite_pragmas
 

@@ -451,8 +451,8 @@ def build_satisfaction(f) -> Table:
 
 def build_daily(f) -> Table:
     names = Names()
-    merged = _merge(queries.new_leads_total(f, Lead.owner_id), queries.followup_activity(f),
-                    qv.visits_by(f, "consultant"), qv.invitations_made(f),
+    merged = _merge(queries.new_leads_total(f, Lead.owner_id), queries.followup_activity(f, leads=False),
+                    qv.visit_counts(f, "consultant"), qv.invitations_made(f),
                     queries.won_leads(f, Lead.owner_id), queries.defeats_requested(f))
     merged.pop(None, None)
     names.load_users(merged)
@@ -529,7 +529,7 @@ def build_comparison(f) -> Table:
         by = "consultant"
     dim = Lead.store_id if by == "store" else Lead.owner_id
     merged = _merge(queries.new_leads_total(f, dim), queries.won_leads(f, dim),
-                    qv.visits_by(f, "store" if by == "store" else "consultant"),
+                    qv.visit_counts(f, "store" if by == "store" else "consultant"),
                     qv.invitations_made(f, qv.Invitation.store_id if by == "store" else qv.Invitation.inviter_id))
     merged.pop(None, None)
     if by == "consultant":
@@ -604,7 +604,7 @@ def build_trends(f) -> Table:
     wide = replace(f, period=Period("custom", start, end), grain=grain)
     keys = bucket_keys(start, end, grain)
     leads = {r["bucket"]: r["leads"] for r in _sum_by_bucket(queries.new_leads_trend(wide, Lead.store_id))}
-    visits = {r["key"]: r for r in qv.visits_by_bucket(wide)}
+    visits = {r["key"]: r for r in qv.visit_counts_by_bucket(wide)}
     won = {r["key"]: r["won"] for r in _won_trend(wide)}
     out = []
     for k in keys:
@@ -634,6 +634,12 @@ def _sum_by_bucket(rows) -> list[dict]:
 
 def _won_trend(f) -> list[dict]:
     from sqlalchemy import distinct, func, select
+
+    from app.reports import queries_daily
+
+    if queries_daily.usable(f):
+        return [{"key": r["bucket"], "won": r["won"]} for r in queries_daily.counts(f, None, {"won": "won"},
+                                                                                      grain=f.grain)]
 
     from app.admin.models import StageKind
     from app.admin.reference import stages

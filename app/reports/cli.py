@@ -1,4 +1,5 @@
-"""`flask reports monthly`: write the monthly PDF of a store or the whole group to a file."""
+"""`flask reports monthly`: write the monthly PDF of a store or the whole group to a file;
+`flask reports rebuild-aggregates`: recompute the daily report aggregates from the raw rows."""
 
 import time
 
@@ -37,3 +38,30 @@ def monthly(month, store_code, out_path):
     with open(out_path, "wb") as fh:
         fh.write(pdf)
     click.echo(f"wrote {out_path} ({len(pdf):,} bytes, {time.monotonic() - started:.1f}s)")
+
+
+@reports_cli.command("rebuild-aggregates")
+@click.option("--from", "start", default=None, help="First local day, YYYY-MM-DD (default: the first fact).")
+@click.option("--to", "end", default=None, help="Last local day, YYYY-MM-DD (default: the last fact).")
+@click.option("--store", "store_code", default=None, help="A store code; every store when left out.")
+def rebuild_aggregates(start, end, store_code):
+    """Recompute daily_stats and daily_totals from leads, follow-ups, visits, invitations, defeat
+    requests and stage changes (set-based INSERT … SELECT, in one transaction)."""
+    from app.core.params import parse_date
+    from app.extensions import db
+    from app.reports.aggregates import rebuild
+    from app.reports.pdf import store_by_code
+
+    first, last = parse_date(start) if start else None, parse_date(end) if end else None
+    if (start and first is None) or (end and last is None):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--from/--to")
+    store_ids = None
+    if store_code:
+        store = store_by_code(store_code)
+        if store is None:
+            raise click.ClickException(f"no store with code {store_code}")
+        store_ids = [store.id]
+    started = time.monotonic()
+    rows = rebuild(first, last, store_ids)
+    db.session.commit()
+    click.echo(f"rebuilt {rows:,} daily rows in {time.monotonic() - started:.1f}s")

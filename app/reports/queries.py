@@ -11,6 +11,7 @@ from app.admin.reference import stage_by_code, stages
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus, FollowUp, Plan, PlanStatus
 from app.leads.models import Lead, StageChange
+from app.reports import queries_daily as daily
 from app.reports.scope import (
     has_lead_dimensions,
     lead_conditions,
@@ -72,6 +73,9 @@ def won_leads(f, dim=None) -> list[dict]:
     when the filter or the user's scope needs it (as for the headline figures): merged duplicates
     have no stage changes left, their history moved to the surviving lead.
     """
+    if (dim is None or dim is Lead.store_id or dim is Lead.owner_id) and daily.usable(f):
+        by = None if dim is None else ("store" if dim is Lead.store_id else "consultant")
+        return daily.counts(f, by, {"won": "won"})
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     per_store = dim is not None and dim is Lead.store_id
     key = StageChange.store_id if per_store else dim
@@ -90,6 +94,8 @@ def won_leads(f, dim=None) -> list[dict]:
 
 def new_leads_by(f, dim) -> list[dict]:
     """Leads created in the period per dimension, with how many reached visited and won."""
+    if dim is Lead.source_channel_id and daily.usable(f):
+        return daily.counts(f, "channel", {"leads": "new_leads", "visited": "new_visited", "won": "new_won"})
     stmt = (
         select(dim.label("key"), func.count().label("leads"),
                _sum_if(Lead.arrived_at.is_not(None)).label("visited"),
@@ -102,6 +108,9 @@ def new_leads_by(f, dim) -> list[dict]:
 
 def new_leads_trend(f, dim) -> list[dict]:
     """Leads created per time bucket and dimension (sources by period)."""
+    by = {Lead.source_channel_id: "channel", Lead.store_id: "store"}.get(dim)
+    if by and daily.usable(f):
+        return daily.counts(f, by, {"leads": "new_leads"}, grain=f.grain)
     bucket = local_bucket(Lead.created_at, f.grain, f.offset_minutes)
     stmt = (select(bucket.label("bucket"), dim.label("key"), func.count().label("leads"))
             .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
@@ -109,8 +118,34 @@ def new_leads_trend(f, dim) -> list[dict]:
     return _rows(stmt)
 
 
-def followup_activity(f, by_day: bool = False) -> list[dict]:
-    """Follow-ups per consultant (and day): count, effective, leads touched, per method."""
+def followup_activity(f, by_day: bool = False, leads: bool = True) -> list[dict]:
+    """Follow-ups per consultant (and day): count, effective, leads touched, per method.
+
+    From the aggregates per day (leads touched: distinct per consultant and day); over a whole
+    period the distinct leads are counted from the follow-ups (a sum of days would count a lead
+    followed on two days twice), or left out with `leads=False`.
+    """
+    if daily.usable(f):
+        names = {"followups": "followups", "effective": "effective",
+                 **{f"m_{m}": f"m_{m}" for m in ("phone", "sms", "wechat", "email", "visit", "showroom")}}
+        if by_day:
+            return daily.counts(f, "consultant", {**names, "leads": "followed_leads"}, grain="day")
+        rows = {r["key"]: r for r in daily.counts(f, "consultant", names)}
+        for r in _followed_leads(f) if leads else ():
+            rows.setdefault(r["key"], {"key": r["key"], **dict.fromkeys(names, 0)})["leads"] = r["leads"]
+        return list(rows.values())
+    return _followup_activity_raw(f, by_day)
+
+
+def _followed_leads(f) -> list[dict]:
+    """Distinct leads followed up per consultant over the period (from the follow-ups)."""
+    stmt = (select(FollowUp.user_id.label("key"), func.count(distinct(FollowUp.lead_id)).label("leads"))
+            .where(store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
+                   FollowUp.occurred_at < f.utc_end))
+    return _rows(scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id))
+
+
+def _followup_activity_raw(f, by_day: bool = False) -> list[dict]:
     exprs = [FollowUp.user_id]
     keys = [FollowUp.user_id.label("key")]
     if by_day:
@@ -209,6 +244,8 @@ def defeats(f, by: str | None = None) -> list[dict]:
 
 def defeats_requested(f) -> list[dict]:
     """Defeat requests made in the period per consultant."""
+    if daily.usable(f):
+        return daily.counts(f, "consultant", {"defeats": "defeat_requests"})
     stmt = scope_activity(
         select(DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats"))
         .where(store_condition(DefeatRequest.store_id, f), DefeatRequest.created_at >= f.utc_start,
@@ -233,6 +270,9 @@ def prospects(f, today) -> list[dict]:
 
 def new_leads_total(f, dim) -> list[dict]:
     """Leads created in the period per dimension (owner or store)."""
+    by = {Lead.owner_id: "consultant", Lead.store_id: "store"}.get(dim)
+    if by and daily.usable(f):
+        return daily.counts(f, by, {"new_leads": "new_leads"})
     stmt = (select(dim.label("key"), func.count().label("new_leads"))
             .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
             .group_by(dim))

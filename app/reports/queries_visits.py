@@ -9,6 +9,7 @@ from app.extensions import db
 from app.followups.models import FollowUp, FollowUpResult
 from app.invitations.models import Event, Invitation, InvitationStatus, SurveyResponse
 from app.leads.models import Lead, StageChange
+from app.reports import queries_daily as daily
 from app.reports.scope import (
     lead_conditions,
     needs_lead_join,
@@ -82,6 +83,25 @@ def visits_by(f, by: str) -> list[dict]:
     return _rows(_visit_scope(stmt, f).group_by(dim))
 
 
+VISIT_COUNTS = ("visits", "first_visits", "return_visits", "retained", "test_drives", "people")
+
+
+def visit_counts(f, by: str) -> list[dict]:
+    """The counts of `visits_by` (no stay time) per consultant, store or channel: from the daily
+    aggregates when they answer the filter."""
+    if by in ("consultant", "store", "channel") and daily.usable(f):
+        return daily.counts(f, by, {c: c for c in VISIT_COUNTS})
+    return visits_by(f, by)
+
+
+def visit_counts_by_bucket(f) -> list[dict]:
+    """The counts of `visits_by_bucket` (no stay time) per period bucket."""
+    if daily.usable(f):
+        return [{"key": r["bucket"], **{c: r[c] for c in VISIT_COUNTS}}
+                for r in daily.counts(f, None, {c: c for c in VISIT_COUNTS}, grain=f.grain)]
+    return visits_by_bucket(f)
+
+
 def local_bucket_time(column, offset_minutes: int):
     """Return the local HH:MM of a UTC timestamp as text."""
     from app.reports.sqlutil import dialect
@@ -142,7 +162,10 @@ def invitations_by(f, by: str = "event") -> list[dict]:
 
 
 def invitations_made(f, dim=Invitation.inviter_id) -> list[dict]:
-    """Invitations made (invited_at in the period) per inviter."""
+    """Invitations made (invited_at in the period) per inviter (or store)."""
+    by = {Invitation.inviter_id: "consultant", Invitation.store_id: "store"}.get(dim)
+    if by and daily.usable(f):
+        return daily.counts(f, by, {"invitations": "invitations"})
     stmt = scope_activity(
         select(dim.label("key"), func.count(Invitation.id).label("invitations"),
                _sum_if(Invitation.status == InvitationStatus.ACCEPTED).label("accepted"))
@@ -228,7 +251,11 @@ def satisfaction_by(f, by: str = "consultant") -> list[dict]:
 # ---- headline figures -----------------------------------------------------------------------
 
 def kpis(f) -> dict:
-    """The headline figures of a period in one SELECT of scalar sub-queries."""
+    """The headline figures of a period in one SELECT of scalar sub-queries (or one sum of days)."""
+    if daily.usable(f):
+        return daily.counts(f, None, {"new_leads": "new_leads", "orders": "won", "invitations": "invitations",
+                                      "visits": "visits", "first_visits": "first_visits", "retained": "retained",
+                                      "test_drives": "test_drives"})[0]
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     lead_conds = lead_conditions(f)
     new_leads = select(func.count()).select_from(Lead).where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end,

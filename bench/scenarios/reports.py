@@ -1,4 +1,11 @@
-"""Report pages for a store manager and the group director over the current month (p95 ≤ 300 ms)."""
+"""Report pages for a store manager and the group director over the current month (p95 ≤ 300 ms),
+and the heaviest ones over the last full month and the last full quarter."""
+
+from datetime import date, timedelta
+
+_FIRST = date.today().replace(day=1)
+LAST_MONTH = (_FIRST - timedelta(days=1)).isoformat()  # a day of the last full month
+LAST_QUARTER = (_FIRST.replace(month=(_FIRST.month - 1) // 3 * 3 + 1) - timedelta(days=1)).isoformat()
 
 REPORT_KEYS = ["funnel", "sources", "followups", "defeats", "traffic", "arrivals", "showroom_sources", "retention",
                "daily", "activity", "prospects", "discipline", "invitations", "dcc", "satisfaction", "comparison",
@@ -19,3 +26,14 @@ SCENARIOS += [
     {"name": "report comparison of stores (director, month)", "role": "director", "method": "GET",
      "path": "/reports/comparison?period=month", "target_p95_ms": 300},
 ]
+
+# The last full month and quarter: the periods people read most after month end (and the slowest
+# when computed from raw rows).
+PAST_KEYS = ["funnel", "sources", "followups", "daily", "comparison", "trends", "traffic", "activity"]
+for _label, _kind, _anchor in (("last month", "month", LAST_MONTH), ("last quarter", "quarter", LAST_QUARTER)):
+    for _key in PAST_KEYS:
+        SCENARIOS.append({"name": f"report {_key} (manager, {_label})", "role": "manager", "method": "GET",
+                          "path": f"/reports/{_key}?period={_kind}&date={_anchor}", "target_p95_ms": 300})
+        SCENARIOS.append({"name": f"report {_key} (director, group, {_label})", "role": "director",
+                          "method": "GET", "path": f"/reports/{_key}?period={_kind}&date={_anchor}",
+                          "target_p95_ms": 300})

@@ -203,6 +203,7 @@ def commit_import(job: ImportJob, user, *, today: date, now: datetime | None = N
                 progress(processed)
         if ok:
             _insert_touches(job=job, user=user, now=now)
+            _count_in_reports(job=job, user=user, now=now)
     finally:
         writer.close()
     job.total_rows = processed
@@ -260,6 +261,15 @@ def _insert_touches(*, job, user, now: datetime) -> None:
         .where(Lead.store_id == job.store_id, Lead.created_at == now, Lead.created_by_id == user.id,
                Lead.source_detail == source_detail(job)),
     ))
+
+
+def _count_in_reports(*, job, user, now: datetime) -> None:
+    """Add the imported leads to the daily report aggregates (their rows went in around the ORM)."""
+    from app.reports.aggregates import add_leads
+
+    add_leads(db.session.execute(select(Lead.id).where(
+        Lead.store_id == job.store_id, Lead.created_at == now, Lead.created_by_id == user.id,
+        Lead.source_detail == source_detail(job))).scalars())
 
 
 def _update_leads(items: list[Analysed], *, job, user, now: datetime) -> None:

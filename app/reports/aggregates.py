@@ -1,0 +1,474 @@
+"""Daily report aggregates: what each counter counts, how it is rebuilt and how it is kept current.
+
+`daily_stats` holds one row per store × consultant × store-local day × source channel × grade with
+integer counters; `daily_totals` is the same summed over channel and grade (what a report without
+a channel or grade filter reads: a few rows per consultant and day). A report over a month reads
+days, not leads.
+
+What each counter counts, and under which keys (0 in a key means "none"):
+
+- Leads (not merged), on the local day the lead was created, keyed by the lead's *current* store,
+  owner, source channel and grade: `new_leads`; `new_visited` (of those, leads that came to the
+  showroom: `arrived_at` set); `new_won` (of those, leads won: `won_at` set).
+- Follow-ups, on the day they occurred, keyed by the follow-up's store and author and the lead's
+  current channel and grade: `followups`, `effective`, one `m_<method>` per contact method, and
+  `followed_leads` (distinct leads followed up by that consultant that day).
+- Showroom visits, on the day of arrival, keyed by the visit's store, consultant and source
+  channel and the lead's current grade (0 for a walk-in without a lead): `visits`, `first_visits`,
+  `return_visits`, `retained` (first visits that left contact details), `test_drives`, `people`.
+- Invitations made (not walk-ins), on the day `invited_at`, keyed by the invitation's store and
+  inviter and the lead's channel and grade: `invitations`.
+- Defeat requests, on the day requested, keyed by the request's store and requester and the lead's
+  channel and grade: `defeat_requests`.
+- Orders: leads moved into a won stage, on the day of the move, keyed by the stage change's store
+  and the lead's current owner, channel and grade: `won` (distinct leads that day).
+
+Keys follow the lead's *current* attributes, as the reports always have (a grade filter means
+the lead's grade now): re-assigning a lead, changing its grade or channel, merging it or moving it
+to another store moves all of its counts. That is why maintenance works per lead.
+
+Maintenance: every counter is a function of one lead and its facts (or of one walk-in visit). A
+flush that touches a lead or a fact computes, before the flush, the touched leads' contributions
+from the database, and after the flush the same again; the difference is added to both tables in
+the same transaction (`_before_flush` / `_after_flush`). Bulk UPDATE/DELETE statements on those
+tables go through `_bulk_statement`, which does the same around the statement. Rows written
+around the ORM (the spreadsheet import's COPY) are added with `add_leads`. The SQL of a lead's
+contribution is the SQL of the rebuild restricted to the lead, so both agree by construction;
+`flask reports rebuild-aggregates` recomputes any range from the raw rows with INSERT … SELECT.
+
+Local days: a store's own zone (app/core/timeutil.py). PostgreSQL converts each timestamp with
+the zone's rules; SQLite has no zone rules and uses each zone's current UTC offset (exact for
+zones without daylight saving time, such as China's). Reports read the aggregates only when every
+store in scope shares the report's zone (see `usable`); otherwise they count raw rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import Date, and_, case, cast, delete, event, func, inspect, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.reports.models import COUNTERS, KEYS, TOTAL_KEYS, DailyStat, DailyTotal
+
+OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
+_BEFORE = "report_aggregates_before"
+CHUNK = 500
+
+
+# ---- the local day ----------------------------------------------------------------------------
+
+_ZONES: dict = {}  # per database: {zone: [store ids]}; cleared when a store is added or changed
+
+
+def _zones() -> dict[str, list[int]]:
+    """Store ids per time zone (cached in the process: a new store or a changed zone clears it; a
+    changed zone also needs `flask reports rebuild-aggregates --store CODE`, the days move)."""
+    from app.accounts.models import Store
+    from app.core.timeutil import default_zone
+
+    bind = str(db.session.get_bind().url)
+    if bind not in _ZONES:
+        zones: dict[str, list[int]] = defaultdict(list)
+        for store_id, zone in db.session.execute(select(Store.id, Store.timezone)):
+            zones[zone or default_zone()].append(store_id)
+        _ZONES[bind] = dict(zones)
+    return _ZONES[bind]
+
+
+def store_zones() -> dict[int, str]:
+    """Each store's zone (from the same cache)."""
+    return {store_id: zone for zone, ids in _zones().items() for store_id in ids}
+
+
+def _forget_zones(*_args) -> None:
+    _ZONES.clear()
+
+
+def _day_in(column, zone: str, dialect: str):
+    if dialect == "postgresql":
+        return cast(func.timezone(zone, func.timezone("UTC", column)), Date)
+    from app.core.timeutil import utc_offset_minutes
+
+    return func.date(column, f"{utc_offset_minutes(zone):+d} minutes")
+
+
+def local_day(column, store_column, zones: dict[str, list[int]], dialect: str):
+    """The store-local date of a UTC timestamp column, the store given by `store_column`."""
+    items = sorted(zones.items(), key=lambda kv: -len(kv[1]))
+    if len(items) <= 1:
+        from app.core.timeutil import default_zone
+
+        return _day_in(column, items[0][0] if items else default_zone(), dialect)
+    whens = [(store_column.in_(ids), _day_in(column, zone, dialect)) for zone, ids in items[1:]]
+    return case(*whens, else_=_day_in(column, items[0][0], dialect))
+
+
+# ---- the contributions: one SELECT per fact family, grouped by the keys ------------------------
+
+def _sum_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store_ids=None):
+    """One grouped SELECT per fact family, each with every key and every counter column.
+
+    `lead_ids` / `visit_ids` limit the rows to some leads (and walk-in visits); `since`/`until`
+    (naive UTC) and `store_ids` limit them for a rebuild.
+    """
+    from app.admin.models import StageKind
+    from app.admin.reference import stages
+    from app.followups.models import DefeatRequest, FollowUp
+    from app.invitations.models import Invitation
+    from app.leads.models import Lead, StageChange
+    from app.showroom.models import ShowroomVisit
+
+    dialect = db.session.get_bind().dialect.name
+    zones = _zones()
+    zero = literal(0)
+
+    def keyed(store, consultant, when, channel, grade):
+        return [store.label("store_id"), func.coalesce(consultant, 0).label("consultant_id"),
+                local_day(when, store, zones, dialect).label("day"), func.coalesce(channel, 0).label("channel_id"),
+                func.coalesce(grade, 0).label("grade_id")]
+
+    def counters(**given):
+        return [given.get(name, zero).label(name) for name in COUNTERS]
+
+    def limits(when, store, lead_column, own_id=None):
+        conds = []
+        if since is not None:
+            conds.append(when >= since)
+        if until is not None:
+            conds.append(when < until)
+        if store_ids is not None:
+            conds.append(store.in_(store_ids))
+        if lead_ids is not None:
+            by_lead = lead_column.in_(lead_ids) if lead_ids else literal(False)
+            if own_id is not None and visit_ids:
+                by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
+            conds.append(by_lead)
+        return conds
+
+    selects = []
+    one = func.count()
+    k = keyed(Lead.store_id, Lead.owner_id, Lead.created_at, Lead.source_channel_id, Lead.grade_id)
+    selects.append(select(*k, *counters(new_leads=one, new_visited=_sum_if(Lead.arrived_at.is_not(None)),
+                                        new_won=_sum_if(Lead.won_at.is_not(None))))
+                   .where(Lead.merged_into_id.is_(None), *limits(Lead.created_at, Lead.store_id, Lead.id))
+                   .group_by(*[c.element for c in k]))
+
+    k = keyed(FollowUp.store_id, FollowUp.user_id, FollowUp.occurred_at, Lead.source_channel_id, Lead.grade_id)
+    methods = {f"m_{m}": _sum_if(FollowUp.method == m)
+               for m in ("phone", "sms", "wechat", "email", "visit", "showroom")}
+    selects.append(select(*k, *counters(followups=one, effective=_sum_if(FollowUp.is_effective.is_(True)),
+                                        followed_leads=func.count(func.distinct(FollowUp.lead_id)), **methods))
+                   .join(Lead, Lead.id == FollowUp.lead_id)
+                   .where(*limits(FollowUp.occurred_at, FollowUp.store_id, FollowUp.lead_id))
+                   .group_by(*[c.element for c in k]))
+
+    k = keyed(ShowroomVisit.store_id, ShowroomVisit.consultant_id, ShowroomVisit.arrived_at,
+              ShowroomVisit.source_channel_id, Lead.grade_id)
+    first = ShowroomVisit.is_first_visit.is_(True)
+    selects.append(select(*k, *counters(visits=one, first_visits=_sum_if(first),
+                                        return_visits=_sum_if(ShowroomVisit.is_first_visit.is_(False)),
+                                        retained=_sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
+                                        test_drives=_sum_if(ShowroomVisit.test_drive.is_(True)),
+                                        people=func.coalesce(func.sum(ShowroomVisit.party_size), 0)))
+                   .select_from(ShowroomVisit).outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
+                   .where(*limits(ShowroomVisit.arrived_at, ShowroomVisit.store_id, ShowroomVisit.lead_id,
+                                  ShowroomVisit.id))
+                   .group_by(*[c.element for c in k]))
+
+    k = keyed(Invitation.store_id, Invitation.inviter_id, Invitation.invited_at, Lead.source_channel_id,
+              Lead.grade_id)
+    selects.append(select(*k, *counters(invitations=one)).join(Lead, Lead.id == Invitation.lead_id)
+                   .where(Invitation.is_walk_in.is_(False), Invitation.invited_at.is_not(None),
+                          *limits(Invitation.invited_at, Invitation.store_id, Invitation.lead_id))
+                   .group_by(*[c.element for c in k]))
+
+    k = keyed(DefeatRequest.store_id, DefeatRequest.requested_by_id, DefeatRequest.created_at,
+              Lead.source_channel_id, Lead.grade_id)
+    selects.append(select(*k, *counters(defeat_requests=one)).join(Lead, Lead.id == DefeatRequest.lead_id)
+                   .where(*limits(DefeatRequest.created_at, DefeatRequest.store_id, DefeatRequest.lead_id))
+                   .group_by(*[c.element for c in k]))
+
+    won_ids = [s.id for s in stages() if s.kind == StageKind.WON] or [-1]
+    k = keyed(StageChange.store_id, Lead.owner_id, StageChange.created_at, Lead.source_channel_id, Lead.grade_id)
+    selects.append(select(*k, *counters(won=func.count(func.distinct(StageChange.lead_id))))
+                   .join(Lead, Lead.id == StageChange.lead_id)
+                   .where(StageChange.to_stage_id.in_(won_ids),
+                          *limits(StageChange.created_at, StageChange.store_id, StageChange.lead_id))
+                   .group_by(*[c.element for c in k]))
+    return selects
+
+
+def contributions_select(**limits):
+    """All families summed per key: the rows daily_stats should hold for these limits."""
+    families = union_all(*_family_selects(**limits)).subquery("facts")
+    return (select(*[families.c[k] for k in KEYS], *[func.sum(families.c[c]).label(c) for c in COUNTERS])
+            .group_by(*[families.c[k] for k in KEYS]))
+
+
+def _snapshot(lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, tuple]:
+    out: dict[tuple, list] = {}
+    leads, visits = sorted(lead_ids), sorted(visit_ids)
+    for i in range(0, max(len(leads), len(visits)), CHUNK):
+        stmt = contributions_select(lead_ids=leads[i:i + CHUNK], visit_ids=visits[i:i + CHUNK])
+        for row in db.session.execute(stmt):
+            key = tuple(_norm_key(row[:len(KEYS)]))
+            values = [int(v or 0) for v in row[len(KEYS):]]
+            if key in out:
+                out[key] = [a + b for a, b in zip(out[key], values, strict=True)]
+            else:
+                out[key] = values
+    return out
+
+
+def _norm_key(key) -> list:
+    store_id, consultant_id, day, channel_id, grade_id = key
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return [int(store_id), int(consultant_id), day, int(channel_id), int(grade_id)]
+
+
+def _apply(before: dict, after: dict) -> None:
+    """Add after − before to daily_stats and daily_totals (one upsert per table)."""
+    deltas: dict[tuple, list] = {}
+    for key in set(before) | set(after):
+        old, new = before.get(key), after.get(key)
+        delta = [(n if new else 0) - (o if old else 0)
+                 for o, n in zip(old or [0] * len(COUNTERS), new or [0] * len(COUNTERS), strict=True)]
+        if any(delta):
+            deltas[key] = delta
+    if not deltas:
+        return
+    totals: dict[tuple, list] = {}
+    for key, delta in deltas.items():
+        short = (key[0], key[1], key[2])
+        totals[short] = [a + b for a, b in zip(totals.get(short, [0] * len(COUNTERS)), delta, strict=True)]
+    _upsert(DailyStat.__table__, KEYS, deltas)
+    _upsert(DailyTotal.__table__, TOTAL_KEYS, totals)
+
+
+def _upsert(table, keys, deltas: dict) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{**dict(zip(keys, key, strict=True)), **dict(zip(COUNTERS, delta, strict=True))}
+            for key, delta in deltas.items()]
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS})
+    db.session.execute(stmt, rows)
+
+
+# ---- incremental maintenance ------------------------------------------------------------------
+
+LEAD_FIELDS = ("store_id", "owner_id", "source_channel_id", "grade_id", "created_at", "merged_into_id",
+               "arrived_at", "won_at")
+FACT_FIELDS = {
+    "follow_ups": ("lead_id", "store_id", "user_id", "occurred_at", "method", "is_effective"),
+    "showroom_visits": ("lead_id", "store_id", "consultant_id", "arrived_at", "source_channel_id",
+                        "is_first_visit", "left_contact", "test_drive", "party_size"),
+    "invitations": ("lead_id", "store_id", "inviter_id", "invited_at", "is_walk_in"),
+    "defeat_requests": ("lead_id", "store_id", "requested_by_id", "created_at"),
+    "stage_changes": ("lead_id", "store_id", "to_stage_id", "created_at"),
+}
+
+
+def _tracked_tables() -> dict:
+    from app.followups.models import DefeatRequest, FollowUp
+    from app.invitations.models import Invitation
+    from app.leads.models import Lead, StageChange
+    from app.showroom.models import ShowroomVisit
+
+    return {Lead: LEAD_FIELDS, FollowUp: FACT_FIELDS["follow_ups"], ShowroomVisit: FACT_FIELDS["showroom_visits"],
+            Invitation: FACT_FIELDS["invitations"], DefeatRequest: FACT_FIELDS["defeat_requests"],
+            StageChange: FACT_FIELDS["stage_changes"]}
+
+
+def _units(session: Session) -> tuple[set[int], set[int]]:
+    """The leads (and walk-in visits) whose contribution this flush may change."""
+    from app.leads.models import Lead
+    from app.showroom.models import ShowroomVisit
+
+    tracked = _tracked_tables()
+    leads: set[int] = set()
+    visits: set[int] = set()
+    for obj, kind in [(o, "new") for o in session.new] + [(o, "dirty") for o in session.dirty] + \
+                     [(o, "deleted") for o in session.deleted]:
+        fields = tracked.get(type(obj))
+        if fields is None:
+            continue
+        state = inspect(obj)
+        if kind == "dirty" and not any(state.attrs[f].history.has_changes() for f in fields):
+            continue
+        if isinstance(obj, Lead):
+            if obj.id is not None:
+                leads.add(obj.id)
+            continue
+        lead_id = obj.__dict__.get("lead_id")
+        if lead_id is None and obj.__dict__.get("lead") is not None:
+            lead_id = obj.__dict__["lead"].id
+        if lead_id is not None:
+            leads.add(lead_id)
+        for old in state.attrs["lead_id"].history.deleted or ():
+            if old is not None:
+                leads.add(old)
+        if isinstance(obj, ShowroomVisit) and obj.id is not None:
+            visits.add(obj.id)  # counts as its own unit while it has no lead
+    return leads, visits
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    if session.info.get(OFF) or not _has_tables(session):
+        return
+    leads, visits = _units(session)
+    session.info[_BEFORE] = (leads, visits, _snapshot(leads, visits) if (leads or visits) else {})
+
+
+def _after_flush(session: Session, _context) -> None:
+    stash = session.info.pop(_BEFORE, None)
+    if session.info.get(OFF) or stash is None:
+        return
+    old_leads, old_visits, before = stash
+    leads, visits = _units(session)
+    leads |= old_leads
+    visits |= old_visits
+    if not (leads or visits):
+        return
+    # Units first seen after the flush (new leads, new walk-in visits) contributed nothing before it;
+    # facts always carry their lead_id (no relationship sets it), so an existing lead is seen before.
+    _apply(before, _snapshot(leads, visits))
+
+
+_READY: dict = {}  # per database: whether the aggregate tables exist (false before migration 0025)
+
+
+def _has_tables(session: Session) -> bool:
+    """Whether the database has the aggregate tables (asked once per process and database)."""
+    try:
+        bind = session.get_bind()
+    except Exception:  # noqa: BLE001 - no bind yet: nothing to maintain
+        return False
+    key = str(bind.url)
+    if key not in _READY:
+        from sqlalchemy import inspect as sa_inspect
+
+        _READY[key] = sa_inspect(session.connection()).has_table("daily_totals")
+    return _READY[key]
+
+
+def _bulk_statement(state) -> object | None:
+    """Maintain the aggregates around a bulk UPDATE or DELETE of leads or facts."""
+    if not (state.is_update or state.is_delete) or state.session.info.get(OFF):
+        return None
+    statement = state.statement
+    table = getattr(statement, "table", None)
+    tracked = {model.__table__.name: (model.__table__, fields) for model, fields in _tracked_tables().items()}
+    name = getattr(table, "name", None)
+    if name not in tracked or not _has_tables(state.session):
+        return None
+    table, fields = tracked[name]
+    values = {}
+    if state.is_update:
+        values = {getattr(k, "key", k): v for k, v in (getattr(statement, "_values", None) or {}).items()}
+        if values and not set(values) & set(fields):
+            return None
+    where = statement.whereclause
+    session = state.session
+    rows = []
+    if name == "leads":
+        query = select(table.c.id)
+        leads, visits = {r[0] for r in session.execute(query.where(where) if where is not None else query)}, set()
+    else:
+        query = select(table.c.id, table.c.lead_id)
+        rows = list(session.execute(query.where(where) if where is not None else query))
+        leads = {r.lead_id for r in rows if r.lead_id is not None}
+        visits = {r.id for r in rows if r.lead_id is None} if name == "showroom_visits" else set()
+        value = getattr(values.get("lead_id"), "value", values.get("lead_id"))
+        if isinstance(value, int):
+            leads.add(value)
+    if not (leads or visits):
+        return None
+    before = _snapshot(leads, visits)
+    result = state.invoke_statement()
+    if name == "showroom_visits" and rows and state.is_update:
+        ids = [r.id for r in rows]
+        for i in range(0, len(ids), CHUNK):
+            for r in session.execute(select(table.c.id, table.c.lead_id).where(table.c.id.in_(ids[i:i + CHUNK]))):
+                (leads.add(r.lead_id) if r.lead_id is not None else visits.add(r.id))
+    _apply(before, _snapshot(leads, visits))
+    return result
+
+
+def add_leads(lead_ids: Iterable[int]) -> None:
+    """Count leads inserted around the ORM (the import's COPY): they had no contribution before."""
+    ids = set(lead_ids)
+    if ids and _has_tables(db.session):
+        _apply({}, _snapshot(ids, set()))
+
+
+def install() -> None:
+    """Keep the aggregates current on every session (once per process)."""
+    from app.accounts.models import Store
+
+    for name, func_ in (("before_flush", _before_flush), ("after_flush", _after_flush),
+                        ("do_orm_execute", _bulk_statement)):
+        if not event.contains(Session, name, func_):
+            event.listen(Session, name, func_)
+    for name in ("after_insert", "after_update", "after_delete"):
+        if not event.contains(Store, name, _forget_zones):
+            event.listen(Store, name, _forget_zones)
+
+
+# ---- rebuild ----------------------------------------------------------------------------------
+
+def rebuild(start: date | None = None, end: date | None = None, store_ids: list[int] | None = None) -> int:
+    """Recompute daily_stats and daily_totals for local days start..end (all when None) of the
+    stores (all when None) from the raw rows with INSERT … SELECT; return the daily_stats rows."""
+    from app.core.timeutil import local_midnight_utc
+
+    since = local_midnight_utc(start - timedelta(days=1)) if start else None  # any zone's day fits in ±1 day
+    until = local_midnight_utc(end + timedelta(days=2)) if end else None
+    for model in (DailyStat, DailyTotal):
+        stmt = delete(model)
+        if start:
+            stmt = stmt.where(model.day >= start)
+        if end:
+            stmt = stmt.where(model.day <= end)
+        if store_ids is not None:
+            stmt = stmt.where(model.store_id.in_(store_ids))
+        db.session.execute(stmt.execution_options(synchronize_session=False))
+    source = contributions_select(since=since, until=until, store_ids=store_ids).subquery("rows")
+    conds = []
+    if start:
+        conds.append(source.c.day >= _day_literal(start))
+    if end:
+        conds.append(source.c.day <= _day_literal(end))
+    chosen = select(*source.c).where(*conds)
+    db.session.execute(DailyStat.__table__.insert().from_select([*KEYS, *COUNTERS], chosen))
+    stats = DailyStat.__table__
+    conds = []
+    if start:
+        conds.append(stats.c.day >= start)
+    if end:
+        conds.append(stats.c.day <= end)
+    if store_ids is not None:
+        conds.append(stats.c.store_id.in_(store_ids))
+    rollup = (select(*[stats.c[k] for k in TOTAL_KEYS], *[func.sum(stats.c[c]) for c in COUNTERS])
+              .where(*conds).group_by(*[stats.c[k] for k in TOTAL_KEYS]))
+    db.session.execute(DailyTotal.__table__.insert().from_select([*TOTAL_KEYS, *COUNTERS], rollup))
+    count = select(func.count()).select_from(stats).where(*conds)
+    return db.session.execute(count).scalar() or 0
+
+
+def _day_literal(day: date):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return literal(day, Date)
+    return literal(day.isoformat())

@@ -1,0 +1,54 @@
+"""Daily aggregates the reports read instead of the raw rows (see app/reports/aggregates.py)."""
+
+from datetime import date
+
+from sqlalchemy import Date, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+# The integer counters of one store × consultant × day × channel × grade (what each one counts is
+# documented in app/reports/aggregates.py, next to the SQL that computes it).
+COUNTERS = (
+    "new_leads", "new_visited", "new_won",
+    "followups", "effective", "m_phone", "m_sms", "m_wechat", "m_email", "m_visit", "m_showroom", "followed_leads",
+    "visits", "first_visits", "return_visits", "retained", "test_drives", "people",
+    "invitations", "defeat_requests", "won",
+)
+KEYS = ("store_id", "consultant_id", "day", "channel_id", "grade_id")
+TOTAL_KEYS = ("store_id", "consultant_id", "day")
+
+
+def _counter():
+    return mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+
+class DailyStat(db.Model):
+    """One store × consultant × local day × source channel × grade. 0 stands for "none" in the
+    consultant, channel and grade keys (a lead in the pool, a walk-in without a lead), so the
+    primary key never holds NULL and an upsert always finds its row."""
+
+    __tablename__ = "daily_stats"
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    consultant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = (Index("ix_daily_stats_day", "day", "store_id"),)
+
+
+class DailyTotal(db.Model):
+    """daily_stats summed over channel and grade: what a report without those filters reads."""
+
+    __tablename__ = "daily_totals"
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    consultant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = (Index("ix_daily_totals_day", "day", "store_id"),)
+
+
+for _name in COUNTERS:
+    setattr(DailyStat, _name, _counter())
+    setattr(DailyTotal, _name, _counter())

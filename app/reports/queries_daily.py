@@ -1,0 +1,89 @@
+"""Report figures read from the daily aggregates (daily_totals / daily_stats, app/reports/aggregates.py).
+
+A figure that is a sum of daily counts (new leads, follow-ups, visits, invitations, defeat
+requests, orders) is read here when the filter can be answered from the aggregates' keys; the
+query functions in queries.py / queries_visits.py call `usable(f)` and fall back to the raw rows
+otherwise, so each figure keeps one definition whichever source answers it.
+"""
+
+from sqlalchemy import Date, func, literal, select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.reports.models import DailyStat, DailyTotal
+from app.reports.sqlutil import date_bucket, dialect
+
+# Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
+STORE_SCOPED = {Role.DIRECTOR, Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.CLERK}
+
+
+def usable(f) -> bool:
+    """Whether the aggregates answer this filter exactly as the raw rows would.
+
+    Not for a vehicle-model filter (not a key), not for DCC agents (their scope is the leads they
+    look after), not for a consultant filtering by channel or grade (their scope is leads they own,
+    which an activity row does not record), and only when every store in scope keeps its days in
+    the report's zone (a store-local day is the aggregates' day).
+    """
+    if f.model_id:
+        return False
+    if f.user.role not in STORE_SCOPED and (f.user.role != Role.CONSULTANT or f.channel_id or f.grade_id):
+        return False
+    from app.reports.aggregates import store_zones
+
+    zones = store_zones()
+    if f.store_ids is None:
+        return set(zones.values()) <= {f.tz}
+    return all(zones.get(store_id, f.tz) == f.tz for store_id in f.store_ids)
+
+
+def _table(f):
+    return DailyStat if (f.channel_id or f.grade_id) else DailyTotal
+
+
+def _day(value):
+    return literal(value, Date) if dialect() == "postgresql" else literal(value.isoformat())
+
+
+def _conditions(t, f) -> list:
+    conds = [t.day >= _day(f.period.start), t.day <= _day(f.period.end)]
+    if f.store_ids is not None:
+        conds.append(t.store_id.in_(f.store_ids))
+    if f.consultant_id:
+        conds.append(t.consultant_id == f.consultant_id)
+    if f.channel_id:
+        conds.append(t.channel_id == f.channel_id)
+    if f.grade_id:
+        conds.append(t.grade_id == f.grade_id)
+    return conds
+
+
+def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -> list[dict]:
+    """Sum counters over the filter's days, per `by` ("consultant", "store", "channel" or None)
+    and, with `grain`, per day / week / month / quarter (the bucket label the raw queries use).
+
+    `names` maps each output name to a counter column. A consultant or channel key of 0 ("none":
+    a pooled lead, a visit without a consultant) comes back as None, as the raw queries return it.
+    """
+    t = DailyStat if by == "channel" else _table(f)
+    keys, groups = [], []
+    if grain:
+        b = date_bucket(t.day, grain)
+        keys.append(b.label("bucket"))
+        groups.append(b)
+    if by:
+        column = {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
+        keys.append(column.label("key"))
+        groups.append(column)
+    sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(name) for name, counter in names.items()]
+    stmt = select(*keys, *sums).where(*_conditions(t, f))
+    if groups:
+        stmt = stmt.group_by(*groups)
+    rows = []
+    for r in db.session.execute(stmt):
+        row = {k: (int(v) if k in names else v) for k, v in r._mapping.items()}
+        if "key" in row and row["key"] == 0:
+            row["key"] = None
+        if by is None or any(row[n] for n in names):
+            rows.append(row)
+    return rows
