@@ -1,6 +1,8 @@
 """axe-core (bundled by axe-playwright-python, no network) on the key pages of every role: no
 critical or serious accessibility violation (missing labels, contrast below 4.5:1, ARIA misuse…)."""
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -26,7 +28,7 @@ def world(factory):
     for n, days in enumerate((0, -2, 3)):
         other = lead if n == 0 else factory.lead(owner=consultant, name=f"客户{n}")
         db.session.add(Plan(lead_id=other.id, assignee_id=consultant.id, store_id=store.id, kind="follow_up",
-                            due_date=today_for(consultant).fromordinal(today_for(consultant).toordinal() + days),
+                            due_date=today_for(consultant) + timedelta(days=days),
                             status=PlanStatus.OPEN, content="回访"))
     db.session.add(FollowUp(lead_id=lead.id, user_id=consultant.id, store_id=store.id, method="phone",
                             result="reached", content="客户想周末试驾", occurred_at=utcnow(), is_effective=True,
