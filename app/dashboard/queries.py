@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.accounts.models import Role, Store, User
 from app.admin.reference import grade_by_code, open_stage_ids, stages
@@ -72,13 +72,42 @@ def awaiting_first_contact(user: User, limit: int = 10) -> list:
         .order_by(Lead.first_contact_due_at).limit(limit)).all()
 
 
-def week_plans(user: User, today: date, limit: int = 20) -> list:
-    """Return my open plans due within a week (overdue first), with the customer's name."""
-    return db.session.execute(
-        select(Plan.id, Plan.lead_id, Plan.due_date, Plan.content, Plan.kind, Lead.name.label("lead_name"))
+WEEK_GROUPS = ("today", "overdue", "week")
+WEEK_LIMITS = {"today": 20, "overdue": 10, "week": 10}
+
+
+def week_plans(user: User, today: date, limits: dict[str, int] | None = None) -> dict[str, list]:
+    """Return my open plans for the 本周计划 card in three groups, with the customer's name:
+    "today" (due today), "overdue" (due before today) and "week" (the next seven days).
+
+    Today's plans come first and have their own quota, so a backlog of overdue plans never pushes
+    them off the card. Overdue plans come most recently missed first: yesterday's missed call is
+    the one a consultant can still rescue today (the customer remembers the last conversation),
+    and a penalty counts a missed plan once, on its due day, so working the old backlog first
+    saves nothing; the whole backlog is one tap away on the overdue list. The rest of the week
+    comes soonest first. One statement: each group is numbered by a window function and cut at
+    its own limit.
+    """
+    limits = {**WEEK_LIMITS, **(limits or {})}
+    group = case((Plan.due_date == today, 0), (Plan.due_date < today, 1), else_=2)
+    # Within "overdue" the latest due date first; the other groups by date (the CASE is NULL there).
+    latest_missed = case((Plan.due_date < today, Plan.due_date))
+    numbered = (
+        select(Plan.id, Plan.lead_id, Plan.due_date, Plan.content, Plan.kind, Lead.name.label("lead_name"),
+               group.label("grp"),
+               func.row_number().over(partition_by=group,
+                                      order_by=(latest_missed.desc(), Plan.due_date, Plan.id)).label("n"))
         .join(Lead, Lead.id == Plan.lead_id)
         .where(_plan_scope(user), Plan.status == PlanStatus.OPEN, Plan.due_date <= today + timedelta(days=7))
-        .order_by(Plan.due_date, Plan.id).limit(limit)).all()
+        .subquery())
+    cap = case((numbered.c.grp == 0, limits["today"]), (numbered.c.grp == 1, limits["overdue"]),
+               else_=limits["week"])
+    rows = db.session.execute(select(numbered).where(numbered.c.n <= cap)
+                              .order_by(numbered.c.grp, numbered.c.n)).all()
+    out: dict[str, list] = {name: [] for name in WEEK_GROUPS}
+    for row in rows:
+        out[WEEK_GROUPS[row.grp]].append(row)
+    return out
 
 
 def unread_comments(user: User, limit: int = 5) -> list:

@@ -215,6 +215,37 @@ def pending_proposals(user: User, limit: int = 50) -> list:
     ).all()
 
 
+def proposal_split(proposal_ids: list[int]) -> dict[int, list[tuple[int | None, int]]]:
+    """Return proposal id -> [(consultant id or None, number of leads)], in one grouped query."""
+    if not proposal_ids:
+        return {}
+    out: dict[int, list] = {}
+    for proposal_id, user_id, n in db.session.execute(
+            select(ProposalItem.proposal_id, ProposalItem.final_user_id, func.count())
+            .where(ProposalItem.proposal_id.in_(proposal_ids))
+            .group_by(ProposalItem.proposal_id, ProposalItem.final_user_id)
+            .order_by(ProposalItem.proposal_id, ProposalItem.final_user_id)).all():
+        out.setdefault(proposal_id, []).append((user_id, n))
+    return out
+
+
+def workload(user_ids, today: date) -> dict[int, dict]:
+    """Return per consultant what an assignment decision weighs: open leads (against the capacity)
+    and overdue open plans — two grouped queries, whatever the number of consultants."""
+    ids = sorted({int(i) for i in user_ids if i})
+    if not ids:
+        return {}
+    open_leads = dict(db.session.execute(
+        select(Lead.owner_id, func.count()).where(Lead.owner_id.in_(ids), Lead.stage_id.in_(open_stage_ids()),
+                                                  Lead.merged_into_id.is_(None))
+        .group_by(Lead.owner_id)).all())
+    overdue = dict(db.session.execute(
+        select(Plan.assignee_id, func.count()).where(Plan.assignee_id.in_(ids), Plan.status == PlanStatus.OPEN,
+                                                     Plan.due_date < today)
+        .group_by(Plan.assignee_id)).all())
+    return {i: {"open_leads": open_leads.get(i, 0), "overdue": overdue.get(i, 0)} for i in ids}
+
+
 def approval_counts(user: User) -> dict:
     """Return pending defeat, transfer and proposal counts in one statement."""
     row = db.session.execute(select(

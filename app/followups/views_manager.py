@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
+from app.admin.reference import by_id, defeat_reasons
 from app.core.errors import DomainError
 from app.core.params import parse_positive_int
 from app.core.timeutil import utcnow
@@ -80,15 +81,27 @@ def mark_comments_read():
 # ---- approvals ----------------------------------------------------------------------------
 
 def _approvals_context():
+    """Everything the approvals page decides on, in a constant number of queries: each defeat
+    request with its reason, each proposal split per consultant with that consultant's workload."""
+    consultants = queries.store_consultants(store_scope_ids(current_user))
+    proposals = queries.pending_proposals(current_user)
+    split = queries.proposal_split([row.AssignmentProposal.id for row in proposals])
+    load = queries.workload({uid for parts in split.values() for uid, _n in parts},
+                            services.user_today(current_user, utcnow()))
     return {"defeats": queries.pending_defeats(current_user), "transfers": queries.pending_transfers(current_user),
-            "proposals": queries.pending_proposals(current_user), "form": DecisionForm(),
+            "proposals": proposals, "split": split, "load": load, "form": DecisionForm(),
+            "consultant_by_id": {c.id: c for c in consultants},
+            "reasons": by_id(defeat_reasons()),
             "lost": queries.lost_leads(store_scope_ids(current_user), limit=20),
-            "reassign_form": _reassign_form()}
+            "reassign_form": _reassign_form(consultants)}
 
 
-def _reassign_form():
+def _reassign_form(consultants=None):
     form = ReassignForm()
-    form.to_user.choices = _consultant_choices()
+    if consultants is None:
+        form.to_user.choices = _consultant_choices()
+    else:
+        form.to_user.choices = [(c.id, c.display_name) for c in consultants]
     return form
 
 
@@ -154,8 +167,11 @@ def show_proposal(proposal_id: int):
         select(ProposalItem, Lead.name.label("lead_name"), Lead.region, Lead.is_important, Lead.grade_id)
         .join(Lead, Lead.id == ProposalItem.lead_id).where(ProposalItem.proposal_id == proposal.id)
         .order_by(ProposalItem.id)).all()
-    return render("followups/proposal.html", proposal=proposal, items=items, consultants=_consultant_choices(),
-                  form=DecisionForm())
+    consultants = queries.store_consultants(store_scope_ids(current_user))
+    load = queries.workload([c.id for c in consultants], services.user_today(current_user, utcnow()))
+    return render("followups/proposal.html", proposal=proposal, items=items, form=DecisionForm(),
+                  consultants=[(c.id, c.display_name) for c in consultants], load=load,
+                  capacity={c.id: c.capacity for c in consultants})
 
 
 def _proposal_or_404(proposal_id: int) -> AssignmentProposal:
@@ -198,11 +214,15 @@ def reclaim_list():
     rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
     followers = queries.other_followers(rows)
     # Each row offers the consultants of the lead's own store (not the whole group's list).
+    consultants = queries.store_consultants(store_scope_ids(current_user))
     by_store: dict[int, list] = {}
-    for user in queries.store_consultants(store_scope_ids(current_user)):
+    for user in consultants:
         by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
-    return render("followups/reclaim.html", rows=rows, followers=followers, days=days,
-                  reassign_form=_reassign_form(), store_choices=by_store)
+    # The owner's and each candidate's workload, so the manager sees whom a customer goes to.
+    load = queries.workload([c.id for c in consultants], services.user_today(current_user, now)) if rows else {}
+    return render("followups/reclaim.html", rows=rows, followers=followers, days=days, load=load,
+                  reassign_form=_reassign_form(consultants), store_choices=by_store,
+                  capacity={c.id: c.capacity for c in consultants})
 
 
 @bp.post("/reclaim/<int:lead_id>")

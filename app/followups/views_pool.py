@@ -12,7 +12,7 @@ from app.core.errors import DomainError
 from app.core.params import parse_ids, parse_positive_int
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.followups import assignment, services
+from app.followups import assignment, queries, services
 from app.followups.forms import ScreenForm
 from app.followups.panels import grade_choices
 from app.followups.views import bp
@@ -56,8 +56,12 @@ def pool():
               if current_user.role == Role.DIRECTOR else [])
     form = ScreenForm()
     form.grade_id.choices = [(0, "—"), *grade_choices()]
-    return render("followups/pool.html", leads=_pool_leads(store_id), store_id=store_id, stores=stores,
-                  form=form, grades=by_id(grades()))
+    leads = _pool_leads(store_id)
+    # Who would take them: the store's consultants with their open leads and overdue plans.
+    consultants = queries.store_consultants([store_id]) if leads else []
+    load = queries.workload([c.id for c in consultants], services.user_today(current_user, utcnow()))
+    return render("followups/pool.html", leads=leads, store_id=store_id, stores=stores,
+                  form=form, grades=by_id(grades()), consultants=consultants, load=load)
 
 
 @bp.post("/pool/screen")

@@ -76,3 +76,32 @@ def test_dashboard_query_count_is_constant(login_as, factory, db, count_queries,
     with count_queries() as many:
         c.get("/")
     assert many.count == one.count <= 12
+
+
+def test_week_card_puts_today_first_even_behind_a_long_overdue_backlog(factory, db, login):
+    """本周计划: today's plans, then the most recently missed, then the rest of the week; 25 overdue
+    plans (more than the card holds) do not push today's off the card."""
+    from app.dashboard.queries import WEEK_LIMITS, week_plans
+
+    alice = factory.user(Role.CONSULTANT)
+    today = local_today()
+    lead = factory.lead(owner=alice, name="今天的客户")
+    _plan(db, lead, alice, today)
+    for n in range(1, 26):
+        _plan(db, factory.lead(owner=alice, name=f"逾期{n}"), alice, today - timedelta(days=n))
+    _plan(db, factory.lead(owner=alice, name="周五的客户"), alice, today + timedelta(days=4))
+    _plan(db, factory.lead(owner=alice, name="下月的客户"), alice, today + timedelta(days=30))
+    db.session.commit()
+
+    plans = week_plans(alice, today)
+    assert [p.lead_name for p in plans["today"]] == ["今天的客户"]
+    overdue = [p.due_date for p in plans["overdue"]]
+    assert len(overdue) == WEEK_LIMITS["overdue"] < 25
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] == today - timedelta(days=1)
+    assert [p.lead_name for p in plans["week"]] == ["周五的客户"]
+
+    html = login(alice).get("/").get_data(as_text=True)
+    card = html[html.index('id="today-plans"'):html.index('id="first-contact"')]
+    assert card.index("今天的客户") < card.index("逾期1<") < card.index("逾期2<") < card.index("周五的客户")
+    assert "逾期25" not in card and "下月的客户" not in card
+    assert "/plans?tab=overdue" in card  # the whole backlog is one tap away
