@@ -2,7 +2,8 @@
 # Installs the system packages LeadLoop needs when they are missing:
 #   chromium (browser tests, through Playwright's executable path — never a browser download),
 #   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), zbar-tools (the test that
-#   decodes the RSVP page's QR code as a door scanner would), Pango (WeasyPrint).
+#   decodes the RSVP page's QR code as a door scanner would), a Java runtime (the Nu HTML Checker,
+#   vnu.jar from the dev extras, in tests/web/test_html_valid.py), Pango (WeasyPrint).
 #   cluster mode: nginx and redis-server for bench/cluster.py (two app servers behind nginx).
 # Usage: scripts/system-deps.sh [run|test|cluster]
 set -euo pipefail
@@ -21,6 +22,7 @@ if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdffonts >/dev/null 2>&1 || need+=(poppler-utils)
   command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+  command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -1,9 +1,10 @@
 """Account forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.web.forms import FlaskForm
 
 PASSWORD_MESSAGES = {
     "too_short": lambda: _l("Use at least 8 characters."),

@@ -1,7 +1,6 @@
 """Admin forms: users, stores, reference data, settings, audit filter."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.accounts.models import Role
+from app.web.forms import FlaskForm
 
 ROLE_LABELS = {
     Role.CONSULTANT: _l("Sales consultant"),

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -19,6 +18,7 @@ from app.invitations import queries
 from app.invitations.models import Event, Invitation
 from app.showroom.queries import store_consultants
 from app.web.access import roles_required
+from app.web.forms import FlaskForm
 from app.web.render import render
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")

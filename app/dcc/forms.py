@@ -1,11 +1,11 @@
 """DCC forms: a new customer from a call, a call outcome, an appointment."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.leads.models import Gender
+from app.web.forms import FlaskForm
 
 
 class InboundLeadForm(FlaskForm):

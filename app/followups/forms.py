@@ -1,11 +1,11 @@
 """Forms of the follow-up loop: follow-up with next plan, comments, leave, defeat, decisions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from app.followups.models import FollowUpMethod, FollowUpResult
+from app.web.forms import FlaskForm
 
 METHOD_LABELS = {
     FollowUpMethod.PHONE: _l("Phone"), FollowUpMethod.SMS: _l("SMS"), FollowUpMethod.WECHAT: _l("WeChat"),

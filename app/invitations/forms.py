@@ -1,7 +1,6 @@
 """Forms for events, campaigns, call outcomes and the public RSVP page."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.invitations.models import EventType
 from app.invitations.rules import MAX_HEADCOUNT
+from app.web.forms import FlaskForm
 
 EVENT_TYPES = [(EventType.LAUNCH.value, _l("Launch")), (EventType.TEST_DRIVE.value, _l("Test-drive day")),
                (EventType.LECTURE.value, _l("Lecture")), (EventType.PROMOTION.value, _l("Promotion")),

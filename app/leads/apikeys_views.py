@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.leads.apikeys import create_api_key, revoke_api_key
 from app.leads.models import ApiKey
 from app.web.access import roles_required
+from app.web.forms import FlaskForm
 from app.web.render import render
 
 bp = Blueprint("apikeys", __name__, url_prefix="/admin/api-keys")

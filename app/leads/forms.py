@@ -2,7 +2,6 @@
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -32,6 +31,7 @@ from app.core.params import MAX_ID, parse_int
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
 from app.leads.models import DecisionRole, Gender
+from app.web.forms import FlaskForm
 
 GENDERS = [("", _l("Choose…")), (Gender.MALE.value, _l("Male")), (Gender.FEMALE.value, _l("Female")),
            (Gender.UNKNOWN.value, _l("Unknown"))]
@@ -54,6 +54,11 @@ def validate_phone(form, field):
         raise ValidationError(_l("Enter a valid mobile number, e.g. 138 0013 8000.")) from None
 
 
+def _id_or_zero(value) -> int:
+    """A reference select's value: the empty "Choose…" option reads as 0 (refused by the form)."""
+    return 0 if value in ("", None) else int(value)
+
+
 def _budget_order(form, field):
     if form.budget_min.data is not None and field.data is not None and field.data < form.budget_min.data:
         raise ValidationError(_l("The maximum budget is below the minimum."))
@@ -65,11 +70,11 @@ class LeadFieldsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the customer's name.")), Length(max=100)])
     gender = SelectField(_l("Gender"), choices=GENDERS,
                          validators=[DataRequired(_l("Choose the gender (or unknown)."))])
-    source_channel = SelectField(_l("Source channel"), coerce=int,
+    source_channel = SelectField(_l("Source channel"), coerce=_id_or_zero,
                                  validators=[InputRequired(_l("Choose where the customer came from."))])
-    model = SelectField(_l("Model of interest"), coerce=int,
+    model = SelectField(_l("Model of interest"), coerce=_id_or_zero,
                         validators=[InputRequired(_l("Choose the model the customer is interested in."))])
-    grade = SelectField(_l("Intent grade"), coerce=int,
+    grade = SelectField(_l("Intent grade"), coerce=_id_or_zero,
                         validators=[InputRequired(_l("Choose the intent grade."))])
     expected_purchase_date = DateField(_l("Expected purchase date"),
                                        validators=[InputRequired(_l("Enter the expected purchase date."))])
@@ -106,10 +111,10 @@ class LeadFieldsForm(FlaskForm):
     def fill_choices(self) -> None:
         """Load the reference lists (channels, models, grades) into the selects."""
         locale = _locale()
-        self.source_channel.choices = [(0, _l("Choose…"))] + [(c.id, c.label(locale)) for c in channels() if c.active]
-        self.model.choices = [(0, _l("Choose…"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
+        self.source_channel.choices = [("", _l("Choose…"))] + [(c.id, c.label(locale)) for c in channels() if c.active]
+        self.model.choices = [("", _l("Choose…"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
                                                        if m.active]
-        self.grade.choices = [(0, _l("Choose…"))] + [(g.id, g.label(locale)) for g in grades() if g.active]
+        self.grade.choices = [("", _l("Choose…"))] + [(g.id, g.label(locale)) for g in grades() if g.active]
         for select_field, message in ((self.source_channel, _l("Choose where the customer came from.")),
                                       (self.model, _l("Choose the model the customer is interested in.")),
                                       (self.grade, _l("Choose the intent grade."))):

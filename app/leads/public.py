@@ -4,7 +4,6 @@ import secrets
 
 from flask import Blueprint, abort, current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
@@ -18,6 +17,7 @@ from app.leads.intake import CONSENT_TEXT_VERSION, intake_lead, model_choices
 from app.leads.intake_rules import CleanLead
 from app.messaging.branding import public_name
 from app.web.access import public
+from app.web.forms import FlaskForm
 from app.web.render import render
 from app.web.throttle import enabled as throttle_enabled
 from app.web.throttle import throttle

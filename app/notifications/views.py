@@ -5,13 +5,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
 from app.accounts.forms import EmptyForm
 from app.extensions import db
 from app.messaging.notify import target_path
 from app.notifications import queries, services
+from app.web.forms import FlaskForm
 from app.web.render import render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.params import MAX_ID
 from app.core.vin import is_valid_vin, normalize_vin
+from app.web.forms import FlaskForm
 
 
 def _store_today() -> date:

@@ -3,13 +3,13 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.models import Role, Store, User
 from app.extensions import db
+from app.web.forms import FlaskForm
 
 
 def _target_field(label):

@@ -1,11 +1,11 @@
 """Reception forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.phones import InvalidPhone, normalize_phone
+from app.web.forms import FlaskForm
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 

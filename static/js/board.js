@@ -6,7 +6,7 @@
   var busy = false;
 
   function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
+    try { return JSON.parse(document.body.getAttribute("data-hx-headers") || "{}")["X-CSRFToken"] || ""; }
     catch (e) { return ""; }
   }
 
@@ -58,7 +58,7 @@
   function closeDialog() {
     var dlg = dialog();
     if (dlg && dlg.open) dlg.close();
-    if (dlg) dlg.innerHTML = "";
+    if (dlg) { dlg.innerHTML = ""; dlg.removeAttribute("aria-labelledby"); }
   }
 
   function openDialog(form) {
@@ -66,6 +66,9 @@
     if (!dlg || !form) return;
     dlg.innerHTML = "";
     dlg.appendChild(form);
+    // The dialog is named by the title of the form it holds (an empty dialog names nothing).
+    var title = form.querySelector("h2[id]");
+    if (title) dlg.setAttribute("aria-labelledby", title.id);
     if (!dlg.open) dlg.showModal();
     var focus = form.querySelector("[aria-invalid=true]") ||
       form.querySelector("input:not([type=hidden]), select, textarea");

@@ -86,7 +86,7 @@ def _check(page, url, width, problems):
     if not response.ok:
         problems.append(f"{url} answered {response.status}")
         return
-    if page.locator("[hx-trigger='load']").count():  # parts loaded after the page (the discipline board)
+    if page.locator("[data-hx-trigger='load']").count():  # parts loaded after the page (the discipline board)
         page.wait_for_load_state("networkidle")
     scroll = page.evaluate(OVERFLOW_JS)
     if scroll > width:

@@ -6,7 +6,7 @@ from tests.helpers_board import move, stage_id
 
 
 def poll_url(html: str) -> str:
-    return re.search(r'id="board-poll"[^>]*hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    return re.search(r'id="board-poll"[^>]*data-hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
 
 
 def test_nothing_changed_is_204_with_one_query(login_as, factory, db, count_queries):
@@ -35,7 +35,7 @@ def test_a_move_by_someone_else_refreshes_the_affected_columns(login_as, factory
     assert response.status_code == 200
     assert f'id="col-{stage_id("new")}"' in html and f'id="col-{stage_id("contacted")}"' in html
     assert f'id="col-{stage_id("negotiation")}"' not in html  # untouched column stays
-    assert 'hx-swap-oob="outerHTML"' in html and f'id="card-{lead.id}"' in html
+    assert 'data-hx-swap-oob="outerHTML"' in html and f'id="card-{lead.id}"' in html
     new_url = poll_url(html)
     assert new_url != url and manager.htmx("GET", new_url).status_code == 204
 

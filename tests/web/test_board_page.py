@@ -188,7 +188,7 @@ def test_column_order_counts_and_load_more_pages(login_as, factory, db):
     seen = card_ids(col)
     assert seen == expected[:20]
     while True:
-        more = re.search(r'hx-get="([^"]*/board/column/[^"]*)"', col)
+        more = re.search(r'data-hx-get="([^"]*/board/column/[^"]*)"', col)
         if not more:
             break
         col = me.htmx("GET", more.group(1).replace("&amp;", "&")).get_data(as_text=True)

@@ -23,7 +23,7 @@ def test_entry_form_shows_the_seven_mandatory_fields(login_as):
     html = login_as("consultant").get("/leads/new").get_data(as_text=True)
     for name in ("name", "phone", "gender", "source_channel", "model", "grade", "expected_purchase_date"):
         assert f'name="{name}"' in html
-    assert 'hx-post="/leads/check-phone"' in html and "delay:300ms" in html
+    assert 'data-hx-post="/leads/check-phone"' in html and "delay:300ms" in html
 
 
 @pytest.mark.parametrize("raw", SPELLINGS)

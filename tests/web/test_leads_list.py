@@ -121,7 +121,7 @@ def test_htmx_search_returns_only_the_results_and_keeps_the_filters(login_as, fa
     lead = factory.lead(owner=client.user, name="王小明")
     db.session.commit()
     page = client.get("/leads?grade=A").get_data(as_text=True)
-    assert 'hx-push-url="true"' in page and 'hx-target="#lead-results"' in page
+    assert 'data-hx-push-url="true"' in page and 'data-hx-target="#lead-results"' in page
     response = client.htmx("get", "/leads?q=王&grade=A&stage=&owner=&created_from=&overdue=")
     html = response.get_data(as_text=True)
     assert "<html" not in html and f'data-lead-id="{lead.id}"' in html

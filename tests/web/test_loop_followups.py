@@ -284,9 +284,9 @@ def test_from_the_lead_page_the_answer_refreshes_its_timeline_badges_and_next_pl
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     timeline = html[html.index('id="lead-timeline"'):]
-    assert 'hx-swap-oob="outerHTML"' in timeline[:120] and "客户想周六来试驾" in timeline
+    assert 'data-hx-swap-oob="outerHTML"' in timeline[:120] and "客户想周六来试驾" in timeline
     badges = html[html.index('id="lead-badges"'):html.index('id="lead-badges"') + 200]
-    assert 'hx-swap-oob="outerHTML"' in badges and ">A<" in badges
+    assert 'data-hx-swap-oob="outerHTML"' in badges and ">A<" in badges
     next_plan = html[html.index('id="lead-next-plan"'):html.index('id="lead-next-plan"') + 120]
     assert (_today() + timedelta(days=3)).isoformat().replace("-", "") in next_plan.replace("-", "").replace("/", "")
 

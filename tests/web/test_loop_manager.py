@@ -94,7 +94,7 @@ def test_manager_dashboard_discipline_and_penalty(factory, db, login, count_quer
     open_plan(lead, _today() - timedelta(days=1), "late", assignee_id=c1.id)  # overdue
     db.session.commit()
     client = login(manager)
-    assert 'hx-trigger="load"' in client.get("/").get_data(as_text=True)  # the board loads lazily
+    assert 'data-hx-trigger="load"' in client.get("/").get_data(as_text=True)  # the board loads lazily
     with count_queries() as one:
         html = client.htmx("get", "/discipline").get_data(as_text=True)
     assert "顾问甲" in html

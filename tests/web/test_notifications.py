@@ -25,8 +25,8 @@ def test_every_page_has_the_bell_which_asks_for_its_count(factory, db, login):
     user = factory.user("consultant")
     db.session.commit()
     html = login(user).get("/").get_data(as_text=True)
-    assert 'id="bell"' in html and 'hx-get="/notifications/count"' in html
-    assert 'hx-trigger="load, every 30s"' in html
+    assert 'id="bell"' in html and 'data-hx-get="/notifications/count"' in html
+    assert 'data-hx-trigger="load, every 30s"' in html
 
 
 def test_the_count_is_one_statement_after_the_session(factory, db, login, count_queries):
@@ -40,7 +40,7 @@ def test_the_count_is_one_statement_after_the_session(factory, db, login, count_
         response = c.htmx("get", "/notifications/count")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-unread="3"' in html and 'hx-trigger="every 30s"' in html
+    assert 'data-unread="3"' in html and 'data-hx-trigger="every 30s"' in html
     # the session's user (with their store), then the count: nothing else
     assert counter.count == 2, counter.statements
     assert "users" in counter.statements[0] and "notifications" in counter.statements[1]

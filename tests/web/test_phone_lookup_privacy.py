@@ -94,7 +94,7 @@ def test_lookups_are_throttled_per_user(_tmpdir, factory, db):
 @pytest.mark.parametrize("url", ["/leads/new", "/showroom/reception"])
 def test_live_checks_post_the_number(login_as, url):
     html = login_as("manager").get(url).get_data(as_text=True)
-    assert 'hx-post="/leads/check-phone"' in html and 'hx-get="/leads/check-phone"' not in html
+    assert 'data-hx-post="/leads/check-phone"' in html and 'hx-get="/leads/check-phone"' not in html
 
 
 def test_dcc_lookup_fragment_renders_for_htmx(login_as):

@@ -76,7 +76,7 @@ def test_progress_is_visible_to_the_poll_while_the_task_runs(world, login, db, m
     waiting = poller.htmx("GET", f"{page_url}?poll=1").get_data(as_text=True)
     assert (
         "<html" not in waiting
-        and 'hx-trigger="every 1s"' in waiting
+        and 'data-hx-trigger="every 1s"' in waiting
         and 'data-generated-status="queued"' in waiting
     )
 

@@ -91,7 +91,7 @@ def test_post_with_token_from_the_page_succeeds(csrf_app, factory, db):
                                       "csrf_token": token})
     assert response.status_code == 303
     dashboard = c.get("/").get_data(as_text=True)
-    header_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', dashboard).group(1)
+    header_token = re.search(r'data-hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', dashboard).group(1)
     ok = c.post("/language", data={"locale": "en"}, headers={"HX-Request": "true", "X-CSRFToken": header_token})
     assert ok.status_code == 303
 

@@ -43,7 +43,7 @@ def test_clerk_sees_reception_with_on_duty_fallback_and_phone_check(login, setup
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "王丽" in html and "张强" in html
-    assert 'hx-post="/leads/check-phone"' in html
+    assert 'data-hx-post="/leads/check-phone"' in html
     assert re.search(r'name="arrived_at"[^>]*value="\d\d:\d\d"', html)
 
 

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectField
@@ -31,6 +30,7 @@ from app.leads.importing.parse import MAX_ROWS, FileRefused
 from app.leads.importing.validate import ERROR_TEXT
 from app.leads.models import ImportJob
 from app.web.access import roles_required
+from app.web.forms import FlaskForm
 from app.web.permissions import can
 from app.web.render import render
 
