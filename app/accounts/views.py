@@ -29,7 +29,7 @@ from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.web import throttle
-from app.web.access import public
+from app.web.access import public, requires
 from app.web.sessions import (
     SESSION_MFA_NEXT,
     SESSION_MFA_OK,
@@ -121,6 +121,7 @@ def _mfa_blocked(form, guard, limit, user) -> bool:
 
 
 @bp.route("/login/mfa", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def mfa_verify():
     """Ask an enrolled user for a code from their authenticator app (or a recovery code)."""
@@ -155,6 +156,7 @@ def mfa_verify():
 
 
 @bp.route("/account/mfa/setup", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def mfa_setup():
     """Enrol an authenticator app: scan the QR code, confirm one code, keep the recovery codes."""
@@ -188,6 +190,7 @@ def mfa_setup():
 
 
 @bp.post("/logout")
+@requires("account.self")
 @login_required
 def logout():
     """Log out on this device: this session ends, the user's sessions elsewhere go on."""
@@ -203,6 +206,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def change_password_view():
     """Let the user change their password."""

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.admin.defaults import get_setting
 from app.core.errors import DomainError
 from app.core.params import parse_positive_int
@@ -17,11 +17,9 @@ from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, Decis
 from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
 from app.followups.views import bp
 from app.leads.models import Lead, TransferRequest
-from app.web.access import roles_required
-from app.web.permissions import get_lead_or_404, store_scope_ids
+from app.web.access import requires
+from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
 from app.web.render import render
-
-MANAGERS = (Role.MANAGER, Role.DIRECTOR)
 
 
 def _consultant_choices():
@@ -31,7 +29,7 @@ def _consultant_choices():
 # ---- review queue -------------------------------------------------------------------------
 
 @bp.get("/review")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def review_queue():
     """List the store's unreviewed follow-ups, each with an inline comment form."""
     rows = queries.review_queue(current_user)
@@ -40,7 +38,7 @@ def review_queue():
 
 
 @bp.post("/review/<int:followup_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def comment_followup(followup_id: int):
     """Comment on a follow-up (or mark it seen with an empty 'seen' action); answer the item."""
     followup = queries.get_followup_in_scope(current_user, followup_id)
@@ -68,6 +66,7 @@ def _names(followup):
 
 
 @bp.post("/comments/read")
+@requires("account.self")
 def mark_comments_read():
     """Mark the manager comments on my follow-ups as read."""
     services.mark_comments_read(current_user)
@@ -93,7 +92,7 @@ def _reassign_form():
 
 
 @bp.get("/approvals")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def approvals():
     """Show pending assignment proposals, defeat and transfer requests."""
     return render("followups/approvals.html", **_approvals_context())
@@ -107,12 +106,10 @@ def _decision():
 
 
 @bp.post("/approvals/defeats/<int:request_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_defeat_request(request_id: int):
     """Confirm or reject a defeat request (never one's own)."""
-    req = db.session.get(DefeatRequest, request_id)
-    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
-        abort(404)
+    req = get_scoped_or_404(current_user, DefeatRequest, request_id)
     if not may_decide(current_user, req):
         abort(403)
     approve, comment = _decision()
@@ -129,12 +126,10 @@ def decide_defeat_request(request_id: int):
 
 
 @bp.post("/approvals/transfers/<int:request_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_transfer_request(request_id: int):
     """Approve or reject a request to take over another consultant's customer."""
-    req = db.session.get(TransferRequest, request_id)
-    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
-        abort(404)
+    req = get_scoped_or_404(current_user, TransferRequest, request_id)
     approve, comment = _decision()
     try:
         assignment.decide_transfer(req, approve, comment, current_user)
@@ -146,7 +141,7 @@ def decide_transfer_request(request_id: int):
 
 
 @bp.get("/approvals/proposals/<int:proposal_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def show_proposal(proposal_id: int):
     """Show an assignment proposal line by line, with the suggested consultant adjustable."""
     proposal = _proposal_or_404(proposal_id)
@@ -159,14 +154,11 @@ def show_proposal(proposal_id: int):
 
 
 def _proposal_or_404(proposal_id: int) -> AssignmentProposal:
-    proposal = db.session.get(AssignmentProposal, proposal_id)
-    if proposal is None or (current_user.role == Role.MANAGER and proposal.store_id != current_user.store_id):
-        abort(404)
-    return proposal
+    return get_scoped_or_404(current_user, AssignmentProposal, proposal_id)
 
 
 @bp.post("/approvals/proposals/<int:proposal_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_proposal(proposal_id: int):
     """Approve (with adjustments per line) or reject an assignment proposal."""
     proposal = _proposal_or_404(proposal_id)
@@ -190,7 +182,7 @@ def decide_proposal(proposal_id: int):
 # ---- reclaim and another try --------------------------------------------------------------
 
 @bp.get("/reclaim")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def reclaim_list():
     """List leads with no effective follow-up for the reclaim period, for reassignment."""
     now = utcnow()
@@ -206,7 +198,7 @@ def reclaim_list():
 
 
 @bp.post("/reclaim/<int:lead_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def reclaim_lead(lead_id: int):
     """Give a neglected (or lost) lead to another consultant."""
     lead = get_lead_or_404(current_user, lead_id)
