@@ -30,7 +30,7 @@ from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.web import throttle
-from app.web.access import public
+from app.web.access import public, requires
 from app.web.sessions import (
     SESSION_DEVICE,
     SESSION_MFA_NEXT,
@@ -141,6 +141,7 @@ def _mfa_blocked(form, guard, limit, user) -> bool:
 
 
 @bp.route("/login/mfa", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def mfa_verify():
     """Ask an enrolled user for a code from their authenticator app (or a recovery code)."""
@@ -176,6 +177,7 @@ def mfa_verify():
 
 
 @bp.route("/account/mfa/setup", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def mfa_setup():
     """Enrol an authenticator app: scan the QR code, confirm one code, keep the recovery codes."""
@@ -210,6 +212,7 @@ def mfa_setup():
 
 
 @bp.post("/logout")
+@requires("account.self")
 @login_required
 def logout():
     """Log out on this device: this session ends, the user's sessions elsewhere go on."""
@@ -226,6 +229,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.self")
 @login_required
 def change_password_view():
     """Let the user change their password."""

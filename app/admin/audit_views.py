@@ -2,18 +2,17 @@
 
 from flask import request
 
-from app.accounts.models import Role
 from app.admin import queries
 from app.admin.forms import AuditFilterForm
 from app.admin.views import bp
 from app.audit.labels import action_label, detail_lines
 from app.core.params import parse_date, parse_positive_int
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.render import render
 
 
 @bp.get("/audit")
-@roles_required(Role.ADMIN, Role.DIRECTOR)
+@requires("audit.read")
 def audit_log():
     """Show audit rows newest first, filtered by action, user and dates."""
     form = AuditFilterForm(request.args)

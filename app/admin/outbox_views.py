@@ -6,13 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role
 from app.admin.views import bp
 from app.core.phones import mask_phone
 from app.extensions import db
 from app.messaging.models import Message, MessageStatus
 from app.messaging.outbox import retry_dead
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.render import render
 
 PROBLEM = (MessageStatus.DEAD, MessageStatus.FAILED)
@@ -24,7 +23,7 @@ def shown_address(message: Message) -> str:
 
 
 @bp.get("/outbox")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def outbox():
     """List failed and dead messages, newest first, with their last error."""
     rows = (
@@ -38,7 +37,7 @@ def outbox():
 
 
 @bp.post("/outbox/<int:message_id>/retry")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def retry_message(message_id: int):
     """Queue a failed or dead message again (audited); it is delivered right after the commit."""
     if not EmptyForm().validate_on_submit():

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role, Store
+from app.accounts.models import Store
 from app.admin import queries, reference, services
 from app.admin.defaults import DEFAULT_SETTINGS
 from app.admin.forms import (
@@ -26,7 +26,7 @@ from app.admin.models import DefeatReason, IntentGrade, PipelineStage, Setting, 
 from app.admin.views import bp, error_message
 from app.core.errors import DomainError
 from app.extensions import db
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.render import render
 
 
@@ -57,7 +57,7 @@ KINDS = {
 # ---- stores -----------------------------------------------------------------------------------
 
 @bp.get("/stores")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def list_stores():
     """List stores with their number of active users."""
     return render("admin/stores.html", rows=queries.stores_with_counts(), button_form=EmptyForm())
@@ -65,7 +65,7 @@ def list_stores():
 
 @bp.route("/stores/new", methods=["GET", "POST"], defaults={"store_id": None})
 @bp.route("/stores/<int:store_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def edit_store(store_id: int | None):
     """Create a store or change its details."""
     store = None
@@ -85,7 +85,7 @@ def edit_store(store_id: int | None):
 
 
 @bp.post("/stores/<int:store_id>/active")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def toggle_store(store_id: int):
     """Close an open store or reopen a closed one."""
     store = db.session.get(Store, store_id) or abort(404)
@@ -106,7 +106,7 @@ def _kind(kind: str) -> RefKind:
 
 
 @bp.get("/reference/<kind>")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def list_reference(kind: str):
     """List one kind of reference data in its display order."""
     ref = _kind(kind)
@@ -116,7 +116,7 @@ def list_reference(kind: str):
 
 @bp.route("/reference/<kind>/new", methods=["GET", "POST"], defaults={"row_id": None})
 @bp.route("/reference/<kind>/<int:row_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def edit_reference(kind: str, row_id: int | None):
     """Create or change a channel, grade, stage, defeat reason or vehicle."""
     ref = _kind(kind)
@@ -152,7 +152,7 @@ def _current_settings() -> dict:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def edit_settings():
     """Change the business rules: deadlines, reclaim, penalty, export cap."""
     current = _current_settings()

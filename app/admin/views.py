@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from app.accounts import devices
 from app.accounts.forms import PASSWORD_MESSAGES, EmptyForm
-from app.accounts.models import Role, Store, User
+from app.accounts.models import Store, User
 from app.accounts.services import create_user
 from app.admin import queries, rules, services
 from app.admin.forms import ROLE_LABELS, DeactivateForm, ResetPasswordForm, UserCreateForm, UserEditForm
 from app.core.errors import ConflictError, DomainError
 from app.extensions import db
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.render import render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -39,14 +39,14 @@ def error_message(exc: DomainError) -> str:
 
 
 @bp.get("/")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def index():
     """Show the administration overview."""
     return render("admin/index.html", stores=queries.stores_with_counts())
 
 
 @bp.get("/users")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def list_users():
     """List users with filters by name, role, store and status."""
     store_id = request.args.get("store", type=int)
@@ -69,7 +69,7 @@ def _user_form(form_class, obj=None):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def create_user_view():
     """Create a user with a role, a store and an initial password."""
     form = _user_form(UserCreateForm)
@@ -114,7 +114,7 @@ def _edit_page(user: User, form=None, deactivate_form=None, reset_form=None, sta
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def edit_user(user_id: int):
     """Change a user's role, store, rights and capacity."""
     user = _get_user_or_404(user_id)
@@ -141,7 +141,7 @@ def edit_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def deactivate_user_view(user_id: int):
     """Deactivate a user at once and hand their open leads and plans to a successor."""
     user = _get_user_or_404(user_id)
@@ -163,7 +163,7 @@ def deactivate_user_view(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/reactivate")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def reactivate_user_view(user_id: int):
     """Let a deactivated user log in again."""
     user = _get_user_or_404(user_id)
@@ -175,7 +175,7 @@ def reactivate_user_view(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def reset_password_view(user_id: int):
     """Set a new password for a user; their sessions end."""
     user = _get_user_or_404(user_id)
@@ -193,7 +193,7 @@ def reset_password_view(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/logout-everywhere")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def revoke_sessions_view(user_id: int):
     """End every open session of a user."""
     user = _get_user_or_404(user_id)
@@ -205,7 +205,7 @@ def revoke_sessions_view(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/devices/<int:device_id>/revoke")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def revoke_device_view(user_id: int, device_id: int):
     """Sign one remembered device of a user out (a lost phone); audited."""
     user = _get_user_or_404(user_id)
@@ -219,7 +219,7 @@ def revoke_device_view(user_id: int, device_id: int):
 
 
 @bp.post("/users/<int:user_id>/mfa-reset")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def reset_mfa_view(user_id: int):
     """Forget a user's second factor (lost phone); they set it up again at their next login."""
     from app.accounts.mfa import reset_mfa

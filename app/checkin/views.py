@@ -7,7 +7,6 @@ from flask_login import current_user
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.accounts.models import Role
 from app.checkin import services
 from app.core.commit import commit_keeping_loaded
 from app.core.errors import DomainError
@@ -17,12 +16,12 @@ from app.extensions import db
 from app.invitations import queries
 from app.invitations.models import Event, Invitation
 from app.showroom.queries import store_consultants
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.forms import FlaskForm
+from app.web.permissions import get_scoped_or_404
 from app.web.render import render
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-DOOR_ROLES = (Role.CLERK, Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
 MESSAGES = {
     "unknown_token": _l("Unknown code."),
     "other_event": _l("This code is for another event."),
@@ -47,10 +46,7 @@ class WalkInForm(FlaskForm):
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = queries.get_event_for(current_user, event_id)
-    if event is None:
-        abort(404)
-    return event
+    return get_scoped_or_404(current_user, Event, event_id)
 
 
 def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
@@ -69,7 +65,7 @@ def _checked_in(event: Event, result: services.CheckInResult):
 
 
 @bp.get("/<int:event_id>")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def door(event_id: int):
     """Show the kiosk screen for one event: scanner field, search, walk-in form, counters."""
     event = _event_or_404(event_id)
@@ -79,7 +75,7 @@ def door(event_id: int):
 
 
 @bp.get("/<int:event_id>/search")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def search(event_id: int):
     """Return guests matching a name or the last four digits of a phone (fragment)."""
     event = _event_or_404(event_id)
@@ -89,7 +85,7 @@ def search(event_id: int):
 
 
 @bp.get("/<int:event_id>/counters")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def counters(event_id: int):
     """Return the live counters and latest arrivals (polled by the door screen)."""
     event = _event_or_404(event_id)
@@ -98,7 +94,7 @@ def counters(event_id: int):
 
 
 @bp.post("/<int:event_id>")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def check_in(event_id: int):
     """Check a guest in by scanned code or by invitation id; a repeated client id is a no-op."""
     event = _event_or_404(event_id)
@@ -123,7 +119,7 @@ def check_in(event_id: int):
 
 
 @bp.post("/<int:event_id>/arrivals/<int:invitation_id>")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def set_arrivals(event_id: int, invitation_id: int):
     """Correct how many people actually came with a checked-in guest."""
     event = _event_or_404(event_id)
@@ -141,7 +137,7 @@ def set_arrivals(event_id: int, invitation_id: int):
 
 
 @bp.post("/<int:event_id>/walk-in")
-@roles_required(*DOOR_ROLES)
+@requires("checkin.door")
 def walk_in(event_id: int):
     """Register an uninvited guest on the spot (existing customers are found by phone)."""
     event = _event_or_404(event_id)

@@ -12,7 +12,7 @@ from app.core.timeutil import today_for, utcnow, zone_for
 from app.dashboard import queries
 from app.followups import penalties, rules
 from app.followups import queries as fq
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.permissions import store_scope_ids
 from app.web.render import is_htmx, render
 
@@ -70,7 +70,7 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
 
 
 @bp.get("/discipline")
-@roles_required(Role.MANAGER, Role.DIRECTOR)
+@requires("team.manage")
 def discipline():
     """Show the discipline board per consultant for a period (loaded into the manager's dashboard)."""
     if not is_htmx():
@@ -83,6 +83,7 @@ def discipline():
 
 
 @bp.get("/")
+@requires("account.self")
 def index():
     """Show the user's dashboard (admins go to the settings)."""
     if current_user.role == Role.ADMIN and "admin.index" in current_app.view_functions:

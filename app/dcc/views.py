@@ -6,7 +6,7 @@ from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.admin.reference import channel_by_code, vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
@@ -21,13 +21,12 @@ from app.followups.services import user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
 from app.leads.views import phone_check_limit
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.permissions import get_lead_or_404, get_store_lead_or_404
 from app.web.render import hx_redirect, render
 
 bp = Blueprint("dcc", __name__, url_prefix="/dcc")
 
-DCC_ROLES = (Role.DCC, Role.MANAGER, Role.DIRECTOR)
 
 
 def _inbound_form(formdata=None) -> InboundLeadForm:
@@ -38,14 +37,14 @@ def _inbound_form(formdata=None) -> InboundLeadForm:
 
 
 @bp.get("/inbound")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 def inbound():
     """The inbound call screen: look the caller up by number, or enter them as a new customer."""
     return render("dcc/inbound.html", block="lookup", result=None, form=_inbound_form())
 
 
 @bp.post("/inbound/lookup")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 @phone_check_limit
 def lookup():
     """Look the caller up by number (POST: the number stays out of addresses and access logs)."""
@@ -58,7 +57,7 @@ def lookup():
 
 
 @bp.post("/inbound")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 def create_inbound():
     """Create the caller as a new customer (source 400 or showroom call) in a few seconds."""
     form = _inbound_form(request.form)
@@ -82,7 +81,7 @@ def create_inbound():
 
 
 @bp.post("/inbound/<int:lead_id>/note")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 def note_call(lead_id: int):
     """Note the call of another consultant's customer and tell that consultant."""
     lead = get_store_lead_or_404(current_user, lead_id)
@@ -102,7 +101,7 @@ def _outcome_form():
 
 
 @bp.get("/queue")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 def outbound_queue():
     """List my DCC leads by due date with an outcome form each, and my figures this month."""
     now = utcnow()
@@ -116,7 +115,7 @@ def outbound_queue():
 
 
 @bp.post("/queue/<int:lead_id>")
-@roles_required(*DCC_ROLES)
+@requires("dcc.work")
 def record_outcome(lead_id: int):
     """Record a call outcome; 'appointment booked' hands the customer to a consultant."""
     lead = get_lead_or_404(current_user, lead_id)

@@ -14,13 +14,12 @@ from app.followups import panels, queries, services
 from app.followups.defeats import request_defeat
 from app.followups.forms import PLAN_KIND_LABELS, DefeatRequestForm, LeaveForm, MovePlansForm
 from app.leads.page_updates import lead_page_updates, sent_from_lead_page
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.permissions import can, get_lead_or_404, store_scope_ids
 from app.web.render import is_htmx, render
 
 bp = Blueprint("followups", __name__)
 
-PLAN_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC)
 
 
 def _input_from(form) -> services.FollowUpInput:
@@ -56,6 +55,7 @@ def _panel(lead, status=200, page_updates=None, **kw):
 
 
 @bp.get("/leads/<int:lead_id>/followups/new")
+@requires("lead.view")
 def new_followup(lead_id: int):
     """Show the follow-up form of a lead on a page of its own."""
     lead = get_lead_or_404(current_user, lead_id)
@@ -65,6 +65,7 @@ def new_followup(lead_id: int):
 
 
 @bp.post("/leads/<int:lead_id>/followups")
+@requires("lead.view")
 def log_followup(lead_id: int):
     """Record a follow-up and its next plan; answer the refreshed panel (422 with errors)."""
     lead = get_lead_or_404(current_user, lead_id)
@@ -98,6 +99,7 @@ def log_followup(lead_id: int):
 
 
 @bp.post("/leads/<int:lead_id>/defeat")
+@requires("lead.view")
 def request_lead_defeat(lead_id: int):
     """Ask the manager to mark this lead lost (战败), with a reason."""
     lead = get_lead_or_404(current_user, lead_id)
@@ -125,7 +127,7 @@ def _today():
 
 
 @bp.get("/plans")
-@roles_required(*PLAN_ROLES)
+@requires("plans.view")
 def list_plans():
     """Show today's, overdue and upcoming plans, with the leave form."""
     tab = request.args.get("tab", "today")
@@ -145,7 +147,7 @@ def list_plans():
 
 
 @bp.post("/plans/leave")
-@roles_required(*PLAN_ROLES)
+@requires("plans.view")
 def take_leave():
     """Record my time away and postpone or complete my plans in it."""
     form = LeaveForm()
@@ -171,7 +173,7 @@ def take_leave():
 
 
 @bp.post("/plans/move")
-@roles_required(Role.MANAGER, Role.DIRECTOR)
+@requires("team.manage")
 def move_plans():
     """Give the selected plans to another consultant of the store."""
     form = MovePlansForm()

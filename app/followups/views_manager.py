@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.admin.defaults import get_setting
 from app.admin.reference import by_id, defeat_reasons
 from app.core.errors import DomainError
@@ -18,11 +18,9 @@ from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, Decis
 from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
 from app.followups.views import bp
 from app.leads.models import Lead, TransferRequest
-from app.web.access import roles_required
-from app.web.permissions import get_lead_or_404, store_scope_ids
+from app.web.access import requires
+from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
 from app.web.render import render
-
-MANAGERS = (Role.MANAGER, Role.DIRECTOR)
 
 
 def _consultant_choices():
@@ -32,7 +30,7 @@ def _consultant_choices():
 # ---- review queue -------------------------------------------------------------------------
 
 @bp.get("/review")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def review_queue():
     """List the store's unreviewed follow-ups, each with an inline comment form."""
     rows = queries.review_queue(current_user)
@@ -41,7 +39,7 @@ def review_queue():
 
 
 @bp.post("/review/<int:followup_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def comment_followup(followup_id: int):
     """Comment on a follow-up (or mark it seen with an empty 'seen' action); answer the item."""
     followup = queries.get_followup_in_scope(current_user, followup_id)
@@ -69,6 +67,7 @@ def _names(followup):
 
 
 @bp.post("/comments/read")
+@requires("account.self")
 def mark_comments_read():
     """Mark the manager comments on my follow-ups as read."""
     services.mark_comments_read(current_user)
@@ -106,7 +105,7 @@ def _reassign_form(consultants=None):
 
 
 @bp.get("/approvals")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def approvals():
     """Show pending assignment proposals, defeat and transfer requests."""
     return render("followups/approvals.html", **_approvals_context())
@@ -120,12 +119,10 @@ def _decision():
 
 
 @bp.post("/approvals/defeats/<int:request_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_defeat_request(request_id: int):
     """Confirm or reject a defeat request (never one's own)."""
-    req = db.session.get(DefeatRequest, request_id)
-    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
-        abort(404)
+    req = get_scoped_or_404(current_user, DefeatRequest, request_id)
     if not may_decide(current_user, req):
         abort(403)
     approve, comment = _decision()
@@ -142,12 +139,10 @@ def decide_defeat_request(request_id: int):
 
 
 @bp.post("/approvals/transfers/<int:request_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_transfer_request(request_id: int):
     """Approve or reject a request to take over another consultant's customer."""
-    req = db.session.get(TransferRequest, request_id)
-    if req is None or (current_user.role == Role.MANAGER and req.store_id != current_user.store_id):
-        abort(404)
+    req = get_scoped_or_404(current_user, TransferRequest, request_id)
     approve, comment = _decision()
     try:
         assignment.decide_transfer(req, approve, comment, current_user)
@@ -159,7 +154,7 @@ def decide_transfer_request(request_id: int):
 
 
 @bp.get("/approvals/proposals/<int:proposal_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def show_proposal(proposal_id: int):
     """Show an assignment proposal line by line, with the suggested consultant adjustable."""
     proposal = _proposal_or_404(proposal_id)
@@ -175,14 +170,11 @@ def show_proposal(proposal_id: int):
 
 
 def _proposal_or_404(proposal_id: int) -> AssignmentProposal:
-    proposal = db.session.get(AssignmentProposal, proposal_id)
-    if proposal is None or (current_user.role == Role.MANAGER and proposal.store_id != current_user.store_id):
-        abort(404)
-    return proposal
+    return get_scoped_or_404(current_user, AssignmentProposal, proposal_id)
 
 
 @bp.post("/approvals/proposals/<int:proposal_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def decide_proposal(proposal_id: int):
     """Approve (with adjustments per line) or reject an assignment proposal."""
     proposal = _proposal_or_404(proposal_id)
@@ -206,7 +198,7 @@ def decide_proposal(proposal_id: int):
 # ---- reclaim and another try --------------------------------------------------------------
 
 @bp.get("/reclaim")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def reclaim_list():
     """List leads with no effective follow-up for the reclaim period, for reassignment."""
     now = utcnow()
@@ -226,7 +218,7 @@ def reclaim_list():
 
 
 @bp.post("/reclaim/<int:lead_id>")
-@roles_required(*MANAGERS)
+@requires("team.manage")
 def reclaim_lead(lead_id: int):
     """Give a neglected (or lost) lead to another consultant."""
     lead = get_lead_or_404(current_user, lead_id)

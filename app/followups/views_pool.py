@@ -17,10 +17,9 @@ from app.followups.forms import ScreenForm
 from app.followups.panels import grade_choices
 from app.followups.views import bp
 from app.leads.models import Lead
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.render import hx_redirect, render
 
-POOL_ROLES = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
 POOL_PAGE = 100
 
 
@@ -48,7 +47,7 @@ def _selected_ids() -> list[int]:
 
 
 @bp.get("/pool")
-@roles_required(*POOL_ROLES)
+@requires("lead.propose_assignment")
 def pool():
     """List unassigned leads of the store to screen and propose."""
     store_id = _pool_store_id()
@@ -65,7 +64,7 @@ def pool():
 
 
 @bp.post("/pool/screen")
-@roles_required(*POOL_ROLES)
+@requires("lead.propose_assignment")
 def screen_leads():
     """Set the intent grade and the important flag of the selected pool leads."""
     store_id = _pool_store_id()
@@ -85,7 +84,7 @@ def screen_leads():
 
 
 @bp.post("/pool/proposals")
-@roles_required(*POOL_ROLES)
+@requires("lead.propose_assignment")
 def propose_assignment():
     """Build an assignment proposal with suggestions for the selected pool leads."""
     store_id = _pool_store_id()

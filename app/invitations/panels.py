@@ -15,7 +15,8 @@ from app.messaging.outbox import marketing_block_reason
 @register_panel(60, "invitations")
 def invitations_panel(lead, user):
     """Return the lead's invitations and the form to invite them to an upcoming event."""
-    from app.invitations.views import BLOCK_REASONS, INVITERS
+    from app.invitations.views import BLOCK_REASONS
+    from app.web.permissions import can
 
     rows = queries.lead_invitations(lead.id)
     form = InviteLeadForm()
@@ -23,7 +24,7 @@ def invitations_panel(lead, user):
     blocks = {channel: marketing_block_reason(lead, channel) for channel in ("sms", "email")}
     return "invitations/_lead_panel.html", {
         "invitation_rows": rows, "invite_form": form, "lead": lead,
-        "may_work_invitations": getattr(user, "role", None) in INVITERS,
+        "may_work_invitations": can(user, "invitation.send"),
         "outcome_form": OutcomeForm(formdata=None), "send_form": SendForm(formdata=None),
         "send_blocks": {channel: str(BLOCK_REASONS[reason]) if reason else None for channel, reason in blocks.items()},
     }

@@ -229,17 +229,6 @@ def events_for(user, *, upcoming_only: bool = False, now: datetime | None = None
     return [(row[0], row[1], _funnel(row, key=row[0].id)) for row in rows]
 
 
-def get_event_for(user, event_id: int) -> Event | None:
-    """Load an event in the user's stores (None when out of scope)."""
-    from app.web.permissions import store_scope_ids
-
-    stmt = select(Event).where(Event.id == event_id)
-    ids = store_scope_ids(user)
-    if ids is not None:
-        stmt = stmt.where(Event.store_id.in_(ids or [-1]))
-    return db.session.execute(stmt).scalar_one_or_none()
-
-
 GUEST_FILTERS = {"all", "accepted", "confirmed", "arrived", "walk_in", "declined", "todo"}
 
 

@@ -23,16 +23,20 @@ from app.invitations.rules import percent
 from app.invitations.targets import clean_filters
 from app.leads.models import Lead
 from app.messaging.outbox import marketing_block_reason
-from app.web.access import roles_required
-from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
+from app.web.access import requires
+from app.web.permissions import (
+    can,
+    get_lead_or_404,
+    get_scoped_or_404,
+    may_reveal_phone,
+    may_see_phone,
+    store_scope_ids,
+)
 from app.web.render import hx_redirect, render
 from app.web.templating import local_time
 
 bp = Blueprint("invitations", __name__)
 
-MANAGERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
-VIEWERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC, Role.CLERK)
-INVITERS = (Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC)
 BLOCK_REASONS = {
     "no_consent": _l("The customer has not agreed to marketing messages."),
     "opted_out": _l("The customer unsubscribed (replied TD)."),
@@ -47,10 +51,7 @@ def _tz(store_id: int | None = None) -> str:
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = queries.get_event_for(current_user, event_id)
-    if event is None:
-        abort(404)
-    return event
+    return get_scoped_or_404(current_user, Event, event_id)
 
 
 def _store_choices() -> list[tuple[int, str]]:
@@ -64,7 +65,7 @@ def _store_choices() -> list[tuple[int, str]]:
 # ---- events -----------------------------------------------------------------------------------
 
 @bp.get("/events")
-@roles_required(*VIEWERS)
+@requires("event.view")
 def list_events():
     """List the events of the user's stores with their funnel counts."""
     rows = queries.events_for(current_user)
@@ -118,21 +119,21 @@ def _event_form_obj(event: Event | None):
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires("event.manage")
 def new_event():
     """Create an event."""
     return _save_event_form(None)
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires("event.manage")
 def edit_event(event_id: int):
     """Edit an event."""
     return _save_event_form(_event_or_404(event_id))
 
 
 @bp.get("/events/<int:event_id>")
-@roles_required(*VIEWERS)
+@requires("event.view")
 def show_event(event_id: int):
     """Show an event with its live funnel and guest list (who accepted, reconfirmed, arrived)."""
     from app.web.permissions import lead_scope_clause
@@ -141,7 +142,7 @@ def show_event(event_id: int):
     status = request.args.get("status", "accepted")
     if status not in queries.GUEST_FILTERS:
         status = "accepted"
-    scope = None if current_user.role in MANAGERS or current_user.role == Role.CLERK else lead_scope_clause(current_user)
+    scope = None if can(current_user, "event.manage") or current_user.role == Role.CLERK else lead_scope_clause(current_user)
     rows = queries.guests(event.id, status, lead_scope=scope)
     funnel = queries.funnel(event.id)
     store = db.session.get(Store, event.store_id)
@@ -158,7 +159,7 @@ def _postpone_form(event: Event, formdata=None) -> PostponeForm:
 
 
 @bp.post("/events/<int:event_id>/cancel")
-@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+@requires("event.manage")
 def cancel_event(event_id: int):
     """Cancel an event; every accepted guest is told by SMS and e-mail (audited)."""
     event = _event_or_404(event_id)
@@ -176,7 +177,7 @@ def cancel_event(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/postpone")
-@roles_required(Role.MARKETING, Role.MANAGER, Role.DIRECTOR)
+@requires("event.manage")
 def postpone_event(event_id: int):
     """Move an event to a new time; every accepted guest is told by SMS and e-mail (audited)."""
     event = _event_or_404(event_id)
@@ -204,14 +205,14 @@ def _invitation_for_update(invitation_id: int) -> tuple[Invitation, Lead]:
         abort(404)
     if invitation.inviter_id != current_user.id:
         ids = store_scope_ids(current_user)
-        if current_user.role not in MANAGERS or (ids is not None and invitation.store_id not in ids):
+        if not can(current_user, "event.manage") or (ids is not None and invitation.store_id not in ids):
             abort(404)
     lead = db.session.get(Lead, invitation.lead_id)
     return invitation, lead
 
 
 @bp.post("/invitations/<int:invitation_id>/reconfirm")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def reconfirm_invitation(invitation_id: int):
     """Mark an accepted guest as reconfirmed (called the day before)."""
     form = EmptyForm()
@@ -228,7 +229,7 @@ def reconfirm_invitation(invitation_id: int):
 
 
 @bp.get("/events/metrics")
-@roles_required(*MANAGERS, Role.CONSULTANT, Role.DCC)
+@requires("invitation.send")
 def metrics():
     """Show invitation success, feedback and attendance rates by campaign, event, consultant or DCC agent."""
     group = request.args.get("by", "event")
@@ -243,7 +244,7 @@ def metrics():
 # ---- campaigns --------------------------------------------------------------------------------
 
 @bp.get("/campaigns")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def list_campaigns():
     """List campaigns (inviters see the ones they call for)."""
     return render("invitations/campaigns.html", rows=queries.campaigns_for(current_user))
@@ -321,21 +322,21 @@ def _save_campaign_form(campaign: Campaign | None):
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires("campaign.manage")
 def new_campaign():
     """Create a campaign: event, period, channels, script, goals, targets and inviters."""
     return _save_campaign_form(None)
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@requires("campaign.manage")
 def edit_campaign(campaign_id: int):
     """Edit a campaign."""
     return _save_campaign_form(_campaign_or_404(campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def show_campaign(campaign_id: int):
     """Show a campaign with each inviter's progress against their goal."""
     campaign = _campaign_or_404(campaign_id)
@@ -347,7 +348,7 @@ def show_campaign(campaign_id: int):
 
 
 @bp.post("/campaigns/<int:campaign_id>/goals")
-@roles_required(*MANAGERS)
+@requires("campaign.manage")
 def set_goals(campaign_id: int):
     """Set each inviter's individual goal (accepted invitations)."""
     form = EmptyForm()
@@ -366,7 +367,7 @@ def set_goals(campaign_id: int):
 
 
 @bp.post("/campaigns/<int:campaign_id>/generate")
-@roles_required(*MANAGERS)
+@requires("campaign.manage")
 def generate_invitations(campaign_id: int):
     """Create the call list: target leads dealt evenly among the inviters."""
     form = EmptyForm()
@@ -387,7 +388,7 @@ def generate_invitations(campaign_id: int):
 
 
 @bp.get("/campaigns/<int:campaign_id>/calls")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def call_list(campaign_id: int):
     """Show the user's call list with the script on screen and one click per outcome."""
     campaign = _campaign_or_404(campaign_id)
@@ -429,7 +430,7 @@ def _may_reveal_call(invitation: Invitation) -> bool:
 
 
 @bp.post("/invitations/<int:invitation_id>/reveal")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def reveal_call_phone(invitation_id: int):
     """Show the full number of a customer on the call list to the person calling them (audited)."""
     form = EmptyForm()
@@ -445,7 +446,7 @@ def reveal_call_phone(invitation_id: int):
 
 
 @bp.post("/invitations/<int:invitation_id>/outcome")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def record_outcome(invitation_id: int):
     """Record one call's outcome (accepted with headcount, declined with reason, no answer, wrong number)."""
     invitation, lead = _invitation_for_update(invitation_id)
@@ -469,7 +470,7 @@ def record_outcome(invitation_id: int):
 
 
 @bp.post("/invitations/<int:invitation_id>/send")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def send_invitation(invitation_id: int):
     """Send the personal RSVP link by SMS or email (never to customers who refused marketing)."""
     invitation, lead = _invitation_for_update(invitation_id)
@@ -501,7 +502,7 @@ def send_invitation(invitation_id: int):
 
 
 @bp.post("/leads/<int:lead_id>/invite")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def invite_lead(lead_id: int):
     """Invite one customer to an upcoming event from the lead page."""
     lead = get_lead_or_404(current_user, lead_id)
@@ -531,7 +532,7 @@ def _lead_invitation_or_404(lead_id: int, invitation_id: int) -> tuple[Invitatio
 
 
 @bp.post("/leads/<int:lead_id>/invitations/<int:invitation_id>/outcome")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def lead_invitation_outcome(lead_id: int, invitation_id: int):
     """Record a call's outcome from the lead page (the same service as the call list), back to the lead."""
     invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)
@@ -553,7 +554,7 @@ def lead_invitation_outcome(lead_id: int, invitation_id: int):
 
 
 @bp.post("/leads/<int:lead_id>/invitations/<int:invitation_id>/send")
-@roles_required(*INVITERS)
+@requires("invitation.send")
 def lead_invitation_send(lead_id: int, invitation_id: int):
     """Send the personal RSVP link by SMS or e-mail from the lead page, back to the lead."""
     invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)

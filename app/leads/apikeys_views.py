@@ -9,13 +9,13 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role, Store, User
+from app.accounts.models import Store, User
 from app.admin.models import SourceChannel
 from app.admin.reference import channels
 from app.extensions import db
 from app.leads.apikeys import create_api_key, revoke_api_key
 from app.leads.models import ApiKey
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.forms import FlaskForm
 from app.web.render import render
 
@@ -49,14 +49,14 @@ def _keys() -> list:
 
 
 @bp.get("")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def list_keys():
     """List the intake API keys and offer to create one."""
     return render("leads/api_keys.html", form=_form(), keys=_keys(), new_key=None, action_form=EmptyForm())
 
 
 @bp.post("")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def create_key():
     """Create a key and show it this once."""
     form = _form()
@@ -71,7 +71,7 @@ def create_key():
 
 
 @bp.post("/<int:key_id>/revoke")
-@roles_required(Role.ADMIN)
+@requires("admin.configure")
 def revoke_key(key_id):
     """Revoke a key at once."""
     if not EmptyForm().validate_on_submit():

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.admin.reference import vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
@@ -21,9 +21,9 @@ from app.leads.models import ExportRequest, Lead
 from app.leads.page_updates import reference_maps
 from app.leads.privacy import anonymise_lead
 from app.leads.services import set_fleet
-from app.leads.views import _require, bp, get_lead_or_404
-from app.web.access import roles_required
-from app.web.permissions import can, may_see_phone, scoped_leads
+from app.leads.views import bp, get_lead_or_404
+from app.web.access import requires
+from app.web.permissions import can, get_scoped_or_404, may_see_phone, scoped_leads
 from app.web.render import render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,12 +38,12 @@ def _send(tmp, name: str):
 
 
 @bp.post("/export")
+@requires("export")
 def export_leads():
     """Download the filtered lead list as .xlsx, or ask a director when it is above the row cap.
 
     POST (with CSRF): an export is recorded, and above the cap it files a request.
     """
-    _require("export")
     try:
         flt = LeadFilter.from_args(request.form)
     except InvalidFilter:
@@ -62,20 +62,21 @@ def export_leads():
 
 
 @bp.get("/exports")
+@requires("lead.view")
 def list_exports():
     """List the user's exports; directors also see the requests waiting for their decision."""
-    if not (can(current_user, "export") or current_user.role == Role.DIRECTOR):
+    if not (can(current_user, "export") or can(current_user, "export.decide")):
         abort(403)
     stmt = (select(ExportRequest, User.display_name).join(User, User.id == ExportRequest.user_id)
             .order_by(ExportRequest.id.desc()).limit(100))
-    if current_user.role != Role.DIRECTOR:
+    if not can(current_user, "export.decide"):
         stmt = stmt.where(ExportRequest.user_id == current_user.id)
     rows = db.session.execute(stmt).all()
     return render("leads/exports.html", rows=rows, form=ExportDecisionForm(), button_form=EmptyForm())
 
 
 @bp.post("/exports/<int:request_id>/decide")
-@roles_required(Role.DIRECTOR)
+@requires("export.decide")
 def decide_export_view(request_id: int):
     """Approve or reject a pending export (directors)."""
     req = db.session.get(ExportRequest, request_id)
@@ -91,15 +92,13 @@ def decide_export_view(request_id: int):
 
 
 @bp.post("/exports/<int:request_id>/download")
+@requires("export")
 def download_export(request_id: int):
     """Download an approved export once (the requester only, still with the export right).
 
     POST: the download uses the approval up, so a link preview or prefetch must not do it.
     """
-    _require("export")
-    req = db.session.get(ExportRequest, request_id)
-    if req is None or req.user_id != current_user.id:
-        abort(404)
+    req = get_scoped_or_404(current_user, ExportRequest, request_id, mine=True)
     if req.status != "approved":
         abort(409)
     flt = LeadFilter.from_args(req.filters or {})
@@ -115,9 +114,9 @@ def _merge_ids() -> list[int]:
 
 
 @bp.route("/merge", methods=["GET", "POST"])
+@requires("lead.merge")
 def merge_view():
     """Pick the surviving value of each field and merge two or more duplicate customers."""
-    _require("lead.merge")
     ids = _merge_ids()
     leads = db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids)).order_by(Lead.id)).scalars().all()
     if len(leads) < 2:
@@ -152,7 +151,7 @@ def merge_view():
 # ---- fleet customers ----------------------------------------------------------------------------
 
 @bp.post("/<int:lead_id>/fleet")
-@roles_required(Role.MANAGER, Role.DIRECTOR)
+@requires("lead.mark_fleet")
 def set_fleet_view(lead_id: int):
     """Mark or unmark a fleet (批售) customer (managers and directors; audited)."""
     lead = get_lead_or_404(current_user, lead_id)
@@ -168,7 +167,7 @@ def set_fleet_view(lead_id: int):
 # ---- anonymise ----------------------------------------------------------------------------------
 
 @bp.post("/<int:lead_id>/anonymise")
-@roles_required(Role.ADMIN)
+@requires("lead.anonymise")
 def anonymise_view(lead_id: int):
     """Remove the customer's personal data on request (admins); statistics and consent stay."""
     lead = get_lead_or_404(current_user, lead_id)

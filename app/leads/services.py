@@ -154,9 +154,6 @@ def set_fleet(lead: Lead, is_fleet: bool, *, actor, now: datetime | None = None)
     return True
 
 
-GRADE_DATE_OVERRIDERS = {"manager", "director"}
-
-
 def grade_date_message(grade_id: int | None, expected: date | None, today: date) -> str | None:
     """The message shown next to the expected purchase date when it disagrees with the grade, or None."""
     from flask_babel import gettext as _
@@ -181,7 +178,9 @@ def grade_date_message(grade_id: int | None, expected: date | None, today: date)
 
 def may_override_grade_date(user) -> bool:
     """Managers and directors may keep a grade and a date that disagree (audited)."""
-    return str(getattr(user, "role", "")) in GRADE_DATE_OVERRIDERS
+    from app.web.permissions import can
+
+    return can(user, "lead.override_grade_date")
 
 
 def record_grade_date_override(lead: Lead, actor, grade_id: int | None, expected: date | None) -> None:

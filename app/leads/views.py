@@ -32,6 +32,7 @@ from app.leads.rules import concurrent_changes
 from app.leads.services import LeadInput, record_grade_date_override
 from app.leads.timeline import lead_timeline
 from app.leads.transfers import request_transfer as create_transfer_request
+from app.web.access import requires
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
 from app.web.render import hx_redirect, is_htmx, render
 
@@ -54,6 +55,7 @@ phone_check_limit = limiter.shared_limit(lambda: current_app.config["PHONE_CHECK
 
 
 @bp.post("/check-phone", endpoint="check_phone")
+@requires("lead.view")
 @phone_check_limit
 def check_phone_view():
     """Answer, as the phone is typed, whether this customer already exists (HTML fragment).
@@ -88,6 +90,7 @@ def _filter_choices(user, flt: LeadFilter) -> dict:
 
 
 @bp.get("")
+@requires("lead.view")
 def list_leads():
     """List the leads in the user's scope with filters, search, sort and pages."""
     try:
@@ -108,9 +111,9 @@ def list_leads():
 
 
 @bp.post("/bulk")
+@requires("lead.assign")
 def bulk_action():
     """Assign ticked leads to a consultant of their store, or change their grade (managers, directors)."""
-    _require("lead.assign")
     form = BulkForm()
     ids = parse_ids(request.form.getlist("ids"), limit=500)
     if not form.validate_on_submit() or not ids:
@@ -169,7 +172,7 @@ def _lead_input(form) -> LeadInput:
 
 def _entry_target(form) -> tuple[int | None, int | None]:
     """Return (store id, owner id) for a new lead: consultants own theirs, others choose or use the pool."""
-    if current_user.role == Role.CONSULTANT:
+    if not can(current_user, "lead.choose_owner"):
         return current_user.store_id, current_user.id
     owner_id = int(form.owner.data) if (form.owner.data or "").isdigit() else None
     if owner_id is not None and owner_id in form.consultant_store:
@@ -180,9 +183,9 @@ def _entry_target(form) -> tuple[int | None, int | None]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@requires("lead.create")
 def new_lead():
     """Enter a new lead (the seven mandatory fields, the rest optional) with a live duplicate check."""
-    _require("lead.create")
     form = LeadCreateForm()
     form.fill_choices()
     form.fill_people(current_user)
@@ -254,6 +257,7 @@ def _detail_context(lead: Lead, revealed: bool = False) -> dict:
 
 
 @bp.get("/<int:lead_id>")
+@requires("lead.view")
 def lead_detail(lead_id: int):
     """Show every field of the lead, its panels and one timeline, newest first."""
     lead = _load(lead_id)
@@ -261,6 +265,7 @@ def lead_detail(lead_id: int):
 
 
 @bp.post("/<int:lead_id>/reveal")
+@requires("lead.view")
 def reveal_phone(lead_id: int):
     """Show the full phone number to a user allowed to reveal it, and audit that they did."""
     lead = _load(lead_id)
@@ -319,6 +324,7 @@ def _lock_for_edit(lead: Lead) -> None:
 
 
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
+@requires("lead.view")
 def edit_lead(lead_id: int):
     """Edit the lead; a save based on an old version keeps the other person's changes and applies this
     user's changes to other fields; the same field changed by both is refused with both values."""
@@ -399,13 +405,13 @@ def _lead_by_phone_token(lead_id: int, phone: str) -> Lead:
 
 
 @bp.post("/<int:lead_id>/transfer")
+@requires("lead.create")
 def request_transfer(lead_id: int):
     """Ask the store's managers to hand over an existing customer instead of entering a duplicate.
 
     Reached from the duplicate warning by POST (`start`), so the phone that proves the user is
     talking to the customer never appears in an address.
     """
-    _require("lead.create")
     form = TransferForm()
     phone = request.form.get("phone", "")
     lead = _lead_by_phone_token(lead_id, phone)

@@ -11,6 +11,7 @@ from app.accounts.forms import EmptyForm
 from app.extensions import db
 from app.messaging.notify import target_path
 from app.notifications import queries, services
+from app.web.access import requires
 from app.web.forms import FlaskForm
 from app.web.render import render
 
@@ -32,12 +33,14 @@ def link_for(note) -> str | None:
 
 
 @bp.get("/count")
+@requires("account.self")
 def count():
     """The bell with the unread count (polled every 30 s; one indexed statement)."""
     return render("notifications/_bell.html", unread=queries.unread_count(current_user.id))
 
 
 @bp.get("")
+@requires("account.self")
 def index():
     """The user's notifications, newest first, paged by id."""
     rows, next_id = queries.page(current_user.id, request.args.get("before", type=int))
@@ -46,6 +49,7 @@ def index():
 
 
 @bp.get("/<int:note_id>/open")
+@requires("account.self")
 def open_note(note_id: int):
     """Mark the notification read and go to what it is about."""
     note = queries.own_notification(current_user.id, note_id)
@@ -58,6 +62,7 @@ def open_note(note_id: int):
 
 
 @bp.post("/read")
+@requires("account.self")
 def read_all():
     """Mark every notification read."""
     if not EmptyForm().validate_on_submit():
@@ -68,6 +73,7 @@ def read_all():
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@requires("account.self")
 def settings():
     """The user's notification channels: in the app always; e-mail if they want it."""
     form = NotificationSettingsForm(obj=current_user if request.method == "GET" else None)

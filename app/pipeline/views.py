@@ -17,13 +17,12 @@ from app.extensions import db
 from app.pipeline import queries, rules, services
 from app.pipeline.cards import CardMaker, card_labels, stage_options
 from app.pipeline.forms import DefeatForm, MoveForm, OrderForm, VisitForm
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.permissions import GROUP_ROLES
 from app.web.render import is_htmx, render
 
 bp = Blueprint("pipeline", __name__)
 
-BOARD_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC)
 DIALOG_FORMS = {"order": OrderForm, "defeat": DefeatForm, "visit": VisitForm}
 
 
@@ -100,7 +99,7 @@ def _choices():
 
 
 @bp.get("/board")
-@roles_required(*BOARD_ROLES)
+@requires("pipeline.view")
 def board():
     """Show the pipeline board of the user's scope with its filters."""
     filters = _filters()
@@ -113,7 +112,7 @@ def board():
 
 
 @bp.get("/board/column/<int:stage_id>")
-@roles_required(*BOARD_ROLES)
+@requires("pipeline.view")
 def column(stage_id: int):
     """Show the next cards of one column after the `after` cursor (load more)."""
     stage = by_id(stages()).get(stage_id)
@@ -129,7 +128,7 @@ def column(stage_id: int):
 
 
 @bp.get("/board/changes")
-@roles_required(*BOARD_ROLES)
+@requires("pipeline.view")
 def changes():
     """Answer 204 when nothing moved since `since`; else the changed columns (out-of-band)."""
     filters = _filters()
@@ -149,7 +148,7 @@ def changes():
 # ---- moving -------------------------------------------------------------------------------------
 
 @bp.post("/board/move")
-@roles_required(*BOARD_ROLES)
+@requires("pipeline.view")
 def move():
     """Move a card to another stage (drag or "move to…"), with the dialog the move needs."""
     form = MoveForm()

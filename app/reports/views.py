@@ -19,7 +19,7 @@ from app.reports.options import filter_options
 from app.reports.rules import GRAINS, add_months
 from app.reports.tables import body_rows, fmt
 from app.reports.targets import progress, set_targets, targets_table
-from app.web.access import public
+from app.web.access import public, requires
 from app.web.permissions import can
 from app.web.render import render
 
@@ -36,11 +36,6 @@ def _report_helpers():
                  "channel": _l("Source channel"), "model": _l("Model"), "stage": _l("Stage reached"),
                  "event": _l("Event"), "campaign": _l("Campaign"), "hour": _l("Arrival hour")}
     return {"fmt": fmt, "table_rows": body_rows, "chart_img": as_img, "by_labels": by_labels}
-
-
-def _require(action: str) -> None:
-    if not can(current_user, action):
-        abort(403)
 
 
 def _report_or_404(key: str):
@@ -66,9 +61,9 @@ def _build(report, f):
 
 
 @bp.get("/reports/")
+@requires("reports.view")
 def hub():
     """List the reports this user may open, grouped by section, with the monthly PDF."""
-    _require("reports.view")
     sections: dict = {}
     for report in reports_for(current_user):
         sections.setdefault(str(report.section), []).append(report)
@@ -78,9 +73,9 @@ def hub():
 
 
 @bp.get("/reports/<key>")
+@requires("reports.view")
 def show_report(key: str):
     """Show one report: filters, progress against target, chart and table."""
-    _require("reports.view")
     report = _report_or_404(key)
     f = build_filter(current_user, request.args, default_kind=report.default_period)
     table = _build(report, f)
@@ -92,9 +87,9 @@ def show_report(key: str):
 
 
 @bp.get("/reports/<key>/export.xlsx")
+@requires("reports.view")
 def export_report(key: str):
     """Download the report as an Excel file (export permission; audited with filters and rows)."""
-    _require("reports.view")
     report = _report_or_404(key)
     if not can(current_user, "export"):
         abort(403)
@@ -139,9 +134,9 @@ def _may_pdf() -> bool:
 
 
 @bp.post("/reports/monthly")
+@requires("reports.view")
 def request_monthly():
     """Queue the monthly management report (a store, or the group for directors) and show its progress."""
-    _require("reports.view")
     if not _may_pdf():
         abort(403)
     from flask_babel import get_locale
@@ -175,18 +170,18 @@ def _generated_or_404(generated_id: int):
 
 
 @bp.get("/reports/files/<int:generated_id>")
+@requires("reports.view")
 def generated_file(generated_id: int):
     """The monthly report's progress (polled by htmx), then its download link."""
-    _require("reports.view")
     generated = _generated_or_404(generated_id)
     return render("reports/generated.html", block="progress" if request.args.get("poll") else None,
                   generated=generated)
 
 
 @bp.get("/reports/files/<int:generated_id>/download")
+@requires("reports.view")
 def download_generated(generated_id: int):
     """Download a finished monthly report (only its requester, within their store)."""
-    _require("reports.view")
     generated = _generated_or_404(generated_id)
     if generated.status != "done" or generated.file_id is None:
         abort(404)
@@ -201,9 +196,9 @@ def download_generated(generated_id: int):
 
 
 @bp.route("/reports/targets", methods=["GET", "POST"])
+@requires("targets.set")
 def edit_targets():
     """Show and set the monthly targets per store and consultant."""
-    _require("targets.set")
     from app.reports.forms import month_from_args, target_subjects
 
     month = month_from_args(request.values.get("month"), today_for(current_user))

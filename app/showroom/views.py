@@ -5,10 +5,9 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role, Store
+from app.accounts.models import Store
 from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
@@ -20,11 +19,11 @@ from app.showroom.models import ShowroomVisit
 from app.showroom.queries import duty_list, store_consultants, todays_visits, traffic_counts
 from app.showroom.rules import format_rate, retention_rate
 from app.showroom.services import WalkInContact, mark_departure, register_visit, set_duty
-from app.web.access import roles_required
+from app.web.access import requires
+from app.web.permissions import get_scoped_or_404
 from app.web.render import is_htmx, render, render_fragment
 
 bp = Blueprint("showroom", __name__, url_prefix="/showroom")
-RECEPTION_ROLES = (Role.CLERK, Role.MANAGER, Role.MARKETING)
 
 
 def _store() -> Store:
@@ -62,7 +61,7 @@ def _page(store: Store, form: WalkInForm, today, status: int = 200, block: str |
 
 
 @bp.get("/reception")
-@roles_required(*RECEPTION_ROLES)
+@requires("showroom.reception")
 def reception():
     """Show the reception screen: the walk-in form and today's traffic."""
     store = _store()
@@ -71,7 +70,7 @@ def reception():
 
 
 @bp.get("/reception/traffic")
-@roles_required(*RECEPTION_ROLES)
+@requires("showroom.reception")
 def traffic():
     """Return today's traffic list and retention rate (refreshed by HTMX)."""
     if not is_htmx():  # the fragment alone is no page: open the reception screen instead
@@ -83,7 +82,7 @@ def traffic():
 
 
 @bp.post("/reception")
-@roles_required(*RECEPTION_ROLES)
+@requires("showroom.reception")
 def register_walk_in():
     """Register a walk-in; with contact info, link or create the customer."""
     store = _store()
@@ -110,17 +109,13 @@ def register_walk_in():
 
 
 @bp.post("/visits/<int:visit_id>/depart")
-@roles_required(*RECEPTION_ROLES)
+@requires("showroom.reception")
 def depart(visit_id):
     """Mark that a visitor left the showroom (one tap)."""
     store = _store()
     if not EmptyForm().validate_on_submit():
         abort(400)
-    visit = db.session.execute(
-        select(ShowroomVisit).where(ShowroomVisit.id == visit_id, ShowroomVisit.store_id == store.id)
-    ).scalar_one_or_none()
-    if visit is None:
-        abort(404)
+    visit = get_scoped_or_404(current_user, ShowroomVisit, visit_id)
     mark_departure(visit, current_user)
     db.session.commit()
     if is_htmx():
@@ -131,7 +126,7 @@ def depart(visit_id):
 
 
 @bp.post("/reception/duty")
-@roles_required(*RECEPTION_ROLES)
+@requires("showroom.reception")
 def update_duty():
     """Set who is on duty in the showroom today."""
     store = _store()

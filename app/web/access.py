@@ -1,7 +1,8 @@
 """Deny by default: every endpoint needs a logged-in user unless it is marked public.
 
-Role checks are declared on the view with `roles_required`; the sweep test in
-tests/web/test_access.py fails when an endpoint has neither marker.
+What a signed-in user may open is declared on the view with `requires("capability")`, a key of
+`CAPABILITIES` in app/web/permissions.py; the sweep in tests/web/test_access.py fails when a
+non-public endpoint names no capability.
 """
 
 from functools import wraps
@@ -10,7 +11,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 
 PUBLIC_ATTR = "_leadloop_public"
-ROLES_ATTR = "_leadloop_roles"
+CAPABILITY_ATTR = "_leadloop_capability"
 
 
 def public(view):
@@ -19,23 +20,39 @@ def public(view):
     return view
 
 
-def roles_required(*roles):
-    """Allow only users whose role is one of `roles` (403 otherwise)."""
-    allowed = {str(r) for r in roles}
+def requires(capability: str):
+    """Allow only users who `can(user, capability)`: login for anonymous users, 403 for the others."""
+    from app.web.permissions import CAPABILITIES, can
+
+    if capability not in CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}: add it to CAPABILITIES in app/web/permissions.py")
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if str(current_user.role) not in allowed:
+            if not can(current_user, capability):
                 abort(403)
             return view(*args, **kwargs)
 
-        setattr(wrapped, ROLES_ATTR, allowed)
+        setattr(wrapped, CAPABILITY_ATTR, capability)
         return wrapped
 
     return decorator
+
+
+def view_capability(view) -> str | None:
+    """Return the capability a view requires (None for public or unmarked views)."""
+    return getattr(view, CAPABILITY_ATTR, None)
+
+
+def view_roles(view) -> set[str] | None:
+    """Return the role names the view's capability admits (None when the view names none)."""
+    from app.web.permissions import CAPABILITIES
+
+    capability = view_capability(view)
+    return None if capability is None else {str(r) for r in CAPABILITIES[capability]}
 
 
 def is_public_endpoint(endpoint: str | None) -> bool:

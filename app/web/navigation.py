@@ -1,76 +1,76 @@
-"""Role-aware navigation. Entries whose endpoint is not registered are left out."""
+"""Navigation: each entry names a capability of app/web/permissions.py and shows when `can()` allows it.
+
+Entries whose endpoint is not registered are left out.
+"""
 
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.models import Role
-
-ALL = set(Role)
-SALES = {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR}
-STORE_STAFF = {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}
+from app.web.permissions import can
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: object
     endpoint: str
-    roles: frozenset
+    capability: str
     icon: str = ""
 
 
 NAV = [
-    NavItem(_l("Dashboard"), "dashboard.index", frozenset(ALL - {Role.ADMIN}), "home"),
-    NavItem(_l("Board"), "pipeline.board", frozenset(SALES | {Role.DCC}), "board"),
-    NavItem(_l("Leads"), "leads.list_leads", frozenset(ALL - {Role.ADMIN, Role.CLERK}), "leads"),
-    NavItem(_l("Plans"), "followups.list_plans", frozenset(SALES | {Role.DCC}), "plans"),
-    NavItem(_l("Review"), "followups.review_queue", frozenset({Role.MANAGER, Role.DIRECTOR}), "review"),
-    NavItem(_l("Approvals"), "followups.approvals", frozenset({Role.MANAGER, Role.DIRECTOR}), "check"),
-    NavItem(_l("Assignment"), "followups.pool", frozenset(STORE_STAFF), "pool"),
-    NavItem(_l("Import"), "imports.upload_page", frozenset({Role.MANAGER, Role.DIRECTOR, Role.MARKETING}), "upload"),
-    NavItem(_l("Reception"), "showroom.reception", frozenset({Role.CLERK, Role.MANAGER, Role.MARKETING}), "door"),
-    NavItem(_l("Calls"), "dcc.inbound", frozenset({Role.DCC, Role.MANAGER, Role.DIRECTOR}), "phone"),
-    NavItem(_l("Events"), "invitations.list_events", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC, Role.CLERK}), "event"),
-    NavItem(_l("Campaigns"), "invitations.list_campaigns", frozenset(STORE_STAFF | {Role.CONSULTANT, Role.DCC}), "campaign"),
-    NavItem(_l("Reports"), "reports.hub", frozenset(SALES | {Role.MARKETING, Role.DCC}), "chart"),
-    NavItem(_l("Audit log"), "admin.audit_log", frozenset({Role.DIRECTOR}), "audit"),
-    NavItem(_l("Settings"), "admin.index", frozenset({Role.ADMIN}), "settings"),
-    NavItem(_l("Users"), "admin.list_users", frozenset({Role.ADMIN}), "users"),
-    NavItem(_l("API keys"), "apikeys.list_keys", frozenset({Role.ADMIN}), "key"),
+    NavItem(_l("Dashboard"), "dashboard.index", "dashboard.view", "home"),
+    NavItem(_l("Board"), "pipeline.board", "pipeline.view", "board"),
+    NavItem(_l("Leads"), "leads.list_leads", "leads.browse", "leads"),
+    NavItem(_l("Plans"), "followups.list_plans", "plans.view", "plans"),
+    NavItem(_l("Review"), "followups.review_queue", "team.manage", "review"),
+    NavItem(_l("Approvals"), "followups.approvals", "team.manage", "check"),
+    NavItem(_l("Assignment"), "followups.pool", "lead.propose_assignment", "pool"),
+    NavItem(_l("Import"), "imports.upload_page", "lead.import", "upload"),
+    NavItem(_l("Reception"), "showroom.reception", "showroom.reception", "door"),
+    NavItem(_l("Calls"), "dcc.inbound", "dcc.work", "phone"),
+    NavItem(_l("Events"), "invitations.list_events", "event.view", "event"),
+    NavItem(_l("Campaigns"), "invitations.list_campaigns", "invitation.send", "campaign"),
+    NavItem(_l("Reports"), "reports.hub", "reports.view", "chart"),
+    NavItem(_l("Audit log"), "admin.audit_log", "audit.read", "audit"),
+    NavItem(_l("Settings"), "admin.index", "admin.configure", "settings"),
+    NavItem(_l("Users"), "admin.list_users", "admin.configure", "users"),
+    NavItem(_l("API keys"), "apikeys.list_keys", "admin.configure", "key"),
 ]
 
 
 def nav_items(user) -> list[dict]:
-    """Return the navigation entries this user's role may use."""
+    """Return the navigation entries this user may use."""
     endpoints = current_app.view_functions
     items = []
     for item in NAV:
-        if user.role in item.roles and item.endpoint in endpoints:
+        if item.endpoint in endpoints and can(user, item.capability):
             items.append({"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint,
                           "icon": item.icon})
     return items
 
 
-# The consultant's bottom tab bar on phones: (label, endpoint, icon); "me" falls back to the password page.
+# The phone tab bar of the users the table gives "nav.tabbar" (consultants; the others keep the
+# menu): (label, endpoint, capability, icon); "me" falls back to the password page.
 TABS = [
-    (_l("Dashboard"), "dashboard.index", "home"),
-    (_l("Board"), "pipeline.board", "board"),
-    (_l("Leads"), "leads.list_leads", "leads"),
-    (_l("My plans"), "followups.list_plans", "plans"),
-    (_l("Me"), ("notifications.settings", "accounts.change_password_view"), "me"),
+    (_l("Dashboard"), "dashboard.index", "dashboard.view", "home"),
+    (_l("Board"), "pipeline.board", "pipeline.view", "board"),
+    (_l("Leads"), "leads.list_leads", "leads.browse", "leads"),
+    (_l("My plans"), "followups.list_plans", "plans.view", "plans"),
+    (_l("Me"), ("notifications.settings", "accounts.change_password_view"), "account.self", "me"),
 ]
 
 
 def tab_items(user) -> list[dict]:
-    """Return the phone tab bar entries: consultants only (others keep the menu), registered endpoints."""
-    if user.role != Role.CONSULTANT:
+    """Return the phone tab bar entries this user may use (none without "nav.tabbar"), registered endpoints."""
+    if not can(user, "nav.tabbar"):
         return []
     endpoints = current_app.view_functions
     items = []
-    for label, endpoint, icon in TABS:
+    for label, endpoint, capability, icon in TABS:
         choices = endpoint if isinstance(endpoint, tuple) else (endpoint,)
         found = next((e for e in choices if e in endpoints), None)
-        if found:
+        if found and can(user, capability):
             items.append({"label": label, "url": url_for(found), "endpoint": found, "icon": icon})
     return items

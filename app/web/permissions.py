@@ -14,40 +14,77 @@ from app.leads.models import Lead
 GROUP_ROLES = {Role.DIRECTOR, Role.ADMIN}
 STORE_ROLES = {Role.MANAGER, Role.MARKETING, Role.CLERK}
 
-# Capabilities per role. Exports are a separate permission (users.can_export) on top.
-CAPABILITIES: dict[str, set[Role]] = {
-    "lead.create": {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK, Role.MARKETING},
-    "lead.edit": {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.MARKETING},
-    "lead.assign": {Role.MANAGER, Role.DIRECTOR},
-    "lead.propose_assignment": {Role.MARKETING, Role.MANAGER, Role.DIRECTOR},
-    "lead.merge": {Role.MANAGER, Role.DIRECTOR},
-    "lead.import": {Role.MANAGER, Role.DIRECTOR, Role.MARKETING},
-    "lead.anonymise": {Role.ADMIN},
-    "followup.log": {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC},
-    "followup.comment": {Role.MANAGER, Role.DIRECTOR},
-    "defeat.request": {Role.CONSULTANT, Role.DCC, Role.MANAGER},
-    "defeat.decide": {Role.MANAGER, Role.DIRECTOR},
-    "pipeline.view": {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC},
-    "showroom.reception": {Role.CLERK, Role.MANAGER, Role.DIRECTOR, Role.MARKETING},
-    "dcc.work": {Role.DCC, Role.MANAGER, Role.DIRECTOR},
-    "campaign.manage": {Role.MARKETING, Role.MANAGER, Role.DIRECTOR},
-    "event.manage": {Role.MARKETING, Role.MANAGER, Role.DIRECTOR},
-    "checkin.door": {Role.CLERK, Role.MARKETING, Role.MANAGER, Role.DIRECTOR},
-    "reports.view": {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.MARKETING, Role.DCC},
-    "reports.all": {Role.MANAGER, Role.DIRECTOR, Role.MARKETING},
-    "targets.set": {Role.MANAGER, Role.DIRECTOR},
-    "admin.configure": {Role.ADMIN},
-    "audit.read": {Role.ADMIN, Role.DIRECTOR},
+ALL_ROLES = frozenset(Role)
+
+# The one table of who may do what. Routes name a capability (`@requires("pipeline.view")` in
+# app/web/access.py), navigation entries name one (app/web/navigation.py) and templates ask
+# `can("...")`. The access sweep (tests/web/test_access.py) checks that every non-public route names
+# a capability and that every key here is used somewhere. What a role may do to *which* object is
+# the scope's business (`scoped_leads`, `get_scoped_or_404`): out of scope is 404.
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # Everyone signed in: one's own account, notifications and comments, the home page ("/": admins
+    # are sent on to the settings), and the lead pages, whose scope decides what each user finds.
+    "account.self": ALL_ROLES,
+    "lead.view": ALL_ROLES,
+    # Navigation only: who gets a dashboard (admins land on the settings) and the lead list in the
+    # menu (reception and administrators reach leads from their own screens).
+    "dashboard.view": ALL_ROLES - {Role.ADMIN},
+    "leads.browse": ALL_ROLES - {Role.ADMIN, Role.CLERK},
+    # The phone tab bar instead of the menu (consultants work from their phones).
+    "nav.tabbar": frozenset({Role.CONSULTANT}),
+    # Leads
+    "lead.create": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK, Role.MARKETING}),
+    "lead.edit": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.MARKETING}),
+    # Choosing the owner of a lead one enters (a consultant's own leads are theirs).
+    "lead.choose_owner": ALL_ROLES - {Role.CONSULTANT},
+    "lead.assign": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    "lead.merge": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    "lead.override_grade_date": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    "lead.mark_fleet": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    "lead.propose_assignment": frozenset({Role.MARKETING, Role.MANAGER, Role.DIRECTOR}),
+    "lead.import": frozenset({Role.MANAGER, Role.DIRECTOR, Role.MARKETING}),
+    "lead.anonymise": frozenset({Role.ADMIN}),
+    # Exports: these roles *and* the user's own export right (users.can_export), see `can`.
+    "export": frozenset({Role.MANAGER, Role.DIRECTOR, Role.MARKETING}),
+    "export.decide": frozenset({Role.DIRECTOR}),
+    # Follow-ups and the board
+    "pipeline.view": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC}),
+    "plans.view": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC}),
+    "followup.log": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC}),
+    "defeat.request": frozenset({Role.CONSULTANT, Role.DCC, Role.MANAGER}),
+    # The store's team: review queue, approvals (defeats, transfers, proposals), reclaiming, moving
+    # plans, the discipline board.
+    "team.manage": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    # Showroom, door, calls
+    "showroom.reception": frozenset({Role.CLERK, Role.MANAGER, Role.MARKETING}),
+    "checkin.door": frozenset({Role.CLERK, Role.MARKETING, Role.MANAGER, Role.DIRECTOR}),
+    "dcc.work": frozenset({Role.DCC, Role.MANAGER, Role.DIRECTOR}),
+    # Events and campaigns
+    "event.view": ALL_ROLES - {Role.ADMIN},
+    "event.manage": frozenset({Role.MARKETING, Role.MANAGER, Role.DIRECTOR}),
+    "invitation.send": frozenset({Role.MARKETING, Role.MANAGER, Role.DIRECTOR, Role.CONSULTANT, Role.DCC}),
+    "campaign.manage": frozenset({Role.MARKETING, Role.MANAGER, Role.DIRECTOR}),
+    # Reports
+    "reports.view": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.MARKETING, Role.DCC}),
+    "targets.set": frozenset({Role.MANAGER, Role.DIRECTOR}),
+    # Administration
+    "admin.configure": frozenset({Role.ADMIN}),
+    "audit.read": frozenset({Role.ADMIN, Role.DIRECTOR}),
 }
 
 
+def roles_for(action: str) -> frozenset[Role]:
+    """Return the roles the table gives `action` (a KeyError for an unknown capability)."""
+    return CAPABILITIES[action]
+
+
 def can(user: User, action: str) -> bool:
-    """Return whether the user's role allows `action`."""
+    """Return whether the user's role allows `action` (and, for "export", the user's export right)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if action == "export":
-        return bool(user.can_export) and user.role in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}
-    return user.role in CAPABILITIES.get(action, set())
+    if user.role not in CAPABILITIES.get(action, ()):
+        return False
+    return bool(user.can_export) if action == "export" else True
 
 
 def lead_scope_clause(user: User):
@@ -96,6 +133,28 @@ def get_store_lead_or_404(user: User, lead_id: int) -> Lead:
     if lead is None:
         abort(404)
     return lead
+
+
+def get_scoped_or_404(user: User, model, obj_id: int, *, mine: bool = False, options=()):
+    """Load a store-owned object (an approval request, event, proposal, visit, …) the user may see, or 404.
+
+    The scope is the model's `store_id`: group roles see every store, everyone else their own store's.
+    `mine=True` is for personal objects (an import job, an export request): the user's own only
+    (`model.user_id`), whatever the store. Never 403: existence is not leaked.
+    """
+    stmt = select(model).where(model.id == obj_id)
+    if mine:
+        stmt = stmt.where(model.user_id == user.id)
+    else:
+        ids = store_scope_ids(user)
+        if ids is not None:
+            stmt = stmt.where(model.store_id.in_(ids or [-1]))
+    if options:
+        stmt = stmt.options(*options)
+    obj = db.session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
 
 
 def may_see_phone(user: User, lead: Lead) -> bool:

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.reports.catalog import REPORTS
-from app.web.access import PUBLIC_ATTR, ROLES_ATTR
+from app.web.access import PUBLIC_ATTR, view_roles
 
 from ..security_world import ROLES, TARGETS, body_text, build_world, table_checksum, write_summary
 
@@ -276,7 +276,7 @@ def run_matrix(app, factory, login, role: str) -> Tally:
         if rule.endpoint == "accounts.logout":
             continue  # would end the session under test; test_access.py and test_accounts.py cover it
         view = app.view_functions[rule.endpoint]
-        allowed_roles = getattr(view, ROLES_ATTR, None)
+        allowed_roles = view_roles(view)
         role_denied = allowed_roles is not None and role not in allowed_roles
         kinds = [k for k in (_param_kind(rule.endpoint, n) for n in rule.arguments) if k]
         tally.rules.add(f"{rule.rule} {rule.endpoint}")

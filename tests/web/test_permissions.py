@@ -112,3 +112,108 @@ def test_anonymous_user_can_do_nothing():
     from flask_login import AnonymousUserMixin
 
     assert not can(AnonymousUserMixin(), "lead.create")
+
+
+# ---- one loader for store-owned objects ---------------------------------------------------------
+
+def test_get_scoped_or_404_keeps_store_objects_in_their_store(world, factory):
+    from app.invitations.models import Event
+    from app.web.permissions import get_scoped_or_404
+
+    from ..helpers_invite import make_event
+
+    own, other = make_event(world["a"]), make_event(world["b"])
+    _db.session.commit()
+    manager = factory.user(Role.MANAGER, world["a"])
+    assert get_scoped_or_404(manager, Event, own.id) is own
+    with pytest.raises(NotFound):
+        get_scoped_or_404(manager, Event, other.id)  # another store's: 404, not 403
+    with pytest.raises(NotFound):
+        get_scoped_or_404(manager, Event, 987654)
+    director = factory.user(Role.DIRECTOR)
+    assert {get_scoped_or_404(director, Event, e.id).id for e in (own, other)} == {own.id, other.id}
+    storeless = factory.user(Role.MANAGER, world["a"])
+    storeless.store_id = None
+    with pytest.raises(NotFound):
+        get_scoped_or_404(storeless, Event, own.id)
+
+
+def test_get_scoped_or_404_mine_is_the_users_own_only(world, factory):
+    from app.leads.models import ExportRequest
+    from app.web.permissions import get_scoped_or_404
+
+    owner = factory.user(Role.MANAGER, world["a"])
+    colleague = factory.user(Role.MANAGER, world["a"])
+    req = ExportRequest(user_id=owner.id, filters={}, status="approved")
+    _db.session.add(req)
+    _db.session.commit()
+    assert get_scoped_or_404(owner, ExportRequest, req.id, mine=True) is req
+    for user in (colleague, factory.user(Role.DIRECTOR)):
+        with pytest.raises(NotFound):
+            get_scoped_or_404(user, ExportRequest, req.id, mine=True)
+
+
+def test_store_objects_of_another_store_answer_404_over_http(world, factory, login):
+    from ..helpers_invite import make_event
+
+    own, other = make_event(world["a"], theme="ZqOwnEvent"), make_event(world["b"], theme="ZqOtherEvent")
+    marketing = factory.user(Role.MARKETING, world["a"])
+    _db.session.commit()
+    client = login(marketing)
+    page = client.get(f"/events/{own.id}")
+    assert page.status_code == 200 and "ZqOwnEvent" in page.get_data(as_text=True)
+    for url in (f"/events/{other.id}", f"/events/{other.id}/edit"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "ZqOtherEvent" not in response.get_data(as_text=True)
+
+
+def test_another_users_export_answers_404_over_http(world, factory, login):
+    from app.leads.models import ExportRequest
+
+    owner = factory.user(Role.MANAGER, world["a"], can_export=True)
+    colleague = factory.user(Role.MANAGER, world["a"], can_export=True)
+    req = ExportRequest(user_id=owner.id, filters={}, status="approved")
+    _db.session.add(req)
+    _db.session.commit()
+    assert login(colleague).post(f"/leads/exports/{req.id}/download").status_code == 404
+    _db.session.refresh(req)
+    assert req.status == "approved"  # the colleague did not use the owner's approval up
+
+
+# ---- the capability table -----------------------------------------------------------------------
+
+def test_the_showroom_is_for_reception_staff_not_directors(world, factory):
+    """The table says what the showroom routes always did: clerks, managers and marketing, not directors."""
+    assert can(factory.user(Role.CLERK, world["a"]), "showroom.reception")
+    assert not can(factory.user(Role.DIRECTOR), "showroom.reception")
+
+
+def test_requires_sends_anonymous_users_to_login_and_refuses_other_roles(app, factory, login, client):
+    from app.web.access import CAPABILITY_ATTR
+
+    view = app.view_functions["showroom.reception"]
+    assert getattr(view, CAPABILITY_ATTR) == "showroom.reception"
+    anonymous = client.get("/showroom/reception")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    store = factory.store()
+    consultant, clerk = factory.user(Role.CONSULTANT, store), factory.user(Role.CLERK, store)
+    _db.session.commit()
+    assert login(consultant).get("/showroom/reception").status_code == 403
+    assert login(clerk).get("/showroom/reception").status_code == 200
+
+
+def test_navigation_follows_the_table(app, factory):
+    from app.web.navigation import nav_items, tab_items
+
+    store = factory.store()
+    with app.test_request_context():
+        clerk = [i["endpoint"] for i in nav_items(factory.user(Role.CLERK, store))]
+        director = [i["endpoint"] for i in nav_items(factory.user(Role.DIRECTOR))]
+        consultant = factory.user(Role.CONSULTANT, store)
+        tabs = [i["endpoint"] for i in tab_items(consultant)]
+        manager_tabs = tab_items(factory.user(Role.MANAGER, store))
+    assert "showroom.reception" in clerk and "showroom.reception" not in director
+    assert "leads.list_leads" not in clerk and "admin.audit_log" in director
+    assert tabs[:4] == ["dashboard.index", "pipeline.board", "leads.list_leads", "followups.list_plans"]
+    assert manager_tabs == []

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from app.accounts.forms import EmptyForm
-from app.accounts.models import Role, Store
+from app.accounts.models import Store
 from app.core.spreadsheet import neutralise_row
 from app.extensions import db
 from app.leads.importing.jobs import (
@@ -29,13 +29,12 @@ from app.leads.importing.mapping import FIELDS, MANDATORY, missing_mandatory
 from app.leads.importing.parse import MAX_ROWS, FileRefused
 from app.leads.importing.validate import ERROR_TEXT
 from app.leads.models import ImportJob
-from app.web.access import roles_required
+from app.web.access import requires
 from app.web.forms import FlaskForm
-from app.web.permissions import can
+from app.web.permissions import get_scoped_or_404
 from app.web.render import render
 
 bp = Blueprint("imports", __name__, url_prefix="/leads/import")
-IMPORT_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.MARKETING)  # as can(user, "lead.import")
 
 REFUSALS = {
     "empty": _l("The file is empty."),
@@ -58,17 +57,8 @@ class UploadForm(FlaskForm):
     store_id = SelectField(_l("Store"), coerce=int)
 
 
-def _require_import():
-    if not can(current_user, "lead.import"):
-        abort(403)
-
-
 def _job_or_404(job_id: int) -> ImportJob:
-    job = db.session.execute(select(ImportJob).where(ImportJob.id == job_id, ImportJob.user_id == current_user.id)
-                             ).scalar_one_or_none()
-    if job is None:
-        abort(404)
-    return job
+    return get_scoped_or_404(current_user, ImportJob, job_id, mine=True)
 
 
 def _upload_form() -> UploadForm:
@@ -91,18 +81,16 @@ def _recent_jobs():
 
 
 @bp.get("")
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def upload_page():
     """Show the upload form and the user's recent imports."""
-    _require_import()
     return render("leads/import_upload.html", form=_upload_form(), jobs=_recent_jobs(), refusal=None)
 
 
 @bp.post("")
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def upload():
     """Store an uploaded file and go on to the column mapping."""
-    _require_import()
     form = _upload_form()
     if not form.validate_on_submit():
         return render("leads/import_upload.html", form=form, jobs=_recent_jobs(), refusal=None, status=422)
@@ -122,10 +110,9 @@ def _field_choices():
 
 
 @bp.route("/<int:job_id>/mapping", methods=["GET", "POST"])
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def mapping(job_id):
     """Match the file's columns to lead fields (recognised headers are preselected)."""
-    _require_import()
     job = _job_or_404(job_id)
     if job.status not in {"uploaded", "validated", "failed"}:
         return redirect(url_for("imports.show_job", job_id=job.id), code=303)
@@ -158,10 +145,9 @@ def mapping(job_id):
 
 
 @bp.get("/<int:job_id>")
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def show_job(job_id):
     """Show progress, then the preview (errors and duplicates), then the result."""
-    _require_import()
     job = _job_or_404(job_id)
     preview = load_preview(job) if job.status in {"validated", "committing", "done"} else {}
     labels = {key: str(label) for key, label, _aliases in FIELDS}
@@ -171,10 +157,9 @@ def show_job(job_id):
 
 
 @bp.post("/<int:job_id>/commit")
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def commit(job_id):
     """Save every valid row in one transaction, with the chosen action for each duplicate."""
-    _require_import()
     job = _job_or_404(job_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -196,10 +181,9 @@ def commit(job_id):
 
 
 @bp.get("/<int:job_id>/result.<fmt>")
-@roles_required(*IMPORT_ROLES)
+@requires("lead.import")
 def download_result(job_id, fmt):
     """Download the rejected rows with the reason for each (CSV or Excel)."""
-    _require_import()
     job = _job_or_404(job_id)
     if job.status != "done" or not job.result_path or fmt not in {"csv", "xlsx"}:
         abort(404)
