@@ -44,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invitees", type=int, default=5000)
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--plain", action="store_true", help="no cProfile: wall, CPU and SQL only (no parts)")
     args = parser.parse_args()
     os.environ.setdefault("RATELIMIT_ENABLED", "0")
     from bench.checkin_load import BENCH_PASSWORD, prepare
@@ -96,12 +97,13 @@ def main() -> None:
         sql.update(n=0, seconds=0.0)
         profile = cProfile.Profile()
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        profile.enable()
+        if not args.plain:
+            profile.enable()
         for i in range(args.n):
             fn(i)
         profile.disable()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        stats = pstats.Stats(profile).stats
+        stats = pstats.Stats(profile).stats if not args.plain else {}
         parts = {}
         for label, match in PARTS:
             total = sum(ct for (f, _line, fname), (_cc, _nc, _tt, ct, callers) in stats.items()
