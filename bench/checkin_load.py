@@ -66,19 +66,22 @@ def prepare(invitees: int) -> dict:
                  "invited_at": now, "created_at": now, "version": 1, "is_walk_in": False} for lid in lead_ids]
         db.session.execute(Invitation.__table__.insert(), rows)
         db.session.commit()
-        tails = [t for (t,) in db.session.execute(
-            select(Lead.phone_last4).join(Invitation, Invitation.lead_id == Lead.id)
-            .where(Invitation.event_id == event.id).limit(200)).all() if t]
+        guests = db.session.execute(
+            select(Lead.phone_last4, Lead.name).join(Invitation, Invitation.lead_id == Lead.id)
+            .where(Invitation.event_id == event.id).order_by(Invitation.id).limit(200)).all()
+        tails = [t for t, _name in guests if t]
         leads_total = db.session.execute(select(func.count(Lead.id))).scalar()
         dialect = db.engine.dialect.name
         return {"event_id": event.id, "username": username, "tokens": [r["token"] for r in rows], "tails": tails,
-                "leads": leads_total, "dialect": dialect}
+                "names": [name for _tail, name in guests if name], "leads": leads_total, "dialect": dialect}
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "PUBLIC_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute"}
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
+def start_server(port: int, workers: int = 2, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn with the worker settings of deploy/gunicorn.conf.py (gthread, keep-alive), no access log."""
+    env = {**(env or os.environ), "PUBLIC_RATE_LIMIT": "1000000 per minute", "LOGIN_RATE_LIMIT": "1000 per minute",
+           "BIND": f"127.0.0.1:{port}", "WORKERS": str(workers), "ACCESS_LOG": ""}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "deploy/gunicorn.conf.py"), "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
     for _ in range(300):
         try:
             requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
@@ -127,9 +130,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5105)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--concurrent", type=int, default=0, help="guests checked in by the 4 clients (0: all left)")
+    parser.add_argument("--prepare-only", action="store_true", help="create the event, print its JSON and stop")
     args = parser.parse_args()
     t0 = time.perf_counter()
     info = prepare(args.invitees)
+    if args.prepare_only:
+        print(json.dumps(info, ensure_ascii=False))
+        return
     log(f"prepared event {info['event_id']} with {len(info['tokens'])} invitees in {time.perf_counter() - t0:.1f}s")
     base = f"http://127.0.0.1:{args.port}"
     proc = start_server(args.port)

@@ -1,7 +1,7 @@
 """gunicorn settings for LeadLoop: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
 Command-line options override these. Environment: BIND (default 127.0.0.1:8000), WORKERS (4),
-PROMETHEUS_MULTIPROC_DIR (a directory only the app servers of this host use: emptied at start;
+THREADS (2 per worker), ACCESS_LOG (default "-", stdout; empty: no access log), PROMETHEUS_MULTIPROC_DIR (a directory only the app servers of this host use: emptied at start;
 a dead worker's live gauges are removed when it exits).
 """
 
@@ -10,8 +10,14 @@ from pathlib import Path
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WORKERS", "4"))
+# Threaded workers keep connections open between requests (HTTP keep-alive): a door tablet or a
+# proxy sends its next request on the same connection. Sync workers close every connection after
+# one response by design, so each request would pay a new TCP connection and a new accept.
+worker_class = "gthread"
+threads = int(os.environ.get("THREADS", "2"))
+keepalive = 75  # seconds an idle connection stays open; longer than nginx's upstream keepalive_timeout (60 s)
 timeout = 120
-accesslog = "-"
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 # One line per request, with the id the app logs and returns in X-Request-ID.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 

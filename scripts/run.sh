@@ -23,6 +23,7 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$bin/gunicorn" --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --timeout 120 --access-logfile - 'wsgi:app' &
+# deploy/gunicorn.conf.py: threaded workers that keep connections alive, the access log on stdout
+"$bin/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" 'wsgi:app' &
 server=$!
 wait "$server"

@@ -144,11 +144,13 @@ def check_in(event: Event, *, actor, scanned: str | None = None, invitation_id: 
         db.session.refresh(invitation)
         checker = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
         raise _already(_door_guest(invitation, lead, owner_name, checker.display_name if checker else None))
+    _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
+    announce_arrival(lead, owner_name, store_id=event.store_id, actor=actor, now=now, event_theme=event.theme)
+    # The invitation is written last: its update also moves the event's door counts (a trigger),
+    # whose row every tablet at this event updates, so it stays locked only until the commit.
     invitation.checked_in_at = now
     invitation.checked_in_by_id = actor.id
     invitation.actual_headcount = count
-    _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
-    announce_arrival(lead, owner_name, store_id=event.store_id, actor=actor, now=now, event_theme=event.theme)
     db.session.flush()
     count_checkin()
     guest = _door_guest(invitation, lead, owner_name, actor.display_name)

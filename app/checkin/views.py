@@ -50,18 +50,29 @@ def _event_or_404(event_id: int) -> Event:
 
 
 def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
-            details: dict | None = None, status: int = 200, guest=None):
-    """The door's answer; `guest` is what the check-in already loaded (else it is read here)."""
+            details: dict | None = None, status: int = 200, guest=None, counters: dict | None = None):
+    """The door's answer; `guest` and `counters` are what the check-in already read (else they are read here)."""
     if guest is None and invitation_id:
         guest = queries.door_guest(invitation_id)
+    if counters is None:
+        counters = queries.door_counters(event.id)
     return render("checkin/_result.html", event=event, guest=guest, outcome=outcome, error=error,
-                  details=details or {}, counters=queries.door_counters(event.id), oob=True, status=status)
+                  details=details or {}, counters=counters, oob=True, status=status)
 
 
-def _checked_in(event: Event, result: services.CheckInResult):
+def _commit_with_counters(event: Event) -> dict:
+    """Read the counters inside the check-in's own transaction (they include its write), then
+    commit: the answer needs no second transaction."""
+    counters = queries.door_counters(event.id)
+    commit_keeping_loaded()
+    return counters
+
+
+def _checked_in(event: Event, result: services.CheckInResult, counters: dict | None = None):
     """The answer to a successful scan, from what the check-in already loaded (no re-read)."""
     outcome = "repeat" if result.repeat else "ok"
-    return _result(event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest)
+    return _result(event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest,
+                   counters=counters)
 
 
 @bp.get("/<int:event_id>")
@@ -108,14 +119,14 @@ def check_in(event_id: int):
         if exc.code == "already_checked_in":
             # A refused check-in writes nothing: ending the transaction only frees the row lock,
             # and the guest read under that lock is shown as it is.
-            commit_keeping_loaded()
+            counters = _commit_with_counters(event)
             return _result(event, invitation_id=exc.details["invitation_id"], outcome="already",
-                           details=exc.details, status=409, guest=exc.details.get("guest"))
+                           details=exc.details, status=409, guest=exc.details.get("guest"), counters=counters)
         db.session.rollback()
         return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
                        details={"code": exc.code}, status=409 if exc.code == "client_id_reused" else 422)
-    commit_keeping_loaded()
-    return _checked_in(event, result)
+    counters = _commit_with_counters(event)
+    return _checked_in(event, result, counters)
 
 
 @bp.post("/<int:event_id>/arrivals/<int:invitation_id>")

@@ -142,6 +142,26 @@ class CheckIn(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "invitation_id"),)
 
 
+class EventDoorCounts(db.Model):
+    """The door's live counters of one event, kept by the database itself: triggers on
+    `invitations` (migration 0024door) add each row's share on insert, move it on update and take
+    it away on delete, in the statement that changes the invitation. A check-in reads one row
+    instead of counting the event's invitations. The conditions are those of
+    app/invitations/queries.py (ACCEPTED, ARRIVED, CAME_UNANSWERED, WALK_IN); a test holds the row
+    equal to the count."""
+
+    __tablename__ = "event_door_counts"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True,
+                                          autoincrement=False)
+    expected: Mapped[int] = mapped_column(default=0, server_default="0")
+    expected_people: Mapped[int] = mapped_column(default=0, server_default="0")
+    accepted_arrived: Mapped[int] = mapped_column(default=0, server_default="0")
+    came_unanswered: Mapped[int] = mapped_column(default=0, server_default="0")
+    walk_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    arrived_people: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class SurveyResponse(TimestampMixin, db.Model):
     """A satisfaction survey link (1-5 + comment) sent after a visit or an event."""
 

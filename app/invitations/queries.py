@@ -15,7 +15,7 @@ from app.accounts.models import Role, Store, User
 from app.core.phones import normalize_phone
 from app.extensions import db
 from app.invitations import rules
-from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, Invitation
+from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, EventDoorCounts, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead, LeadOrder
 
@@ -417,7 +417,9 @@ def door_guest(invitation_id: int):
 
 @cache
 def _door_counts_statement():
-    """The door's counters as one statement, built once and run with the event id bound."""
+    """The door's counters counted over the event's invitations, built once and run with the event
+    id bound. The door reads the kept counts instead (`door_counters`); this is their definition,
+    and what a test compares them with."""
     return select(
         _sum(ACCEPTED).label("expected"),
         func.coalesce(func.sum(case((ACCEPTED, Invitation.headcount), else_=0)), 0).label("expected_people"),
@@ -428,14 +430,34 @@ def _door_counts_statement():
     ).where(Invitation.event_id == bindparam("event_id"))
 
 
-def door_counters(event_id: int) -> dict:
-    """Live door counters: expected guests and people, guests and people in, walk-ins.
-    The same conditions as the event's `funnel`, in a lighter query; "arrived" at the door is
-    every guest in: accepted guests, guests who came without accepting, and walk-ins."""
-    row = db.session.execute(_door_counts_statement(), {"event_id": event_id}).one()
-    counts = {key: int(getattr(row, key) or 0) for key in row._fields}
+DOOR_COUNTS = ("expected", "expected_people", "accepted_arrived", "came_unanswered", "walk_ins", "arrived_people")
+
+
+@cache
+def _kept_counts_statement():
+    return select(*(getattr(EventDoorCounts, key) for key in DOOR_COUNTS)).where(
+        EventDoorCounts.event_id == bindparam("event_id"))
+
+
+def _with_arrived(counts: dict) -> dict:
     counts["arrived"] = counts["accepted_arrived"] + counts["came_unanswered"] + counts["walk_ins"]
     return counts
+
+
+def door_counters(event_id: int) -> dict:
+    """Live door counters: expected guests and people, guests and people in, walk-ins.
+    The same conditions as the event's `funnel`; "arrived" at the door is every guest in: accepted
+    guests, guests who came without accepting, and walk-ins. One primary-key read of the counts
+    the database keeps on every invitation change (`EventDoorCounts`); an event without
+    invitations has no row yet and counts nothing."""
+    row = db.session.execute(_kept_counts_statement(), {"event_id": event_id}).first()
+    return _with_arrived({key: int(row[i]) if row is not None else 0 for i, key in enumerate(DOOR_COUNTS)})
+
+
+def door_counters_counted(event_id: int) -> dict:
+    """The same counters counted over the event's invitations (their definition)."""
+    row = db.session.execute(_door_counts_statement(), {"event_id": event_id}).one()
+    return _with_arrived({key: int(getattr(row, key) or 0) for key in row._fields})
 
 
 def recent_checkins(event_id: int, limit: int = 8) -> list:
