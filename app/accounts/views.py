@@ -271,6 +271,7 @@ def set_language():
 # ---- remembered devices ---------------------------------------------------------------------------
 
 @bp.get("/account/devices")
+@requires("account.self")
 @login_required
 def devices_page():
     """The devices that keep the user signed in, with their last use; each can be signed out."""
@@ -281,6 +282,7 @@ def devices_page():
 
 
 @bp.post("/account/devices/<int:device_id>/revoke")
+@requires("account.self")
 @login_required
 def revoke_device(device_id: int):
     """Sign one of the user's own devices out (404 for anyone else's); this device: log out here."""
