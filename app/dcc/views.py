@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -78,7 +78,7 @@ def create_inbound():
                           result=check_phone(current_user, form.phone.data), form=form)
         form.phone.errors = [_("This is not a valid mobile number.")]
         return render("dcc/inbound.html", block="lookup", status=422, result=None, form=form)
-    return hx_redirect(f"/leads/{lead.id}/followups/new")
+    return hx_redirect(url_for("followups.new_followup", lead_id=lead.id))
 
 
 @bp.post("/inbound/<int:lead_id>/note")
@@ -134,4 +134,4 @@ def record_outcome(lead_id: int):
     except DomainError:
         db.session.rollback()
         return render("dcc/_outcome_error.html", status=422)
-    return hx_redirect("/dcc/queue")
+    return hx_redirect(url_for("dcc.outbound_queue"))

@@ -1,6 +1,6 @@
 """Follow-up pages: log a follow-up on a lead, request a defeat, the plans page and leave."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -188,7 +188,7 @@ def move_plans():
         abort(422)
     from app.web.render import hx_redirect
 
-    return hx_redirect(request.referrer or "/plans")
+    return hx_redirect(request.referrer or url_for("followups.list_plans"))
 
 
 from app.followups import views_manager, views_pool  # noqa: E402,F401  (routes of the same blueprint)

@@ -1,6 +1,6 @@
 """The manager's day: review queue with comments (批示), approvals, reclaim and another try."""
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -74,7 +74,7 @@ def mark_comments_read():
     db.session.commit()
     from app.web.render import hx_redirect
 
-    return hx_redirect("/")
+    return hx_redirect(url_for("dashboard.index"))
 
 
 # ---- approvals ----------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def decide_proposal(proposal_id: int):
     db.session.commit()
     from app.web.render import hx_redirect
 
-    return hx_redirect("/approvals")
+    return hx_redirect(url_for("followups.approvals"))
 
 
 # ---- reclaim and another try --------------------------------------------------------------
@@ -226,4 +226,4 @@ def reclaim_lead(lead_id: int):
         abort(422)
     from app.web.render import hx_redirect
 
-    return hx_redirect(request.referrer or "/reclaim")
+    return hx_redirect(request.referrer or url_for("followups.reclaim_list"))

@@ -1,6 +1,6 @@
 """The unassigned pool: screen leads and propose an assignment (用户线索分配表)."""
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -77,7 +77,7 @@ def screen_leads():
             lead.is_important = form.important.data == "1"
     record("pool.screen", current_user, "store", store_id, {"leads": [lead.id for lead in leads]})
     db.session.commit()
-    return hx_redirect(request.referrer or "/pool")
+    return hx_redirect(request.referrer or url_for("followups.pool"))
 
 
 @bp.post("/pool/proposals")
@@ -96,8 +96,8 @@ def propose_assignment():
         return render("followups/pool.html", status=422, leads=_pool_leads(store_id), store_id=store_id, stores=[],
                       form=_screen_form(), grades=by_id(grades()), error=_("Select leads first."))
     if current_user.role in {Role.MANAGER, Role.DIRECTOR}:
-        return hx_redirect(f"/approvals/proposals/{proposal.id}")
-    return hx_redirect("/pool?proposed=1")
+        return hx_redirect(url_for("followups.show_proposal", proposal_id=proposal.id))
+    return hx_redirect(url_for("followups.pool", proposed=1))
 
 
 def _screen_form():

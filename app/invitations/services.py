@@ -26,6 +26,7 @@ from app.messaging.outbox import queue_email, queue_sms
 from app.messaging.window import customer_send_time
 from app.pipeline.stages import advance_stage
 from app.web.permissions import scoped_leads
+from app.web.urls import public_url
 
 INVITER_ROLES = (Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING)
 
@@ -163,8 +164,7 @@ def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *
 
 def rsvp_link(invitation: Invitation) -> str:
     """The customer's personal RSVP link (absolute)."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}/r/{invitation.token}"
+    return public_url("rsvp.show", token=invitation.token)
 
 
 def last_sent(invitation_id: int, channel: str):

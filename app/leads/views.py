@@ -65,9 +65,6 @@ def check_phone_view():
     return render("leads/_phone_check.html", result=result, **extra)
 
 
-bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view, methods=["POST"])
-
-
 # ---- list ---------------------------------------------------------------------------------------
 
 def _filter_choices(user, flt: LeadFilter) -> dict:

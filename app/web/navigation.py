@@ -1,8 +1,8 @@
-"""Role-aware navigation. Entries whose endpoint is not registered are left out."""
+"""Role-aware navigation: the menu and the consultant's phone tab bar."""
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
@@ -43,34 +43,27 @@ NAV = [
 
 def nav_items(user) -> list[dict]:
     """Return the navigation entries this user's role may use."""
-    endpoints = current_app.view_functions
     items = []
     for item in NAV:
-        if user.role in item.roles and item.endpoint in endpoints:
+        if user.role in item.roles:
             items.append({"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint,
                           "icon": item.icon})
     return items
 
 
-# The consultant's bottom tab bar on phones: (label, endpoint, icon); "me" falls back to the password page.
+# The consultant's bottom tab bar on phones: (label, endpoint, icon).
 TABS = [
     (_l("Dashboard"), "dashboard.index", "home"),
     (_l("Board"), "pipeline.board", "board"),
     (_l("Leads"), "leads.list_leads", "leads"),
     (_l("My plans"), "followups.list_plans", "plans"),
-    (_l("Me"), ("notifications.settings", "accounts.change_password_view"), "me"),
+    (_l("Me"), "notifications.settings", "me"),
 ]
 
 
 def tab_items(user) -> list[dict]:
-    """Return the phone tab bar entries: consultants only (others keep the menu), registered endpoints."""
+    """Return the phone tab bar entries: consultants only (others keep the menu)."""
     if user.role != Role.CONSULTANT:
         return []
-    endpoints = current_app.view_functions
-    items = []
-    for label, endpoint, icon in TABS:
-        choices = endpoint if isinstance(endpoint, tuple) else (endpoint,)
-        found = next((e for e in choices if e in endpoints), None)
-        if found:
-            items.append({"label": label, "url": url_for(found), "endpoint": found, "icon": icon})
-    return items
+    return [{"label": label, "url": url_for(endpoint), "endpoint": endpoint, "icon": icon}
+            for label, endpoint, icon in TABS]

@@ -53,7 +53,6 @@ def init_app(app) -> None:
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["sees_full_phone"] = lambda lead: may_see_phone(current_user, lead)
     app.jinja_env.globals["url_with"] = url_with
-    app.jinja_env.globals["has_endpoint"] = lambda name: name in current_app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_context)
 
