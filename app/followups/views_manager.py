@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.admin.defaults import get_setting
 from app.core.errors import DomainError
 from app.core.params import parse_positive_int
 from app.core.timeutil import utcnow
@@ -194,7 +193,7 @@ def decide_proposal(proposal_id: int):
 def reclaim_list():
     """List leads with no effective follow-up for the reclaim period, for reassignment."""
     now = utcnow()
-    days = int(get_setting("reclaim_days") or 30)
+    days = queries.reclaim_days()
     rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
     followers = queries.other_followers(rows)
     # Each row offers the consultants of the lead's own store (not the whole group's list).
