@@ -17,7 +17,6 @@ from app.extensions import db
 from app.followups import rules
 from app.followups.panels import grade_choices
 from app.followups.queries import store_consultants
-from app.followups.services import user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
 from app.leads.views import phone_check_limit
@@ -126,7 +125,7 @@ def record_outcome(lead_id: int):
     try:
         if form.outcome.data == "appointment":
             consultant = db.session.get(User, form.consultant.data or 0)
-            services.book_appointment(lead, consultant, form.day.data or user_today(current_user, utcnow()),
+            services.book_appointment(lead, consultant, form.day.data or today_for(current_user),
                                       form.note.data or "", current_user)
         else:
             services.log_call_outcome(lead, form.outcome.data, form.note.data or "", current_user)

@@ -1,7 +1,6 @@
 """Reads for the follow-up pages: plans, the lead panel, the review queue, approvals, discipline."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 from sqlalchemy.orm import aliased
@@ -9,7 +8,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
 from app.admin.reference import open_stage_ids, stage_by_code
-from app.core.timeutil import default_zone
+from app.core.timeutil import local_midnight_utc, utc_offset_minutes
 from app.extensions import db
 from app.followups import penalties
 from app.followups.models import (
@@ -336,9 +335,8 @@ def penalty_board(store_ids: list[int] | None, start: date, end: date, today: da
         stmt = stmt.where(User.store_id.in_(store_ids))
     people = db.session.execute(stmt.order_by(User.store_id, User.display_name, User.id)).all()
     consultants = [p for p in people if p.role == Role.CONSULTANT]
-    offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz or default_zone())).utcoffset()
-    days = violation_days([p.id for p in consultants], start, end, today,
-                          int(offset.total_seconds() // 60) if offset else 0,
+    offset = utc_offset_minutes(tz, local_midnight_utc(start, tz))  # the zone's offset on the first day
+    days = violation_days([p.id for p in consultants], start, end, today, offset,
                           store_ids=[p.store_id for p in consultants if p.store_id])
     rows = {}
     for p in consultants:

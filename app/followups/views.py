@@ -120,10 +120,6 @@ def request_lead_defeat(lead_id: int):
 
 # ---- plans --------------------------------------------------------------------------------
 
-def _today():
-    return today_for(current_user)
-
-
 @bp.get("/plans")
 @roles_required(*PLAN_ROLES)
 def list_plans():
@@ -131,7 +127,7 @@ def list_plans():
     tab = request.args.get("tab", "today")
     if tab not in {"today", "overdue", "upcoming"}:
         tab = "today"
-    today = _today()
+    today = today_for(current_user)
     rows = queries.plans_page(current_user, tab, today)
     counts = queries.plan_counts(current_user, today)
     move_form = None
@@ -149,7 +145,7 @@ def list_plans():
 def take_leave():
     """Record my time away and postpone or complete my plans in it."""
     form = LeaveForm()
-    today = _today()
+    today = today_for(current_user)
     status, result = 200, None
     if form.validate_on_submit():
         try:

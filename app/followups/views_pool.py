@@ -10,7 +10,7 @@ from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.params import parse_ids, parse_positive_int
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for
 from app.extensions import db
 from app.followups import assignment, services
 from app.followups.forms import ScreenForm
@@ -88,7 +88,7 @@ def propose_assignment():
     leads = _pool_leads(store_id, _selected_ids())
     try:
         proposal = assignment.build_proposal(leads, store_id, current_user,
-                                             services.user_today(current_user, utcnow()),
+                                             today_for(current_user),
                                              note=request.form.get("note", "")[:500])
         db.session.commit()
     except DomainError:
