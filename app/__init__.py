@@ -5,32 +5,6 @@ from flask import Flask
 from app.config import load_config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-BLUEPRINTS = (
-    "app.accounts.views",
-    "app.dashboard.views",
-    "app.web.health",
-)
-# Domain blueprints register themselves here as they are built; listing them in one place
-# keeps the import graph obvious.
-OPTIONAL_BLUEPRINTS = (
-    "app.admin.views",
-    "app.leads.views",
-    "app.leads.api",
-    "app.leads.apikeys_views",
-    "app.leads.importing.views",
-    "app.leads.public",
-    "app.followups.views",
-    "app.pipeline.views",
-    "app.showroom.views",
-    "app.dcc.views",
-    "app.invitations.views",
-    "app.invitations.public",
-    "app.checkin.views",
-    "app.messaging.webhooks",
-    "app.reports.views",
-    "app.notifications.views",
-)
-
 
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure the LeadLoop Flask application."""
@@ -84,16 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    import importlib
-
-    from app.core.modules import import_optional
-
-    for module_name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(module_name).bp)
-    for module_name in OPTIONAL_BLUEPRINTS:
-        module = import_optional(module_name)
-        if module is not None:
-            app.register_blueprint(module.bp)
+    register_blueprints(app)
 
     if app.config.get("BENCH"):
         from app.web import bench
@@ -125,6 +90,34 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             plan_every_execution(db.engine)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint, unconditionally: a misspelt or missing module fails at start-up."""
+    from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
+    from app.checkin.views import bp as checkin_bp
+    from app.dashboard.views import bp as dashboard_bp
+    from app.dcc.views import bp as dcc_bp
+    from app.followups.views import bp as followups_bp
+    from app.invitations.public import bp as rsvp_bp
+    from app.invitations.views import bp as invitations_bp
+    from app.leads.api import bp as api_bp
+    from app.leads.apikeys_views import bp as apikeys_bp
+    from app.leads.importing.views import bp as imports_bp
+    from app.leads.public import bp as public_form_bp
+    from app.leads.views import bp as leads_bp
+    from app.messaging.webhooks import bp as webhooks_bp
+    from app.notifications.views import bp as notifications_bp
+    from app.pipeline.views import bp as pipeline_bp
+    from app.reports.views import bp as reports_bp
+    from app.showroom.views import bp as showroom_bp
+    from app.web.health import bp as health_bp
+
+    for bp in (accounts_bp, dashboard_bp, health_bp, admin_bp, leads_bp, api_bp, apikeys_bp, imports_bp,
+               public_form_bp, followups_bp, pipeline_bp, showroom_bp, dcc_bp, invitations_bp, rsvp_bp,
+               checkin_bp, webhooks_bp, reports_bp, notifications_bp):
+        app.register_blueprint(bp)
 
 
 def _migrations_dir() -> str:

@@ -18,12 +18,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(seed_reference)
     app.cli.add_command(seed_demo)
-    from app.core.modules import import_optional
+    from app.admin import cli as admin_cli
+    from app.leads import cli as leads_cli
+    from app.reports import cli as reports_cli
 
-    for module_name in ("app.leads.cli", "app.reports.cli", "app.admin.cli"):
-        module = import_optional(module_name)
-        if module is not None:
-            module.register(app)
+    for module in (leads_cli, reports_cli, admin_cli):
+        module.register(app)
 
 
 @click.group("stores", help="Manage stores.")

@@ -5,11 +5,10 @@ Huey periodic task (app/tasks.py, `flask worker`); `flask jobs run` runs them al
 in its own transaction, for sites that prefer cron.
 """
 
+import importlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-
-from app.core.modules import import_optional
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def periodic(name: str):
 
 def registered_jobs() -> list[tuple[str, Callable]]:
     for module in JOB_MODULES:
-        import_optional(module)
+        importlib.import_module(module)
     return list(_REGISTRY)
 
 

@@ -10,12 +10,12 @@ from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
 from app.admin.reference import by_id, grades
 from app.core.errors import DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.followups import rules
 from app.followups.models import FollowUp, FollowUpResult, Plan, PlanKind, PlanStatus
 from app.followups.plans import close_plan, open_plan, sync_next_plan_due
-from app.followups.services import FollowUpInput, cadence_table, lead_today, log_followup, store_timezone
+from app.followups.services import FollowUpInput, cadence_table, log_followup, store_timezone
 from app.followups.texts import gettext as _
 from app.leads.models import Lead
 from app.leads.services import LeadInput, change_owner, create_lead, record_touch
@@ -34,7 +34,7 @@ def create_inbound_lead(data: LeadInput, agent: User, now: datetime | None = Non
     lead = create_lead(data, store_id=agent.store_id, actor=agent, now=now)
     lead.dcc_agent_id = agent.id
     grade = by_id(grades()).get(lead.grade_id)
-    due = rules.default_plan_date(grade.code if grade else "C", cadence_table(), lead_today(lead, now))
+    due = rules.default_plan_date(grade.code if grade else "C", cadence_table(), today_for(lead, now))
     open_plan(lead, due, _("Call back"), kind=PlanKind.DCC_CALL, assignee_id=agent.id, actor=agent, now=now)
     db.session.flush()
     return lead
@@ -55,7 +55,7 @@ def log_call_outcome(lead: Lead, outcome: str, note: str, agent: User, now: date
     if outcome not in OUTCOMES:
         raise DomainError("bad_outcome", "choose the outcome", field="outcome")
     now = now or utcnow()
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     grade = by_id(grades()).get(lead.grade_id)
     result = OUTCOMES[outcome]
     if result == FollowUpResult.REACHED:
@@ -79,7 +79,7 @@ def book_appointment(lead: Lead, consultant: User, day: date, note: str, agent: 
             consultant.store_id != lead.store_id:
         raise DomainError("bad_consultant", "choose a consultant of the store", field="consultant")
     now = now or utcnow()
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     if day < today:
         raise DomainError("plan_in_past", "the appointment is in the past", field="day")
     text = _("Appointment booked for %(day)s", day=day.isoformat()) + (f": {note.strip()}" if note.strip() else "")

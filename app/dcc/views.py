@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,6 @@ from app.extensions import db
 from app.followups import rules
 from app.followups.panels import grade_choices
 from app.followups.queries import store_consultants
-from app.followups.services import user_today
 from app.leads.queries import check_phone
 from app.leads.services import LeadInput
 from app.leads.views import phone_check_limit
@@ -77,7 +76,7 @@ def create_inbound():
                           result=check_phone(current_user, form.phone.data), form=form)
         form.phone.errors = [_("This is not a valid mobile number.")]
         return render("dcc/inbound.html", block="lookup", status=422, result=None, form=form)
-    return hx_redirect(f"/leads/{lead.id}/followups/new")
+    return hx_redirect(url_for("followups.new_followup", lead_id=lead.id))
 
 
 @bp.post("/inbound/<int:lead_id>/note")
@@ -125,7 +124,7 @@ def record_outcome(lead_id: int):
     try:
         if form.outcome.data == "appointment":
             consultant = db.session.get(User, form.consultant.data or 0)
-            services.book_appointment(lead, consultant, form.day.data or user_today(current_user, utcnow()),
+            services.book_appointment(lead, consultant, form.day.data or today_for(current_user),
                                       form.note.data or "", current_user)
         else:
             services.log_call_outcome(lead, form.outcome.data, form.note.data or "", current_user)
@@ -133,4 +132,4 @@ def record_outcome(lead_id: int):
     except DomainError:
         db.session.rollback()
         return render("dcc/_outcome_error.html", status=422)
-    return hx_redirect("/dcc/queue")
+    return hx_redirect(url_for("dcc.outbound_queue"))

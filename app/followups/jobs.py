@@ -166,9 +166,9 @@ def notify_reclaim(now: datetime) -> dict:
     today = rules.local_date(now, default_zone())
     if not claim_period("reclaim_notice", today.isoformat(), now):
         return {"skipped": True}
-    from app.followups.queries import reclaim_clause
+    from app.followups.queries import reclaim_clause, reclaim_days
 
-    days = int(get_setting("reclaim_days") or 30)
+    days = reclaim_days()
     count = db.session.execute(select(func.count(Lead.id)).where(
         reclaim_clause(rules.reclaim_cutoff(now, days)))).scalar_one()
     if count:

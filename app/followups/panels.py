@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.admin.reference import by_id, defeat_reasons, grades
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.followups import queries, rules
 from app.followups.forms import (
     METHOD_LABELS,
@@ -17,7 +17,7 @@ from app.followups.forms import (
     DefeatRequestForm,
     FollowUpForm,
 )
-from app.followups.services import cadence_table, lead_today, stage_kind
+from app.followups.services import cadence_table, stage_kind
 from app.leads.panels import TimelineEntry, register_panel, register_timeline
 from app.web.permissions import can
 
@@ -36,7 +36,7 @@ def reason_choices() -> list[tuple[int, str]]:
 
 def new_followup_form(lead, now: datetime, formdata=None) -> FollowUpForm:
     """Return the follow-up form prefilled for the lead: its grade, version and the cadence date."""
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     grade = by_id(grades()).get(lead.grade_id)
     form = FollowUpForm(formdata=formdata)
     form.grade_id.choices = grade_choices()
@@ -51,7 +51,7 @@ def new_followup_form(lead, now: datetime, formdata=None) -> FollowUpForm:
 def panel_context(lead, user, now: datetime | None = None, form=None, saved=None, error: str | None = None) -> dict:
     """Return everything the follow-up panel template needs (three queries)."""
     now = now or utcnow()
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     plans = queries.open_plans_of_lead(lead.id)
     form = form or new_followup_form(lead, now)
     if form.plan_id.data in (None, "") and plans:

@@ -1,7 +1,6 @@
 """Reads for the follow-up pages: plans, the lead panel, the review queue, approvals, discipline."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 from sqlalchemy.orm import aliased
@@ -9,7 +8,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import Role, User
 from app.admin.defaults import get_setting
 from app.admin.reference import open_stage_ids, stage_by_code
-from app.core.timeutil import default_zone
+from app.core.timeutil import local_midnight_utc, utc_offset_minutes
 from app.extensions import db
 from app.followups import penalties
 from app.followups.models import (
@@ -24,6 +23,7 @@ from app.followups.models import (
     ProposalItem,
 )
 from app.followups.plans import NEXT_PLAN_KINDS
+from app.followups.rules import RECLAIM_CLOCK
 from app.leads.models import Lead, TransferRequest
 
 # Built once: a fresh aliased() adapts its columns again on every call (about a millisecond each).
@@ -366,9 +366,8 @@ def penalty_board(store_ids: list[int] | None, start: date, end: date, today: da
         stmt = stmt.where(User.store_id.in_(store_ids))
     people = db.session.execute(stmt.order_by(User.store_id, User.display_name, User.id)).all()
     consultants = [p for p in people if p.role == Role.CONSULTANT]
-    offset = datetime.combine(start, datetime.min.time(), ZoneInfo(tz or default_zone())).utcoffset()
-    days = violation_days([p.id for p in consultants], start, end, today,
-                          int(offset.total_seconds() // 60) if offset else 0,
+    offset = utc_offset_minutes(tz, local_midnight_utc(start, tz))  # the zone's offset on the first day
+    days = violation_days([p.id for p in consultants], start, end, today, offset,
                           store_ids=[p.store_id for p in consultants if p.store_id])
     rows = {}
     for p in consultants:
@@ -393,14 +392,33 @@ def penalty_board(store_ids: list[int] | None, start: date, end: date, today: da
 
 # ---- reclaim ------------------------------------------------------------------------------
 
+def reclaim_days() -> int:
+    """The reclaim period in days (admin setting `reclaim_days`)."""
+    return int(get_setting("reclaim_days"))
+
+
+def _reclaim_candidates():
+    """Open, owned, not merged: the leads the reclaim rule looks at."""
+    return and_(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None))
+
+
+def _reclaim_stale(cutoff: datetime):
+    """SQL of rules.reclaim_eligible, first branch: followed up effectively, last time at or before `cutoff`."""
+    first = getattr(Lead, RECLAIM_CLOCK[0])
+    return first <= cutoff
+
+
+def _reclaim_never(cutoff: datetime):
+    """SQL of rules.reclaim_eligible, second branch: never followed up effectively, and the rest of the
+    clock (coalesce of the remaining columns) at or before `cutoff`. The earliest column (created_at)
+    is required to be past the cutoff too: implied by the rule, it lets the index range-scan."""
+    first, *rest = (getattr(Lead, name) for name in RECLAIM_CLOCK)
+    return and_(first.is_(None), rest[-1] <= cutoff, func.coalesce(*rest) <= cutoff)
 
 
 def reclaim_clause(cutoff: datetime):
-    """Open, owned leads with no effective follow-up since `cutoff` (index on last_effective)."""
-    return and_(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None),
-                or_(Lead.last_effective_followup_at <= cutoff,
-                    and_(Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
-                         func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff)))
+    """Open, owned leads the reclaim rule (rules.reclaim_eligible with this cutoff) selects."""
+    return and_(_reclaim_candidates(), or_(_reclaim_stale(cutoff), _reclaim_never(cutoff)))
 
 
 def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100) -> list:
@@ -410,15 +428,13 @@ def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100
     base = (select(Lead.id, Lead.name, Lead.store_id, Lead.owner_id, Lead.last_effective_followup_at,
                    Lead.assigned_at, Lead.created_at, owner.display_name.label("owner_name"))
             .join(owner, owner.id == Lead.owner_id)
-            .where(Lead.owner_id.isnot(None), Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None)))
+            .where(_reclaim_candidates()))
     if store_ids is not None:
         base = base.where(Lead.store_id.in_(store_ids))
     # Ordered by the (NULL) last follow-up too, so PostgreSQL reads the index in order as SQLite does.
-    never = db.session.execute(base.where(
-        Lead.last_effective_followup_at.is_(None), Lead.created_at <= cutoff,
-        func.coalesce(Lead.assigned_at, Lead.created_at) <= cutoff)
+    never = db.session.execute(base.where(_reclaim_never(cutoff))
         .order_by(Lead.last_effective_followup_at, Lead.created_at).limit(limit)).all()
-    stale = db.session.execute(base.where(Lead.last_effective_followup_at <= cutoff)
+    stale = db.session.execute(base.where(_reclaim_stale(cutoff))
                                .order_by(Lead.last_effective_followup_at).limit(limit)).all()
     return (never + stale)[:limit]
 

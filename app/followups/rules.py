@@ -124,10 +124,17 @@ def check_window(starts_on: date, ends_on: date, today: date) -> None:
 
 # ---- reclaim, deadlines -----------------------------------------------------------------------
 
+# The 'no effective follow-up' clock runs from the first of these Lead columns that is set. The list
+# is the rule: reclaim_reference reads it in Python, followups.queries.reclaim_clause builds the SQL
+# from it. The last one (created_at) is never later than the others (a lead is assigned and followed
+# up after it exists), so the SQL may also require it to be past the cutoff, for the index.
+RECLAIM_CLOCK = ("last_effective_followup_at", "assigned_at", "created_at")
+
+
 def reclaim_reference(last_effective_at: datetime | None, assigned_at: datetime | None,
                       created_at: datetime) -> datetime:
-    """Return the instant the 'no effective follow-up' clock runs from."""
-    return last_effective_at or assigned_at or created_at
+    """Return the instant the 'no effective follow-up' clock runs from (the first set, in RECLAIM_CLOCK order)."""
+    return next(at for at in (last_effective_at, assigned_at, created_at) if at is not None)
 
 
 def reclaim_eligible(last_effective_at: datetime | None, assigned_at: datetime | None, created_at: datetime,

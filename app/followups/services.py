@@ -43,16 +43,6 @@ def store_timezone(store_id: int | None) -> str:
     return zone_for(store_id)
 
 
-def lead_today(lead: Lead, now: datetime) -> date:
-    """Return today's date where the lead's store is."""
-    return today_for(lead, now)
-
-
-def user_today(user: User, now: datetime) -> date:
-    """Return today's date where the user's store is."""
-    return today_for(user, now)
-
-
 def stage_kind(lead: Lead) -> str:
     stage = by_id(stages()).get(lead.stage_id)
     return str(stage.kind) if stage is not None else "open"
@@ -120,7 +110,7 @@ def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | N
     now = now or utcnow()
     if data.version is not None and data.version != lead.version:
         raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     _check_input(lead, data, today)
     _check_grade_date(lead, data, actor, today)
     effective = rules.is_effective(data.result, data.content)
@@ -174,7 +164,7 @@ def change_grade(lead: Lead, grade_id: int, actor: User, now: datetime | None = 
     if grade_id == lead.grade_id:
         return []
     lead.grade_id = grade_id
-    today = lead_today(lead, now)
+    today = today_for(lead, now)
     plans = db.session.execute(
         select(Plan).where(Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP)
     ).scalars().all()

@@ -1,6 +1,6 @@
 """Follow-up pages: log a follow-up on a lead, request a defeat, the plans page and leave."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -122,10 +122,6 @@ def request_lead_defeat(lead_id: int):
 
 # ---- plans --------------------------------------------------------------------------------
 
-def _today():
-    return today_for(current_user)
-
-
 @bp.get("/plans")
 @requires("plans.view")
 def list_plans():
@@ -133,7 +129,7 @@ def list_plans():
     tab = request.args.get("tab", "today")
     if tab not in {"today", "overdue", "upcoming"}:
         tab = "today"
-    today = _today()
+    today = today_for(current_user)
     rows = queries.plans_page(current_user, tab, today)
     counts = queries.plan_counts(current_user, today)
     move_form = None
@@ -151,7 +147,7 @@ def list_plans():
 def take_leave():
     """Record my time away and postpone or complete my plans in it."""
     form = LeaveForm()
-    today = _today()
+    today = today_for(current_user)
     status, result = 200, None
     if form.validate_on_submit():
         try:
@@ -190,7 +186,7 @@ def move_plans():
         abort(422)
     from app.web.render import hx_redirect
 
-    return hx_redirect(request.referrer or "/plans")
+    return hx_redirect(request.referrer or url_for("followups.list_plans"))
 
 
 from app.followups import views_manager, views_pool  # noqa: E402,F401  (routes of the same blueprint)

@@ -1,16 +1,15 @@
 """The manager's day: review queue with comments (批示), approvals, reclaim and another try."""
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.admin.defaults import get_setting
 from app.admin.reference import by_id, defeat_reasons
 from app.core.errors import DomainError
 from app.core.params import parse_positive_int
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.followups import assignment, queries, rules, services
 from app.followups.defeats import decide_defeat, may_decide
@@ -74,7 +73,7 @@ def mark_comments_read():
     db.session.commit()
     from app.web.render import hx_redirect
 
-    return hx_redirect("/")
+    return hx_redirect(url_for("dashboard.index"))
 
 
 # ---- approvals ----------------------------------------------------------------------------
@@ -86,7 +85,7 @@ def _approvals_context():
     proposals = queries.pending_proposals(current_user)
     split = queries.proposal_split([row.AssignmentProposal.id for row in proposals])
     load = queries.workload({uid for parts in split.values() for uid, _n in parts},
-                            services.user_today(current_user, utcnow()))
+                            today_for(current_user))
     return {"defeats": queries.pending_defeats(current_user), "transfers": queries.pending_transfers(current_user),
             "proposals": proposals, "split": split, "load": load, "form": DecisionForm(),
             "consultant_by_id": {c.id: c for c in consultants},
@@ -163,7 +162,7 @@ def show_proposal(proposal_id: int):
         .join(Lead, Lead.id == ProposalItem.lead_id).where(ProposalItem.proposal_id == proposal.id)
         .order_by(ProposalItem.id)).all()
     consultants = queries.store_consultants(store_scope_ids(current_user))
-    load = queries.workload([c.id for c in consultants], services.user_today(current_user, utcnow()))
+    load = queries.workload([c.id for c in consultants], today_for(current_user))
     return render("followups/proposal.html", proposal=proposal, items=items, form=DecisionForm(),
                   consultants=[(c.id, c.display_name) for c in consultants], load=load,
                   capacity={c.id: c.capacity for c in consultants})
@@ -192,7 +191,7 @@ def decide_proposal(proposal_id: int):
     db.session.commit()
     from app.web.render import hx_redirect
 
-    return hx_redirect("/approvals")
+    return hx_redirect(url_for("followups.approvals"))
 
 
 # ---- reclaim and another try --------------------------------------------------------------
@@ -202,7 +201,7 @@ def decide_proposal(proposal_id: int):
 def reclaim_list():
     """List leads with no effective follow-up for the reclaim period, for reassignment."""
     now = utcnow()
-    days = int(get_setting("reclaim_days") or 30)
+    days = queries.reclaim_days()
     rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
     followers = queries.other_followers(rows)
     # Each row offers the consultants of the lead's own store (not the whole group's list).
@@ -211,7 +210,7 @@ def reclaim_list():
     for user in consultants:
         by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
     # The owner's and each candidate's workload, so the manager sees whom a customer goes to.
-    load = queries.workload([c.id for c in consultants], services.user_today(current_user, now)) if rows else {}
+    load = queries.workload([c.id for c in consultants], today_for(current_user, now)) if rows else {}
     return render("followups/reclaim.html", rows=rows, followers=followers, days=days, load=load,
                   reassign_form=_reassign_form(consultants), store_choices=by_store,
                   capacity={c.id: c.capacity for c in consultants})
@@ -238,4 +237,4 @@ def reclaim_lead(lead_id: int):
         abort(422)
     from app.web.render import hx_redirect
 
-    return hx_redirect(request.referrer or "/reclaim")
+    return hx_redirect(request.referrer or url_for("followups.reclaim_list"))

@@ -1,6 +1,6 @@
 """The unassigned pool: screen leads and propose an assignment (用户线索分配表)."""
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from app.admin.reference import by_id, grades, open_stage_ids
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.params import parse_ids, parse_positive_int
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for
 from app.extensions import db
 from app.followups import assignment, queries, services
 from app.followups.forms import ScreenForm
@@ -58,7 +58,7 @@ def pool():
     leads = _pool_leads(store_id)
     # Who would take them: the store's consultants with their open leads and overdue plans.
     consultants = queries.store_consultants([store_id]) if leads else []
-    load = queries.workload([c.id for c in consultants], services.user_today(current_user, utcnow()))
+    load = queries.workload([c.id for c in consultants], today_for(current_user))
     return render("followups/pool.html", leads=leads, store_id=store_id, stores=stores,
                   form=form, grades=by_id(grades()), consultants=consultants, load=load)
 
@@ -80,7 +80,7 @@ def screen_leads():
             lead.is_important = form.important.data == "1"
     record("pool.screen", current_user, "store", store_id, {"leads": [lead.id for lead in leads]})
     db.session.commit()
-    return hx_redirect(request.referrer or "/pool")
+    return hx_redirect(request.referrer or url_for("followups.pool"))
 
 
 @bp.post("/pool/proposals")
@@ -91,7 +91,7 @@ def propose_assignment():
     leads = _pool_leads(store_id, _selected_ids())
     try:
         proposal = assignment.build_proposal(leads, store_id, current_user,
-                                             services.user_today(current_user, utcnow()),
+                                             today_for(current_user),
                                              note=request.form.get("note", "")[:500])
         db.session.commit()
     except DomainError:
@@ -99,8 +99,8 @@ def propose_assignment():
         return render("followups/pool.html", status=422, leads=_pool_leads(store_id), store_id=store_id, stores=[],
                       form=_screen_form(), grades=by_id(grades()), error=_("Select leads first."))
     if current_user.role in {Role.MANAGER, Role.DIRECTOR}:
-        return hx_redirect(f"/approvals/proposals/{proposal.id}")
-    return hx_redirect("/pool?proposed=1")
+        return hx_redirect(url_for("followups.show_proposal", proposal_id=proposal.id))
+    return hx_redirect(url_for("followups.pool", proposed=1))
 
 
 def _screen_form():

@@ -31,6 +31,7 @@ from app.messaging.branding import public_name
 from app.messaging.optout import opt_out
 from app.web.access import public
 from app.web.render import render
+from app.web.urls import public_url
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
 _limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="rsvp")
@@ -107,8 +108,7 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
                   qr=_qr(guest.invitation.token) if accepted else None, status=status,
                   site_name=public_name(guest.event.store_id),
                   map_url=map_link(guest.event.address or guest.event.place),
-                  og_image=current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-                  + url_for("static", filename="img/event-default.png"))
+                  og_image=public_url("static", filename="img/event-default.png"))
 
 
 @bp.get("/<token>")

@@ -13,7 +13,7 @@ from app.admin.defaults import get_setting
 from app.admin.reference import grades
 from app.audit.services import record
 from app.core.errors import DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.invitations import ics, rules
 from app.invitations.models import Campaign, CampaignMember, Event, Invitation
@@ -26,6 +26,7 @@ from app.messaging.outbox import queue_email, queue_sms
 from app.messaging.window import customer_send_time
 from app.pipeline.stages import advance_stage
 from app.web.permissions import scoped_leads
+from app.web.urls import public_url
 
 INVITER_ROLES = (Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING)
 
@@ -128,7 +129,6 @@ def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *
     from app.followups.services import (
         FollowUpInput,
         cadence_table,
-        lead_today,
         log_followup,
         next_plan_required_for,
     )
@@ -149,7 +149,7 @@ def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *
     if next_plan_required_for(lead):
         grade = next((g for g in grades() if g.id == lead.grade_id), None)
         next_due = followup_rules.default_plan_date(grade.code if grade else "C", cadence_table(),
-                                                    lead_today(lead, now))
+                                                    today_for(lead, now))
         next_content = _("Follow up after the invitation call about %(theme)s", theme=theme)
     log_followup(lead, FollowUpInput(method="phone", result=rules.call_followup_result(str(status)),
                                      content=content[:4000], next_due=next_due, next_content=next_content or ""),
@@ -163,8 +163,7 @@ def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *
 
 def rsvp_link(invitation: Invitation) -> str:
     """The customer's personal RSVP link (absolute)."""
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}/r/{invitation.token}"
+    return public_url("rsvp.show", token=invitation.token)
 
 
 def last_sent(invitation_id: int, channel: str):

@@ -29,10 +29,6 @@ from app.web.render import render
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _today():
-    return today_for(current_user)
-
-
 def _send(tmp, name: str):
     return send_file(tmp, mimetype=XLSX, as_attachment=True, download_name=name)
 
@@ -48,7 +44,7 @@ def export_leads():
         flt = LeadFilter.from_args(request.form)
     except InvalidFilter:
         abort(400)
-    today = _today()
+    today = today_for(current_user)
     cap = row_cap()
     rows = count_capped(current_user, flt, today, cap)
     if rows > cap:
@@ -102,9 +98,9 @@ def download_export(request_id: int):
     if req.status != "approved":
         abort(409)
     flt = LeadFilter.from_args(req.filters or {})
-    tmp, _count = export_file(current_user, flt, _today(), request_row=req)
+    tmp, _count = export_file(current_user, flt, today_for(current_user), request_row=req)
     db.session.commit()
-    return _send(tmp, f"leads-{_today().isoformat()}.xlsx")
+    return _send(tmp, f"leads-{today_for(current_user).isoformat()}.xlsx")
 
 
 # ---- merge --------------------------------------------------------------------------------------

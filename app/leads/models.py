@@ -288,7 +288,7 @@ class ImportJob(TimestampMixin, db.Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     filename: Mapped[str] = mapped_column(String(255))
     stored_path: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="uploaded")  # uploaded|mapped|done|failed
+    status: Mapped[str] = mapped_column(String(16), default="uploaded")  # app.web.labels.IMPORT_STATUS
     mapping: Mapped[dict | None] = mapped_column(JSON)
     decisions: Mapped[dict | None] = mapped_column(JSON)
     total_rows: Mapped[int] = mapped_column(default=0)

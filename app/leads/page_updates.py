@@ -21,11 +21,6 @@ def reference_maps() -> dict:
     return {"grades": by_id(grades()), "stages": by_id(stages()), "channels": by_id(channels())}
 
 
-def user_today():
-    """Today in the signed-in user's store time zone."""
-    return today_for(current_user)
-
-
 def sent_from_lead_page(lead_id: int) -> bool:
     """Whether this htmx request came from the lead's own page (not from a page of its own)."""
     current = request.headers.get("HX-Current-URL", "")
@@ -36,5 +31,5 @@ def lead_page_updates(lead) -> Markup:
     """The lead page's changing parts, marked for htmx out-of-band swaps (render before commit:
     the rows just flushed are read in the same transaction)."""
     html = render_template("leads/_page_updates.html", lead=lead, refs=reference_maps(),
-                           timeline=lead_timeline([lead.id]), today=user_today())
+                           timeline=lead_timeline([lead.id]), today=today_for(current_user))
     return Markup(html)  # noqa: S704 - an autoescaped template

@@ -17,7 +17,7 @@ from app.core.errors import ConflictError, DomainError
 from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.params import parse_ids, parse_int
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_for, utcnow
 from app.extensions import db, limiter
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
@@ -25,7 +25,7 @@ from app.leads.entry import assign_lead, enter_lead
 from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
-from app.leads.page_updates import reference_maps, user_today
+from app.leads.page_updates import reference_maps
 from app.leads.panels import panels
 from app.leads.queries import check_phone, lead_page
 from app.leads.rules import concurrent_changes
@@ -67,9 +67,6 @@ def check_phone_view():
     return render("leads/_phone_check.html", result=result, **extra)
 
 
-bp.add_url_rule("/check-phone", "check_phone_view", check_phone_view, methods=["POST"])
-
-
 # ---- list ---------------------------------------------------------------------------------------
 
 def _filter_choices(user, flt: LeadFilter) -> dict:
@@ -98,12 +95,12 @@ def list_leads():
     except InvalidFilter:
         abort(400)
     page_no = parse_int(request.args.get("page"), minimum=1, maximum=10_000) or 1
-    page = lead_page(current_user, flt, user_today(), page=page_no)
+    page = lead_page(current_user, flt, today_for(current_user), page=page_no)
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
     response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=reference_maps(),
                   ascending_only=ASCENDING_ONLY,
-                  may_see_phone=may_see_phone, today=user_today(), open_ids=set(open_stage_ids()), **choices)
+                  may_see_phone=may_see_phone, today=today_for(current_user), open_ids=set(open_stage_ids()), **choices)
     if is_htmx():  # the address bar shows the filters without the empty fields of the form
         response.headers["HX-Push-Url"] = url_for("leads.list_leads", **flt.to_args(),
                                                   **({"page": page.page} if page.page > 1 else {}))
@@ -194,7 +191,7 @@ def new_lead():
         return render("leads/new.html", form=form, duplicate=None)
     if not form.validate_on_submit():
         return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
-    overridden = form.check_grade_date(current_user, _user_today())
+    overridden = form.check_grade_date(current_user, today_for(current_user))
     if overridden is False:
         return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
     store_id, owner_id = _entry_target(form)
@@ -223,13 +220,6 @@ def new_lead():
     return hx_redirect(target)
 
 
-def _user_today():
-    """Today where the signed-in user's store is."""
-    from app.core.timeutil import today_for
-
-    return today_for(current_user)
-
-
 # ---- detail -------------------------------------------------------------------------------------
 
 def _load(lead_id: int) -> Lead:
@@ -252,7 +242,7 @@ def _detail_context(lead: Lead, revealed: bool = False) -> dict:
     return {"lead": lead, "refs": reference_maps(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
             "sees_phone": may_see_phone(current_user, lead) or revealed,
             "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
-            "today": user_today(), "button_form": EmptyForm(),
+            "today": today_for(current_user), "button_form": EmptyForm(),
             "decision_roles": {value: label for value, label in DECISION_ROLES if value}}
 
 
@@ -340,7 +330,7 @@ def edit_lead(lead_id: int):
         return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
     overridden = None
     if form.grade.data != lead.grade_id or form.expected_purchase_date.data != lead.expected_purchase_date:
-        overridden = form.check_grade_date(current_user, _user_today())
+        overridden = form.check_grade_date(current_user, today_for(current_user))
         if overridden is False:
             return render("leads/edit.html", block="form", status=422, form=form, lead=lead, changes=[])
     mine = _edit_form_data(form)

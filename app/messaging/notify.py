@@ -11,7 +11,7 @@ services do, next to the change they announce.
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, case, exists, insert, literal, not_, or_, select
 from sqlalchemy.types import JSON
@@ -21,6 +21,7 @@ from app.accounts.models import LeaveWindow, Role, Store, User
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups.models import Notification
+from app.web.urls import path_for
 
 # Sent to the store's WeCom robot as well: a customer at the door, a new H lead, an approval waiting.
 URGENT_KINDS = frozenset({"arrival", "h_lead", "approval"})
@@ -36,9 +37,7 @@ def target_path(endpoint: str | None, args: dict | None) -> str | None:
     if not endpoint:
         return None
     try:
-        if has_request_context():
-            return url_for(endpoint, **(args or {}))
-        return current_app.url_map.bind("localhost").build(endpoint, args or {})
+        return path_for(endpoint, **(args or {}))
     except BuildError:
         return None
 

@@ -6,8 +6,9 @@ No Flask, no database: `now` and the zone are passed in.
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
+
+from app.core.timeutil import local_to_utc, to_local
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,11 @@ DEFAULT_WINDOW = make_window()
 
 def next_send_time(now_utc: datetime, window: SendWindow, tz: str) -> datetime:
     """The first naive-UTC instant at or after `now_utc` that falls inside the local window."""
-    zone = ZoneInfo(tz)
-    local = now_utc.replace(tzinfo=UTC).astimezone(zone)
+    local = to_local(now_utc, tz)
     if window.start <= local.time() < window.end:
         return now_utc
     day = local.date() if local.time() < window.start else local.date() + timedelta(days=1)
-    opening = datetime.combine(day, window.start, tzinfo=zone)
-    return opening.astimezone(UTC).replace(tzinfo=None)
+    return local_to_utc(datetime.combine(day, window.start), tz)
 
 
 # Opt-out replies. Phrases count anywhere in the reply ("退订 谢谢"); Latin words count as whole

@@ -7,7 +7,7 @@ of 120 cards renders without calling the translation machinery per card.
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -15,8 +15,6 @@ from markupsafe import Markup
 from app.admin.reference import by_id, grades, stages, vehicle_models
 from app.core.names import vehicle_name
 from app.pipeline import rules
-
-DETAIL_ENDPOINT = "leads.lead_detail"
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Card:
     sort_due: str  # "9999-12-31" for no plan: the client keeps column order with it
     aria_label: str
     defeat_pending: bool = False
-    url: str | None = None
+    url: str = ""
 
 
 def card_labels() -> dict[str, str]:
@@ -76,7 +74,6 @@ class CardMaker:
         self.owner_names = owner_names or {}
         self.show_owner = show_owner
         self.defeat_pending = defeat_pending or set()
-        self.url_arg = _detail_arg()
         self.words = {"no_plan": _("no plan"), "overdue": _("overdue"), "never": _("never"),
                       "next_plan": _("next plan %(date)s", date="{}"), "days": _("%(days)s days ago", days="{}")}
 
@@ -102,15 +99,5 @@ class CardMaker:
             sort_due=due or "9999-12-31",
             aria_label=f"{row.name}, {grade_code}, {plan}",
             defeat_pending=row.id in self.defeat_pending,
-            url=url_for(DETAIL_ENDPOINT, **{self.url_arg: row.id}) if self.url_arg else None,
+            url=url_for("leads.lead_detail", lead_id=row.id),
         )
-
-
-def _detail_arg() -> str | None:
-    """Return the id argument of the lead detail page, or None when there is no such page."""
-    if DETAIL_ENDPOINT not in current_app.view_functions:
-        return None
-    for rule in current_app.url_map.iter_rules(DETAIL_ENDPOINT):
-        if len(rule.arguments) == 1:
-            return next(iter(rule.arguments))
-    return None

@@ -1,8 +1,8 @@
 """Forms of the board: the move itself and the dialogs a move may open."""
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,17 +16,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.params import MAX_ID
+from app.core.timeutil import today_for
 from app.core.vin import is_valid_vin, normalize_vin
 from app.web.forms import FlaskForm
-
-
-def _store_today() -> date:
-    """Today where the signed-in user's store is (an order placed at 01:00 in Shanghai is today's)."""
-    from flask_login import current_user
-
-    from app.core.timeutil import today_for
-
-    return today_for(current_user)
 
 
 class MoveForm(FlaskForm):
@@ -50,7 +42,8 @@ class OrderForm(MoveForm):
     amount = DecimalField(_l("Amount (yuan)"), places=2,
                           validators=[InputRequired(_l("Enter the amount.")),
                                       NumberRange(min=1, message=_l("The amount must be positive."))])
-    order_date = DateField(_l("Order date"), default=_store_today,
+    # Today where the user's store is: an order placed at 01:00 in Shanghai is today's.
+    order_date = DateField(_l("Order date"), default=lambda: today_for(current_user),
                            validators=[InputRequired(_l("Enter the order date."))])
 
     def validate_vin(self, field):

@@ -35,12 +35,8 @@ class Column:
     more: str | None  # cursor of the next page, None at the end
 
 
-def _today():
-    return today_for(current_user)
-
-
 def _filters():
-    return queries.parse_filters(request.args, current_user, _today())
+    return queries.parse_filters(request.args, current_user, today_for(current_user))
 
 
 def _show_owner() -> bool:
@@ -280,7 +276,7 @@ def _answer(status: str, result, *, message: str | None = None, dialog=None, sta
     if result is not None:
         row = row or queries.card(current_user, result.lead_id)
         if row is not None:
-            maker = _card_maker([row], queries.BoardFilters(today=_today()))
+            maker = _card_maker([row], queries.BoardFilters(today=today_for(current_user)))
             card = maker(row)
     stage = by_id(stages()).get(result.stage_id) if result is not None and result.stage_id else None
     return render("pipeline/move.html", block="result", status=status_code, outcome=status, result=result,

@@ -51,10 +51,6 @@ def _merge(*row_lists) -> dict:
     return merged
 
 
-def _today(f):
-    return local_today(utcnow(), f.tz)
-
-
 # ---- funnel ---------------------------------------------------------------------------------
 
 def build_funnel(f) -> Table:
@@ -175,7 +171,7 @@ def build_discipline(f) -> Table:
     violation query and prices them with the one rule; lead filters do not change a person's fine.
     """
     names = Names()
-    today = _today(f)
+    today = local_today(utcnow(), f.tz)
     month_first = f.period.end.replace(day=1)
     merged = _merge(queries.discipline_snapshot(f, today), queries.overdue_plans(f, today))
     merged.pop(None, None)
@@ -493,7 +489,7 @@ def build_activity(f) -> Table:
 
 def build_prospects(f) -> Table:
     names = Names()
-    today = _today(f)
+    today = local_today(utcnow(), f.tz)
     rows = queries.prospects(f, today)
     names.load_users(r["key"] for r in rows)
     grade_refs = grades()

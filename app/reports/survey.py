@@ -4,7 +4,7 @@ import secrets
 from base64 import b32encode
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, select
 
@@ -13,6 +13,7 @@ from app.invitations.models import Event, Invitation, SurveyResponse
 from app.leads.models import Lead
 from app.messaging.outbox import queue_sms
 from app.showroom.models import ShowroomVisit
+from app.web.urls import public_url
 
 VALID_DAYS = 14
 BATCH = 500
@@ -27,8 +28,7 @@ def survey_link(token: str) -> str:
     """Return the customer's absolute link (the configured public address outside a request)."""
     if has_request_context():
         return url_for("reports.answer_survey", token=token, _external=True)
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
-    return f"{base}/s/{token}"
+    return public_url("reports.answer_survey", token=token)
 
 
 def open_survey(token: str, now: datetime) -> SurveyResponse | None:

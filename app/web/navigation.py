@@ -1,11 +1,9 @@
 """Navigation: each entry names a capability of app/web/permissions.py and shows when `can()` allows it.
-
-Entries whose endpoint is not registered are left out.
 """
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from app.web.permissions import can
@@ -42,35 +40,31 @@ NAV = [
 
 def nav_items(user) -> list[dict]:
     """Return the navigation entries this user may use."""
-    endpoints = current_app.view_functions
     items = []
     for item in NAV:
-        if item.endpoint in endpoints and can(user, item.capability):
+        if can(user, item.capability):
             items.append({"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint,
                           "icon": item.icon})
     return items
 
 
 # The phone tab bar of the users the table gives "nav.tabbar" (consultants; the others keep the
-# menu): (label, endpoint, capability, icon); "me" falls back to the password page.
+# menu): (label, endpoint, capability, icon).
 TABS = [
     (_l("Dashboard"), "dashboard.index", "dashboard.view", "home"),
     (_l("Board"), "pipeline.board", "pipeline.view", "board"),
     (_l("Leads"), "leads.list_leads", "leads.browse", "leads"),
     (_l("My plans"), "followups.list_plans", "plans.view", "plans"),
-    (_l("Me"), ("notifications.settings", "accounts.change_password_view"), "account.self", "me"),
+    (_l("Me"), "notifications.settings", "account.self", "me"),
 ]
 
 
 def tab_items(user) -> list[dict]:
-    """Return the phone tab bar entries this user may use (none without "nav.tabbar"), registered endpoints."""
+    """Return the phone tab bar entries this user may use (none without "nav.tabbar")."""
     if not can(user, "nav.tabbar"):
         return []
-    endpoints = current_app.view_functions
     items = []
     for label, endpoint, capability, icon in TABS:
-        choices = endpoint if isinstance(endpoint, tuple) else (endpoint,)
-        found = next((e for e in choices if e in endpoints), None)
-        if found and can(user, capability):
-            items.append({"label": label, "url": url_for(found), "endpoint": found, "icon": icon})
+        if can(user, capability):
+            items.append({"label": label, "url": url_for(endpoint), "endpoint": endpoint, "icon": icon})
     return items

@@ -26,7 +26,7 @@ def audit_rows(db, prefix):
 def test_create_edit_and_close_store(admin, db):
     response = admin.post("/admin/stores/new", data={"code": "NB01", "name": "宁波店", "region": "浙江",
                                                      "city": "宁波", "timezone": "Asia/Shanghai"})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/stores"
     store = db.session.execute(select(Store).where(Store.code == "NB01")).scalar_one()
     clash = admin.post("/admin/stores/new", data={"code": "NB01", "name": "另一家", "timezone": "Asia/Shanghai"})
     assert clash.status_code == 422 and "已被使用" in clash.get_data(as_text=True)

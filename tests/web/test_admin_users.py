@@ -78,6 +78,7 @@ def test_create_user_checks_password_policy_and_store(admin, factory, db):
     ok = admin.post("/admin/users/new", data={**base, "password": "quiet orange kettle", "can_export": "y"})
     assert ok.status_code == 303
     user = db.session.execute(select(User).where(User.username == "newbie")).scalar_one()
+    assert ok.headers["Location"] == f"/admin/users/{user.id}"
     assert user.store_id == store.id and user.capacity == 100 and user.can_export
     assert user.password_hash.startswith("$argon2id$")
     assert audit_count(db, "user.create") == 1
@@ -126,7 +127,7 @@ def test_deactivate_moves_open_leads_and_plans_and_logs_out(admin, factory, logi
 
     response = admin.post(f"/admin/users/{leaver.id}/deactivate", data={"successor_id": heir.id,
                                                                           "reason": "离职"})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/admin/users/{leaver.id}"
     db.session.expire_all()
     assert db.session.get(Lead, open_lead.id).owner_id == heir.id
     assert db.session.get(Lead, won_lead.id).owner_id == leaver.id

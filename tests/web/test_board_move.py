@@ -89,7 +89,8 @@ def test_plain_form_post_redirects_back_to_the_board(login_as, factory, db):
     assert response.status_code == 303 and response.headers["Location"].endswith("/board")
     assert fresh(db, lead).stage_id == stage_id("contacted")
     stale = move(me, lead, "invited", version=1, htmx=False)
-    assert stale.status_code == 303 and fresh(db, lead).stage_id == stage_id("contacted")
+    assert stale.status_code == 303 and stale.headers["Location"] == "/board"
+    assert fresh(db, lead).stage_id == stage_id("contacted")
 
 
 def test_won_asks_for_the_order_first(login_as, factory, db):

@@ -42,7 +42,7 @@ def outbox():
 def test_cancel_tells_accepted_guests_and_the_rsvp_page_says_so(party, login, client):
     event, marketing, _consultant, guests = party
     response = login(marketing).post(f"/events/{event.id}/cancel")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/events/{event.id}"
     db.session.expire_all()
     assert db.session.get(Event, event.id).cancelled_at is not None
     rows = outbox()
@@ -75,7 +75,7 @@ def test_postpone_moves_the_event_tells_guests_and_bumps_the_calendar(party, log
     response = manager.post(
         f"/events/{event.id}/postpone", data={"starts_at": "2030-05-10T14:00", "ends_at": "2030-05-10T17:00"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/events/{event.id}"
     db.session.expire_all()
     moved = db.session.get(Event, event.id)
     assert (moved.starts_at, moved.ends_at, moved.sequence) == (

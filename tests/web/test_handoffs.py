@@ -154,7 +154,8 @@ def test_an_rsvp_answer_tells_the_inviter(shop, factory, client, login):
     event = make_event(store)
     invitation = make_invitation(event, lead, inviter=consultant, status=S.INVITED)
     db.session.commit()
-    assert client.post(f"/r/{invitation.token}", data={"answer": "accept", "headcount": "2"}).status_code == 303
+    answer = client.post(f"/r/{invitation.token}", data={"answer": "accept", "headcount": "2"})
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/r/{invitation.token}"
     [answered] = _notes()
     assert (answered.user_id, answered.kind, answered.endpoint, answered.args) == \
         (consultant.id, "rsvp", "invitations.show_event", {"event_id": event.id})

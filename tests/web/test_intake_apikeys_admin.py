@@ -31,7 +31,8 @@ def test_admin_creates_key_shown_once_then_revokes(login_as, store, db, client):
     listing = admin.get("/admin/api-keys").get_data(as_text=True)
     assert raw not in listing and key.prefix in listing
     assert client.post("/api/v1/leads", json={"name": "a", "phone": "13800138000"}, headers=bearer(raw)).status_code == 201
-    assert admin.post(f"/admin/api-keys/{key.id}/revoke").status_code == 303
+    revoked = admin.post(f"/admin/api-keys/{key.id}/revoke")
+    assert revoked.status_code == 303 and revoked.headers["Location"] == "/admin/api-keys"
     assert client.post("/api/v1/leads", json={"name": "a", "phone": "13800138001"}, headers=bearer(raw)).status_code == 401
     actions = db.session.execute(select(AuditLog.action).where(AuditLog.user_id == admin.user.id)).scalars().all()
     assert "apikey.create" in actions and "apikey.revoke" in actions

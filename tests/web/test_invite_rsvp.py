@@ -130,7 +130,7 @@ def test_qr_code_decodes_to_the_token(tmp_path):
 def test_unsubscribe_link_opts_out_and_suppresses_marketing(client, guest):
     invitation, event, lead, _ = guest
     response = client.post(f"/r/{invitation.token}/unsubscribe")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/r/{invitation.token}"
     lead = db.session.get(Lead, lead.id)
     assert lead.sms_opt_out_at is not None
     record = db.session.query(ConsentRecord).filter_by(lead_id=lead.id).one()

@@ -27,6 +27,7 @@ def test_event_create_and_edit_in_local_time(login_as, factory):
     response = c.post("/events/new", data=data)
     assert response.status_code == 303
     event = db.session.execute(select(Event)).scalar_one()
+    assert response.headers["Location"] == f"/events/{event.id}"
     assert event.starts_at == datetime(2030, 5, 1, 6, 0)  # Asia/Shanghai → UTC
     bad = c.post(f"/events/{event.id}/edit", data={**data, "ends_at": "2030-05-01T13:00"})
     assert bad.status_code == 422
@@ -94,6 +95,7 @@ def campaign_setup(factory, login_as):
         "members": [a.id, b.id], "f_grade": ["H"]})
     assert response.status_code == 303, re.findall(r"class=\"error\"[^<]*>([^<]*)<", response.get_data(as_text=True))
     campaign = db.session.execute(select(Campaign)).scalar_one()
+    assert response.headers["Location"] == f"/campaigns/{campaign.id}"
     return store, a, b, event, leads, own, campaign, c
 
 
@@ -102,7 +104,8 @@ def test_campaign_targets_filters_and_even_split(campaign_setup):
     assert campaign.target_filters == {"grade": ["H"]}
     goals = dict(db.session.execute(select(CampaignMember.user_id, CampaignMember.goal_accepted)).all())
     assert goals == {a.id: 3, b.id: 2}
-    assert c.post(f"/campaigns/{campaign.id}/generate").status_code == 303
+    generated = c.post(f"/campaigns/{campaign.id}/generate")
+    assert generated.status_code == 303 and generated.headers["Location"] == f"/campaigns/{campaign.id}"
     rows = db.session.execute(select(Invitation.lead_id, Invitation.inviter_id, Invitation.token,
                                      Invitation.status)).all()
     assert len(rows) == 6  # five H leads + the consultant's own H lead
@@ -116,7 +119,8 @@ def test_campaign_targets_filters_and_even_split(campaign_setup):
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 6
     page = c.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert "甲" in page and "乙" in page
-    assert c.post(f"/campaigns/{campaign.id}/goals", data={f"goal-{a.id}": "7"}).status_code == 303
+    goals_saved = c.post(f"/campaigns/{campaign.id}/goals", data={f"goal-{a.id}": "7"})
+    assert goals_saved.status_code == 303 and goals_saved.headers["Location"] == f"/campaigns/{campaign.id}"
     goals = dict(db.session.execute(select(CampaignMember.user_id, CampaignMember.goal_accepted)).all())
     assert goals == {a.id: 7, b.id: 2}
 
@@ -202,7 +206,8 @@ def test_day_before_reminders_and_reconfirmation(factory, login):
     plan = db.session.execute(select(Plan)).scalar_one()
     assert plan.kind == PlanKind.RECONFIRM and plan.assignee_id == inviter.id and plan.due_date == date(2030, 5, 1)
     c = login(inviter)
-    assert c.post(f"/invitations/{accepted.id}/reconfirm").status_code == 303
+    reconfirmed = c.post(f"/invitations/{accepted.id}/reconfirm")
+    assert reconfirmed.status_code == 303 and reconfirmed.headers["Location"] == f"/events/{accepted.event_id}"
     db.session.expire_all()
     assert db.session.get(Invitation, accepted.id).confirmed_at is not None
     assert db.session.get(Plan, plan.id).status == "done"

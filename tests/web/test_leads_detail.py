@@ -116,7 +116,7 @@ def test_edit_saves_and_audits(login, factory, db):
     client = login(consultant)
     assert client.get(f"/leads/{lead.id}/edit").status_code == 200
     response = client.post(f"/leads/{lead.id}/edit", data=_edit_data(lead, name="张伟伟", region="海淀"))
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/leads/{lead.id}"
     db.session.expire_all()
     saved = db.session.get(Lead, lead.id)
     assert saved.name == "张伟伟" and saved.region == "海淀" and saved.version == 2

@@ -37,7 +37,7 @@ def test_two_edits_of_different_fields_from_the_same_version_are_both_saved(lead
     from_manager = _edit_data(lead, notes="经理的备注")
     assert manager.post(f"/leads/{lead.id}/edit", data=from_manager).status_code == 303
     response = consultant.post(f"/leads/{lead.id}/edit", data=from_consultant)
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/leads/{lead.id}"
     db.session.expire_all()
     saved = db.session.get(Lead, lead.id)
     assert (saved.notes, saved.region, saved.version) == ("经理的备注", "海淀", 3)

@@ -32,6 +32,7 @@ def test_phone_spellings_are_accepted_and_normalised(login_as, db, raw):
     response = client.post("/leads/new", data=entry_form(phone=raw))
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     assert db.session.scalar(select(Lead.phone)) == "+8613800138000"
+    assert response.headers["Location"] == f"/leads/{db.session.scalar(select(Lead.id))}"
 
 
 @pytest.mark.parametrize("raw", ["12345", "23800138000", "abc", "138001380001"])
@@ -172,7 +173,7 @@ def test_transfer_request_needs_the_phone_and_notifies_the_managers(login_as, fa
     empty = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": ""})
     assert empty.status_code == 422
     response = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": "客户是我朋友"})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == "/leads/new"
     req = db.session.execute(select(TransferRequest)).scalar_one()
     assert req.requested_by_id == client.user.id and req.from_owner_id == other.id and req.status == "pending"
     assert db.session.execute(select(Notification.user_id)).scalars().all() == [manager.id]

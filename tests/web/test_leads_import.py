@@ -342,7 +342,8 @@ def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(m
     assert run_import_again.status_code == 200
     chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected',
                              run_import_again.get_data(as_text=True), re.S))
-    assert manager.post(f"/leads/import/{job_id}/mapping", data=chosen).status_code == 303
+    mapped = manager.post(f"/leads/import/{job_id}/mapping", data=chosen)
+    assert mapped.status_code == 303 and mapped.headers["Location"] == f"/leads/import/{job_id}"
     assert _job(db, job_id).status == "validated"
     manager.post(f"/leads/import/{job_id}/commit", data={})
     assert _job(db, job_id).status == "done" and _count(db) == 1

@@ -169,7 +169,7 @@ def test_bulk_assign_and_grade_for_managers(login_as, factory, db):
     ids = [lead.id for lead in leads] + [outsider.id]
     response = client.post("/leads/bulk", data={"ids": [str(i) for i in ids], "action": "assign",
                                                 "owner": str(consultant.id)})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == "/leads"
     db.session.expire_all()
     assert {db.session.get(Lead, lead.id).owner_id for lead in leads} == {consultant.id}
     assert db.session.get(Lead, outsider.id).owner_id is None

@@ -99,7 +99,8 @@ def test_export_above_the_cap_needs_a_director(login_as, login, factory, db):
     assert manager.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 403
     boss = login(director)
     assert "待审批" in boss.get("/leads/exports").get_data(as_text=True)
-    assert boss.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 303
+    decided = boss.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"})
+    assert decided.status_code == 303 and decided.headers["Location"] == "/leads/exports"
     assert boss.post(f"/leads/exports/{req.id}/download").status_code == 404  # not the requester
     download = manager.post(f"/leads/exports/{req.id}/download")
     assert download.status_code == 200 and len(_rows(download)) == 4
@@ -176,7 +177,7 @@ def test_merge_moves_every_history_row_and_keeps_chosen_values(login_as, factory
     choices.update(f_email=str(b.id), f_phone=str(b.id))
     response = client.post("/leads/merge", data={"ids": [str(a.id), str(b.id)], "step": "merge",
                                                  "survivor": str(a.id), **choices})
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/leads/{a.id}"
     db.session.expire_all()
     survivor, merged = db.session.get(Lead, a.id), db.session.get(Lead, b.id)
     assert survivor.name == "张三" and survivor.email == "z3@example.com" and survivor.phone == "+8613900139000"
@@ -233,7 +234,7 @@ def test_admin_anonymises_keeping_statistics_and_consent(login_as, factory, db):
     assert login_as("manager").post(f"/leads/{lead.id}/anonymise").status_code == 403
     admin = login_as("admin")
     response = admin.post(f"/leads/{lead.id}/anonymise")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"] == f"/leads/{lead.id}"
     db.session.expire_all()
     lead = db.session.get(Lead, lead.id)
     assert lead.name == "已匿名" and lead.anonymised_at is not None

@@ -166,7 +166,8 @@ def test_manager_comments_from_the_review_queue(factory, db, login):
     c = login(consultant)
     assert "明天带他试驾" in c.get(f"/leads/{lead.id}/followups/new").get_data(as_text=True)
     assert "明天带他试驾" in c.get("/").get_data(as_text=True)
-    c.post("/comments/read")
+    read = c.post("/comments/read")
+    assert read.status_code == 303 and read.headers["Location"] == "/"
     db.session.expire_all()
     assert db.session.execute(select(ManagerComment.read_at)).scalar_one() is not None
     assert "明天带他试驾" not in client.get("/review").get_data(as_text=True)
@@ -335,7 +336,7 @@ def test_lost_lead_can_be_tried_again(factory, db, login):
     lead = factory.lead(owner=first, stage="lost", lost_at=utcnow())
     db.session.commit()
     response = login(manager).htmx("post", f"/reclaim/{lead.id}", data={"to_user": str(second.id)})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/reclaim"
     db.session.expire_all()
     lead = db.session.get(Lead, lead.id)
     assert lead.owner_id == second.id and lead.stage_id == stage_by_code("new").id
@@ -356,7 +357,7 @@ def test_proposal_approval_assigns_notifies_and_emails(factory, db, login):
     m = login(marketing)
     assert "池客户0" in m.get("/pool").get_data(as_text=True)
     response = m.htmx("post", "/pool/proposals", data={"lead": [str(x.id) for x in [*leads, important]]})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/pool?proposed=1"
     proposal = db.session.execute(select(AssignmentProposal)).scalar_one()
     items = db.session.execute(select(ProposalItem)).scalars().all()
     suggested = [i.suggested_user_id for i in items if i.lead_id != important.id]
@@ -368,7 +369,7 @@ def test_proposal_approval_assigns_notifies_and_emails(factory, db, login):
     assert "大客户" in mc.get(f"/approvals/proposals/{proposal.id}").get_data(as_text=True)
     response = mc.htmx("post", f"/approvals/proposals/{proposal.id}",
                        data={"decision": "approve", f"item-{imp.id}": str(c1.id)})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == "/approvals"
     db.session.expire_all()
     owners = dict(db.session.execute(select(Lead.id, Lead.owner_id)).all())
     assert owners[important.id] == c1.id and all(owners[x.id] in {c1.id, c2.id} for x in leads)
@@ -456,7 +457,8 @@ def test_manager_moves_plans_between_consultants(factory, db, login):
     outsider = factory.user("consultant", factory.store())
     db.session.commit()
     client = login(manager)
-    assert client.htmx("post", "/plans/move", data={"plan": [str(plan.id)], "to_user": str(b.id)}).status_code == 200
+    moved = client.htmx("post", "/plans/move", data={"plan": [str(plan.id)], "to_user": str(b.id)})
+    assert moved.status_code == 200 and moved.headers["HX-Redirect"] == "/plans"
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).assignee_id == b.id
     response = client.htmx("post", "/plans/move", data={"plan": [str(plan.id)], "to_user": str(outsider.id)})
@@ -508,3 +510,14 @@ def test_consultant_on_leave_gets_no_suggestion(factory, db, login):
     assert suggested == {here.id}
     assert db.session.execute(select(Notification.user_id)).first() is None or away.id not in set(
         db.session.execute(select(Notification.user_id)).scalars())
+
+
+def test_a_managers_own_proposal_opens_for_approval_at_once(factory, db, login):
+    store = factory.store()
+    manager = factory.user("manager", store)
+    factory.user("consultant", store)
+    leads = [factory.lead(store=store) for _i in range(2)]
+    db.session.commit()
+    response = login(manager).htmx("post", "/pool/proposals", data={"lead": [str(x.id) for x in leads]})
+    proposal = db.session.execute(select(AssignmentProposal)).scalar_one()
+    assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/approvals/proposals/{proposal.id}"

@@ -179,7 +179,8 @@ def test_a_message_is_dead_after_max_attempts_and_an_admin_retries_it(
     assert "13912345678" not in page and "5678" in page  # the customer's number stays masked
 
     monkeypatch.setattr(outbox_module, "send", lambda msg: "ok-1")
-    assert admin.post(f"/admin/outbox/{message.id}/retry").status_code == 303
+    retried = admin.post(f"/admin/outbox/{message.id}/retry")
+    assert retried.status_code == 303 and retried.headers["Location"] == "/admin/outbox"
     row = db.session.get(Message, message.id)
     db.session.refresh(row)
     assert row.status == MessageStatus.SENT and row.attempts == 1  # queued again and delivered at commit
