@@ -6,10 +6,11 @@ added to every log record written while the request runs (`RequestIdFilter`), an
 `X-Request-ID` response header, so one line in nginx's log, the app's log and the browser's network
 panel can be matched.
 
-Background work carries the id of the request that queued it: the code that enqueues passes
-`current_request_id()` along, and the task body runs inside `request_id_scope(request_id)` (or is
-decorated with `carries_request_id`, which takes the id from a `request_id` keyword argument), so
-the worker's log lines carry the same id.
+Background work carries the id of the request that queued it: the task queue (app/tasks.py) adds
+`current_request_id()` to every task queued during a request and the worker runs the task inside
+`request_id_scope(request_id)`, so the worker's log lines carry the same id. Other background code
+can do the same by hand: pass the id along and decorate the body with `carries_request_id` (which
+takes it from a `request_id` keyword argument).
 
 `LOG_FORMAT` chooses the format: `json` or `text`. Unset, the app logs JSON when served by gunicorn
 and text otherwise (flask commands, tests, the development server). Phone numbers are masked in
