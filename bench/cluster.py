@@ -249,12 +249,13 @@ def recreate_database(server: str, name: str) -> None:
     database waits for a checkpoint, which can take minutes on a busy server)."""
     import psycopg
 
+    try:
+        empty_database(server, name)
+        return
+    except psycopg.OperationalError:  # no such database (yet)
+        pass
     with psycopg.connect(f"{libpq(server)}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return
-    empty_database(server, name)
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def empty_database(server: str, name: str) -> None:

@@ -24,6 +24,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Mapping
 
 from flask import g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -96,6 +97,30 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
         return True
+
+
+class AccessRequestIdFilter(logging.Filter):
+    """gunicorn's access lines are written after the request: their id is the answer's
+    X-Request-ID, one of the atoms the line is made of."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        rid = "-"
+        atoms = record.args
+        if isinstance(atoms, Mapping):
+            with contextlib.suppress(KeyError):
+                rid = atoms["{x-request-id}o"] or "-"
+        record.request_id = rid
+        return True
+
+
+def use_json_for_gunicorn(logger) -> None:
+    """Give a gunicorn `Logger`'s own handlers (its error and access logs) the JSON format and a
+    request id (deploy/gunicorn.conf.py calls this after gunicorn set them up)."""
+    for log, request_filter in ((logger.error_log, RequestIdFilter()), (logger.access_log, AccessRequestIdFilter())):
+        for handler in log.handlers:
+            if getattr(handler, "_gunicorn", False):
+                handler.setFormatter(make_formatter("json"))
+                handler.addFilter(request_filter)
 
 
 class TextFormatter(logging.Formatter):

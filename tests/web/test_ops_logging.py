@@ -251,3 +251,41 @@ def test_a_retry_queued_by_a_task_keeps_the_id_of_the_request():
         assert retry.kwargs == {"request_id": "page-req-00000001"}
     finally:
         tasks.use_storage(immediate=True)
+
+
+def _gunicorn_conf(monkeypatch, log_format):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("LOG_FORMAT", log_format)
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "deploy/gunicorn.conf.py"))
+
+
+def test_gunicorn_writes_its_own_and_its_access_lines_as_json_with_the_request_id(monkeypatch, tmp_path):
+    from gunicorn.config import Config
+
+    conf = _gunicorn_conf(monkeypatch, "json")
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    cfg.set("access_log_format", conf["access_log_format"])
+    logger = conf["logger_class"](cfg)
+    for log_ in (logger.error_log, logger.access_log):  # switched off by the migrations' fileConfig
+        monkeypatch.setattr(log_, "disabled", False)
+    logger.error_log.info("Starting gunicorn")
+    atoms = logger.atoms_wrapper_class(
+        {"h": "127.0.0.1", "r": "GET /healthz HTTP/1.1", "s": "200", "b": "32", "M": "4",
+         "{x-request-id}o": "edge-0f1e2d3c4b5a"}
+    )
+    logger.access_log.info(cfg.access_log_format, atoms)
+    for handler in logger.error_log.handlers + logger.access_log.handlers:
+        handler.flush()
+    (access,) = [json.loads(line) for line in (tmp_path / "access.log").read_text().splitlines()]
+    assert access["request_id"] == "edge-0f1e2d3c4b5a" and access["logger"] == "gunicorn.access"
+    assert access["message"].startswith('127.0.0.1 "GET /healthz HTTP/1.1" 200 32 4ms')
+    (started,) = [json.loads(line) for line in (tmp_path / "error.log").read_text().splitlines()]
+    assert started["message"] == "Starting gunicorn" and started["request_id"] == "-"
+
+
+def test_gunicorn_keeps_its_text_lines_with_log_format_text(monkeypatch):
+    assert "logger_class" not in _gunicorn_conf(monkeypatch, "text")
