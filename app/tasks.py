@@ -8,6 +8,10 @@ Storage is chosen by configuration when the app is created (`init_app`):
 `flask worker` runs the consumer with the periodic scheduler. Each task runs in a Flask app
 context of its own (with its own database session); the app is created once per consumer process.
 `flask jobs run` calls the same job functions for sites that prefer cron.
+
+A task queued while a request is served carries that request's id (a `request_id` keyword added
+when it is enqueued); the worker runs it, and writes every log line about it, under that id. Tasks
+queued elsewhere (the scheduler, a command) get an id of their own when they run.
 """
 
 import functools
@@ -21,9 +25,31 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.storage import RedisStorage, SqliteStorage
 
-log = logging.getLogger(__name__)
+from app.web.logging_setup import current_request_id, request_id_scope
 
-huey = Huey("leadloop", results=False, utc=True, immediate=True)
+log = logging.getLogger(__name__)
+REQUEST_ID = "request_id"  # the task keyword that carries the id of the request that queued it
+
+
+class LeadLoopHuey(Huey):
+    """Huey that hands the current request id to the tasks it queues and runs them under it."""
+
+    def enqueue(self, task):
+        kwargs = getattr(task, "kwargs", None)
+        if isinstance(kwargs, dict) and not kwargs.get(REQUEST_ID):
+            rid = current_request_id()
+            if rid:
+                task.kwargs = {**kwargs, REQUEST_ID: rid}
+        return super().enqueue(task)
+
+    def execute(self, task, timestamp=None):
+        # Huey's own lines ("Executing …", "… executed in", a traceback) are written under the id too.
+        kwargs = getattr(task, "kwargs", None) or {}
+        with request_id_scope(kwargs.get(REQUEST_ID) or current_request_id()):
+            return super().execute(task, timestamp)
+
+
+huey = LeadLoopHuey("leadloop", results=False, utc=True, immediate=True)
 _app: Flask | None = None
 
 
@@ -65,7 +91,8 @@ def _task_app() -> Flask:
 
 
 def in_app_context(func):
-    """Run a task in a fresh app context (own session), with the caller's language when given."""
+    """Run a task in a fresh app context (own session), with the caller's language and request id
+    when given (`locale=`, `request_id=` keywords, taken off before the task body is called)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -75,7 +102,8 @@ def in_app_context(func):
 
         app = _task_app()
         locale = kwargs.pop("locale", None) or app.config.get("BABEL_DEFAULT_LOCALE", "zh")
-        with app.app_context(), force_locale(locale):
+        request_id = kwargs.pop(REQUEST_ID, None) or current_request_id()
+        with request_id_scope(request_id), app.app_context(), force_locale(locale):
             try:
                 return func(*args, **kwargs)
             finally:
@@ -157,7 +185,7 @@ def local_crontab(minute="0", hour="*", day="*"):
 # ran); each message is queued for delivery the moment it is committed.
 SCHEDULES = {
     "outbox": crontab(minute="*"),
-    "interrupted_imports": crontab(minute="*/5"),
+    "interrupted_imports": crontab(minute="*"),  # steps of a worker that died are queued again
     "first_contact_breaches": crontab(minute="*/5"),
     "overdue_plans": crontab(minute="*/5"),
     "reminders": crontab(minute="*/5"),
@@ -194,11 +222,26 @@ def register_periodic_tasks() -> list[str]:
     return sorted(PERIODIC_TASKS)
 
 
+def resume_interrupted_work() -> int:
+    """Queue again the import steps a stopped worker left cut off (called when a worker starts)."""
+    from app.core.modules import import_optional
+
+    jobs = import_optional("app.leads.importing.jobs")
+    if jobs is None:
+        return 0
+    try:
+        return jobs.resume_interrupted_steps(starting=True)
+    except Exception:  # the periodic job tries again; a worker must start anyway
+        log.exception("could not queue interrupted import steps again")
+        return 0
+
+
 def run_consumer(workers: int, periodic: bool = True):
     """Start a consumer (the `flask worker` command); blocks until stopped by a signal."""
     if huey.immediate:
         use_storage(immediate=False)
     register_periodic_tasks()
+    resume_interrupted_work()
     consumer = huey.create_consumer(
         workers=workers,
         worker_type="thread",

@@ -249,12 +249,13 @@ def recreate_database(server: str, name: str) -> None:
     database waits for a checkpoint, which can take minutes on a busy server)."""
     import psycopg
 
+    try:
+        empty_database(server, name)
+        return
+    except psycopg.OperationalError:  # no such database (yet)
+        pass
     with psycopg.connect(f"{libpq(server)}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return
-    empty_database(server, name)
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def empty_database(server: str, name: str) -> None:
@@ -598,7 +599,19 @@ def wait_status(db_url, job_id, wanted: set[str], seconds: float) -> str:
     return status
 
 
-def check_import(res, a, b, db_url, manager, worker_factory, rows: int):
+def worker_lines_with(worker_log: Path, request_id: str) -> list[dict]:
+    """The worker's JSON log lines written under `request_id`."""
+    found = []
+    for line in worker_log.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if record.get("request_id") == request_id:
+                    found.append(record)
+    return found
+
+
+def check_import(res, a, b, db_url, manager, worker_factory, rows: int, worker_log: Path):
     """Upload on A, map and commit on B; kill the worker while it commits, start it again."""
     worker = worker_factory()
     session = login(a, manager)
@@ -617,7 +630,7 @@ def check_import(res, a, b, db_url, manager, worker_factory, rows: int):
     job_id = int(upload.headers["Location"].rstrip("/").split("/")[-2])
     page = session.get(f"{b}/leads/import/{job_id}/mapping", timeout=30).text
     chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected', page, re.S))
-    session.post(
+    mapped = session.post(
         f"{b}/leads/import/{job_id}/mapping",
         data={**chosen, "csrf_token": csrf_from(page)},
         allow_redirects=False,
@@ -631,25 +644,46 @@ def check_import(res, a, b, db_url, manager, worker_factory, rows: int):
     ):
         return worker
     page = session.get(f"{b}/leads/import/{job_id}", timeout=30).text
-    session.post(
+    committed = session.post(
         f"{b}/leads/import/{job_id}/commit",
         data={"default": "skip", "csrf_token": csrf_from(page)},
         allow_redirects=False,
         timeout=60,
     )
+    t0 = time.perf_counter()
     status = wait_status(db_url, job_id, {"committing", "done", "failed"}, 60)
+    # Kill it once it is saving rows (its progress is written as it goes), not before it began.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and status == "committing":
+        if scalar(db_url, "SELECT processed_rows FROM import_jobs WHERE id = %s", (job_id,)):
+            break
+        time.sleep(0.05)
+        status = scalar(db_url, "SELECT status FROM import_jobs WHERE id = %s", (job_id,))
     killed_during = status == "committing"
     worker.kill()
+    killed_at = time.perf_counter()
     worker = worker_factory()
     status = wait_status(db_url, job_id, {"done", "failed"}, 600)
+    res.figure(
+        f"import of {rows} rows: commit request to done (worker killed and started again)",
+        f"{time.perf_counter() - t0:.1f} s (killed after {killed_at - t0:.1f} s)",
+    )
     created = scalar(db_url, "SELECT count(*) FROM leads") - before
     ok_rows = scalar(db_url, "SELECT ok_rows FROM import_jobs WHERE id = %s", (job_id,))
     res.check(
         "import committed through B lands once (worker killed mid-commit and started again)",
-        status == "done" and created == rows == ok_rows,
+        killed_during and status == "done" and created == rows == ok_rows,
         f"job {job_id}: {status}, rows {rows}, leads created {created}, ok_rows {ok_rows}, "
         f"worker killed while committing: {killed_during}",
     )
+    for label, response in (("mapping (checked by the worker)", mapped), ("commit (saved by the worker)", committed)):
+        rid = response.headers.get("X-Request-ID", "")
+        lines = worker_lines_with(worker_log, rid) if rid else []
+        res.check(
+            f"the {label} request's id is in the worker's log lines",
+            bool(lines),
+            f"{rid}: {len(lines)} JSON lines, e.g. {lines[0]['message'][:80] if lines else '-'}",
+        )
     return worker
 
 
@@ -748,15 +782,17 @@ def main() -> int:  # noqa: C901 - one scenario, step by step
                 procs.append(worker)
                 return worker
 
-            check_import(res, a, b, db_url, manager, start_worker, args.import_rows)
+            check_import(res, a, b, db_url, manager, start_worker, args.import_rows, tmp / "worker.log")
         else:
             res.note(
                 "this app has no `flask worker` command: the import and worker-restart checks were not run"
             )
-        json_lines = [
-            line for line in (tmp / "a.log").read_text(errors="replace").splitlines() if line.startswith("{")
-        ]
-        res.figure("JSON log lines written by server A", len(json_lines))
+        for name in ("a", "b", "worker"):
+            path = tmp / f"{name}.log"
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()
+                json_lines = sum(1 for line in lines if line.startswith("{"))
+                res.figure(f"log lines of {name}: JSON / all", f"{json_lines} / {len(lines)}")
     except Exception as exc:  # noqa: BLE001 - report the failure as a failed check
         res.check("cluster scenario ran to the end", False, f"{type(exc).__name__}: {exc}")
     finally:

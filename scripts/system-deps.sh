@@ -15,7 +15,8 @@ have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
 if ! fc-list 2>/dev/null | grep -qiE "WenQuanYi|Noto Sans CJK|Noto Serif CJK"; then need+=(fonts-wqy-microhei fontconfig); fi
 if [ "$mode" = "cluster" ]; then
-  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  # `nginx` is the plain server in Debian 12 and 13 (nginx-light is gone from 13).
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
 if [ "$mode" = "test" ]; then
@@ -39,5 +40,13 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 echo "Installing system packages: ${need[*]}"
+# bench/cluster.py runs nginx from its own generated config: keep the package from starting the
+# system service on port 80 (a policy-rc.d for the length of the install, when none exists).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ] && [[ " ${need[*]} " == *" nginx "* ]]; then
+  printf '#!/bin/sh\n[ "$1" = nginx ] && exit 101\nexit 0\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -6,10 +6,11 @@ added to every log record written while the request runs (`RequestIdFilter`), an
 `X-Request-ID` response header, so one line in nginx's log, the app's log and the browser's network
 panel can be matched.
 
-Background work carries the id of the request that queued it: the code that enqueues passes
-`current_request_id()` along, and the task body runs inside `request_id_scope(request_id)` (or is
-decorated with `carries_request_id`, which takes the id from a `request_id` keyword argument), so
-the worker's log lines carry the same id.
+Background work carries the id of the request that queued it: the task queue (app/tasks.py) adds
+`current_request_id()` to every task queued during a request and the worker runs the task inside
+`request_id_scope(request_id)`, so the worker's log lines carry the same id. Other background code
+can do the same by hand: pass the id along and decorate the body with `carries_request_id` (which
+takes it from a `request_id` keyword argument).
 
 `LOG_FORMAT` chooses the format: `json` or `text`. Unset, the app logs JSON when served by gunicorn
 and text otherwise (flask commands, tests, the development server). Phone numbers are masked in
@@ -23,6 +24,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Mapping
 
 from flask import g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -95,6 +97,30 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
         return True
+
+
+class AccessRequestIdFilter(logging.Filter):
+    """gunicorn's access lines are written after the request: their id is the answer's
+    X-Request-ID, one of the atoms the line is made of."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        rid = "-"
+        atoms = record.args
+        if isinstance(atoms, Mapping):
+            with contextlib.suppress(KeyError):
+                rid = atoms["{x-request-id}o"] or "-"
+        record.request_id = rid
+        return True
+
+
+def use_json_for_gunicorn(logger) -> None:
+    """Give a gunicorn `Logger`'s own handlers (its error and access logs) the JSON format and a
+    request id (deploy/gunicorn.conf.py calls this after gunicorn set them up)."""
+    for log, request_filter in ((logger.error_log, RequestIdFilter()), (logger.access_log, AccessRequestIdFilter())):
+        for handler in log.handlers:
+            if getattr(handler, "_gunicorn", False):
+                handler.setFormatter(make_formatter("json"))
+                handler.addFilter(request_filter)
 
 
 class TextFormatter(logging.Formatter):

@@ -318,21 +318,24 @@ def test_background_import_reports_progress_to_htmx_poll(app, manager, db, huey_
 
 
 def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(manager, db, monkeypatch):
-    """The web process restarted while saving: the job would say "saving…" for ever. The periodic
-    jobs mark it failed after a while (nothing was saved), and the user runs it again."""
+    """The step never ran and could not be queued again: the job would say "saving…" for ever. The
+    periodic jobs mark it failed after a while (nothing was saved), and the user runs it again."""
     from datetime import timedelta
 
     from app.core.timeutil import utcnow
     from app.jobs import run_all
+    from app.leads.importing import jobs as import_jobs
     from app.leads.importing import views as import_views
 
-    monkeypatch.setattr(import_views, "start", lambda func, job_id, user_id: None)  # the thread never ran
+    monkeypatch.setattr(import_views, "start", lambda func, job_id, user_id: None)  # the task never ran
+    monkeypatch.setattr(import_jobs, "resume_step", lambda job: None)  # nor ran again
     job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
     assert _job(db, job_id).status == "validating"
     now = utcnow()
-    assert run_all(now + timedelta(minutes=5), only="interrupted_imports") == {"interrupted_imports": {"interrupted": 0}}
+    assert run_all(now + timedelta(minutes=5), only="interrupted_imports")["interrupted_imports"]["interrupted"] == 0
     assert _job(db, job_id).status == "validating"  # still within its time
-    assert run_all(now + timedelta(minutes=31), only="interrupted_imports")["interrupted_imports"] == {"interrupted": 1}
+    assert run_all(now + timedelta(minutes=31), only="interrupted_imports")["interrupted_imports"] == {
+        "interrupted": 1, "resumed": 0}
     job = _job(db, job_id)
     assert job.status == "failed" and _count(db) == 0
     page = manager.get(f"/leads/import/{job_id}").get_data(as_text=True)
@@ -346,4 +349,85 @@ def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(m
     assert mapped.status_code == 303 and mapped.headers["Location"] == f"/leads/import/{job_id}"
     assert _job(db, job_id).status == "validated"
     manager.post(f"/leads/import/{job_id}/commit", data={})
+    assert _job(db, job_id).status == "done" and _count(db) == 1
+
+
+def _cut_off(monkeypatch):
+    """The web request queued the step, but the worker that took it died before it committed."""
+    from app.leads.importing import views as import_views
+
+    monkeypatch.setattr(import_views, "start", lambda func, job_id, user_id: None)
+
+
+def test_steps_cut_off_run_again_once_when_a_worker_starts(app, manager, db, monkeypatch):
+    from app import tasks
+
+    rows = [lead_row(phone=f"1382222{i:04d}", name=f"客户{i}") for i in range(5)]
+    _cut_off(monkeypatch)
+    job_id = run_import(manager, csv_bytes(rows), commit=False)
+    assert _job(db, job_id).status == "validating"
+    assert tasks.resume_interrupted_work() == 1  # what `flask worker` does before it consumes
+    assert _job(db, job_id).status == "validated"
+    manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
+    assert _job(db, job_id).status == "committing" and _count(db) == 0
+    assert tasks.resume_interrupted_work() == 1
+    job = _job(db, job_id)
+    assert job.status == "done" and job.ok_rows == 5 and _count(db) == 5
+    assert tasks.resume_interrupted_work() == 0 and _count(db) == 5
+
+
+def test_a_step_queued_twice_saves_once(manager, db, monkeypatch):
+    """The same commit task delivered twice (or queued again while it was still queued): the second
+    finds the job done and saves nothing; a late failure never marks a done job failed."""
+    from app.leads.importing.jobs import _fail, run_commit
+
+    job_id = run_import(manager, csv_bytes([lead_row(phone="13833330001"), lead_row(phone="13833330002")]))
+    assert _job(db, job_id).status == "done" and _count(db) == 2
+    run_commit(job_id, manager.user.id)
+    _fail(job_id, "crash")
+    assert _job(db, job_id).status == "done" and _count(db) == 2
+
+
+def test_a_resumed_step_keeps_the_user_and_request_of_the_one_who_started_it(app, manager, db, monkeypatch):
+    from app import tasks
+
+    seen = {}
+    _cut_off(monkeypatch)
+    job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
+    step = _job(db, job_id).decisions["step"]
+    assert step["user_id"] == manager.user.id and step["request_id"]
+    monkeypatch.setattr(tasks, "import_analysis", lambda *args, **kwargs: seen.update(args=args, **kwargs))
+    assert tasks.resume_interrupted_work() == 1
+    assert seen["args"] == (job_id, manager.user.id) and seen["request_id"] == step["request_id"]
+
+
+@pytest.mark.postgres_only
+def test_a_step_held_by_a_live_runner_is_neither_run_nor_queued_again(app, manager, db, monkeypatch):
+    """PostgreSQL: while another worker holds the step (its advisory lock), the step is neither run
+    by a second task nor queued again; once that worker's connection is gone, it is."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from app import tasks
+    from app.core.timeutil import utcnow
+    from app.jobs import run_all
+    from app.leads.importing.jobs import STEP_LOCK, run_commit
+
+    _cut_off(monkeypatch)
+    job_id = run_import(manager, csv_bytes([lead_row(phone="13844440001")]), commit=False)
+    assert tasks.resume_interrupted_work() == 1
+    manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
+    other = db.engine.connect()  # the worker that is saving the import
+    other.execute(text("SELECT pg_advisory_lock(:l, :j)"), {"l": STEP_LOCK, "j": job_id})
+    try:
+        run_commit(job_id, manager.user.id)
+        assert _job(db, job_id).status == "committing" and _count(db) == 0
+        assert tasks.resume_interrupted_work() == 0
+        later = utcnow() + timedelta(minutes=2)
+        assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {"interrupted": 0, "resumed": 0}
+    finally:
+        other.invalidate()  # that worker died: its connection closes and the server lets go of its lock
+        other.close()
+    assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {"interrupted": 0, "resumed": 1}
     assert _job(db, job_id).status == "done" and _count(db) == 1

@@ -4,11 +4,14 @@ work, and no phone number in any log line."""
 import io
 import json
 import logging
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
 from flask import request
 
+from app import tasks
 from app.web import logging_setup
 from app.web.access import public
 from app.web.logging_setup import (
@@ -22,6 +25,15 @@ from tests.helpers_leads import entry_form
 from tests.helpers_platform import other_app
 
 log = logging.getLogger("leadloop.test")
+task_log = logging.getLogger("leadloop.test_task")
+RAN_IN: list[str] = []
+
+
+@tasks.huey.task(name="tests.log_line")
+@tasks.in_app_context
+def log_line(text):
+    RAN_IN.append(threading.current_thread().name)
+    task_log.info(text)
 
 
 @contextmanager
@@ -193,3 +205,87 @@ def test_default_format_is_json_under_gunicorn_and_text_elsewhere(monkeypatch):
     monkeypatch.setitem(sys.modules, "gunicorn.arbiter", object())
     assert logging_setup.log_format({}) == "json"
     assert logging_setup.log_format({"LOG_FORMAT": "text"}) == "text"
+
+
+def _wait_for_lines(stream, logger, count, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        lines = [line for line in _lines(stream) if line["logger"] == logger]
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"the worker wrote {stream.getvalue()!r}")
+
+
+def test_a_task_queued_in_a_request_logs_with_that_request_id_in_the_worker(app, huey_consumer):
+    RAN_IN.clear()
+    with captured() as stream:
+        with app.test_request_context("/", headers={"X-Request-ID": "edge-0f1e2d3c4b5a"}):
+            logging_setup._assign_request_id()
+            log_line("saved by the worker")
+        lines = _wait_for_lines(stream, "leadloop.test_task", 1)
+        time.sleep(0.2)  # Huey's "executed in" line follows the task body
+    assert RAN_IN and RAN_IN[0] != threading.current_thread().name  # run by a consumer thread
+    assert [(line["message"], line["request_id"]) for line in lines] == [("saved by the worker", "edge-0f1e2d3c4b5a")]
+    huey_lines = [line for line in _lines(stream) if line["logger"].startswith("huey") and "tests.log_line" in line["message"]]
+    assert huey_lines and {line["request_id"] for line in huey_lines} == {"edge-0f1e2d3c4b5a"}
+
+
+def test_tasks_queued_outside_a_request_each_run_under_an_id_of_their_own(huey_consumer):
+    with captured() as stream:
+        log_line("first")
+        log_line("second")
+        lines = _wait_for_lines(stream, "leadloop.test_task", 2)
+    ids = [line["request_id"] for line in lines]
+    assert len(set(ids)) == 2 and all(len(rid) == 32 for rid in ids)
+
+
+def test_a_retry_queued_by_a_task_keeps_the_id_of_the_request():
+    from huey.storage import MemoryStorage
+
+    tasks.use_storage(immediate=False, storage=MemoryStorage("leadloop"))
+    try:
+        with request_id_scope("page-req-00000001"):
+            tasks.deliver_message.schedule(args=(1,), delay=60)  # what a failed delivery does
+        (retry,) = tasks.huey.pending()
+        assert retry.kwargs == {"request_id": "page-req-00000001"}
+    finally:
+        tasks.use_storage(immediate=True)
+
+
+def _gunicorn_conf(monkeypatch, log_format):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("LOG_FORMAT", log_format)
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "deploy/gunicorn.conf.py"))
+
+
+def test_gunicorn_writes_its_own_and_its_access_lines_as_json_with_the_request_id(monkeypatch, tmp_path):
+    from gunicorn.config import Config
+
+    conf = _gunicorn_conf(monkeypatch, "json")
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    cfg.set("access_log_format", conf["access_log_format"])
+    logger = conf["logger_class"](cfg)
+    for log_ in (logger.error_log, logger.access_log):  # switched off by the migrations' fileConfig
+        monkeypatch.setattr(log_, "disabled", False)
+    logger.error_log.info("Starting gunicorn")
+    atoms = logger.atoms_wrapper_class(
+        {"h": "127.0.0.1", "r": "GET /healthz HTTP/1.1", "s": "200", "b": "32", "M": "4",
+         "{x-request-id}o": "edge-0f1e2d3c4b5a"}
+    )
+    logger.access_log.info(cfg.access_log_format, atoms)
+    for handler in logger.error_log.handlers + logger.access_log.handlers:
+        handler.flush()
+    (access,) = [json.loads(line) for line in (tmp_path / "access.log").read_text().splitlines()]
+    assert access["request_id"] == "edge-0f1e2d3c4b5a" and access["logger"] == "gunicorn.access"
+    assert access["message"].startswith('127.0.0.1 "GET /healthz HTTP/1.1" 200 32 4ms')
+    (started,) = [json.loads(line) for line in (tmp_path / "error.log").read_text().splitlines()]
+    assert started["message"] == "Starting gunicorn" and started["request_id"] == "-"
+
+
+def test_gunicorn_keeps_its_text_lines_with_log_format_text(monkeypatch):
+    assert "logger_class" not in _gunicorn_conf(monkeypatch, "text")

@@ -217,7 +217,7 @@ def test_every_periodic_job_is_a_huey_periodic_task_on_its_schedule(app):
 
 def test_a_periodic_task_runs_the_same_job_as_flask_jobs_run(app, db):
     tasks.register_periodic_tasks()
-    assert tasks.PERIODIC_TASKS["interrupted_imports"].call_local() == {"interrupted": 0}
+    assert tasks.PERIODIC_TASKS["interrupted_imports"].call_local() == {"interrupted": 0, "resumed": 0}
     result = app.test_cli_runner().invoke(args=["jobs", "run", "--only", "interrupted_imports"])
     assert result.exit_code == 0 and "interrupted_imports: interrupted=0" in result.output
 

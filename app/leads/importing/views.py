@@ -133,7 +133,7 @@ def mapping(job_id):
         missing = missing_mandatory(chosen)
         if not missing:
             job.mapping = {str(k): v for k, v in chosen.items()}
-            begin_step(job, "validating")
+            begin_step(job, "validating", user_id=current_user.id)
             db.session.commit()
             start(run_analysis, job.id, current_user.id)
             return redirect(url_for("imports.show_job", job_id=job.id), code=303)
@@ -174,7 +174,7 @@ def commit(job_id):
     decisions = dict(job.decisions or {})
     decisions.update({"default": default, "rows": rows})
     job.decisions = decisions
-    begin_step(job, "committing")
+    begin_step(job, "committing", user_id=current_user.id)
     db.session.commit()
     start(run_commit, job.id, current_user.id)
     return redirect(url_for("imports.show_job", job_id=job.id), code=303)
