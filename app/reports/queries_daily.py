@@ -10,7 +10,7 @@ from sqlalchemy import Date, func, literal, select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.reports.models import DailyStat, DailyTotal
+from app.reports.models import COUNTERS, DailyStat, DailyTotal
 from app.reports.sqlutil import date_bucket, dialect
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -65,6 +65,26 @@ def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -
     `names` maps each output name to a counter column. A consultant or channel key of 0 ("none":
     a pooled lead, a visit without a consultant) comes back as None, as the raw queries return it.
     """
+    rows = _all_counters(f, by, grain)
+    out = []
+    for r in rows:
+        row = {k: r[k] for k in ("bucket", "key") if k in r}
+        row.update({name: r[counter] for name, counter in names.items()})
+        if by is None or any(row[n] for n in names):
+            out.append(row)
+    return out
+
+
+def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
+    """Every counter per (bucket, key), read once per request for the same filter and grouping
+    (a report asks for several figures of the same rows)."""
+    from flask import g, has_app_context
+
+    memo_key = ("daily", by, grain, f.period.start, f.period.end, f.store_ids, f.consultant_id, f.channel_id,
+                f.grade_id)
+    memo = g.setdefault("_report_daily_counts", {}) if has_app_context() else {}
+    if memo_key in memo:
+        return memo[memo_key]
     t = DailyStat if by == "channel" else _table(f)
     keys, groups = [], []
     if grain:
@@ -75,15 +95,15 @@ def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -
         column = {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
         keys.append(column.label("key"))
         groups.append(column)
-    sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(name) for name, counter in names.items()]
+    sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]
     stmt = select(*keys, *sums).where(*_conditions(t, f))
     if groups:
         stmt = stmt.group_by(*groups)
     rows = []
     for r in db.session.execute(stmt):
-        row = {k: (int(v) if k in names else v) for k, v in r._mapping.items()}
+        row = {k: (int(v) if k in COUNTERS else v) for k, v in r._mapping.items()}
         if "key" in row and row["key"] == 0:
             row["key"] = None
-        if by is None or any(row[n] for n in names):
-            rows.append(row)
+        rows.append(row)
+    memo[memo_key] = rows
     return rows
