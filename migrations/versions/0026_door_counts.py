@@ -18,8 +18,8 @@ corrections, cancellation). The conditions are those of app/invitations/queries.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024door"
-down_revision = "0023"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
