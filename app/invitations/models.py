@@ -144,7 +144,7 @@ class CheckIn(db.Model):
 
 class EventDoorCounts(db.Model):
     """The door's live counters of one event, kept by the database itself: triggers on
-    `invitations` (migration 0024door) add each row's share on insert, move it on update and take
+    `invitations` (migration 0026) add each row's share on insert, move it on update and take
     it away on delete, in the statement that changes the invitation. A check-in reads one row
     instead of counting the event's invitations. The conditions are those of
     app/invitations/queries.py (ACCEPTED, ARRIVED, CAME_UNANSWERED, WALK_IN); a test holds the row

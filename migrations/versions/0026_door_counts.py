@@ -1,7 +1,7 @@
 """the door's live counters per event, kept by triggers on invitations
 
-Revision ID: 0024door
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 
 A check-in used to count all of an event's invitations (5,000 at a big launch) on every scan to
 show the counters. Now `event_door_counts` holds them, and triggers on `invitations` keep them in
