@@ -121,8 +121,18 @@ def endpoints_in_python(source: str, filename: str = "<source>") -> list[tuple[s
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and ENDPOINT_NAME.search(target.id):
-                    # A table (tuples of label, endpoint, icon): its dotted names are endpoints.
-                    add(node.value, node, only_dotted=True)
+                    # A table: rows (label, endpoint, capability, icon) name their endpoint second
+                    # (NavItem rows are read as calls above); a set or list of names is all endpoints.
+                    value = node.value
+                    if isinstance(value, ast.Call) and _callee(value) in {"frozenset", "set", "tuple", "list"} \
+                            and value.args:
+                        value = value.args[0]
+                    rows = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+                    for row in rows:
+                        if isinstance(row, ast.Tuple) and len(row.elts) > 1:
+                            add(row.elts[1], node, only_dotted=True)
+                        elif not isinstance(row, ast.Call):
+                            add(row, node, only_dotted=True)
     return found
 
 
