@@ -2,5 +2,6 @@
 
 Entry points: `views.bp` (login, logout, password change, second-factor enrolment and check),
 `services` (create, deactivate with hand-over, password rules), `mfa` (TOTP and recovery codes),
-`models.User` / `models.Role`, `jobs` (purging revoked sessions and expired rate-limit rows).
+`devices` ("keep me signed in on this device": remembered devices, revocable),
+`models.User` / `models.Role`, `jobs` (purging revoked sessions, dead device sessions and expired rate-limit rows).
 """
