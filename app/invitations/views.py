@@ -24,7 +24,7 @@ from app.invitations.targets import clean_filters
 from app.leads.models import Lead
 from app.messaging.outbox import marketing_block_reason
 from app.web.access import roles_required
-from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
+from app.web.permissions import get_lead_or_404, may_reveal_phone, may_see_phone, store_scope_ids
 from app.web.render import hx_redirect, render
 from app.web.templating import local_time
 
@@ -569,7 +569,3 @@ def lead_invitation_send(lead_id: int, invitation_id: int):
         else:
             flash(_("The invitation is on its way."), "success")
     return hx_redirect(url_for("leads.lead_detail", lead_id=lead_id))
-
-
-def may_manage_events() -> bool:
-    return can(current_user, "event.manage")
