@@ -40,15 +40,6 @@ def save_file(
     return row
 
 
-def find_file(owner_type: str, owner_id: int, role: str) -> StoredFile | None:
-    return db.session.execute(
-        select(StoredFile)
-        .where(StoredFile.owner_type == owner_type, StoredFile.owner_id == owner_id, StoredFile.role == role)
-        .order_by(StoredFile.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def file_content(owner_type: str, owner_id: int, role: str) -> bytes | None:
     """Return the bytes of an owner's file, or None."""
     return db.session.execute(

@@ -12,7 +12,6 @@ from app.core.errors import DomainError
 from app.core.timeutil import local_midnight_utc as local_midnight_utc
 from app.core.timeutil import local_today
 
-DEFAULT_CADENCE = {"H": 3, "A": 7, "B": 15, "C": 30}
 EFFECTIVE_RESULTS = frozenset({"reached"})
 
 
@@ -98,11 +97,6 @@ def first_working_day_after(day: date, windows: list[Window]) -> date:
                 candidate = window.ends_on + timedelta(days=1)
                 moved = True
     return candidate
-
-
-def plan_in_window(due: date, window: Window) -> bool:
-    """Whether a plan falls in the leave window."""
-    return window.covers(due)
 
 
 def postponed_due(due: date, window: Window, windows: list[Window] | None = None) -> date:

@@ -5,7 +5,7 @@ campaign page, reports and their exports, the monthly PDF, the consultant dashbo
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select
@@ -468,8 +468,3 @@ def recent_checkins(event_id: int, limit: int = 8) -> list:
         .join(Invitation, Invitation.id == CheckIn.invitation_id).join(Lead, Lead.id == Invitation.lead_id)
         .outerjoin(checker, checker.id == CheckIn.checked_in_by_id)
         .where(CheckIn.event_id == event_id).order_by(CheckIn.id.desc()).limit(limit)).all()
-
-
-def day_window(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day)
-    return start, start + timedelta(days=1)

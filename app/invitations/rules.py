@@ -23,8 +23,6 @@ DEFAULT_CUTOFF_HOURS = 2
 
 ANSWERS = ("accept", "decline")
 OUTCOMES = ("accepted", "declined", "no_answer", "wrong_number")
-# Statuses a customer may still change with the RSVP page (before the cut-off).
-RSVP_OPEN = {S.TODO, S.INVITED, S.ACCEPTED, S.DECLINED, S.NO_ANSWER}
 RESPONDED = {S.ACCEPTED, S.DECLINED}
 
 

@@ -1,14 +1,14 @@
 """Operations on events, campaigns and invitations. Callers commit once per operation."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.admin.defaults import get_setting
 from app.admin.reference import grades
 from app.audit.services import record
@@ -27,9 +27,6 @@ from app.messaging.window import customer_send_time
 from app.pipeline.stages import advance_stage
 from app.web.permissions import scoped_leads
 from app.web.urls import public_url
-
-INVITER_ROLES = (Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING)
-
 
 # ---- events -----------------------------------------------------------------------------------
 
@@ -504,7 +501,3 @@ def generate_invitations(campaign: Campaign, event: Event, *, actor, now: dateti
     db.session.flush()
     record("campaign.generate", actor, "campaign", campaign.id, {"invitations": len(invitations)})
     return len(invitations)
-
-
-def campaign_day_ok(campaign: Campaign, today: date) -> bool:
-    return campaign.starts_on <= today <= campaign.ends_on

@@ -14,7 +14,6 @@ from sqlalchemy import Select
 from app.admin.reference import by_code, channels, grades, stages
 from app.leads import conditions as cond
 
-FILTER_KEYS = ("grade", "stage", "source", "store_id", "expected_from", "expected_to", "consent")
 MAX_TARGETS = 5000
 
 

@@ -570,7 +570,3 @@ def lead_invitation_send(lead_id: int, invitation_id: int):
         else:
             flash(_("The invitation is on its way."), "success")
     return hx_redirect(url_for("leads.lead_detail", lead_id=lead_id))
-
-
-def may_manage_events() -> bool:
-    return can(current_user, "event.manage")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.audit.services import record
 from app.core.errors import DomainError
@@ -33,7 +33,6 @@ MOVED = (FollowUp, ManagerComment, Plan, ShowroomVisit, LeadTouch, OwnerChange, 
 MERGE_FIELDS = ["name", "gender", "phone", "email", "birthday", "age", "region", "model_id", "budget_min",
                 "budget_max", "preferences", "decision_role", "expected_purchase_date", "grade_id", "notes",
                 "owner"]
-
 
 
 def lead_values(lead: Lead) -> dict:
@@ -114,9 +113,3 @@ def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *,
     record("lead.merge", actor, "lead", survivor.id,
            {"merged": other_ids, "choices": {k: v for k, v in choices.items()}, "moved": moved})
     return survivor
-
-
-def history_count(lead_id: int) -> int:
-    """Count the history rows attached to a lead (used to show what a merge will move)."""
-    return sum(db.session.execute(select(func.count()).where(model.lead_id == lead_id)).scalar_one()
-               for model in (*MOVED, Invitation))

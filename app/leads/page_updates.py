@@ -7,13 +7,14 @@ without reloading the page.
 
 from urllib.parse import urlsplit
 
-from flask import render_template, request, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from app.admin.reference import by_id, channels, grades, stages
 from app.core.timeutil import today_for
 from app.leads.timeline import lead_timeline
+from app.web.htmx import current_url
 
 
 def reference_maps() -> dict:
@@ -23,7 +24,7 @@ def reference_maps() -> dict:
 
 def sent_from_lead_page(lead_id: int) -> bool:
     """Whether this htmx request came from the lead's own page (not from a page of its own)."""
-    current = request.headers.get("HX-Current-URL", "")
+    current = current_url()
     return bool(current) and urlsplit(current).path == url_for("leads.lead_detail", lead_id=lead_id)
 
 

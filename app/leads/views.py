@@ -33,6 +33,7 @@ from app.leads.services import LeadInput, record_grade_date_override
 from app.leads.timeline import lead_timeline
 from app.leads.transfers import request_transfer as create_transfer_request
 from app.web.access import requires
+from app.web.htmx import set_push_url
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
 from app.web.render import hx_redirect, is_htmx, render
 
@@ -102,8 +103,8 @@ def list_leads():
                   ascending_only=ASCENDING_ONLY,
                   may_see_phone=may_see_phone, today=today_for(current_user), open_ids=set(open_stage_ids()), **choices)
     if is_htmx():  # the address bar shows the filters without the empty fields of the form
-        response.headers["HX-Push-Url"] = url_for("leads.list_leads", **flt.to_args(),
-                                                  **({"page": page.page} if page.page > 1 else {}))
+        set_push_url(response, url_for("leads.list_leads", **flt.to_args(),
+                                       **({"page": page.page} if page.page > 1 else {})))
     return response
 
 

@@ -5,12 +5,6 @@ from datetime import datetime
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.models import ConsentRecord, Lead
-from app.messaging.rules import is_opt_out
-
-
-def is_stop_reply(text: str | None) -> bool:
-    """Tell whether an inbound SMS asks to stop marketing messages (see rules.is_opt_out)."""
-    return is_opt_out(text)
 
 
 def opt_out(lead: Lead, channel: str, *, source: str, operator_id: int | None = None,

@@ -22,7 +22,6 @@ from app.pipeline.rules import Cursor, sort_key
 from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
 
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 CARD_COLUMNS = (
     Lead.id, Lead.name, Lead.version, Lead.stage_id, Lead.grade_id, Lead.model_id, Lead.owner_id,

@@ -14,9 +14,6 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.leads.models import Lead, StageChange
 
-# Automatic moves only go forward: an invitation does not pull a negotiating lead back.
-FORWARD_ONLY = True
-
 
 def set_stage(lead: Lead, to_code: str, actor=None, *, expected_version: int | None = None,
               now: datetime | None = None, forward_only: bool = False) -> bool:

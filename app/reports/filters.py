@@ -45,9 +45,6 @@ class ReportFilter:
     def offset_minutes(self) -> int:
         return utc_offset_minutes(self.tz, local_midnight_utc(self.period.start, self.tz))
 
-    @property
-    def only_own(self) -> bool:
-        return self.user.role == Role.CONSULTANT
 
     def with_period(self, period: Period) -> "ReportFilter":
         return replace(self, period=period)

@@ -138,11 +138,6 @@ def change(current: float | int | None, before: float | int | None) -> float | N
     return (current - before) / before
 
 
-def target_progress(actual: int, target: int | None) -> float | None:
-    """Return the share of the target reached, or None without a target."""
-    return rate(actual, target)
-
-
 def prorated_target(target: int, period: Period, month_first: date) -> float:
     """Return the part of a monthly target that falls inside `period` (by days)."""
     last = month_end(month_first)

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.core.timeutil import zone_for
@@ -146,7 +146,3 @@ def targets_table(month: date, store_ids: list[int] | None) -> dict:
     for row in db.session.execute(stmt):
         out.setdefault((row.store_id, row.user_id), {})[row.metric] = row.value
     return out
-
-
-def target_count(month: date) -> int:
-    return db.session.execute(select(func.count(MonthlyTarget.id)).where(MonthlyTarget.month == month)).scalar()

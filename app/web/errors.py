@@ -1,6 +1,5 @@
 """Friendly error pages in the user's language; JSON problem details for the API."""
 
-import json
 import logging
 
 from flask import jsonify, make_response, render_template, request
@@ -8,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.web import htmx
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
@@ -43,11 +44,10 @@ def _kept_headers(error: HTTPException) -> list[tuple[str, str]]:
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if request.headers.get("HX-Request"):
+        if htmx.from_htmx():
             # Stale page on a tablet: reload it to get a fresh token.
-            response = app.response_class(_("Your page had expired; it has been reloaded."), status=400)
-            response.headers["HX-Refresh"] = "true"
-            return response
+            return htmx.set_refresh(app.response_class(_("Your page had expired; it has been reloaded."),
+                                                       status=400))
         return render_template("errors/error.html", code=400,
                                title=_("This form has expired"),
                                message=_("Please go back, reload the page and try again.")), 400
@@ -84,7 +84,7 @@ def register_error_handlers(app) -> None:
         title = titles.get(code, error.name)
         message = messages.get(code, "")
         headers = _kept_headers(error)
-        if request.headers.get("HX-Request"):
+        if htmx.from_htmx():
             response = make_response(render_template("errors/_error_fragment.html", code=code, title=title,
                                                      message=message), code)
             response.headers.extend(headers)
@@ -126,11 +126,11 @@ def unavailable(error):
         from flask import current_app, session
 
         env = current_app.jinja_env
-        name = "errors/_error_fragment.html" if request.headers.get("HX-Request") else "errors/unavailable.html"
+        name = "errors/_error_fragment.html" if htmx.from_htmx() else "errors/unavailable.html"
         lang = "en" if str(session.get("locale", "")).startswith("en") else "zh-CN"
         response = make_response(env.get_template(name).render(code=503, title=title, message=message,
                                                                html_lang=lang))
-        if request.headers.get("HX-Request"):
+        if htmx.from_htmx():
             toast(response, title, message)
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -139,7 +139,7 @@ def unavailable(error):
 
 def toast(response, title: str, message: str) -> None:
     """Ask the page (static/js/app.js) to show a message for an htmx request that failed."""
-    response.headers["HX-Trigger"] = json.dumps({"toast": f"{title} {message}".strip()})
+    htmx.trigger(response, {"toast": f"{title} {message}".strip()})
 
 
 def drain_request_body(limit: int = 64 * 1024 * 1024) -> None:

@@ -8,6 +8,8 @@ segment and JSON string is checked once here, so no form or filter parser has to
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 
+from app.web import htmx
+
 NUL = "\x00"
 
 
@@ -57,7 +59,7 @@ def reject_nul_characters():
         response.status_code = 400
         response.content_type = "application/problem+json"
         return response
-    if request.headers.get("HX-Request"):
+    if htmx.from_htmx():
         return render_template("errors/_error_fragment.html", code=400, title=title, message=message), 400
     return render_template("errors/error.html", code=400, title=title, message=message), 400
 

@@ -1,11 +1,11 @@
 """render(): the whole page, or only the requested block for an HTMX request."""
 
-from flask import make_response, render_template, request
+from flask import make_response, render_template
 from jinja2_fragments.flask import render_block
 
+from app.web.htmx import hx_redirect, is_htmx, vary
 
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+__all__ = ["hx_redirect", "is_htmx", "render", "render_fragment"]  # views import the htmx helpers from here too
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -14,9 +14,7 @@ def render(template: str, block: str | None = None, status: int = 200, **context
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
-    response = make_response(body, status)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return vary(make_response(body, status))
 
 
 def render_fragment(template: str, block: str, page_url: str, status: int = 200, **context):
@@ -28,13 +26,3 @@ def render_fragment(template: str, block: str, page_url: str, status: int = 200,
         return redirect(page_url, code=302)
     return render(template, block=block, status=status, **context)
 
-
-def hx_redirect(url: str):
-    """Tell htmx to navigate (200 + HX-Redirect); plain requests get a 303."""
-    from flask import redirect
-
-    if is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)

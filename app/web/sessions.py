@@ -22,6 +22,7 @@ from app.accounts.models import RevokedSession, Role, User
 from app.audit.services import record
 from app.core.timeutil import utcnow
 from app.extensions import db, login_manager
+from app.web import htmx
 from app.web.access import is_public_endpoint, require_login_by_default
 
 SESSION_LOGIN_AT = "login_at"
@@ -98,14 +99,12 @@ def _unauthorized():
 
     if request.blueprint == "api" or request.path.startswith("/api/"):
         abort(401)
-    if request.headers.get("HX-Request"):
+    if htmx.from_htmx():
         # An expired session during an HTMX call: send the whole page to the login screen and
         # come back to the page the user was on (htmx names it; Referer is off by policy).
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        current = urlsplit(htmx.current_url())
         back = (current.path or "/") + (f"?{current.query}" if current.query else "")
-        response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = url_for("accounts.login", next=back)
-        return response
+        return htmx.set_redirect(current_app.response_class(status=401), url_for("accounts.login", next=back))
     flash(str(login_manager.login_message), "info")
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
@@ -341,10 +340,8 @@ def require_second_factor():
         from flask import abort
 
         abort(401)
-    if request.headers.get("HX-Request"):
-        response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
+    if htmx.from_htmx():
+        return htmx.set_redirect(current_app.response_class(status=401), target)
     return redirect(target)
 
 

@@ -39,7 +39,6 @@ from app.web.errors import database_unavailable
 from app.web.logging_setup import current_request_id
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 2000
 RUNNING = ("validating", "committing")
 # The longest a step may run before it is taken for cut off: the largest file is checked and saved
 # in about a minute.

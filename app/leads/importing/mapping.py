@@ -27,7 +27,6 @@ FIELDS = [
     ("budget", _l("Budget"), ["预算", "购车预算", "budget"]),
     ("notes", _l("Notes"), ["备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"]),
 ]
-FIELD_KEYS = [key for key, _label, _aliases in FIELDS]
 MANDATORY = ["name", "phone", "gender", "channel", "model", "grade", "expected_date"]
 _ALIASES = {alias: key for key, _label, aliases in FIELDS for alias in aliases}
 
