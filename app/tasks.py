@@ -224,11 +224,8 @@ def register_periodic_tasks() -> list[str]:
 
 def resume_interrupted_work() -> int:
     """Queue again the import steps a stopped worker left cut off (called when a worker starts)."""
-    from app.core.modules import import_optional
+    from app.leads.importing import jobs
 
-    jobs = import_optional("app.leads.importing.jobs")
-    if jobs is None:
-        return 0
     try:
         return jobs.resume_interrupted_steps(starting=True)
     except Exception:  # the periodic job tries again; a worker must start anyway
