@@ -114,3 +114,18 @@ _.permanent  # app/web/sessions.py
 _.session_protection  # app/web/sessions.py
 remember  # app/web/sessions.py
 STORAGE_SCHEME  # app/web/throttle.py
+
+# Read by templates or the database only: columns shown on pages, counters kept by triggers.
+_.last_ip  # app/accounts/models.py (the device lists), app/web/sessions.py
+_.expected_people  # app/invitations/models.py (event_door_counts, kept by triggers)
+_.accepted_arrived  # app/invitations/models.py (event_door_counts, kept by triggers)
+
+# Used by name by WTForms (the CSRF field without an id) and by gunicorn's config file.
+_.field_class  # app/web/forms.py
+_.csrf_class  # app/web/forms.py
+use_json_for_gunicorn  # app/web/logging_setup.py, called from deploy/gunicorn.conf.py
+
+# Called only by the tests: the recount the kept door counters must equal, the access sweep.
+door_counters_counted  # app/invitations/queries.py
+view_roles  # app/web/access.py
+roles_for  # app/web/permissions.py

@@ -39,6 +39,26 @@ def local_bucket(column, grain: str, offset_minutes: int):
     return func.date(column, shift)
 
 
+def date_bucket(column, grain: str):
+    """Return the bucket label of a DATE column (no time zone shift)."""
+    if dialect() == "postgresql":
+        if grain == "week":
+            return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
+        if grain == "month":
+            return func.to_char(column, "YYYY-MM")
+        if grain == "quarter":
+            return func.to_char(column, 'YYYY-"Q"Q')
+        return func.to_char(column, "YYYY-MM-DD")
+    if grain == "week":
+        return func.date(column, "weekday 0", "-6 days")
+    if grain == "month":
+        return func.strftime("%Y-%m", column)
+    if grain == "quarter":
+        month = cast(func.strftime("%m", column), Integer)
+        return func.strftime("%Y", column) + literal("-Q") + cast((month + 2) / 3, Integer)
+    return func.date(column)
+
+
 def hours_between(start, end):
     """Return the hours from `start` to `end` (two timestamp columns) as a number."""
     if dialect() == "postgresql":
