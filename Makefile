@@ -26,10 +26,11 @@ run: setup
 	@echo "LeadLoop: http://127.0.0.1:$(PORT)"
 	BIN=$(BIN) ./scripts/run.sh $(PORT)
 
-## make test: lint and the dead-code check (vulture), then the whole suite (unit, web, browser) on SQLite, or on TEST_DATABASE_URL
+## make test: lint, the format check, the dead-code check (vulture), then the whole suite (unit, web, browser) on SQLite, or on TEST_DATABASE_URL
 test: venv
 	./scripts/system-deps.sh test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/vulture
 	$(BIN)/pytest
 

@@ -114,9 +114,27 @@ def register_blueprints(app: Flask) -> None:
     from app.showroom.views import bp as showroom_bp
     from app.web.health import bp as health_bp
 
-    for bp in (accounts_bp, dashboard_bp, health_bp, admin_bp, leads_bp, api_bp, apikeys_bp, imports_bp,
-               public_form_bp, followups_bp, pipeline_bp, showroom_bp, dcc_bp, invitations_bp, rsvp_bp,
-               checkin_bp, webhooks_bp, reports_bp, notifications_bp):
+    for bp in (
+        accounts_bp,
+        dashboard_bp,
+        health_bp,
+        admin_bp,
+        leads_bp,
+        api_bp,
+        apikeys_bp,
+        imports_bp,
+        public_form_bp,
+        followups_bp,
+        pipeline_bp,
+        showroom_bp,
+        dcc_bp,
+        invitations_bp,
+        rsvp_bp,
+        checkin_bp,
+        webhooks_bp,
+        reports_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -112,8 +112,10 @@ def deactivate_user_cmd(username, successor, reason):
     except DomainError as exc:
         raise click.ClickException(exc.code) from exc
     db.session.commit()
-    click.echo(f"deactivated {username}; moved {detail['leads']} leads and {detail['plans']} plans"
-               + (f" to {successor}" if successor else ""))
+    click.echo(
+        f"deactivated {username}; moved {detail['leads']} leads and {detail['plans']} plans"
+        + (f" to {successor}" if successor else "")
+    )
 
 
 @users_cli.command("list")

@@ -85,8 +85,9 @@ def load_config() -> dict:
         "WTF_CSRF_ENABLED": True,
         # Rate limits and lock-outs, counted together by every worker and server: in Redis when
         # REDIS_URL is set, else in the database (app/web/throttle.py), never in process memory.
-        "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI")
-                                  or os.environ.get("REDIS_URL") or "leadloop+db://"),
+        "RATELIMIT_STORAGE_URI": (
+            os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "leadloop+db://"
+        ),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # Failed logins per username (the account is locked for the rest of the window) and per
         # client address (high: a showroom's staff share one address behind its router).
@@ -115,8 +116,11 @@ def load_config() -> dict:
         # WeCom group robots (one webhook per store, set in the store's settings): http | console | memory
         "WECOM_BACKEND": os.environ.get("WECOM_BACKEND", "http"),
         # Hosts a store's robot webhook may point to (a private WeCom server can be added).
-        "WECOM_WEBHOOK_HOSTS": tuple(h.strip() for h in os.environ.get(
-            "WECOM_WEBHOOK_HOSTS", "qyapi.weixin.qq.com").split(",") if h.strip()),
+        "WECOM_WEBHOOK_HOSTS": tuple(
+            h.strip()
+            for h in os.environ.get("WECOM_WEBHOOK_HOSTS", "qyapi.weixin.qq.com").split(",")
+            if h.strip()
+        ),
         # How often an open page asks for the bell's unread count.
         "NOTIFICATION_POLL_SECONDS": int(os.environ.get("LEADLOOP_NOTIFICATION_POLL_SECONDS", "30")),
         "SMS_FILE_PATH": os.environ.get("SMS_FILE_PATH", str(INSTANCE_DIR / "outbox-sms.log")),

@@ -21,8 +21,9 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def flask(*args: str, env: dict) -> str:
-    out = subprocess.run([str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout
 
 
@@ -33,7 +34,11 @@ def prepare(env: dict) -> str:
     stores = flask("stores", "list", env=env)
     if "BENCH" not in stores:
         flask("stores", "create", "--code", "BENCH", "--name", "压测门店", env=env)
-    return flask("apikeys", "create", "--source", "website", "--store", "BENCH", env=env).strip().splitlines()[-1]
+    return (
+        flask("apikeys", "create", "--source", "website", "--store", "BENCH", env=env)
+        .strip()
+        .splitlines()[-1]
+    )
 
 
 def run_load(url: str, key: str, clients: int, total: int, phone_base: int) -> tuple[float, dict]:
@@ -47,10 +52,16 @@ def run_load(url: str, key: str, clients: int, total: int, phone_base: int) -> t
         local: dict[int, int] = {}
         for i in range(per_client):
             phone = f"1{phone_base + n * per_client + i:010d}"[:11]
-            body = {"name": f"压测{n}-{i}", "phone": phone, "gender": "unknown", "grade": "B",
-                    "source_detail": "bench"}
-            r = session.post(f"{url}/api/v1/leads", json=body, headers={"Idempotency-Key": f"b{phone}"},
-                             timeout=30)
+            body = {
+                "name": f"压测{n}-{i}",
+                "phone": phone,
+                "gender": "unknown",
+                "grade": "B",
+                "source_detail": "bench",
+            }
+            r = session.post(
+                f"{url}/api/v1/leads", json=body, headers={"Idempotency-Key": f"b{phone}"}, timeout=30
+            )
             local[r.status_code] = local.get(r.status_code, 0) + 1
         with lock:
             for code, count in local.items():
@@ -95,8 +106,20 @@ def main() -> None:
         env = {**os.environ, "FLASK_APP": "wsgi.py", "RATELIMIT_ENABLED": "0"}
         key = prepare(env)
         url = f"http://127.0.0.1:{args.port}"
-        server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-                                   "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        server = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
     try:
         for _ in range(150):
             try:
@@ -105,15 +128,30 @@ def main() -> None:
             except requests.RequestException:
                 time.sleep(0.2)
         # Warm-up: imports, connections, reference caches.
-        run_load(url, key, args.clients, args.clients * 10, phone_base=3_000_000_000 + int(time.time()) % 100_000_000)
+        run_load(
+            url,
+            key,
+            args.clients,
+            args.clients * 10,
+            phone_base=3_000_000_000 + int(time.time()) % 100_000_000,
+        )
         cpu_before = server_cpu_seconds(server.pid) if server else 0.0
-        rate, codes = run_load(url, key, args.clients, args.requests,
-                               phone_base=3_500_000_000 + int(time.time() * 7) % 100_000_000)
-        print(f"{rate:.0f} leads/s with {args.clients} clients ({args.requests} requests; status codes {codes})")
+        rate, codes = run_load(
+            url,
+            key,
+            args.clients,
+            args.requests,
+            phone_base=3_500_000_000 + int(time.time() * 7) % 100_000_000,
+        )
+        print(
+            f"{rate:.0f} leads/s with {args.clients} clients ({args.requests} requests; status codes {codes})"
+        )
         if server:
             cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) * 1000 / args.requests
-            print(f"server CPU {cpu_ms:.1f} ms per lead: {args.workers * 1000 / cpu_ms:.0f} leads/s when "
-                  f"{args.workers} cores are free for the {args.workers} workers")
+            print(
+                f"server CPU {cpu_ms:.1f} ms per lead: {args.workers * 1000 / cpu_ms:.0f} leads/s when "
+                f"{args.workers} cores are free for the {args.workers} workers"
+            )
     finally:
         if server is not None:
             server.terminate()

@@ -676,7 +676,10 @@ def check_import(res, a, b, db_url, manager, worker_factory, rows: int, worker_l
         f"job {job_id}: {status}, rows {rows}, leads created {created}, ok_rows {ok_rows}, "
         f"worker killed while committing: {killed_during}",
     )
-    for label, response in (("mapping (checked by the worker)", mapped), ("commit (saved by the worker)", committed)):
+    for label, response in (
+        ("mapping (checked by the worker)", mapped),
+        ("commit (saved by the worker)", committed),
+    ):
         rid = response.headers.get("X-Request-ID", "")
         lines = worker_lines_with(worker_log, rid) if rid else []
         res.check(

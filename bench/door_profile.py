@@ -24,10 +24,15 @@ sys.path.insert(0, str(ROOT))
 
 # (label, predicate on (file, function name)) — inclusive cumulative time of the outermost match
 PARTS = (
-    ("session + user load (cookie, load_user, timeouts)", lambda f, n: n in ("enforce_timeouts",)
-     or (f.endswith("flask/sessions.py") and n == "open_session")),
+    (
+        "session + user load (cookie, load_user, timeouts)",
+        lambda f, n: n in ("enforce_timeouts",) or (f.endswith("flask/sessions.py") and n == "open_session"),
+    ),
     ("CSRF check", lambda f, n: "flask_wtf/csrf.py" in f and n == "protect"),
-    ("check-in service (SQL included)", lambda f, n: f.endswith("app/checkin/services.py") and n == "check_in"),
+    (
+        "check-in service (SQL included)",
+        lambda f, n: f.endswith("app/checkin/services.py") and n == "check_in",
+    ),
     ("door counters query", lambda f, n: n == "door_counters"),
     ("search query", lambda f, n: n == "search_guests"),
     ("event load (scoped)", lambda f, n: n == "_event_or_404"),
@@ -70,9 +75,12 @@ def main() -> None:
         sql["seconds"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
 
     client = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"username": info["username"], "password": BENCH_PASSWORD,
-                                           "csrf_token": token})
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    response = client.post(
+        "/login", data={"username": info["username"], "password": BENCH_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 303, response.status_code
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
     headers = {"X-CSRFToken": csrf, "HX-Request": "true"}
@@ -80,19 +88,28 @@ def main() -> None:
     queries = [q for pair in zip([n[:2] for n in info["names"]], info["tails"], strict=False) for q in pair]
 
     def scan(code, expect):
-        r = client.post(f"/checkin/{event_id}", data={"code": code, "client_id": uuid.uuid4().hex}, headers=headers)
+        r = client.post(
+            f"/checkin/{event_id}", data={"code": code, "client_id": uuid.uuid4().hex}, headers=headers
+        )
         assert r.status_code == expect, r.status_code
 
     def search(i):
-        assert client.get(f"/checkin/{event_id}/search", query_string={"q": queries[i % len(queries)]},
-                          headers=headers).status_code == 200
+        assert (
+            client.get(
+                f"/checkin/{event_id}/search", query_string={"q": queries[i % len(queries)]}, headers=headers
+            ).status_code
+            == 200
+        )
 
     for i in range(20):  # warm up: compiled statement caches, templates
         scan(tokens[-1 - i], 200)
         search(i)
     results = {}
-    cases = (("first scan", lambda i: scan(tokens[i], 200)), ("repeat scan", lambda i: scan(tokens[i], 409)),
-             ("search", search))
+    cases = (
+        ("first scan", lambda i: scan(tokens[i], 200)),
+        ("repeat scan", lambda i: scan(tokens[i], 409)),
+        ("search", search),
+    )
     for name, fn in cases:
         sql.update(n=0, seconds=0.0)
         profile = cProfile.Profile()
@@ -106,15 +123,33 @@ def main() -> None:
         stats = pstats.Stats(profile).stats if not args.plain else {}
         parts = {}
         for label, match in PARTS:
-            total = sum(ct for (f, _line, fname), (_cc, _nc, _tt, ct, callers) in stats.items()
-                        if match(f, fname) and not any(match(cf, cn) for (cf, _cl, cn) in callers))
+            total = sum(
+                ct
+                for (f, _line, fname), (_cc, _nc, _tt, ct, callers) in stats.items()
+                if match(f, fname) and not any(match(cf, cn) for (cf, _cl, cn) in callers)
+            )
             if total:
                 parts[label] = round(total * 1000 / args.n, 2)
-        results[name] = {"wall_ms": round(wall * 1000 / args.n, 2), "cpu_ms": round(cpu * 1000 / args.n, 2),
-                         "statements": round(sql["n"] / args.n, 2),
-                         "sql_wait_ms": round(sql["seconds"] * 1000 / args.n, 2), "parts_ms (under cProfile)": parts}
-    print(json.dumps({"database": info["dialect"], "leads": info["leads"], "invitees": len(tokens),
-                      "requests": args.n, "results": results}, ensure_ascii=False, indent=2))
+        results[name] = {
+            "wall_ms": round(wall * 1000 / args.n, 2),
+            "cpu_ms": round(cpu * 1000 / args.n, 2),
+            "statements": round(sql["n"] / args.n, 2),
+            "sql_wait_ms": round(sql["seconds"] * 1000 / args.n, 2),
+            "parts_ms (under cProfile)": parts,
+        }
+    print(
+        json.dumps(
+            {
+                "database": info["dialect"],
+                "leads": info["leads"],
+                "invitees": len(tokens),
+                "requests": args.n,
+                "results": results,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

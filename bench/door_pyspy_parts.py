@@ -12,8 +12,10 @@ import sys
 
 
 def part(stack: str) -> str:
-    if any(s in stack for s in ("Connection.wait", "do_ping", "Connection.commit (psycopg",
-                                "Connection.rollback (psycopg")):
+    if any(
+        s in stack
+        for s in ("Connection.wait", "do_ping", "Connection.commit (psycopg", "Connection.rollback (psycopg")
+    ):
         return "waiting on PostgreSQL (statements, BEGIN/COMMIT, pool ping)"
     if any(s in stack for s in ("load_user", "open_session", "enforce_timeouts")):
         return "session cookie + user load (Python)"

@@ -77,8 +77,13 @@ def pct(values: list[float], p: float) -> float | None:
 
 
 def latency(samples: list[float], **extra) -> dict:
-    return {"n": len(samples), "p50_ms": pct(samples, 50), "p95_ms": pct(samples, 95), "max_ms": pct(samples, 100),
-            **extra}
+    return {
+        "n": len(samples),
+        "p50_ms": pct(samples, 50),
+        "p95_ms": pct(samples, 95),
+        "max_ms": pct(samples, 100),
+        **extra,
+    }
 
 
 class Pretix:
@@ -86,12 +91,18 @@ class Pretix:
 
     def __init__(self, peer_dir: str, port: int, args):
         self.bc = load_peer()
-        self.args = argparse.Namespace(peer_dir=peer_dir, port=port, workers=args.workers, pgbin=args.pgbin,
-                                       data=os.path.join(peer_dir, "bench_data.json"))
+        self.args = argparse.Namespace(
+            peer_dir=peer_dir,
+            port=port,
+            workers=args.workers,
+            pgbin=args.pgbin,
+            data=os.path.join(peer_dir, "bench_data.json"),
+        )
         with open(self.args.data) as f:
             self.data = json.load(f)
-        self.cli = self.bc.Client(f"http://127.0.0.1:{port}", self.data["organizer"], self.data["token"],
-                                  self.data["list_id"], 30.0)
+        self.cli = self.bc.Client(
+            f"http://127.0.0.1:{port}", self.data["organizer"], self.data["token"], self.data["list_id"], 30.0
+        )
         import configparser
 
         cp = configparser.ConfigParser()
@@ -143,14 +154,27 @@ class LeadLoop:
 
     def prepare(self, invitees: int) -> None:
         env = {**os.environ, "DATABASE_URL": self.url}
-        out = subprocess.run([sys.executable, str(ROOT / "bench/checkin_load.py"), "--prepare-only",
-                              "--invitees", str(invitees)], env=env, cwd=ROOT, capture_output=True, text=True,
-                             timeout=600)
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench/checkin_load.py"),
+                "--prepare-only",
+                "--invitees",
+                str(invitees),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if out.returncode:
             raise SystemExit(f"LeadLoop prepare failed: {out.stderr[-2000:]}")
         self.info = json.loads(out.stdout.strip().splitlines()[-1])
         if len(self.info["tokens"]) < invitees:
-            raise SystemExit(f"LeadLoop: only {len(self.info['tokens'])} leads in the store, {invitees} needed")
+            raise SystemExit(
+                f"LeadLoop: only {len(self.info['tokens'])} leads in the store, {invitees} needed"
+            )
         self.event = self.info["event_id"]
         names = [n for n in self.info["names"] if len(n) >= 2]
         tails = self.info["tails"]
@@ -161,16 +185,26 @@ class LeadLoop:
         env = {**os.environ, "DATABASE_URL": self.url}
         self.proc = checkin_load.start_server(self.port, self.workers, env=env)
         for i in range(20):  # warm both workers: scans of an unknown code and searches, from 4 sessions
-            self.session.get(f"{self.base}/checkin/{self.event}/search", params={"q": self.queries[i]},
-                             headers=self.headers)
+            self.session.get(
+                f"{self.base}/checkin/{self.event}/search",
+                params={"q": self.queries[i]},
+                headers=self.headers,
+            )
         # the tablets of the concurrent phase: one thread (and login session) each, kept for every run
         barrier = threading.Barrier(self.clients)
         self.pool = ThreadPoolExecutor(self.clients)
         list(self.pool.map(lambda _: (self.session, barrier.wait()), range(self.clients)))
         list(self.pool.map(lambda i: self.scan(f"warm-up-{i}"), range(40)))
-        list(self.pool.map(lambda i: self.session.get(f"{self.base}/checkin/{self.event}/search",
-                                                      params={"q": self.queries[i]}, headers=self.headers),
-                           range(20)))
+        list(
+            self.pool.map(
+                lambda i: self.session.get(
+                    f"{self.base}/checkin/{self.event}/search",
+                    params={"q": self.queries[i]},
+                    headers=self.headers,
+                ),
+                range(20),
+            )
+        )
 
     def stop(self) -> None:
         if getattr(self, "pool", None) is not None:
@@ -198,14 +232,17 @@ class LeadLoop:
         start = (run - 1) * need
         if start + need > len(tokens):
             raise SystemExit(f"LeadLoop: {need} fresh guests per run, {len(tokens)} invited")
-        return tokens[start:start + need]
+        return tokens[start : start + need]
 
     def scan(self, code: str):
         t0 = time.perf_counter()
         try:
-            r = self.session.post(f"{self.base}/checkin/{self.event}",
-                                  data={"code": code, "client_id": uuid.uuid4().hex}, headers=self.headers,
-                                  timeout=30)
+            r = self.session.post(
+                f"{self.base}/checkin/{self.event}",
+                data={"code": code, "client_id": uuid.uuid4().hex},
+                headers=self.headers,
+                timeout=30,
+            )
         except requests.RequestException:
             return time.perf_counter() - t0, 0, ""
         return time.perf_counter() - t0, r.status_code, r.text
@@ -221,8 +258,9 @@ class LeadLoop:
     def search(self, i: int):
         q = self.queries[i % len(self.queries)]
         t0 = time.perf_counter()
-        r = self.session.get(f"{self.base}/checkin/{self.event}/search", params={"q": q}, headers=self.headers,
-                             timeout=30)
+        r = self.session.get(
+            f"{self.base}/checkin/{self.event}/search", params={"q": q}, headers=self.headers, timeout=30
+        )
         dt = time.perf_counter() - t0
         return dt, r.status_code == 200, r.text.count('<li class="guest">')
 
@@ -250,8 +288,14 @@ def phase_first_conc(system, codes, clients: int):
     list(system.pool.map(task, codes))  # `clients` threads, each with its own connection / session
     wall = time.perf_counter() - t0
     ok = len(lat) - bad["not_ok"]
-    return latency(lat, clients=clients, wall_s=round(wall, 2), per_s=round(len(lat) / wall, 1),
-                   ok_per_s=round(ok / wall, 1), not_ok=bad["not_ok"])
+    return latency(
+        lat,
+        clients=clients,
+        wall_s=round(wall, 2),
+        per_s=round(len(lat) / wall, 1),
+        ok_per_s=round(ok / wall, 1),
+        not_ok=bad["not_ok"],
+    )
 
 
 def phase_repeat(system, codes):
@@ -280,9 +324,9 @@ def one_run(run: int, systems: dict, args) -> dict:
     out = {name: {} for name in systems}
     out["loadavg_start"] = os.getloadavg()
     phases = (
-        ("first_seq", lambda s, p: phase_first_seq(s, p[:args.seq])),
-        ("first_conc", lambda s, p: phase_first_conc(s, p[args.seq:args.seq + args.conc], args.clients)),
-        ("repeat", lambda s, p: phase_repeat(s, p[:args.dup])),
+        ("first_seq", lambda s, p: phase_first_seq(s, p[: args.seq])),
+        ("first_conc", lambda s, p: phase_first_conc(s, p[args.seq : args.seq + args.conc], args.clients)),
+        ("repeat", lambda s, p: phase_repeat(s, p[: args.dup])),
         ("search", lambda s, p: phase_search(s, args.search)),
     )
     for phase, fn in phases:
@@ -299,8 +343,12 @@ FIGURES = (  # (label, phase, key, higher is better)
     ("repeat scan p95 (ms)", "repeat", "p95_ms", False),
     ("search p95 (ms)", "search", "p95_ms", False),
 )
-INFO = (("first scan p50 (ms)", "first_seq", "p50_ms"), ("4 clients p95 (ms)", "first_conc", "p95_ms"),
-        ("repeat scan p50 (ms)", "repeat", "p50_ms"), ("search p50 (ms)", "search", "p50_ms"))
+INFO = (
+    ("first scan p50 (ms)", "first_seq", "p50_ms"),
+    ("4 clients p95 (ms)", "first_conc", "p95_ms"),
+    ("repeat scan p50 (ms)", "repeat", "p50_ms"),
+    ("search p50 (ms)", "search", "p50_ms"),
+)
 
 
 def compare(runs: list[dict]) -> dict:
@@ -314,10 +362,20 @@ def compare(runs: list[dict]) -> dict:
         ratios[label] = ratio
         rows.append({"figure": label, "pretix": p, "leadloop": ll, "ratio": ratio})
     for label, phase, key in INFO:
-        rows.append({"figure": label, "pretix": median("pretix", phase, key),
-                     "leadloop": median("leadloop", phase, key), "ratio": None})
-    errors = {name: sum(r[name][ph]["not_ok"] for r in runs for ph in ("first_seq", "first_conc", "repeat", "search"))
-              for name in ("pretix", "leadloop")}
+        rows.append(
+            {
+                "figure": label,
+                "pretix": median("pretix", phase, key),
+                "leadloop": median("leadloop", phase, key),
+                "ratio": None,
+            }
+        )
+    errors = {
+        name: sum(
+            r[name][ph]["not_ok"] for r in runs for ph in ("first_seq", "first_conc", "repeat", "search")
+        )
+        for name in ("pretix", "leadloop")
+    }
     return {"rows": rows, "ratios": ratios, "not_ok": errors}
 
 
@@ -327,8 +385,10 @@ def bench_database(kind: str, ll_url: str, peer_dir: str, args) -> dict:
     leadloop = LeadLoop(ll_url, args.port, args)
     t0 = time.perf_counter()
     leadloop.prepare(args.invitees)
-    log(f"  LeadLoop event {leadloop.event}: {len(leadloop.info['tokens'])} guests, "
-        f"{leadloop.info['leads']} leads ({time.perf_counter() - t0:.1f}s)")
+    log(
+        f"  LeadLoop event {leadloop.event}: {len(leadloop.info['tokens'])} guests, "
+        f"{leadloop.info['leads']} leads ({time.perf_counter() - t0:.1f}s)"
+    )
     runs = []
     try:
         pretix.start()
@@ -339,21 +399,33 @@ def bench_database(kind: str, ll_url: str, peer_dir: str, args) -> dict:
         leadloop.stop()
         pretix.stop()
     result = compare(runs)
-    result.update(database=kind, pretix_backend=pretix.backend, leadloop_leads=leadloop.info["leads"],
-                  guests=len(leadloop.info["tokens"]), pretix_tickets=pretix.data.get("n"), runs=runs)
+    result.update(
+        database=kind,
+        pretix_backend=pretix.backend,
+        leadloop_leads=leadloop.info["leads"],
+        guests=len(leadloop.info["tokens"]),
+        pretix_tickets=pretix.data.get("n"),
+        runs=runs,
+    )
     return result
 
 
 def table(result: dict) -> str:
-    lines = [f"{result['database']} (medians of {len(result['runs'])} runs; load average "
-             f"{min(r['loadavg_start'][0] for r in result['runs']):.1f}–"
-             f"{max(r['loadavg_end'][0] for r in result['runs']):.1f})", "",
-             "| figure | pretix | LeadLoop | ratio |", "|---|---|---|---|"]
+    lines = [
+        f"{result['database']} (medians of {len(result['runs'])} runs; load average "
+        f"{min(r['loadavg_start'][0] for r in result['runs']):.1f}–"
+        f"{max(r['loadavg_end'][0] for r in result['runs']):.1f})",
+        "",
+        "| figure | pretix | LeadLoop | ratio |",
+        "|---|---|---|---|",
+    ]
     for row in result["rows"]:
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}×"
         lines.append(f"| {row['figure']} | {row['pretix']} | {row['leadloop']} | {ratio} |")
-    lines.append(f"| requests not answered as expected | {result['not_ok']['pretix']} | "
-                 f"{result['not_ok']['leadloop']} | |")
+    lines.append(
+        f"| requests not answered as expected | {result['not_ok']['pretix']} | "
+        f"{result['not_ok']['leadloop']} | |"
+    )
     return "\n".join(lines)
 
 
@@ -377,17 +449,30 @@ def main(argv=None) -> int:
     parser.add_argument("--target", type=float, default=TARGET)
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
-    pairs = [(k, u, d) for k, u, d in (("PostgreSQL", args.pg, args.pretix_pg), ("SQLite", args.sqlite,
-                                                                                 args.pretix_sqlite)) if u and d]
+    pairs = [
+        (k, u, d)
+        for k, u, d in (("PostgreSQL", args.pg, args.pretix_pg), ("SQLite", args.sqlite, args.pretix_sqlite))
+        if u and d
+    ]
     if not pairs:
         parser.error("give --pg with --pretix-pg and/or --sqlite with --pretix-sqlite")
     results = [bench_database(kind, url, peer, args) for kind, url, peer in pairs]
-    missed = [(r["database"], label, ratio) for r in results for label, ratio in r["ratios"].items()
-              if ratio < args.target]
+    missed = [
+        (r["database"], label, ratio)
+        for r in results
+        for label, ratio in r["ratios"].items()
+        if ratio < args.target
+    ]
     for r in results:
         print(table(r) + "\n")
-    print(f"target: every ratio ≥ {args.target}×; " + (
-        "missed: " + "; ".join(f"{db} {label} {ratio:.2f}×" for db, label, ratio in missed) if missed else "met"))
+    print(
+        f"target: every ratio ≥ {args.target}×; "
+        + (
+            "missed: " + "; ".join(f"{db} {label} {ratio:.2f}×" for db, label, ratio in missed)
+            if missed
+            else "met"
+        )
+    )
     payload = json.dumps({"target": args.target, "missed": missed, "results": results}, ensure_ascii=False)
     print(payload)
     if args.out:

@@ -1,6 +1,6 @@
 """Import N generated CSV rows end to end (upload, mapping, check, commit) and print the time.
 
-    DATABASE_URL=sqlite:////tmp/import.db python bench/import_load.py --rows 100000
+DATABASE_URL=sqlite:////tmp/import.db python bench/import_load.py --rows 100000
 """
 
 import argparse
@@ -26,10 +26,19 @@ def make_csv(rows: int, seed: int = 7) -> bytes:
     writer.writerow(HEADER)
     base = rng.randrange(10_000_000, 80_000_000)
     for i in range(rows):
-        writer.writerow([f"客户{i}", f"15{base + i:09d}"[:11], rng.choice(["男", "女"]),
-                         rng.choice(["官网", "电商", "活动", "在线广告"]), "凌云 400T 星领版",
-                         rng.choice(["H", "A", "B", "C"]), f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                         "北京", ""])
+        writer.writerow(
+            [
+                f"客户{i}",
+                f"15{base + i:09d}"[:11],
+                rng.choice(["男", "女"]),
+                rng.choice(["官网", "电商", "活动", "在线广告"]),
+                "凌云 400T 星领版",
+                rng.choice(["H", "A", "B", "C"]),
+                f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "北京",
+                "",
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -46,8 +55,14 @@ def main() -> None:
     from app.extensions import db
     from tests.factories import TEST_PASSWORD, Factory
 
-    app = create_app({"IMPORT_INLINE": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "MAX_CONTENT_LENGTH": 64 * 1024 * 1024})
+    app = create_app(
+        {
+            "IMPORT_INLINE": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        }
+    )
     with app.app_context():
         upgrade()
         ensure_reference_data()
@@ -60,8 +75,9 @@ def main() -> None:
     client = app.test_client()
     client.post("/login", data={"username": username, "password": TEST_PASSWORD})
     start = time.perf_counter()
-    response = client.post("/leads/import", data={"file": (io.BytesIO(data), "bench.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/leads/import", data={"file": (io.BytesIO(data), "bench.csv")}, content_type="multipart/form-data"
+    )
     job_id = int(response.headers["Location"].split("/")[-2])
     page = client.get(f"/leads/import/{job_id}/mapping").get_data(as_text=True)
     chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected', page, re.S))
@@ -73,9 +89,11 @@ def main() -> None:
         from app.leads.models import ImportJob
 
         job = db.session.get(ImportJob, job_id)
-        print(f"{args.rows} rows: status={job.status} created={job.ok_rows} rejected={job.error_rows}; "
-              f"upload+check {checked - start:.1f}s, commit {done - checked:.1f}s, total {done - start:.1f}s "
-              f"({db.engine.dialect.name})")
+        print(
+            f"{args.rows} rows: status={job.status} created={job.ok_rows} rejected={job.error_rows}; "
+            f"upload+check {checked - start:.1f}s, commit {done - checked:.1f}s, total {done - start:.1f}s "
+            f"({db.engine.dialect.name})"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,12 @@ def main() -> int:
         month = parse_month(args.month) if args.month else add_months(local_today(), -1)
         start, end = _utc(month, "Asia/Shanghai"), _utc(month_end(month), "Asia/Shanghai")
         busiest = db.session.execute(
-            select(Lead.store_id, func.count(Lead.id)).where(Lead.created_at >= start, Lead.created_at < end)
-            .group_by(Lead.store_id).order_by(func.count(Lead.id).desc()).limit(1)).first()
+            select(Lead.store_id, func.count(Lead.id))
+            .where(Lead.created_at >= start, Lead.created_at < end)
+            .group_by(Lead.store_id)
+            .order_by(func.count(Lead.id).desc())
+            .limit(1)
+        ).first()
         total = db.session.execute(select(func.count(Lead.id))).scalar()
         failed = False
         # A running server has loaded WeasyPrint, the fonts and the reference data already: warm up so
@@ -47,7 +51,9 @@ def main() -> int:
         warm = time.monotonic()
         from weasyprint import HTML
 
-        HTML(string='<html lang="zh-CN"><body style="font-family: WenQuanYi Micro Hei">预热</body></html>').write_pdf()
+        HTML(
+            string='<html lang="zh-CN"><body style="font-family: WenQuanYi Micro Hei">预热</body></html>'
+        ).write_pdf()
         print(f"warm-up: {time.monotonic() - warm:.2f} s")
         runs = [("store", busiest[0] if busiest else None, STORE_TARGET_S)] if busiest else []
         runs.append(("group", None, GROUP_TARGET_S))
@@ -58,8 +64,10 @@ def main() -> int:
             extra = f"store {store_id}, {busiest[1]:,} leads in the month" if store_id else f"{total:,} leads"
             ok = seconds <= target
             failed |= not ok
-            print(f"{label:5} PDF {month:%Y-%m}: {seconds:5.2f} s ({len(pdf):,} bytes; {extra}) "
-                  f"target ≤ {target:.0f} s {'OK' if ok else 'SLOW'}")
+            print(
+                f"{label:5} PDF {month:%Y-%m}: {seconds:5.2f} s ({len(pdf):,} bytes; {extra}) "
+                f"target ≤ {target:.0f} s {'OK' if ok else 'SLOW'}"
+            )
         return 1 if failed else 0
 
 

@@ -42,7 +42,9 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--requests", type=int, default=40, help="measured requests per scenario")
-    parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests first (warms every worker)")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="unmeasured requests first (warms every worker)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default=None, help="run only scenarios whose file or name contains this")
     return parser.parse_args(argv)
@@ -53,8 +55,13 @@ def db_kind(url: str) -> str:
 
 
 def flask_env(url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi.py", "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key-not-for-production")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLASK_APP": "wsgi.py",
+        "RATELIMIT_ENABLED": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key-not-for-production"),
+    }
     return env
 
 
@@ -98,11 +105,25 @@ def prepare(args) -> dict:
         return {"seeded": False, "leads_in_db": existing}
     recreate_database(url)
     env = flask_env(url)
-    subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     started = time.monotonic()
-    subprocess.run([str(BIN / "flask"), "seed-demo", "--leads", str(args.leads), "--stores", str(args.stores),
-                    "--seed", str(args.seed)], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            str(BIN / "flask"),
+            "seed-demo",
+            "--leads",
+            str(args.leads),
+            "--stores",
+            str(args.stores),
+            "--seed",
+            str(args.seed),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     seconds = round(time.monotonic() - started, 1)
     print(f"seeded {args.leads} leads in {seconds} s")
     return {"seeded": True, "seed_seconds": seconds, "leads_in_db": lead_count(url)}
@@ -119,8 +140,19 @@ def serve(url: str, workers: int):
     port = free_port()
     env = {**flask_env(url), "LEADLOOP_BENCH": "1"}
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -166,8 +198,12 @@ class Resolver:
 
         with self.app.app_context():
             return db.session.execute(
-                select(User.username).where(User.role == Role(role), User.active.is_(True),
-                                            User.email.like("%@demo.leadloop.local")).order_by(User.id).limit(1)
+                select(User.username)
+                .where(
+                    User.role == Role(role), User.active.is_(True), User.email.like("%@demo.leadloop.local")
+                )
+                .order_by(User.id)
+                .limit(1)
             ).scalar()
 
     def fill(self, path: str, role: str, extra: dict | None = None) -> str | None:
@@ -211,7 +247,11 @@ class Resolver:
 
         username = self.demo_user(role) if role != "anonymous" else None
         user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        store_id = user.store_id if user and user.store_id else db.session.scalar(select(Store.id).order_by(Store.id))
+        store_id = (
+            user.store_id
+            if user and user.store_id
+            else db.session.scalar(select(Store.id).order_by(Store.id))
+        )
         if name == "store_code":
             return db.session.scalar(select(Store.code).where(Store.id == store_id))
         if name in ("lead_id", "open_lead_id"):
@@ -226,11 +266,16 @@ class Resolver:
         from app.invitations.models import Event, Invitation
 
         if name == "event_id":
-            return db.session.scalar(select(Event.id).where(Event.store_id == store_id)
-                                     .order_by(Event.id.desc()).limit(1))
+            return db.session.scalar(
+                select(Event.id).where(Event.store_id == store_id).order_by(Event.id.desc()).limit(1)
+            )
         if name == "token":
-            return db.session.scalar(select(Invitation.token).where(Invitation.store_id == store_id)
-                                     .order_by(Invitation.id.desc()).limit(1))
+            return db.session.scalar(
+                select(Invitation.token)
+                .where(Invitation.store_id == store_id)
+                .order_by(Invitation.id.desc())
+                .limit(1)
+            )
         return None
 
 
@@ -238,8 +283,11 @@ def login(base: str, username: str, password: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{base}/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = session.post(f"{base}/login", data={"username": username, "password": password,
-                                                   "csrf_token": token}, allow_redirects=False)
+    response = session.post(
+        f"{base}/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
     if response.status_code != 303:
         raise SystemExit(f"cannot log in as {username}: HTTP {response.status_code}")
     if response.headers.get("Location", "").endswith("/login/mfa"):
@@ -261,8 +309,9 @@ def _second_factor(session: requests.Session, base: str, username: str) -> None:
         page = session.get(f"{base}/login/mfa").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
-        response = session.post(f"{base}/login/mfa", data={"code": code, "csrf_token": token},
-                                allow_redirects=False)
+        response = session.post(
+            f"{base}/login/mfa", data={"code": code, "csrf_token": token}, allow_redirects=False
+        )
         if response.status_code == 303:
             return
         time.sleep(30 - time.time() % 30 + 0.5)
@@ -275,8 +324,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def measure(session: requests.Session, base: str, scenario: dict, path: str, n: int, warmup: int,
-            data_for=None) -> dict:
+def measure(
+    session: requests.Session, base: str, scenario: dict, path: str, n: int, warmup: int, data_for=None
+) -> dict:
     """Request the page warmup + n times; `data_for(i)` builds the form data of request i."""
     method = scenario.get("method", "GET").upper()
     headers = scenario.get("headers", {})
@@ -294,9 +344,13 @@ def measure(session: requests.Session, base: str, scenario: dict, path: str, n: 
         queries.append(int(response.headers.get("X-SQL-Queries", "-1")))
     p95 = percentile(server, 95)
     return {
-        "status": sorted(statuses), "p50_ms": round(statistics.median(server), 1), "p95_ms": round(p95, 1),
-        "client_p95_ms": round(percentile(client, 95), 1), "queries": max(queries),
-        "queries_min": min(queries), "ok": p95 <= scenario["target_p95_ms"]
+        "status": sorted(statuses),
+        "p50_ms": round(statistics.median(server), 1),
+        "p95_ms": round(p95, 1),
+        "client_p95_ms": round(percentile(client, 95), 1),
+        "queries": max(queries),
+        "queries_min": min(queries),
+        "ok": p95 <= scenario["target_p95_ms"]
         and all(s in scenario.get("expect_status", range(200, 400)) for s in statuses),
     }
 
@@ -326,7 +380,9 @@ def data_builder(resolver, scenario: dict, role: str, extra: dict):
             if isinstance(value, list):
                 value = value[i % len(value)]
             if isinstance(value, str):
-                value = TODAY.sub(lambda m: (date.today() + timedelta(days=int(m.group(1) or 0))).isoformat(), value)
+                value = TODAY.sub(
+                    lambda m: (date.today() + timedelta(days=int(m.group(1) or 0))).isoformat(), value
+                )
                 if "{lead_version}" in value:
                     value = value.replace("{lead_version}", str(resolver.lead_version(role)))
                 value = resolver.fill(value, role, extra) or value
@@ -364,42 +420,66 @@ def run(args) -> dict:
             if path is None:
                 results.append({**scenario, "skipped": "no object in scope for a placeholder"})
                 continue
-            outcome = measure(sessions[role], base, scenario, path, args.requests, args.warmup,
-                              data_builder(resolver, scenario, role, extra))
+            outcome = measure(
+                sessions[role],
+                base,
+                scenario,
+                path,
+                args.requests,
+                args.warmup,
+                data_builder(resolver, scenario, role, extra),
+            )
             results.append({**scenario, "url": path, **outcome})
-            print(f"  {scenario['file']}: {scenario['name']} ({role}) p95 {outcome['p95_ms']} ms, "
-                  f"{outcome['queries']} queries", flush=True)
+            print(
+                f"  {scenario['file']}: {scenario['name']} ({role}) p95 {outcome['p95_ms']} ms, "
+                f"{outcome['queries']} queries",
+                flush=True,
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
     report = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "database": db_kind(args.db), "leads": args.leads, "stores": args.stores,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    # The machine may be shared: the load shows how much else was running.
-                    "load_average_start": [round(x, 1) for x in load_before],
-                    "load_average_end": [round(x, 1) for x in os.getloadavg()]},
-        "gunicorn_workers": args.workers, "requests_per_scenario": args.requests,
-        **preparation, "results": results,
+        "database": db_kind(args.db),
+        "leads": args.leads,
+        "stores": args.stores,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            # The machine may be shared: the load shows how much else was running.
+            "load_average_start": [round(x, 1) for x in load_before],
+            "load_average_end": [round(x, 1) for x in os.getloadavg()],
+        },
+        "gunicorn_workers": args.workers,
+        "requests_per_scenario": args.requests,
+        **preparation,
+        "results": results,
     }
     return report
 
 
 def markdown(report: dict) -> str:
-    lines = [f"{report['database']}, {report['leads']:,} leads, {report['date']}, "
-             f"{report['machine']['cpus']} CPUs (load average {report['machine']['load_average_end'][0]}), "
-             f"gunicorn {report['gunicorn_workers']} workers, {report['requests_per_scenario']} requests each",
-             "",
-             "| scenario | role | path | status | p50 ms | p95 ms | target p95 | SQL queries | ok |",
-             "|---|---|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        f"{report['database']}, {report['leads']:,} leads, {report['date']}, "
+        f"{report['machine']['cpus']} CPUs (load average {report['machine']['load_average_end'][0]}), "
+        f"gunicorn {report['gunicorn_workers']} workers, {report['requests_per_scenario']} requests each",
+        "",
+        "| scenario | role | path | status | p50 ms | p95 ms | target p95 | SQL queries | ok |",
+        "|---|---|---|---|---:|---:|---:|---:|---|",
+    ]
     for r in report["results"]:
         if r.get("skipped"):
             lines.append(f"| {r['name']} | {r['role']} | `{r['path']}` | skipped: {r['skipped']} | | | | | |")
             continue
-        queries = str(r["queries"]) if r["queries"] == r["queries_min"] else f"{r['queries_min']}–{r['queries']}"
-        lines.append(f"| {r['name']} | {r['role']} | `{r['url']}` | {','.join(map(str, r['status']))} | "
-                     f"{r['p50_ms']} | {r['p95_ms']} | {r['target_p95_ms']} | {queries} | "
-                     f"{'yes' if r['ok'] else '**no**'} |")
+        queries = (
+            str(r["queries"]) if r["queries"] == r["queries_min"] else f"{r['queries_min']}–{r['queries']}"
+        )
+        lines.append(
+            f"| {r['name']} | {r['role']} | `{r['url']}` | {','.join(map(str, r['status']))} | "
+            f"{r['p50_ms']} | {r['p95_ms']} | {r['target_p95_ms']} | {queries} | "
+            f"{'yes' if r['ok'] else '**no**'} |"
+        )
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 """Take docs/screenshot.png: a demo user's page (default: the dashboard) in headless Chromium, 1280x800.
 
-    .venv/bin/python scripts/screenshot.py http://127.0.0.1:5000 bj01-sales01 /board
+.venv/bin/python scripts/screenshot.py http://127.0.0.1:5000 bj01-sales01 /board
 """
 
 import sys

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "security.md"
-TESTS = ["tests/web/test_authz_matrix.py", "tests/web/test_fuzz_forms.py"]
+TESTS = ["tests/web/test_web_authz_matrix.py", "tests/web/test_web_fuzz_forms.py"]
 START, END = "<!-- security-figures:start -->", "<!-- security-figures:end -->"
 
 

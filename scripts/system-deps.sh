@@ -3,7 +3,7 @@
 #   chromium (browser tests, through Playwright's executable path — never a browser download),
 #   a CJK font (Chinese text in PDFs), poppler-utils (PDF checks in tests), zbar-tools (the test that
 #   decodes the RSVP page's QR code as a door scanner would), a Java runtime (the Nu HTML Checker,
-#   vnu.jar from the dev extras, in tests/web/test_html_valid.py), Pango (WeasyPrint).
+#   vnu.jar from the dev extras, in tests/web/test_web_html_valid.py), Pango (WeasyPrint).
 #   cluster mode: nginx and redis-server for bench/cluster.py (two app servers behind nginx).
 # Usage: scripts/system-deps.sh [run|test|cluster]
 set -euo pipefail

@@ -22,8 +22,16 @@ from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, Factory
 TEST_DB_URL = os.environ.get("TEST_DATABASE_URL")
 IS_PG = bool(TEST_DB_URL and TEST_DB_URL.startswith("postgres"))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,13 +44,16 @@ def pytest_collection_modifyitems(config, items):
 def _test_config(tmpdir: str, **extra) -> dict:
     url = TEST_DB_URL or f"sqlite:///{tmpdir}/test.db"
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": ({"connect_args": {"timeout": 30, "check_same_thread": False}}
-                                      if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}),
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {"connect_args": {"timeout": 30, "check_same_thread": False}}
+            if url.startswith("sqlite")
+            else {"pool_size": 20, "max_overflow": 20}
+        ),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -109,8 +120,13 @@ def _clean_tables():
 
 
 @pytest.fixture(autouse=True)
-def _app_ctx(app):
-    """Each test runs in an app context on clean tables with the default reference data."""
+def _app_ctx(request):
+    """Each test runs in an app context on clean tables with the default reference data; unit tests
+    (tests/unit) run without an application or a database."""
+    if "unit" in request.node.path.parts:
+        yield
+        return
+    app = request.getfixturevalue("app")
     with app.app_context():
         from app.admin.defaults import ensure_reference_data
         from app.admin.reference import clear_cache
@@ -134,8 +150,14 @@ def huey_consumer(app, tmp_path):
     from app import tasks
 
     tasks.use_storage(immediate=False, storage=SqliteStorage("leadloop", filename=str(tmp_path / "huey.db")))
-    consumer = tasks.huey.create_consumer(workers=2, worker_type="thread", periodic=False, initial_delay=0.05,
-                                          max_delay=0.2, check_worker_health=False)
+    consumer = tasks.huey.create_consumer(
+        workers=2,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.05,
+        max_delay=0.2,
+        check_worker_health=False,
+    )
     consumer._set_signal_handlers = lambda: None  # the test runner keeps its own signal handlers
     consumer.start()
     try:
@@ -207,8 +229,9 @@ def _ready_second_factor(user) -> None:
         from app.core.timeutil import utcnow
 
         values.update(totp_secret=TEST_TOTP_SECRET, mfa_enrolled_at=utcnow())
-    _db.session.execute(update(User).where(User.id == user.id).values(**values)
-                        .execution_options(synchronize_session=False))
+    _db.session.execute(
+        update(User).where(User.id == user.id).values(**values).execution_options(synchronize_session=False)
+    )
     _db.session.commit()
     _db.session.expire(fresh)
 
@@ -270,6 +293,7 @@ def count_queries(app):
 
 
 # ---- live server for the browser tests -------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def live_server(app):

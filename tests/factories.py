@@ -30,8 +30,13 @@ class Factory:
 
     def store(self, code: str | None = None, **kw) -> Store:
         n = self._n()
-        store = Store(code=code or f"S{n:03d}", name=kw.pop("name", f"门店{n}"),
-                      region=kw.pop("region", "北京"), city=kw.pop("city", "北京"), **kw)
+        store = Store(
+            code=code or f"S{n:03d}",
+            name=kw.pop("name", f"门店{n}"),
+            region=kw.pop("region", "北京"),
+            city=kw.pop("city", "北京"),
+            **kw,
+        )
         self.db.session.add(store)
         self.db.session.flush()
         return store
@@ -39,13 +44,19 @@ class Factory:
     def user(self, role: str | Role = Role.CONSULTANT, store: Store | None = None, **kw) -> User:
         role = Role(role)
         if store is None and role not in {Role.DIRECTOR, Role.ADMIN}:
-            store = self.db.session.execute(select(Store).order_by(Store.id)).scalars().first() or self.store()
+            store = (
+                self.db.session.execute(select(Store).order_by(Store.id)).scalars().first() or self.store()
+            )
         n = self._n()
-        user = User(username=kw.pop("username", f"{role.value}{n}"),
-                    display_name=kw.pop("display_name", f"{role.value} {n}"),
-                    role=role, store_id=store.id if store else None,
-                    password_hash=_HASH,
-                    can_export=kw.pop("can_export", role in {Role.MANAGER, Role.DIRECTOR}), **kw)
+        user = User(
+            username=kw.pop("username", f"{role.value}{n}"),
+            display_name=kw.pop("display_name", f"{role.value} {n}"),
+            role=role,
+            store_id=store.id if store else None,
+            password_hash=_HASH,
+            can_export=kw.pop("can_export", role in {Role.MANAGER, Role.DIRECTOR}),
+            **kw,
+        )
         if mfa_required(user) and "totp_secret" not in kw:
             user.totp_secret, user.mfa_enrolled_at = TEST_TOTP_SECRET, utcnow()
         self.db.session.add(user)
@@ -58,9 +69,12 @@ class Factory:
 
     def lead(self, owner: User | None = None, store: Store | None = None, **kw) -> Lead:
         if store is None:
-            store = (self.db.session.get(Store, owner.store_id) if owner and owner.store_id else None)
-            store = store or self.db.session.execute(select(Store).order_by(Store.id)).scalars().first() \
+            store = self.db.session.get(Store, owner.store_id) if owner and owner.store_id else None
+            store = (
+                store
+                or self.db.session.execute(select(Store).order_by(Store.id)).scalars().first()
                 or self.store()
+            )
         phone = kw.pop("phone", None) or self.phone()
         now = utcnow()
         lead = Lead(

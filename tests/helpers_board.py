@@ -12,7 +12,12 @@ def stage_id(code: str) -> int:
 
 def move(client, lead, stage: str, version: int | None = None, htmx: bool = True, **extra):
     """POST /board/move as the board's script does (or as a plain form when htmx=False)."""
-    data = {"lead_id": lead.id, "stage": stage, "version": lead.version if version is None else version, **extra}
+    data = {
+        "lead_id": lead.id,
+        "stage": stage,
+        "version": lead.version if version is None else version,
+        **extra,
+    }
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post("/board/move", data=data, headers=headers)
 
@@ -27,7 +32,15 @@ def vin(n: int = 1) -> str:
 
 
 def order_fields(**kw) -> dict:
-    fields = {"dialog": "order", "brand": "星途", "series": "凌云", "model": "凌云 400T 星领版",
-              "configuration": "星领版", "vin": vin(), "amount": "159900", "order_date": "2026-11-20"}
+    fields = {
+        "dialog": "order",
+        "brand": "星途",
+        "series": "凌云",
+        "model": "凌云 400T 星领版",
+        "configuration": "星领版",
+        "vin": vin(),
+        "amount": "159900",
+        "order_date": "2026-11-20",
+    }
     fields.update(kw)
     return fields

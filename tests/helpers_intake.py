@@ -18,8 +18,16 @@ def bearer(raw: str, **extra) -> dict:
 HEADER = ["客户姓名", "手机号码", "性别", "渠道", "意向车型", "意向级别", "预计购车时间", "备注"]
 
 
-def lead_row(name="张三", phone="13800138000", gender="男", channel="官网", model="凌云 400T 星领版", grade="H级",
-             date="2026-12-01", notes=""):
+def lead_row(
+    name="张三",
+    phone="13800138000",
+    gender="男",
+    channel="官网",
+    model="凌云 400T 星领版",
+    grade="H级",
+    date="2026-12-01",
+    notes="",
+):
     return [name, phone, gender, channel, model, grade, date, notes]
 
 
@@ -67,7 +75,9 @@ def run_import(client, data: bytes, filename="leads.csv", store_id=None, commit=
     mapping_page = client.get(f"/leads/import/{job_id}/mapping").get_data(as_text=True)
     import re
 
-    chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected', mapping_page, re.S))
+    chosen = dict(
+        re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected', mapping_page, re.S)
+    )
     assert client.post(f"/leads/import/{job_id}/mapping", data=chosen).status_code == 303
     if commit:
         client.post(f"/leads/import/{job_id}/commit", data=decisions)

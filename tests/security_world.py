@@ -219,7 +219,9 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
     )
     db.session.flush()
     # A phone on which the owner stays signed in: only the owner and an administrator see it.
-    device, _token = remember_device(owner, "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile", "198.51.100.7")
+    device, _token = remember_device(
+        owner, "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile", "198.51.100.7"
+    )
     device.browser = _mark(f"Device{tag}")
     db.session.flush()
     t.ids = {

@@ -96,10 +96,16 @@ def mask_ip(address: str | None) -> str | None:
 
 
 def device_label(row: DeviceSession) -> str:
-    """"Chrome · Android" as the user reads it (in-app browsers and unknown parts translated)."""
-    names = {"WeChat": _("WeChat"), "WeCom": _("WeCom"), "DingTalk": _("DingTalk"),
-             "Huawei Browser": _("Huawei Browser"), "Mi Browser": _("Mi Browser"),
-             "QQ Browser": _("QQ Browser"), "UC Browser": _("UC Browser")}
+    """ "Chrome · Android" as the user reads it (in-app browsers and unknown parts translated)."""
+    names = {
+        "WeChat": _("WeChat"),
+        "WeCom": _("WeCom"),
+        "DingTalk": _("DingTalk"),
+        "Huawei Browser": _("Huawei Browser"),
+        "Mi Browser": _("Mi Browser"),
+        "QQ Browser": _("QQ Browser"),
+        "UC Browser": _("UC Browser"),
+    }
     browser = names.get(row.browser, row.browser) or _("Unknown browser")
     platform = row.platform or _("unknown device")
     return f"{browser} · {platform}"
@@ -110,8 +116,13 @@ def _plain_label(row: DeviceSession) -> str:
     return f"{row.browser or '?'} · {row.platform or '?'}"
 
 
-def remember(user: User, user_agent: str | None, address: str | None, second_factor: bool = False,
-             now: datetime | None = None) -> tuple[DeviceSession, str]:
+def remember(
+    user: User,
+    user_agent: str | None,
+    address: str | None,
+    second_factor: bool = False,
+    now: datetime | None = None,
+) -> tuple[DeviceSession, str]:
     """Create a device session for this browser; return it and the token for the cookie (the only
     copy of the token: the database keeps its digest). The caller commits."""
     if not may_remember(user):
@@ -119,20 +130,36 @@ def remember(user: User, user_agent: str | None, address: str | None, second_fac
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     browser, platform = describe_user_agent(user_agent)
-    row = DeviceSession(user_id=user.id, token_hash=hash_token(token), session_version=user.session_version,
-                        browser=browser, platform=platform, last_ip=mask_ip(address), second_factor=second_factor, created_at=now,
-                        last_used_at=now, expires_at=now + lifetime())
+    row = DeviceSession(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        session_version=user.session_version,
+        browser=browser,
+        platform=platform,
+        last_ip=mask_ip(address),
+        second_factor=second_factor,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + lifetime(),
+    )
     db.session.add(row)
     db.session.flush()
-    record("auth.device_remembered", user, "user", user.id, {"device": _plain_label(row), "device_id": row.id})
+    record(
+        "auth.device_remembered", user, "user", user.id, {"device": _plain_label(row), "device_id": row.id}
+    )
     return row, token
 
 
 def _valid(now: datetime):
     """Conditions of a device session that still signs its user in (joined with User)."""
-    return (DeviceSession.user_id == User.id, DeviceSession.revoked_at.is_(None), DeviceSession.expires_at > now,
-            DeviceSession.session_version == User.session_version, User.active.is_(True),
-            User.role.in_(sorted(DEVICE_ROLES)))
+    return (
+        DeviceSession.user_id == User.id,
+        DeviceSession.revoked_at.is_(None),
+        DeviceSession.expires_at > now,
+        DeviceSession.session_version == User.session_version,
+        User.active.is_(True),
+        User.role.in_(sorted(DEVICE_ROLES)),
+    )
 
 
 def find_by_token(token: str | None, now: datetime | None = None) -> DeviceSession | None:
@@ -141,7 +168,8 @@ def find_by_token(token: str | None, now: datetime | None = None) -> DeviceSessi
         return None
     now = now or utcnow()
     return db.session.execute(
-        select(DeviceSession).join(User, DeviceSession.user_id == User.id)
+        select(DeviceSession)
+        .join(User, DeviceSession.user_id == User.id)
         .where(DeviceSession.token_hash == hash_token(token), *_valid(now))
     ).scalar_one_or_none()
 
@@ -149,18 +177,22 @@ def find_by_token(token: str | None, now: datetime | None = None) -> DeviceSessi
 def active_devices(user: User, now: datetime | None = None) -> list[DeviceSession]:
     """The user's devices that still keep them signed in, the most recently used first."""
     now = now or utcnow()
-    return list(db.session.execute(
-        select(DeviceSession).join(User, DeviceSession.user_id == User.id)
-        .where(DeviceSession.user_id == user.id, *_valid(now))
-        .order_by(DeviceSession.last_used_at.desc(), DeviceSession.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(DeviceSession)
+            .join(User, DeviceSession.user_id == User.id)
+            .where(DeviceSession.user_id == user.id, *_valid(now))
+            .order_by(DeviceSession.last_used_at.desc(), DeviceSession.id.desc())
+        ).scalars()
+    )
 
 
 def get_device_or_404(user: User, device_id: int) -> DeviceSession:
     """The user's own valid device session; 404 for anyone else's, a revoked or an expired one."""
     now = utcnow()
     row = db.session.execute(
-        select(DeviceSession).join(User, DeviceSession.user_id == User.id)
+        select(DeviceSession)
+        .join(User, DeviceSession.user_id == User.id)
         .where(DeviceSession.id == device_id, DeviceSession.user_id == user.id, *_valid(now))
     ).scalar_one_or_none()
     if row is None:
@@ -177,8 +209,13 @@ def revoke(row: DeviceSession, actor: User | None, now: datetime | None = None) 
         db.session.add(RevokedSession(session_id=row.current_sid, user_id=row.user_id, revoked_at=now))
         db.session.flush()
     own = actor is not None and actor.id == row.user_id
-    record("auth.device_revoked" if own else "user.device_revoked", actor, "user", row.user_id,
-           {"device": _plain_label(row), "device_id": row.id})
+    record(
+        "auth.device_revoked" if own else "user.device_revoked",
+        actor,
+        "user",
+        row.user_id,
+        {"device": _plain_label(row), "device_id": row.id},
+    )
 
 
 def touch(device_id: int, user_id: int, now: datetime | None = None) -> bool:
@@ -186,8 +223,12 @@ def touch(device_id: int, user_id: int, now: datetime | None = None) -> bool:
     now = now or utcnow()
     result = db.session.execute(
         update(DeviceSession)
-        .where(DeviceSession.id == device_id, DeviceSession.user_id == user_id,
-               DeviceSession.revoked_at.is_(None), DeviceSession.expires_at > now)
+        .where(
+            DeviceSession.id == device_id,
+            DeviceSession.user_id == user_id,
+            DeviceSession.revoked_at.is_(None),
+            DeviceSession.expires_at > now,
+        )
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -198,11 +239,14 @@ def purge(now: datetime) -> int:
     """Delete device sessions that can never sign in again (expired, revoked, or of an older
     session version) once the login session they last started would have ended as well."""
     cutoff = now - current_app.config["ABSOLUTE_TIMEOUT"]
-    stale_version = select(User.id).where(User.id == DeviceSession.user_id,
-                                          User.session_version != DeviceSession.session_version)
+    stale_version = select(User.id).where(
+        User.id == DeviceSession.user_id, User.session_version != DeviceSession.session_version
+    )
     result = db.session.execute(
-        delete(DeviceSession).where(or_(DeviceSession.expires_at < cutoff, DeviceSession.revoked_at < cutoff,
-                                        stale_version.exists()))
+        delete(DeviceSession)
+        .where(
+            or_(DeviceSession.expires_at < cutoff, DeviceSession.revoked_at < cutoff, stale_version.exists())
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

@@ -16,13 +16,16 @@ PASSWORD_MESSAGES = {
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")),
-                                                       Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none",
-                                      "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")),
-                                                         Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(_l("Please enter your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     # "Keep me signed in on this device": honoured for consultants and managers only (the label with
     # the number of days is set by the template).
     remember = BooleanField(_l("Keep me signed in on this device"))
@@ -31,13 +34,19 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField(_l("Change password"))
 
 
@@ -51,7 +60,14 @@ class EmptyForm(FlaskForm):
 
 
 class MfaCodeForm(FlaskForm):
-    code = StringField(_l("Verification code"), validators=[DataRequired(_l("Please enter the code.")), Length(max=32)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
-                                  "spellcheck": "false"})
+    code = StringField(
+        _l("Verification code"),
+        validators=[DataRequired(_l("Please enter the code.")), Length(max=32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
     submit = SubmitField(_l("Confirm"))

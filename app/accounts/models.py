@@ -157,7 +157,7 @@ class RateLimitCounter(db.Model):
 
 
 class DeviceSession(db.Model):
-    """"Keep me signed in on this device": a long-lived login of one browser (app/accounts/devices.py).
+    """ "Keep me signed in on this device": a long-lived login of one browser (app/accounts/devices.py).
 
     The browser keeps a random token in an HttpOnly cookie; only its SHA-256 digest is stored. The
     row is valid while it is not revoked, not expired and its `session_version` still equals the

@@ -15,8 +15,22 @@ def _common_passwords() -> frozenset[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     # The 10,000 most used passwords, plus a few local favourites.
-    local = {"woaini1314", "woaini520", "5201314", "aa123456", "qq123456", "a123456789", "1qaz2wsx",
-             "88888888", "66666666", "11111111", "12345678", "abc12345", "leadloop", "password1"}
+    local = {
+        "woaini1314",
+        "woaini520",
+        "5201314",
+        "aa123456",
+        "qq123456",
+        "a123456789",
+        "1qaz2wsx",
+        "88888888",
+        "66666666",
+        "11111111",
+        "12345678",
+        "abc12345",
+        "leadloop",
+        "password1",
+    }
     return frozenset(FREQUENCY_LISTS["passwords"][:10000]) | local
 
 

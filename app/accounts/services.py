@@ -21,9 +21,17 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def create_user(username: str, password: str, role: Role | str, store: Store | None = None,
-                display_name: str | None = None, email: str | None = None, actor: User | None = None,
-                check_password: bool = True, **extra) -> User:
+def create_user(
+    username: str,
+    password: str,
+    role: Role | str,
+    store: Store | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+    actor: User | None = None,
+    check_password: bool = True,
+    **extra,
+) -> User:
     """Create a user after checking the password policy."""
     username = username.strip()
     if not username:
@@ -37,9 +45,15 @@ def create_user(username: str, password: str, role: Role | str, store: Store | N
     role = Role(role)
     if role not in {Role.DIRECTOR, Role.ADMIN} and store is None:
         raise DomainError("store_required", "this role needs a store")
-    user = User(username=username, display_name=display_name or username, role=role,
-                store_id=store.id if store else None, email=email,
-                password_hash=hash_password(password), **extra)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        store_id=store.id if store else None,
+        email=email,
+        password_hash=hash_password(password),
+        **extra,
+    )
     if role in {Role.MANAGER, Role.DIRECTOR}:
         user.can_export = extra.get("can_export", True)
     db.session.add(user)
@@ -60,8 +74,7 @@ def change_password(user: User, current: str, new: str) -> None:
     record("user.password_change", user, "user", user.id)
 
 
-def deactivate_user(user: User, successor: User | None, actor: User | None = None,
-                    reason: str = "") -> dict:
+def deactivate_user(user: User, successor: User | None, actor: User | None = None, reason: str = "") -> dict:
     """Deactivate a user at once and hand open leads and plans to the successor (交接)."""
     from app.followups.models import Plan, PlanStatus
     from app.leads.models import Lead, OwnerChange
@@ -79,25 +92,39 @@ def deactivate_user(user: User, successor: User | None, actor: User | None = Non
         if lead_ids:
             db.session.execute(
                 OwnerChange.__table__.insert(),
-                [{"lead_id": lid, "from_user_id": user.id, "to_user_id": successor.id,
-                  "from_store_id": sid, "to_store_id": successor.store_id or sid, "kind": "handover",
-                  "reason": reason or "deactivation", "changed_by_id": getattr(actor, "id", None),
-                  "created_at": now} for lid, sid in lead_ids],
+                [
+                    {
+                        "lead_id": lid,
+                        "from_user_id": user.id,
+                        "to_user_id": successor.id,
+                        "from_store_id": sid,
+                        "to_store_id": successor.store_id or sid,
+                        "kind": "handover",
+                        "reason": reason or "deactivation",
+                        "changed_by_id": getattr(actor, "id", None),
+                        "created_at": now,
+                    }
+                    for lid, sid in lead_ids
+                ],
             )
             db.session.execute(
-                update(Lead).where(Lead.id.in_([lid for lid, _ in lead_ids]))
+                update(Lead)
+                .where(Lead.id.in_([lid for lid, _ in lead_ids]))
                 .values(owner_id=successor.id, assigned_at=now, version=Lead.version + 1)
                 .execution_options(synchronize_session=False)
             )
         moved_leads = len(lead_ids)
         result = db.session.execute(
-            update(Plan).where(Plan.assignee_id == user.id, Plan.status == PlanStatus.OPEN)
-            .values(assignee_id=successor.id).execution_options(synchronize_session=False)
+            update(Plan)
+            .where(Plan.assignee_id == user.id, Plan.status == PlanStatus.OPEN)
+            .values(assignee_id=successor.id)
+            .execution_options(synchronize_session=False)
         )
         moved_plans = result.rowcount or 0
         if user.role == Role.DCC:
             db.session.execute(
-                update(Lead).where(Lead.dcc_agent_id == user.id)
+                update(Lead)
+                .where(Lead.dcc_agent_id == user.id)
                 .values(dcc_agent_id=successor.id, version=Lead.version + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -105,7 +132,10 @@ def deactivate_user(user: User, successor: User | None, actor: User | None = Non
     user.deactivated_at = now
     user.successor_id = successor.id if successor else None
     user.session_version += 1  # every open session of this user stops on its next request
-    detail = {"successor": successor.username if successor else None, "leads": moved_leads,
-              "plans": moved_plans}
+    detail = {
+        "successor": successor.username if successor else None,
+        "leads": moved_leads,
+        "plans": moved_plans,
+    }
     record("user.deactivate", actor, "user", user.id, detail)
     return detail

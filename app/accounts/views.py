@@ -79,12 +79,19 @@ def login():
             # Same answer whether or not the username exists; the password is not even checked.
             record("auth.login_locked", None, "user", None, {"username": form.username.data[:64]})
             db.session.commit()
-            flash(_("Too many failed attempts for this username: it is locked for a while. "
-                    "Please wait a few minutes and try again."), "error")
+            flash(
+                _(
+                    "Too many failed attempts for this username: it is locked for a while. "
+                    "Please wait a few minutes and try again."
+                ),
+                "error",
+            )
             return render_template("accounts/login.html", form=form, remember_days=cfg_days()), 429
         if guard is not None and guard.blocked(cfg["LOGIN_IP_RATE_LIMIT"], "login-ip", ip):
-            flash(_("Too many failed attempts from this network. Please wait a few minutes and try again."),
-                  "error")
+            flash(
+                _("Too many failed attempts from this network. Please wait a few minutes and try again."),
+                "error",
+            )
             return render_template("accounts/login.html", form=form, remember_days=cfg_days()), 429
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
@@ -95,8 +102,13 @@ def login():
             user.last_login_at = utcnow()
             record("auth.login", user, "user", user.id)
             if form.remember.data and not devices.may_remember(user):
-                flash(_("Staying signed in is not available for your account: you will be logged out "
-                        "after a while without activity."), "info")
+                flash(
+                    _(
+                        "Staying signed in is not available for your account: you will be logged out "
+                        "after a while without activity."
+                    ),
+                    "info",
+                )
             elif form.remember.data and needs_second_factor(user):
                 session[SESSION_REMEMBER] = True  # once the second factor is confirmed
             elif form.remember.data:
@@ -122,6 +134,7 @@ def cfg_days() -> int:
 
 
 # ---- second factor ------------------------------------------------------------------------------
+
 
 def _after_mfa():
     return redirect(_safe_next(session.pop(SESSION_MFA_NEXT, None)), code=303)
@@ -196,8 +209,11 @@ def mfa_setup():
                 session[SESSION_MFA_OK] = True
                 second_factor_confirmed(user)
                 db.session.commit()
-                return render_template("accounts/mfa_recovery_codes.html", codes=codes,
-                                       next_url=_safe_next(session.pop(SESSION_MFA_NEXT, None)))
+                return render_template(
+                    "accounts/mfa_recovery_codes.html",
+                    codes=codes,
+                    next_url=_safe_next(session.pop(SESSION_MFA_NEXT, None)),
+                )
             db.session.commit()  # before counting: SQLite has one writer, and the counter writes apart
             if guard is not None:
                 guard.fail(limit, "mfa-user", str(user.id))
@@ -208,7 +224,9 @@ def mfa_setup():
     secret = begin_enrolment(user)
     db.session.commit()
     uri = provisioning_uri(user)
-    return render_template("accounts/mfa_setup.html", form=form, secret=secret, qr=qr_svg_data_uri(uri)), status
+    return render_template(
+        "accounts/mfa_setup.html", form=form, secret=secret, qr=qr_svg_data_uri(uri)
+    ), status
 
 
 @bp.post("/logout")
@@ -265,10 +283,13 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
-    return redirect(_safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path), code=303)
+    return redirect(
+        _safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path), code=303
+    )
 
 
 # ---- remembered devices ---------------------------------------------------------------------------
+
 
 @bp.get("/account/devices")
 @requires("account.self")
@@ -276,9 +297,15 @@ def set_language():
 def devices_page():
     """The devices that keep the user signed in, with their last use; each can be signed out."""
     user = current_user._get_current_object()
-    return render_template("accounts/devices.html", devices=devices.active_devices(user),
-                           current_device=session.get(SESSION_DEVICE), may_remember=devices.may_remember(user),
-                           remember_days=cfg_days(), label=devices.device_label, form=EmptyForm())
+    return render_template(
+        "accounts/devices.html",
+        devices=devices.active_devices(user),
+        current_device=session.get(SESSION_DEVICE),
+        may_remember=devices.may_remember(user),
+        remember_days=cfg_days(),
+        label=devices.device_label,
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/account/devices/<int:device_id>/revoke")

@@ -20,7 +20,18 @@ def audit_log():
     if form.validate():
         filters = {k: form[k].data for k in filters}
         # A date the calendar cannot step past (0001-01-01, 9999-12-31) filters nothing.
-        filters["date_from"], filters["date_to"] = parse_date(filters["date_from"]), parse_date(filters["date_to"])
+        filters["date_from"], filters["date_to"] = (
+            parse_date(filters["date_from"]),
+            parse_date(filters["date_to"]),
+        )
     rows, next_id = queries.audit_page(before_id=parse_positive_int(request.args.get("before")), **filters)
-    return render("admin/audit.html", block="results", form=form, rows=rows, next_id=next_id,
-                  actions=queries.AUDIT_ACTIONS, action_label=action_label, detail_lines=detail_lines)
+    return render(
+        "admin/audit.html",
+        block="results",
+        form=form,
+        rows=rows,
+        next_id=next_id,
+        actions=queries.AUDIT_ACTIONS,
+        action_label=action_label,
+        detail_lines=detail_lines,
+    )

@@ -28,7 +28,9 @@ def _user_or_fail(username: str):
 
 @click.command("reset-password")
 @click.option("--username", required=True)
-@click.option("--password-stdin", is_flag=True, required=True, help="Read the new password from standard input.")
+@click.option(
+    "--password-stdin", is_flag=True, required=True, help="Read the new password from standard input."
+)
 def reset_password_cmd(username, password_stdin):
     """Set a new password (from standard input) and end the user's sessions."""
     from app.admin.services import reset_password
@@ -75,8 +77,10 @@ def audit_cmd(ctx, action, username, limit):
         stmt = stmt.where(AuditLog.username == username)
     for row in db.session.execute(stmt).scalars():
         detail = json.dumps(row.detail, ensure_ascii=False) if row.detail else ""
-        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}\t{_one_line(row.username or '-')}\t{_one_line(row.action)}\t"
-                   f"{_one_line(row.object_type or '')}:{_one_line(row.object_id or '')}\t{detail}")
+        click.echo(
+            f"{row.created_at:%Y-%m-%d %H:%M:%S}\t{_one_line(row.username or '-')}\t{_one_line(row.action)}\t"
+            f"{_one_line(row.object_type or '')}:{_one_line(row.object_id or '')}\t{detail}"
+        )
 
 
 def _one_line(value: str) -> str:

@@ -80,8 +80,14 @@ DEFAULT_SETTINGS = {
     "invited_not_arrived_days": 30,
     # The discipline penalty (app/followups/penalties.py): 50 yuan, doubling on each repeat within
     # the calendar month, at most 800 yuan an item and 2,000 yuan a person a month.
-    "penalty": {"base": 50, "doubling": True, "manager_share": 0.5, "repeat_period": "month", "item_cap": 800,
-                "monthly_cap": 2000},
+    "penalty": {
+        "base": 50,
+        "doubling": True,
+        "manager_share": 0.5,
+        "repeat_period": "month",
+        "item_cap": 800,
+        "monthly_cap": 2000,
+    },
     "export_row_cap": 2000,
     "rsvp_cutoff_hours": 2,
     "board_move_dialogs": {"visited": "visit"},
@@ -97,13 +103,22 @@ def ensure_reference_data() -> None:
     existing = set(db.session.execute(select(IntentGrade.code)).scalars())
     for i, (code, zh, en, within, cadence) in enumerate(GRADES):
         if code not in existing:
-            db.session.add(IntentGrade(code=code, name_zh=zh, name_en=en, purchase_within_days=within,
-                                       cadence_days=cadence, sort_order=i))
+            db.session.add(
+                IntentGrade(
+                    code=code,
+                    name_zh=zh,
+                    name_en=en,
+                    purchase_within_days=within,
+                    cadence_days=cadence,
+                    sort_order=i,
+                )
+            )
     existing = set(db.session.execute(select(PipelineStage.code)).scalars())
     for i, (code, zh, en, kind, prob) in enumerate(STAGES):
         if code not in existing:
-            db.session.add(PipelineStage(code=code, name_zh=zh, name_en=en, kind=kind, probability=prob,
-                                         sort_order=i))
+            db.session.add(
+                PipelineStage(code=code, name_zh=zh, name_en=en, kind=kind, probability=prob, sort_order=i)
+            )
     existing = set(db.session.execute(select(DefeatReason.code)).scalars())
     for i, (code, zh, en) in enumerate(DEFEAT_REASONS):
         if code not in existing:

@@ -58,9 +58,7 @@ class PipelineStage(NamedMixin, db.Model):
     __tablename__ = "pipeline_stages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[StageKind] = mapped_column(
-        str_enum(StageKind, 16), default=StageKind.OPEN
-    )
+    kind: Mapped[StageKind] = mapped_column(str_enum(StageKind, 16), default=StageKind.OPEN)
     # Probability (0-100) used for weighted pipeline value.
     probability: Mapped[int] = mapped_column(default=0)
 

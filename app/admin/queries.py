@@ -15,8 +15,9 @@ USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 50
 
 
-def users_page(q: str = "", role: str = "", store_id: int | None = None, status: str = "active",
-               page: int = 1):
+def users_page(
+    q: str = "", role: str = "", store_id: int | None = None, status: str = "active", page: int = 1
+):
     """Return one page of users matching the filters, with their store loaded."""
     stmt = select(User).order_by(User.username)
     if q:
@@ -54,26 +55,42 @@ def successor_choices(user: User) -> list[tuple[int, str]]:
 
 def open_work(user: User) -> dict:
     """Count the open leads and open plans a user holds (one query)."""
-    leads = select(func.count(Lead.id)).where(Lead.owner_id == user.id,
-                                              Lead.stage_id.in_(open_stage_ids())).scalar_subquery()
-    plans = select(func.count(Plan.id)).where(Plan.assignee_id == user.id,
-                                              Plan.status == PlanStatus.OPEN).scalar_subquery()
+    leads = (
+        select(func.count(Lead.id))
+        .where(Lead.owner_id == user.id, Lead.stage_id.in_(open_stage_ids()))
+        .scalar_subquery()
+    )
+    plans = (
+        select(func.count(Plan.id))
+        .where(Plan.assignee_id == user.id, Plan.status == PlanStatus.OPEN)
+        .scalar_subquery()
+    )
     row = db.session.execute(select(leads.label("leads"), plans.label("plans"))).one()
     return {"leads": row.leads, "plans": row.plans}
 
 
 def stores_with_counts() -> list:
     """Every store with its number of active users (one grouped query)."""
-    users = (select(User.store_id, func.count(User.id).label("n")).where(User.active.is_(True))
-             .group_by(User.store_id).subquery())
+    users = (
+        select(User.store_id, func.count(User.id).label("n"))
+        .where(User.active.is_(True))
+        .group_by(User.store_id)
+        .subquery()
+    )
     return db.session.execute(
-        select(Store, func.coalesce(users.c.n, 0)).outerjoin(users, users.c.store_id == Store.id)
+        select(Store, func.coalesce(users.c.n, 0))
+        .outerjoin(users, users.c.store_id == Store.id)
         .order_by(Store.code)
     ).all()
 
 
-def audit_page(action: str = "", username: str = "", date_from: date | None = None,
-               date_to: date | None = None, before_id: int | None = None) -> tuple[list[AuditLog], int | None]:
+def audit_page(
+    action: str = "",
+    username: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before_id: int | None = None,
+) -> tuple[list[AuditLog], int | None]:
     """Return up to AUDIT_PER_PAGE audit rows, newest first, and the id to continue from."""
     stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PER_PAGE + 1)
     if action:
@@ -92,10 +109,26 @@ def audit_page(action: str = "", username: str = "", date_from: date | None = No
 
 
 # Suggestions for the action filter (a prefix such as "user." matches every user change).
-AUDIT_ACTIONS = ("auth.", "auth.login", "auth.login_failed", "auth.logout", "user.", "user.create",
-                 "user.update", "user.deactivate", "user.reactivate", "user.password_reset",
-                 "user.password_change", "user.sessions_revoked", "store.", "reference.", "settings.update",
-                 "lead.", "export.", "outbox.retry")
+AUDIT_ACTIONS = (
+    "auth.",
+    "auth.login",
+    "auth.login_failed",
+    "auth.logout",
+    "user.",
+    "user.create",
+    "user.update",
+    "user.deactivate",
+    "user.reactivate",
+    "user.password_reset",
+    "user.password_change",
+    "user.sessions_revoked",
+    "store.",
+    "reference.",
+    "settings.update",
+    "lead.",
+    "export.",
+    "outbox.retry",
+)
 
 
 def _utc_midnight(day: date) -> datetime:

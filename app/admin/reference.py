@@ -57,8 +57,15 @@ def _load(name: str, model, extra_fields=()):
         return hit[1]
     rows = db.session.execute(select(model).order_by(model.sort_order, model.id)).scalars().all()
     refs = [
-        Ref(r.id, r.code, r.name_zh, r.name_en, r.sort_order, r.active,
-            {f: getattr(r, f) for f in extra_fields})
+        Ref(
+            r.id,
+            r.code,
+            r.name_zh,
+            r.name_en,
+            r.sort_order,
+            r.active,
+            {f: getattr(r, f) for f in extra_fields},
+        )
         for r in rows
     ]
     _cache[key] = (now, refs)
@@ -88,8 +95,14 @@ def vehicle_models() -> list:
     if hit and now - hit[0] < REFERENCE_TTL:
         return hit[1]
     rows = db.session.execute(
-        select(VehicleModel.id, VehicleModel.brand, VehicleModel.series, VehicleModel.name,
-               VehicleModel.price, VehicleModel.active).order_by(VehicleModel.sort_order, VehicleModel.id)
+        select(
+            VehicleModel.id,
+            VehicleModel.brand,
+            VehicleModel.series,
+            VehicleModel.name,
+            VehicleModel.price,
+            VehicleModel.active,
+        ).order_by(VehicleModel.sort_order, VehicleModel.id)
     ).all()
     _cache[key] = (now, rows)
     return rows

@@ -38,23 +38,50 @@ class RefKind:
     columns: tuple  # (attribute, heading)
 
 
-NAMED = (("code", _l("Code")), ("name_zh", _l("Chinese name")), ("name_en", _l("English name")),
-         ("sort_order", _l("Order")))
+NAMED = (
+    ("code", _l("Code")),
+    ("name_zh", _l("Chinese name")),
+    ("name_en", _l("English name")),
+    ("sort_order", _l("Order")),
+)
 KINDS = {
-    "channels": RefKind(SourceChannel, ChannelForm, _l("Source channels"), NAMED + (("category", _l("Category")),)),
-    "grades": RefKind(IntentGrade, GradeForm, _l("Intent grades"),
-                      NAMED + (("purchase_within_days", _l("Buys within (days)")),
-                               ("cadence_days", _l("Follow up every (days)")))),
-    "stages": RefKind(PipelineStage, StageForm, _l("Pipeline stages"),
-                      NAMED + (("kind", _l("Kind")), ("probability", _l("Win probability (%)")))),
+    "channels": RefKind(
+        SourceChannel, ChannelForm, _l("Source channels"), NAMED + (("category", _l("Category")),)
+    ),
+    "grades": RefKind(
+        IntentGrade,
+        GradeForm,
+        _l("Intent grades"),
+        NAMED
+        + (
+            ("purchase_within_days", _l("Buys within (days)")),
+            ("cadence_days", _l("Follow up every (days)")),
+        ),
+    ),
+    "stages": RefKind(
+        PipelineStage,
+        StageForm,
+        _l("Pipeline stages"),
+        NAMED + (("kind", _l("Kind")), ("probability", _l("Win probability (%)"))),
+    ),
     "defeat_reasons": RefKind(DefeatReason, ReasonForm, _l("Defeat reasons"), NAMED),
-    "vehicles": RefKind(VehicleModel, VehicleForm, _l("Vehicle catalogue"),
-                        (("brand", _l("Brand")), ("series", _l("Series")), ("name", _l("Model")),
-                         ("price", _l("Guide price (yuan)")), ("sort_order", _l("Order")))),
+    "vehicles": RefKind(
+        VehicleModel,
+        VehicleForm,
+        _l("Vehicle catalogue"),
+        (
+            ("brand", _l("Brand")),
+            ("series", _l("Series")),
+            ("name", _l("Model")),
+            ("price", _l("Guide price (yuan)")),
+            ("sort_order", _l("Order")),
+        ),
+    ),
 }
 
 
 # ---- stores -----------------------------------------------------------------------------------
+
 
 @bp.get("/stores")
 @requires("admin.configure")
@@ -92,12 +119,17 @@ def toggle_store(store_id: int):
     if EmptyForm().validate_on_submit():
         services.set_store_active(store, not store.active, current_user)
         db.session.commit()
-        flash(_("Store %(code)s is open.", code=store.code) if store.active
-              else _("Store %(code)s is closed.", code=store.code), "success")
+        flash(
+            _("Store %(code)s is open.", code=store.code)
+            if store.active
+            else _("Store %(code)s is closed.", code=store.code),
+            "success",
+        )
     return redirect(url_for("admin.list_stores"), code=303)
 
 
 # ---- reference lists --------------------------------------------------------------------------
+
 
 def _kind(kind: str) -> RefKind:
     if kind not in KINDS:
@@ -140,11 +172,13 @@ def edit_reference(kind: str, row_id: int | None):
         reference.clear_cache()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.list_reference", kind=kind), code=303)
-    return render("admin/reference_form.html", form=form, kind=kind, ref=ref, row=row), \
-        422 if form.errors else 200
+    return render(
+        "admin/reference_form.html", form=form, kind=kind, ref=ref, row=row
+    ), 422 if form.errors else 200
 
 
 # ---- settings ---------------------------------------------------------------------------------
+
 
 def _current_settings() -> dict:
     stored = {s.key: s.value for s in db.session.execute(select(Setting)).scalars()}
@@ -157,26 +191,51 @@ def edit_settings():
     """Change the business rules: deadlines, reclaim, penalty, export cap."""
     current = _current_settings()
     penalty = {**DEFAULT_SETTINGS["penalty"], **(current.get("penalty") or {})}
-    form = SettingsForm(data={
-        **{k: current[k] for k in ("first_contact_hours", "reclaim_days", "invited_not_arrived_days",
-                                   "export_row_cap", "rsvp_cutoff_hours", "brand_name", "sms_signature")},
-        "penalty_base": penalty["base"], "penalty_doubling": penalty["doubling"],
-        "penalty_manager_share": Decimal(str(penalty["manager_share"])),
-        "penalty_repeat_period": penalty["repeat_period"], "penalty_item_cap": penalty["item_cap"],
-        "penalty_monthly_cap": penalty["monthly_cap"],
-    })
+    form = SettingsForm(
+        data={
+            **{
+                k: current[k]
+                for k in (
+                    "first_contact_hours",
+                    "reclaim_days",
+                    "invited_not_arrived_days",
+                    "export_row_cap",
+                    "rsvp_cutoff_hours",
+                    "brand_name",
+                    "sms_signature",
+                )
+            },
+            "penalty_base": penalty["base"],
+            "penalty_doubling": penalty["doubling"],
+            "penalty_manager_share": Decimal(str(penalty["manager_share"])),
+            "penalty_repeat_period": penalty["repeat_period"],
+            "penalty_item_cap": penalty["item_cap"],
+            "penalty_monthly_cap": penalty["monthly_cap"],
+        }
+    )
     if form.validate_on_submit():
-        values = {k: getattr(form, k).data for k in ("first_contact_hours", "reclaim_days",
-                                                     "invited_not_arrived_days", "export_row_cap",
-                                                     "rsvp_cutoff_hours")}
+        values = {
+            k: getattr(form, k).data
+            for k in (
+                "first_contact_hours",
+                "reclaim_days",
+                "invited_not_arrived_days",
+                "export_row_cap",
+                "rsvp_cutoff_hours",
+            )
+        }
         for key in ("brand_name", "sms_signature"):
             text = (getattr(form, key).data or "").strip()
             if text != (current.get(key) or ""):
                 values[key] = text
-        values["penalty"] = {"base": form.penalty_base.data, "doubling": bool(form.penalty_doubling.data),
-                             "manager_share": float(form.penalty_manager_share.data),
-                             "repeat_period": form.penalty_repeat_period.data,
-                             "item_cap": form.penalty_item_cap.data, "monthly_cap": form.penalty_monthly_cap.data}
+        values["penalty"] = {
+            "base": form.penalty_base.data,
+            "doubling": bool(form.penalty_doubling.data),
+            "manager_share": float(form.penalty_manager_share.data),
+            "repeat_period": form.penalty_repeat_period.data,
+            "item_cap": form.penalty_item_cap.data,
+            "monthly_cap": form.penalty_monthly_cap.data,
+        }
         services.save_settings(values, current_user)
         db.session.commit()
         reference.clear_cache()

@@ -41,8 +41,12 @@ def valid_webhook_url(url: str, hosts) -> bool:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    return parts.scheme == "https" and (parts.hostname or "") in set(hosts) and not parts.username \
+    return (
+        parts.scheme == "https"
+        and (parts.hostname or "") in set(hosts)
+        and not parts.username
         and parts.port in (None, 443)
+    )
 
 
 def mask_secret(value: str | None) -> str:

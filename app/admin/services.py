@@ -14,12 +14,23 @@ from app.core.errors import ConflictError, DomainError
 from app.extensions import db
 
 USER_FIELDS = ("display_name", "email", "role", "store_id", "capacity", "can_export", "can_reveal_phone")
-STORE_FIELDS = ("code", "name", "region", "city", "address", "phone", "timezone", "sms_window_start",
-                "sms_window_end")
+STORE_FIELDS = (
+    "code",
+    "name",
+    "region",
+    "city",
+    "address",
+    "phone",
+    "timezone",
+    "sms_window_start",
+    "sms_window_end",
+)
 # An empty sending window field keeps the default hours.
 STORE_DEFAULTS = {"sms_window_start": "09:00", "sms_window_end": "20:30"}
 SECRET_STORE_FIELDS = ("wecom_webhook_url",)
-OPTIONAL_STORE_FIELDS = ("sms_signature",)  # empty is stored as NULL  # the robot's key is in its URL: audited masked
+OPTIONAL_STORE_FIELDS = (
+    "sms_signature",
+)  # empty is stored as NULL  # the robot's key is in its URL: audited masked
 
 
 def user_values(user: User) -> dict:
@@ -85,8 +96,9 @@ def save_store(store: Store | None, values: dict, actor: User) -> Store:
     secrets = {f: (values.get(f) or "").strip() or None for f in SECRET_STORE_FIELDS if f in values}
     optional = {f: (values.get(f) or "").strip() or None for f in OPTIONAL_STORE_FIELDS if f in values}
     if store is None:
-        store = Store(**{f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS}, **secrets,
-                      **optional)
+        store = Store(
+            **{f: values.get(f) or STORE_DEFAULTS.get(f, "") for f in STORE_FIELDS}, **secrets, **optional
+        )
         db.session.add(store)
         db.session.flush()
         record("store.create", actor, "store", store.id, {"code": code})
@@ -146,8 +158,10 @@ def save_reference(model, row, values: dict, actor: User, kind: str):
 
 
 def _check_stages(row, values: dict) -> None:
-    current = [{"id": s.id, "kind": str(s.kind), "active": s.active}
-               for s in db.session.execute(select(PipelineStage)).scalars()]
+    current = [
+        {"id": s.id, "kind": str(s.kind), "active": s.active}
+        for s in db.session.execute(select(PipelineStage)).scalars()
+    ]
     proposed = [s for s in current if row is None or s["id"] != row.id]
     proposed.append({"id": getattr(row, "id", None), "kind": str(values["kind"]), "active": values["active"]})
     rules.check_stage_set(proposed)

@@ -51,12 +51,26 @@ def list_users():
     """List users with filters by name, role, store and status."""
     store_id = request.args.get("store", type=int)
     status = request.args.get("status", "active")
-    page = queries.users_page(request.args.get("q", ""), request.args.get("role", ""), store_id, status,
-                              request.args.get("page", 1, type=int))
-    return render("admin/users.html", block="results", page=page, role_labels=ROLE_LABELS,
-                  stores=queries.store_choices(include_blank=False, only_active=False),
-                  filters={"q": request.args.get("q", ""), "role": request.args.get("role", ""),
-                           "store": store_id or 0, "status": status})
+    page = queries.users_page(
+        request.args.get("q", ""),
+        request.args.get("role", ""),
+        store_id,
+        status,
+        request.args.get("page", 1, type=int),
+    )
+    return render(
+        "admin/users.html",
+        block="results",
+        page=page,
+        role_labels=ROLE_LABELS,
+        stores=queries.store_choices(include_blank=False, only_active=False),
+        filters={
+            "q": request.args.get("q", ""),
+            "role": request.args.get("role", ""),
+            "store": store_id or 0,
+            "status": status,
+        },
+    )
 
 
 def _user_form(form_class, obj=None):
@@ -74,16 +88,28 @@ def create_user_view():
     """Create a user with a role, a store and an initial password."""
     form = _user_form(UserCreateForm)
     if form.validate_on_submit():
-        extra = {"capacity": form.capacity.data, "can_reveal_phone": form.can_reveal_phone.data,
-                 "can_export": form.can_export.data}
+        extra = {
+            "capacity": form.capacity.data,
+            "can_reveal_phone": form.can_reveal_phone.data,
+            "can_export": form.can_export.data,
+        }
         try:
             rules.check_role_store(form.role.data, form.store_id.data)
             store = db.session.get(Store, form.store_id.data) if form.store_id.data else None
-            user = create_user(form.username.data, form.password.data, form.role.data, store,
-                               display_name=form.display_name.data, email=form.email.data or None,
-                               actor=current_user, **extra)
+            user = create_user(
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                store,
+                display_name=form.display_name.data,
+                email=form.email.data or None,
+                actor=current_user,
+                **extra,
+            )
         except DomainError as exc:
-            field = {"username_taken": form.username, "store_required": form.store_id}.get(exc.code, form.password)
+            field = {"username_taken": form.username, "store_required": form.store_id}.get(
+                exc.code, form.password
+            )
             field.errors.append(error_message(exc))
             return render("admin/user_new.html", form=form), 422
         db.session.commit()
@@ -106,11 +132,18 @@ def _edit_page(user: User, form=None, deactivate_form=None, reset_form=None, sta
     if deactivate_form is None:
         deactivate_form = DeactivateForm()
     deactivate_form.successor_id.choices = [(0, "—")] + queries.successor_choices(user)
-    return render("admin/user_edit.html", user=user, form=form, deactivate_form=deactivate_form,
-                  reset_form=reset_form or ResetPasswordForm(), button_form=EmptyForm(),
-                  work=queries.open_work(user), devices=devices.active_devices(user),
-                  device_label=devices.device_label, successor=db.session.get(User, user.successor_id)
-                  if user.successor_id else None), status
+    return render(
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        deactivate_form=deactivate_form,
+        reset_form=reset_form or ResetPasswordForm(),
+        button_form=EmptyForm(),
+        work=queries.open_work(user),
+        devices=devices.active_devices(user),
+        device_label=devices.device_label,
+        successor=db.session.get(User, user.successor_id) if user.successor_id else None,
+    ), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -156,8 +189,15 @@ def deactivate_user_view(user_id: int):
             form.successor_id.errors.append(error_message(exc))
             return _edit_page(_get_user_or_404(user_id), deactivate_form=form, status=422)
         db.session.commit()
-        flash(_("%(name)s is deactivated; %(leads)s leads and %(plans)s plans were handed over.",
-                name=user.username, leads=detail["leads"], plans=detail["plans"]), "success")
+        flash(
+            _(
+                "%(name)s is deactivated; %(leads)s leads and %(plans)s plans were handed over.",
+                name=user.username,
+                leads=detail["leads"],
+                plans=detail["plans"],
+            ),
+            "success",
+        )
         return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
     return _edit_page(user, deactivate_form=form, status=422)
 
@@ -213,8 +253,10 @@ def revoke_device_view(user_id: int, device_id: int):
     if EmptyForm().validate_on_submit():
         devices.revoke(row, current_user)
         db.session.commit()
-        flash(_("%(device)s of %(name)s is signed out.", device=devices.device_label(row), name=user.username),
-              "success")
+        flash(
+            _("%(device)s of %(name)s is signed out.", device=devices.device_label(row), name=user.username),
+            "success",
+        )
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 
@@ -228,8 +270,13 @@ def reset_mfa_view(user_id: int):
     if EmptyForm().validate_on_submit():
         reset_mfa(user, current_user)
         db.session.commit()
-        flash(_("Two-step verification of %(name)s was reset; they set it up again at their next login.",
-                name=user.username), "success")
+        flash(
+            _(
+                "Two-step verification of %(name)s was reset; they set it up again at their next login.",
+                name=user.username,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 

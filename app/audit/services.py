@@ -10,8 +10,9 @@ from app.extensions import db
 _order = itertools.count()
 
 
-def record(action: str, user=None, object_type: str | None = None, object_id=None,
-           detail: dict | None = None) -> AuditLog:
+def record(
+    action: str, user=None, object_type: str | None = None, object_id=None, detail: dict | None = None
+) -> AuditLog:
     """Add one audit row (who, what, which object, details) to the session."""
     # The client address as seen through the trusted proxies only (TRUSTED_PROXIES, ProxyFix):
     # a raw X-Forwarded-For header can be forged by anyone.

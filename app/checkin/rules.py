@@ -7,9 +7,17 @@ from app.core.errors import DomainError
 MAX_ARRIVALS = 20
 
 
-def check_eligibility(*, invitation_event_id: int, event_id: int, status: str, token_expires_at: datetime,
-                      checked_in_at: datetime | None, checked_in_by: str | None, now: datetime,
-                      event_cancelled: bool = False) -> None:
+def check_eligibility(
+    *,
+    invitation_event_id: int,
+    event_id: int,
+    status: str,
+    token_expires_at: datetime,
+    checked_in_at: datetime | None,
+    checked_in_by: str | None,
+    now: datetime,
+    event_cancelled: bool = False,
+) -> None:
     """Raise when this invitation may not be checked in at this event now."""
     if invitation_event_id != event_id:
         raise DomainError("other_event", "this code belongs to another event")

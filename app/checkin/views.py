@@ -31,8 +31,9 @@ MESSAGES = {
     "invalid_phone": _l("Please enter a valid mobile number."),
     "not_checked_in": _l("The guest has not been checked in."),
     "bad_consultant": _l("Choose a consultant of this store."),
-    "client_id_reused": _l("This request id was already used for another guest. Nothing was saved; "
-                           "please try again."),
+    "client_id_reused": _l(
+        "This request id was already used for another guest. Nothing was saved; please try again."
+    ),
 }
 
 
@@ -49,15 +50,33 @@ def _event_or_404(event_id: int) -> Event:
     return get_scoped_or_404(current_user, Event, event_id)
 
 
-def _result(event: Event, *, invitation_id: int | None, outcome: str, error: str | None = None,
-            details: dict | None = None, status: int = 200, guest=None, counters: dict | None = None):
+def _result(
+    event: Event,
+    *,
+    invitation_id: int | None,
+    outcome: str,
+    error: str | None = None,
+    details: dict | None = None,
+    status: int = 200,
+    guest=None,
+    counters: dict | None = None,
+):
     """The door's answer; `guest` and `counters` are what the check-in already read (else they are read here)."""
     if guest is None and invitation_id:
         guest = queries.door_guest(invitation_id)
     if counters is None:
         counters = queries.door_counters(event.id)
-    return render("checkin/_result.html", event=event, guest=guest, outcome=outcome, error=error,
-                  details=details or {}, counters=counters, oob=True, status=status)
+    return render(
+        "checkin/_result.html",
+        event=event,
+        guest=guest,
+        outcome=outcome,
+        error=error,
+        details=details or {},
+        counters=counters,
+        oob=True,
+        status=status,
+    )
 
 
 def _commit_with_counters(event: Event) -> dict:
@@ -71,8 +90,9 @@ def _commit_with_counters(event: Event) -> dict:
 def _checked_in(event: Event, result: services.CheckInResult, counters: dict | None = None):
     """The answer to a successful scan, from what the check-in already loaded (no re-read)."""
     outcome = "repeat" if result.repeat else "ok"
-    return _result(event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest,
-                   counters=counters)
+    return _result(
+        event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest, counters=counters
+    )
 
 
 @bp.get("/<int:event_id>")
@@ -80,9 +100,14 @@ def _checked_in(event: Event, result: services.CheckInResult, counters: dict | N
 def door(event_id: int):
     """Show the kiosk screen for one event: scanner field, search, walk-in form, counters."""
     event = _event_or_404(event_id)
-    return render("checkin/door.html", event=event, counters=queries.door_counters(event.id),
-                  recent=queries.recent_checkins(event.id), walk_in=WalkInForm(formdata=None),
-                  consultants=store_consultants(event.store_id))
+    return render(
+        "checkin/door.html",
+        event=event,
+        counters=queries.door_counters(event.id),
+        recent=queries.recent_checkins(event.id),
+        walk_in=WalkInForm(formdata=None),
+        consultants=store_consultants(event.store_id),
+    )
 
 
 @bp.get("/<int:event_id>/search")
@@ -100,8 +125,12 @@ def search(event_id: int):
 def counters(event_id: int):
     """Return the live counters and latest arrivals (polled by the door screen)."""
     event = _event_or_404(event_id)
-    return render("checkin/_counters.html", event=event, counters=queries.door_counters(event.id),
-                  recent=queries.recent_checkins(event.id))
+    return render(
+        "checkin/_counters.html",
+        event=event,
+        counters=queries.door_counters(event.id),
+        recent=queries.recent_checkins(event.id),
+    )
 
 
 @bp.post("/<int:event_id>")
@@ -111,20 +140,39 @@ def check_in(event_id: int):
     event = _event_or_404(event_id)
     invitation_id = parse_positive_int(request.form.get("invitation_id"))
     try:
-        result = services.check_in(event, actor=current_user, scanned=request.form.get("code"),
-                                   invitation_id=invitation_id, client_id=request.form.get("client_id"),
-                                   headcount=request.form.get("headcount") or None,
-                                   device=request.headers.get("User-Agent", "")[:64], now=utcnow())
+        result = services.check_in(
+            event,
+            actor=current_user,
+            scanned=request.form.get("code"),
+            invitation_id=invitation_id,
+            client_id=request.form.get("client_id"),
+            headcount=request.form.get("headcount") or None,
+            device=request.headers.get("User-Agent", "")[:64],
+            now=utcnow(),
+        )
     except DomainError as exc:
         if exc.code == "already_checked_in":
             # A refused check-in writes nothing: ending the transaction only frees the row lock,
             # and the guest read under that lock is shown as it is.
             counters = _commit_with_counters(event)
-            return _result(event, invitation_id=exc.details["invitation_id"], outcome="already",
-                           details=exc.details, status=409, guest=exc.details.get("guest"), counters=counters)
+            return _result(
+                event,
+                invitation_id=exc.details["invitation_id"],
+                outcome="already",
+                details=exc.details,
+                status=409,
+                guest=exc.details.get("guest"),
+                counters=counters,
+            )
         db.session.rollback()
-        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
-                       details={"code": exc.code}, status=409 if exc.code == "client_id_reused" else 422)
+        return _result(
+            event,
+            invitation_id=None,
+            outcome="error",
+            error=str(MESSAGES.get(exc.code, exc.message)),
+            details={"code": exc.code},
+            status=409 if exc.code == "client_id_reused" else 422,
+        )
     counters = _commit_with_counters(event)
     return _checked_in(event, result, counters)
 
@@ -141,8 +189,13 @@ def set_arrivals(event_id: int, invitation_id: int):
         services.set_arrivals(invitation, request.form.get("headcount"), actor=current_user)
     except DomainError as exc:
         db.session.rollback()
-        return _result(event, invitation_id=invitation_id, outcome="error",
-                       error=str(MESSAGES.get(exc.code, exc.message)), status=422)
+        return _result(
+            event,
+            invitation_id=invitation_id,
+            outcome="error",
+            error=str(MESSAGES.get(exc.code, exc.message)),
+            status=422,
+        )
     db.session.commit()
     return _result(event, invitation_id=invitation_id, outcome="updated")
 
@@ -154,19 +207,43 @@ def walk_in(event_id: int):
     event = _event_or_404(event_id)
     form = WalkInForm()
     if not form.validate_on_submit():
-        return _result(event, invitation_id=None, outcome="error",
-                       error=_("Please enter the guest's name and mobile number."), status=422)
+        return _result(
+            event,
+            invitation_id=None,
+            outcome="error",
+            error=_("Please enter the guest's name and mobile number."),
+            status=422,
+        )
     try:
-        result = services.register_walk_in(event, services.WalkIn(form.name.data.strip(), form.phone.data,
-                                                                  form.gender.data, form.headcount.data or 1,
-                                                                  form.consultant_id.data or None),
-                                           actor=current_user, client_id=form.client_id.data)
+        result = services.register_walk_in(
+            event,
+            services.WalkIn(
+                form.name.data.strip(),
+                form.phone.data,
+                form.gender.data,
+                form.headcount.data or 1,
+                form.consultant_id.data or None,
+            ),
+            actor=current_user,
+            client_id=form.client_id.data,
+        )
     except DomainError as exc:
         db.session.rollback()
         if exc.code == "already_checked_in":
-            return _result(event, invitation_id=exc.details.get("invitation_id"), outcome="already",
-                           details=exc.details, status=409)
-        return _result(event, invitation_id=None, outcome="error", error=str(MESSAGES.get(exc.code, exc.message)),
-                       details={"code": exc.code}, status=409 if exc.code == "client_id_reused" else 422)
+            return _result(
+                event,
+                invitation_id=exc.details.get("invitation_id"),
+                outcome="already",
+                details=exc.details,
+                status=409,
+            )
+        return _result(
+            event,
+            invitation_id=None,
+            outcome="error",
+            error=str(MESSAGES.get(exc.code, exc.message)),
+            details={"code": exc.code},
+            status=409 if exc.code == "client_id_reused" else 422,
+        )
     commit_keeping_loaded()
     return _checked_in(event, result)

@@ -15,5 +15,11 @@ def str_enum(enum_cls, length: int = 20):
     """An Enum column stored as its lowercase value (not the member name), no native type."""
     from sqlalchemy import Enum
 
-    return Enum(enum_cls, native_enum=False, length=length, create_constraint=False,
-                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        create_constraint=False,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

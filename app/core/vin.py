@@ -2,10 +2,14 @@
 
 import re
 
-_TRANSLIT = {**{str(d): d for d in range(10)},
-             **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-             **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
-             **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_TRANSLIT = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
 _WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 

@@ -36,8 +36,12 @@ def summary(user: User, today: date, now: datetime) -> dict:
         return select(func.count()).select_from(Lead).where(scope, *where).scalar_subquery()
 
     def plan_count(*where):
-        return (select(func.count()).select_from(Plan)
-                .where(plan_scope, Plan.status == PlanStatus.OPEN, *where).scalar_subquery())
+        return (
+            select(func.count())
+            .select_from(Plan)
+            .where(plan_scope, Plan.status == PlanStatus.OPEN, *where)
+            .scalar_subquery()
+        )
 
     columns = {
         "due_today": plan_count(Plan.due_date == today),
@@ -54,8 +58,11 @@ def summary(user: User, today: date, now: datetime) -> dict:
         columns["h_grade"] = lead_count(Lead.stage_id.in_(open_ids), Lead.grade_id == grade_by_code("H").id)
         columns["open_leads"] = lead_count(Lead.stage_id.in_(open_ids))
         columns["unread_comments"] = (
-            select(func.count(ManagerComment.id)).join(FollowUp, FollowUp.id == ManagerComment.followup_id)
-            .where(FollowUp.user_id == user.id, ManagerComment.read_at.is_(None)).scalar_subquery())
+            select(func.count(ManagerComment.id))
+            .join(FollowUp, FollowUp.id == ManagerComment.followup_id)
+            .where(FollowUp.user_id == user.id, ManagerComment.read_at.is_(None))
+            .scalar_subquery()
+        )
     if user.role in {Role.MANAGER, Role.MARKETING, Role.DIRECTOR}:
         # "Not closed" rather than "in an open stage": the (store, owner) index then does the work
         # for the few pooled leads instead of the planner walking every pooled lead of the group.
@@ -69,7 +76,9 @@ def awaiting_first_contact(user: User, limit: int = 10) -> list:
     return db.session.execute(
         select(Lead.id, Lead.name, Lead.first_contact_due_at)
         .where(lead_scope_clause(user), Lead.first_contact_due_at.isnot(None))
-        .order_by(Lead.first_contact_due_at).limit(limit)).all()
+        .order_by(Lead.first_contact_due_at)
+        .limit(limit)
+    ).all()
 
 
 WEEK_GROUPS = ("today", "overdue", "week")
@@ -93,17 +102,28 @@ def week_plans(user: User, today: date, limits: dict[str, int] | None = None) ->
     # Within "overdue" the latest due date first; the other groups by date (the CASE is NULL there).
     latest_missed = case((Plan.due_date < today, Plan.due_date))
     numbered = (
-        select(Plan.id, Plan.lead_id, Plan.due_date, Plan.content, Plan.kind, Lead.name.label("lead_name"),
-               group.label("grp"),
-               func.row_number().over(partition_by=group,
-                                      order_by=(latest_missed.desc(), Plan.due_date, Plan.id)).label("n"))
+        select(
+            Plan.id,
+            Plan.lead_id,
+            Plan.due_date,
+            Plan.content,
+            Plan.kind,
+            Lead.name.label("lead_name"),
+            group.label("grp"),
+            func.row_number()
+            .over(partition_by=group, order_by=(latest_missed.desc(), Plan.due_date, Plan.id))
+            .label("n"),
+        )
         .join(Lead, Lead.id == Plan.lead_id)
         .where(_plan_scope(user), Plan.status == PlanStatus.OPEN, Plan.due_date <= today + timedelta(days=7))
-        .subquery())
-    cap = case((numbered.c.grp == 0, limits["today"]), (numbered.c.grp == 1, limits["overdue"]),
-               else_=limits["week"])
-    rows = db.session.execute(select(numbered).where(numbered.c.n <= cap)
-                              .order_by(numbered.c.grp, numbered.c.n)).all()
+        .subquery()
+    )
+    cap = case(
+        (numbered.c.grp == 0, limits["today"]), (numbered.c.grp == 1, limits["overdue"]), else_=limits["week"]
+    )
+    rows = db.session.execute(
+        select(numbered).where(numbered.c.n <= cap).order_by(numbered.c.grp, numbered.c.n)
+    ).all()
     out: dict[str, list] = {name: [] for name in WEEK_GROUPS}
     for row in rows:
         out[WEEK_GROUPS[row.grp]].append(row)
@@ -114,12 +134,21 @@ def unread_comments(user: User, limit: int = 5) -> list:
     """Return the latest unread manager comments on my follow-ups."""
     author = User.__table__.alias("author")
     return db.session.execute(
-        select(ManagerComment.id, ManagerComment.body, ManagerComment.created_at, ManagerComment.lead_id,
-               Lead.name.label("lead_name"), author.c.display_name.label("author_name"))
-        .join(FollowUp, FollowUp.id == ManagerComment.followup_id).join(Lead, Lead.id == ManagerComment.lead_id)
+        select(
+            ManagerComment.id,
+            ManagerComment.body,
+            ManagerComment.created_at,
+            ManagerComment.lead_id,
+            Lead.name.label("lead_name"),
+            author.c.display_name.label("author_name"),
+        )
+        .join(FollowUp, FollowUp.id == ManagerComment.followup_id)
+        .join(Lead, Lead.id == ManagerComment.lead_id)
         .join(author, author.c.id == ManagerComment.author_id)
         .where(FollowUp.user_id == user.id, ManagerComment.read_at.is_(None))
-        .order_by(ManagerComment.created_at.desc()).limit(limit)).all()
+        .order_by(ManagerComment.created_at.desc())
+        .limit(limit)
+    ).all()
 
 
 def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
@@ -128,12 +157,33 @@ def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
     "Invited" and "accepted" are the event page's figures, from the one invitation query."""
     from app.invitations.queries import invitation_counts
 
-    counts = [r for r in invitation_counts("event", inviter_id=user.id, since=now, until=now + timedelta(days=days),
-                                           skip_cancelled=True, with_orders=False) if r.invited]
+    counts = [
+        r
+        for r in invitation_counts(
+            "event",
+            inviter_id=user.id,
+            since=now,
+            until=now + timedelta(days=days),
+            skip_cancelled=True,
+            with_orders=False,
+        )
+        if r.invited
+    ]
     if not counts:
         return []
-    starts = dict(db.session.execute(select(Event.id, Event.starts_at)
-                                     .where(Event.id.in_([r.key for r in counts]))).all())
-    rows = [{"id": r.key, "theme": r.label, "starts_at": starts[r.key], "invited": r.invited,
-             "accepted": r.accepted} for r in counts]
+    starts = dict(
+        db.session.execute(
+            select(Event.id, Event.starts_at).where(Event.id.in_([r.key for r in counts]))
+        ).all()
+    )
+    rows = [
+        {
+            "id": r.key,
+            "theme": r.label,
+            "starts_at": starts[r.key],
+            "invited": r.invited,
+            "accepted": r.accepted,
+        }
+        for r in counts
+    ]
     return sorted(rows, key=lambda r: (r["starts_at"], r["id"]))[:10]

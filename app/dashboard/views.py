@@ -19,6 +19,7 @@ bp = Blueprint("dashboard", __name__)
 
 MANAGER_ROLES = {Role.MANAGER, Role.DIRECTOR}
 
+
 def month_to_date_progress(user, today):
     from app.reports.targets import month_to_date_progress as progress
 
@@ -51,19 +52,35 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
     violation count (`violation_days`) priced by the same rule (`app.followups.penalties`).
     """
     start, end = _period(today)
-    rows = fq.discipline(store_scope_ids(user), start, end, today, now,
-                         rules.local_midnight_utc(start, tz), rules.local_midnight_utc(end + timedelta(days=1), tz))
+    rows = fq.discipline(
+        store_scope_ids(user),
+        start,
+        end,
+        today,
+        now,
+        rules.local_midnight_utc(start, tz),
+        rules.local_midnight_utc(end + timedelta(days=1), tz),
+    )
     board = fq.penalty_board(store_scope_ids(user), start, end, today, tz)
     for row in rows:
         figure = board["consultants"].get(row["id"])
         row["violations"] = figure["violations"] if figure else 0
         row["penalty"] = figure["amount"] if figure else 0
-        row["penalty_text"] = penalties.explain(figure["penalty"] if figure else penalties.Penalty(),
-                                                board["rules"], gettext)
-    managers = [{**m, "text": penalties.explain_manager(m["amount"], m["team_total"], board["rules"], gettext)}
-                for m in board["managers"].values() if user.role != Role.MANAGER or m["id"] == user.id]
-    return {"rows": rows, "start": start, "end": end, "managers": managers,
-            "policy": penalties.explain_policy(board["rules"], gettext)}
+        row["penalty_text"] = penalties.explain(
+            figure["penalty"] if figure else penalties.Penalty(), board["rules"], gettext
+        )
+    managers = [
+        {**m, "text": penalties.explain_manager(m["amount"], m["team_total"], board["rules"], gettext)}
+        for m in board["managers"].values()
+        if user.role != Role.MANAGER or m["id"] == user.id
+    ]
+    return {
+        "rows": rows,
+        "start": start,
+        "end": end,
+        "managers": managers,
+        "policy": penalties.explain_policy(board["rules"], gettext),
+    }
 
 
 @bp.get("/discipline")
@@ -75,8 +92,14 @@ def discipline():
     now = utcnow()
     tz = zone_for(current_user)
     today = today_for(current_user, now)
-    return render("dashboard/manager.html", block="board", board=discipline_board(current_user, today, now, tz),
-                  today=today, lead_list_url=lead_list_url, period=_period(today))
+    return render(
+        "dashboard/manager.html",
+        block="board",
+        board=discipline_board(current_user, today, now, tz),
+        today=today,
+        lead_list_url=lead_list_url,
+        period=_period(today),
+    )
 
 
 @bp.get("/")
@@ -92,15 +115,20 @@ def index():
     progress = month_to_date_progress(current_user, today)
     ctx = {"numbers": numbers, "today": today, "progress": progress, "lead_list_url": lead_list_url}
     if current_user.role in MANAGER_ROLES:
-        ctx.update(review_count=fq.review_count(current_user), review_cap=fq.REVIEW_COUNT_CAP,
-                   approvals=fq.approval_counts(current_user),
-                   period=_period(today))
+        ctx.update(
+            review_count=fq.review_count(current_user),
+            review_cap=fq.REVIEW_COUNT_CAP,
+            approvals=fq.approval_counts(current_user),
+            period=_period(today),
+        )
         return render("dashboard/manager.html", **ctx)
     if current_user.role in {Role.CLERK, Role.MARKETING}:
         # Reception and marketing work the store's screens, not a personal follow-up list.
         return render("dashboard/store_staff.html", **ctx)
-    ctx.update(first_contacts=queries.awaiting_first_contact(current_user),
-               plans=queries.week_plans(current_user, today),
-               comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
-               events=queries.upcoming_events(current_user, now))
+    ctx.update(
+        first_contacts=queries.awaiting_first_contact(current_user),
+        plans=queries.week_plans(current_user, today),
+        comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
+        events=queries.upcoming_events(current_user, now),
+    )
     return render("dashboard/index.html", **ctx)

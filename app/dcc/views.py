@@ -27,7 +27,6 @@ from app.web.render import hx_redirect, render
 bp = Blueprint("dcc", __name__, url_prefix="/dcc")
 
 
-
 def _inbound_form(formdata=None) -> InboundLeadForm:
     form = InboundLeadForm(formdata=formdata)
     form.grade_id.choices = grade_choices()
@@ -62,18 +61,29 @@ def create_inbound():
     form = _inbound_form(request.form)
     if not form.validate():
         return render("dcc/inbound.html", block="lookup", status=422, result=None, form=form)
-    data = LeadInput(name=form.name.data, phone=form.phone.data, gender=form.gender.data,
-                     source_channel_id=channel_by_code(form.channel.data).id, model_id=form.model_id.data,
-                     grade_id=form.grade_id.data, expected_purchase_date=form.expected_purchase_date.data,
-                     source_detail=form.note.data or None)
+    data = LeadInput(
+        name=form.name.data,
+        phone=form.phone.data,
+        gender=form.gender.data,
+        source_channel_id=channel_by_code(form.channel.data).id,
+        model_id=form.model_id.data,
+        grade_id=form.grade_id.data,
+        expected_purchase_date=form.expected_purchase_date.data,
+        source_detail=form.note.data or None,
+    )
     try:
         lead = services.create_inbound_lead(data, current_user)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         if exc.code == "duplicate":
-            return render("dcc/inbound.html", block="lookup", status=409,
-                          result=check_phone(current_user, form.phone.data), form=form)
+            return render(
+                "dcc/inbound.html",
+                block="lookup",
+                status=409,
+                result=check_phone(current_user, form.phone.data),
+                form=form,
+            )
         form.phone.errors = [_("This is not a valid mobile number.")]
         return render("dcc/inbound.html", block="lookup", status=422, result=None, form=form)
     return hx_redirect(url_for("followups.new_followup", lead_id=lead.id))
@@ -87,15 +97,19 @@ def note_call(lead_id: int):
     channel = request.form.get("channel", "hotline_400")
     if channel not in services.INBOUND_CHANNELS:
         abort(422)
-    services.note_call_for_owner(lead, channel_by_code(channel).id, request.form.get("note", "")[:255], current_user)
+    services.note_call_for_owner(
+        lead, channel_by_code(channel).id, request.form.get("note", "")[:255], current_user
+    )
     db.session.commit()
     return render("dcc/_noted.html")
 
 
 def _outcome_form():
     form = OutcomeForm()
-    form.consultant.choices = [(0, "—")] + [(u.id, u.display_name) for u in store_consultants(
-        [current_user.store_id] if current_user.store_id else None)]
+    form.consultant.choices = [(0, "—")] + [
+        (u.id, u.display_name)
+        for u in store_consultants([current_user.store_id] if current_user.store_id else None)
+    ]
     return form
 
 
@@ -107,10 +121,18 @@ def outbound_queue():
     tz = zone_for(current_user)
     today = today_for(current_user, now)
     month_start = today.replace(day=1)
-    figures = queries.figures(current_user.id, rules.local_midnight_utc(month_start, tz),
-                              rules.local_midnight_utc(today + timedelta(days=1), tz))
-    return render("dcc/queue.html", rows=queries.outbound_queue(current_user.id), today=today,
-                  form=_outcome_form(), figures=figures)
+    figures = queries.figures(
+        current_user.id,
+        rules.local_midnight_utc(month_start, tz),
+        rules.local_midnight_utc(today + timedelta(days=1), tz),
+    )
+    return render(
+        "dcc/queue.html",
+        rows=queries.outbound_queue(current_user.id),
+        today=today,
+        form=_outcome_form(),
+        figures=figures,
+    )
 
 
 @bp.post("/queue/<int:lead_id>")
@@ -124,8 +146,9 @@ def record_outcome(lead_id: int):
     try:
         if form.outcome.data == "appointment":
             consultant = db.session.get(User, form.consultant.data or 0)
-            services.book_appointment(lead, consultant, form.day.data or today_for(current_user),
-                                      form.note.data or "", current_user)
+            services.book_appointment(
+                lead, consultant, form.day.data or today_for(current_user), form.note.data or "", current_user
+            )
         else:
             services.log_call_outcome(lead, form.outcome.data, form.note.data or "", current_user)
         db.session.commit()

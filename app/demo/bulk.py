@@ -49,10 +49,12 @@ def fix_sequences(tables: Sequence[str]) -> None:
     if db.session.connection().dialect.name != "postgresql":
         return
     for table in tables:
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-            f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
-        ))
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+            )
+        )
 
 
 def fast_load_settings() -> None:

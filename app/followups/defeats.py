@@ -20,11 +20,15 @@ from app.pipeline.stages import set_stage
 
 def pending_request(lead_id: int) -> DefeatRequest | None:
     return db.session.execute(
-        select(DefeatRequest).where(DefeatRequest.lead_id == lead_id, DefeatRequest.status == DefeatStatus.PENDING)
+        select(DefeatRequest).where(
+            DefeatRequest.lead_id == lead_id, DefeatRequest.status == DefeatStatus.PENDING
+        )
     ).scalar_one_or_none()
 
 
-def request_defeat(lead: Lead, reason_id: int, detail: str, actor, now: datetime | None = None) -> DefeatRequest:
+def request_defeat(
+    lead: Lead, reason_id: int, detail: str, actor, now: datetime | None = None
+) -> DefeatRequest:
     """Ask to mark the lead lost; the lead stays where it is until a manager confirms."""
     if reason_id not in by_id(defeat_reasons()):
         raise DomainError("unknown_reason", "choose a reason")
@@ -33,14 +37,28 @@ def request_defeat(lead: Lead, reason_id: int, detail: str, actor, now: datetime
         raise DomainError("not_open", "only open leads can be defeated")
     if pending_request(lead.id) is not None:
         raise DomainError("already_pending", "a defeat request is already waiting for approval")
-    req = DefeatRequest(lead_id=lead.id, store_id=lead.store_id, requested_by_id=actor.id, reason_id=reason_id,
-                        detail=(detail or "").strip(), stage_before_id=lead.stage_id, created_at=now or utcnow())
+    req = DefeatRequest(
+        lead_id=lead.id,
+        store_id=lead.store_id,
+        requested_by_id=actor.id,
+        reason_id=reason_id,
+        detail=(detail or "").strip(),
+        stage_before_id=lead.stage_id,
+        created_at=now or utcnow(),
+    )
     db.session.add(req)
     db.session.flush()
     record("defeat.request", actor, "lead", lead.id, {"request": req.id, "reason": reason_id})
-    notify_many(store_managers(lead.store_id, exclude_id=actor.id), "approval", "followups.approvals", None,
-                _l("Defeat request for %(name)s", name=lead.name), body=req.detail, store_id=lead.store_id,
-                now=req.created_at)
+    notify_many(
+        store_managers(lead.store_id, exclude_id=actor.id),
+        "approval",
+        "followups.approvals",
+        None,
+        _l("Defeat request for %(name)s", name=lead.name),
+        body=req.detail,
+        store_id=lead.store_id,
+        now=req.created_at,
+    )
     return req
 
 
@@ -53,7 +71,9 @@ def may_decide(user, req: DefeatRequest) -> bool:
     return user.role == Role.MANAGER and user.store_id == req.store_id
 
 
-def decide_defeat(req: DefeatRequest, confirm: bool, comment: str, actor, now: datetime | None = None) -> None:
+def decide_defeat(
+    req: DefeatRequest, confirm: bool, comment: str, actor, now: datetime | None = None
+) -> None:
     """Confirm (lead → lost, open plans cancelled) or reject (lead stays, with the comment)."""
     if req.status != DefeatStatus.PENDING:
         raise DomainError("already_decided", "this request was already decided")
@@ -76,6 +96,14 @@ def decide_defeat(req: DefeatRequest, confirm: bool, comment: str, actor, now: d
     record("defeat.confirm" if confirm else "defeat.reject", actor, "lead", lead.id, {"request": req.id})
     requester = db.session.get(User, req.requested_by_id)
     if requester is not None and requester.active:
-        notify(requester, "defeat", "leads.lead_detail", {"lead_id": lead.id},
-               _l("Defeat confirmed: %(name)s", name=lead.name) if confirm
-               else _l("Defeat rejected: %(name)s", name=lead.name), body=req.comment or "", now=now)
+        notify(
+            requester,
+            "defeat",
+            "leads.lead_detail",
+            {"lead_id": lead.id},
+            _l("Defeat confirmed: %(name)s", name=lead.name)
+            if confirm
+            else _l("Defeat rejected: %(name)s", name=lead.name),
+            body=req.comment or "",
+            now=now,
+        )

@@ -72,8 +72,16 @@ class FollowUp(TimestampMixin, db.Model):
         # Covering indexes: the reports and the discipline board count follow-ups per store or
         # consultant and month from the index alone (no visit to the table's scattered rows).
         Index("ix_followups_user_occurred", "user_id", "occurred_at", "is_effective", "result", "lead_id"),
-        Index("ix_followups_store_occurred", "store_id", "occurred_at", "user_id", "lead_id", "is_effective",
-              "method", "result"),
+        Index(
+            "ix_followups_store_occurred",
+            "store_id",
+            "occurred_at",
+            "user_id",
+            "lead_id",
+            "is_effective",
+            "method",
+            "result",
+        ),
         # The review queue: a store's unreviewed follow-ups, newest first, straight from the index
         # (without occurred_at, SQLite sorted every unreviewed follow-up of the store: 177 ms).
         Index("ix_followups_store_reviewed", "store_id", "reviewed_at", "occurred_at", "id"),
@@ -107,9 +115,7 @@ class Plan(TimestampMixin, db.Model):
     kind: Mapped[PlanKind] = mapped_column(str_enum(PlanKind, 16))
     due_date: Mapped[date]
     content: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[PlanStatus] = mapped_column(
-        str_enum(PlanStatus, 16), default=PlanStatus.OPEN
-    )
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, 16), default=PlanStatus.OPEN)
     # Why the plan is later than the cadence allows (required then).
     late_reason: Mapped[str | None] = mapped_column(String(500))
     done_at: Mapped[datetime | None]
@@ -144,9 +150,7 @@ class DefeatRequest(TimestampMixin, db.Model):
     reason_id: Mapped[int] = mapped_column(ForeignKey("defeat_reasons.id"))
     detail: Mapped[str] = mapped_column(Text, default="")
     stage_before_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id"))
-    status: Mapped[DefeatStatus] = mapped_column(
-        str_enum(DefeatStatus, 16), default=DefeatStatus.PENDING
-    )
+    status: Mapped[DefeatStatus] = mapped_column(str_enum(DefeatStatus, 16), default=DefeatStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)

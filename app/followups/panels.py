@@ -48,7 +48,9 @@ def new_followup_form(lead, now: datetime, formdata=None) -> FollowUpForm:
     return form
 
 
-def panel_context(lead, user, now: datetime | None = None, form=None, saved=None, error: str | None = None) -> dict:
+def panel_context(
+    lead, user, now: datetime | None = None, form=None, saved=None, error: str | None = None
+) -> dict:
     """Return everything the follow-up panel template needs (three queries)."""
     now = now or utcnow()
     today = today_for(lead, now)
@@ -62,12 +64,25 @@ def panel_context(lead, user, now: datetime | None = None, form=None, saved=None
     defeat_form = DefeatRequestForm()
     defeat_form.reason_id.choices = reason_choices()
     cadence = {g.id: int(g.cadence_days) for g in grades()}
-    return {"lead": lead, "form": form, "plans": plans, "today": today, "recent": recent, "comments": comments,
-            "saved": saved, "error": error, "defeat": defeat, "defeat_form": defeat_form,
-            "plan_required": rules.next_plan_required(stage_kind(lead)), "cadence": cadence,
-            "may_log": can(user, "followup.log"), "may_defeat": can(user, "defeat.request"),
-            "method_labels": METHOD_LABELS, "result_labels": RESULT_LABELS,
-            "reasons": by_id(defeat_reasons())}
+    return {
+        "lead": lead,
+        "form": form,
+        "plans": plans,
+        "today": today,
+        "recent": recent,
+        "comments": comments,
+        "saved": saved,
+        "error": error,
+        "defeat": defeat,
+        "defeat_form": defeat_form,
+        "plan_required": rules.next_plan_required(stage_kind(lead)),
+        "cadence": cadence,
+        "may_log": can(user, "followup.log"),
+        "may_defeat": can(user, "defeat.request"),
+        "method_labels": METHOD_LABELS,
+        "result_labels": RESULT_LABELS,
+        "reasons": by_id(defeat_reasons()),
+    }
 
 
 @register_panel(10, "followups")
@@ -85,14 +100,38 @@ def followup_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     for row in rows:
         f = row.FollowUp
         label = f"{METHOD_LABELS.get(f.method, f.method)} · {RESULT_LABELS.get(f.result, f.result)}"
-        out.append(TimelineEntry(
-            at=f.occurred_at, kind="followup", title=label, body=f.content or "", user=row.user_name,
-            extra={"effective": f.is_effective, "feedback": f.feedback, "recording_url": f.recording_url,
-                   "comments": [{"author": c.author_name, "body": c.ManagerComment.body,
-                                 "at": c.ManagerComment.created_at} for c in comments.get(f.id, [])]}))
+        out.append(
+            TimelineEntry(
+                at=f.occurred_at,
+                kind="followup",
+                title=label,
+                body=f.content or "",
+                user=row.user_name,
+                extra={
+                    "effective": f.is_effective,
+                    "feedback": f.feedback,
+                    "recording_url": f.recording_url,
+                    "comments": [
+                        {
+                            "author": c.author_name,
+                            "body": c.ManagerComment.body,
+                            "at": c.ManagerComment.created_at,
+                        }
+                        for c in comments.get(f.id, [])
+                    ],
+                },
+            )
+        )
         for c in comments.get(f.id, []):
-            out.append(TimelineEntry(at=c.ManagerComment.created_at, kind="comment", title=_("Manager comment"),
-                                     body=c.ManagerComment.body, user=c.author_name))
+            out.append(
+                TimelineEntry(
+                    at=c.ManagerComment.created_at,
+                    kind="comment",
+                    title=_("Manager comment"),
+                    body=c.ManagerComment.body,
+                    user=c.author_name,
+                )
+            )
     return out
 
 
@@ -102,9 +141,20 @@ def plan_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     out = []
     for row in queries.plans_for_timeline(lead_ids):
         p = row.Plan
-        title = _("%(kind)s planned for %(day)s (%(status)s)", kind=PLAN_KIND_LABELS.get(str(p.kind), p.kind),
-                  day=p.due_date.isoformat(), status=PLAN_STATUS_LABELS.get(str(p.status), p.status))
-        out.append(TimelineEntry(at=p.created_at, kind="plan", title=title,
-                                 body=p.content or "", user=row.user_name,
-                                 extra={"status": str(p.status), "kind": str(p.kind), "late_reason": p.late_reason}))
+        title = _(
+            "%(kind)s planned for %(day)s (%(status)s)",
+            kind=PLAN_KIND_LABELS.get(str(p.kind), p.kind),
+            day=p.due_date.isoformat(),
+            status=PLAN_STATUS_LABELS.get(str(p.status), p.status),
+        )
+        out.append(
+            TimelineEntry(
+                at=p.created_at,
+                kind="plan",
+                title=title,
+                body=p.content or "",
+                user=row.user_name,
+                extra={"status": str(p.status), "kind": str(p.kind), "late_reason": p.late_reason},
+            )
+        )
     return out

@@ -23,6 +23,7 @@ local_date = local_today
 
 # ---- cadence ----------------------------------------------------------------------------------
 
+
 def cadence_days(grade_code: str, cadence: dict[str, int]) -> int:
     """Return the follow-up interval of a grade (unknown grades fall back to the slowest)."""
     if grade_code in cadence:
@@ -40,8 +41,16 @@ def latest_allowed_date(grade_code: str, cadence: dict[str, int], today: date) -
     return default_plan_date(grade_code, cadence, today)
 
 
-def check_next_plan(due: date | None, content: str, grade_code: str, cadence: dict[str, int], today: date,
-                    late_reason: str | None, *, required: bool = True) -> None:
+def check_next_plan(
+    due: date | None,
+    content: str,
+    grade_code: str,
+    cadence: dict[str, int],
+    today: date,
+    late_reason: str | None,
+    *,
+    required: bool = True,
+) -> None:
     """Validate a next plan; raise DomainError with the offending field in `details`."""
     if due is None:
         if required:
@@ -52,8 +61,12 @@ def check_next_plan(due: date | None, content: str, grade_code: str, cadence: di
     if not (content or "").strip() and required:
         raise DomainError("plan_content_required", "say what you will do", field="next_content")
     if due > latest_allowed_date(grade_code, cadence, today) and not (late_reason or "").strip():
-        raise DomainError("late_reason_required", "a later date than the cadence needs a reason",
-                          field="late_reason", latest=latest_allowed_date(grade_code, cadence, today))
+        raise DomainError(
+            "late_reason_required",
+            "a later date than the cadence needs a reason",
+            field="late_reason",
+            latest=latest_allowed_date(grade_code, cadence, today),
+        )
 
 
 def next_plan_required(stage_kind: str) -> bool:
@@ -76,6 +89,7 @@ def regraded_due(current_due: date, new_grade_code: str, cadence: dict[str, int]
 
 
 # ---- leave windows ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Window:
@@ -125,14 +139,20 @@ def check_window(starts_on: date, ends_on: date, today: date) -> None:
 RECLAIM_CLOCK = ("last_effective_followup_at", "assigned_at", "created_at")
 
 
-def reclaim_reference(last_effective_at: datetime | None, assigned_at: datetime | None,
-                      created_at: datetime) -> datetime:
+def reclaim_reference(
+    last_effective_at: datetime | None, assigned_at: datetime | None, created_at: datetime
+) -> datetime:
     """Return the instant the 'no effective follow-up' clock runs from (the first set, in RECLAIM_CLOCK order)."""
     return next(at for at in (last_effective_at, assigned_at, created_at) if at is not None)
 
 
-def reclaim_eligible(last_effective_at: datetime | None, assigned_at: datetime | None, created_at: datetime,
-                     now: datetime, days: int = 30) -> bool:
+def reclaim_eligible(
+    last_effective_at: datetime | None,
+    assigned_at: datetime | None,
+    created_at: datetime,
+    now: datetime,
+    days: int = 30,
+) -> bool:
     """A lead may be reclaimed once `days` full days passed without an effective follow-up."""
     return now - reclaim_reference(last_effective_at, assigned_at, created_at) >= timedelta(days=days)
 
@@ -157,6 +177,7 @@ def first_contact_breached(due_at: datetime | None, contacted_at: datetime | Non
 
 
 # ---- assignment suggestions -------------------------------------------------------------------
+
 
 @dataclass
 class Candidate:
@@ -213,7 +234,9 @@ def suggest_assignments(leads: list[PoolLead], candidates: list[Candidate]) -> l
             continue
         local = [c for c in free if _region_match(lead.region, c.region)]
         pool = local or free
-        best = min(pool, key=lambda c: (Fraction(c.open_leads, max(c.capacity, 1)), c.ha_leads, c.picked, c.id))
+        best = min(
+            pool, key=lambda c: (Fraction(c.open_leads, max(c.capacity, 1)), c.ha_leads, c.picked, c.id)
+        )
         state.seq += 1
         best.picked = state.seq
         best.open_leads += 1
@@ -225,6 +248,7 @@ def suggest_assignments(leads: list[PoolLead], candidates: list[Candidate]) -> l
 
 # ---- DCC figures ------------------------------------------------------------------------------
 
+
 def rate(part: int, whole: int) -> float | None:
     """Return part/whole as a percentage rounded to one decimal, or None without a base."""
     if not whole:
@@ -234,6 +258,12 @@ def rate(part: int, whole: int) -> float | None:
 
 def dcc_figures(calls: int, connected: int, appointments: int, shows: int) -> dict:
     """Connect rate = connected/calls, appointment rate = appointments/connected, show = shows/appointments."""
-    return {"calls": calls, "connected": connected, "appointments": appointments, "shows": shows,
-            "connect_rate": rate(connected, calls), "appointment_rate": rate(appointments, connected),
-            "show_rate": rate(shows, appointments)}
+    return {
+        "calls": calls,
+        "connected": connected,
+        "appointments": appointments,
+        "shows": shows,
+        "connect_rate": rate(connected, calls),
+        "appointment_rate": rate(appointments, connected),
+        "show_rate": rate(shows, appointments),
+    }

@@ -29,8 +29,15 @@ from app.messaging.notify import notify
 from app.pipeline.stages import advance_stage
 
 # Plans a follow-up answers by itself (event reconfirmations stay until the invitation flow closes them).
-ANSWERED_KINDS = (PlanKind.FOLLOW_UP, PlanKind.FIRST_CONTACT, PlanKind.DCC_CALL, PlanKind.REINVITE,
-                  PlanKind.POST_EVENT, PlanKind.BIRTHDAY, PlanKind.PURCHASE_DATE)
+ANSWERED_KINDS = (
+    PlanKind.FOLLOW_UP,
+    PlanKind.FIRST_CONTACT,
+    PlanKind.DCC_CALL,
+    PlanKind.REINVITE,
+    PlanKind.POST_EVENT,
+    PlanKind.BIRTHDAY,
+    PlanKind.PURCHASE_DATE,
+)
 
 
 def cadence_table() -> dict[str, int]:
@@ -83,8 +90,15 @@ def _check_input(lead: Lead, data: FollowUpInput, today: date) -> str:
         raise DomainError("bad_grade", "choose a grade", field="grade_id")
     if data.result == FollowUpResult.REACHED and not (data.content or "").strip():
         raise DomainError("content_required", "say what you talked about", field="content")
-    rules.check_next_plan(data.next_due, data.next_content, grade_refs[grade_id].code, cadence_table(), today,
-                          data.late_reason, required=rules.next_plan_required(stage_kind(lead)))
+    rules.check_next_plan(
+        data.next_due,
+        data.next_content,
+        grade_refs[grade_id].code,
+        cadence_table(),
+        today,
+        data.late_reason,
+        required=rules.next_plan_required(stage_kind(lead)),
+    )
     return grade_refs[grade_id].code
 
 
@@ -115,21 +129,40 @@ def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | N
     _check_grade_date(lead, data, actor, today)
     effective = rules.is_effective(data.result, data.content)
     grade_before = lead.grade_id
-    followup = FollowUp(lead_id=lead.id, user_id=actor.id, store_id=lead.store_id, method=data.method,
-                        result=data.result, content=(data.content or "").strip(),
-                        feedback=(data.feedback or "").strip() or None,
-                        recording_url=(data.recording_url or "").strip() or None, occurred_at=now,
-                        is_effective=effective, grade_before_id=grade_before,
-                        grade_after_id=data.grade_id or grade_before, created_at=now)
-    answered = db.session.execute(
-        select(Plan).where(Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN,
-                           (Plan.kind.in_(ANSWERED_KINDS)) | (Plan.id == (data.plan_id or 0)))
-        .order_by(Plan.due_date)
-    ).scalars().all()
+    followup = FollowUp(
+        lead_id=lead.id,
+        user_id=actor.id,
+        store_id=lead.store_id,
+        method=data.method,
+        result=data.result,
+        content=(data.content or "").strip(),
+        feedback=(data.feedback or "").strip() or None,
+        recording_url=(data.recording_url or "").strip() or None,
+        occurred_at=now,
+        is_effective=effective,
+        grade_before_id=grade_before,
+        grade_after_id=data.grade_id or grade_before,
+        created_at=now,
+    )
+    answered = (
+        db.session.execute(
+            select(Plan)
+            .where(
+                Plan.lead_id == lead.id,
+                Plan.status == PlanStatus.OPEN,
+                (Plan.kind.in_(ANSWERED_KINDS)) | (Plan.id == (data.plan_id or 0)),
+            )
+            .order_by(Plan.due_date)
+        )
+        .scalars()
+        .all()
+    )
     for plan in answered:
         if plan.kind in (PlanKind.BIRTHDAY, PlanKind.PURCHASE_DATE) and plan.due_date > today:
             continue  # a reminder for a later day stays
-        if plan.kind == PlanKind.FIRST_CONTACT and rules.first_contact_breached(lead.first_contact_due_at, now, now):
+        if plan.kind == PlanKind.FIRST_CONTACT and rules.first_contact_breached(
+            lead.first_contact_due_at, now, now
+        ):
             plan.overdue_marked_at = plan.overdue_marked_at or now
         close_plan(plan, now=now)
         followup.plan_id = followup.plan_id or plan.id
@@ -139,9 +172,16 @@ def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | N
     if data.expected_purchase_date is not None:
         lead.expected_purchase_date = data.expected_purchase_date
     if data.next_due is not None:
-        open_plan(lead, data.next_due, (data.next_content or "").strip()[:500], kind=PlanKind.FOLLOW_UP,
-                  assignee_id=actor.id if actor.id in (lead.owner_id, lead.dcc_agent_id) else lead.owner_id,
-                  actor=actor, late_reason=(data.late_reason or "").strip() or None, now=now)
+        open_plan(
+            lead,
+            data.next_due,
+            (data.next_content or "").strip()[:500],
+            kind=PlanKind.FOLLOW_UP,
+            assignee_id=actor.id if actor.id in (lead.owner_id, lead.dcc_agent_id) else lead.owner_id,
+            actor=actor,
+            late_reason=(data.late_reason or "").strip() or None,
+            now=now,
+        )
     lead.last_followup_at = now
     if effective:
         lead.last_effective_followup_at = now
@@ -165,9 +205,15 @@ def change_grade(lead: Lead, grade_id: int, actor: User, now: datetime | None = 
         return []
     lead.grade_id = grade_id
     today = today_for(lead, now)
-    plans = db.session.execute(
-        select(Plan).where(Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP)
-    ).scalars().all()
+    plans = (
+        db.session.execute(
+            select(Plan).where(
+                Plan.lead_id == lead.id, Plan.status == PlanStatus.OPEN, Plan.kind == PlanKind.FOLLOW_UP
+            )
+        )
+        .scalars()
+        .all()
+    )
     for plan in plans:
         plan.due_date = rules.regraded_due(plan.due_date, refs[grade_id].code, cadence_table(), today)
     sync_next_plan_due(lead)
@@ -175,7 +221,9 @@ def change_grade(lead: Lead, grade_id: int, actor: User, now: datetime | None = 
     return plans
 
 
-def comment_on_followup(followup: FollowUp, body: str, actor: User, now: datetime | None = None) -> ManagerComment:
+def comment_on_followup(
+    followup: FollowUp, body: str, actor: User, now: datetime | None = None
+) -> ManagerComment:
     """Add a manager's comment (批示), mark the follow-up reviewed and tell its author."""
     body = (body or "").strip()
     if not body:
@@ -183,14 +231,26 @@ def comment_on_followup(followup: FollowUp, body: str, actor: User, now: datetim
     if actor.role not in {Role.MANAGER, Role.DIRECTOR}:
         raise DomainError("not_allowed", "only managers comment")
     now = now or utcnow()
-    comment = ManagerComment(followup_id=followup.id, lead_id=followup.lead_id, author_id=actor.id, body=body[:4000],
-                             created_at=now)
+    comment = ManagerComment(
+        followup_id=followup.id,
+        lead_id=followup.lead_id,
+        author_id=actor.id,
+        body=body[:4000],
+        created_at=now,
+    )
     db.session.add(comment)
     followup.reviewed_at = followup.reviewed_at or now
     author = db.session.get(User, followup.user_id)
     if author is not None and author.id != actor.id:
-        notify(author, "comment", "leads.lead_detail", {"lead_id": followup.lead_id},
-               _l("%(name)s commented on your follow-up", name=actor.display_name), body=body[:500], now=now)
+        notify(
+            author,
+            "comment",
+            "leads.lead_detail",
+            {"lead_id": followup.lead_id},
+            _l("%(name)s commented on your follow-up", name=actor.display_name),
+            body=body[:500],
+            now=now,
+        )
     db.session.flush()
     return comment
 
@@ -203,40 +263,68 @@ def mark_reviewed(followup: FollowUp, now: datetime | None = None) -> None:
 def mark_comments_read(user: User, now: datetime | None = None) -> int:
     """Mark every unread comment on the user's follow-ups as read; return how many."""
     result = db.session.execute(
-        update(ManagerComment).where(
+        update(ManagerComment)
+        .where(
             ManagerComment.read_at.is_(None),
             ManagerComment.followup_id.in_(select(FollowUp.id).where(FollowUp.user_id == user.id)),
-        ).values(read_at=now or utcnow()).execution_options(synchronize_session=False)
+        )
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
 
 
-def take_leave(user: User, starts_on: date, ends_on: date, mode: str, reason: str, today: date,
-               now: datetime | None = None) -> tuple[LeaveWindow, int]:
+def take_leave(
+    user: User,
+    starts_on: date,
+    ends_on: date,
+    mode: str,
+    reason: str,
+    today: date,
+    now: datetime | None = None,
+) -> tuple[LeaveWindow, int]:
     """Record time away and postpone (or complete) the user's plans inside it, in one go."""
     rules.check_window(starts_on, ends_on, today)
     if mode not in {"postpone", "complete"}:
         raise DomainError("bad_mode", "choose what happens to the plans", field="mode")
     now = now or utcnow()
-    window = LeaveWindow(user_id=user.id, starts_on=starts_on, ends_on=ends_on, reason=(reason or "")[:255],
-                         created_at=now)
+    window = LeaveWindow(
+        user_id=user.id, starts_on=starts_on, ends_on=ends_on, reason=(reason or "")[:255], created_at=now
+    )
     db.session.add(window)
     db.session.flush()
-    others = [rules.Window(w.starts_on, w.ends_on) for w in db.session.execute(
-        select(LeaveWindow).where(LeaveWindow.user_id == user.id, LeaveWindow.ends_on >= starts_on)).scalars()]
-    in_window = and_(Plan.assignee_id == user.id, Plan.status == PlanStatus.OPEN,
-                     Plan.due_date >= starts_on, Plan.due_date <= ends_on)
+    others = [
+        rules.Window(w.starts_on, w.ends_on)
+        for w in db.session.execute(
+            select(LeaveWindow).where(LeaveWindow.user_id == user.id, LeaveWindow.ends_on >= starts_on)
+        ).scalars()
+    ]
+    in_window = and_(
+        Plan.assignee_id == user.id,
+        Plan.status == PlanStatus.OPEN,
+        Plan.due_date >= starts_on,
+        Plan.due_date <= ends_on,
+    )
     lead_ids = list(db.session.execute(select(Plan.lead_id).where(in_window).distinct()).scalars())
     if mode == "postpone":
         target = rules.postponed_due(starts_on, rules.Window(starts_on, ends_on), others)
         values = {"due_date": target}
     else:
         values = {"status": PlanStatus.DONE, "done_at": now}
-    moved = db.session.execute(update(Plan).where(in_window).values(**values)
-                               .execution_options(synchronize_session=False)).rowcount or 0
+    moved = (
+        db.session.execute(
+            update(Plan).where(in_window).values(**values).execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     sync_next_plan_due_bulk(lead_ids)
-    record("plans.leave", user, "user", user.id, {"from": starts_on.isoformat(), "to": ends_on.isoformat(),
-                                                   "mode": mode, "plans": moved})
+    record(
+        "plans.leave",
+        user,
+        "user",
+        user.id,
+        {"from": starts_on.isoformat(), "to": ends_on.isoformat(), "mode": mode, "plans": moved},
+    )
     return window, moved
 
 
@@ -247,11 +335,23 @@ def move_plans(plan_ids: list[int], to_user: User, actor: User, store_ids: list[
     if store_ids is not None and to_user.store_id not in store_ids:
         raise DomainError("bad_assignee", "choose a consultant of your store", field="to_user")
     where = [Plan.id.in_(plan_ids), Plan.status == PlanStatus.OPEN, Plan.store_id == to_user.store_id]
-    moved = db.session.execute(update(Plan).where(*where).values(assignee_id=to_user.id)
-                               .execution_options(synchronize_session=False)).rowcount or 0
+    moved = (
+        db.session.execute(
+            update(Plan)
+            .where(*where)
+            .values(assignee_id=to_user.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     record("plans.move", actor, "user", to_user.id, {"plans": plan_ids[:200], "moved": moved})
     if moved:
-        notify(to_user, "plans", "followups.list_plans", None, _l("%(n)s plans were given to you", n=moved),
-               body=actor.display_name)
+        notify(
+            to_user,
+            "plans",
+            "followups.list_plans",
+            None,
+            _l("%(n)s plans were given to you", n=moved),
+            body=actor.display_name,
+        )
     return moved
-

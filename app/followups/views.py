@@ -21,7 +21,6 @@ from app.web.render import is_htmx, render
 bp = Blueprint("followups", __name__)
 
 
-
 def _input_from(form) -> services.FollowUpInput:
     def text(field):
         return (field.data or "").strip() if isinstance(field.data, str) else field.data
@@ -29,12 +28,20 @@ def _input_from(form) -> services.FollowUpInput:
     plan_id = form.plan_id.data
     version = form.version.data
     return services.FollowUpInput(
-        method=form.method.data, result=form.result.data, content=text(form.content), feedback=text(form.feedback),
-        recording_url=text(form.recording_url), grade_id=form.grade_id.data or None,
-        expected_purchase_date=form.expected_purchase_date.data, next_due=form.next_due.data,
-        next_content=text(form.next_content) or "", late_reason=text(form.late_reason),
-        version=parse_int(version, minimum=0), plan_id=parse_positive_int(plan_id),
-        confirm_mismatch=bool(getattr(form, "confirm_mismatch", None) and form.confirm_mismatch.data))
+        method=form.method.data,
+        result=form.result.data,
+        content=text(form.content),
+        feedback=text(form.feedback),
+        recording_url=text(form.recording_url),
+        grade_id=form.grade_id.data or None,
+        expected_purchase_date=form.expected_purchase_date.data,
+        next_due=form.next_due.data,
+        next_content=text(form.next_content) or "",
+        late_reason=text(form.late_reason),
+        version=parse_int(version, minimum=0),
+        plan_id=parse_positive_int(plan_id),
+        confirm_mismatch=bool(getattr(form, "confirm_mismatch", None) and form.confirm_mismatch.data),
+    )
 
 
 DOMAIN_MESSAGES = {
@@ -50,8 +57,12 @@ DOMAIN_MESSAGES = {
 
 
 def _panel(lead, status=200, page_updates=None, **kw):
-    return render("followups/_panel.html", status=status, page_updates=page_updates,
-                  **panels.panel_context(lead, current_user, **kw))
+    return render(
+        "followups/_panel.html",
+        status=status,
+        page_updates=page_updates,
+        **panels.panel_context(lead, current_user, **kw),
+    )
 
 
 @bp.get("/leads/<int:lead_id>/followups/new")
@@ -85,8 +96,13 @@ def log_followup(lead_id: int):
     except (ConflictError, StaleDataError):
         db.session.rollback()
         lead = get_lead_or_404(current_user, lead_id)
-        return _panel(lead, 409, form=form, now=now,
-                      error=_("Someone else changed this customer meanwhile. Reload the page and try again."))
+        return _panel(
+            lead,
+            409,
+            form=form,
+            now=now,
+            error=_("Someone else changed this customer meanwhile. Reload the page and try again."),
+        )
     except DomainError as exc:
         db.session.rollback()
         field = getattr(form, exc.details.get("field", ""), None)
@@ -114,13 +130,16 @@ def request_lead_defeat(lead_id: int):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        messages = {"already_pending": _("A defeat request is already waiting for approval."),
-                    "not_open": _("Only open leads can be marked lost.")}
+        messages = {
+            "already_pending": _("A defeat request is already waiting for approval."),
+            "not_open": _("Only open leads can be marked lost."),
+        }
         return _panel(lead, 422, error=messages.get(exc.code, exc.message))
     return _panel(lead, 200)
 
 
 # ---- plans --------------------------------------------------------------------------------
+
 
 @bp.get("/plans")
 @requires("plans.view")
@@ -135,11 +154,21 @@ def list_plans():
     move_form = None
     if current_user.role in {Role.MANAGER, Role.DIRECTOR}:
         move_form = MovePlansForm()
-        move_form.to_user.choices = [(u.id, u.display_name) for u in
-                                     queries.store_consultants(store_scope_ids(current_user))]
-    return render("followups/plans.html", block="plans", rows=rows, counts=counts, tab=tab, today=today,
-                  leave_form=LeaveForm(), move_form=move_form, leave_result=None,
-                  kind_labels=PLAN_KIND_LABELS)
+        move_form.to_user.choices = [
+            (u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))
+        ]
+    return render(
+        "followups/plans.html",
+        block="plans",
+        rows=rows,
+        counts=counts,
+        tab=tab,
+        today=today,
+        leave_form=LeaveForm(),
+        move_form=move_form,
+        leave_result=None,
+        kind_labels=PLAN_KIND_LABELS,
+    )
 
 
 @bp.post("/plans/leave")
@@ -151,16 +180,19 @@ def take_leave():
     status, result = 200, None
     if form.validate_on_submit():
         try:
-            _window, moved = services.take_leave(current_user, form.starts_on.data, form.ends_on.data,
-                                                 form.mode.data, form.reason.data, today)
+            _window, moved = services.take_leave(
+                current_user, form.starts_on.data, form.ends_on.data, form.mode.data, form.reason.data, today
+            )
             db.session.commit()
             result = _("%(n)s plans updated.", n=moved)
             form = LeaveForm(formdata=None)
         except DomainError as exc:
             db.session.rollback()
-            messages = {"window_reversed": _("The last day is before the first day."),
-                        "window_past": _("This time is already over."),
-                        "window_too_long": _("At most three months at a time.")}
+            messages = {
+                "window_reversed": _("The last day is before the first day."),
+                "window_past": _("This time is already over."),
+                "window_too_long": _("At most three months at a time."),
+            }
             getattr(form, exc.details.get("field", "ends_on")).errors = [messages.get(exc.code, exc.message)]
             status = 422
     else:
@@ -173,7 +205,9 @@ def take_leave():
 def move_plans():
     """Give the selected plans to another consultant of the store."""
     form = MovePlansForm()
-    form.to_user.choices = [(u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))]
+    form.to_user.choices = [
+        (u.id, u.display_name) for u in queries.store_consultants(store_scope_ids(current_user))
+    ]
     ids = parse_ids(request.form.getlist("plan"), limit=500)
     if not form.validate_on_submit() or not ids:
         abort(422)

@@ -28,13 +28,20 @@ def _consultant_choices():
 
 # ---- review queue -------------------------------------------------------------------------
 
+
 @bp.get("/review")
 @requires("team.manage")
 def review_queue():
     """List the store's unreviewed follow-ups, each with an inline comment form."""
     rows = queries.review_queue(current_user)
-    return render("followups/review.html", rows=rows, total=queries.review_count(current_user),
-                  form=CommentForm(), method_labels=METHOD_LABELS, result_labels=RESULT_LABELS)
+    return render(
+        "followups/review.html",
+        rows=rows,
+        total=queries.review_count(current_user),
+        form=CommentForm(),
+        method_labels=METHOD_LABELS,
+        result_labels=RESULT_LABELS,
+    )
 
 
 @bp.post("/review/<int:followup_id>")
@@ -51,9 +58,17 @@ def comment_followup(followup_id: int):
         return render("followups/_review_item.html", done=True, comment=None, followup=followup, form=form)
     if not form.validate_on_submit():
         lead_name, user_name = _names(followup)
-        return render("followups/_review_item.html", status=422, followup=followup, form=form, done=False,
-                      lead_name=lead_name, user_name=user_name, method_labels=METHOD_LABELS,
-                      result_labels=RESULT_LABELS)
+        return render(
+            "followups/_review_item.html",
+            status=422,
+            followup=followup,
+            form=form,
+            done=False,
+            lead_name=lead_name,
+            user_name=user_name,
+            method_labels=METHOD_LABELS,
+            result_labels=RESULT_LABELS,
+        )
     comment = services.comment_on_followup(followup, form.body.data, current_user)
     db.session.commit()
     return render("followups/_review_item.html", done=True, comment=comment, followup=followup, form=form)
@@ -78,20 +93,26 @@ def mark_comments_read():
 
 # ---- approvals ----------------------------------------------------------------------------
 
+
 def _approvals_context():
     """Everything the approvals page decides on, in a constant number of queries: each defeat
     request with its reason, each proposal split per consultant with that consultant's workload."""
     consultants = queries.store_consultants(store_scope_ids(current_user))
     proposals = queries.pending_proposals(current_user)
     split = queries.proposal_split([row.AssignmentProposal.id for row in proposals])
-    load = queries.workload({uid for parts in split.values() for uid, _n in parts},
-                            today_for(current_user))
-    return {"defeats": queries.pending_defeats(current_user), "transfers": queries.pending_transfers(current_user),
-            "proposals": proposals, "split": split, "load": load, "form": DecisionForm(),
-            "consultant_by_id": {c.id: c for c in consultants},
-            "reasons": by_id(defeat_reasons()),
-            "lost": queries.lost_leads(store_scope_ids(current_user), limit=20),
-            "reassign_form": _reassign_form(consultants)}
+    load = queries.workload({uid for parts in split.values() for uid, _n in parts}, today_for(current_user))
+    return {
+        "defeats": queries.pending_defeats(current_user),
+        "transfers": queries.pending_transfers(current_user),
+        "proposals": proposals,
+        "split": split,
+        "load": load,
+        "form": DecisionForm(),
+        "consultant_by_id": {c.id: c for c in consultants},
+        "reasons": by_id(defeat_reasons()),
+        "lost": queries.lost_leads(store_scope_ids(current_user), limit=20),
+        "reassign_form": _reassign_form(consultants),
+    }
 
 
 def _reassign_form(consultants=None):
@@ -126,8 +147,13 @@ def decide_defeat_request(request_id: int):
         abort(403)
     approve, comment = _decision()
     if not approve and not comment.strip():
-        return render("followups/approvals.html", block="approvals", status=422,
-                      error=_("Say why you reject the request."), **_approvals_context())
+        return render(
+            "followups/approvals.html",
+            block="approvals",
+            status=422,
+            error=_("Say why you reject the request."),
+            **_approvals_context(),
+        )
     try:
         decide_defeat(req, approve, comment, current_user)
     except DomainError:
@@ -159,13 +185,21 @@ def show_proposal(proposal_id: int):
     proposal = _proposal_or_404(proposal_id)
     items = db.session.execute(
         select(ProposalItem, Lead.name.label("lead_name"), Lead.region, Lead.is_important, Lead.grade_id)
-        .join(Lead, Lead.id == ProposalItem.lead_id).where(ProposalItem.proposal_id == proposal.id)
-        .order_by(ProposalItem.id)).all()
+        .join(Lead, Lead.id == ProposalItem.lead_id)
+        .where(ProposalItem.proposal_id == proposal.id)
+        .order_by(ProposalItem.id)
+    ).all()
     consultants = queries.store_consultants(store_scope_ids(current_user))
     load = queries.workload([c.id for c in consultants], today_for(current_user))
-    return render("followups/proposal.html", proposal=proposal, items=items, form=DecisionForm(),
-                  consultants=[(c.id, c.display_name) for c in consultants], load=load,
-                  capacity={c.id: c.capacity for c in consultants})
+    return render(
+        "followups/proposal.html",
+        proposal=proposal,
+        items=items,
+        form=DecisionForm(),
+        consultants=[(c.id, c.display_name) for c in consultants],
+        load=load,
+        capacity={c.id: c.capacity for c in consultants},
+    )
 
 
 def _proposal_or_404(proposal_id: int) -> AssignmentProposal:
@@ -196,6 +230,7 @@ def decide_proposal(proposal_id: int):
 
 # ---- reclaim and another try --------------------------------------------------------------
 
+
 @bp.get("/reclaim")
 @requires("team.manage")
 def reclaim_list():
@@ -211,9 +246,16 @@ def reclaim_list():
         by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
     # The owner's and each candidate's workload, so the manager sees whom a customer goes to.
     load = queries.workload([c.id for c in consultants], today_for(current_user, now)) if rows else {}
-    return render("followups/reclaim.html", rows=rows, followers=followers, days=days, load=load,
-                  reassign_form=_reassign_form(consultants), store_choices=by_store,
-                  capacity={c.id: c.capacity for c in consultants})
+    return render(
+        "followups/reclaim.html",
+        rows=rows,
+        followers=followers,
+        days=days,
+        load=load,
+        reassign_form=_reassign_form(consultants),
+        store_choices=by_store,
+        capacity={c.id: c.capacity for c in consultants},
+    )
 
 
 @bp.post("/reclaim/<int:lead_id>")
@@ -229,8 +271,13 @@ def reclaim_lead(lead_id: int):
         if lead.lost_at is not None:
             assignment.reopen_defeated(lead, to_user, current_user, form.reason.data or "")
         else:
-            assignment.reassign(lead, to_user, current_user, kind="reclaim",
-                                reason=form.reason.data or _("No effective follow-up"))
+            assignment.reassign(
+                lead,
+                to_user,
+                current_user,
+                kind="reclaim",
+                reason=form.reason.data or _("No effective follow-up"),
+            )
         db.session.commit()
     except DomainError:
         db.session.rollback()

@@ -34,12 +34,19 @@ def _pool_store_id() -> int:
 
 
 def _pool_leads(store_id: int, ids: list[int] | None = None) -> list[Lead]:
-    stmt = select(Lead).where(Lead.store_id == store_id, Lead.owner_id.is_(None),
-                              Lead.stage_id.in_(open_stage_ids()), Lead.merged_into_id.is_(None))
+    stmt = select(Lead).where(
+        Lead.store_id == store_id,
+        Lead.owner_id.is_(None),
+        Lead.stage_id.in_(open_stage_ids()),
+        Lead.merged_into_id.is_(None),
+    )
     if ids is not None:
         stmt = stmt.where(Lead.id.in_(ids))
-    return db.session.execute(stmt.order_by(Lead.is_important.desc(), Lead.created_at.desc())
-                              .limit(POOL_PAGE)).scalars().all()
+    return (
+        db.session.execute(stmt.order_by(Lead.is_important.desc(), Lead.created_at.desc()).limit(POOL_PAGE))
+        .scalars()
+        .all()
+    )
 
 
 def _selected_ids() -> list[int]:
@@ -51,16 +58,29 @@ def _selected_ids() -> list[int]:
 def pool():
     """List unassigned leads of the store to screen and propose."""
     store_id = _pool_store_id()
-    stores = (db.session.execute(select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.id)).all()
-              if current_user.role == Role.DIRECTOR else [])
+    stores = (
+        db.session.execute(
+            select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.id)
+        ).all()
+        if current_user.role == Role.DIRECTOR
+        else []
+    )
     form = ScreenForm()
     form.grade_id.choices = [(0, "—"), *grade_choices()]
     leads = _pool_leads(store_id)
     # Who would take them: the store's consultants with their open leads and overdue plans.
     consultants = queries.store_consultants([store_id]) if leads else []
     load = queries.workload([c.id for c in consultants], today_for(current_user))
-    return render("followups/pool.html", leads=leads, store_id=store_id, stores=stores,
-                  form=form, grades=by_id(grades()), consultants=consultants, load=load)
+    return render(
+        "followups/pool.html",
+        leads=leads,
+        store_id=store_id,
+        stores=stores,
+        form=form,
+        grades=by_id(grades()),
+        consultants=consultants,
+        load=load,
+    )
 
 
 @bp.post("/pool/screen")
@@ -90,14 +110,22 @@ def propose_assignment():
     store_id = _pool_store_id()
     leads = _pool_leads(store_id, _selected_ids())
     try:
-        proposal = assignment.build_proposal(leads, store_id, current_user,
-                                             today_for(current_user),
-                                             note=request.form.get("note", "")[:500])
+        proposal = assignment.build_proposal(
+            leads, store_id, current_user, today_for(current_user), note=request.form.get("note", "")[:500]
+        )
         db.session.commit()
     except DomainError:
         db.session.rollback()
-        return render("followups/pool.html", status=422, leads=_pool_leads(store_id), store_id=store_id, stores=[],
-                      form=_screen_form(), grades=by_id(grades()), error=_("Select leads first."))
+        return render(
+            "followups/pool.html",
+            status=422,
+            leads=_pool_leads(store_id),
+            store_id=store_id,
+            stores=[],
+            form=_screen_form(),
+            grades=by_id(grades()),
+            error=_("Select leads first."),
+        )
     if current_user.role in {Role.MANAGER, Role.DIRECTOR}:
         return hx_redirect(url_for("followups.show_proposal", proposal_id=proposal.id))
     return hx_redirect(url_for("followups.pool", proposed=1))

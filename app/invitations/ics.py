@@ -29,8 +29,19 @@ def _utc(value: datetime) -> str:
     return value.strftime("%Y%m%dT%H%M%SZ")
 
 
-def event_ics(*, token: str, summary: str, starts_at: datetime, ends_at: datetime, location: str,
-              description: str, url: str, now: datetime, sequence: int = 0, cancelled: bool = False) -> str:
+def event_ics(
+    *,
+    token: str,
+    summary: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    description: str,
+    url: str,
+    now: datetime,
+    sequence: int = 0,
+    cancelled: bool = False,
+) -> str:
     """Return a VCALENDAR with one VEVENT (naive datetimes are UTC).
 
     The UID stays the same for a guest; a postponed event has a higher SEQUENCE and a cancelled one
@@ -39,10 +50,23 @@ def event_ics(*, token: str, summary: str, starts_at: datetime, ends_at: datetim
     uid = hashlib.sha256(token.encode()).hexdigest()[:24]
     method, status = ("CANCEL", "CANCELLED") if cancelled else ("PUBLISH", "CONFIRMED")
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//LeadLoop//RSVP//ZH", "CALSCALE:GREGORIAN", f"METHOD:{method}",
-        "BEGIN:VEVENT", f"UID:{uid}@leadloop", f"SEQUENCE:{sequence}", f"STATUS:{status}", f"DTSTAMP:{_utc(now)}",
-        f"DTSTART:{_utc(starts_at)}", f"DTEND:{_utc(ends_at)}", f"SUMMARY:{_escape(summary)}",
-        f"LOCATION:{_escape(location)}", f"DESCRIPTION:{_escape(description)}", f"URL:{url}", "END:VEVENT",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//LeadLoop//RSVP//ZH",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        "BEGIN:VEVENT",
+        f"UID:{uid}@leadloop",
+        f"SEQUENCE:{sequence}",
+        f"STATUS:{status}",
+        f"DTSTAMP:{_utc(now)}",
+        f"DTSTART:{_utc(starts_at)}",
+        f"DTEND:{_utc(ends_at)}",
+        f"SUMMARY:{_escape(summary)}",
+        f"LOCATION:{_escape(location)}",
+        f"DESCRIPTION:{_escape(description)}",
+        f"URL:{url}",
+        "END:VEVENT",
         "END:VCALENDAR",
     ]
     return "".join(_fold(line) + "\r\n" for line in lines)

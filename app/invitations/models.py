@@ -152,8 +152,9 @@ class EventDoorCounts(db.Model):
 
     __tablename__ = "event_door_counts"
 
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True,
-                                          autoincrement=False)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     expected: Mapped[int] = mapped_column(default=0, server_default="0")
     expected_people: Mapped[int] = mapped_column(default=0, server_default="0")
     accepted_arrived: Mapped[int] = mapped_column(default=0, server_default="0")

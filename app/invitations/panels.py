@@ -23,10 +23,15 @@ def invitations_panel(lead, user):
     form.event_id.choices = [(e.id, e.theme) for e in queries.open_events(lead.store_id, utcnow())]
     blocks = {channel: marketing_block_reason(lead, channel) for channel in ("sms", "email")}
     return "invitations/_lead_panel.html", {
-        "invitation_rows": rows, "invite_form": form, "lead": lead,
+        "invitation_rows": rows,
+        "invite_form": form,
+        "lead": lead,
         "may_work_invitations": can(user, "invitation.send"),
-        "outcome_form": OutcomeForm(formdata=None), "send_form": SendForm(formdata=None),
-        "send_blocks": {channel: str(BLOCK_REASONS[reason]) if reason else None for channel, reason in blocks.items()},
+        "outcome_form": OutcomeForm(formdata=None),
+        "send_form": SendForm(formdata=None),
+        "send_blocks": {
+            channel: str(BLOCK_REASONS[reason]) if reason else None for channel, reason in blocks.items()
+        },
     }
 
 
@@ -34,23 +39,51 @@ def invitations_panel(lead, user):
 def invitation_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     """Answers to invitations and arrivals at events, for the lead timeline (one query)."""
     rows = db.session.execute(
-        select(Invitation.status, Invitation.responded_at, Invitation.headcount, Invitation.checked_in_at,
-               Invitation.actual_headcount, Invitation.decline_reason, Event.theme, Invitation.lead_id,
-               CheckIn.id)
+        select(
+            Invitation.status,
+            Invitation.responded_at,
+            Invitation.headcount,
+            Invitation.checked_in_at,
+            Invitation.actual_headcount,
+            Invitation.decline_reason,
+            Event.theme,
+            Invitation.lead_id,
+            CheckIn.id,
+        )
         .join(Event, Event.id == Invitation.event_id)
         .outerjoin(CheckIn, CheckIn.invitation_id == Invitation.id)
-        .where(Invitation.lead_id.in_(lead_ids), Invitation.responded_at.is_not(None)
-               | Invitation.checked_in_at.is_not(None))
-        .limit(200)).all()
+        .where(
+            Invitation.lead_id.in_(lead_ids),
+            Invitation.responded_at.is_not(None) | Invitation.checked_in_at.is_not(None),
+        )
+        .limit(200)
+    ).all()
     entries = []
     for status, responded, headcount, arrived, actual, reason, theme, lead_id, _checkin in rows:
         if responded is not None and str(status) in ("accepted", "declined"):
-            title = (_("Accepted the invitation to %(theme)s (%(count)s people)", theme=theme, count=headcount)
-                     if str(status) == "accepted" else _("Declined the invitation to %(theme)s", theme=theme))
-            entries.append(TimelineEntry(at=responded, kind="invitation", title=title, body=reason or "",
-                                         extra={"lead_id": lead_id}))
+            title = (
+                _("Accepted the invitation to %(theme)s (%(count)s people)", theme=theme, count=headcount)
+                if str(status) == "accepted"
+                else _("Declined the invitation to %(theme)s", theme=theme)
+            )
+            entries.append(
+                TimelineEntry(
+                    at=responded,
+                    kind="invitation",
+                    title=title,
+                    body=reason or "",
+                    extra={"lead_id": lead_id},
+                )
+            )
         if arrived is not None:
-            entries.append(TimelineEntry(at=arrived, kind="checkin",
-                                         title=_("Arrived at %(theme)s (%(count)s people)", theme=theme,
-                                                 count=actual or headcount), extra={"lead_id": lead_id}))
+            entries.append(
+                TimelineEntry(
+                    at=arrived,
+                    kind="checkin",
+                    title=_(
+                        "Arrived at %(theme)s (%(count)s people)", theme=theme, count=actual or headcount
+                    ),
+                    extra={"lead_id": lead_id},
+                )
+            )
     return entries

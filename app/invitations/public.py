@@ -64,10 +64,23 @@ def _load(token: str, *, lock: bool = False) -> Guest:
     """Find the invitation for a token: 404 for anything unknown, 410 once expired."""
     if not rules.is_token(token):
         abort(404)
-    stmt = (select(Invitation, Event, Store.name, Lead.name, Lead.phone, Lead.sms_opt_out_at, Lead.email_opt_out_at,
-                   Lead.email, Store.phone)
-            .join(Event, Event.id == Invitation.event_id).join(Store, Store.id == Event.store_id)
-            .join(Lead, Lead.id == Invitation.lead_id).where(Invitation.token == token))
+    stmt = (
+        select(
+            Invitation,
+            Event,
+            Store.name,
+            Lead.name,
+            Lead.phone,
+            Lead.sms_opt_out_at,
+            Lead.email_opt_out_at,
+            Lead.email,
+            Store.phone,
+        )
+        .join(Event, Event.id == Invitation.event_id)
+        .join(Store, Store.id == Event.store_id)
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .where(Invitation.token == token)
+    )
     row = db.session.execute(stmt).first()
     if row is None:
         abort(404)
@@ -76,13 +89,26 @@ def _load(token: str, *, lock: bool = False) -> Guest:
         abort(404)
     if rules.token_expired(invitation.token_expires_at, utcnow()):
         abort(410)
-    return Guest(invitation, event, store_name, name, mask_phone(phone), sms_out is not None, invitation.lead_id,
-                 email_out is not None, bool(email), store_phone or "")
+    return Guest(
+        invitation,
+        event,
+        store_name,
+        name,
+        mask_phone(phone),
+        sms_out is not None,
+        invitation.lead_id,
+        email_out is not None,
+        bool(email),
+        store_phone or "",
+    )
 
 
 def _cutoff(event: Event) -> datetime:
-    return rules.effective_cutoff(event.starts_at, event.rsvp_cutoff_at,
-                                  int(get_setting("rsvp_cutoff_hours") or rules.DEFAULT_CUTOFF_HOURS))
+    return rules.effective_cutoff(
+        event.starts_at,
+        event.rsvp_cutoff_at,
+        int(get_setting("rsvp_cutoff_hours") or rules.DEFAULT_CUTOFF_HOURS),
+    )
 
 
 def _qr(token: str) -> Markup:
@@ -101,14 +127,23 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
     now = utcnow()
     cutoff = _cutoff(guest.event)
     accepted = guest.invitation.status == S.ACCEPTED
-    return render("public/rsvp.html", guest=guest, event=guest.event, invitation=guest.invitation, form=form,
-                  error=error, starts=to_local(guest.event.starts_at, tz), ends=to_local(guest.event.ends_at, tz),
-                  cutoff=to_local(cutoff, tz),
-                  open=now < cutoff and guest.invitation.checked_in_at is None and guest.event.cancelled_at is None,
-                  qr=_qr(guest.invitation.token) if accepted else None, status=status,
-                  site_name=public_name(guest.event.store_id),
-                  map_url=map_link(guest.event.address or guest.event.place),
-                  og_image=public_url("static", filename="img/event-default.png"))
+    return render(
+        "public/rsvp.html",
+        guest=guest,
+        event=guest.event,
+        invitation=guest.invitation,
+        form=form,
+        error=error,
+        starts=to_local(guest.event.starts_at, tz),
+        ends=to_local(guest.event.ends_at, tz),
+        cutoff=to_local(cutoff, tz),
+        open=now < cutoff and guest.invitation.checked_in_at is None and guest.event.cancelled_at is None,
+        qr=_qr(guest.invitation.token) if accepted else None,
+        status=status,
+        site_name=public_name(guest.event.store_id),
+        map_url=map_link(guest.event.address or guest.event.place),
+        og_image=public_url("static", filename="img/event-default.png"),
+    )
 
 
 @bp.get("/<token>")
@@ -143,7 +178,10 @@ def answer(token: str):
             message = _("Sorry, only %(n)s places are left.", n=exc.details["seats_left"])
         return _page(guest, form, error=message, status=409 if exc.code == "full" else 422)
     db.session.commit()
-    flash(_("Thank you, see you there!") if choice == "accept" else _("Thank you for letting us know."), "success")
+    flash(
+        _("Thank you, see you there!") if choice == "accept" else _("Thank you for letting us know."),
+        "success",
+    )
     return redirect(url_for("rsvp.show", token=token), code=303)
 
 
@@ -155,8 +193,9 @@ def calendar(token: str):
     guest = _load(token)
     event = guest.event
     body = services.invitation_calendar(guest.invitation, event, utcnow())
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": 'attachment; filename="event.ics"'})
+    return Response(
+        body, mimetype="text/calendar", headers={"Content-Disposition": 'attachment; filename="event.ics"'}
+    )
 
 
 @bp.post("/<token>/unsubscribe")
@@ -172,6 +211,10 @@ def unsubscribe(token: str):
     channel = "email" if request.form.get("channel") == "email" else "sms"
     opt_out(lead, channel, source="rsvp")
     db.session.commit()
-    flash(_("You will not receive marketing e-mails from us any more.") if channel == "email"
-          else _("You will not receive marketing SMS from us any more."), "success")
+    flash(
+        _("You will not receive marketing e-mails from us any more.")
+        if channel == "email"
+        else _("You will not receive marketing SMS from us any more."),
+        "success",
+    )
     return redirect(url_for("rsvp.show", token=token), code=303)

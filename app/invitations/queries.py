@@ -42,7 +42,9 @@ DECLINED = and_(INVITED, Invitation.status == S.DECLINED)
 CONFIRMED = and_(ACCEPTED, Invitation.confirmed_at.is_not(None))
 CHECKED_IN = Invitation.checked_in_at.is_not(None)
 ARRIVED = and_(ACCEPTED, CHECKED_IN)
-CAME_UNANSWERED = and_(NOT_WALK_IN, CHECKED_IN, or_(Invitation.invited_at.is_(None), Invitation.status != S.ACCEPTED))
+CAME_UNANSWERED = and_(
+    NOT_WALK_IN, CHECKED_IN, or_(Invitation.invited_at.is_(None), Invitation.status != S.ACCEPTED)
+)
 WALK_IN = and_(Invitation.is_walk_in.is_(True), CHECKED_IN)
 
 
@@ -53,7 +55,8 @@ def _orders_column(offset_minutes: int):
     ordered = exists().where(
         LeadOrder.lead_id == Invitation.lead_id,
         LeadOrder.order_date >= local_date_plus(Event.starts_at, offset_minutes),
-        LeadOrder.order_date <= local_date_plus(Event.starts_at, offset_minutes, ORDER_WINDOW_DAYS))
+        LeadOrder.order_date <= local_date_plus(Event.starts_at, offset_minutes, ORDER_WINDOW_DAYS),
+    )
     return _sum(and_(or_(INVITED, CHECKED_IN), ordered)).label("orders")
 
 
@@ -77,8 +80,20 @@ def _counts(offset_minutes: int | None = None):
     return tuple(columns)
 
 
-COUNT_KEYS = ("invited", "responded", "accepted", "declined", "confirmed", "arrived", "came_unanswered",
-              "walk_ins", "accepted_people", "arrived_people", "total", "orders")
+COUNT_KEYS = (
+    "invited",
+    "responded",
+    "accepted",
+    "declined",
+    "confirmed",
+    "arrived",
+    "came_unanswered",
+    "walk_ins",
+    "accepted_people",
+    "arrived_people",
+    "total",
+    "orders",
+)
 
 
 @dataclass
@@ -134,11 +149,22 @@ GROUPS = {"campaign", "event", "inviter", "consultant", "dcc"}
 DIMENSIONS = {"event", "campaign", "inviter", "consultant", "dcc", "store"}
 
 
-def invitation_counts(by: str | None = None, *, event_ids: list[int] | None = None,
-                      store_ids: list[int] | None = None, since: datetime | None = None,
-                      until: datetime | None = None, campaign_id: int | None = None, inviter_id: int | None = None,
-                      conditions=(), tz: str | None = None, with_orders: bool = True,
-                      skip_cancelled: bool = False, refine=None, limit: int = 500) -> list[Funnel]:
+def invitation_counts(
+    by: str | None = None,
+    *,
+    event_ids: list[int] | None = None,
+    store_ids: list[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign_id: int | None = None,
+    inviter_id: int | None = None,
+    conditions=(),
+    tz: str | None = None,
+    with_orders: bool = True,
+    skip_cancelled: bool = False,
+    refine=None,
+    limit: int = 500,
+) -> list[Funnel]:
     """THE invitation figures: one grouped query over invitations joined with their event.
 
     `by`: None (one total row), event, campaign, inviter, consultant, dcc or store; each row has
@@ -150,17 +176,27 @@ def invitation_counts(by: str | None = None, *, event_ids: list[int] | None = No
     columns = _counts(_offset(tz) if with_orders else None)
     stmt = select(*columns).select_from(Invitation).join(Event, Event.id == Invitation.event_id)
     if by == "campaign":
-        stmt = stmt.outerjoin(Campaign, Campaign.id == Invitation.campaign_id).add_columns(
-            Invitation.campaign_id.label("key"), Campaign.name.label("label")).group_by(
-            Invitation.campaign_id, Campaign.name)
+        stmt = (
+            stmt.outerjoin(Campaign, Campaign.id == Invitation.campaign_id)
+            .add_columns(Invitation.campaign_id.label("key"), Campaign.name.label("label"))
+            .group_by(Invitation.campaign_id, Campaign.name)
+        )
     elif by == "event":
-        stmt = stmt.add_columns(Event.id.label("key"), Event.theme.label("label")).group_by(Event.id, Event.theme)
+        stmt = stmt.add_columns(Event.id.label("key"), Event.theme.label("label")).group_by(
+            Event.id, Event.theme
+        )
     elif by == "store":
-        stmt = stmt.join(Store, Store.id == Invitation.store_id).add_columns(
-            Invitation.store_id.label("key"), Store.name.label("label")).group_by(Invitation.store_id, Store.name)
+        stmt = (
+            stmt.join(Store, Store.id == Invitation.store_id)
+            .add_columns(Invitation.store_id.label("key"), Store.name.label("label"))
+            .group_by(Invitation.store_id, Store.name)
+        )
     elif by is not None:
-        stmt = stmt.join(User, User.id == Invitation.inviter_id).add_columns(
-            User.id.label("key"), User.display_name.label("label")).group_by(User.id, User.display_name)
+        stmt = (
+            stmt.join(User, User.id == Invitation.inviter_id)
+            .add_columns(User.id.label("key"), User.display_name.label("label"))
+            .group_by(User.id, User.display_name)
+        )
         if by == "consultant":
             stmt = stmt.where(User.role == Role.CONSULTANT)
         elif by == "dcc":
@@ -199,27 +235,48 @@ def funnel(event_id: int) -> Funnel:
     return result
 
 
-def invitation_metrics(group: str, *, store_ids: list[int] | None = None, since: datetime | None = None,
-                       until: datetime | None = None, campaign_id: int | None = None,
-                       event_id: int | None = None, tz: str | None = None, limit: int = 500) -> list[Funnel]:
+def invitation_metrics(
+    group: str,
+    *,
+    store_ids: list[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign_id: int | None = None,
+    event_id: int | None = None,
+    tz: str | None = None,
+    limit: int = 500,
+) -> list[Funnel]:
     """Funnels with success, feedback and attendance rates grouped by campaign, event, inviter,
     consultant or dcc (the metrics and campaign pages). `since`/`until` bound the event start (UTC)."""
     if group not in GROUPS:
         raise ValueError(group)
-    return invitation_counts(group, store_ids=store_ids, since=since, until=until, campaign_id=campaign_id,
-                             event_ids=[event_id] if event_id is not None else None, tz=tz, limit=limit)
+    return invitation_counts(
+        group,
+        store_ids=store_ids,
+        since=since,
+        until=until,
+        campaign_id=campaign_id,
+        event_ids=[event_id] if event_id is not None else None,
+        tz=tz,
+        limit=limit,
+    )
 
 
 # ---- events -----------------------------------------------------------------------------------
+
 
 def events_for(user, *, upcoming_only: bool = False, now: datetime | None = None, limit: int = 100) -> list:
     """Events in the user's stores, newest first, each with its funnel counts (one query)."""
     from app.web.permissions import store_scope_ids
 
-    counts = (select(Invitation.event_id.label("event_id"), *_counts()).group_by(Invitation.event_id)
-              .subquery())
-    stmt = (select(Event, Store.name, counts).join(Store, Store.id == Event.store_id)
-            .outerjoin(counts, counts.c.event_id == Event.id))
+    counts = (
+        select(Invitation.event_id.label("event_id"), *_counts()).group_by(Invitation.event_id).subquery()
+    )
+    stmt = (
+        select(Event, Store.name, counts)
+        .join(Store, Store.id == Event.store_id)
+        .outerjoin(counts, counts.c.event_id == Event.id)
+    )
     ids = store_scope_ids(user)
     if ids is not None:
         stmt = stmt.where(Event.store_id.in_(ids or [-1]))
@@ -235,10 +292,12 @@ GUEST_FILTERS = {"all", "accepted", "confirmed", "arrived", "walk_in", "declined
 def guests(event_id: int, status: str = "accepted", *, lead_scope=None, limit: int = 200) -> list:
     """Guests of an event with their inviter (one query): (invitation, lead name, phone, inviter)."""
     inviter = INVITER
-    stmt = (select(Invitation, Lead.name, Lead.phone, Lead.owner_id, Lead.dcc_agent_id, inviter.display_name)
-            .join(Lead, Lead.id == Invitation.lead_id)
-            .outerjoin(inviter, inviter.id == Invitation.inviter_id)
-            .where(Invitation.event_id == event_id))
+    stmt = (
+        select(Invitation, Lead.name, Lead.phone, Lead.owner_id, Lead.dcc_agent_id, inviter.display_name)
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .outerjoin(inviter, inviter.id == Invitation.inviter_id)
+        .where(Invitation.event_id == event_id)
+    )
     if status == "accepted":
         stmt = stmt.where(Invitation.status == S.ACCEPTED, Invitation.is_walk_in.is_(False))
     elif status == "confirmed":
@@ -258,14 +317,16 @@ def guests(event_id: int, status: str = "accepted", *, lead_scope=None, limit: i
 
 # ---- campaigns --------------------------------------------------------------------------------
 
+
 def campaigns_for(user, limit: int = 100) -> list:
     """Campaigns in the user's stores (consultants and DCC agents: those they invite for)."""
     from app.web.permissions import store_scope_ids
 
     stmt = select(Campaign, Event.theme).outerjoin(Event, Event.id == Campaign.event_id)
     if user.role in (Role.CONSULTANT, Role.DCC):
-        stmt = stmt.where(Campaign.id.in_(select(CampaignMember.campaign_id)
-                                          .where(CampaignMember.user_id == user.id)))
+        stmt = stmt.where(
+            Campaign.id.in_(select(CampaignMember.campaign_id).where(CampaignMember.user_id == user.id))
+        )
     else:
         ids = store_scope_ids(user)
         if ids is not None:
@@ -282,10 +343,15 @@ def get_campaign_for(user, campaign_id: int) -> Campaign | None:
 def campaigns_for_ids(user, ids: list[int]) -> list:
     from app.web.permissions import store_scope_ids
 
-    stmt = select(Campaign, Event.theme).outerjoin(Event, Event.id == Campaign.event_id).where(Campaign.id.in_(ids))
+    stmt = (
+        select(Campaign, Event.theme)
+        .outerjoin(Event, Event.id == Campaign.event_id)
+        .where(Campaign.id.in_(ids))
+    )
     if user.role in (Role.CONSULTANT, Role.DCC):
-        stmt = stmt.where(Campaign.id.in_(select(CampaignMember.campaign_id)
-                                          .where(CampaignMember.user_id == user.id)))
+        stmt = stmt.where(
+            Campaign.id.in_(select(CampaignMember.campaign_id).where(CampaignMember.user_id == user.id))
+        )
     else:
         scope = store_scope_ids(user)
         if scope is not None:
@@ -295,42 +361,87 @@ def campaigns_for_ids(user, ids: list[int]) -> list:
 
 def progress_by_inviter(campaign_id: int) -> list[Funnel]:
     """Each inviter's funnel against their goal (one grouped query)."""
-    stmt = (select(CampaignMember.user_id.label("key"), User.display_name.label("label"),
-                   CampaignMember.goal_accepted.label("goal"), *_counts())
-            .select_from(CampaignMember).join(User, User.id == CampaignMember.user_id)
-            .outerjoin(Invitation, and_(Invitation.campaign_id == CampaignMember.campaign_id,
-                                        Invitation.inviter_id == CampaignMember.user_id))
-            .where(CampaignMember.campaign_id == campaign_id)
-            .group_by(CampaignMember.user_id, User.display_name, CampaignMember.goal_accepted)
-            .order_by(User.display_name))
+    stmt = (
+        select(
+            CampaignMember.user_id.label("key"),
+            User.display_name.label("label"),
+            CampaignMember.goal_accepted.label("goal"),
+            *_counts(),
+        )
+        .select_from(CampaignMember)
+        .join(User, User.id == CampaignMember.user_id)
+        .outerjoin(
+            Invitation,
+            and_(
+                Invitation.campaign_id == CampaignMember.campaign_id,
+                Invitation.inviter_id == CampaignMember.user_id,
+            ),
+        )
+        .where(CampaignMember.campaign_id == campaign_id)
+        .group_by(CampaignMember.user_id, User.display_name, CampaignMember.goal_accepted)
+        .order_by(User.display_name)
+    )
     return [_funnel(r, key=r.key, label=r.label, goal=r.goal) for r in db.session.execute(stmt).all()]
 
 
-def call_list(campaign_id: int, inviter_id: int, now: datetime, *, done: bool = False, limit: int = 50) -> list:
+def call_list(
+    campaign_id: int, inviter_id: int, now: datetime, *, done: bool = False, limit: int = 50
+) -> list:
     """The inviter's calls: due ones first (to do, no answer whose retry time has come), or done ones."""
-    stmt = (select(Invitation, Lead.name, Lead.phone, Lead.phone_last4, Lead.grade_id, Lead.owner_id,
-                   Lead.dcc_agent_id, Lead.marketing_consent, Lead.sms_opt_out_at, Lead.email_opt_out_at,
-                   Lead.email)
-            .join(Lead, Lead.id == Invitation.lead_id)
-            .where(Invitation.campaign_id == campaign_id, Invitation.inviter_id == inviter_id))
+    stmt = (
+        select(
+            Invitation,
+            Lead.name,
+            Lead.phone,
+            Lead.phone_last4,
+            Lead.grade_id,
+            Lead.owner_id,
+            Lead.dcc_agent_id,
+            Lead.marketing_consent,
+            Lead.sms_opt_out_at,
+            Lead.email_opt_out_at,
+            Lead.email,
+        )
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .where(Invitation.campaign_id == campaign_id, Invitation.inviter_id == inviter_id)
+    )
     if done:
-        stmt = stmt.where(Invitation.status.in_([S.ACCEPTED, S.DECLINED, S.WRONG_NUMBER, S.INVITED,
-                                                 S.CANCELLED])).order_by(Invitation.responded_at.desc(),
-                                                                         Invitation.id.desc())
+        stmt = stmt.where(
+            Invitation.status.in_([S.ACCEPTED, S.DECLINED, S.WRONG_NUMBER, S.INVITED, S.CANCELLED])
+        ).order_by(Invitation.responded_at.desc(), Invitation.id.desc())
     else:
-        stmt = stmt.where(or_(Invitation.status == S.TODO,
-                              and_(Invitation.status == S.NO_ANSWER,
-                                   or_(Invitation.retry_at.is_(None), Invitation.retry_at <= now))))
+        stmt = stmt.where(
+            or_(
+                Invitation.status == S.TODO,
+                and_(
+                    Invitation.status == S.NO_ANSWER,
+                    or_(Invitation.retry_at.is_(None), Invitation.retry_at <= now),
+                ),
+            )
+        )
         stmt = stmt.order_by(Invitation.retry_at.is_not(None).cast(Integer), Invitation.id)
     return db.session.execute(stmt.limit(limit)).all()
 
 
 def call_row(invitation_id: int):
     """One row of the call list (same columns as call_list)."""
-    stmt = (select(Invitation, Lead.name, Lead.phone, Lead.phone_last4, Lead.grade_id, Lead.owner_id,
-                   Lead.dcc_agent_id, Lead.marketing_consent, Lead.sms_opt_out_at, Lead.email_opt_out_at,
-                   Lead.email)
-            .join(Lead, Lead.id == Invitation.lead_id).where(Invitation.id == invitation_id))
+    stmt = (
+        select(
+            Invitation,
+            Lead.name,
+            Lead.phone,
+            Lead.phone_last4,
+            Lead.grade_id,
+            Lead.owner_id,
+            Lead.dcc_agent_id,
+            Lead.marketing_consent,
+            Lead.sms_opt_out_at,
+            Lead.email_opt_out_at,
+            Lead.email,
+        )
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .where(Invitation.id == invitation_id)
+    )
     return db.session.execute(stmt).one()
 
 
@@ -342,8 +453,11 @@ def invitation_sends(invitation_ids: list[int]) -> dict[int, dict[str, datetime]
         return {}
     rows = db.session.execute(
         select(Message.invitation_id, Message.channel, func.max(Message.created_at))
-        .where(Message.invitation_id.in_(invitation_ids), Message.idempotency_key.like("invite-%"),
-               Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]))
+        .where(
+            Message.invitation_id.in_(invitation_ids),
+            Message.idempotency_key.like("invite-%"),
+            Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]),
+        )
         .group_by(Message.invitation_id, Message.channel)
     ).all()
     sends: dict[int, dict[str, datetime]] = {}
@@ -355,20 +469,30 @@ def invitation_sends(invitation_ids: list[int]) -> dict[int, dict[str, datetime]
 def lead_invitations(lead_id: int, limit: int = 20) -> list:
     """A lead's invitations with the event (for the lead page panel)."""
     return db.session.execute(
-        select(Invitation, Event.theme, Event.starts_at).join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.lead_id == lead_id).order_by(Event.starts_at.desc()).limit(limit)).all()
+        select(Invitation, Event.theme, Event.starts_at)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Invitation.lead_id == lead_id)
+        .order_by(Event.starts_at.desc())
+        .limit(limit)
+    ).all()
 
 
 def open_events(store_id: int, now: datetime, limit: int = 20) -> list[Event]:
     """Upcoming events of a store (to invite a customer to)."""
-    return list(db.session.execute(select(Event).where(Event.store_id == store_id, Event.ends_at >= now,
-                                                       Event.cancelled_at.is_(None))
-                                   .order_by(Event.starts_at).limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            select(Event)
+            .where(Event.store_id == store_id, Event.ends_at >= now, Event.cancelled_at.is_(None))
+            .order_by(Event.starts_at)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 # ---- check-in ---------------------------------------------------------------------------------
 
 MAX_TAIL_MATCHES = 5000  # customers sharing a phone tail: about 100 per million
+
 
 def search_guests(event_id: int, q: str, limit: int = 10) -> list:
     """Find guests of an event by phone tail (4 digits), full phone or name prefix (index-backed),
@@ -377,11 +501,13 @@ def search_guests(event_id: int, q: str, limit: int = 10) -> list:
     if not text:
         return []
     checker, owner = CHECKER, OWNER
-    stmt = (select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
-            .join(Lead, Lead.id == Invitation.lead_id)
-            .outerjoin(owner, owner.id == Lead.owner_id)
-            .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
-            .where(Invitation.event_id == event_id))
+    stmt = (
+        select(Invitation, Lead.name, Lead.phone, owner.display_name, checker.display_name)
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .outerjoin(owner, owner.id == Lead.owner_id)
+        .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
+        .where(Invitation.event_id == event_id)
+    )
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits and len(digits) == len(text.replace(" ", "")):
         # Drive from the phone index (a few leads per tail) into the (event_id, lead_id) key,
@@ -412,7 +538,8 @@ def door_guest(invitation_id: int):
         .join(Lead, Lead.id == Invitation.lead_id)
         .outerjoin(owner, owner.id == Lead.owner_id)
         .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
-        .where(Invitation.id == invitation_id)).one()
+        .where(Invitation.id == invitation_id)
+    ).one()
 
 
 @cache
@@ -430,13 +557,21 @@ def _door_counts_statement():
     ).where(Invitation.event_id == bindparam("event_id"))
 
 
-DOOR_COUNTS = ("expected", "expected_people", "accepted_arrived", "came_unanswered", "walk_ins", "arrived_people")
+DOOR_COUNTS = (
+    "expected",
+    "expected_people",
+    "accepted_arrived",
+    "came_unanswered",
+    "walk_ins",
+    "arrived_people",
+)
 
 
 @cache
 def _kept_counts_statement():
     return select(*(getattr(EventDoorCounts, key) for key in DOOR_COUNTS)).where(
-        EventDoorCounts.event_id == bindparam("event_id"))
+        EventDoorCounts.event_id == bindparam("event_id")
+    )
 
 
 def _with_arrived(counts: dict) -> dict:
@@ -464,7 +599,13 @@ def recent_checkins(event_id: int, limit: int = 8) -> list:
     """The latest arrivals at the door (name, time, headcount, by whom)."""
     checker = CHECKER
     return db.session.execute(
-        select(CheckIn.checked_in_at, CheckIn.headcount, Lead.name, checker.display_name, Invitation.is_walk_in)
-        .join(Invitation, Invitation.id == CheckIn.invitation_id).join(Lead, Lead.id == Invitation.lead_id)
+        select(
+            CheckIn.checked_in_at, CheckIn.headcount, Lead.name, checker.display_name, Invitation.is_walk_in
+        )
+        .join(Invitation, Invitation.id == CheckIn.invitation_id)
+        .join(Lead, Lead.id == Invitation.lead_id)
         .outerjoin(checker, checker.id == CheckIn.checked_in_by_id)
-        .where(CheckIn.event_id == event_id).order_by(CheckIn.id.desc()).limit(limit)).all()
+        .where(CheckIn.event_id == event_id)
+        .order_by(CheckIn.id.desc())
+        .limit(limit)
+    ).all()

@@ -54,8 +54,9 @@ def token_expired(expires_at: datetime, now: datetime) -> bool:
     return now >= expires_at
 
 
-def effective_cutoff(starts_at: datetime, rsvp_cutoff_at: datetime | None,
-                     default_hours: int = DEFAULT_CUTOFF_HOURS) -> datetime:
+def effective_cutoff(
+    starts_at: datetime, rsvp_cutoff_at: datetime | None, default_hours: int = DEFAULT_CUTOFF_HOURS
+) -> datetime:
     """Return the last moment an RSVP may be changed: the event's own cut-off, else hours before start."""
     return rsvp_cutoff_at or starts_at - timedelta(hours=default_hours)
 
@@ -73,8 +74,17 @@ class RsvpChange:
     headcount: int
 
 
-def rsvp_transition(status: S, answer: str, headcount: int | None, *, now: datetime, cutoff: datetime,
-                    checked_in: bool, event_cancelled: bool, seats_left: int | None) -> RsvpChange:
+def rsvp_transition(
+    status: S,
+    answer: str,
+    headcount: int | None,
+    *,
+    now: datetime,
+    cutoff: datetime,
+    checked_in: bool,
+    event_cancelled: bool,
+    seats_left: int | None,
+) -> RsvpChange:
     """Return the invitation's new status and headcount for a customer's answer, or raise.
 
     `seats_left` is the capacity minus the headcount already accepted by *other* guests
@@ -155,6 +165,7 @@ rate = _rate
 # so responded <= invited, accepted <= invited and arrived <= accepted. Guests who came without
 # accepting and walk-ins are counted on their own and are never part of a rate.
 
+
 def success_rate(accepted: int, invited: int) -> float | None:
     """邀约成功率 = accepted / invited ('—' when nobody was invited)."""
     return rate(accepted, invited)
@@ -174,9 +185,11 @@ def invitation_rates(counts) -> dict:
     """The three rates of a mapping (or object) of counts: success, feedback, attendance."""
     get = counts.get if isinstance(counts, dict) else (lambda key, default=0: getattr(counts, key, default))
     invited, accepted = get("invited", 0) or 0, get("accepted", 0) or 0
-    return {"success_rate": success_rate(accepted, invited),
-            "feedback_rate": feedback_rate(get("responded", 0) or 0, invited),
-            "attendance_rate": attendance_rate(get("arrived", 0) or 0, accepted)}
+    return {
+        "success_rate": success_rate(accepted, invited),
+        "feedback_rate": feedback_rate(get("responded", 0) or 0, invited),
+        "attendance_rate": attendance_rate(get("arrived", 0) or 0, accepted),
+    }
 
 
 def percent(value: float | None) -> str:
@@ -184,8 +197,14 @@ def percent(value: float | None) -> str:
     return format_percent(value)
 
 
-def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_agent_id: int | None,
-                    inviter_id: int | None, manager_id: int | None = None) -> tuple[str, int | None] | None:
+def post_event_task(
+    attended: bool,
+    accepted: bool,
+    owner_id: int | None,
+    dcc_agent_id: int | None,
+    inviter_id: int | None,
+    manager_id: int | None = None,
+) -> tuple[str, int | None] | None:
     """Return (plan kind, assignee) after the event: follow up attendees, re-invite no-shows.
 
     Someone always gets the task: the lead's owner (the DCC agent first for a re-invitation), else
@@ -197,8 +216,12 @@ def post_event_task(attended: bool, accepted: bool, owner_id: int | None, dcc_ag
     return None
 
 
-CALL_RESULTS = {"accepted": "reached", "declined": "reached", "no_answer": "not_reached",
-                "wrong_number": "wrong_number"}
+CALL_RESULTS = {
+    "accepted": "reached",
+    "declined": "reached",
+    "no_answer": "not_reached",
+    "wrong_number": "wrong_number",
+}
 
 
 def call_followup_result(outcome: str) -> str:

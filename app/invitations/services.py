@@ -30,8 +30,20 @@ from app.web.urls import public_url
 
 # ---- events -----------------------------------------------------------------------------------
 
-EVENT_FIELDS = ("theme", "type", "store_id", "starts_at", "ends_at", "place", "address", "directions", "notes",
-                "public_description", "capacity", "rsvp_cutoff_at")
+EVENT_FIELDS = (
+    "theme",
+    "type",
+    "store_id",
+    "starts_at",
+    "ends_at",
+    "place",
+    "address",
+    "directions",
+    "notes",
+    "public_description",
+    "capacity",
+    "rsvp_cutoff_at",
+)
 
 
 def save_event(event: Event | None, data: dict, *, actor, now: datetime | None = None) -> Event:
@@ -39,8 +51,9 @@ def save_event(event: Event | None, data: dict, *, actor, now: datetime | None =
     if data["ends_at"] <= data["starts_at"]:
         raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_at")
     if data.get("rsvp_cutoff_at") and data["rsvp_cutoff_at"] > data["starts_at"]:
-        raise DomainError("cutoff_after_start", _("The RSVP cut-off must be before the start."),
-                          field="rsvp_cutoff_at")
+        raise DomainError(
+            "cutoff_after_start", _("The RSVP cut-off must be before the start."), field="rsvp_cutoff_at"
+        )
     creating = event is None
     if creating:
         event = Event(created_by_id=actor.id, created_at=now or utcnow())
@@ -50,31 +63,52 @@ def save_event(event: Event | None, data: dict, *, actor, now: datetime | None =
         setattr(event, key, data.get(key))
     db.session.flush()
     if not creating and old_end != event.ends_at:
-        db.session.execute(update(Invitation).where(Invitation.event_id == event.id)
-                           .values(token_expires_at=rules.token_expiry(event.ends_at),
-                                   version=Invitation.version + 1)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.event_id == event.id)
+            .values(token_expires_at=rules.token_expiry(event.ends_at), version=Invitation.version + 1)
+            .execution_options(synchronize_session=False)
+        )
     record("event.create" if creating else "event.update", actor, "event", event.id)
     return event
 
 
 # ---- invitations ------------------------------------------------------------------------------
 
-def new_invitation(event: Event, lead_id: int, store_id: int, *, inviter_id: int | None,
-                   campaign_id: int | None = None, now: datetime | None = None, **kw) -> Invitation:
+
+def new_invitation(
+    event: Event,
+    lead_id: int,
+    store_id: int,
+    *,
+    inviter_id: int | None,
+    campaign_id: int | None = None,
+    now: datetime | None = None,
+    **kw,
+) -> Invitation:
     """Build (not add) an invitation with a fresh token that expires after the event."""
-    return Invitation(event_id=event.id, lead_id=lead_id, store_id=store_id, inviter_id=inviter_id,
-                      campaign_id=campaign_id, token=rules.new_token(),
-                      token_expires_at=rules.token_expiry(event.ends_at), created_at=now or utcnow(), **kw)
+    return Invitation(
+        event_id=event.id,
+        lead_id=lead_id,
+        store_id=store_id,
+        inviter_id=inviter_id,
+        campaign_id=campaign_id,
+        token=rules.new_token(),
+        token_expires_at=rules.token_expiry(event.ends_at),
+        created_at=now or utcnow(),
+        **kw,
+    )
 
 
 def invite_lead(event: Event, lead: Lead, *, actor, now: datetime | None = None) -> Invitation:
     """Put one lead on an event's guest list with the actor as inviter (once per lead and event)."""
-    existing = db.session.execute(select(Invitation).where(Invitation.event_id == event.id,
-                                                           Invitation.lead_id == lead.id)).scalar_one_or_none()
+    existing = db.session.execute(
+        select(Invitation).where(Invitation.event_id == event.id, Invitation.lead_id == lead.id)
+    ).scalar_one_or_none()
     if existing is not None:
-        raise DomainError("already_invited", _("This customer is already on the guest list."),
-                          invitation_id=existing.id)
+        raise DomainError(
+            "already_invited", _("This customer is already on the guest list."), invitation_id=existing.id
+        )
     invitation = new_invitation(event, lead.id, event.store_id, inviter_id=actor.id, now=now)
     db.session.add(invitation)
     db.session.flush()
@@ -90,11 +124,14 @@ class Outcome:
     note: str | None = None
 
 
-def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, actor,
-                   now: datetime | None = None) -> Invitation:
+def record_outcome(
+    invitation: Invitation, lead: Lead, outcome: Outcome, *, actor, now: datetime | None = None
+) -> Invitation:
     """Record what happened on an invitation call: accepted, declined, no answer or wrong number."""
     now = now or utcnow()
-    status = rules.call_outcome(invitation.status, outcome.outcome, checked_in=invitation.checked_in_at is not None)
+    status = rules.call_outcome(
+        invitation.status, outcome.outcome, checked_in=invitation.checked_in_at is not None
+    )
     invitation.status = status
     invitation.method = invitation.method or "phone"
     invitation.inviter_id = invitation.inviter_id or actor.id
@@ -112,13 +149,17 @@ def record_outcome(invitation: Invitation, lead: Lead, outcome: Outcome, *, acto
     elif status == S.DECLINED:
         invitation.decline_reason = (outcome.reason or "")[:255] or None
     elif status == S.NO_ANSWER:
-        invitation.retry_at = customer_send_time(rules.retry_time(now, outcome.retry_hours), invitation.store_id)
+        invitation.retry_at = customer_send_time(
+            rules.retry_time(now, outcome.retry_hours), invitation.store_id
+        )
     db.session.flush()
     _log_call(invitation, lead, outcome, status, actor=actor, now=now)
     return invitation
 
 
-def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *, actor, now: datetime) -> None:
+def _log_call(
+    invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *, actor, now: datetime
+) -> None:
     """An invitation call is a follow-up on the lead's timeline (phone, reached or not, the outcome and
     the customer's words), with the next plan at the grade's cadence; the owner hears of a call made
     by someone else."""
@@ -133,29 +174,53 @@ def _log_call(invitation: Invitation, lead: Lead, outcome: Outcome, status: S, *
     event = db.session.get(Event, invitation.event_id)
     theme = event.theme if event is not None else ""
     words = (outcome.note or "").strip()
-    texts = {S.ACCEPTED: _("Invitation to %(theme)s: accepted, %(count)s people", theme=theme,
-                          count=invitation.headcount),
-             S.DECLINED: _("Invitation to %(theme)s: declined (%(reason)s)", theme=theme,
-                          reason=invitation.decline_reason or _("no reason given")),
-             S.NO_ANSWER: _("Invitation to %(theme)s: no answer", theme=theme),
-             S.WRONG_NUMBER: _("Invitation to %(theme)s: wrong number", theme=theme)}
+    texts = {
+        S.ACCEPTED: _(
+            "Invitation to %(theme)s: accepted, %(count)s people", theme=theme, count=invitation.headcount
+        ),
+        S.DECLINED: _(
+            "Invitation to %(theme)s: declined (%(reason)s)",
+            theme=theme,
+            reason=invitation.decline_reason or _("no reason given"),
+        ),
+        S.NO_ANSWER: _("Invitation to %(theme)s: no answer", theme=theme),
+        S.WRONG_NUMBER: _("Invitation to %(theme)s: wrong number", theme=theme),
+    }
     content = texts.get(status, theme)
     if words:
         content += "\n" + _("Customer said: %(words)s", words=words)
     next_due = next_content = None
     if next_plan_required_for(lead):
         grade = next((g for g in grades() if g.id == lead.grade_id), None)
-        next_due = followup_rules.default_plan_date(grade.code if grade else "C", cadence_table(),
-                                                    today_for(lead, now))
+        next_due = followup_rules.default_plan_date(
+            grade.code if grade else "C", cadence_table(), today_for(lead, now)
+        )
         next_content = _("Follow up after the invitation call about %(theme)s", theme=theme)
-    log_followup(lead, FollowUpInput(method="phone", result=rules.call_followup_result(str(status)),
-                                     content=content[:4000], next_due=next_due, next_content=next_content or ""),
-                 actor, now=now)
+    log_followup(
+        lead,
+        FollowUpInput(
+            method="phone",
+            result=rules.call_followup_result(str(status)),
+            content=content[:4000],
+            next_due=next_due,
+            next_content=next_content or "",
+        ),
+        actor,
+        now=now,
+    )
     owner = db.session.get(User, lead.owner_id) if lead.owner_id and lead.owner_id != actor.id else None
     if owner is not None and owner.active:
-        notify(owner, "followup", "leads.lead_detail", {"lead_id": lead.id},
-               _l("%(who)s called %(name)s about %(theme)s", who=actor.display_name, name=lead.name, theme=theme),
-               body=content, now=now)
+        notify(
+            owner,
+            "followup",
+            "leads.lead_detail",
+            {"lead_id": lead.id},
+            _l(
+                "%(who)s called %(name)s about %(theme)s", who=actor.display_name, name=lead.name, theme=theme
+            ),
+            body=content,
+            now=now,
+        )
 
 
 def rsvp_link(invitation: Invitation) -> str:
@@ -168,16 +233,29 @@ def last_sent(invitation_id: int, channel: str):
     from app.messaging.models import Message, MessageStatus
 
     return db.session.execute(
-        select(Message).where(Message.invitation_id == invitation_id, Message.channel == channel,
-                              Message.lead_id.is_not(None),
-                              Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]),
-                              Message.idempotency_key.like(f"invite-{invitation_id}-%"))
-        .order_by(Message.id.desc()).limit(1)
+        select(Message)
+        .where(
+            Message.invitation_id == invitation_id,
+            Message.channel == channel,
+            Message.lead_id.is_not(None),
+            Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.RECEIVED]),
+            Message.idempotency_key.like(f"invite-{invitation_id}-%"),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
-def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: str, *, actor,
-                    now: datetime | None = None, resend: bool = False):
+def send_invitation(
+    invitation: Invitation,
+    event: Event,
+    lead: Lead,
+    channel: str,
+    *,
+    actor,
+    now: datetime | None = None,
+    resend: bool = False,
+):
     """Queue the invitation with the personal RSVP link by SMS or email (marketing: consent checked).
 
     An invitation already sent on that channel is sent again only with `resend` (the inviter saw
@@ -191,22 +269,49 @@ def send_invitation(invitation: Invitation, event: Event, lead: Lead, channel: s
         raise DomainError("already_sent", "the invitation was already sent on this channel")
     link = rsvp_link(invitation)
     when = _local(event.starts_at, event).strftime("%m-%d %H:%M")
-    text = _("%(name)s, you are invited to %(theme)s on %(when)s. Please reply here: %(link)s",
-             name=lead.name, theme=event.theme, when=when, link=link)
+    text = _(
+        "%(name)s, you are invited to %(theme)s on %(when)s. Please reply here: %(link)s",
+        name=lead.name,
+        theme=event.theme,
+        when=when,
+        link=link,
+    )
     key = f"invite-{invitation.id}-{channel}-{invitation.token[:6]}"
     if previous is not None:
         key = f"{key}-{previous.id}"
     if channel == "sms":
-        message = queue_sms(lead.phone or "", text, purpose="marketing", lead=lead, user_id=actor.id,
-                            invitation_id=invitation.id, idempotency_key=key, now=now)
+        message = queue_sms(
+            lead.phone or "",
+            text,
+            purpose="marketing",
+            lead=lead,
+            user_id=actor.id,
+            invitation_id=invitation.id,
+            idempotency_key=key,
+            now=now,
+        )
     else:
-        message = queue_email(lead.email or "", event.theme, invitation_email_text(invitation, event, lead),
-                              purpose="marketing", lead=lead, user_id=actor.id, invitation_id=invitation.id,
-                              idempotency_key=key, now=now, sender_name=public_name(event.store_id),
-                              attachment_path=_calendar_file(invitation, event, now))
+        message = queue_email(
+            lead.email or "",
+            event.theme,
+            invitation_email_text(invitation, event, lead),
+            purpose="marketing",
+            lead=lead,
+            user_id=actor.id,
+            invitation_id=invitation.id,
+            idempotency_key=key,
+            now=now,
+            sender_name=public_name(event.store_id),
+            attachment_path=_calendar_file(invitation, event, now),
+        )
     if previous is not None and message.status != "suppressed":
-        record("invitation.resend", actor, "invitation", invitation.id,
-               {"channel": channel, "previous_message_id": previous.id, "message_id": message.id})
+        record(
+            "invitation.resend",
+            actor,
+            "invitation",
+            invitation.id,
+            {"channel": channel, "previous_message_id": previous.id, "message_id": message.id},
+        )
     if message.status != "suppressed":
         invitation.method = invitation.method or channel
         invitation.invited_at = invitation.invited_at or now
@@ -228,8 +333,9 @@ def cancel_event(event: Event, *, actor, now: datetime | None = None) -> int:
     return _tell_guests(event, "cancel", actor=actor, now=now)
 
 
-def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, *, actor,
-                   now: datetime | None = None) -> int:
+def postpone_event(
+    event: Event, starts_at: datetime, ends_at: datetime, *, actor, now: datetime | None = None
+) -> int:
     """Move an event to new (UTC) times (audited) and tell every accepted guest; return how many."""
     now = now or utcnow()
     if event.cancelled_at is not None:
@@ -241,11 +347,19 @@ def postpone_event(event: Event, starts_at: datetime, ends_at: datetime, *, acto
     if event.rsvp_cutoff_at is not None and event.rsvp_cutoff_at > starts_at:
         event.rsvp_cutoff_at = None
     event.sequence = (event.sequence or 0) + 1
-    db.session.execute(update(Invitation).where(Invitation.event_id == event.id)
-                       .values(token_expires_at=rules.token_expiry(ends_at), version=Invitation.version + 1)
-                       .execution_options(synchronize_session=False))
-    record("event.postpone", actor, "event", event.id,
-           {"before": before, "after": [starts_at.isoformat(), ends_at.isoformat()]})
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.event_id == event.id)
+        .values(token_expires_at=rules.token_expiry(ends_at), version=Invitation.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    record(
+        "event.postpone",
+        actor,
+        "event",
+        event.id,
+        {"before": before, "after": [starts_at.isoformat(), ends_at.isoformat()]},
+    )
     return _tell_guests(event, "postpone", actor=actor, now=now)
 
 
@@ -256,28 +370,59 @@ def _tell_guests(event: Event, change: str, *, actor, now: datetime) -> int:
     of (outbox purpose "service").
     """
     rows = db.session.execute(
-        select(Invitation, Lead).join(Lead, Lead.id == Invitation.lead_id)
-        .where(Invitation.event_id == event.id, Invitation.status == S.ACCEPTED,
-               Invitation.checked_in_at.is_(None))
+        select(Invitation, Lead)
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.status == S.ACCEPTED,
+            Invitation.checked_in_at.is_(None),
+        )
     ).all()
     store = public_name(event.store_id)
     for invitation, lead in rows:
         link = rsvp_link(invitation)
         if change == "cancel":
-            text = _("Sorry, %(theme)s on %(when)s is cancelled. We apologise for the inconvenience. %(store)s",
-                     theme=event.theme, when=event_when(event), store=store)
+            text = _(
+                "Sorry, %(theme)s on %(when)s is cancelled. We apologise for the inconvenience. %(store)s",
+                theme=event.theme,
+                when=event_when(event),
+                store=store,
+            )
             subject = _("Cancelled: %(theme)s", theme=event.theme)
         else:
-            text = _("%(theme)s has moved to %(when)s, %(place)s. Please confirm here: %(link)s",
-                     theme=event.theme, when=event_when(event), place=event.place or event.address, link=link)
+            text = _(
+                "%(theme)s has moved to %(when)s, %(place)s. Please confirm here: %(link)s",
+                theme=event.theme,
+                when=event_when(event),
+                place=event.place or event.address,
+                link=link,
+            )
             subject = _("New time: %(theme)s", theme=event.theme)
         key = f"event-{change}-{event.id}-{event.sequence}-{invitation.id}"
-        queue_sms(lead.phone or "", text, purpose="service", lead=lead, user_id=actor.id,
-                  invitation_id=invitation.id, idempotency_key=f"{key}-sms", now=now)
+        queue_sms(
+            lead.phone or "",
+            text,
+            purpose="service",
+            lead=lead,
+            user_id=actor.id,
+            invitation_id=invitation.id,
+            idempotency_key=f"{key}-sms",
+            now=now,
+        )
         if lead.email:
-            queue_email(lead.email, subject, text, purpose="service", lead=lead, user_id=actor.id,
-                        invitation_id=invitation.id, idempotency_key=f"{key}-email", now=now,
-                        sender_name=store, attachment_path=_calendar_file(invitation, event, now))
+            queue_email(
+                lead.email,
+                subject,
+                text,
+                purpose="service",
+                lead=lead,
+                user_id=actor.id,
+                invitation_id=invitation.id,
+                idempotency_key=f"{key}-email",
+                now=now,
+                sender_name=store,
+                attachment_path=_calendar_file(invitation, event, now),
+            )
     db.session.flush()
     return len(rows)
 
@@ -293,12 +438,21 @@ def event_when(event: Event) -> str:
 def invitation_calendar(invitation: Invitation, event: Event, now: datetime) -> str:
     """The event as an iCalendar file for this guest."""
     location = " ".join(p for p in (event.place, event.address) if p)
-    description = "\n".join(p for p in (event_when(event), event.public_description or "", event.directions or "")
-                            if p)
-    return ics.event_ics(token=invitation.token, summary=event.theme, starts_at=event.starts_at,
-                         ends_at=event.ends_at, location=location, description=description,
-                         url=rsvp_link(invitation), now=now, sequence=event.sequence or 0,
-                         cancelled=event.cancelled_at is not None)
+    description = "\n".join(
+        p for p in (event_when(event), event.public_description or "", event.directions or "") if p
+    )
+    return ics.event_ics(
+        token=invitation.token,
+        summary=event.theme,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=location,
+        description=description,
+        url=rsvp_link(invitation),
+        now=now,
+        sequence=event.sequence or 0,
+        cancelled=event.cancelled_at is not None,
+    )
 
 
 def _calendar_file(invitation: Invitation, event: Event, now: datetime) -> str:
@@ -316,16 +470,23 @@ def invitation_email_text(invitation: Invitation, event: Event, lead: Lead) -> s
     """The invitation e-mail: what, when (local), where, how to get there, the RSVP and unsubscribe links."""
     link = rsvp_link(invitation)
     lines = [
-        _("Dear %(name)s,", name=lead.name), "",
+        _("Dear %(name)s,", name=lead.name),
+        "",
         _("You are invited to %(theme)s.", theme=event.theme),
         _("Time: %(when)s", when=event_when(event)),
         _("Place: %(place)s", place=" ".join(p for p in (event.place, event.address) if p)),
     ]
     if event.directions:
         lines.append(_("How to get there: %(directions)s", directions=event.directions))
-    lines += ["", _("Please tell us whether you can come: %(link)s", link=link),
-              _("The calendar entry is attached."), "", public_name(event.store_id), "",
-              _("To stop receiving these e-mails: %(link)s", link=f"{link}#unsubscribe")]
+    lines += [
+        "",
+        _("Please tell us whether you can come: %(link)s", link=link),
+        _("The calendar entry is attached."),
+        "",
+        public_name(event.store_id),
+        "",
+        _("To stop receiving these e-mails: %(link)s", link=f"{link}#unsubscribe"),
+    ]
     return "\n".join(lines)
 
 
@@ -338,7 +499,8 @@ def _local(value: datetime, event: Event) -> datetime:
 def accepted_headcount(event_id: int, exclude_invitation_id: int | None = None) -> int:
     """Sum of headcounts already accepted for an event (optionally leaving one invitation out)."""
     stmt = select(func.coalesce(func.sum(Invitation.headcount), 0)).where(
-        Invitation.event_id == event_id, Invitation.status == S.ACCEPTED, Invitation.is_walk_in.is_(False))
+        Invitation.event_id == event_id, Invitation.status == S.ACCEPTED, Invitation.is_walk_in.is_(False)
+    )
     if exclude_invitation_id:
         stmt = stmt.where(Invitation.id != exclude_invitation_id)
     return int(db.session.execute(stmt).scalar() or 0)
@@ -358,19 +520,35 @@ def _check_capacity(invitation: Invitation, headcount: int) -> None:
         raise DomainError("full", _("The event is full."), seats_left=max(left, 0))
 
 
-def answer_rsvp(invitation: Invitation, answer: str, headcount: int | None, note: str | None, *,
-                now: datetime | None = None) -> Invitation:
+def answer_rsvp(
+    invitation: Invitation,
+    answer: str,
+    headcount: int | None,
+    note: str | None,
+    *,
+    now: datetime | None = None,
+) -> Invitation:
     """Apply a customer's answer from the RSVP page (capacity checked under a lock on the event)."""
     now = now or utcnow()
     event = lock_event(invitation.event_id)
     seats_left = None
     if event.capacity is not None and answer == "accept":
         seats_left = event.capacity - accepted_headcount(event.id, invitation.id)
-    cutoff = rules.effective_cutoff(event.starts_at, event.rsvp_cutoff_at,
-                                    int(get_setting("rsvp_cutoff_hours") or rules.DEFAULT_CUTOFF_HOURS))
-    change = rules.rsvp_transition(invitation.status, answer, headcount, now=now, cutoff=cutoff,
-                                   checked_in=invitation.checked_in_at is not None,
-                                   event_cancelled=event.cancelled_at is not None, seats_left=seats_left)
+    cutoff = rules.effective_cutoff(
+        event.starts_at,
+        event.rsvp_cutoff_at,
+        int(get_setting("rsvp_cutoff_hours") or rules.DEFAULT_CUTOFF_HOURS),
+    )
+    change = rules.rsvp_transition(
+        invitation.status,
+        answer,
+        headcount,
+        now=now,
+        cutoff=cutoff,
+        checked_in=invitation.checked_in_at is not None,
+        event_cancelled=event.cancelled_at is not None,
+        seats_left=seats_left,
+    )
     was = invitation.status
     invitation.status = change.status
     invitation.headcount = change.headcount
@@ -385,11 +563,25 @@ def answer_rsvp(invitation: Invitation, answer: str, headcount: int | None, note
     if invitation.inviter_id and (was != change.status or change.status == S.ACCEPTED):
         inviter = db.session.get(User, invitation.inviter_id)
         if inviter is not None and inviter.active:
-            title = (_l("%(name)s accepted %(theme)s (%(count)s people)", name=lead.name, theme=event.theme,
-                        count=change.headcount) if change.status == S.ACCEPTED
-                     else _l("%(name)s declined %(theme)s", name=lead.name, theme=event.theme))
-            notify(inviter, "rsvp", "invitations.show_event", {"event_id": event.id}, title,
-                   body=invitation.note or "", now=now)
+            title = (
+                _l(
+                    "%(name)s accepted %(theme)s (%(count)s people)",
+                    name=lead.name,
+                    theme=event.theme,
+                    count=change.headcount,
+                )
+                if change.status == S.ACCEPTED
+                else _l("%(name)s declined %(theme)s", name=lead.name, theme=event.theme)
+            )
+            notify(
+                inviter,
+                "rsvp",
+                "invitations.show_event",
+                {"event_id": event.id},
+                title,
+                body=invitation.note or "",
+                now=now,
+            )
     return invitation
 
 
@@ -402,9 +594,18 @@ def reconfirm(invitation: Invitation, *, actor, now: datetime | None = None) -> 
     if not rules.may_reconfirm(invitation.status, invitation.checked_in_at is not None):
         raise DomainError("not_accepted", _("Only accepted guests can be reconfirmed."))
     invitation.confirmed_at = now
-    plans = db.session.execute(select(Plan).where(
-        Plan.lead_id == invitation.lead_id, Plan.event_id == invitation.event_id,
-        Plan.kind == PlanKind.RECONFIRM, Plan.status == PlanStatus.OPEN)).scalars().all()
+    plans = (
+        db.session.execute(
+            select(Plan).where(
+                Plan.lead_id == invitation.lead_id,
+                Plan.event_id == invitation.event_id,
+                Plan.kind == PlanKind.RECONFIRM,
+                Plan.status == PlanStatus.OPEN,
+            )
+        )
+        .scalars()
+        .all()
+    )
     for plan in plans:
         close_plan(plan, now=now)
     if plans:
@@ -415,8 +616,21 @@ def reconfirm(invitation: Invitation, *, actor, now: datetime | None = None) -> 
 
 # ---- campaigns --------------------------------------------------------------------------------
 
-CAMPAIGN_FIELDS = ("name", "store_id", "event_id", "starts_on", "ends_on", "channels", "script", "benefits",
-                   "goal_invited", "goal_accepted", "goal_arrived", "target_filters", "status")
+CAMPAIGN_FIELDS = (
+    "name",
+    "store_id",
+    "event_id",
+    "starts_on",
+    "ends_on",
+    "channels",
+    "script",
+    "benefits",
+    "goal_invited",
+    "goal_accepted",
+    "goal_arrived",
+    "target_filters",
+    "status",
+)
 
 
 def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime | None = None) -> Campaign:
@@ -435,11 +649,17 @@ def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime
     return campaign
 
 
-def set_members(campaign: Campaign, user_ids: list[int], goals: dict[int, int] | None = None) -> list[CampaignMember]:
+def set_members(
+    campaign: Campaign, user_ids: list[int], goals: dict[int, int] | None = None
+) -> list[CampaignMember]:
     """Set the campaign's inviters; goals default to an even split of the campaign's accepted goal."""
     user_ids = list(dict.fromkeys(user_ids))
-    existing = {m.user_id: m for m in db.session.execute(
-        select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)).scalars()}
+    existing = {
+        m.user_id: m
+        for m in db.session.execute(
+            select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
+        ).scalars()
+    }
     for user_id, member in existing.items():
         if user_id not in user_ids:
             db.session.delete(member)
@@ -456,8 +676,11 @@ def set_members(campaign: Campaign, user_ids: list[int], goals: dict[int, int] |
 
 def set_member_goals(campaign: Campaign, goals: dict[int, int]) -> None:
     """Give inviters of the campaign their individual goals (others keep theirs)."""
-    members = db.session.execute(select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
-                                 ).scalars().all()
+    members = (
+        db.session.execute(select(CampaignMember).where(CampaignMember.campaign_id == campaign.id))
+        .scalars()
+        .all()
+    )
     for member in members:
         if member.user_id in goals:
             member.goal_accepted = max(0, goals[member.user_id])
@@ -471,15 +694,23 @@ def generate_invitations(campaign: Campaign, event: Event, *, actor, now: dateti
     keeps the customer when they are an inviter of the campaign.
     """
     now = now or utcnow()
-    member_ids = list(db.session.execute(select(CampaignMember.user_id).where(
-        CampaignMember.campaign_id == campaign.id).order_by(CampaignMember.id)).scalars())
+    member_ids = list(
+        db.session.execute(
+            select(CampaignMember.user_id)
+            .where(CampaignMember.campaign_id == campaign.id)
+            .order_by(CampaignMember.id)
+        ).scalars()
+    )
     if not member_ids:
         raise DomainError("no_members", _("Choose the inviters first."))
     already = select(Invitation.lead_id).where(Invitation.event_id == event.id)
     stmt = apply_filters(scoped_leads(actor), campaign.target_filters or {})
     stmt = stmt.where(Lead.store_id == campaign.store_id, Lead.id.not_in(already))
-    rows = db.session.execute(stmt.with_only_columns(Lead.id, Lead.owner_id, Lead.dcc_agent_id, Lead.store_id)
-                              .order_by(Lead.id).limit(MAX_TARGETS)).all()
+    rows = db.session.execute(
+        stmt.with_only_columns(Lead.id, Lead.owner_id, Lead.dcc_agent_id, Lead.store_id)
+        .order_by(Lead.id)
+        .limit(MAX_TARGETS)
+    ).all()
     members = set(member_ids)
     own, rest = {}, []
     for lead_id, owner_id, dcc_id, store_id in rows:
@@ -492,11 +723,15 @@ def generate_invitations(campaign: Campaign, event: Event, *, actor, now: dateti
     for keeper, _store in own.values():
         held[keeper] = held.get(keeper, 0) + 1
     dealt = rules.split_evenly(rest, member_ids, held)
-    invitations = [new_invitation(event, lead_id, store_id, inviter_id=keeper, campaign_id=campaign.id, now=now)
-                   for lead_id, (keeper, store_id) in own.items()]
+    invitations = [
+        new_invitation(event, lead_id, store_id, inviter_id=keeper, campaign_id=campaign.id, now=now)
+        for lead_id, (keeper, store_id) in own.items()
+    ]
     for user_id, items in dealt.items():
-        invitations += [new_invitation(event, lead_id, store_id, inviter_id=user_id, campaign_id=campaign.id,
-                                       now=now) for lead_id, store_id in items]
+        invitations += [
+            new_invitation(event, lead_id, store_id, inviter_id=user_id, campaign_id=campaign.id, now=now)
+            for lead_id, store_id in items
+        ]
     db.session.add_all(invitations)
     db.session.flush()
     record("campaign.generate", actor, "campaign", campaign.id, {"invitations": len(invitations)})

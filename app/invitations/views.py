@@ -64,6 +64,7 @@ def _store_choices() -> list[tuple[int, str]]:
 
 # ---- events -----------------------------------------------------------------------------------
 
+
 @bp.get("/events")
 @requires("event.view")
 def list_events():
@@ -75,12 +76,18 @@ def list_events():
 def _event_data(form: EventForm) -> dict:
     tz = _tz(form.store_id.data)
     return {
-        "theme": form.theme.data.strip(), "type": form.type.data, "store_id": form.store_id.data,
-        "starts_at": local_to_utc(form.starts_at.data, tz), "ends_at": local_to_utc(form.ends_at.data, tz),
+        "theme": form.theme.data.strip(),
+        "type": form.type.data,
+        "store_id": form.store_id.data,
+        "starts_at": local_to_utc(form.starts_at.data, tz),
+        "ends_at": local_to_utc(form.ends_at.data, tz),
         "rsvp_cutoff_at": local_to_utc(form.rsvp_cutoff_at.data, tz) if form.rsvp_cutoff_at.data else None,
-        "place": form.place.data or "", "address": form.address.data or "",
-        "directions": form.directions.data or None, "notes": form.notes.data or None,
-        "public_description": form.public_description.data or None, "capacity": form.capacity.data,
+        "place": form.place.data or "",
+        "address": form.address.data or "",
+        "directions": form.directions.data or None,
+        "notes": form.notes.data or None,
+        "public_description": form.public_description.data or None,
+        "capacity": form.capacity.data,
     }
 
 
@@ -142,20 +149,38 @@ def show_event(event_id: int):
     status = request.args.get("status", "accepted")
     if status not in queries.GUEST_FILTERS:
         status = "accepted"
-    scope = None if can(current_user, "event.manage") or current_user.role == Role.CLERK else lead_scope_clause(current_user)
+    scope = (
+        None
+        if can(current_user, "event.manage") or current_user.role == Role.CLERK
+        else lead_scope_clause(current_user)
+    )
     rows = queries.guests(event.id, status, lead_scope=scope)
     funnel = queries.funnel(event.id)
     store = db.session.get(Store, event.store_id)
     block = request.args.get("block") if request.args.get("block") in ("funnel", "guests") else None
-    return render("invitations/event.html", block=block, event=event, store=store,
-                  funnel=funnel, rows=rows, guest_status=status, percent=percent, tz=_tz(event.store_id),
-                  form=EmptyForm(), now=utcnow(), postpone_form=_postpone_form(event))
+    return render(
+        "invitations/event.html",
+        block=block,
+        event=event,
+        store=store,
+        funnel=funnel,
+        rows=rows,
+        guest_status=status,
+        percent=percent,
+        tz=_tz(event.store_id),
+        form=EmptyForm(),
+        now=utcnow(),
+        postpone_form=_postpone_form(event),
+    )
 
 
 def _postpone_form(event: Event, formdata=None) -> PostponeForm:
     tz = _tz(event.store_id)
-    return PostponeForm(formdata=formdata, starts_at=to_local(event.starts_at, tz).replace(tzinfo=None),
-                        ends_at=to_local(event.ends_at, tz).replace(tzinfo=None))
+    return PostponeForm(
+        formdata=formdata,
+        starts_at=to_local(event.starts_at, tz).replace(tzinfo=None),
+        ends_at=to_local(event.ends_at, tz).replace(tzinfo=None),
+    )
 
 
 @bp.post("/events/<int:event_id>/cancel")
@@ -183,12 +208,19 @@ def postpone_event(event_id: int):
     event = _event_or_404(event_id)
     form = _postpone_form(event, formdata=request.form)
     if not form.validate_on_submit():
-        flash("; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        flash(
+            "; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."),
+            "error",
+        )
         return redirect(url_for("invitations.show_event", event_id=event_id), code=303)
     tz = _tz(event.store_id)
     try:
-        told = services.postpone_event(event, local_to_utc(form.starts_at.data, tz),
-                                       local_to_utc(form.ends_at.data, tz), actor=current_user)
+        told = services.postpone_event(
+            event,
+            local_to_utc(form.starts_at.data, tz),
+            local_to_utc(form.ends_at.data, tz),
+            actor=current_user,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -223,7 +255,9 @@ def reconfirm_invitation(invitation_id: int):
         services.reconfirm(invitation, actor=current_user)
     except DomainError as exc:
         flash(exc.message, "error")
-        return hx_redirect(request.referrer or url_for("invitations.show_event", event_id=invitation.event_id))
+        return hx_redirect(
+            request.referrer or url_for("invitations.show_event", event_id=invitation.event_id)
+        )
     db.session.commit()
     return hx_redirect(url_for("invitations.show_event", event_id=invitation.event_id))
 
@@ -235,13 +269,16 @@ def metrics():
     group = request.args.get("by", "event")
     if group not in queries.GROUPS:
         group = "event"
-    rows = queries.invitation_metrics(group, store_ids=store_scope_ids(current_user), tz=zone_for(current_user))
+    rows = queries.invitation_metrics(
+        group, store_ids=store_scope_ids(current_user), tz=zone_for(current_user)
+    )
     if current_user.role in (Role.CONSULTANT, Role.DCC):
         rows = [r for r in rows if group not in ("inviter", "consultant", "dcc") or r.key == current_user.id]
     return render("invitations/metrics.html", rows=rows, group=group, percent=percent)
 
 
 # ---- campaigns --------------------------------------------------------------------------------
+
 
 @bp.get("/campaigns")
 @requires("invitation.send")
@@ -262,16 +299,25 @@ def _campaign_form(campaign: Campaign | None) -> CampaignForm:
     stores = _store_choices()
     form.store_id.choices = stores
     store_ids = [s for s, _ in stores]
-    events = db.session.execute(select(Event.id, Event.theme).where(Event.store_id.in_(store_ids or [-1]),
-                                                                   Event.ends_at >= utcnow())
-                                .order_by(Event.starts_at).limit(100)).all()
+    events = db.session.execute(
+        select(Event.id, Event.theme)
+        .where(Event.store_id.in_(store_ids or [-1]), Event.ends_at >= utcnow())
+        .order_by(Event.starts_at)
+        .limit(100)
+    ).all()
     if campaign is not None and campaign.event_id and campaign.event_id not in [e for e, _ in events]:
         events.append((campaign.event_id, db.session.get(Event, campaign.event_id).theme))
     form.event_id.choices = [(0, _("— none —"))] + [(i, t) for i, t in events]
-    users = db.session.execute(select(User.id, User.display_name, User.role)
-                               .where(User.store_id.in_(store_ids or [-1]), User.active.is_(True),
-                                      User.role.in_([Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING]))
-                               .order_by(User.role, User.display_name).limit(300)).all()
+    users = db.session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(
+            User.store_id.in_(store_ids or [-1]),
+            User.active.is_(True),
+            User.role.in_([Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING]),
+        )
+        .order_by(User.role, User.display_name)
+        .limit(300)
+    ).all()
     form.members.choices = [(i, f"{n} ({_role_label(r)})") for i, n, r in users]
     locale = str(get_locale())
     form.f_grade.choices = [(g.code, g.label(locale)) for g in grades()]
@@ -281,8 +327,11 @@ def _campaign_form(campaign: Campaign | None) -> CampaignForm:
         from app.invitations.models import CampaignMember
 
         form.event_id.data = campaign.event_id or 0
-        form.members.data = list(db.session.execute(select(CampaignMember.user_id).where(
-            CampaignMember.campaign_id == campaign.id)).scalars())
+        form.members.data = list(
+            db.session.execute(
+                select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign.id)
+            ).scalars()
+        )
         filters = campaign.target_filters or {}
         form.f_grade.data = filters.get("grade", [])
         form.f_stage.data = filters.get("stage", [])
@@ -292,22 +341,41 @@ def _campaign_form(campaign: Campaign | None) -> CampaignForm:
 
 
 def _role_label(role) -> str:
-    return {"consultant": _("Consultant"), "dcc": _("DCC agent"), "manager": _("Manager"),
-            "marketing": _("Marketing")}.get(str(role), str(role))
+    return {
+        "consultant": _("Consultant"),
+        "dcc": _("DCC agent"),
+        "manager": _("Manager"),
+        "marketing": _("Marketing"),
+    }.get(str(role), str(role))
 
 
 def _save_campaign_form(campaign: Campaign | None):
     form = _campaign_form(campaign)
     if form.validate_on_submit():
-        filters = clean_filters({"grade": form.f_grade.data, "stage": form.f_stage.data,
-                                 "source": form.f_source.data, "expected_from": form.f_expected_from.data,
-                                 "expected_to": form.f_expected_to.data, "consent": form.f_consent.data})
-        data = {"name": form.name.data.strip(), "store_id": form.store_id.data,
-                "event_id": form.event_id.data or None, "starts_on": form.starts_on.data,
-                "ends_on": form.ends_on.data, "channels": form.channels.data or [],
-                "script": form.script.data or None, "benefits": form.benefits.data or None,
-                "goal_invited": form.goal_invited.data or 0, "goal_accepted": form.goal_accepted.data or 0,
-                "goal_arrived": form.goal_arrived.data or 0, "target_filters": filters}
+        filters = clean_filters(
+            {
+                "grade": form.f_grade.data,
+                "stage": form.f_stage.data,
+                "source": form.f_source.data,
+                "expected_from": form.f_expected_from.data,
+                "expected_to": form.f_expected_to.data,
+                "consent": form.f_consent.data,
+            }
+        )
+        data = {
+            "name": form.name.data.strip(),
+            "store_id": form.store_id.data,
+            "event_id": form.event_id.data or None,
+            "starts_on": form.starts_on.data,
+            "ends_on": form.ends_on.data,
+            "channels": form.channels.data or [],
+            "script": form.script.data or None,
+            "benefits": form.benefits.data or None,
+            "goal_invited": form.goal_invited.data or 0,
+            "goal_accepted": form.goal_accepted.data or 0,
+            "goal_arrived": form.goal_arrived.data or 0,
+            "target_filters": filters,
+        }
         try:
             saved = services.save_campaign(campaign, data, actor=current_user)
             services.set_members(saved, form.members.data or [])
@@ -317,8 +385,12 @@ def _save_campaign_form(campaign: Campaign | None):
             db.session.commit()
             flash(_("Campaign saved."), "success")
             return redirect(url_for("invitations.show_campaign", campaign_id=saved.id), code=303)
-    return render("invitations/campaign_form.html", form=form, campaign=campaign,
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        "invitations/campaign_form.html",
+        form=form,
+        campaign=campaign,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -343,8 +415,15 @@ def show_campaign(campaign_id: int):
     event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
     progress = queries.progress_by_inviter(campaign.id)
     total = queries.invitation_metrics("campaign", campaign_id=campaign.id)
-    return render("invitations/campaign.html", campaign=campaign, event=event, progress=progress,
-                  total=total[0] if total else None, percent=percent, form=EmptyForm())
+    return render(
+        "invitations/campaign.html",
+        campaign=campaign,
+        event=event,
+        progress=progress,
+        total=total[0] if total else None,
+        percent=percent,
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/goals")
@@ -378,7 +457,9 @@ def generate_invitations(campaign_id: int):
         flash(_("Link the campaign to an event first."), "error")
         return redirect(url_for("invitations.show_campaign", campaign_id=campaign.id), code=303)
     try:
-        count = services.generate_invitations(campaign, db.session.get(Event, campaign.event_id), actor=current_user)
+        count = services.generate_invitations(
+            campaign, db.session.get(Event, campaign.event_id), actor=current_user
+        )
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -396,9 +477,15 @@ def call_list(campaign_id: int):
     rows = queries.call_list(campaign.id, current_user.id, utcnow(), done=done)
     event = db.session.get(Event, campaign.event_id) if campaign.event_id else None
     sends = queries.invitation_sends([r[0].id for r in rows])
-    return render("invitations/calls.html", campaign=campaign, event=event,
-                  rows=[_call_view(r, sends=sends) for r in rows], done=done, form=OutcomeForm(),
-                  send_form=SendForm())
+    return render(
+        "invitations/calls.html",
+        campaign=campaign,
+        event=event,
+        rows=[_call_view(r, sends=sends) for r in rows],
+        done=done,
+        form=OutcomeForm(),
+        send_form=SendForm(),
+    )
 
 
 def _call_view(row, revealed: bool = False, sends: dict | None = None) -> dict:
@@ -419,10 +506,16 @@ def _call_view(row, revealed: bool = False, sends: dict | None = None) -> dict:
     may_reveal = bool(phone) and not show_phone and _may_reveal_call(inv)
     if sends is None:
         sends = queries.invitation_sends([inv.id])
-    return {"inv": inv, "name": name, "phone": phone if show_phone else None, "phone_raw": phone,
-            "may_reveal": may_reveal, "sent_at": sends.get(inv.id, {}),
-            "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
-            "email_block": str(BLOCK_REASONS[email_block]) if email_block else None}
+    return {
+        "inv": inv,
+        "name": name,
+        "phone": phone if show_phone else None,
+        "phone_raw": phone,
+        "may_reveal": may_reveal,
+        "sent_at": sends.get(inv.id, {}),
+        "sms_block": str(BLOCK_REASONS[sms_block]) if sms_block else None,
+        "email_block": str(BLOCK_REASONS[email_block]) if email_block else None,
+    }
 
 
 def _may_reveal_call(invitation: Invitation) -> bool:
@@ -441,8 +534,12 @@ def reveal_call_phone(invitation_id: int):
         abort(403)
     record("lead.reveal_phone", current_user, "lead", lead.id, {"invitation_id": invitation.id})
     db.session.commit()
-    return render("invitations/_call.html", row=_call_view(queries.call_row(invitation_id), revealed=True),
-                  form=OutcomeForm(formdata=None), send_form=SendForm())
+    return render(
+        "invitations/_call.html",
+        row=_call_view(queries.call_row(invitation_id), revealed=True),
+        form=OutcomeForm(formdata=None),
+        send_form=SendForm(),
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/outcome")
@@ -454,19 +551,36 @@ def record_outcome(invitation_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            services.record_outcome(invitation, lead, services.Outcome(
-                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2,
-                form.words.data), actor=current_user)
+            services.record_outcome(
+                invitation,
+                lead,
+                services.Outcome(
+                    form.outcome.data,
+                    form.headcount.data,
+                    form.reason.data,
+                    form.retry_hours.data or 2,
+                    form.words.data,
+                ),
+                actor=current_user,
+            )
         except DomainError as exc:
             db.session.rollback()
             error = exc.message
         else:
             db.session.commit()
     else:
-        error = "; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form.")
+        error = "; ".join(str(e) for errs in form.errors.values() for e in errs) or _(
+            "Please check the form."
+        )
     row = _call_view(queries.call_row(invitation_id))
-    return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
-                  error=error, status=422 if error else 200)
+    return render(
+        "invitations/_call.html",
+        row=row,
+        form=OutcomeForm(formdata=None),
+        send_form=SendForm(),
+        error=error,
+        status=422 if error else 200,
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/send")
@@ -480,14 +594,25 @@ def send_invitation(invitation_id: int):
     if form.validate_on_submit() and form.channel.data in ("sms", "email"):
         event = db.session.get(Event, invitation.event_id)
         try:
-            message = services.send_invitation(invitation, event, lead, form.channel.data, actor=current_user,
-                                               resend=form.confirm.data == "yes")
+            message = services.send_invitation(
+                invitation,
+                event,
+                lead,
+                form.channel.data,
+                actor=current_user,
+                resend=form.confirm.data == "yes",
+            )
         except DomainError as exc:
             if exc.code != "already_sent":
                 raise
             db.session.rollback()
-            status, error = 409, _("This invitation was already sent at %(time)s. Confirm to send it again.",
-                                   time=local_time(services.last_sent(invitation_id, form.channel.data).created_at))
+            status, error = (
+                409,
+                _(
+                    "This invitation was already sent at %(time)s. Confirm to send it again.",
+                    time=local_time(services.last_sent(invitation_id, form.channel.data).created_at),
+                ),
+            )
         else:
             db.session.commit()
             if message.status == "suppressed":
@@ -497,8 +622,15 @@ def send_invitation(invitation_id: int):
     else:
         status, error = 422, _("Choose SMS or email.")
     row = _call_view(queries.call_row(invitation_id))
-    return render("invitations/_call.html", row=row, form=OutcomeForm(formdata=None), send_form=SendForm(),
-                  error=error, notice=notice, status=status)
+    return render(
+        "invitations/_call.html",
+        row=row,
+        form=OutcomeForm(formdata=None),
+        send_form=SendForm(),
+        error=error,
+        notice=notice,
+        status=status,
+    )
 
 
 @bp.post("/leads/<int:lead_id>/invite")
@@ -538,12 +670,24 @@ def lead_invitation_outcome(lead_id: int, invitation_id: int):
     invitation, lead = _lead_invitation_or_404(lead_id, invitation_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        flash("; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."), "error")
+        flash(
+            "; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form."),
+            "error",
+        )
     else:
         try:
-            services.record_outcome(invitation, lead, services.Outcome(
-                form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2,
-                form.words.data), actor=current_user)
+            services.record_outcome(
+                invitation,
+                lead,
+                services.Outcome(
+                    form.outcome.data,
+                    form.headcount.data,
+                    form.reason.data,
+                    form.retry_hours.data or 2,
+                    form.words.data,
+                ),
+                actor=current_user,
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -73,9 +73,16 @@ def lead_body(lead, created: bool, api_key_id: int) -> dict:
     if not created:
         return {"status": "existing", "reference": reference}
     stage = by_id(stages()).get(lead.stage_id)
-    return {"id": lead.id, "reference": reference, "status": "created", "name": lead.name,
-            "phone": mask_phone(lead.phone), "stage": stage.code if stage else None,
-            "store_id": lead.store_id, "created_at": lead.created_at.isoformat() + "Z"}
+    return {
+        "id": lead.id,
+        "reference": reference,
+        "status": "created",
+        "name": lead.name,
+        "phone": mask_phone(lead.phone),
+        "stage": stage.code if stage else None,
+        "store_id": lead.store_id,
+        "created_at": lead.created_at.isoformat() + "Z",
+    }
 
 
 def replay_body(api_key_id: int, status_code: int, body: dict) -> dict:
@@ -91,8 +98,9 @@ def replay_body(api_key_id: int, status_code: int, body: dict) -> dict:
 def stored_answer(api_key_id: int, idem_key: str):
     """Return the response recorded for this Idempotency-Key, if any."""
     row = db.session.execute(
-        select(IdempotencyRecord.status_code, IdempotencyRecord.body)
-        .where(IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == idem_key)
+        select(IdempotencyRecord.status_code, IdempotencyRecord.body).where(
+            IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == idem_key
+        )
     ).first()
     if row is None:
         return None
@@ -105,7 +113,9 @@ def stored_answer(api_key_id: int, idem_key: str):
 def read_json_body():
     """Return (payload, None), or (None, problem response) for a body that is not usable JSON."""
     if not request.is_json:
-        return None, problem(415, "Unsupported Media Type", "Send a JSON object with Content-Type: application/json.")
+        return None, problem(
+            415, "Unsupported Media Type", "Send a JSON object with Content-Type: application/json."
+        )
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return None, problem(413, "Content Too Large", f"The body may be at most {MAX_BODY_BYTES} bytes.")
     request.max_content_length = MAX_BODY_BYTES
@@ -125,13 +135,17 @@ def create_lead_api():
     """Create a lead from a partner channel, or record the touch on the existing customer."""
     key = authenticate(bearer_token(request.headers.get("Authorization")))
     if key is None:
-        response = problem(401, "Unauthorized", "Send a valid, unrevoked API key as 'Authorization: Bearer <key>'.")
+        response = problem(
+            401, "Unauthorized", "Send a valid, unrevoked API key as 'Authorization: Bearer <key>'."
+        )
         response.headers["WWW-Authenticate"] = 'Bearer realm="leadloop"'
         return response
     g.api_key_id = key.id
     idem_key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(idem_key) > MAX_IDEMPOTENCY_KEY:
-        return problem(400, "Bad Request", f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+        return problem(
+            400, "Bad Request", f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters."
+        )
     if idem_key and not IDEMPOTENCY_KEY_RE.fullmatch(idem_key):
         return problem(400, "Bad Request", "Idempotency-Key may hold visible ASCII characters only.")
     if idem_key:
@@ -142,14 +156,28 @@ def create_lead_api():
     payload, refusal = read_json_body()
     if refusal is not None:
         return refusal
-    clean, errors = validate_external_lead(payload, grade_codes={gr.code for gr in grades() if gr.active},
-                                           models=model_choices(), today=local_today())
+    clean, errors = validate_external_lead(
+        payload,
+        grade_codes={gr.code for gr in grades() if gr.active},
+        models=model_choices(),
+        today=local_today(),
+    )
     if errors:
-        return problem(422, "Validation failed", "Some fields are missing or invalid.",
-                       type_="https://leadloop.example/problems/validation",
-                       errors=[{"field": e.field, "code": e.code, "detail": e.detail} for e in errors])
-    result = intake_lead(clean, channel_id=key.source_channel_id, store_id=key.store_id, consent_source="api",
-                         api_key_id=key.id, payload={"api_key": key.prefix})
+        return problem(
+            422,
+            "Validation failed",
+            "Some fields are missing or invalid.",
+            type_="https://leadloop.example/problems/validation",
+            errors=[{"field": e.field, "code": e.code, "detail": e.detail} for e in errors],
+        )
+    result = intake_lead(
+        clean,
+        channel_id=key.source_channel_id,
+        store_id=key.store_id,
+        consent_source="api",
+        api_key_id=key.id,
+        payload={"api_key": key.prefix},
+    )
     status = 201 if result.created else 200
     body = lead_body(result.lead, result.created, key.id)
     if idem_key:
@@ -172,5 +200,9 @@ def create_lead_api():
 @public
 def openapi_json():
     """Describe the intake API (OpenAPI 3.1)."""
-    return jsonify(openapi_document(grade_codes=[gr.code for gr in grades() if gr.active],
-                                    idempotency_key_pattern=IDEMPOTENCY_KEY_PATTERN))
+    return jsonify(
+        openapi_document(
+            grade_codes=[gr.code for gr in grades() if gr.active],
+            idempotency_key_pattern=IDEMPOTENCY_KEY_PATTERN,
+        )
+    )

@@ -49,12 +49,24 @@ def create_api_key(name: str, *, source_channel_id: int, store_id: int, actor=No
     while db.session.execute(select(ApiKey.id).where(ApiKey.prefix == prefix)).first():
         prefix = secrets.token_hex(4)
     raw = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(name=name[:100], prefix=prefix, key_hash=hash_key(raw), source_channel_id=source_channel_id,
-                 store_id=store_id, created_by_id=getattr(actor, "id", None), created_at=utcnow())
+    key = ApiKey(
+        name=name[:100],
+        prefix=prefix,
+        key_hash=hash_key(raw),
+        source_channel_id=source_channel_id,
+        store_id=store_id,
+        created_by_id=getattr(actor, "id", None),
+        created_at=utcnow(),
+    )
     db.session.add(key)
     db.session.flush()
-    record("apikey.create", actor, "api_key", key.id,
-           {"prefix": prefix, "name": key.name, "channel": source_channel_id, "store": store_id})
+    record(
+        "apikey.create",
+        actor,
+        "api_key",
+        key.id,
+        {"prefix": prefix, "name": key.name, "channel": source_channel_id, "store": store_id},
+    )
     return key, raw
 
 
@@ -83,8 +95,14 @@ def authenticate(raw: str) -> AuthenticatedKey | None:
     if parts is None:
         return None
     row = db.session.execute(
-        select(ApiKey.id, ApiKey.key_hash, ApiKey.source_channel_id, ApiKey.store_id, ApiKey.revoked_at,
-               ApiKey.last_used_at).where(ApiKey.prefix == parts[0])
+        select(
+            ApiKey.id,
+            ApiKey.key_hash,
+            ApiKey.source_channel_id,
+            ApiKey.store_id,
+            ApiKey.revoked_at,
+            ApiKey.last_used_at,
+        ).where(ApiKey.prefix == parts[0])
     ).first()
     if row is None or row.revoked_at is not None:
         return None

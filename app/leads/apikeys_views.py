@@ -23,8 +23,9 @@ bp = Blueprint("apikeys", __name__, url_prefix="/admin/api-keys")
 
 
 class ApiKeyForm(FlaskForm):
-    name = StringField(_l("What is this key for?"), validators=[DataRequired(_l("Please name the key.")),
-                                                                Length(max=100)])
+    name = StringField(
+        _l("What is this key for?"), validators=[DataRequired(_l("Please name the key.")), Length(max=100)]
+    )
     channel_id = SelectField(_l("Source channel"), coerce=int)
     store_id = SelectField(_l("Store the leads go to"), coerce=int)
 
@@ -32,19 +33,33 @@ class ApiKeyForm(FlaskForm):
 def _form() -> ApiKeyForm:
     form = ApiKeyForm()
     form.channel_id.choices = [(c.id, c.name_zh) for c in channels() if c.active]
-    form.store_id.choices = [(s.id, f"{s.code} {s.name}") for s in db.session.execute(
-        select(Store).where(Store.active.is_(True)).order_by(Store.code)).scalars()]
+    form.store_id.choices = [
+        (s.id, f"{s.code} {s.name}")
+        for s in db.session.execute(
+            select(Store).where(Store.active.is_(True)).order_by(Store.code)
+        ).scalars()
+    ]
     return form
 
 
 def _keys() -> list:
     return db.session.execute(
-        select(ApiKey.id, ApiKey.name, ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at, ApiKey.last_used_at,
-               SourceChannel.name_zh.label("channel"), Store.name.label("store"), User.display_name.label("creator"))
+        select(
+            ApiKey.id,
+            ApiKey.name,
+            ApiKey.prefix,
+            ApiKey.created_at,
+            ApiKey.revoked_at,
+            ApiKey.last_used_at,
+            SourceChannel.name_zh.label("channel"),
+            Store.name.label("store"),
+            User.display_name.label("creator"),
+        )
         .join(SourceChannel, SourceChannel.id == ApiKey.source_channel_id)
         .join(Store, Store.id == ApiKey.store_id)
         .outerjoin(User, User.id == ApiKey.created_by_id)
-        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc()).limit(500)
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
+        .limit(500)
     ).all()
 
 
@@ -61,13 +76,24 @@ def create_key():
     """Create a key and show it this once."""
     form = _form()
     if not form.validate_on_submit():
-        return render("leads/api_keys.html", form=form, keys=_keys(), new_key=None, action_form=EmptyForm(),
-                      status=422)
-    key, raw = create_api_key(form.name.data, source_channel_id=form.channel_id.data, store_id=form.store_id.data,
-                              actor=current_user)
+        return render(
+            "leads/api_keys.html", form=form, keys=_keys(), new_key=None, action_form=EmptyForm(), status=422
+        )
+    key, raw = create_api_key(
+        form.name.data,
+        source_channel_id=form.channel_id.data,
+        store_id=form.store_id.data,
+        actor=current_user,
+    )
     db.session.commit()
-    return render("leads/api_keys.html", form=_form(), keys=_keys(), new_key=raw, new_prefix=key.prefix,
-                  action_form=EmptyForm())
+    return render(
+        "leads/api_keys.html",
+        form=_form(),
+        keys=_keys(),
+        new_key=raw,
+        new_prefix=key.prefix,
+        action_form=EmptyForm(),
+    )
 
 
 @bp.post("/<int:key_id>/revoke")

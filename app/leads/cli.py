@@ -27,15 +27,18 @@ def apikeys_cli():
 @click.option("--name", default=None, help="What the key is for (default: channel and store).")
 def create_key_cmd(channel_code, store_code, name):
     """Create a key; the key is printed once, alone on the last line."""
-    channel = db.session.execute(select(SourceChannel).where(SourceChannel.code == channel_code)).scalar_one_or_none()
+    channel = db.session.execute(
+        select(SourceChannel).where(SourceChannel.code == channel_code)
+    ).scalar_one_or_none()
     if channel is None:
         raise click.ClickException(f"no source channel {channel_code}")
     store = db.session.execute(select(Store).where(Store.code == store_code)).scalar_one_or_none()
     if store is None:
         raise click.ClickException(f"no store {store_code}")
     try:
-        key, raw = create_api_key(name or f"{channel_code}@{store_code}", source_channel_id=channel.id,
-                                  store_id=store.id)
+        key, raw = create_api_key(
+            name or f"{channel_code}@{store_code}", source_channel_id=channel.id, store_id=store.id
+        )
     except DomainError as exc:
         raise click.ClickException(exc.code) from exc
     db.session.commit()
@@ -50,7 +53,9 @@ def revoke_key_cmd(prefix, key_id):
     """Revoke a key by its prefix or id."""
     if not prefix and not key_id:
         raise click.UsageError("pass --prefix or --id")
-    stmt = select(ApiKey).where(ApiKey.prefix == prefix) if prefix else select(ApiKey).where(ApiKey.id == key_id)
+    stmt = (
+        select(ApiKey).where(ApiKey.prefix == prefix) if prefix else select(ApiKey).where(ApiKey.id == key_id)
+    )
     key = db.session.execute(stmt).scalar_one_or_none()
     if key is None:
         raise click.ClickException("no such API key")

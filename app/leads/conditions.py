@@ -97,7 +97,9 @@ def created_between(first: date | None, last: date | None, tz: str = DEFAULT_TZ)
     if first:
         bounds.append(Lead.created_at >= local_to_utc(datetime.combine(first, time.min), tz))
     if last:
-        bounds.append(Lead.created_at < local_to_utc(datetime.combine(last + timedelta(days=1), time.min), tz))
+        bounds.append(
+            Lead.created_at < local_to_utc(datetime.combine(last + timedelta(days=1), time.min), tz)
+        )
     return _all(bounds)
 
 
@@ -149,5 +151,6 @@ def search_clause(q: str) -> ColumnElement[bool]:
             pass
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     # The range keeps the b-tree on name usable on every database; LIKE makes it exact.
-    return and_(Lead.name >= text, Lead.name < text + "\U0010ffff",
-                Lead.name.like(escaped + "%", escape="\\"))
+    return and_(
+        Lead.name >= text, Lead.name < text + "\U0010ffff", Lead.name.like(escaped + "%", escape="\\")
+    )

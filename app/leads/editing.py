@@ -13,10 +13,21 @@ from app.leads.rules import merge_stale_edit
 
 # Form field name -> Lead attribute, for every field the edit form changes.
 EDITABLE = {
-    "name": "name", "gender": "gender", "source_channel": "source_channel_id", "model": "model_id",
-    "grade": "grade_id", "expected_purchase_date": "expected_purchase_date", "email": "email", "age": "age",
-    "birthday": "birthday", "region": "region", "budget_min": "budget_min", "budget_max": "budget_max",
-    "preferences": "preferences", "decision_role": "decision_role", "notes": "notes",
+    "name": "name",
+    "gender": "gender",
+    "source_channel": "source_channel_id",
+    "model": "model_id",
+    "grade": "grade_id",
+    "expected_purchase_date": "expected_purchase_date",
+    "email": "email",
+    "age": "age",
+    "birthday": "birthday",
+    "region": "region",
+    "budget_min": "budget_min",
+    "budget_max": "budget_max",
+    "preferences": "preferences",
+    "decision_role": "decision_role",
+    "notes": "notes",
     "marketing_consent": "marketing_consent",
 }
 
@@ -36,12 +47,21 @@ def form_values(lead: Lead) -> dict:
 
 def form_data(lead: Lead) -> dict:
     """Return the lead's editable values keyed by form field name, as the form fields expect them."""
-    return {name: (value.value if hasattr(value, "value") else value)
-            for name, value in ((n, getattr(lead, a)) for n, a in EDITABLE.items())}
+    return {
+        name: (value.value if hasattr(value, "value") else value)
+        for name, value in ((n, getattr(lead, a)) for n, a in EDITABLE.items())
+    }
 
 
-def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: datetime | None = None,
-                original: dict | None = None) -> list[str]:
+def update_lead(
+    lead: Lead,
+    values: dict,
+    *,
+    expected_version: int,
+    actor,
+    now: datetime | None = None,
+    original: dict | None = None,
+) -> list[str]:
     """Apply the edit form's values; raise ConflictError('stale') when the lead changed meanwhile.
 
     When the lead changed since `expected_version` and the form says what the user loaded
@@ -76,8 +96,16 @@ def update_lead(lead: Lead, values: dict, *, expected_version: int, actor, now: 
     if "marketing_consent" in changed:
         lead.consent_at = now
         lead.consent_source = "staff"
-        db.session.add(ConsentRecord(lead_id=lead.id, channel="all", granted=bool(lead.marketing_consent),
-                                     source="staff", operator_id=getattr(actor, "id", None), created_at=now))
+        db.session.add(
+            ConsentRecord(
+                lead_id=lead.id,
+                channel="all",
+                granted=bool(lead.marketing_consent),
+                source="staff",
+                operator_id=getattr(actor, "id", None),
+                created_at=now,
+            )
+        )
     if not changed:
         return []
     lead.updated_at = now

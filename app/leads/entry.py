@@ -14,16 +14,25 @@ from app.leads.models import Lead
 from app.leads.services import LeadInput, change_owner, create_lead, find_by_phone, record_touch
 
 
-def start_first_contact(lead: Lead, *, actor=None, now: datetime | None = None, tz: str | None = None) -> None:
+def start_first_contact(
+    lead: Lead, *, actor=None, now: datetime | None = None, tz: str | None = None
+) -> None:
     """Open the first-contact plan (due today) and set the first-contact deadline of a newly owned lead."""
     now = now or utcnow()
-    open_plan(lead, local_today(now, tz or zone_for(lead)), kind=PlanKind.FIRST_CONTACT, assignee_id=lead.owner_id, actor=actor,
-              now=now)
+    open_plan(
+        lead,
+        local_today(now, tz or zone_for(lead)),
+        kind=PlanKind.FIRST_CONTACT,
+        assignee_id=lead.owner_id,
+        actor=actor,
+        now=now,
+    )
     lead.first_contact_due_at = now + timedelta(hours=int(get_setting("first_contact_hours") or 24))
 
 
-def enter_lead(data: LeadInput, *, actor, store_id: int, owner_id: int | None = None,
-               now: datetime | None = None) -> tuple[Lead, bool]:
+def enter_lead(
+    data: LeadInput, *, actor, store_id: int, owner_id: int | None = None, now: datetime | None = None
+) -> tuple[Lead, bool]:
     """Create the lead, or record a repeat purchase on the existing customer; return (lead, created).
 
     Raises DomainError('duplicate', lead_id=...) when the phone is known and the channel is not 续购.
@@ -35,8 +44,14 @@ def enter_lead(data: LeadInput, *, actor, store_id: int, owner_id: int | None = 
         except InvalidPhone as exc:
             raise DomainError("invalid_phone", "invalid phone number") from exc
         if existing is not None:
-            record_touch(existing, source_channel_id=data.source_channel_id, source_detail=data.source_detail,
-                         store_id=store_id, actor=actor, now=now)
+            record_touch(
+                existing,
+                source_channel_id=data.source_channel_id,
+                source_detail=data.source_detail,
+                store_id=store_id,
+                actor=actor,
+                now=now,
+            )
             return existing, False
     lead = create_lead(data, store_id=store_id, actor=actor, owner_id=owner_id, now=now)
     if getattr(actor, "role", None) == Role.DCC:
@@ -46,8 +61,9 @@ def enter_lead(data: LeadInput, *, actor, store_id: int, owner_id: int | None = 
     return lead, True
 
 
-def assign_lead(lead: Lead, consultant, *, actor, kind: str = "assign", reason: str = "",
-                now: datetime | None = None) -> bool:
+def assign_lead(
+    lead: Lead, consultant, *, actor, kind: str = "assign", reason: str = "", now: datetime | None = None
+) -> bool:
     """Give the lead to a consultant and start the first-contact clock; return False if already theirs."""
     now = now or utcnow()
     change = change_owner(lead, consultant, actor=actor, kind=kind, reason=reason, now=now)

@@ -35,19 +35,33 @@ def row_cap() -> int:
 
 def count_capped(user, flt: LeadFilter, today: date, cap: int) -> int:
     """Count the rows an export would hold, stopping at cap + 1."""
-    sub = flt.apply(scoped_leads(user), today, order=False).with_only_columns(Lead.id).limit(cap + 1).subquery()
+    sub = (
+        flt.apply(scoped_leads(user), today, order=False).with_only_columns(Lead.id).limit(cap + 1).subquery()
+    )
     return db.session.execute(select(func.count()).select_from(sub)).scalar_one()
 
 
 def request_export(user, flt: LeadFilter, rows: int, now: datetime | None = None) -> ExportRequest:
     """Record an export above the cap as pending and ask the directors to decide."""
-    req = ExportRequest(user_id=user.id, kind="leads", filters=flt.to_args(), row_count=rows, status="pending",
-                        created_at=now or utcnow())
+    req = ExportRequest(
+        user_id=user.id,
+        kind="leads",
+        filters=flt.to_args(),
+        row_count=rows,
+        status="pending",
+        created_at=now or utcnow(),
+    )
     db.session.add(req)
     db.session.flush()
     for director in db.session.execute(select(User).where(User.role == Role.DIRECTOR, User.active)).scalars():
-        notify(director, "approval", "leads.list_exports", None, _l("Export approval needed"),
-               body=_l("%(who)s wants to export more than %(cap)s leads.", who=user.display_name, cap=row_cap()))
+        notify(
+            director,
+            "approval",
+            "leads.list_exports",
+            None,
+            _l("Export approval needed"),
+            body=_l("%(who)s wants to export more than %(cap)s leads.", who=user.display_name, cap=row_cap()),
+        )
     record("lead.export_request", user, "export", req.id, {"filters": req.filters, "rows": rows})
     return req
 
@@ -59,15 +73,35 @@ def decide_export(req: ExportRequest, *, approve: bool, actor, now: datetime | N
     req.decided_at = now or utcnow()
     requester = db.session.get(User, req.user_id)
     if requester is not None:
-        notify(requester, "export_decision", "leads.list_exports", None,
-               _l("Your export was approved") if approve else _l("Your export was rejected"))
+        notify(
+            requester,
+            "export_decision",
+            "leads.list_exports",
+            None,
+            _l("Your export was approved") if approve else _l("Your export was rejected"),
+        )
     record("lead.export_decide", actor, "export", req.id, {"approve": approve})
 
 
 def _headers() -> list[str]:
-    return [_("ID"), _("Name"), _("Gender"), _("Mobile"), _("Email"), _("Store"), _("Consultant"),
-            _("Source channel"), _("Model of interest"), _("Intent grade"), _("Stage"),
-            _("Expected purchase date"), _("Next plan"), _("Region"), _("Created"), _("Notes")]
+    return [
+        _("ID"),
+        _("Name"),
+        _("Gender"),
+        _("Mobile"),
+        _("Email"),
+        _("Store"),
+        _("Consultant"),
+        _("Source channel"),
+        _("Model of interest"),
+        _("Intent grade"),
+        _("Stage"),
+        _("Expected purchase date"),
+        _("Next plan"),
+        _("Region"),
+        _("Created"),
+        _("Notes"),
+    ]
 
 
 def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
@@ -78,12 +112,31 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     genders = {"male": _("Male"), "female": _("Female"), "unknown": _("Unknown")}
     full_phones = may_reveal_phone(user)
     tz = zone_for(user)
-    stmt = (flt.apply(scoped_leads(user), today)
-            .with_only_columns(Lead.id, Lead.name, Lead.gender, Lead.phone, Lead.email, Store.name, User.display_name,
-                               Lead.source_channel_id, Lead.model_id, Lead.grade_id, Lead.stage_id,
-                               Lead.expected_purchase_date, Lead.next_plan_due, Lead.region, Lead.created_at,
-                               Lead.notes, Lead.owner_id, Lead.dcc_agent_id)
-            .join(Store, Store.id == Lead.store_id).outerjoin(User, User.id == Lead.owner_id))
+    stmt = (
+        flt.apply(scoped_leads(user), today)
+        .with_only_columns(
+            Lead.id,
+            Lead.name,
+            Lead.gender,
+            Lead.phone,
+            Lead.email,
+            Store.name,
+            User.display_name,
+            Lead.source_channel_id,
+            Lead.model_id,
+            Lead.grade_id,
+            Lead.stage_id,
+            Lead.expected_purchase_date,
+            Lead.next_plan_due,
+            Lead.region,
+            Lead.created_at,
+            Lead.notes,
+            Lead.owner_id,
+            Lead.dcc_agent_id,
+        )
+        .join(Store, Store.id == Lead.store_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+    )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Leads"))
     ws.append(neutralise_row(_headers()))
@@ -97,10 +150,24 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     for r in result:
         sees = full_phones or r.owner_id == user.id or r.dcc_agent_id == user.id
         created = to_local(r.created_at, tz)
-        row = [r.id, r.name, genders.get(str(r.gender), ""), format_phone(r.phone) if sees else mask_phone(r.phone),
-               r.email, r[5], r[6], label(channel_refs, r.source_channel_id), models.get(r.model_id, ""),
-               label(grade_refs, r.grade_id), label(stage_refs, r.stage_id), r.expected_purchase_date,
-               r.next_plan_due, r.region, created.replace(tzinfo=None) if created else None, r.notes]
+        row = [
+            r.id,
+            r.name,
+            genders.get(str(r.gender), ""),
+            format_phone(r.phone) if sees else mask_phone(r.phone),
+            r.email,
+            r[5],
+            r[6],
+            label(channel_refs, r.source_channel_id),
+            models.get(r.model_id, ""),
+            label(grade_refs, r.grade_id),
+            label(stage_refs, r.stage_id),
+            r.expected_purchase_date,
+            r.next_plan_due,
+            r.region,
+            created.replace(tzinfo=None) if created else None,
+            r.notes,
+        ]
         ws.append(neutralise_row(row))
         count += 1
     wb.save(fileobj)
@@ -113,8 +180,9 @@ def export_file(user, flt: LeadFilter, today: date, request_row: ExportRequest |
     rows = write_xlsx(user, flt, today, tmp)
     tmp.seek(0)
     if request_row is None:
-        request_row = ExportRequest(user_id=user.id, kind="leads", filters=flt.to_args(), row_count=rows,
-                                    status="done")
+        request_row = ExportRequest(
+            user_id=user.id, kind="leads", filters=flt.to_args(), row_count=rows, status="done"
+        )
         db.session.add(request_row)
     else:
         request_row.status = "done"

@@ -78,11 +78,14 @@ class LeadFilter:
         if hasattr(args, "getlist"):
             getlist = args.getlist
         else:  # a plain dict, e.g. the filters stored with an export request
+
             def getlist(key):
                 value = args.get(key)
                 return list(value) if isinstance(value, list | tuple) else ([value] if value else [])
-        sort = (args.get("sort") or "").strip() or _default_sort(_flag(args.get("overdue")),
-                                                                 _flag(args.get("expired")))
+
+        sort = (args.get("sort") or "").strip() or _default_sort(
+            _flag(args.get("overdue")), _flag(args.get("expired"))
+        )
         key = sort.removeprefix("-")
         if key not in SORTS or (sort.startswith("-") and key in ASCENDING_ONLY):
             raise InvalidFilter(sort)

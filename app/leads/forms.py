@@ -33,12 +33,21 @@ from app.extensions import db
 from app.leads.models import DecisionRole, Gender
 from app.web.forms import FlaskForm
 
-GENDERS = [("", _l("Choose…")), (Gender.MALE.value, _l("Male")), (Gender.FEMALE.value, _l("Female")),
-           (Gender.UNKNOWN.value, _l("Unknown"))]
-DECISION_ROLES = [("", _l("Not known")), (DecisionRole.SELF.value, _l("Buys for themselves")),
-                  (DecisionRole.SPOUSE.value, _l("Spouse decides")), (DecisionRole.PARENT.value, _l("Parent decides")),
-                  (DecisionRole.CHILD.value, _l("Child decides")), (DecisionRole.COMPANY.value, _l("Company purchase")),
-                  (DecisionRole.OTHER.value, _l("Someone else"))]
+GENDERS = [
+    ("", _l("Choose…")),
+    (Gender.MALE.value, _l("Male")),
+    (Gender.FEMALE.value, _l("Female")),
+    (Gender.UNKNOWN.value, _l("Unknown")),
+]
+DECISION_ROLES = [
+    ("", _l("Not known")),
+    (DecisionRole.SELF.value, _l("Buys for themselves")),
+    (DecisionRole.SPOUSE.value, _l("Spouse decides")),
+    (DecisionRole.PARENT.value, _l("Parent decides")),
+    (DecisionRole.CHILD.value, _l("Child decides")),
+    (DecisionRole.COMPANY.value, _l("Company purchase")),
+    (DecisionRole.OTHER.value, _l("Someone else")),
+]
 POOL = ""
 
 
@@ -67,29 +76,48 @@ def _budget_order(form, field):
 class LeadFieldsForm(FlaskForm):
     """The customer fields shared by the entry and the edit form."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the customer's name.")), Length(max=100)])
-    gender = SelectField(_l("Gender"), choices=GENDERS,
-                         validators=[DataRequired(_l("Choose the gender (or unknown)."))])
-    source_channel = SelectField(_l("Source channel"), coerce=_id_or_zero,
-                                 validators=[InputRequired(_l("Choose where the customer came from."))])
-    model = SelectField(_l("Model of interest"), coerce=_id_or_zero,
-                        validators=[InputRequired(_l("Choose the model the customer is interested in."))])
-    grade = SelectField(_l("Intent grade"), coerce=_id_or_zero,
-                        validators=[InputRequired(_l("Choose the intent grade."))])
-    expected_purchase_date = DateField(_l("Expected purchase date"),
-                                       validators=[InputRequired(_l("Enter the expected purchase date."))])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Enter a valid email address.")),
-                                                Length(max=255)])
-    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(16, 110, _l("Age must be between 16 and 110."))])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the customer's name.")), Length(max=100)]
+    )
+    gender = SelectField(
+        _l("Gender"), choices=GENDERS, validators=[DataRequired(_l("Choose the gender (or unknown)."))]
+    )
+    source_channel = SelectField(
+        _l("Source channel"),
+        coerce=_id_or_zero,
+        validators=[InputRequired(_l("Choose where the customer came from."))],
+    )
+    model = SelectField(
+        _l("Model of interest"),
+        coerce=_id_or_zero,
+        validators=[InputRequired(_l("Choose the model the customer is interested in."))],
+    )
+    grade = SelectField(
+        _l("Intent grade"), coerce=_id_or_zero, validators=[InputRequired(_l("Choose the intent grade."))]
+    )
+    expected_purchase_date = DateField(
+        _l("Expected purchase date"), validators=[InputRequired(_l("Enter the expected purchase date."))]
+    )
+    email = EmailField(
+        _l("Email"), validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=255)]
+    )
+    age = IntegerField(
+        _l("Age"), validators=[Optional(), NumberRange(16, 110, _l("Age must be between 16 and 110."))]
+    )
     birthday = DateField(_l("Birthday"), validators=[Optional()])
     region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
-    budget_min = IntegerField(_l("Budget from (yuan)"),
-                              validators=[Optional(), NumberRange(0, 100_000_000, _l("Enter a positive amount."))])
-    budget_max = IntegerField(_l("Budget to (yuan)"),
-                              validators=[Optional(), NumberRange(0, 100_000_000, _l("Enter a positive amount.")),
-                                          _budget_order])
+    budget_min = IntegerField(
+        _l("Budget from (yuan)"),
+        validators=[Optional(), NumberRange(0, 100_000_000, _l("Enter a positive amount."))],
+    )
+    budget_max = IntegerField(
+        _l("Budget to (yuan)"),
+        validators=[Optional(), NumberRange(0, 100_000_000, _l("Enter a positive amount.")), _budget_order],
+    )
     preferences = TextAreaField(_l("Preferences"), validators=[Optional(), Length(max=2000)])
-    decision_role = SelectField(_l("Who decides the purchase"), choices=DECISION_ROLES, validators=[Optional()])
+    decision_role = SelectField(
+        _l("Who decides the purchase"), choices=DECISION_ROLES, validators=[Optional()]
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     marketing_consent = BooleanField(_l("Agrees to receive marketing messages"))
     confirm_mismatch = BooleanField(_l("Confirm the mismatch"))
@@ -111,13 +139,18 @@ class LeadFieldsForm(FlaskForm):
     def fill_choices(self) -> None:
         """Load the reference lists (channels, models, grades) into the selects."""
         locale = _locale()
-        self.source_channel.choices = [("", _l("Choose…"))] + [(c.id, c.label(locale)) for c in channels() if c.active]
-        self.model.choices = [("", _l("Choose…"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
-                                                       if m.active]
+        self.source_channel.choices = [("", _l("Choose…"))] + [
+            (c.id, c.label(locale)) for c in channels() if c.active
+        ]
+        self.model.choices = [("", _l("Choose…"))] + [
+            (m.id, vehicle_name(m.series, m.name)) for m in vehicle_models() if m.active
+        ]
         self.grade.choices = [("", _l("Choose…"))] + [(g.id, g.label(locale)) for g in grades() if g.active]
-        for select_field, message in ((self.source_channel, _l("Choose where the customer came from.")),
-                                      (self.model, _l("Choose the model the customer is interested in.")),
-                                      (self.grade, _l("Choose the intent grade."))):
+        for select_field, message in (
+            (self.source_channel, _l("Choose where the customer came from.")),
+            (self.model, _l("Choose the model the customer is interested in.")),
+            (self.grade, _l("Choose the intent grade.")),
+        ):
             select_field.empty_message = message
 
     def validate_birthday(self, field):
@@ -142,15 +175,19 @@ class LeadFieldsForm(FlaskForm):
 class LeadCreateForm(LeadFieldsForm):
     """Entry form: the customer fields plus the phone and who will own the lead."""
 
-    phone = StringField(_l("Mobile"), validators=[DataRequired(_l("Enter the customer's mobile number.")),
-                                                   Length(max=40), validate_phone],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = StringField(
+        _l("Mobile"),
+        validators=[DataRequired(_l("Enter the customer's mobile number.")), Length(max=40), validate_phone],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
     owner = SelectField(_l("Consultant"), choices=[], validators=[Optional()])
     store = SelectField(_l("Store"), coerce=int, choices=[], validators=[Optional()])
 
     def fill_people(self, user) -> None:
         """Offer the store's consultants (or the pool); directors also choose the store."""
-        stores = db.session.execute(select(Store.id, Store.name).where(Store.active).order_by(Store.code)).all()
+        stores = db.session.execute(
+            select(Store.id, Store.name).where(Store.active).order_by(Store.code)
+        ).all()
         if user.role in {Role.DIRECTOR, Role.ADMIN}:
             self.store.choices = [(s.id, s.name) for s in stores]
             store_ids = [s.id for s in stores]
@@ -158,13 +195,15 @@ class LeadCreateForm(LeadFieldsForm):
             self.store.choices = [(user.store_id, "")] if user.store_id else []
             store_ids = [user.store_id] if user.store_id else []
         consultants = db.session.execute(
-            select(User.id, User.display_name, User.store_id, Store.name).join(Store, Store.id == User.store_id)
+            select(User.id, User.display_name, User.store_id, Store.name)
+            .join(Store, Store.id == User.store_id)
             .where(User.role == Role.CONSULTANT, User.active, User.store_id.in_(store_ids))
             .order_by(Store.code, User.display_name)
         ).all()
         self.owner.choices = [(POOL, _l("Unassigned (store pool)"))] + [
             (str(c.id), f"{c.display_name} · {c.name}" if len(store_ids) > 1 else c.display_name)
-            for c in consultants]
+            for c in consultants
+        ]
         self.consultant_store = {c.id: c.store_id for c in consultants}
 
 
@@ -184,8 +223,10 @@ class TransferForm(FlaskForm):
     """Ask the store's managers to hand an existing customer over."""
 
     phone = HiddenField()
-    reason = TextAreaField(_l("Why should the customer be transferred to you?"),
-                           validators=[DataRequired(_l("Give a reason for the transfer.")), Length(max=500)])
+    reason = TextAreaField(
+        _l("Why should the customer be transferred to you?"),
+        validators=[DataRequired(_l("Give a reason for the transfer.")), Length(max=500)],
+    )
 
 
 class BulkForm(FlaskForm):
@@ -193,8 +234,12 @@ class BulkForm(FlaskForm):
 
     ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
     action = SelectField(choices=[("assign", _l("Assign to")), ("grade", _l("Change grade to"))])
-    owner = SelectField(_l("Consultant"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
-    grade = SelectField(_l("Intent grade"), coerce=int, choices=[], validate_choice=False, validators=[Optional()])
+    owner = SelectField(
+        _l("Consultant"), coerce=int, choices=[], validate_choice=False, validators=[Optional()]
+    )
+    grade = SelectField(
+        _l("Intent grade"), coerce=int, choices=[], validate_choice=False, validators=[Optional()]
+    )
 
 
 class ExportDecisionForm(FlaskForm):

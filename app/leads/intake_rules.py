@@ -11,15 +11,33 @@ from datetime import date
 from app.core.phones import InvalidPhone, normalize_phone
 
 GENDER_WORDS = {
-    "male": "male", "m": "male", "男": "male", "先生": "male",
-    "female": "female", "f": "female", "女": "female", "女士": "female",
-    "unknown": "unknown", "": "unknown", "未知": "unknown",
+    "male": "male",
+    "m": "male",
+    "男": "male",
+    "先生": "male",
+    "female": "female",
+    "f": "female",
+    "女": "female",
+    "女士": "female",
+    "unknown": "unknown",
+    "": "unknown",
+    "未知": "unknown",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_GRADE = "C"
 # Every string field of the intake API and its longest length (the OpenAPI document says the same).
-MAX_LENGTH = {"name": 100, "phone": 32, "gender": 16, "model": 100, "grade": 8, "expected_purchase_date": 10,
-              "email": 255, "region": 100, "source_detail": 255, "notes": 2000}
+MAX_LENGTH = {
+    "name": 100,
+    "phone": 32,
+    "gender": 16,
+    "model": 100,
+    "grade": 8,
+    "expected_purchase_date": 10,
+    "email": 255,
+    "region": 100,
+    "source_detail": 255,
+    "notes": 2000,
+}
 # Digits (ASCII or full-width), an optional leading plus, spaces, dashes, dots and brackets.
 PHONE_PATTERN = r"^[+＋]?[0-9０-９ ()（）.\-－]{7,30}$"
 PHONE_RE = re.compile(PHONE_PATTERN)
@@ -72,7 +90,11 @@ def match_model(value, models) -> int | None:
     if not wanted:
         return None
     for model_id, series, name in models:
-        if wanted in {str(model_id), name.lower().replace(" ", ""), f"{series}{name}".lower().replace(" ", "")}:
+        if wanted in {
+            str(model_id),
+            name.lower().replace(" ", ""),
+            f"{series}{name}".lower().replace(" ", ""),
+        }:
             return model_id
     for model_id, series, _name in models:
         if wanted == series.lower().replace(" ", ""):
@@ -122,8 +144,9 @@ def string_field(payload: dict, key: str, errors: list[FieldError]) -> str | Non
     return clean
 
 
-def validate_external_lead(payload, *, grade_codes, models,
-                           today: date) -> tuple[CleanLead | None, list[FieldError]]:
+def validate_external_lead(
+    payload, *, grade_codes, models, today: date
+) -> tuple[CleanLead | None, list[FieldError]]:
     """Validate an API/form payload; return the clean lead or the list of field errors."""
     errors: list[FieldError] = []
     if not isinstance(payload, dict):
@@ -149,7 +172,9 @@ def validate_external_lead(payload, *, grade_codes, models,
             errors.append(FieldError("gender", "invalid", "Use male, female or unknown."))
     grade = (values["grade"] or "").upper() or DEFAULT_GRADE
     if values["grade"] is not None and grade not in grade_codes:
-        errors.append(FieldError("grade", "unknown", f"Unknown grade; use one of {', '.join(sorted(grade_codes))}."))
+        errors.append(
+            FieldError("grade", "unknown", f"Unknown grade; use one of {', '.join(sorted(grade_codes))}.")
+        )
     model_id = None
     if values["model"]:
         model_id = match_model(values["model"], models)
@@ -166,8 +191,13 @@ def validate_external_lead(payload, *, grade_codes, models,
         else:
             first, last = purchase_date_window(today)
             if not first <= expected <= last:
-                errors.append(FieldError("expected_purchase_date", "out_of_range",
-                                         f"Use a date from {first.isoformat()} to {last.isoformat()}."))
+                errors.append(
+                    FieldError(
+                        "expected_purchase_date",
+                        "out_of_range",
+                        f"Use a date from {first.isoformat()} to {last.isoformat()}.",
+                    )
+                )
     email = values["email"] or None
     if email and not EMAIL_RE.match(email):
         errors.append(FieldError("email", "invalid", "Not a valid email address."))
@@ -177,6 +207,15 @@ def validate_external_lead(payload, *, grade_codes, models,
     if errors:
         return None, errors
     extra = payload.get("extra") if isinstance(payload.get("extra"), dict) else {}
-    return CleanLead(name=name, phone=phone, gender=gender, grade_code=grade, model_id=model_id,
-                     expected_purchase_date=expected, email=email, marketing_consent=bool(consent), extra=extra,
-                     **{key: values[key] or None for key in ("region", "source_detail", "notes")}), []
+    return CleanLead(
+        name=name,
+        phone=phone,
+        gender=gender,
+        grade_code=grade,
+        model_id=model_id,
+        expected_purchase_date=expected,
+        email=email,
+        marketing_consent=bool(consent),
+        extra=extra,
+        **{key: values[key] or None for key in ("region", "source_detail", "notes")},
+    ), []

@@ -50,7 +50,9 @@ def export_leads():
     if rows > cap:
         request_export(current_user, flt, rows)
         db.session.commit()
-        flash(_("This export has more than %(cap)s rows: a director must approve it first.", cap=cap), "warning")
+        flash(
+            _("This export has more than %(cap)s rows: a director must approve it first.", cap=cap), "warning"
+        )
         return redirect(url_for("leads.list_exports"), code=303)
     tmp, _count = export_file(current_user, flt, today)
     db.session.commit()
@@ -63,8 +65,12 @@ def list_exports():
     """List the user's exports; directors also see the requests waiting for their decision."""
     if not (can(current_user, "export") or can(current_user, "export.decide")):
         abort(403)
-    stmt = (select(ExportRequest, User.display_name).join(User, User.id == ExportRequest.user_id)
-            .order_by(ExportRequest.id.desc()).limit(100))
+    stmt = (
+        select(ExportRequest, User.display_name)
+        .join(User, User.id == ExportRequest.user_id)
+        .order_by(ExportRequest.id.desc())
+        .limit(100)
+    )
     if not can(current_user, "export.decide"):
         stmt = stmt.where(ExportRequest.user_id == current_user.id)
     rows = db.session.execute(stmt).all()
@@ -105,6 +111,7 @@ def download_export(request_id: int):
 
 # ---- merge --------------------------------------------------------------------------------------
 
+
 def _merge_ids() -> list[int]:
     return sorted(parse_ids(request.values.getlist("ids")))[:10]
 
@@ -114,7 +121,11 @@ def _merge_ids() -> list[int]:
 def merge_view():
     """Pick the surviving value of each field and merge two or more duplicate customers."""
     ids = _merge_ids()
-    leads = db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids)).order_by(Lead.id)).scalars().all()
+    leads = (
+        db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids)).order_by(Lead.id))
+        .scalars()
+        .all()
+    )
     if len(leads) < 2:
         flash(_("Tick at least two customers to merge."), "error")
         return redirect(url_for("leads.list_leads"), code=303)
@@ -126,7 +137,9 @@ def merge_view():
             abort(400)
         choices = {name: parse_int(request.form.get(f"f_{name}")) or 0 for name in MERGE_FIELDS}
         try:
-            survivor = merge_leads(leads, parse_int(request.form.get("survivor")) or 0, choices, actor=current_user)
+            survivor = merge_leads(
+                leads, parse_int(request.form.get("survivor")) or 0, choices, actor=current_user
+            )
         except DomainError as exc:
             db.session.rollback()
             error = exc.code
@@ -134,17 +147,32 @@ def merge_view():
             db.session.commit()
             flash(_("%(n)s customers merged.", n=len(leads)), "success")
             return redirect(url_for("leads.lead_detail", lead_id=survivor.id), code=303)
-    owners = dict(db.session.execute(select(User.id, User.display_name)
-                                     .where(User.id.in_([lead.owner_id for lead in leads if lead.owner_id]))).all())
-    return render("leads/merge.html", status=422 if (blockers or error) else 200, leads=leads,
-                  values={lead.id: lead_values(lead) for lead in leads}, fields=MERGE_FIELDS, blockers=blockers,
-                  error=error, owners=owners, refs=reference_maps(), form=form,
-                  models={m.id: vehicle_name(m.series, m.name) for m in vehicle_models()},
-                  decision_roles={value: label for value, label in DECISION_ROLES if value},
-                  sees={lead.id: may_see_phone(current_user, lead) for lead in leads})
+    owners = dict(
+        db.session.execute(
+            select(User.id, User.display_name).where(
+                User.id.in_([lead.owner_id for lead in leads if lead.owner_id])
+            )
+        ).all()
+    )
+    return render(
+        "leads/merge.html",
+        status=422 if (blockers or error) else 200,
+        leads=leads,
+        values={lead.id: lead_values(lead) for lead in leads},
+        fields=MERGE_FIELDS,
+        blockers=blockers,
+        error=error,
+        owners=owners,
+        refs=reference_maps(),
+        form=form,
+        models={m.id: vehicle_name(m.series, m.name) for m in vehicle_models()},
+        decision_roles={value: label for value, label in DECISION_ROLES if value},
+        sees={lead.id: may_see_phone(current_user, lead) for lead in leads},
+    )
 
 
 # ---- fleet customers ----------------------------------------------------------------------------
+
 
 @bp.post("/<int:lead_id>/fleet")
 @requires("lead.mark_fleet")
@@ -161,6 +189,7 @@ def set_fleet_view(lead_id: int):
 
 
 # ---- anonymise ----------------------------------------------------------------------------------
+
 
 @bp.post("/<int:lead_id>/anonymise")
 @requires("lead.anonymise")

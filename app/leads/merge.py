@@ -26,13 +26,42 @@ from app.messaging.models import Message
 from app.showroom.models import ShowroomVisit
 
 # Everything recorded on a lead that follows the customer to the survivor.
-MOVED = (FollowUp, ManagerComment, Plan, ShowroomVisit, LeadTouch, OwnerChange, StageChange, LeadOrder,
-         DefeatRequest, ConsentRecord, TransferRequest, ProposalItem, SurveyResponse, Message)
+MOVED = (
+    FollowUp,
+    ManagerComment,
+    Plan,
+    ShowroomVisit,
+    LeadTouch,
+    OwnerChange,
+    StageChange,
+    LeadOrder,
+    DefeatRequest,
+    ConsentRecord,
+    TransferRequest,
+    ProposalItem,
+    SurveyResponse,
+    Message,
+)
 
 # Fields the user picks a surviving value for ("owner" carries the store with it).
-MERGE_FIELDS = ["name", "gender", "phone", "email", "birthday", "age", "region", "model_id", "budget_min",
-                "budget_max", "preferences", "decision_role", "expected_purchase_date", "grade_id", "notes",
-                "owner"]
+MERGE_FIELDS = [
+    "name",
+    "gender",
+    "phone",
+    "email",
+    "birthday",
+    "age",
+    "region",
+    "model_id",
+    "budget_min",
+    "budget_max",
+    "preferences",
+    "decision_role",
+    "expected_purchase_date",
+    "grade_id",
+    "notes",
+    "owner",
+]
 
 
 def lead_values(lead: Lead) -> dict:
@@ -45,13 +74,17 @@ def lead_values(lead: Lead) -> dict:
 def merge_check(leads: list[Lead]) -> list[tuple[int, str]]:
     """Return why some of these leads cannot be merged (fleet customer, has orders)."""
     ids = [lead.id for lead in leads]
-    with_orders = set(db.session.execute(select(LeadOrder.lead_id).where(LeadOrder.lead_id.in_(ids))).scalars())
-    return merge_blockers([{"id": lead.id, "is_fleet": lead.is_fleet, "has_orders": lead.id in with_orders}
-                           for lead in leads])
+    with_orders = set(
+        db.session.execute(select(LeadOrder.lead_id).where(LeadOrder.lead_id.in_(ids))).scalars()
+    )
+    return merge_blockers(
+        [{"id": lead.id, "is_fleet": lead.is_fleet, "has_orders": lead.id in with_orders} for lead in leads]
+    )
 
 
-def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *, actor,
-                now: datetime | None = None) -> Lead:
+def merge_leads(
+    leads: list[Lead], survivor_id: int, choices: dict[str, int], *, actor, now: datetime | None = None
+) -> Lead:
     """Merge the leads into the survivor with the chosen values; move every history row to it."""
     if len(leads) < 2:
         raise DomainError("too_few", "choose at least two customers")
@@ -60,14 +93,19 @@ def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *,
         raise DomainError("bad_survivor", "the surviving customer is not among those chosen")
     blockers = merge_check(leads)
     if blockers:
-        raise DomainError("blocked", "fleet customers and customers with orders cannot be merged", blockers=blockers)
+        raise DomainError(
+            "blocked", "fleet customers and customers with orders cannot be merged", blockers=blockers
+        )
     now = now or utcnow()
     survivor = by_id[survivor_id]
     others = [lead for lead in leads if lead.id != survivor_id]
     other_ids = [lead.id for lead in others]
     try:
-        values = pick_merge_values({i: lead_values(lead) for i, lead in by_id.items()},
-                                   {k: v for k, v in choices.items() if v in by_id}, MERGE_FIELDS)
+        values = pick_merge_values(
+            {i: lead_values(lead) for i, lead in by_id.items()},
+            {k: v for k, v in choices.items() if v in by_id},
+            MERGE_FIELDS,
+        )
     except ValueError as exc:
         raise DomainError("missing_choice", f"choose a value for {exc}") from exc
     numbers = [n for lead in (survivor, *others) for n in (lead.phone, lead.secondary_phone) if n]
@@ -85,31 +123,57 @@ def merge_leads(leads: list[Lead], survivor_id: int, choices: dict[str, int], *,
     survivor.phone_last4 = last4(survivor.phone)
     survivor.secondary_phone = second_phone(survivor.phone, numbers)
     if owner_id != survivor.owner_id:
-        db.session.add(OwnerChange(lead_id=survivor.id, from_user_id=survivor.owner_id, to_user_id=owner_id,
-                                   from_store_id=survivor.store_id, to_store_id=store_id, kind="merge",
-                                   reason=f"merge of {other_ids}", changed_by_id=actor.id, created_at=now))
+        db.session.add(
+            OwnerChange(
+                lead_id=survivor.id,
+                from_user_id=survivor.owner_id,
+                to_user_id=owner_id,
+                from_store_id=survivor.store_id,
+                to_store_id=store_id,
+                kind="merge",
+                reason=f"merge of {other_ids}",
+                changed_by_id=actor.id,
+                created_at=now,
+            )
+        )
         survivor.owner_id = owner_id
     survivor.store_id = store_id
     survivor.marketing_consent = any(lead.marketing_consent for lead in leads)
     survivor.updated_at = now
     moved = {}
     for model in MOVED:
-        result = db.session.execute(update(model).where(model.lead_id.in_(other_ids)).values(lead_id=survivor.id)
-                                    .execution_options(synchronize_session=False))
+        result = db.session.execute(
+            update(model)
+            .where(model.lead_id.in_(other_ids))
+            .values(lead_id=survivor.id)
+            .execution_options(synchronize_session=False)
+        )
         moved[model.__tablename__] = result.rowcount
     # One invitation per lead and event: an event the survivor is already invited to keeps the old row.
     moved["invitations"] = 0
     for other_id in other_ids:
         taken = select(Invitation.event_id).where(Invitation.lead_id == survivor.id).scalar_subquery()
-        result = db.session.execute(update(Invitation).where(Invitation.lead_id == other_id,
-                                                             Invitation.event_id.not_in(taken))
-                                    .values(lead_id=survivor.id).execution_options(synchronize_session=False))
+        result = db.session.execute(
+            update(Invitation)
+            .where(Invitation.lead_id == other_id, Invitation.event_id.not_in(taken))
+            .values(lead_id=survivor.id)
+            .execution_options(synchronize_session=False)
+        )
         moved["invitations"] += result.rowcount
     for model in (Plan,):
-        db.session.execute(update(model).where(model.lead_id == survivor.id, model.store_id != store_id)
-                           .values(store_id=store_id).execution_options(synchronize_session=False))
+        db.session.execute(
+            update(model)
+            .where(model.lead_id == survivor.id, model.store_id != store_id)
+            .values(store_id=store_id)
+            .execution_options(synchronize_session=False)
+        )
     sync_next_plan_due(survivor)
     db.session.flush()
-    record("lead.merge", actor, "lead", survivor.id,
-           {"merged": other_ids, "choices": {k: v for k, v in choices.items()}, "moved": moved})
+    record(
+        "lead.merge",
+        actor,
+        "lead",
+        survivor.id,
+        {"merged": other_ids, "choices": {k: v for k, v in choices.items()}, "moved": moved},
+    )
     return survivor

@@ -60,9 +60,7 @@ class Lead(db.Model):
     budget_min: Mapped[int | None]  # yuan
     budget_max: Mapped[int | None]
     preferences: Mapped[str | None] = mapped_column(Text)
-    decision_role: Mapped[DecisionRole | None] = mapped_column(
-        str_enum(DecisionRole, 16)
-    )
+    decision_role: Mapped[DecisionRole | None] = mapped_column(str_enum(DecisionRole, 16))
     expected_purchase_date: Mapped[date | None]
     grade_id: Mapped[int] = mapped_column(ForeignKey("intent_grades.id"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))

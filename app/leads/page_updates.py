@@ -31,6 +31,11 @@ def sent_from_lead_page(lead_id: int) -> bool:
 def lead_page_updates(lead) -> Markup:
     """The lead page's changing parts, marked for htmx out-of-band swaps (render before commit:
     the rows just flushed are read in the same transaction)."""
-    html = render_template("leads/_page_updates.html", lead=lead, refs=reference_maps(),
-                           timeline=lead_timeline([lead.id]), today=today_for(current_user))
+    html = render_template(
+        "leads/_page_updates.html",
+        lead=lead,
+        refs=reference_maps(),
+        timeline=lead_timeline([lead.id]),
+        today=today_for(current_user),
+    )
     return Markup(html)  # noqa: S704 - an autoescaped template

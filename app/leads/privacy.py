@@ -13,7 +13,16 @@ def anonymise_lead(lead: Lead, *, actor, now: datetime | None = None) -> None:
     """Remove the customer's personal data; keep statistics and consent evidence."""
     now = now or utcnow()
     lead.name = ANONYMOUS_NAME
-    for attr in ("phone", "phone_last4", "email", "birthday", "notes", "region", "preferences", "source_detail"):
+    for attr in (
+        "phone",
+        "phone_last4",
+        "email",
+        "birthday",
+        "notes",
+        "region",
+        "preferences",
+        "source_detail",
+    ):
         setattr(lead, attr, None)
     lead.anonymised_at = now
     lead.updated_at = now

@@ -38,11 +38,16 @@ class BookingForm(FlaskForm):
         # leads per address and per store protect this form instead.
         csrf = False
 
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(_l("Please enter your mobile number.")),
-                                                          Length(max=32)],
-                        render_kw={"inputmode": "tel", "autocomplete": "tel", "autofocus": True})
-    name = StringField(_l("Your name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=100)],
-                       render_kw={"autocomplete": "name"})
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), Length(max=32)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel", "autofocus": True},
+    )
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=100)],
+        render_kw={"autocomplete": "name"},
+    )
     model = SelectField(_l("Model to test drive"), coerce=str, validators=[Optional()])
     preferred_date = DateField(_l("Preferred date"), validators=[Optional()])
     consent = BooleanField(_l("I agree to receive news and offers from the store by SMS, phone or email."))
@@ -104,7 +109,9 @@ def over_lead_ceiling(store: Store) -> bool:
 
 
 def get_store_or_404(code: str) -> Store:
-    store = db.session.execute(select(Store).where(Store.code == code, Store.active.is_(True))).scalar_one_or_none()
+    store = db.session.execute(
+        select(Store).where(Store.code == code, Store.active.is_(True))
+    ).scalar_one_or_none()
     if store is None:
         abort(404)
     return store
@@ -118,8 +125,14 @@ def _form(store) -> BookingForm:
 
 def _page(store, form, status=200, notice=None):
     form.started.data = start_token(store.code)
-    return render("leads/public_booking.html", store=store, form=form, notice=notice, status=status,
-                  site_name=public_name(store))
+    return render(
+        "leads/public_booking.html",
+        store=store,
+        form=form,
+        notice=notice,
+        status=status,
+        site_name=public_name(store),
+    )
 
 
 @bp.get("/<store_code>")
@@ -154,13 +167,26 @@ def submit_booking(store_code):
     if model_id is not None and model_id not in {m[0] for m in model_choices()}:
         model_id = None
     wish = form.preferred_date.data
-    clean = CleanLead(name=form.name.data.strip(), phone=form.phone_e164, grade_code=BOOKING_GRADE, model_id=model_id,
-                      source_detail="test-drive booking form",
-                      notes=f"预约试驾：{wish.isoformat()}" if wish else "预约试驾",
-                      marketing_consent=bool(form.consent.data))
-    intake_lead(clean, channel_id=channel_by_code("website").id, store_id=store.id, consent_source="form",
-                consent_text_version=CONSENT_TEXT_VERSION,
-                payload={"form": "test_drive", "preferred_date": wish.isoformat() if wish else None,
-                         "ip": request.remote_addr})
+    clean = CleanLead(
+        name=form.name.data.strip(),
+        phone=form.phone_e164,
+        grade_code=BOOKING_GRADE,
+        model_id=model_id,
+        source_detail="test-drive booking form",
+        notes=f"预约试驾：{wish.isoformat()}" if wish else "预约试驾",
+        marketing_consent=bool(form.consent.data),
+    )
+    intake_lead(
+        clean,
+        channel_id=channel_by_code("website").id,
+        store_id=store.id,
+        consent_source="form",
+        consent_text_version=CONSENT_TEXT_VERSION,
+        payload={
+            "form": "test_drive",
+            "preferred_date": wish.isoformat() if wish else None,
+            "ip": request.remote_addr,
+        },
+    )
     db.session.commit()
     return render("leads/public_thanks.html", store=store, site_name=public_name(store))

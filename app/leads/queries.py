@@ -39,9 +39,11 @@ def check_phone(user, raw: str) -> PhoneCheck:
         return PhoneCheck("invalid")
     row = db.session.execute(
         select(Lead.id, Lead.name, User.display_name, Store.name, lead_scope_clause(user).label("visible"))
-        .outerjoin(User, User.id == Lead.owner_id).join(Store, Store.id == Lead.store_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .join(Store, Store.id == Lead.store_id)
         .where(phone_matches(phone), Lead.merged_into_id.is_(None))
-        .order_by(case((Lead.phone == phone, 0), else_=1), Lead.id).limit(1)
+        .order_by(case((Lead.phone == phone, 0), else_=1), Lead.id)
+        .limit(1)
     ).first()
     if row is None:
         return PhoneCheck("new", phone=phone, masked=mask_phone(phone))
@@ -80,15 +82,20 @@ def lead_page(user, flt, today, page: int = 1, per_page: int = PER_PAGE) -> Lead
 
     page = max(1, page)
     base = flt.apply(scoped_leads(user), today, order=False)
-    stmt = (flt.apply(scoped_leads(user), today)
-            .outerjoin(User, User.id == Lead.owner_id).join(Store, Store.id == Lead.store_id)
-            .add_columns(User.display_name.label("owner_name"), Store.name.label("store_name"))
-            .limit(per_page + 1).offset((page - 1) * per_page))
+    stmt = (
+        flt.apply(scoped_leads(user), today)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .join(Store, Store.id == Lead.store_id)
+        .add_columns(User.display_name.label("owner_name"), Store.name.label("store_name"))
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
     rows = db.session.execute(stmt).all()
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     # Counting a million rows is slow: count at most COUNT_CAP + 1 of them.
     capped_sub = base.with_only_columns(Lead.id).limit(COUNT_CAP + 1).subquery()
     total = db.session.execute(select(func.count()).select_from(capped_sub)).scalar_one()
-    return LeadPage(rows=rows, page=page, has_next=has_next, total=min(total, COUNT_CAP),
-                    capped=total > COUNT_CAP)
+    return LeadPage(
+        rows=rows, page=page, has_next=has_next, total=min(total, COUNT_CAP), capped=total > COUNT_CAP
+    )

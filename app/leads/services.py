@@ -52,13 +52,25 @@ def find_by_phone(phone_e164: str) -> Lead | None:
     lead = db.session.execute(select(Lead).where(Lead.phone == phone_e164)).scalar_one_or_none()
     if lead is not None:
         return lead
-    return db.session.execute(select(Lead).where(Lead.secondary_phone == phone_e164, Lead.merged_into_id.is_(None))
-                              .order_by(Lead.id).limit(1)).scalar_one_or_none()
+    return db.session.execute(
+        select(Lead)
+        .where(Lead.secondary_phone == phone_e164, Lead.merged_into_id.is_(None))
+        .order_by(Lead.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
-def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | None = None,
-                stage_code: str = "new", api_key_id: int | None = None, consent_source: str = "staff",
-                now: datetime | None = None) -> Lead:
+def create_lead(
+    data: LeadInput,
+    *,
+    store_id: int,
+    actor=None,
+    owner_id: int | None = None,
+    stage_code: str = "new",
+    api_key_id: int | None = None,
+    consent_source: str = "staff",
+    now: datetime | None = None,
+) -> Lead:
     """Insert a new lead; raise DomainError('duplicate', lead_id=...) when the phone is known.
 
     Runs inside a savepoint so a concurrent insert of the same phone (unique constraint)
@@ -73,16 +85,35 @@ def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | N
     if existing is not None:
         raise DomainError("duplicate", "customer already exists", lead_id=existing.id)
     lead = Lead(
-        name=data.name.strip(), gender=data.gender, phone=phone, phone_last4=last4(phone), email=data.email,
-        birthday=data.birthday, age=data.age, region=data.region, source_channel_id=data.source_channel_id,
-        source_detail=data.source_detail, store_id=store_id, owner_id=owner_id, model_id=data.model_id,
-        budget_min=data.budget_min, budget_max=data.budget_max, preferences=data.preferences,
-        decision_role=data.decision_role, expected_purchase_date=data.expected_purchase_date,
-        grade_id=data.grade_id, stage_id=stage_by_code(stage_code).id, notes=data.notes,
-        marketing_consent=bool(data.marketing_consent), is_fleet=data.is_fleet,
+        name=data.name.strip(),
+        gender=data.gender,
+        phone=phone,
+        phone_last4=last4(phone),
+        email=data.email,
+        birthday=data.birthday,
+        age=data.age,
+        region=data.region,
+        source_channel_id=data.source_channel_id,
+        source_detail=data.source_detail,
+        store_id=store_id,
+        owner_id=owner_id,
+        model_id=data.model_id,
+        budget_min=data.budget_min,
+        budget_max=data.budget_max,
+        preferences=data.preferences,
+        decision_role=data.decision_role,
+        expected_purchase_date=data.expected_purchase_date,
+        grade_id=data.grade_id,
+        stage_id=stage_by_code(stage_code).id,
+        notes=data.notes,
+        marketing_consent=bool(data.marketing_consent),
+        is_fleet=data.is_fleet,
         consent_source=(data.consent_source or consent_source) if data.marketing_consent else None,
-        consent_at=now if data.marketing_consent else None, created_at=now, updated_at=now,
-        created_by_id=getattr(actor, "id", None), assigned_at=now if owner_id else None,
+        consent_at=now if data.marketing_consent else None,
+        created_at=now,
+        updated_at=now,
+        created_by_id=getattr(actor, "id", None),
+        assigned_at=now if owner_id else None,
     )
     try:
         with db.session.begin_nested():
@@ -93,50 +124,104 @@ def create_lead(data: LeadInput, *, store_id: int, actor=None, owner_id: int | N
         if other is None:
             raise
         raise DomainError("duplicate", "customer already exists", lead_id=other.id) from exc
-    db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=data.source_channel_id,
-                             source_detail=data.source_detail, store_id=store_id, api_key_id=api_key_id,
-                             user_id=getattr(actor, "id", None), created_at=now))
+    db.session.add(
+        LeadTouch(
+            lead_id=lead.id,
+            source_channel_id=data.source_channel_id,
+            source_detail=data.source_detail,
+            store_id=store_id,
+            api_key_id=api_key_id,
+            user_id=getattr(actor, "id", None),
+            created_at=now,
+        )
+    )
     if data.marketing_consent:
-        db.session.add(ConsentRecord(lead_id=lead.id, channel="all", granted=True,
-                                     source=data.consent_source or consent_source,
-                                     operator_id=getattr(actor, "id", None), created_at=now))
+        db.session.add(
+            ConsentRecord(
+                lead_id=lead.id,
+                channel="all",
+                granted=True,
+                source=data.consent_source or consent_source,
+                operator_id=getattr(actor, "id", None),
+                created_at=now,
+            )
+        )
     if owner_id:
-        db.session.add(OwnerChange(lead_id=lead.id, from_user_id=None, to_user_id=owner_id, to_store_id=store_id,
-                                   kind="assign", reason="created", changed_by_id=getattr(actor, "id", None),
-                                   created_at=now))
+        db.session.add(
+            OwnerChange(
+                lead_id=lead.id,
+                from_user_id=None,
+                to_user_id=owner_id,
+                to_store_id=store_id,
+                kind="assign",
+                reason="created",
+                changed_by_id=getattr(actor, "id", None),
+                created_at=now,
+            )
+        )
     record("lead.create", actor, "lead", lead.id, {"channel": data.source_channel_id})
     return lead
 
 
-def record_touch(lead: Lead, *, source_channel_id: int, source_detail: str | None = None,
-                 store_id: int | None = None, actor=None, api_key_id: int | None = None,
-                 payload: dict | None = None, now: datetime | None = None) -> LeadTouch:
+def record_touch(
+    lead: Lead,
+    *,
+    source_channel_id: int,
+    source_detail: str | None = None,
+    store_id: int | None = None,
+    actor=None,
+    api_key_id: int | None = None,
+    payload: dict | None = None,
+    now: datetime | None = None,
+) -> LeadTouch:
     """Record that a known customer came in again through a channel (续购 marks a repeat purchase)."""
     repeat = source_channel_id == channel_by_code("repeat").id
-    touch = LeadTouch(lead_id=lead.id, source_channel_id=source_channel_id, source_detail=source_detail,
-                      store_id=store_id, api_key_id=api_key_id, user_id=getattr(actor, "id", None),
-                      is_repeat_purchase=repeat, payload=payload, created_at=now or utcnow())
+    touch = LeadTouch(
+        lead_id=lead.id,
+        source_channel_id=source_channel_id,
+        source_detail=source_detail,
+        store_id=store_id,
+        api_key_id=api_key_id,
+        user_id=getattr(actor, "id", None),
+        is_repeat_purchase=repeat,
+        payload=payload,
+        created_at=now or utcnow(),
+    )
     db.session.add(touch)
     return touch
 
 
-def change_owner(lead: Lead, to_user, *, actor, kind: str, reason: str = "",
-                 now: datetime | None = None) -> OwnerChange | None:
+def change_owner(
+    lead: Lead, to_user, *, actor, kind: str, reason: str = "", now: datetime | None = None
+) -> OwnerChange | None:
     """Give the lead to another consultant (or the pool with None), keeping the history."""
     to_id = getattr(to_user, "id", None)
     if lead.owner_id == to_id:
         return None
     now = now or utcnow()
-    change = OwnerChange(lead_id=lead.id, from_user_id=lead.owner_id, to_user_id=to_id,
-                         from_store_id=lead.store_id, to_store_id=getattr(to_user, "store_id", None) or lead.store_id,
-                         kind=kind, reason=reason, changed_by_id=getattr(actor, "id", None), created_at=now)
+    change = OwnerChange(
+        lead_id=lead.id,
+        from_user_id=lead.owner_id,
+        to_user_id=to_id,
+        from_store_id=lead.store_id,
+        to_store_id=getattr(to_user, "store_id", None) or lead.store_id,
+        kind=kind,
+        reason=reason,
+        changed_by_id=getattr(actor, "id", None),
+        created_at=now,
+    )
     db.session.add(change)
     lead.owner_id = to_id
     if to_user is not None and getattr(to_user, "store_id", None):
         lead.store_id = to_user.store_id
     lead.assigned_at = now if to_id else None
-    record("lead.owner_change", actor, "lead", lead.id,
-           {"from": change.from_user_id, "to": to_id, "kind": kind, "reason": reason})
+    record(
+        "lead.owner_change",
+        actor,
+        "lead",
+        lead.id,
+        {"from": change.from_user_id, "to": to_id, "kind": kind, "reason": reason},
+    )
     return change
 
 
@@ -165,15 +250,27 @@ def grade_date_message(grade_id: int | None, expected: date | None, today: date)
     grade = refs.get(grade_id)
     if grade is None:
         return None
-    conflict = grade_date_conflict(grade.code, expected, today, {g.code: g.purchase_within_days for g in refs.values()})
+    conflict = grade_date_conflict(
+        grade.code, expected, today, {g.code: g.purchase_within_days for g in refs.values()}
+    )
     if conflict is None:
         return None
     kind, window, days = conflict
     if kind == "too_late":
-        return _("Grade %(grade)s means buying within %(window)s days, but this date is %(days)s days away: "
-                 "change the grade or the date.", grade=grade.code, window=window, days=days)
-    return _("Grade %(grade)s means buying in more than %(window)s days, but this date is only %(days)s days "
-             "away: change the grade or the date.", grade=grade.code, window=window, days=days)
+        return _(
+            "Grade %(grade)s means buying within %(window)s days, but this date is %(days)s days away: "
+            "change the grade or the date.",
+            grade=grade.code,
+            window=window,
+            days=days,
+        )
+    return _(
+        "Grade %(grade)s means buying in more than %(window)s days, but this date is only %(days)s days "
+        "away: change the grade or the date.",
+        grade=grade.code,
+        window=window,
+        days=days,
+    )
 
 
 def may_override_grade_date(user) -> bool:
@@ -184,5 +281,10 @@ def may_override_grade_date(user) -> bool:
 
 
 def record_grade_date_override(lead: Lead, actor, grade_id: int | None, expected: date | None) -> None:
-    record("lead.grade_date_override", actor, "lead", lead.id,
-           {"grade_id": grade_id, "expected_purchase_date": expected.isoformat() if expected else None})
+    record(
+        "lead.grade_date_override",
+        actor,
+        "lead",
+        lead.id,
+        {"grade_id": grade_id, "expected_purchase_date": expected.isoformat() if expected else None},
+    )

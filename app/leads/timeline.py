@@ -12,9 +12,16 @@ from app.leads.models import LeadTouch, OwnerChange, StageChange
 from app.leads.panels import TimelineEntry, register_timeline, timeline_sources
 from app.showroom.models import ShowroomVisit
 
-OWNER_KINDS = {"assign": _l("Assigned"), "reassign": _l("Reassigned"), "reclaim": _l("Reclaimed"),
-               "handover": _l("Handed over"), "transfer": _l("Transferred"), "merge": _l("Merged"),
-               "defeat_reassign": _l("Reassigned after defeat"), "dcc": _l("Passed from DCC")}
+OWNER_KINDS = {
+    "assign": _l("Assigned"),
+    "reassign": _l("Reassigned"),
+    "reclaim": _l("Reclaimed"),
+    "handover": _l("Handed over"),
+    "transfer": _l("Transferred"),
+    "merge": _l("Merged"),
+    "defeat_reassign": _l("Reassigned after defeat"),
+    "dcc": _l("Passed from DCC"),
+}
 
 # Reasons stored as codes by the code itself (people type the others).
 OWNER_REASONS = {"created": _l("New lead"), "deactivation": _l("The previous consultant left")}
@@ -29,7 +36,11 @@ def owner_reason(reason: str | None) -> str:
 
 
 # Built once: a fresh alias per call adapts its columns again on every lead page.
-_FROM, _TO, _BY = aliased(User, name="owner_from"), aliased(User, name="owner_to"), aliased(User, name="changed_by")
+_FROM, _TO, _BY = (
+    aliased(User, name="owner_from"),
+    aliased(User, name="owner_to"),
+    aliased(User, name="changed_by"),
+)
 
 
 def _label(ref) -> str:
@@ -43,14 +54,30 @@ def owner_changes(lead_ids: list[int]) -> list[TimelineEntry]:
     """Owner changes of the leads, with who gave them to whom."""
     old, new, by = _FROM, _TO, _BY
     rows = db.session.execute(
-        select(OwnerChange.created_at, OwnerChange.kind, OwnerChange.reason, old.display_name,
-               new.display_name, by.display_name)
-        .outerjoin(old, old.id == OwnerChange.from_user_id).outerjoin(new, new.id == OwnerChange.to_user_id)
-        .outerjoin(by, by.id == OwnerChange.changed_by_id).where(OwnerChange.lead_id.in_(lead_ids))
+        select(
+            OwnerChange.created_at,
+            OwnerChange.kind,
+            OwnerChange.reason,
+            old.display_name,
+            new.display_name,
+            by.display_name,
+        )
+        .outerjoin(old, old.id == OwnerChange.from_user_id)
+        .outerjoin(new, new.id == OwnerChange.to_user_id)
+        .outerjoin(by, by.id == OwnerChange.changed_by_id)
+        .where(OwnerChange.lead_id.in_(lead_ids))
     ).all()
     pool = _("store pool")
-    return [TimelineEntry(at, "owner", f"{OWNER_KINDS.get(kind, kind)}: {frm or pool} → {to or pool}",
-                          owner_reason(reason), changer) for at, kind, reason, frm, to, changer in rows]
+    return [
+        TimelineEntry(
+            at,
+            "owner",
+            f"{OWNER_KINDS.get(kind, kind)}: {frm or pool} → {to or pool}",
+            owner_reason(reason),
+            changer,
+        )
+        for at, kind, reason, frm, to, changer in rows
+    ]
 
 
 @register_timeline("stage_changes")
@@ -59,11 +86,19 @@ def stage_changes(lead_ids: list[int]) -> list[TimelineEntry]:
     refs = by_id(stages())
     rows = db.session.execute(
         select(StageChange.created_at, StageChange.from_stage_id, StageChange.to_stage_id, User.display_name)
-        .outerjoin(User, User.id == StageChange.user_id).where(StageChange.lead_id.in_(lead_ids))
+        .outerjoin(User, User.id == StageChange.user_id)
+        .where(StageChange.lead_id.in_(lead_ids))
     ).all()
-    return [TimelineEntry(at, "stage", _("Stage: %(from)s → %(to)s", **{"from": _label(refs.get(a)) or "—",
-                                                                          "to": _label(refs.get(b))}), "", who)
-            for at, a, b, who in rows]
+    return [
+        TimelineEntry(
+            at,
+            "stage",
+            _("Stage: %(from)s → %(to)s", **{"from": _label(refs.get(a)) or "—", "to": _label(refs.get(b))}),
+            "",
+            who,
+        )
+        for at, a, b, who in rows
+    ]
 
 
 @register_timeline("touches")
@@ -71,36 +106,62 @@ def touches(lead_ids: list[int]) -> list[TimelineEntry]:
     """Every contact through a channel (the first one created the lead; some came through another store)."""
     refs = by_id(channels())
     rows = db.session.execute(
-        select(LeadTouch.created_at, LeadTouch.source_channel_id, LeadTouch.source_detail,
-               LeadTouch.is_repeat_purchase, LeadTouch.payload, Store.name, User.display_name)
-        .outerjoin(User, User.id == LeadTouch.user_id).outerjoin(Store, Store.id == LeadTouch.store_id)
+        select(
+            LeadTouch.created_at,
+            LeadTouch.source_channel_id,
+            LeadTouch.source_detail,
+            LeadTouch.is_repeat_purchase,
+            LeadTouch.payload,
+            Store.name,
+            User.display_name,
+        )
+        .outerjoin(User, User.id == LeadTouch.user_id)
+        .outerjoin(Store, Store.id == LeadTouch.store_id)
         .where(LeadTouch.lead_id.in_(lead_ids))
     ).all()
 
     def title(channel_id, repeat, payload, store) -> str:
         channel = _label(refs.get(channel_id))
         if isinstance(payload, dict) and payload.get("other_store"):
-            return _("Inquiry via %(channel)s at another store (%(store)s)", channel=channel, store=store or "")
+            return _(
+                "Inquiry via %(channel)s at another store (%(store)s)", channel=channel, store=store or ""
+            )
         if repeat:
             return _("Repeat purchase via %(channel)s", channel=channel)
         return _("Came in via %(channel)s", channel=channel)
 
-    return [TimelineEntry(at, "touch", title(ch, repeat, payload, store), detail or "", who)
-            for at, ch, detail, repeat, payload, store, who in rows]
+    return [
+        TimelineEntry(at, "touch", title(ch, repeat, payload, store), detail or "", who)
+        for at, ch, detail, repeat, payload, store, who in rows
+    ]
 
 
 @register_timeline("showroom_visits")
 def showroom_visits(lead_ids: list[int]) -> list[TimelineEntry]:
     """Showroom visits registered at reception."""
     rows = db.session.execute(
-        select(ShowroomVisit.arrived_at, ShowroomVisit.left_at, ShowroomVisit.party_size,
-               ShowroomVisit.is_first_visit, ShowroomVisit.notes, User.display_name)
-        .outerjoin(User, User.id == ShowroomVisit.consultant_id).where(ShowroomVisit.lead_id.in_(lead_ids))
+        select(
+            ShowroomVisit.arrived_at,
+            ShowroomVisit.left_at,
+            ShowroomVisit.party_size,
+            ShowroomVisit.is_first_visit,
+            ShowroomVisit.notes,
+            User.display_name,
+        )
+        .outerjoin(User, User.id == ShowroomVisit.consultant_id)
+        .where(ShowroomVisit.lead_id.in_(lead_ids))
     ).all()
-    return [TimelineEntry(at, "visit", _("First showroom visit") if first else _("Return showroom visit"),
-                          _("Party of %(n)s", n=size) + (f" · {notes}" if notes else ""), who,
-                          {"left_at": left})
-            for at, left, size, first, notes, who in rows]
+    return [
+        TimelineEntry(
+            at,
+            "visit",
+            _("First showroom visit") if first else _("Return showroom visit"),
+            _("Party of %(n)s", n=size) + (f" · {notes}" if notes else ""),
+            who,
+            {"left_at": left},
+        )
+        for at, left, size, first, notes, who in rows
+    ]
 
 
 def lead_timeline(lead_ids: list[int], limit: int = 200) -> list[TimelineEntry]:

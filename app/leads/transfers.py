@@ -19,20 +19,37 @@ def request_transfer(lead: Lead, *, actor, reason: str, now: datetime | None = N
     if lead.owner_id == actor.id:
         raise DomainError("own_lead", "the customer is already yours")
     pending = db.session.execute(
-        select(TransferRequest.id).where(TransferRequest.lead_id == lead.id,
-                                         TransferRequest.requested_by_id == actor.id,
-                                         TransferRequest.status == "pending")
+        select(TransferRequest.id).where(
+            TransferRequest.lead_id == lead.id,
+            TransferRequest.requested_by_id == actor.id,
+            TransferRequest.status == "pending",
+        )
     ).first()
     if pending:
         raise DomainError("already_requested", "a transfer request is already waiting")
     now = now or utcnow()
-    req = TransferRequest(lead_id=lead.id, requested_by_id=actor.id, from_owner_id=lead.owner_id,
-                          store_id=lead.store_id, reason=reason.strip(), status="pending", created_at=now)
+    req = TransferRequest(
+        lead_id=lead.id,
+        requested_by_id=actor.id,
+        from_owner_id=lead.owner_id,
+        store_id=lead.store_id,
+        reason=reason.strip(),
+        status="pending",
+        created_at=now,
+    )
     db.session.add(req)
     db.session.flush()
-    notify_many(store_managers(lead.store_id), "approval", "followups.approvals", None,
-                _l("Transfer request for customer %(phone)s", phone=mask_phone(lead.phone)),
-                body=_l("%(who)s asks to take over this customer: %(reason)s", who=actor.display_name,
-                        reason=req.reason), store_id=lead.store_id, now=now)
+    notify_many(
+        store_managers(lead.store_id),
+        "approval",
+        "followups.approvals",
+        None,
+        _l("Transfer request for customer %(phone)s", phone=mask_phone(lead.phone)),
+        body=_l(
+            "%(who)s asks to take over this customer: %(reason)s", who=actor.display_name, reason=req.reason
+        ),
+        store_id=lead.store_id,
+        now=now,
+    )
     record("lead.transfer_request", actor, "lead", lead.id, {"request": req.id, "from": lead.owner_id})
     return req

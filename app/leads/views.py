@@ -51,8 +51,9 @@ def _per_user() -> str:
 
 # Every answer to "does this number exist?" (entry form, reception, DCC) shares one per-user
 # budget: enough for typing, too little to walk through numbers.
-phone_check_limit = limiter.shared_limit(lambda: current_app.config["PHONE_CHECK_RATE_LIMIT"],
-                                         scope="phone-check", key_func=_per_user)
+phone_check_limit = limiter.shared_limit(
+    lambda: current_app.config["PHONE_CHECK_RATE_LIMIT"], scope="phone-check", key_func=_per_user
+)
 
 
 @bp.post("/check-phone", endpoint="check_phone")
@@ -70,6 +71,7 @@ def check_phone_view():
 
 # ---- list ---------------------------------------------------------------------------------------
 
+
 def _filter_choices(user, flt: LeadFilter) -> dict:
     """Owners and stores the user may filter by (one query each); a director picks a store first."""
     if user.role in {Role.CONSULTANT, Role.DCC}:
@@ -81,9 +83,11 @@ def _filter_choices(user, flt: LeadFilter) -> dict:
     owner_store = flt.store if group else user.store_id
     owners = []
     if owner_store:
-        owners = db.session.execute(select(User.id, User.display_name)
-                                    .where(User.role == Role.CONSULTANT, User.store_id == owner_store)
-                                    .order_by(User.display_name)).all()
+        owners = db.session.execute(
+            select(User.id, User.display_name)
+            .where(User.role == Role.CONSULTANT, User.store_id == owner_store)
+            .order_by(User.display_name)
+        ).all()
     return {"owners": owners, "stores": db.session.execute(stores_q).all()}
 
 
@@ -99,12 +103,24 @@ def list_leads():
     page = lead_page(current_user, flt, today_for(current_user), page=page_no)
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
-    response = render("leads/list.html", block="results", flt=flt, page=page, bulk=bulk, refs=reference_maps(),
-                  ascending_only=ASCENDING_ONLY,
-                  may_see_phone=may_see_phone, today=today_for(current_user), open_ids=set(open_stage_ids()), **choices)
+    response = render(
+        "leads/list.html",
+        block="results",
+        flt=flt,
+        page=page,
+        bulk=bulk,
+        refs=reference_maps(),
+        ascending_only=ASCENDING_ONLY,
+        may_see_phone=may_see_phone,
+        today=today_for(current_user),
+        open_ids=set(open_stage_ids()),
+        **choices,
+    )
     if is_htmx():  # the address bar shows the filters without the empty fields of the form
-        set_push_url(response, url_for("leads.list_leads", **flt.to_args(),
-                                       **({"page": page.page} if page.page > 1 else {})))
+        set_push_url(
+            response,
+            url_for("leads.list_leads", **flt.to_args(), **({"page": page.page} if page.page > 1 else {})),
+        )
     return response
 
 
@@ -121,12 +137,18 @@ def bulk_action():
     now = utcnow()
     if form.action.data == "assign":
         consultant = db.session.get(User, form.owner.data or 0)
-        if consultant is None or consultant.role != Role.CONSULTANT or not consultant.active or \
-                (current_user.role != Role.DIRECTOR and consultant.store_id != current_user.store_id):
+        if (
+            consultant is None
+            or consultant.role != Role.CONSULTANT
+            or not consultant.active
+            or (current_user.role != Role.DIRECTOR and consultant.store_id != current_user.store_id)
+        ):
             flash(_("Choose an active consultant of your store."), "error")
             return redirect(url_for("leads.list_leads", **_back_args()), code=303)
-        done = sum(assign_lead(lead, consultant, actor=current_user, reason=_("bulk assignment"), now=now)
-                   for lead in leads)
+        done = sum(
+            assign_lead(lead, consultant, actor=current_user, reason=_("bulk assignment"), now=now)
+            for lead in leads
+        )
         flash(_("%(n)s leads assigned to %(name)s.", n=done, name=consultant.display_name), "success")
     else:
         grade = by_id(grades()).get(form.grade.data or 0)
@@ -138,8 +160,13 @@ def bulk_action():
         for lead in leads:
             change_grade(lead, grade.id, current_user, now)  # the open plans follow the new cadence
             lead.updated_at = now
-        record("lead.bulk_grade", current_user, "lead", None, {"ids": [lead.id for lead in leads],
-                                                                "grade": grade.code})
+        record(
+            "lead.bulk_grade",
+            current_user,
+            "lead",
+            None,
+            {"ids": [lead.id for lead in leads], "grade": grade.code},
+        )
         flash(_("%(n)s leads changed to grade %(grade)s.", n=len(leads), grade=grade.code), "success")
     db.session.commit()
     return redirect(url_for("leads.list_leads", **_back_args()), code=303)
@@ -155,15 +182,26 @@ def _back_args() -> dict:
 
 # ---- entry --------------------------------------------------------------------------------------
 
+
 def _lead_input(form) -> LeadInput:
     return LeadInput(
-        name=form.name.data, phone=form.phone.data, gender=form.gender.data,
-        source_channel_id=form.source_channel.data, model_id=form.model.data or None, grade_id=form.grade.data,
-        expected_purchase_date=form.expected_purchase_date.data, email=form.email.data or None,
-        birthday=form.birthday.data, age=form.age.data, region=(form.region.data or "").strip() or None,
-        budget_min=form.budget_min.data, budget_max=form.budget_max.data,
-        preferences=(form.preferences.data or "").strip() or None, decision_role=form.decision_role.data or None,
-        notes=(form.notes.data or "").strip() or None, marketing_consent=form.marketing_consent.data,
+        name=form.name.data,
+        phone=form.phone.data,
+        gender=form.gender.data,
+        source_channel_id=form.source_channel.data,
+        model_id=form.model.data or None,
+        grade_id=form.grade.data,
+        expected_purchase_date=form.expected_purchase_date.data,
+        email=form.email.data or None,
+        birthday=form.birthday.data,
+        age=form.age.data,
+        region=(form.region.data or "").strip() or None,
+        budget_min=form.budget_min.data,
+        budget_max=form.budget_max.data,
+        preferences=(form.preferences.data or "").strip() or None,
+        decision_role=form.decision_role.data or None,
+        notes=(form.notes.data or "").strip() or None,
+        marketing_consent=form.marketing_consent.data,
         consent_source="staff",
     )
 
@@ -200,7 +238,9 @@ def new_lead():
         form.store.errors = [_("Choose the store.")]
         return render("leads/new.html", block="form", status=422, form=form, duplicate=None)
     try:
-        lead, created = enter_lead(_lead_input(form), actor=current_user, store_id=store_id, owner_id=owner_id)
+        lead, created = enter_lead(
+            _lead_input(form), actor=current_user, store_id=store_id, owner_id=owner_id
+        )
     except DomainError as exc:
         if exc.code != "duplicate":
             raise
@@ -211,8 +251,12 @@ def new_lead():
     if overridden and created:
         record_grade_date_override(lead, current_user, form.grade.data, form.expected_purchase_date.data)
     db.session.commit()
-    visible = db.session.execute(scoped_leads(current_user).with_only_columns(Lead.id)
-                                 .where(Lead.id == lead.id)).first() is not None
+    visible = (
+        db.session.execute(
+            scoped_leads(current_user).with_only_columns(Lead.id).where(Lead.id == lead.id)
+        ).first()
+        is not None
+    )
     if created:
         flash(_("Lead %(name)s created.", name=lead.name), "success")
     else:
@@ -223,9 +267,16 @@ def new_lead():
 
 # ---- detail -------------------------------------------------------------------------------------
 
+
 def _load(lead_id: int) -> Lead:
-    return get_lead_or_404(current_user, lead_id, joinedload(Lead.owner), joinedload(Lead.store),
-                           joinedload(Lead.model), joinedload(Lead.created_by))
+    return get_lead_or_404(
+        current_user,
+        lead_id,
+        joinedload(Lead.owner),
+        joinedload(Lead.store),
+        joinedload(Lead.model),
+        joinedload(Lead.created_by),
+    )
 
 
 def _panels(lead: Lead) -> list[Markup]:
@@ -240,11 +291,17 @@ def _panels(lead: Lead) -> list[Markup]:
 
 
 def _detail_context(lead: Lead, revealed: bool = False) -> dict:
-    return {"lead": lead, "refs": reference_maps(), "timeline": lead_timeline([lead.id]), "panels": _panels(lead),
-            "sees_phone": may_see_phone(current_user, lead) or revealed,
-            "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
-            "today": today_for(current_user), "button_form": EmptyForm(),
-            "decision_roles": {value: label for value, label in DECISION_ROLES if value}}
+    return {
+        "lead": lead,
+        "refs": reference_maps(),
+        "timeline": lead_timeline([lead.id]),
+        "panels": _panels(lead),
+        "sees_phone": may_see_phone(current_user, lead) or revealed,
+        "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
+        "today": today_for(current_user),
+        "button_form": EmptyForm(),
+        "decision_roles": {value: label for value, label in DECISION_ROLES if value},
+    }
 
 
 @bp.get("/<int:lead_id>")
@@ -271,6 +328,7 @@ def reveal_phone(lead_id: int):
 
 
 # ---- edit ---------------------------------------------------------------------------------------
+
 
 def _display(refs: dict, name: str, value) -> str:
     """Show a stored value the way the form shows it (labels, not ids)."""
@@ -310,8 +368,9 @@ EDIT_ATTEMPTS = 5  # a save that lost the race for the row is merged again with 
 
 def _lock_for_edit(lead: Lead) -> None:
     """Lock the lead's row until commit and read its latest values (a no-op lock on SQLite)."""
-    db.session.execute(select(Lead).where(Lead.id == lead.id).with_for_update()
-                       .execution_options(populate_existing=True))
+    db.session.execute(
+        select(Lead).where(Lead.id == lead.id).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])
@@ -351,7 +410,9 @@ def edit_lead(lead_id: int):
             _lock_for_edit(lead)
             update_lead(lead, mine, expected_version=expected, actor=current_user, original=original or None)
             if overridden:
-                record_grade_date_override(lead, current_user, form.grade.data, form.expected_purchase_date.data)
+                record_grade_date_override(
+                    lead, current_user, form.grade.data, form.expected_purchase_date.data
+                )
             db.session.commit()
             break
         except ConflictError as exc:
@@ -361,14 +422,26 @@ def edit_lead(lead_id: int):
                 continue
             current = form_values(lead)
             refs = reference_maps()
-            changes = [(getattr(form, c.field).label.text, _display(refs, c.field, c.theirs),
-                        _display(refs, c.field, _plain_form(c.yours)))
-                       for c in concurrent_changes(original, current, mine)]
+            changes = [
+                (
+                    getattr(form, c.field).label.text,
+                    _display(refs, c.field, c.theirs),
+                    _display(refs, c.field, _plain_form(c.yours)),
+                )
+                for c in concurrent_changes(original, current, mine)
+            ]
             # The form keeps the user's input; the new version lets them save it over the other change.
             form.version.data = lead.version
             form.original.data = json.dumps(current, ensure_ascii=False)
-            return render("leads/edit.html", block="form", status=409, form=form, lead=lead, changes=changes,
-                          conflict=True)
+            return render(
+                "leads/edit.html",
+                block="form",
+                status=409,
+                form=form,
+                lead=lead,
+                changes=changes,
+                conflict=True,
+            )
     flash(_("Changes saved."), "success")
     return redirect(url_for("leads.lead_detail", lead_id=lead.id), code=303)
 
@@ -379,6 +452,7 @@ def _plain_form(value):
 
 # ---- transfer request ---------------------------------------------------------------------------
 
+
 def _lead_by_phone_token(lead_id: int, phone: str) -> Lead:
     """Load a lead out of the user's scope only for someone who typed its phone number (else 404)."""
     from app.core.phones import InvalidPhone, normalize_phone
@@ -387,9 +461,11 @@ def _lead_by_phone_token(lead_id: int, phone: str) -> Lead:
         e164 = normalize_phone(phone or "")
     except InvalidPhone:
         abort(404)
-    lead = db.session.execute(select(Lead).options(joinedload(Lead.owner), joinedload(Lead.store))
-                              .where(Lead.id == lead_id, Lead.phone == e164,
-                                     Lead.merged_into_id.is_(None))).scalar_one_or_none()
+    lead = db.session.execute(
+        select(Lead)
+        .options(joinedload(Lead.owner), joinedload(Lead.store))
+        .where(Lead.id == lead_id, Lead.phone == e164, Lead.merged_into_id.is_(None))
+    ).scalar_one_or_none()
     if lead is None:
         abort(404)
     return lead
@@ -414,8 +490,11 @@ def request_transfer(lead_id: int):
         try:
             create_transfer_request(lead, actor=current_user, reason=form.reason.data)
         except DomainError as exc:
-            form.reason.errors = [_("This customer is already yours.") if exc.code == "own_lead"
-                                  else _("You have already asked for this customer; the manager will decide.")]
+            form.reason.errors = [
+                _("This customer is already yours.")
+                if exc.code == "own_lead"
+                else _("You have already asked for this customer; the manager will decide.")
+            ]
             return render("leads/transfer.html", block="form", status=422, form=form, lead=lead)
         db.session.commit()
         flash(_("Transfer requested: the store manager will decide."), "success")

@@ -19,21 +19,40 @@ from app.extensions import db
 from app.messaging.notify import alert_store, notify_arrival
 
 
-def announce_arrival(lead, owner_name: str | None, *, store_id: int, actor, now: datetime,
-                     event_theme: str | None = None) -> None:
+def announce_arrival(
+    lead, owner_name: str | None, *, store_id: int, actor, now: datetime, event_theme: str | None = None
+) -> None:
     """Notify the owner (or the managers standing in) and the store's robot that `lead` is here."""
     store = db.session.get(Store, store_id)
     local = to_local(now, zone_for(store if store is not None else store_id))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
-        where = (_("event: %(event)s, checked in by %(who)s", event=event_theme, who=actor.display_name)
-                 if event_theme else _("showroom, registered by %(who)s", who=actor.display_name))
-        values = {"name": lead.name, "time": local.strftime("%H:%M"), "where": where,
-                  "owner": owner_name or _("not assigned")}
+        where = (
+            _("event: %(event)s, checked in by %(who)s", event=event_theme, who=actor.display_name)
+            if event_theme
+            else _("showroom, registered by %(who)s", who=actor.display_name)
+        )
+        values = {
+            "name": lead.name,
+            "time": local.strftime("%H:%M"),
+            "where": where,
+            "owner": owner_name or _("not assigned"),
+        }
         owner_text = _("Your customer %(name)s arrived at %(time)s (%(where)s)", **values)
-        stand_in_text = _("Customer %(name)s arrived at %(time)s; their consultant (%(owner)s) is away, "
-                          "please receive them (%(where)s)", **values)
+        stand_in_text = _(
+            "Customer %(name)s arrived at %(time)s; their consultant (%(owner)s) is away, "
+            "please receive them (%(where)s)",
+            **values,
+        )
         store_text = _("%(owner)s's customer %(name)s arrived at %(time)s (%(where)s)", **values)
     args = {"lead_id": lead.id}
-    notify_arrival(owner_id=lead.owner_id, store_id=store_id, owner_text=owner_text, stand_in_text=stand_in_text,
-                   endpoint="leads.lead_detail", args=args, day=local.date(), now=now)
+    notify_arrival(
+        owner_id=lead.owner_id,
+        store_id=store_id,
+        owner_text=owner_text,
+        stand_in_text=stand_in_text,
+        endpoint="leads.lead_detail",
+        args=args,
+        day=local.date(),
+        now=now,
+    )
     alert_store(store_id, store_text, "leads.lead_detail", args, store=store)

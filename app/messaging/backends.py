@@ -59,8 +59,19 @@ def _console(msg: Outgoing) -> str:
 def _file(msg: Outgoing, path: str) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"id": msg.id, "channel": msg.channel, "to": msg.to, "subject": msg.subject,
-                             "body": msg.body}, ensure_ascii=False) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "id": msg.id,
+                    "channel": msg.channel,
+                    "to": msg.to,
+                    "subject": msg.subject,
+                    "body": msg.body,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     return f"file-{msg.id}"
 
 
@@ -70,8 +81,11 @@ ATTACHMENT_TYPES = {".pdf": ("application", "pdf"), ".ics": ("text", "calendar")
 def _smtp(msg: Outgoing) -> str:
     cfg = current_app.config
     email = EmailMessage()
-    email["From"] = formataddr((msg.sender_name, cfg["MAIL_DEFAULT_SENDER"])) if msg.sender_name \
+    email["From"] = (
+        formataddr((msg.sender_name, cfg["MAIL_DEFAULT_SENDER"]))
+        if msg.sender_name
         else cfg["MAIL_DEFAULT_SENDER"]
+    )
     email["To"] = msg.to
     email["Subject"] = msg.subject or ""
     email["Message-ID"] = f"<leadloop-{msg.id}@{cfg['MAIL_DEFAULT_SENDER'].split('@')[-1]}>"
@@ -79,12 +93,17 @@ def _smtp(msg: Outgoing) -> str:
     if msg.html:
         email.add_alternative(msg.html, subtype="html")
     if msg.attachment:
-        email.add_attachment(msg.attachment[1], maintype="application", subtype="pdf",
-                             filename=msg.attachment[0])
+        email.add_attachment(
+            msg.attachment[1], maintype="application", subtype="pdf", filename=msg.attachment[0]
+        )
     elif msg.attachment_path:
         data = Path(msg.attachment_path).read_bytes()
-        maintype, subtype = ATTACHMENT_TYPES.get(Path(msg.attachment_path).suffix.lower(), ("application", "pdf"))
-        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=Path(msg.attachment_path).name)
+        maintype, subtype = ATTACHMENT_TYPES.get(
+            Path(msg.attachment_path).suffix.lower(), ("application", "pdf")
+        )
+        email.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=Path(msg.attachment_path).name
+        )
     try:
         cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
         with cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as server:
@@ -105,9 +124,14 @@ def _sms_http(msg: Outgoing) -> str:
         raise DeliveryError("SMS_HTTP_URL is not set")
     payload = json.dumps({"to": msg.to, "text": msg.body, "client_ref": msg.idempotency_key or str(msg.id)})
     request = urllib.request.Request(  # noqa: S310 - URL comes from the operator's settings
-        cfg["SMS_HTTP_URL"], data=payload.encode(), method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {cfg.get('SMS_HTTP_TOKEN') or ''}",
-                 "Idempotency-Key": msg.idempotency_key or f"leadloop-{msg.id}"},
+        cfg["SMS_HTTP_URL"],
+        data=payload.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {cfg.get('SMS_HTTP_TOKEN') or ''}",
+            "Idempotency-Key": msg.idempotency_key or f"leadloop-{msg.id}",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
@@ -119,6 +143,7 @@ def _sms_http(msg: Outgoing) -> str:
 
 def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
     """Return the Aliyun RPC signature (HMAC-SHA1 over the sorted, percent-encoded query)."""
+
     def enc(value: str) -> str:
         return urllib.parse.quote(str(value), safe="~")
 
@@ -136,17 +161,27 @@ def _sms_aliyun(msg: Outgoing) -> str:
         raise DeliveryError("SMS_ALIYUN_KEY_ID, SMS_ALIYUN_KEY_SECRET and SMS_ALIYUN_TEMPLATE must be set")
     to = msg.to[3:] if msg.to.startswith("+86") else msg.to.lstrip("+")
     params = {
-        "AccessKeyId": key_id, "Action": "SendSms", "Format": "JSON", "PhoneNumbers": to,
+        "AccessKeyId": key_id,
+        "Action": "SendSms",
+        "Format": "JSON",
+        "PhoneNumbers": to,
         "RegionId": cfg.get("SMS_ALIYUN_REGION") or "cn-hangzhou",
         "SignName": cfg.get("SMS_ALIYUN_SIGN_NAME") or "",
-        "SignatureMethod": "HMAC-SHA1", "SignatureNonce": uuid.uuid4().hex, "SignatureVersion": "1.0",
-        "TemplateCode": cfg["SMS_ALIYUN_TEMPLATE"], "TemplateParam": json.dumps({"content": msg.body},
-                                                                                ensure_ascii=False),
-        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "Version": "2017-05-25",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": uuid.uuid4().hex,
+        "SignatureVersion": "1.0",
+        "TemplateCode": cfg["SMS_ALIYUN_TEMPLATE"],
+        "TemplateParam": json.dumps({"content": msg.body}, ensure_ascii=False),
+        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Version": "2017-05-25",
         "OutId": msg.idempotency_key or f"leadloop-{msg.id}",
     }
     params["Signature"] = aliyun_signature(params, secret)
-    url = (cfg.get("SMS_ALIYUN_ENDPOINT") or "https://dysmsapi.aliyuncs.com/") + "?" + urllib.parse.urlencode(params)
+    url = (
+        (cfg.get("SMS_ALIYUN_ENDPOINT") or "https://dysmsapi.aliyuncs.com/")
+        + "?"
+        + urllib.parse.urlencode(params)
+    )
     try:
         with urllib.request.urlopen(url, timeout=15) as response:  # noqa: S310 - operator's setting
             body = json.loads(response.read() or b"{}")
@@ -169,7 +204,9 @@ def _wecom_http(msg: Outgoing) -> str:
     if not msg.to.startswith("https://"):
         raise DeliveryError("the WeCom webhook must be an https URL")
     request = urllib.request.Request(  # noqa: S310 - an https URL set by an administrator
-        msg.to, data=wecom_payload(msg.body), method="POST",
+        msg.to,
+        data=wecom_payload(msg.body),
+        method="POST",
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     try:

@@ -37,9 +37,7 @@ class Message(TimestampMixin, db.Model):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
-    status: Mapped[MessageStatus] = mapped_column(
-        str_enum(MessageStatus, 16), default=MessageStatus.QUEUED
-    )
+    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus, 16), default=MessageStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None]

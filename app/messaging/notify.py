@@ -52,8 +52,18 @@ def _locale_for(user) -> str:
     return getattr(user, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
 
 
-def notify(user, kind: str, endpoint: str | None, args: dict | None, text, *, body="",
-           store_id: int | None = None, email: bool | None = None, now: datetime | None = None) -> Notification:
+def notify(
+    user,
+    kind: str,
+    endpoint: str | None,
+    args: dict | None,
+    text,
+    *,
+    body="",
+    store_id: int | None = None,
+    email: bool | None = None,
+    now: datetime | None = None,
+) -> Notification:
     """Tell `user` about a hand-off: in the app always, by e-mail when they chose it.
 
     `text` (and `body`) may be lazy texts: they are rendered in the recipient's language.
@@ -62,8 +72,15 @@ def notify(user, kind: str, endpoint: str | None, args: dict | None, text, *, bo
     _check_endpoint(endpoint)
     with force_locale(_locale_for(user)):
         title, detail = str(text)[:255], str(body or "")
-    note = Notification(user_id=user.id, kind=kind, title=title, body=detail, endpoint=endpoint,
-                        args=args or None, created_at=now or utcnow())
+    note = Notification(
+        user_id=user.id,
+        kind=kind,
+        title=title,
+        body=detail,
+        endpoint=endpoint,
+        args=args or None,
+        created_at=now or utcnow(),
+    )
     db.session.add(note)
     if email is not False and user.notify_email and getattr(user, "email", None):
         from app.messaging.outbox import queue_email
@@ -76,8 +93,17 @@ def notify(user, kind: str, endpoint: str | None, args: dict | None, text, *, bo
     return note
 
 
-def notify_many(users: Iterable, kind: str, endpoint: str | None, args: dict | None, text, *, body="",
-                store_id: int | None = None, now: datetime | None = None) -> list[Notification]:
+def notify_many(
+    users: Iterable,
+    kind: str,
+    endpoint: str | None,
+    args: dict | None,
+    text,
+    *,
+    body="",
+    store_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
     """Notify several people of one hand-off (a store's managers); the WeCom robot hears it once."""
     notes = [notify(user, kind, endpoint, args, text, body=body, now=now) for user in users]
     if store_id is not None and kind in URGENT_KINDS and notes:
@@ -94,8 +120,13 @@ def store_managers(store_id: int, *, exclude_id: int | None = None) -> list[User
     return list(db.session.execute(stmt.order_by(User.id)).scalars())
 
 
-def alert_store(store_id: int, text: str, endpoint: str | None = None, args: dict | None = None,
-                store: Store | None = None) -> bool:
+def alert_store(
+    store_id: int,
+    text: str,
+    endpoint: str | None = None,
+    args: dict | None = None,
+    store: Store | None = None,
+) -> bool:
     """Queue one WeCom group-robot message for the store when it has a webhook; tell whether one was queued.
 
     The store is usually in the session already (the signed-in user's own store is loaded with them).
@@ -113,24 +144,55 @@ def alert_store(store_id: int, text: str, endpoint: str | None = None, args: dic
 
 def on_leave(user_id: int, day: date):
     """SQL condition: the user has a leave window covering `day`."""
-    return exists().where(LeaveWindow.user_id == user_id, LeaveWindow.starts_on <= day, LeaveWindow.ends_on >= day)
+    return exists().where(
+        LeaveWindow.user_id == user_id, LeaveWindow.starts_on <= day, LeaveWindow.ends_on >= day
+    )
 
 
-def notify_arrival(*, owner_id: int | None, store_id: int, owner_text: str, stand_in_text: str,
-                   endpoint: str, args: dict, day: date, now: datetime) -> None:
+def notify_arrival(
+    *,
+    owner_id: int | None,
+    store_id: int,
+    owner_text: str,
+    stand_in_text: str,
+    endpoint: str,
+    args: dict,
+    day: date,
+    now: datetime,
+) -> None:
     """A customer has arrived: tell the owner, or the store's managers when the owner is away
     (no owner, deactivated, or on leave on `day`). One INSERT … SELECT: the recipients are chosen
     by the database in the same statement that writes their notifications."""
     _check_endpoint(endpoint)
-    owner_available = select(User.id).where(User.id == owner_id, User.active.is_(True),
-                                            not_(on_leave(owner_id, day))).exists() if owner_id else literal(False)
+    owner_available = (
+        select(User.id)
+        .where(User.id == owner_id, User.active.is_(True), not_(on_leave(owner_id, day)))
+        .exists()
+        if owner_id
+        else literal(False)
+    )
     recipients = or_(
         and_(User.id == owner_id, owner_available) if owner_id else literal(False),
-        and_(User.store_id == store_id, User.role == Role.MANAGER, User.active.is_(True), not_(owner_available)),
+        and_(
+            User.store_id == store_id, User.role == Role.MANAGER, User.active.is_(True), not_(owner_available)
+        ),
     )
-    title = case((User.id == owner_id, literal(owner_text[:255])), else_=literal(stand_in_text[:255])) \
-        if owner_id else literal(stand_in_text[:255])
-    rows = select(User.id, literal("arrival"), title, literal(""), literal(endpoint),
-                  literal(args, type_=JSON), literal(now)).where(recipients)
-    db.session.execute(insert(Notification.__table__).from_select(
-        ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows))
+    title = (
+        case((User.id == owner_id, literal(owner_text[:255])), else_=literal(stand_in_text[:255]))
+        if owner_id
+        else literal(stand_in_text[:255])
+    )
+    rows = select(
+        User.id,
+        literal("arrival"),
+        title,
+        literal(""),
+        literal(endpoint),
+        literal(args, type_=JSON),
+        literal(now),
+    ).where(recipients)
+    db.session.execute(
+        insert(Notification.__table__).from_select(
+            ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows
+        )
+    )

@@ -73,10 +73,23 @@ def with_opt_out(body: str) -> str:
     return body if body.rstrip().endswith(OPT_OUT_TEXT) else f"{body} {OPT_OUT_TEXT}"
 
 
-def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpose: str = "transactional",
-          lead=None, user_id: int | None = None, invitation_id: int | None = None, html: str | None = None,
-          attachment_path: str | None = None, attachment_file_id: int | None = None, idempotency_key: str | None = None,
-          now: datetime | None = None, sender_name: str | None = None) -> Message:
+def queue(
+    channel: str,
+    to: str,
+    body: str,
+    subject: str | None = None,
+    *,
+    purpose: str = "transactional",
+    lead=None,
+    user_id: int | None = None,
+    invitation_id: int | None = None,
+    html: str | None = None,
+    attachment_path: str | None = None,
+    attachment_file_id: int | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    sender_name: str | None = None,
+) -> Message:
     """Add a message to the outbox (suppressed when marketing is not allowed); return it."""
     if idempotency_key:
         existing = db.session.execute(
@@ -100,12 +113,24 @@ def queue(channel: str, to: str, body: str, subject: str | None = None, *, purpo
         body = sign_sms(body, sms_signature_for(getattr(lead, "store_id", None)))
     if channel == "sms" and lead is not None:
         not_before = customer_send_time(not_before, lead.store_id)
-    message = Message(channel=channel, purpose=purpose, to_address=to or "", subject=subject, body=body,
-                      html_body=html, attachment_path=attachment_path,
-                      attachment_file_id=attachment_file_id, lead_id=getattr(lead, "id", None),
-                      user_id=user_id, invitation_id=invitation_id, status=status, last_error=error,
-                      next_attempt_at=not_before, idempotency_key=idempotency_key,
-                      sender_name=(sender_name or "")[:100] or None)
+    message = Message(
+        channel=channel,
+        purpose=purpose,
+        to_address=to or "",
+        subject=subject,
+        body=body,
+        html_body=html,
+        attachment_path=attachment_path,
+        attachment_file_id=attachment_file_id,
+        lead_id=getattr(lead, "id", None),
+        user_id=user_id,
+        invitation_id=invitation_id,
+        status=status,
+        last_error=error,
+        next_attempt_at=not_before,
+        idempotency_key=idempotency_key,
+        sender_name=(sender_name or "")[:100] or None,
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -127,31 +152,49 @@ def _outgoing(message: Message) -> Outgoing:
         stored = db.session.get(StoredFile, message.attachment_file_id)
         if stored is not None:
             attachment = (stored.filename, stored.content)
-    return Outgoing(id=message.id, channel=message.channel, to=message.to_address, subject=message.subject,
-                    body=message.body, html=message.html_body, attachment_path=message.attachment_path,
-                    attachment=attachment, idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
-                    sender_name=message.sender_name)
+    return Outgoing(
+        id=message.id,
+        channel=message.channel,
+        to=message.to_address,
+        subject=message.subject,
+        body=message.body,
+        html=message.html_body,
+        attachment_path=message.attachment_path,
+        attachment=attachment,
+        idempotency_key=message.idempotency_key or f"leadloop-{message.id}",
+        sender_name=message.sender_name,
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Back off exponentially: 2, 4, 8 … minutes after the 1st, 2nd, 3rd … failed attempt."""
-    return timedelta(minutes=2 ** attempts)
+    return timedelta(minutes=2**attempts)
 
 
 def claim(message_id: int, worker: str, now: datetime) -> bool:
     """Take a due queued message for this worker, atomically; False when another worker has it."""
     result = db.session.execute(
-        update(Message).where(
-            Message.id == message_id, Message.status == MessageStatus.QUEUED,
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.QUEUED,
             or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-        ).values(status=MessageStatus.SENDING, claimed_by=worker[:64], claimed_at=now,
-                 attempts=Message.attempts + 1).execution_options(synchronize_session=False)
+        )
+        .values(
+            status=MessageStatus.SENDING,
+            claimed_by=worker[:64],
+            claimed_at=now,
+            attempts=Message.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()  # the claim is visible to every other worker before the provider is called
     return result.rowcount == 1
 
 
-def deliver_one(message_id: int, worker: str = "sweep", now: datetime | None = None) -> tuple[str, datetime | None]:
+def deliver_one(
+    message_id: int, worker: str = "sweep", now: datetime | None = None
+) -> tuple[str, datetime | None]:
     """Claim and send one message; return the outcome and, after a failure, when to try again.
 
     Outcomes: sent, retry (queued again with a later next_attempt_at), dead (MAX_ATTEMPTS reached),
@@ -196,8 +239,10 @@ def deliver_one(message_id: int, worker: str = "sweep", now: datetime | None = N
 def release_stale_claims(now: datetime) -> int:
     """Queue again messages whose worker stopped while sending (the provider gets the same idempotency key)."""
     result = db.session.execute(
-        update(Message).where(Message.status == MessageStatus.SENDING, Message.claimed_at < now - CLAIM_TIMEOUT)
-        .values(status=MessageStatus.QUEUED, claimed_by=None).execution_options(synchronize_session=False)
+        update(Message)
+        .where(Message.status == MessageStatus.SENDING, Message.claimed_at < now - CLAIM_TIMEOUT)
+        .values(status=MessageStatus.QUEUED, claimed_by=None)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount
 
@@ -205,12 +250,19 @@ def release_stale_claims(now: datetime) -> int:
 def deliver_due(now: datetime, limit: int = 500, worker: str = "sweep") -> dict:
     """Send queued messages whose time has come, each claimed on its own; back off on failure."""
     release_stale_claims(now)
-    ids = db.session.execute(
-        select(Message.id).where(
-            Message.status == MessageStatus.QUEUED,
-            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-        ).order_by(Message.id).limit(limit)
-    ).scalars().all()
+    ids = (
+        db.session.execute(
+            select(Message.id)
+            .where(
+                Message.status == MessageStatus.QUEUED,
+                or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+            )
+            .order_by(Message.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     counts = {"sent": 0, "failed": 0}
     for message_id in ids:
         outcome, _retry_at = deliver_one(message_id, worker, now)
@@ -268,8 +320,11 @@ def _after_rollback(session) -> None:
 
 def deliver_after_commit(_scoped_session=None) -> None:
     """Queue each outbox message for delivery as soon as the transaction that added it commits."""
-    for name, func in (("after_flush", _collect), ("after_commit", _after_commit),
-                       ("after_rollback", _after_rollback)):
+    for name, func in (
+        ("after_flush", _collect),
+        ("after_commit", _after_commit),
+        ("after_rollback", _after_rollback),
+    ):
         if not event.contains(Session, name, func):
             event.listen(Session, name, func)
 

@@ -45,8 +45,13 @@ def sms_status():
     data = _payload()
     provider_id = str(data.get("message_id") or data.get("biz_id") or data.get("id") or "")[:128]
     status = str(data.get("status") or data.get("report_status") or "").strip().lower()
-    message = db.session.execute(select(Message).where(Message.provider_message_id == provider_id)
-                                 ).scalar_one_or_none() if provider_id else None
+    message = (
+        db.session.execute(
+            select(Message).where(Message.provider_message_id == provider_id)
+        ).scalar_one_or_none()
+        if provider_id
+        else None
+    )
     if message is None:
         return jsonify({"ok": False, "error": "unknown_message"}), 404
     if status in DELIVERED:

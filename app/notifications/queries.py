@@ -11,15 +11,20 @@ PER_PAGE = 30
 def unread_count(user_id: int) -> int:
     """How many notifications the user has not opened (ix_notifications_user_read, index only)."""
     return db.session.execute(
-        select(func.count()).select_from(Notification)
+        select(func.count())
+        .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     ).scalar_one()
 
 
 def page(user_id: int, before_id: int | None = None) -> tuple[list[Notification], int | None]:
     """Up to PER_PAGE notifications, newest first (ix_notifications_user_id), and the id to continue from."""
-    stmt = (select(Notification).where(Notification.user_id == user_id)
-            .order_by(Notification.id.desc()).limit(PER_PAGE + 1))
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(PER_PAGE + 1)
+    )
     if before_id:
         stmt = stmt.where(Notification.id < before_id)
     rows = list(db.session.execute(stmt).scalars())

@@ -44,8 +44,13 @@ def count():
 def index():
     """The user's notifications, newest first, paged by id."""
     rows, next_id = queries.page(current_user.id, request.args.get("before", type=int))
-    return render("notifications/index.html", rows=[(note, link_for(note)) for note in rows], next_id=next_id,
-                  first_page=not request.args.get("before"), form=EmptyForm())
+    return render(
+        "notifications/index.html",
+        rows=[(note, link_for(note)) for note in rows],
+        next_id=next_id,
+        first_page=not request.args.get("before"),
+        form=EmptyForm(),
+    )
 
 
 @bp.get("/<int:note_id>/open")

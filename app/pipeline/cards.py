@@ -42,11 +42,21 @@ class Card:
 def card_labels() -> dict[str, str]:
     """Return the fixed words of a card, translated once."""
     return {
-        "model": _("Model"), "expected": _("Expected purchase"), "next_plan": _("Next plan"),
-        "last_effective": _("Last effective follow-up"), "owner": _("Owner"), "pool": _("Pool"),
-        "no_plan": _("No plan"), "overdue": _("Overdue"), "today": _("Today"), "expired": _("Expired"),
-        "important": _("Important"), "move_to": _("Move to…"), "move": _("Move"),
-        "defeat_pending": _("Defeat awaiting approval"), "open": _("Details"),
+        "model": _("Model"),
+        "expected": _("Expected purchase"),
+        "next_plan": _("Next plan"),
+        "last_effective": _("Last effective follow-up"),
+        "owner": _("Owner"),
+        "pool": _("Pool"),
+        "no_plan": _("No plan"),
+        "overdue": _("Overdue"),
+        "today": _("Today"),
+        "expired": _("Expired"),
+        "important": _("Important"),
+        "move_to": _("Move to…"),
+        "move": _("Move"),
+        "defeat_pending": _("Defeat awaiting approval"),
+        "open": _("Details"),
     }
 
 
@@ -55,8 +65,11 @@ def stage_options() -> dict[int, Markup]:
     locale = str(get_locale() or "zh_CN")
     active = [s for s in stages() if s.active]
     return {
-        current.id: Markup("").join(Markup('<option value="{}">{}</option>').format(s.code, s.label(locale))
-                                    for s in active if s.id != current.id)
+        current.id: Markup("").join(
+            Markup('<option value="{}">{}</option>').format(s.code, s.label(locale))
+            for s in active
+            if s.id != current.id
+        )
         for current in stages()
     }
 
@@ -64,8 +77,13 @@ def stage_options() -> dict[int, Markup]:
 class CardMaker:
     """Build cards with reference data and words loaded once per request."""
 
-    def __init__(self, today: date, owner_names: dict[int, str] | None = None, show_owner: bool = False,
-                 defeat_pending: set[int] | None = None):
+    def __init__(
+        self,
+        today: date,
+        owner_names: dict[int, str] | None = None,
+        show_owner: bool = False,
+        defeat_pending: set[int] | None = None,
+    ):
         locale = str(get_locale() or "zh_CN")
         self.today = today
         self.grades = by_id(grades())
@@ -74,8 +92,13 @@ class CardMaker:
         self.owner_names = owner_names or {}
         self.show_owner = show_owner
         self.defeat_pending = defeat_pending or set()
-        self.words = {"no_plan": _("no plan"), "overdue": _("overdue"), "never": _("never"),
-                      "next_plan": _("next plan %(date)s", date="{}"), "days": _("%(days)s days ago", days="{}")}
+        self.words = {
+            "no_plan": _("no plan"),
+            "overdue": _("overdue"),
+            "never": _("never"),
+            "next_plan": _("next plan %(date)s", date="{}"),
+            "days": _("%(days)s days ago", days="{}"),
+        }
 
     def __call__(self, row) -> Card:
         grade = self.grades.get(row.grade_id)
@@ -87,11 +110,16 @@ class CardMaker:
         if marker == "overdue":
             plan += ", " + self.words["overdue"]
         return Card(
-            id=row.id, name=row.name, version=row.version, stage_id=row.stage_id,
-            grade_code=grade_code, grade_label=self.grade_labels.get(row.grade_id, ""),
+            id=row.id,
+            name=row.name,
+            version=row.version,
+            stage_id=row.stage_id,
+            grade_code=grade_code,
+            grade_label=self.grade_labels.get(row.grade_id, ""),
             model_label=self.models.get(row.model_id, ""),
             expected=row.expected_purchase_date.isoformat() if row.expected_purchase_date else "",
-            due=due, marker=marker,
+            due=due,
+            marker=marker,
             expired=rules.is_expired(row.expected_purchase_date, self.today),
             days_text=self.words["never"] if days is None else self.words["days"].format(days),
             owner_name=self.owner_names.get(row.owner_id) if self.show_owner else None,

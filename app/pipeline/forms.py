@@ -1,6 +1,5 @@
 """Forms of the board: the move itself and the dialogs a move may open."""
 
-
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import (
@@ -37,14 +36,25 @@ class OrderForm(MoveForm):
     series = StringField(_l("Series"), validators=[DataRequired(_l("Enter the series.")), Length(max=64)])
     model = StringField(_l("Model"), validators=[DataRequired(_l("Enter the model.")), Length(max=100)])
     configuration = StringField(_l("Configuration"), validators=[Optional(), Length(max=255)])
-    vin = StringField(_l("VIN"), validators=[DataRequired(_l("Enter the VIN."))],
-                      render_kw={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 17})
-    amount = DecimalField(_l("Amount (yuan)"), places=2,
-                          validators=[InputRequired(_l("Enter the amount.")),
-                                      NumberRange(min=1, message=_l("The amount must be positive."))])
+    vin = StringField(
+        _l("VIN"),
+        validators=[DataRequired(_l("Enter the VIN."))],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false", "maxlength": 17},
+    )
+    amount = DecimalField(
+        _l("Amount (yuan)"),
+        places=2,
+        validators=[
+            InputRequired(_l("Enter the amount.")),
+            NumberRange(min=1, message=_l("The amount must be positive.")),
+        ],
+    )
     # Today where the user's store is: an order placed at 01:00 in Shanghai is today's.
-    order_date = DateField(_l("Order date"), default=lambda: today_for(current_user),
-                           validators=[InputRequired(_l("Enter the order date."))])
+    order_date = DateField(
+        _l("Order date"),
+        default=lambda: today_for(current_user),
+        validators=[InputRequired(_l("Enter the order date."))],
+    )
 
     def validate_vin(self, field):
         if not is_valid_vin(field.data or ""):
@@ -55,8 +65,9 @@ class OrderForm(MoveForm):
 class DefeatForm(MoveForm):
     """Moving to lost asks the manager to confirm a defeat (战败)."""
 
-    reason_id = SelectField(_l("Reason"), coerce=int, validate_choice=True,
-                            validators=[DataRequired(_l("Choose a reason."))])
+    reason_id = SelectField(
+        _l("Reason"), coerce=int, validate_choice=True, validators=[DataRequired(_l("Choose a reason."))]
+    )
     detail = TextAreaField(_l("Details"), validators=[Optional(), Length(max=2000)])
 
 
@@ -64,5 +75,6 @@ class VisitForm(MoveForm):
     """Moving to visited offers to register the showroom visit."""
 
     register_visit = BooleanField(_l("Register the showroom visit now"), default=True)
-    party_size = IntegerField(_l("Party size"), default=1,
-                              validators=[Optional(), NumberRange(min=1, max=50)])
+    party_size = IntegerField(
+        _l("Party size"), default=1, validators=[Optional(), NumberRange(min=1, max=50)]
+    )

@@ -24,9 +24,19 @@ from app.web.permissions import GROUP_ROLES, lead_scope_clause, scoped_leads
 PAGE_SIZE = 20
 
 CARD_COLUMNS = (
-    Lead.id, Lead.name, Lead.version, Lead.stage_id, Lead.grade_id, Lead.model_id, Lead.owner_id,
-    Lead.expected_purchase_date, Lead.next_plan_due, Lead.last_effective_followup_at,
-    Lead.is_important, Lead.stage_changed_at, Lead.stage_changed_by_id,
+    Lead.id,
+    Lead.name,
+    Lead.version,
+    Lead.stage_id,
+    Lead.grade_id,
+    Lead.model_id,
+    Lead.owner_id,
+    Lead.expected_purchase_date,
+    Lead.next_plan_due,
+    Lead.last_effective_followup_at,
+    Lead.is_important,
+    Lead.stage_changed_at,
+    Lead.stage_changed_by_id,
 )
 
 
@@ -69,10 +79,15 @@ _date = parse_date
 def parse_filters(args, user: User, today: date) -> BoardFilters:
     """Read the filters from a query string; a user only gets the filters of their role."""
     filters = BoardFilters(
-        grade=_int(args.get("grade")), source=_int(args.get("source")), model=_int(args.get("model")),
-        overdue=args.get("overdue") in {"1", "on", "true"}, expired=args.get("expired") in {"1", "on", "true"},
+        grade=_int(args.get("grade")),
+        source=_int(args.get("source")),
+        model=_int(args.get("model")),
+        overdue=args.get("overdue") in {"1", "on", "true"},
+        expired=args.get("expired") in {"1", "on", "true"},
         noplan=args.get("noplan") in {"1", "on", "true"},
-        created_from=_date(args.get("created_from")), created_to=_date(args.get("created_to")), today=today,
+        created_from=_date(args.get("created_from")),
+        created_to=_date(args.get("created_to")),
+        today=today,
     )
     if user.role in {Role.MANAGER} | GROUP_ROLES:
         filters.owner = _int(args.get("owner"))
@@ -142,11 +157,15 @@ def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int
         if _index_only(filters):
             # Merged duplicates keep their row; counting them here keeps the count index-only.
             clauses = [c for c in clauses if c is not MERGED_CLAUSE]
-        rows = db.session.execute(select(Lead.stage_id, func.count()).where(*clauses).group_by(Lead.stage_id)).all()
+        rows = db.session.execute(
+            select(Lead.stage_id, func.count()).where(*clauses).group_by(Lead.stage_id)
+        ).all()
         return {stage_id: (count, 0) for stage_id, count in rows}
     prices = {row.id: row.price or 0 for row in vehicle_models()}
     rows = db.session.execute(
-        select(Lead.stage_id, Lead.model_id, func.count()).where(*clauses).group_by(Lead.stage_id, Lead.model_id)
+        select(Lead.stage_id, Lead.model_id, func.count())
+        .where(*clauses)
+        .group_by(Lead.stage_id, Lead.model_id)
     ).all()
     totals: dict[int, tuple[int, int]] = {}
     for stage_id, model_id, count in rows:
@@ -156,17 +175,20 @@ def column_counts(user: User, filters: BoardFilters) -> dict[int, tuple[int, int
 
 
 def _dated_part(user, filters, stage_id: int, after: Cursor | None, limit: int):
-    stmt = select(*CARD_COLUMNS).where(*_where(user, filters), Lead.stage_id == stage_id,
-                                       Lead.next_plan_due.is_not(None))
+    stmt = select(*CARD_COLUMNS).where(
+        *_where(user, filters), Lead.stage_id == stage_id, Lead.next_plan_due.is_not(None)
+    )
     if after is not None:
-        stmt = stmt.where(Lead.next_plan_due >= after.due,
-                          (Lead.next_plan_due > after.due) | (Lead.id > after.id))
+        stmt = stmt.where(
+            Lead.next_plan_due >= after.due, (Lead.next_plan_due > after.due) | (Lead.id > after.id)
+        )
     return stmt.order_by(Lead.next_plan_due, Lead.id).limit(limit)
 
 
 def _undated_part(user, filters, stage_id: int, after: Cursor | None, limit: int):
-    stmt = select(*CARD_COLUMNS).where(*_where(user, filters), Lead.stage_id == stage_id,
-                                       Lead.next_plan_due.is_(None))
+    stmt = select(*CARD_COLUMNS).where(
+        *_where(user, filters), Lead.stage_id == stage_id, Lead.next_plan_due.is_(None)
+    )
     if after is not None and after.due is None:
         stmt = stmt.where(Lead.id > after.id)
     # next_plan_due is NULL throughout; naming it keeps the planner on the (…, stage, due) index.
@@ -196,12 +218,15 @@ def _run(parts: list) -> list:
     if len(parts) == 1:
         return db.session.execute(parts[0]).all()
     # Each part keeps its own ORDER BY and LIMIT inside a subquery, all in one round trip.
-    subqueries = [select(*_outer_columns(f"p{i}")).select_from(part.subquery(f"p{i}")) for i, part in enumerate(parts)]
+    subqueries = [
+        select(*_outer_columns(f"p{i}")).select_from(part.subquery(f"p{i}")) for i, part in enumerate(parts)
+    ]
     return db.session.execute(union_all(*subqueries)).all()
 
 
-def first_cards(user: User, filters: BoardFilters, stage_ids: list[int],
-                limit: int = PAGE_SIZE) -> dict[int, list]:
+def first_cards(
+    user: User, filters: BoardFilters, stage_ids: list[int], limit: int = PAGE_SIZE
+) -> dict[int, list]:
     """Return {stage_id: first `limit` cards} of every given column, in one query."""
     parts = []
     for stage_id in stage_ids:
@@ -209,8 +234,9 @@ def first_cards(user: User, filters: BoardFilters, stage_ids: list[int],
     return _group(_run(parts), stage_ids, limit)
 
 
-def column_page(user: User, filters: BoardFilters, stage_id: int, after: Cursor | None,
-                limit: int = PAGE_SIZE) -> tuple[list, bool]:
+def column_page(
+    user: User, filters: BoardFilters, stage_id: int, after: Cursor | None, limit: int = PAGE_SIZE
+) -> tuple[list, bool]:
     """Return the next `limit` cards of one column after `after`, and whether more follow."""
     grouped = _group(_run(_parts(user, filters, stage_id, after, limit + 1)), [stage_id], limit + 1)
     rows = grouped[stage_id]
@@ -238,9 +264,13 @@ def pending_defeats(lead_ids) -> set[int]:
     ids = list(lead_ids)
     if not ids:
         return set()
-    return set(db.session.execute(
-        select(DefeatRequest.lead_id).where(DefeatRequest.lead_id.in_(ids), DefeatRequest.status == DefeatStatus.PENDING)
-    ).scalars())
+    return set(
+        db.session.execute(
+            select(DefeatRequest.lead_id).where(
+                DefeatRequest.lead_id.in_(ids), DefeatRequest.status == DefeatStatus.PENDING
+            )
+        ).scalars()
+    )
 
 
 def user_names(user_ids) -> dict[int, str]:
@@ -257,18 +287,24 @@ def store_consultants(store_id: int | None) -> list:
         return []
     return db.session.execute(
         select(User.id, User.display_name)
-        .where(User.store_id == store_id, User.active.is_(True),
-               User.role.in_([Role.CONSULTANT, Role.MANAGER, Role.DCC]))
+        .where(
+            User.store_id == store_id,
+            User.active.is_(True),
+            User.role.in_([Role.CONSULTANT, Role.MANAGER, Role.DCC]),
+        )
         .order_by(User.display_name)
     ).all()
 
 
 def stores() -> list:
     """Return (id, name) of active stores, for a director's store filter."""
-    return db.session.execute(select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)).all()
+    return db.session.execute(
+        select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)
+    ).all()
 
 
 # ---- "anything changed?" ------------------------------------------------------------------------
+
 
 def _watch_store(user: User, filters: BoardFilters) -> int | None:
     return filters.store or user.store_id
@@ -301,7 +337,9 @@ def parse_token_time(token: str) -> datetime | None:
         return None
 
 
-def changed_stage_ids(user: User, filters: BoardFilters, since: datetime | None, limit: int = 500) -> set[int] | None:
+def changed_stage_ids(
+    user: User, filters: BoardFilters, since: datetime | None, limit: int = 500
+) -> set[int] | None:
     """Return the stages touched by moves after `since` (None: refresh every column)."""
     if since is None:
         return None
@@ -309,7 +347,8 @@ def changed_stage_ids(user: User, filters: BoardFilters, since: datetime | None,
     rows = db.session.execute(
         select(StageChange.from_stage_id, StageChange.to_stage_id)
         .where(StageChange.store_id == store_id, StageChange.created_at > since)
-        .order_by(StageChange.created_at).limit(limit)
+        .order_by(StageChange.created_at)
+        .limit(limit)
     ).all()
     if len(rows) >= limit:
         return None

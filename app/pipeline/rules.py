@@ -77,6 +77,7 @@ def decide_move(current, target, *, role: str, dialogs: dict[str, str] | None = 
 
 # ---- card markers ------------------------------------------------------------------------------
 
+
 def plan_marker(next_plan_due: date | None, today: date) -> str:
     """Return 'none' (no open plan), 'overdue', 'today' or 'planned'."""
     if next_plan_due is None:
@@ -107,6 +108,7 @@ def weighted_value(total_price: int | float | None, probability: int) -> int:
 
 
 # ---- keyset cursor on (next_plan_due nulls last, id) -------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cursor:

@@ -91,8 +91,16 @@ def win_with_order(user, lead: Lead, version: int, order: dict, now: datetime | 
     now = now or utcnow()
     if lead.version != version:
         raise ConflictError("stale", "the lead was changed by someone else")
-    db.session.add(LeadOrder(lead_id=lead.id, store_id=lead.store_id, consultant_id=lead.owner_id,
-                             created_by_id=user.id, created_at=now, **order))
+    db.session.add(
+        LeadOrder(
+            lead_id=lead.id,
+            store_id=lead.store_id,
+            consultant_id=lead.owner_id,
+            created_by_id=user.id,
+            created_at=now,
+            **order,
+        )
+    )
     won = next(s for s in stages() if str(s.kind) == rules.WON)
     return apply_move(user, lead, won.code, version, now)
 
@@ -105,17 +113,34 @@ def ask_defeat(user, lead: Lead, version: int, reason_id: int, detail: str) -> M
     return MoveResult("requested", lead.id, lead.stage_id, lead.stage_id, details={"request": req.id})
 
 
-def visit_and_move(user, lead: Lead, stage_code: str, version: int, register: bool, party_size: int | None,
-                   now: datetime | None = None) -> MoveResult:
+def visit_and_move(
+    user,
+    lead: Lead,
+    stage_code: str,
+    version: int,
+    register: bool,
+    party_size: int | None,
+    now: datetime | None = None,
+) -> MoveResult:
     """Move the lead and, if asked, register its showroom visit (arrived now, the owner receives)."""
     now = now or utcnow()
     first_visit = lead.arrived_at is None
     result = apply_move(user, lead, stage_code, version, now)
     if register:
-        db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, consultant_id=lead.owner_id,
-                                     registered_by_id=user.id, source_channel_id=lead.source_channel_id,
-                                     arrived_at=now, party_size=party_size or 1, is_first_visit=first_visit,
-                                     left_contact=True, created_at=now))
+        db.session.add(
+            ShowroomVisit(
+                store_id=lead.store_id,
+                lead_id=lead.id,
+                consultant_id=lead.owner_id,
+                registered_by_id=user.id,
+                source_channel_id=lead.source_channel_id,
+                arrived_at=now,
+                party_size=party_size or 1,
+                is_first_visit=first_visit,
+                left_contact=True,
+                created_at=now,
+            )
+        )
         db.session.flush()
         result.details["visit"] = True
     return result

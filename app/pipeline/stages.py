@@ -15,8 +15,15 @@ from app.extensions import db
 from app.leads.models import Lead, StageChange
 
 
-def set_stage(lead: Lead, to_code: str, actor=None, *, expected_version: int | None = None,
-              now: datetime | None = None, forward_only: bool = False) -> bool:
+def set_stage(
+    lead: Lead,
+    to_code: str,
+    actor=None,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+    forward_only: bool = False,
+) -> bool:
     """Move `lead` to stage `to_code`; return False when nothing changed."""
     if expected_version is not None and lead.version != expected_version:
         raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
@@ -25,13 +32,23 @@ def set_stage(lead: Lead, to_code: str, actor=None, *, expected_version: int | N
         return False
     refs = by_id(stages())
     current = refs.get(lead.stage_id)
-    if forward_only and current is not None and (
-        current.kind != StageKind.OPEN or current.sort_order >= target.sort_order
+    if (
+        forward_only
+        and current is not None
+        and (current.kind != StageKind.OPEN or current.sort_order >= target.sort_order)
     ):
         return False
     now = now or utcnow()
-    db.session.add(StageChange(lead_id=lead.id, from_stage_id=lead.stage_id, to_stage_id=target.id,
-                               user_id=getattr(actor, "id", None), store_id=lead.store_id, created_at=now))
+    db.session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage_id=lead.stage_id,
+            to_stage_id=target.id,
+            user_id=getattr(actor, "id", None),
+            store_id=lead.store_id,
+            created_at=now,
+        )
+    )
     lead.stage_id = target.id
     lead.stage_changed_at = now
     lead.stage_changed_by_id = getattr(actor, "id", None)

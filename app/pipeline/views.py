@@ -45,8 +45,10 @@ def _show_owner() -> bool:
 
 def _board_stages():
     active = [s for s in stages() if s.active]
-    return ([s for s in active if str(s.kind) == rules.OPEN],
-            [s for s in active if str(s.kind) != rules.OPEN])
+    return (
+        [s for s in active if str(s.kind) == rules.OPEN],
+        [s for s in active if str(s.kind) != rules.OPEN],
+    )
 
 
 def _card_maker(rows, filters, staff=None) -> CardMaker:
@@ -70,19 +72,27 @@ def _columns(filters, stage_ids=None, staff=None):
         bucket = rows.get(stage.id, [])
         more = None
         if len(bucket) > queries.PAGE_SIZE:
-            bucket = bucket[:queries.PAGE_SIZE]
+            bucket = bucket[: queries.PAGE_SIZE]
             more = rules.encode_cursor(bucket[-1].next_plan_due, bucket[-1].id)
         count, value = counts.get(stage.id, (0, 0))
-        columns.append(Column(stage, count, rules.weighted_value(value, stage.probability),
-                              [make(r) for r in bucket], more))
+        columns.append(
+            Column(
+                stage, count, rules.weighted_value(value, stage.probability), [make(r) for r in bucket], more
+            )
+        )
     closed = [Column(s, counts.get(s.id, (0, 0))[0], 0, [], None) for s in closed_stages]
     return columns, closed
 
 
 def _card_context() -> dict:
     """Return what every card template needs, computed once per request."""
-    return {"words": card_labels(), "stage_opts": stage_options(), "csrf_value": generate_csrf(),
-            "move_url": url_for("pipeline.move"), "show_owner": _show_owner()}
+    return {
+        "words": card_labels(),
+        "stage_opts": stage_options(),
+        "csrf_value": generate_csrf(),
+        "move_url": url_for("pipeline.move"),
+        "show_owner": _show_owner(),
+    }
 
 
 def _choices():
@@ -101,10 +111,18 @@ def board():
     filters = _filters()
     staff = queries.store_consultants(filters.store or current_user.store_id) if _show_owner() else []
     columns, closed = _columns(filters, staff=staff)
-    return render("pipeline/board.html", block="board", filters=filters, columns=columns, closed=closed,
-                  token=queries.change_token(current_user, filters), staff=staff,
-                  store_choices=queries.stores() if current_user.role in GROUP_ROLES else [],
-                  choices=_choices(), **_card_context())
+    return render(
+        "pipeline/board.html",
+        block="board",
+        filters=filters,
+        columns=columns,
+        closed=closed,
+        token=queries.change_token(current_user, filters),
+        staff=staff,
+        store_choices=queries.stores() if current_user.role in GROUP_ROLES else [],
+        choices=_choices(),
+        **_card_context(),
+    )
 
 
 @bp.get("/board/column/<int:stage_id>")
@@ -115,12 +133,20 @@ def column(stage_id: int):
     if stage is None or str(stage.kind) != rules.OPEN:
         abort(404)
     filters = _filters()
-    rows, has_more = queries.column_page(current_user, filters, stage_id,
-                                         rules.decode_cursor(request.args.get("after")))
+    rows, has_more = queries.column_page(
+        current_user, filters, stage_id, rules.decode_cursor(request.args.get("after"))
+    )
     more = rules.encode_cursor(rows[-1].next_plan_due, rows[-1].id) if rows and has_more else None
     make = _card_maker(rows, filters)
-    return render("pipeline/column.html", block="cards", stage=stage, cards=[make(r) for r in rows],
-                  more=more, filters=filters, **_card_context())
+    return render(
+        "pipeline/column.html",
+        block="cards",
+        stage=stage,
+        cards=[make(r) for r in rows],
+        more=more,
+        filters=filters,
+        **_card_context(),
+    )
 
 
 @bp.get("/board/changes")
@@ -133,15 +159,26 @@ def changes():
     if token == since:
         return "", 204
     moves_only = since.split("~")[1:] == token.split("~")[1:]
-    stage_ids = queries.changed_stage_ids(current_user, filters, queries.parse_token_time(since)) \
-        if moves_only else None
+    stage_ids = (
+        queries.changed_stage_ids(current_user, filters, queries.parse_token_time(since))
+        if moves_only
+        else None
+    )
     staff = queries.store_consultants(filters.store or current_user.store_id) if _show_owner() else []
     columns, closed = _columns(filters, stage_ids, staff)
-    return render_template("pipeline/changes.html", filters=filters, columns=columns, closed=closed, token=token,
-                           oob=True, **_card_context())
+    return render_template(
+        "pipeline/changes.html",
+        filters=filters,
+        columns=columns,
+        closed=closed,
+        token=token,
+        oob=True,
+        **_card_context(),
+    )
 
 
 # ---- moving -------------------------------------------------------------------------------------
+
 
 @bp.post("/board/move")
 @requires("pipeline.view")
@@ -174,11 +211,14 @@ def _dialog(lead, plan, move_form):
     """Show the dialog a move needs, or apply it when the user submitted it."""
     form_class = DIALOG_FORMS[plan.dialog]
     submitted = move_form.dialog.data == plan.dialog
-    form = form_class() if submitted else form_class(formdata=None, data=_dialog_defaults(lead, plan, move_form))
+    form = (
+        form_class() if submitted else form_class(formdata=None, data=_dialog_defaults(lead, plan, move_form))
+    )
     if plan.dialog == "defeat":
         locale = str(get_locale() or "zh_CN")
         form.reason_id.choices = [(0, _("Choose a reason"))] + [
-            (r.id, r.label(locale)) for r in defeat_reasons() if r.active]
+            (r.id, r.label(locale)) for r in defeat_reasons() if r.active
+        ]
     if not submitted:
         db.session.rollback()
         return _answer("dialog", plan, dialog=form)
@@ -187,8 +227,10 @@ def _dialog(lead, plan, move_form):
         return _answer("dialog", plan, dialog=form, status_code=422)
     version = move_form.version.data
     if plan.dialog == "order":
-        order = {k: getattr(form, k).data for k in ("brand", "series", "model", "configuration", "vin",
-                                                      "amount", "order_date")}
+        order = {
+            k: getattr(form, k).data
+            for k in ("brand", "series", "model", "configuration", "vin", "amount", "order_date")
+        }
         result = services.win_with_order(current_user, lead, version, order)
     elif plan.dialog == "defeat":
         try:
@@ -199,8 +241,9 @@ def _dialog(lead, plan, move_form):
             db.session.rollback()
             return _answer("refused", plan, message=_refusal(exc.code), status_code=422)
     else:
-        result = services.visit_and_move(current_user, lead, move_form.stage.data, version,
-                                         form.register_visit.data, form.party_size.data)
+        result = services.visit_and_move(
+            current_user, lead, move_form.stage.data, version, form.register_visit.data, form.party_size.data
+        )
     db.session.commit()
     return _answer(result.status, result)
 
@@ -245,9 +288,12 @@ def _conflict(lead_id: int):
     who = queries.user_names([row.stage_changed_by_id]).get(row.stage_changed_by_id)
     locale = str(get_locale() or "zh_CN")
     if who and row.stage_changed_at:
-        message = _("%(name)s moved this card to %(stage)s at %(time)s.", name=who,
-                    stage=stage.label(locale) if stage else "",
-                    time=format_datetime(row.stage_changed_at, "MM-dd HH:mm"))
+        message = _(
+            "%(name)s moved this card to %(stage)s at %(time)s.",
+            name=who,
+            stage=stage.label(locale) if stage else "",
+            time=format_datetime(row.stage_changed_at, "MM-dd HH:mm"),
+        )
     else:
         message = _("Someone else changed this lead meanwhile.")
     message += " " + _("The card shows where it is now.")
@@ -261,7 +307,9 @@ MESSAGES = {
 }
 
 
-def _answer(status: str, result, *, message: str | None = None, dialog=None, status_code: int = 200, row=None):
+def _answer(
+    status: str, result, *, message: str | None = None, dialog=None, status_code: int = 200, row=None
+):
     """Render a move result: the card where the server has it, a message, or a dialog."""
     message = message or MESSAGES.get(status, lambda: None)()
     if not is_htmx():
@@ -279,5 +327,15 @@ def _answer(status: str, result, *, message: str | None = None, dialog=None, sta
             maker = _card_maker([row], queries.BoardFilters(today=today_for(current_user)))
             card = maker(row)
     stage = by_id(stages()).get(result.stage_id) if result is not None and result.stage_id else None
-    return render("pipeline/move.html", block="result", status=status_code, outcome=status, result=result,
-                  card=card, stage=stage, message=message, dialog=dialog, **_card_context())
+    return render(
+        "pipeline/move.html",
+        block="result",
+        status=status_code,
+        outcome=status,
+        result=result,
+        card=card,
+        stage=stage,
+        message=message,
+        dialog=dialog,
+        **_card_context(),
+    )

@@ -109,6 +109,7 @@ def local_day(column, store_column, zones: dict[str, list[int]], dialect: str):
 
 # ---- the contributions: one SELECT per fact family, grouped by the keys ------------------------
 
+
 def _sum_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
@@ -131,9 +132,13 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
     zero = literal(0)
 
     def keyed(store, consultant, when, channel, grade):
-        return [store.label("store_id"), func.coalesce(consultant, 0).label("consultant_id"),
-                local_day(when, store, zones, dialect).label("day"), func.coalesce(channel, 0).label("channel_id"),
-                func.coalesce(grade, 0).label("grade_id")]
+        return [
+            store.label("store_id"),
+            func.coalesce(consultant, 0).label("consultant_id"),
+            local_day(when, store, zones, dialect).label("day"),
+            func.coalesce(channel, 0).label("channel_id"),
+            func.coalesce(grade, 0).label("grade_id"),
+        ]
 
     def counters(**given):
         return [given.get(name, zero).label(name) for name in COUNTERS]
@@ -156,71 +161,133 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
     selects = []
     one = func.count()
     k = keyed(Lead.store_id, Lead.owner_id, Lead.created_at, Lead.source_channel_id, Lead.grade_id)
-    selects.append(select(*k, *counters(new_leads=one, new_visited=_sum_if(Lead.arrived_at.is_not(None)),
-                                        new_won=_sum_if(Lead.won_at.is_not(None))))
-                   .where(Lead.merged_into_id.is_(None), *limits(Lead.created_at, Lead.store_id, Lead.id))
-                   .group_by(*[c.element for c in k]))
+    selects.append(
+        select(
+            *k,
+            *counters(
+                new_leads=one,
+                new_visited=_sum_if(Lead.arrived_at.is_not(None)),
+                new_won=_sum_if(Lead.won_at.is_not(None)),
+            ),
+        )
+        .where(Lead.merged_into_id.is_(None), *limits(Lead.created_at, Lead.store_id, Lead.id))
+        .group_by(*[c.element for c in k])
+    )
 
-    k = keyed(FollowUp.store_id, FollowUp.user_id, FollowUp.occurred_at, Lead.source_channel_id, Lead.grade_id)
-    methods = {f"m_{m}": _sum_if(FollowUp.method == m)
-               for m in ("phone", "sms", "wechat", "email", "visit", "showroom")}
-    selects.append(select(*k, *counters(followups=one, effective=_sum_if(FollowUp.is_effective.is_(True)),
-                                        followed_leads=func.count(func.distinct(FollowUp.lead_id)), **methods))
-                   .join(Lead, Lead.id == FollowUp.lead_id)
-                   .where(*limits(FollowUp.occurred_at, FollowUp.store_id, FollowUp.lead_id))
-                   .group_by(*[c.element for c in k]))
+    k = keyed(
+        FollowUp.store_id, FollowUp.user_id, FollowUp.occurred_at, Lead.source_channel_id, Lead.grade_id
+    )
+    methods = {
+        f"m_{m}": _sum_if(FollowUp.method == m)
+        for m in ("phone", "sms", "wechat", "email", "visit", "showroom")
+    }
+    selects.append(
+        select(
+            *k,
+            *counters(
+                followups=one,
+                effective=_sum_if(FollowUp.is_effective.is_(True)),
+                followed_leads=func.count(func.distinct(FollowUp.lead_id)),
+                **methods,
+            ),
+        )
+        .join(Lead, Lead.id == FollowUp.lead_id)
+        .where(*limits(FollowUp.occurred_at, FollowUp.store_id, FollowUp.lead_id))
+        .group_by(*[c.element for c in k])
+    )
 
-    k = keyed(ShowroomVisit.store_id, ShowroomVisit.consultant_id, ShowroomVisit.arrived_at,
-              ShowroomVisit.source_channel_id, Lead.grade_id)
+    k = keyed(
+        ShowroomVisit.store_id,
+        ShowroomVisit.consultant_id,
+        ShowroomVisit.arrived_at,
+        ShowroomVisit.source_channel_id,
+        Lead.grade_id,
+    )
     first = ShowroomVisit.is_first_visit.is_(True)
-    selects.append(select(*k, *counters(visits=one, first_visits=_sum_if(first),
-                                        return_visits=_sum_if(ShowroomVisit.is_first_visit.is_(False)),
-                                        retained=_sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
-                                        test_drives=_sum_if(ShowroomVisit.test_drive.is_(True)),
-                                        people=func.coalesce(func.sum(ShowroomVisit.party_size), 0)))
-                   .select_from(ShowroomVisit).outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
-                   .where(*limits(ShowroomVisit.arrived_at, ShowroomVisit.store_id, ShowroomVisit.lead_id,
-                                  ShowroomVisit.id))
-                   .group_by(*[c.element for c in k]))
+    selects.append(
+        select(
+            *k,
+            *counters(
+                visits=one,
+                first_visits=_sum_if(first),
+                return_visits=_sum_if(ShowroomVisit.is_first_visit.is_(False)),
+                retained=_sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
+                test_drives=_sum_if(ShowroomVisit.test_drive.is_(True)),
+                people=func.coalesce(func.sum(ShowroomVisit.party_size), 0),
+            ),
+        )
+        .select_from(ShowroomVisit)
+        .outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
+        .where(
+            *limits(ShowroomVisit.arrived_at, ShowroomVisit.store_id, ShowroomVisit.lead_id, ShowroomVisit.id)
+        )
+        .group_by(*[c.element for c in k])
+    )
 
-    k = keyed(Invitation.store_id, Invitation.inviter_id, Invitation.invited_at, Lead.source_channel_id,
-              Lead.grade_id)
-    selects.append(select(*k, *counters(invitations=one)).join(Lead, Lead.id == Invitation.lead_id)
-                   .where(Invitation.is_walk_in.is_(False), Invitation.invited_at.is_not(None),
-                          *limits(Invitation.invited_at, Invitation.store_id, Invitation.lead_id))
-                   .group_by(*[c.element for c in k]))
+    k = keyed(
+        Invitation.store_id,
+        Invitation.inviter_id,
+        Invitation.invited_at,
+        Lead.source_channel_id,
+        Lead.grade_id,
+    )
+    selects.append(
+        select(*k, *counters(invitations=one))
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .where(
+            Invitation.is_walk_in.is_(False),
+            Invitation.invited_at.is_not(None),
+            *limits(Invitation.invited_at, Invitation.store_id, Invitation.lead_id),
+        )
+        .group_by(*[c.element for c in k])
+    )
 
-    k = keyed(DefeatRequest.store_id, DefeatRequest.requested_by_id, DefeatRequest.created_at,
-              Lead.source_channel_id, Lead.grade_id)
-    selects.append(select(*k, *counters(defeat_requests=one)).join(Lead, Lead.id == DefeatRequest.lead_id)
-                   .where(*limits(DefeatRequest.created_at, DefeatRequest.store_id, DefeatRequest.lead_id))
-                   .group_by(*[c.element for c in k]))
+    k = keyed(
+        DefeatRequest.store_id,
+        DefeatRequest.requested_by_id,
+        DefeatRequest.created_at,
+        Lead.source_channel_id,
+        Lead.grade_id,
+    )
+    selects.append(
+        select(*k, *counters(defeat_requests=one))
+        .join(Lead, Lead.id == DefeatRequest.lead_id)
+        .where(*limits(DefeatRequest.created_at, DefeatRequest.store_id, DefeatRequest.lead_id))
+        .group_by(*[c.element for c in k])
+    )
 
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON] or [-1]
-    k = keyed(StageChange.store_id, Lead.owner_id, StageChange.created_at, Lead.source_channel_id, Lead.grade_id)
-    selects.append(select(*k, *counters(won=func.count(func.distinct(StageChange.lead_id))))
-                   .join(Lead, Lead.id == StageChange.lead_id)
-                   .where(StageChange.to_stage_id.in_(won_ids),
-                          *limits(StageChange.created_at, StageChange.store_id, StageChange.lead_id))
-                   .group_by(*[c.element for c in k]))
+    k = keyed(
+        StageChange.store_id, Lead.owner_id, StageChange.created_at, Lead.source_channel_id, Lead.grade_id
+    )
+    selects.append(
+        select(*k, *counters(won=func.count(func.distinct(StageChange.lead_id))))
+        .join(Lead, Lead.id == StageChange.lead_id)
+        .where(
+            StageChange.to_stage_id.in_(won_ids),
+            *limits(StageChange.created_at, StageChange.store_id, StageChange.lead_id),
+        )
+        .group_by(*[c.element for c in k])
+    )
     return selects
 
 
 def contributions_select(**limits):
     """All families summed per key: the rows daily_stats should hold for these limits."""
     families = union_all(*_family_selects(**limits)).subquery("facts")
-    return (select(*[families.c[k] for k in KEYS], *[func.sum(families.c[c]).label(c) for c in COUNTERS])
-            .group_by(*[families.c[k] for k in KEYS]))
+    return select(
+        *[families.c[k] for k in KEYS], *[func.sum(families.c[c]).label(c) for c in COUNTERS]
+    ).group_by(*[families.c[k] for k in KEYS])
 
 
 def _snapshot(lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, tuple]:
     out: dict[tuple, list] = {}
     leads, visits = sorted(lead_ids), sorted(visit_ids)
     for i in range(0, max(len(leads), len(visits)), CHUNK):
-        stmt = contributions_select(lead_ids=leads[i:i + CHUNK], visit_ids=visits[i:i + CHUNK])
+        stmt = contributions_select(lead_ids=leads[i : i + CHUNK], visit_ids=visits[i : i + CHUNK])
         for row in db.session.execute(stmt):
-            key = tuple(_norm_key(row[:len(KEYS)]))
-            values = [int(v or 0) for v in row[len(KEYS):]]
+            key = tuple(_norm_key(row[: len(KEYS)]))
+            values = [int(v or 0) for v in row[len(KEYS) :]]
             if key in out:
                 out[key] = [a + b for a, b in zip(out[key], values, strict=True)]
             else:
@@ -240,8 +307,10 @@ def _apply(before: dict, after: dict) -> None:
     deltas: dict[tuple, list] = {}
     for key in set(before) | set(after):
         old, new = before.get(key), after.get(key)
-        delta = [(n if new else 0) - (o if old else 0)
-                 for o, n in zip(old or [0] * len(COUNTERS), new or [0] * len(COUNTERS), strict=True)]
+        delta = [
+            (n if new else 0) - (o if old else 0)
+            for o, n in zip(old or [0] * len(COUNTERS), new or [0] * len(COUNTERS), strict=True)
+        ]
         if any(delta):
             deltas[key] = delta
     if not deltas:
@@ -259,22 +328,42 @@ def _upsert(table, keys, deltas: dict) -> None:
 
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [{**dict(zip(keys, key, strict=True)), **dict(zip(COUNTERS, delta, strict=True))}
-            for key, delta in deltas.items()]
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **dict(zip(COUNTERS, delta, strict=True))}
+        for key, delta in deltas.items()
+    ]
     stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}
+    )
     db.session.execute(stmt, rows)
 
 
 # ---- incremental maintenance ------------------------------------------------------------------
 
-LEAD_FIELDS = ("store_id", "owner_id", "source_channel_id", "grade_id", "created_at", "merged_into_id",
-               "arrived_at", "won_at")
+LEAD_FIELDS = (
+    "store_id",
+    "owner_id",
+    "source_channel_id",
+    "grade_id",
+    "created_at",
+    "merged_into_id",
+    "arrived_at",
+    "won_at",
+)
 FACT_FIELDS = {
     "follow_ups": ("lead_id", "store_id", "user_id", "occurred_at", "method", "is_effective"),
-    "showroom_visits": ("lead_id", "store_id", "consultant_id", "arrived_at", "source_channel_id",
-                        "is_first_visit", "left_contact", "test_drive", "party_size"),
+    "showroom_visits": (
+        "lead_id",
+        "store_id",
+        "consultant_id",
+        "arrived_at",
+        "source_channel_id",
+        "is_first_visit",
+        "left_contact",
+        "test_drive",
+        "party_size",
+    ),
     "invitations": ("lead_id", "store_id", "inviter_id", "invited_at", "is_walk_in"),
     "defeat_requests": ("lead_id", "store_id", "requested_by_id", "created_at"),
     "stage_changes": ("lead_id", "store_id", "to_stage_id", "created_at"),
@@ -287,9 +376,14 @@ def _tracked_tables() -> dict:
     from app.leads.models import Lead, StageChange
     from app.showroom.models import ShowroomVisit
 
-    return {Lead: LEAD_FIELDS, FollowUp: FACT_FIELDS["follow_ups"], ShowroomVisit: FACT_FIELDS["showroom_visits"],
-            Invitation: FACT_FIELDS["invitations"], DefeatRequest: FACT_FIELDS["defeat_requests"],
-            StageChange: FACT_FIELDS["stage_changes"]}
+    return {
+        Lead: LEAD_FIELDS,
+        FollowUp: FACT_FIELDS["follow_ups"],
+        ShowroomVisit: FACT_FIELDS["showroom_visits"],
+        Invitation: FACT_FIELDS["invitations"],
+        DefeatRequest: FACT_FIELDS["defeat_requests"],
+        StageChange: FACT_FIELDS["stage_changes"],
+    }
 
 
 def _units(session: Session) -> tuple[set[int], set[int]]:
@@ -300,8 +394,11 @@ def _units(session: Session) -> tuple[set[int], set[int]]:
     tracked = _tracked_tables()
     leads: set[int] = set()
     visits: set[int] = set()
-    for obj, kind in [(o, "new") for o in session.new] + [(o, "dirty") for o in session.dirty] + \
-                     [(o, "deleted") for o in session.deleted]:
+    for obj, kind in (
+        [(o, "new") for o in session.new]
+        + [(o, "dirty") for o in session.dirty]
+        + [(o, "deleted") for o in session.deleted]
+    ):
         fields = tracked.get(type(obj))
         if fields is None:
             continue
@@ -385,7 +482,10 @@ def _bulk_statement(state) -> object | None:
     rows = []
     if name == "leads":
         query = select(table.c.id)
-        leads, visits = {r[0] for r in session.execute(query.where(where) if where is not None else query)}, set()
+        leads, visits = (
+            {r[0] for r in session.execute(query.where(where) if where is not None else query)},
+            set(),
+        )
     else:
         query = select(table.c.id, table.c.lead_id)
         rows = list(session.execute(query.where(where) if where is not None else query))
@@ -401,7 +501,9 @@ def _bulk_statement(state) -> object | None:
     if name == "showroom_visits" and rows and state.is_update:
         ids = [r.id for r in rows]
         for i in range(0, len(ids), CHUNK):
-            for r in session.execute(select(table.c.id, table.c.lead_id).where(table.c.id.in_(ids[i:i + CHUNK]))):
+            for r in session.execute(
+                select(table.c.id, table.c.lead_id).where(table.c.id.in_(ids[i : i + CHUNK]))
+            ):
                 (leads.add(r.lead_id) if r.lead_id is not None else visits.add(r.id))
     _apply(before, _snapshot(leads, visits))
     return result
@@ -418,8 +520,11 @@ def install() -> None:
     """Keep the aggregates current on every session (once per process)."""
     from app.accounts.models import Store
 
-    for name, func_ in (("before_flush", _before_flush), ("after_flush", _after_flush),
-                        ("do_orm_execute", _bulk_statement)):
+    for name, func_ in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _bulk_statement),
+    ):
         if not event.contains(Session, name, func_):
             event.listen(Session, name, func_)
     for name in ("after_insert", "after_update", "after_delete"):
@@ -428,6 +533,7 @@ def install() -> None:
 
 
 # ---- rebuild ----------------------------------------------------------------------------------
+
 
 def rebuild(start: date | None = None, end: date | None = None, store_ids: list[int] | None = None) -> int:
     """Recompute daily_stats and daily_totals for local days start..end (all when None) of the
@@ -461,8 +567,11 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
         conds.append(stats.c.day <= end)
     if store_ids is not None:
         conds.append(stats.c.store_id.in_(store_ids))
-    rollup = (select(*[stats.c[k] for k in TOTAL_KEYS], *[func.sum(stats.c[c]) for c in COUNTERS])
-              .where(*conds).group_by(*[stats.c[k] for k in TOTAL_KEYS]))
+    rollup = (
+        select(*[stats.c[k] for k in TOTAL_KEYS], *[func.sum(stats.c[c]) for c in COUNTERS])
+        .where(*conds)
+        .group_by(*[stats.c[k] for k in TOTAL_KEYS])
+    )
     db.session.execute(DailyTotal.__table__.insert().from_select([*TOTAL_KEYS, *COUNTERS], rollup))
     count = select(func.count()).select_from(stats).where(*conds)
     return db.session.execute(count).scalar() or 0

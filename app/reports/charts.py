@@ -8,19 +8,43 @@ from pygal.style import Style
 
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif"
 STYLE = Style(
-    background="white", plot_background="white", foreground="#1f2933", foreground_strong="#1f2933",
-    foreground_subtle="#9aa5b1", font_family=FONT, label_font_family=FONT, major_label_font_family=FONT,
-    value_font_family=FONT, title_font_family=FONT, legend_font_family=FONT, tooltip_font_family=FONT,
-    value_label_font_family=FONT, colors=("#1d4ed8", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2",
-                                          "#be185d", "#4d7c0f"),
-    label_font_size=12, major_label_font_size=12, legend_font_size=12, value_font_size=12, title_font_size=15,
+    background="white",
+    plot_background="white",
+    foreground="#1f2933",
+    foreground_strong="#1f2933",
+    foreground_subtle="#9aa5b1",
+    font_family=FONT,
+    label_font_family=FONT,
+    major_label_font_family=FONT,
+    value_font_family=FONT,
+    title_font_family=FONT,
+    legend_font_family=FONT,
+    tooltip_font_family=FONT,
+    value_label_font_family=FONT,
+    colors=("#1d4ed8", "#059669", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f"),
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=12,
+    value_font_size=12,
+    title_font_size=15,
 )
 
 
 def _config(**kw) -> dict:
-    return {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 760, "height": 360,
-            "print_values": False, "show_legend": True, "legend_at_bottom": True, "truncate_legend": -1,
-            "truncate_label": -1, "explicit_size": False, **kw}
+    return {
+        "style": STYLE,
+        "js": [],
+        "disable_xml_declaration": True,
+        "width": 760,
+        "height": 360,
+        "print_values": False,
+        "show_legend": True,
+        "legend_at_bottom": True,
+        "truncate_legend": -1,
+        "truncate_label": -1,
+        "explicit_size": False,
+        **kw,
+    }
 
 
 def _finish(chart) -> str:
@@ -31,19 +55,38 @@ def _finish(chart) -> str:
 
 def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
     """A funnel: one band per stage, narrowing with the drop-off."""
-    chart = pygal.Funnel(**_config(title=title, show_legend=True, legend_at_bottom=True, print_values=True,
-                                   show_y_labels=False, show_y_guides=False))
+    chart = pygal.Funnel(
+        **_config(
+            title=title,
+            show_legend=True,
+            legend_at_bottom=True,
+            print_values=True,
+            show_y_labels=False,
+            show_y_guides=False,
+        )
+    )
     for label, value in zip(labels, values, strict=False):
         chart.add(label, [value or 0])
     return _finish(chart)
 
 
-def bar_chart(labels: list[str], series: dict[str, list], title: str = "", horizontal: bool = False,
-              stacked: bool = False, percent: bool = False) -> str:
+def bar_chart(
+    labels: list[str],
+    series: dict[str, list],
+    title: str = "",
+    horizontal: bool = False,
+    stacked: bool = False,
+    percent: bool = False,
+) -> str:
     """Bars per label, one colour per series."""
     kind = pygal.StackedBar if stacked else (pygal.HorizontalBar if horizontal else pygal.Bar)
-    chart = kind(**_config(title=title, x_label_rotation=30 if len(labels) > 8 and not horizontal else 0,
-                           value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}")))
+    chart = kind(
+        **_config(
+            title=title,
+            x_label_rotation=30 if len(labels) > 8 and not horizontal else 0,
+            value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}"),
+        )
+    )
     chart.x_labels = labels
     if len(labels) > 16 and not horizontal:
         chart.show_minor_x_labels = False
@@ -55,9 +98,15 @@ def bar_chart(labels: list[str], series: dict[str, list], title: str = "", horiz
 
 def line_chart(labels: list[str], series: dict[str, list], title: str = "", percent: bool = False) -> str:
     """Lines over time buckets, one per series."""
-    chart = pygal.Line(**_config(title=title, x_label_rotation=30 if len(labels) > 10 else 0,
-                                 show_minor_x_labels=len(labels) <= 16, dots_size=3,
-                                 value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}")))
+    chart = pygal.Line(
+        **_config(
+            title=title,
+            x_label_rotation=30 if len(labels) > 10 else 0,
+            show_minor_x_labels=len(labels) <= 16,
+            dots_size=3,
+            value_formatter=(lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:,.0f}"),
+        )
+    )
     chart.x_labels = labels
     if len(labels) > 16:
         chart.x_labels_major = labels[:: max(1, len(labels) // 8)]

@@ -10,8 +10,16 @@ from app.core.money import XLSX_YUAN, xlsx_format
 from app.core.spreadsheet import neutralise_cell, neutralise_row
 from app.core.timeutil import to_local
 
-NUMBER_FORMATS = {"int": "#,##0", "num": "#,##0.0", "hours": "#,##0.0", "days": "#,##0.0", "pct": "0.0%",
-                  "money": XLSX_YUAN, "datetime": "yyyy-mm-dd hh:mm", "time": "hh:mm"}
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "num": "#,##0.0",
+    "hours": "#,##0.0",
+    "days": "#,##0.0",
+    "pct": "0.0%",
+    "money": XLSX_YUAN,
+    "datetime": "yyyy-mm-dd hh:mm",
+    "time": "hh:mm",
+}
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
 
 
@@ -44,8 +52,10 @@ def report_workbook(report, f, table) -> io.BytesIO:
         ws.append([_cell(row.get(c.key), c.kind, f.tz) for c in table.columns])
         _format(ws, table.columns)
     if table.totals and table.rows:
-        values = [_cell(table.totals.get(c.key), c.kind, f.tz) if c.key in table.totals else None
-                  for c in table.columns]
+        values = [
+            _cell(table.totals.get(c.key), c.kind, f.tz) if c.key in table.totals else None
+            for c in table.columns
+        ]
         values[0] = "合计"
         ws.append(values)
         _format(ws, table.columns)

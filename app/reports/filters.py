@@ -45,17 +45,22 @@ class ReportFilter:
     def offset_minutes(self) -> int:
         return utc_offset_minutes(self.tz, local_midnight_utc(self.period.start, self.tz))
 
-
     def with_period(self, period: Period) -> "ReportFilter":
         return replace(self, period=period)
 
     def as_dict(self) -> dict:
         """Return the filter as plain values (for the audit log and the export sheet)."""
         return {
-            "period": self.period.kind, "start": self.period.start.isoformat(), "end": self.period.end.isoformat(),
+            "period": self.period.kind,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
             "stores": list(self.store_ids) if self.store_ids is not None else "all",
-            "consultant": self.consultant_id, "channel": self.channel_id, "grade": self.grade_id,
-            "model": self.model_id, "grain": self.grain, "by": self.by,
+            "consultant": self.consultant_id,
+            "channel": self.channel_id,
+            "grade": self.grade_id,
+            "model": self.model_id,
+            "grain": self.grain,
+            "by": self.by,
         }
 
 
@@ -92,10 +97,16 @@ def build_filter(user: User, args, now: datetime | None = None, default_kind: st
     if user.role == Role.CONSULTANT:
         consultant = user.id
     return ReportFilter(
-        user=user, period=period, tz=tz,
+        user=user,
+        period=period,
+        tz=tz,
         store_ids=scoped_store_ids(user, _int(args.get("store")) or _store_id_of(args.get("store_code"))),
-        consultant_id=consultant, channel_id=_int(args.get("channel")), grade_id=_int(args.get("grade")),
-        model_id=_int(args.get("model")), grain=grain, by=(args.get("by") or "")[:16],
+        consultant_id=consultant,
+        channel_id=_int(args.get("channel")),
+        grade_id=_int(args.get("grade")),
+        model_id=_int(args.get("model")),
+        grain=grain,
+        by=(args.get("by") or "")[:16],
     )
 
 

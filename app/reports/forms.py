@@ -25,11 +25,15 @@ class TargetsForm(FlaskForm):
 
 
 class SurveyForm(FlaskForm):
-    score = RadioField(_l("How satisfied are you?"), coerce=int,
-                       choices=[(5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1")],
-                       validators=[DataRequired(message=_l("Please choose a score from 1 to 5."))])
-    comment = TextAreaField(_l("Anything you would like to tell us? (optional)"),
-                            validators=[Optional(), Length(max=1000)])
+    score = RadioField(
+        _l("How satisfied are you?"),
+        coerce=int,
+        choices=[(5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1")],
+        validators=[DataRequired(message=_l("Please choose a score from 1 to 5."))],
+    )
+    comment = TextAreaField(
+        _l("Anything you would like to tell us? (optional)"), validators=[Optional(), Length(max=1000)]
+    )
 
 
 def month_from_args(value: str | None, today: date) -> date:
@@ -48,13 +52,18 @@ def target_subjects(user) -> list[dict]:
     if not group:
         stmt = stmt.where(Store.id == user.store_id)
     stores = db.session.execute(stmt).all()
-    ustmt = (select(User.id, User.display_name, User.store_id)
-             .where(User.role == Role.CONSULTANT, User.active.is_(True), User.store_id.in_([s.id for s in stores]))
-             .order_by(User.store_id, User.display_name))
+    ustmt = (
+        select(User.id, User.display_name, User.store_id)
+        .where(User.role == Role.CONSULTANT, User.active.is_(True), User.store_id.in_([s.id for s in stores]))
+        .order_by(User.store_id, User.display_name)
+    )
     consultants = db.session.execute(ustmt).all()
     out = []
     for store in stores:
         out.append({"store_id": store.id, "user_id": None, "name": store.name, "store_name": store.name})
-        out += [{"store_id": c.store_id, "user_id": c.id, "name": c.display_name, "store_name": store.name}
-                for c in consultants if c.store_id == store.id]
+        out += [
+            {"store_id": c.store_id, "user_id": c.id, "name": c.display_name, "store_name": store.name}
+            for c in consultants
+            if c.store_id == store.id
+        ]
     return out

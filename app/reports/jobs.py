@@ -31,9 +31,13 @@ def email_monthly_report(now: datetime) -> dict:
     month = add_months(today, -1)
     if not _claim("reports.monthly_email", month.strftime("%Y-%m"), now):
         return {"skipped": "already sent"}
-    directors = db.session.execute(
-        select(User).where(User.role == Role.DIRECTOR, User.active.is_(True), User.email.is_not(None))
-    ).scalars().all()
+    directors = (
+        db.session.execute(
+            select(User).where(User.role == Role.DIRECTOR, User.active.is_(True), User.email.is_not(None))
+        )
+        .scalars()
+        .all()
+    )
     if not directors:
         return {"sent": 0}
     from app.files.services import save_file
@@ -42,13 +46,24 @@ def email_monthly_report(now: datetime) -> dict:
     pdf = monthly_report_pdf(GroupViewer(), month, None)
     label = month.strftime("%Y-%m")
     # Kept in the database: the worker that sends the e-mail may run on another machine.
-    stored = save_file("monthly_email", month.year * 100 + month.month, "report", f"monthly-{label}.pdf", pdf,
-                       "application/pdf")
+    stored = save_file(
+        "monthly_email",
+        month.year * 100 + month.month,
+        "report",
+        f"monthly-{label}.pdf",
+        pdf,
+        "application/pdf",
+    )
     for director in directors:
-        queue_email(director.email, f"月度经营报告 {label}",
-                    f"{director.display_name}，您好：\n\n附件是 {label} 的集团月度经营报告。\n\nLeadLoop",
-                    user_id=director.id, attachment_file_id=stored.id,
-                    idempotency_key=f"monthly-report-{label}-{director.id}", now=now)
+        queue_email(
+            director.email,
+            f"月度经营报告 {label}",
+            f"{director.display_name}，您好：\n\n附件是 {label} 的集团月度经营报告。\n\nLeadLoop",
+            user_id=director.id,
+            attachment_file_id=stored.id,
+            idempotency_key=f"monthly-report-{label}-{director.id}",
+            now=now,
+        )
     return {"sent": len(directors), "month": label}
 
 

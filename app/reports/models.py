@@ -10,10 +10,27 @@ from app.extensions import db
 # The integer counters of one store × consultant × day × channel × grade (what each one counts is
 # documented in app/reports/aggregates.py, next to the SQL that computes it).
 COUNTERS = (
-    "new_leads", "new_visited", "new_won",
-    "followups", "effective", "m_phone", "m_sms", "m_wechat", "m_email", "m_visit", "m_showroom", "followed_leads",
-    "visits", "first_visits", "return_visits", "retained", "test_drives", "people",
-    "invitations", "defeat_requests", "won",
+    "new_leads",
+    "new_visited",
+    "new_won",
+    "followups",
+    "effective",
+    "m_phone",
+    "m_sms",
+    "m_wechat",
+    "m_email",
+    "m_visit",
+    "m_showroom",
+    "followed_leads",
+    "visits",
+    "first_visits",
+    "return_visits",
+    "retained",
+    "test_drives",
+    "people",
+    "invitations",
+    "defeat_requests",
+    "won",
 )
 KEYS = ("store_id", "consultant_id", "day", "channel_id", "grade_id")
 TOTAL_KEYS = ("store_id", "consultant_id", "day")

@@ -14,8 +14,9 @@ def filter_options(user) -> dict:
     group = user.role in {Role.DIRECTOR, Role.ADMIN}
     stores = []
     if group:
-        stores = db.session.execute(select(Store.id, Store.name).where(Store.active.is_(True))
-                                    .order_by(Store.code)).all()
+        stores = db.session.execute(
+            select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)
+        ).all()
     consultants = []
     if user.role != Role.CONSULTANT:
         stmt = select(User.id, User.display_name).where(User.role.in_([Role.CONSULTANT, Role.DCC]))

@@ -46,7 +46,9 @@ def monthly_context(user, month: date, store_id: int | None, progress=None) -> d
     store = db.session.get(Store, store_id) if store_id else None
     tz = zone_for(store) if store else zone_for(user)
     period = Period("month", month, month_end(month))
-    f = ReportFilter(user=user, period=period, tz=tz, store_ids=(store_id,) if store_id else None, grain="week")
+    f = ReportFilter(
+        user=user, period=period, tz=tz, store_ids=(store_id,) if store_id else None, grain="week"
+    )
     by_store = store_id is None
     report = progress or (lambda _percent: None)
     ranking = catalog.build_comparison(replace(f, by="consultant" if not by_store else ""))
@@ -54,8 +56,14 @@ def monthly_context(user, month: date, store_id: int | None, progress=None) -> d
     consultants = catalog.build_comparison(replace(f, by="consultant")) if by_store else ranking
     _merge_discipline(consultants, discipline)
     consultants.rows = consultants.rows[:30]
-    context = {"store": store, "month": month, "period": period, "generated": now_local(tz),
-               "stores": ranking if by_store else None, "consultants": consultants}
+    context = {
+        "store": store,
+        "month": month,
+        "period": period,
+        "generated": now_local(tz),
+        "stores": ranking if by_store else None,
+        "consultants": consultants,
+    }
     sections = (
         ("kpis", lambda: catalog.kpi_comparison(f)),
         ("funnel", lambda: catalog.build_funnel(replace(f, by=""))),
@@ -85,8 +93,10 @@ def _merge_discipline(ranking, discipline) -> None:
         d = by_person.get(row.get("key"), {})
         row.update(overdue=d.get("overdue", 0), expired=d.get("expired", 0), penalty=d.get("penalty", 0))
     ranking.columns = [c for c in ranking.columns if c.key not in ("target", "progress")] + [
-        Col("overdue", _l("Overdue plans")), Col("expired", _l("Expired opportunities")),
-        Col("penalty", _l("Penalty"), "money")]
+        Col("overdue", _l("Overdue plans")),
+        Col("expired", _l("Expired opportunities")),
+        Col("penalty", _l("Penalty"), "money"),
+    ]
     ranking.charts = []
     ranking.notes = list(discipline.notes)  # the penalty rule under the figures
 

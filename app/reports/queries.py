@@ -50,10 +50,18 @@ def funnel(f, by: str | None = None) -> list[dict]:
     moved = scope_stage_changes(
         select(StageChange.lead_id.label("lead_id"), PipelineStage.sort_order.label("reach"))
         .join(PipelineStage, PipelineStage.id == StageChange.to_stage_id)
-        .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-               StageChange.created_at < f.utc_end, PipelineStage.kind != StageKind.LOST), f, StageChange.lead_id)
+        .where(
+            store_condition(StageChange.store_id, f),
+            StageChange.created_at >= f.utc_start,
+            StageChange.created_at < f.utc_end,
+            PipelineStage.kind != StageKind.LOST,
+        ),
+        f,
+        StageChange.lead_id,
+    )
     created = select(Lead.id.label("lead_id"), literal(new_order).label("reach")).where(
-        Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+        Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f)
+    )
     events = union_all(moved, created).subquery()
     per_lead = select(events.c.lead_id, func.max(events.c.reach).label("reach")).group_by(events.c.lead_id)
     per_lead = per_lead.subquery()
@@ -61,8 +69,12 @@ def funnel(f, by: str | None = None) -> list[dict]:
     if dim is None:
         stmt = select(*columns).select_from(per_lead)
     else:
-        stmt = (select(dim.label("key"), *columns).select_from(per_lead).join(Lead, Lead.id == per_lead.c.lead_id)
-                .group_by(dim))
+        stmt = (
+            select(dim.label("key"), *columns)
+            .select_from(per_lead)
+            .join(Lead, Lead.id == per_lead.c.lead_id)
+            .group_by(dim)
+        )
     return _rows(stmt)
 
 
@@ -79,10 +91,19 @@ def won_leads(f, dim=None) -> list[dict]:
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     per_store = dim is not None and dim is Lead.store_id
     key = StageChange.store_id if per_store else dim
-    stmt = (select(*([key.label("key")] if key is not None else []),
-                   func.count(distinct(StageChange.lead_id)).label("won")).select_from(StageChange)
-            .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-                   StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids)))
+    stmt = (
+        select(
+            *([key.label("key")] if key is not None else []),
+            func.count(distinct(StageChange.lead_id)).label("won"),
+        )
+        .select_from(StageChange)
+        .where(
+            store_condition(StageChange.store_id, f),
+            StageChange.created_at >= f.utc_start,
+            StageChange.created_at < f.utc_end,
+            StageChange.to_stage_id.in_(won_ids),
+        )
+    )
     if dim is None or per_store:
         stmt = scope_stage_changes(stmt, f, StageChange.lead_id)
     else:
@@ -97,9 +118,12 @@ def new_leads_by(f, dim) -> list[dict]:
     if dim is Lead.source_channel_id and daily.usable(f):
         return daily.counts(f, "channel", {"leads": "new_leads", "visited": "new_visited", "won": "new_won"})
     stmt = (
-        select(dim.label("key"), func.count().label("leads"),
-               _sum_if(Lead.arrived_at.is_not(None)).label("visited"),
-               _sum_if(Lead.won_at.is_not(None)).label("won"))
+        select(
+            dim.label("key"),
+            func.count().label("leads"),
+            _sum_if(Lead.arrived_at.is_not(None)).label("visited"),
+            _sum_if(Lead.won_at.is_not(None)).label("won"),
+        )
         .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
         .group_by(dim)
     )
@@ -112,9 +136,11 @@ def new_leads_trend(f, dim) -> list[dict]:
     if by and daily.usable(f):
         return daily.counts(f, by, {"leads": "new_leads"}, grain=f.grain)
     bucket = local_bucket(Lead.created_at, f.grain, f.offset_minutes)
-    stmt = (select(bucket.label("bucket"), dim.label("key"), func.count().label("leads"))
-            .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
-            .group_by(bucket, dim))
+    stmt = (
+        select(bucket.label("bucket"), dim.label("key"), func.count().label("leads"))
+        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+        .group_by(bucket, dim)
+    )
     return _rows(stmt)
 
 
@@ -126,8 +152,11 @@ def followup_activity(f, by_day: bool = False, leads: bool = True) -> list[dict]
     followed on two days twice), or left out with `leads=False`.
     """
     if daily.usable(f):
-        names = {"followups": "followups", "effective": "effective",
-                 **{f"m_{m}": f"m_{m}" for m in ("phone", "sms", "wechat", "email", "visit", "showroom")}}
+        names = {
+            "followups": "followups",
+            "effective": "effective",
+            **{f"m_{m}": f"m_{m}" for m in ("phone", "sms", "wechat", "email", "visit", "showroom")},
+        }
         if by_day:
             return daily.counts(f, "consultant", {**names, "leads": "followed_leads"}, grain="day")
         rows = {r["key"]: r for r in daily.counts(f, "consultant", names)}
@@ -139,9 +168,11 @@ def followup_activity(f, by_day: bool = False, leads: bool = True) -> list[dict]
 
 def _followed_leads(f) -> list[dict]:
     """Distinct leads followed up per consultant over the period (from the follow-ups)."""
-    stmt = (select(FollowUp.user_id.label("key"), func.count(distinct(FollowUp.lead_id)).label("leads"))
-            .where(store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
-                   FollowUp.occurred_at < f.utc_end))
+    stmt = select(FollowUp.user_id.label("key"), func.count(distinct(FollowUp.lead_id)).label("leads")).where(
+        store_condition(FollowUp.store_id, f),
+        FollowUp.occurred_at >= f.utc_start,
+        FollowUp.occurred_at < f.utc_end,
+    )
     return _rows(scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id))
 
 
@@ -153,13 +184,16 @@ def _followup_activity_raw(f, by_day: bool = False) -> list[dict]:
         exprs.insert(0, day)
         keys.insert(0, day.label("bucket"))
     methods = ["phone", "sms", "wechat", "email", "visit", "showroom"]
-    stmt = (
-        select(*keys, func.count().label("followups"),
-               _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
-               func.count(distinct(FollowUp.lead_id)).label("leads"),
-               *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods])
-        .where(store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
-               FollowUp.occurred_at < f.utc_end)
+    stmt = select(
+        *keys,
+        func.count().label("followups"),
+        _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
+        func.count(distinct(FollowUp.lead_id)).label("leads"),
+        *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods],
+    ).where(
+        store_condition(FollowUp.store_id, f),
+        FollowUp.occurred_at >= f.utc_start,
+        FollowUp.occurred_at < f.utc_end,
     )
     stmt = scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
     return _rows(stmt)
@@ -169,12 +203,22 @@ def response_times(f) -> list[dict]:
     """Per owner: average hours to first contact (leads created in the period)."""
     start = func.coalesce(Lead.assigned_at, Lead.created_at)
     stmt = (
-        select(Lead.owner_id.label("key"),
-               func.avg(case((Lead.first_contacted_at.is_not(None), hours_between(start, Lead.first_contacted_at)),
-                             else_=None)).label("first_contact_hours"),
-               _sum_if(Lead.first_contacted_at.is_(None)).label("never_contacted"))
-        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, Lead.owner_id.is_not(None),
-               *lead_conditions(f))
+        select(
+            Lead.owner_id.label("key"),
+            func.avg(
+                case(
+                    (Lead.first_contacted_at.is_not(None), hours_between(start, Lead.first_contacted_at)),
+                    else_=None,
+                )
+            ).label("first_contact_hours"),
+            _sum_if(Lead.first_contacted_at.is_(None)).label("never_contacted"),
+        )
+        .where(
+            Lead.created_at >= f.utc_start,
+            Lead.created_at < f.utc_end,
+            Lead.owner_id.is_not(None),
+            *lead_conditions(f),
+        )
         .group_by(Lead.owner_id)
     )
     return _rows(stmt)
@@ -183,8 +227,11 @@ def response_times(f) -> list[dict]:
 def order_cycle(f) -> list[dict]:
     """Per owner: average days from lead to order for leads won in the period."""
     stmt = (
-        select(Lead.owner_id.label("key"), func.count().label("won"),
-               func.avg(hours_between(Lead.created_at, Lead.won_at) / 24.0).label("cycle_days"))
+        select(
+            Lead.owner_id.label("key"),
+            func.count().label("won"),
+            func.avg(hours_between(Lead.created_at, Lead.won_at) / 24.0).label("cycle_days"),
+        )
         .where(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end, *lead_conditions(f))
         .group_by(Lead.owner_id)
     )
@@ -195,9 +242,12 @@ def discipline_snapshot(f, today) -> list[dict]:
     """Per owner, today: open leads, expired opportunities, leads without an open plan."""
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
-        select(Lead.owner_id.label("key"), func.count().label("open_leads"),
-               _sum_if(Lead.expected_purchase_date < today).label("expired"),
-               _sum_if(Lead.next_plan_due.is_(None)).label("no_plan"))
+        select(
+            Lead.owner_id.label("key"),
+            func.count().label("open_leads"),
+            _sum_if(Lead.expected_purchase_date < today).label("expired"),
+            _sum_if(Lead.next_plan_due.is_(None)).label("no_plan"),
+        )
         .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
         .group_by(Lead.owner_id)
     )
@@ -213,9 +263,14 @@ def _plan_conditions(f) -> list:
 
 def overdue_plans(f, today) -> list[dict]:
     """Per assignee: open plans whose due date has passed (过期未执行)."""
-    stmt = scope_activity(select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue"))
-                          .where(Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f)),
-                          f, Plan.lead_id, Plan.assignee_id).group_by(Plan.assignee_id)
+    stmt = scope_activity(
+        select(Plan.assignee_id.label("key"), func.count(Plan.id).label("overdue")).where(
+            Plan.status == PlanStatus.OPEN, Plan.due_date < today, *_plan_conditions(f)
+        ),
+        f,
+        Plan.lead_id,
+        Plan.assignee_id,
+    ).group_by(Plan.assignee_id)
     return _rows(stmt)
 
 
@@ -233,12 +288,16 @@ def defeats(f, by: str | None = None) -> list[dict]:
     dim = DEFEAT_DIMENSIONS.get(by or "")
     keys = [DefeatRequest.reason_id.label("reason")] + ([dim.label("key")] if dim is not None else [])
     stmt = select(*keys, func.count(DefeatRequest.id).label("defeats")).where(
-        DefeatRequest.status == DefeatStatus.CONFIRMED, store_condition(DefeatRequest.store_id, f),
-        DefeatRequest.decided_at >= f.utc_start, DefeatRequest.decided_at < f.utc_end)
+        DefeatRequest.status == DefeatStatus.CONFIRMED,
+        store_condition(DefeatRequest.store_id, f),
+        DefeatRequest.decided_at >= f.utc_start,
+        DefeatRequest.decided_at < f.utc_end,
+    )
     if dim is not None and dim.table is Lead.__table__ and not has_lead_dimensions(f):
         stmt = stmt.join(Lead, Lead.id == DefeatRequest.lead_id)
     stmt = scope_activity(stmt, f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(
-        DefeatRequest.reason_id, *([dim] if dim is not None else []))
+        DefeatRequest.reason_id, *([dim] if dim is not None else [])
+    )
     return _rows(stmt)
 
 
@@ -247,10 +306,17 @@ def defeats_requested(f) -> list[dict]:
     if daily.usable(f):
         return daily.counts(f, "consultant", {"defeats": "defeat_requests"})
     stmt = scope_activity(
-        select(DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats"))
-        .where(store_condition(DefeatRequest.store_id, f), DefeatRequest.created_at >= f.utc_start,
-               DefeatRequest.created_at < f.utc_end),
-        f, DefeatRequest.lead_id, DefeatRequest.requested_by_id).group_by(DefeatRequest.requested_by_id)
+        select(
+            DefeatRequest.requested_by_id.label("key"), func.count(DefeatRequest.id).label("defeats")
+        ).where(
+            store_condition(DefeatRequest.store_id, f),
+            DefeatRequest.created_at >= f.utc_start,
+            DefeatRequest.created_at < f.utc_end,
+        ),
+        f,
+        DefeatRequest.lead_id,
+        DefeatRequest.requested_by_id,
+    ).group_by(DefeatRequest.requested_by_id)
     return _rows(stmt)
 
 
@@ -258,10 +324,14 @@ def prospects(f, today) -> list[dict]:
     """Open leads per owner and grade, with plans due and overdue (有望客户跟踪进度)."""
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
-        select(Lead.owner_id.label("key"), Lead.grade_id.label("grade"), func.count().label("leads"),
-               _sum_if(Lead.next_plan_due < today).label("overdue"),
-               _sum_if(Lead.next_plan_due == today).label("due_today"),
-               _sum_if(Lead.last_effective_followup_at >= f.utc_start).label("followed"))
+        select(
+            Lead.owner_id.label("key"),
+            Lead.grade_id.label("grade"),
+            func.count().label("leads"),
+            _sum_if(Lead.next_plan_due < today).label("overdue"),
+            _sum_if(Lead.next_plan_due == today).label("due_today"),
+            _sum_if(Lead.last_effective_followup_at >= f.utc_start).label("followed"),
+        )
         .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
         .group_by(Lead.owner_id, Lead.grade_id)
     )
@@ -273,7 +343,9 @@ def new_leads_total(f, dim) -> list[dict]:
     by = {Lead.owner_id: "consultant", Lead.store_id: "store"}.get(dim)
     if by and daily.usable(f):
         return daily.counts(f, by, {"new_leads": "new_leads"})
-    stmt = (select(dim.label("key"), func.count().label("new_leads"))
-            .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
-            .group_by(dim))
+    stmt = (
+        select(dim.label("key"), func.count().label("new_leads"))
+        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conditions(f))
+        .group_by(dim)
+    )
     return _rows(stmt)

@@ -80,8 +80,17 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     (a report asks for several figures of the same rows)."""
     from flask import g, has_app_context
 
-    memo_key = ("daily", by, grain, f.period.start, f.period.end, f.store_ids, f.consultant_id, f.channel_id,
-                f.grade_id)
+    memo_key = (
+        "daily",
+        by,
+        grain,
+        f.period.start,
+        f.period.end,
+        f.store_ids,
+        f.consultant_id,
+        f.channel_id,
+        f.grade_id,
+    )
     memo = g.setdefault("_report_daily_counts", {}) if has_app_context() else {}
     if memo_key in memo:
         return memo[memo_key]
@@ -92,7 +101,9 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
         keys.append(b.label("bucket"))
         groups.append(b)
     if by:
-        column = {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
+        column = (
+            {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
+        )
         keys.append(column.label("key"))
         groups.append(column)
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]

@@ -33,8 +33,11 @@ def _sum_if(condition):
 
 def _visit_scope(stmt, f):
     """Apply store, consultant, channel and lead-level filters to a showroom_visits query."""
-    conds = [store_condition(ShowroomVisit.store_id, f), ShowroomVisit.arrived_at >= f.utc_start,
-             ShowroomVisit.arrived_at < f.utc_end]
+    conds = [
+        store_condition(ShowroomVisit.store_id, f),
+        ShowroomVisit.arrived_at >= f.utc_start,
+        ShowroomVisit.arrived_at < f.utc_end,
+    ]
     if f.consultant_id:
         conds.append(ShowroomVisit.consultant_id == f.consultant_id)
     if f.channel_id:
@@ -56,9 +59,15 @@ def visit_columns() -> list:
         _sum_if(RETAINED).label("retained"),
         _sum_if(ShowroomVisit.test_drive.is_(True)).label("test_drives"),
         func.coalesce(func.sum(ShowroomVisit.party_size), 0).label("people"),
-        func.avg(case((ShowroomVisit.left_at.is_not(None),
-                       hours_between(ShowroomVisit.arrived_at, ShowroomVisit.left_at) * 60.0),
-                      else_=None)).label("stay_minutes"),
+        func.avg(
+            case(
+                (
+                    ShowroomVisit.left_at.is_not(None),
+                    hours_between(ShowroomVisit.arrived_at, ShowroomVisit.left_at) * 60.0,
+                ),
+                else_=None,
+            )
+        ).label("stay_minutes"),
     ]
 
 
@@ -97,8 +106,10 @@ def visit_counts(f, by: str) -> list[dict]:
 def visit_counts_by_bucket(f) -> list[dict]:
     """The counts of `visits_by_bucket` (no stay time) per period bucket."""
     if daily.usable(f):
-        return [{"key": r["bucket"], **{c: r[c] for c in VISIT_COUNTS}}
-                for r in daily.counts(f, None, {c: c for c in VISIT_COUNTS}, grain=f.grain)]
+        return [
+            {"key": r["bucket"], **{c: r[c] for c in VISIT_COUNTS}}
+            for r in daily.counts(f, None, {c: c for c in VISIT_COUNTS}, grain=f.grain)
+        ]
     return visits_by_bucket(f)
 
 
@@ -121,21 +132,32 @@ def arrival_list(f, page: int = 1) -> tuple[list[dict], int]:
     """One page of the arrival registration list (到店客户登记), newest first, and the total."""
     base = select(ShowroomVisit.id).select_from(ShowroomVisit)
     total = db.session.execute(select(func.count()).select_from(_visit_scope(base, f).subquery())).scalar()
-    stmt = (
-        select(ShowroomVisit.id, ShowroomVisit.arrived_at, ShowroomVisit.left_at, ShowroomVisit.party_size,
-               ShowroomVisit.is_first_visit, ShowroomVisit.left_contact, ShowroomVisit.test_drive,
-               ShowroomVisit.consultant_id, ShowroomVisit.source_channel_id, ShowroomVisit.store_id,
-               ShowroomVisit.lead_id, ShowroomVisit.notes)
-        .select_from(ShowroomVisit)
-    )
+    stmt = select(
+        ShowroomVisit.id,
+        ShowroomVisit.arrived_at,
+        ShowroomVisit.left_at,
+        ShowroomVisit.party_size,
+        ShowroomVisit.is_first_visit,
+        ShowroomVisit.left_contact,
+        ShowroomVisit.test_drive,
+        ShowroomVisit.consultant_id,
+        ShowroomVisit.source_channel_id,
+        ShowroomVisit.store_id,
+        ShowroomVisit.lead_id,
+        ShowroomVisit.notes,
+    ).select_from(ShowroomVisit)
     stmt = _visit_scope(stmt, f).order_by(ShowroomVisit.arrived_at.desc(), ShowroomVisit.id.desc())
     stmt = stmt.limit(PAGE_SIZE).offset((max(1, page) - 1) * PAGE_SIZE)
     rows = _rows(stmt)
     lead_ids = [r["lead_id"] for r in rows if r["lead_id"]]
     leads = {}
     if lead_ids:
-        leads = {r.id: r for r in db.session.execute(
-            select(Lead.id, Lead.name, Lead.phone, Lead.owner_id).where(Lead.id.in_(lead_ids)))}
+        leads = {
+            r.id: r
+            for r in db.session.execute(
+                select(Lead.id, Lead.name, Lead.phone, Lead.owner_id).where(Lead.id.in_(lead_ids))
+            )
+        }
     for row in rows:
         lead = leads.get(row["lead_id"])
         row["lead_name"] = lead.name if lead else None
@@ -155,9 +177,15 @@ def invitations_by(f, by: str = "event") -> list[dict]:
     from app.invitations.queries import invitation_counts
 
     rows = invitation_counts(
-        INVITATION_DIMENSIONS.get(by, "event"), store_ids=list(f.store_ids) if f.store_ids is not None else None,
-        since=f.utc_start, until=f.utc_end, skip_cancelled=True, tz=f.tz, limit=100_000,
-        refine=lambda stmt: scope_activity(stmt, f, Invitation.lead_id, Invitation.inviter_id))
+        INVITATION_DIMENSIONS.get(by, "event"),
+        store_ids=list(f.store_ids) if f.store_ids is not None else None,
+        since=f.utc_start,
+        until=f.utc_end,
+        skip_cancelled=True,
+        tz=f.tz,
+        limit=100_000,
+        refine=lambda stmt: scope_activity(stmt, f, Invitation.lead_id, Invitation.inviter_id),
+    )
     return [{"key": r.key, **r.as_dict()} for r in rows]
 
 
@@ -167,11 +195,20 @@ def invitations_made(f, dim=Invitation.inviter_id) -> list[dict]:
     if by and daily.usable(f):
         return daily.counts(f, by, {"invitations": "invitations"})
     stmt = scope_activity(
-        select(dim.label("key"), func.count(Invitation.id).label("invitations"),
-               _sum_if(Invitation.status == InvitationStatus.ACCEPTED).label("accepted"))
-        .where(store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
-               Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False)),
-        f, Invitation.lead_id, Invitation.inviter_id).group_by(dim)
+        select(
+            dim.label("key"),
+            func.count(Invitation.id).label("invitations"),
+            _sum_if(Invitation.status == InvitationStatus.ACCEPTED).label("accepted"),
+        ).where(
+            store_condition(Invitation.store_id, f),
+            Invitation.invited_at >= f.utc_start,
+            Invitation.invited_at < f.utc_end,
+            Invitation.is_walk_in.is_(False),
+        ),
+        f,
+        Invitation.lead_id,
+        Invitation.inviter_id,
+    ).group_by(dim)
     return _rows(stmt)
 
 
@@ -179,8 +216,10 @@ def event_names(ids) -> dict:
     ids = [i for i in ids if i]
     if not ids:
         return {}
-    return {r.id: (r.theme, r.starts_at) for r in db.session.execute(
-        select(Event.id, Event.theme, Event.starts_at).where(Event.id.in_(ids)))}
+    return {
+        r.id: (r.theme, r.starts_at)
+        for r in db.session.execute(select(Event.id, Event.theme, Event.starts_at).where(Event.id.in_(ids)))
+    }
 
 
 def campaign_names(ids) -> dict:
@@ -189,38 +228,61 @@ def campaign_names(ids) -> dict:
     ids = [i for i in ids if i]
     if not ids:
         return {}
-    return {r.id: r.name for r in db.session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids)))}
+    return {
+        r.id: r.name
+        for r in db.session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(ids)))
+    }
 
 
 # ---- DCC ------------------------------------------------------------------------------------
 
+
 def dcc_figures(f) -> list[dict]:
     """Per DCC agent: calls, connected calls, leads reached, appointments and shows in the period."""
     calls = (
-        select(FollowUp.user_id.label("key"), func.count().label("calls"),
-               _sum_if(FollowUp.result == FollowUpResult.REACHED).label("connected"),
-               func.count(distinct(case((FollowUp.result == FollowUpResult.REACHED, FollowUp.lead_id),
-                                        else_=None))).label("leads_reached"))
+        select(
+            FollowUp.user_id.label("key"),
+            func.count().label("calls"),
+            _sum_if(FollowUp.result == FollowUpResult.REACHED).label("connected"),
+            func.count(
+                distinct(case((FollowUp.result == FollowUpResult.REACHED, FollowUp.lead_id), else_=None))
+            ).label("leads_reached"),
+        )
         .join(User, User.id == FollowUp.user_id)
-        .where(User.role == Role.DCC, store_condition(FollowUp.store_id, f), FollowUp.occurred_at >= f.utc_start,
-               FollowUp.occurred_at < f.utc_end)
+        .where(
+            User.role == Role.DCC,
+            store_condition(FollowUp.store_id, f),
+            FollowUp.occurred_at >= f.utc_start,
+            FollowUp.occurred_at < f.utc_end,
+        )
     )
     calls = scope_activity(calls, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id)
     appointments = (
-        select(Lead.dcc_agent_id.label("key"),
-               _sum_if(and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end)).label("appointments"),
-               _sum_if(and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end,
-                            Lead.arrived_at.is_not(None))).label("shows"),
-               _sum_if(and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end)).label("new_leads"))
-        .where(Lead.dcc_agent_id.is_not(None),
-               or_(and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end),
-                   and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end)),
-               *lead_conditions(f, owner_column=Lead.dcc_agent_id))
+        select(
+            Lead.dcc_agent_id.label("key"),
+            _sum_if(and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end)).label("appointments"),
+            _sum_if(
+                and_(
+                    Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end, Lead.arrived_at.is_not(None)
+                )
+            ).label("shows"),
+            _sum_if(and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end)).label("new_leads"),
+        )
+        .where(
+            Lead.dcc_agent_id.is_not(None),
+            or_(
+                and_(Lead.invited_at >= f.utc_start, Lead.invited_at < f.utc_end),
+                and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end),
+            ),
+            *lead_conditions(f, owner_column=Lead.dcc_agent_id),
+        )
         .group_by(Lead.dcc_agent_id)
     )
     merged: dict = {}
     for row in _rows(calls) + _rows(appointments):
-        merged.setdefault(row["key"], {"key": row["key"]}).update({k: v for k, v in row.items() if k != "key"})
+        merged.setdefault(row["key"], {"key": row["key"]}).update(
+            {k: v for k, v in row.items() if k != "key"}
+        )
     return list(merged.values())
 
 
@@ -237,50 +299,100 @@ def satisfaction_by(f, by: str = "consultant") -> list[dict]:
     """Surveys sent in the period: answered, average score and the score spread, per dimension."""
     dim = SURVEY_DIMENSIONS.get(by, SurveyResponse.consultant_id)
     answered = SurveyResponse.answered_at.is_not(None)
-    stmt = scope_activity(select(dim.label("key"), func.count(SurveyResponse.id).label("sent"),
-                   _sum_if(answered).label("answered"),
-                   func.avg(case((answered, SurveyResponse.score), else_=None)).label("avg_score"),
-                   _sum_if(and_(answered, SurveyResponse.score >= 4)).label("satisfied"),
-                   _sum_if(and_(answered, SurveyResponse.score <= 2)).label("unhappy"))
-                          .where(store_condition(SurveyResponse.store_id, f), SurveyResponse.created_at >= f.utc_start,
-                                 SurveyResponse.created_at < f.utc_end),
-                          f, SurveyResponse.lead_id, SurveyResponse.consultant_id).group_by(dim)
+    stmt = scope_activity(
+        select(
+            dim.label("key"),
+            func.count(SurveyResponse.id).label("sent"),
+            _sum_if(answered).label("answered"),
+            func.avg(case((answered, SurveyResponse.score), else_=None)).label("avg_score"),
+            _sum_if(and_(answered, SurveyResponse.score >= 4)).label("satisfied"),
+            _sum_if(and_(answered, SurveyResponse.score <= 2)).label("unhappy"),
+        ).where(
+            store_condition(SurveyResponse.store_id, f),
+            SurveyResponse.created_at >= f.utc_start,
+            SurveyResponse.created_at < f.utc_end,
+        ),
+        f,
+        SurveyResponse.lead_id,
+        SurveyResponse.consultant_id,
+    ).group_by(dim)
     return _rows(stmt)
 
 
 # ---- headline figures -----------------------------------------------------------------------
 
+
 def kpis(f) -> dict:
     """The headline figures of a period in one SELECT of scalar sub-queries (or one sum of days)."""
     if daily.usable(f):
-        return daily.counts(f, None, {"new_leads": "new_leads", "orders": "won", "invitations": "invitations",
-                                      "visits": "visits", "first_visits": "first_visits", "retained": "retained",
-                                      "test_drives": "test_drives"})[0]
+        return daily.counts(
+            f,
+            None,
+            {
+                "new_leads": "new_leads",
+                "orders": "won",
+                "invitations": "invitations",
+                "visits": "visits",
+                "first_visits": "first_visits",
+                "retained": "retained",
+                "test_drives": "test_drives",
+            },
+        )[0]
     won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
     lead_conds = lead_conditions(f)
-    new_leads = select(func.count()).select_from(Lead).where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end,
-                                                  *lead_conds).scalar_subquery()
+    new_leads = (
+        select(func.count())
+        .select_from(Lead)
+        .where(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end, *lead_conds)
+        .scalar_subquery()
+    )
     orders = scope_stage_changes(
-        select(func.count(distinct(StageChange.lead_id))).select_from(StageChange)
-        .where(store_condition(StageChange.store_id, f), StageChange.created_at >= f.utc_start,
-               StageChange.created_at < f.utc_end, StageChange.to_stage_id.in_(won_ids)),
-        f, StageChange.lead_id).scalar_subquery()
+        select(func.count(distinct(StageChange.lead_id)))
+        .select_from(StageChange)
+        .where(
+            store_condition(StageChange.store_id, f),
+            StageChange.created_at >= f.utc_start,
+            StageChange.created_at < f.utc_end,
+            StageChange.to_stage_id.in_(won_ids),
+        ),
+        f,
+        StageChange.lead_id,
+    ).scalar_subquery()
     first = ShowroomVisit.is_first_visit.is_(True)
-    visit_stmt = _visit_scope(select(
-        func.count(), _sum_if(first), _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
-        _sum_if(ShowroomVisit.test_drive.is_(True))).select_from(ShowroomVisit), f).subquery()
+    visit_stmt = _visit_scope(
+        select(
+            func.count(),
+            _sum_if(first),
+            _sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
+            _sum_if(ShowroomVisit.test_drive.is_(True)),
+        ).select_from(ShowroomVisit),
+        f,
+    ).subquery()
     invites = scope_activity(
         select(func.count(Invitation.id)).where(
-            store_condition(Invitation.store_id, f), Invitation.invited_at >= f.utc_start,
-            Invitation.invited_at < f.utc_end, Invitation.is_walk_in.is_(False)),
-        f, Invitation.lead_id, Invitation.inviter_id).scalar_subquery()
+            store_condition(Invitation.store_id, f),
+            Invitation.invited_at >= f.utc_start,
+            Invitation.invited_at < f.utc_end,
+            Invitation.is_walk_in.is_(False),
+        ),
+        f,
+        Invitation.lead_id,
+        Invitation.inviter_id,
+    ).scalar_subquery()
     cols = list(visit_stmt.c)
     # The visit figures come from one pass over the period's visits (the FROM item), the others
     # are scalar sub-queries beside them: one statement, each table read once.
-    row = db.session.execute(select(
-        new_leads.label("new_leads"), orders.label("orders"), invites.label("invitations"),
-        cols[0].label("visits"), cols[1].label("first_visits"), cols[2].label("retained"),
-        cols[3].label("test_drives"), literal(1).label("_"),
-    ).select_from(visit_stmt)).one()
+    row = db.session.execute(
+        select(
+            new_leads.label("new_leads"),
+            orders.label("orders"),
+            invites.label("invitations"),
+            cols[0].label("visits"),
+            cols[1].label("first_visits"),
+            cols[2].label("retained"),
+            cols[3].label("test_drives"),
+            literal(1).label("_"),
+        ).select_from(visit_stmt)
+    ).one()
     out = {k: (v or 0) for k, v in row._mapping.items() if k != "_"}
     return out

@@ -61,8 +61,11 @@ def scope_activity(stmt, f, lead_id_column, user_column):
 
 def scope_stage_changes(stmt, f, lead_id_column):
     """Limit stage changes to the filter; leads are joined only for owner or lead dimensions."""
-    if has_lead_dimensions(f) or f.consultant_id or f.user.role not in {Role.MANAGER, Role.DIRECTOR,
-                                                                         Role.MARKETING, Role.ADMIN}:
+    if (
+        has_lead_dimensions(f)
+        or f.consultant_id
+        or f.user.role not in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING, Role.ADMIN}
+    ):
         stmt = stmt.join(Lead, Lead.id == lead_id_column)
         return stmt.where(*lead_conditions(f))
     return stmt

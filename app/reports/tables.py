@@ -69,8 +69,10 @@ def body_rows(table: "Table") -> Markup:
     Built here rather than cell by cell in the template: a month of consultants by day is
     thousands of cells, and a template macro per cell cost more than the report's queries.
     """
-    columns = [(col.key, col.kind, "<td>" if col.kind in NOT_NUMERIC else '<td class="num">')
-               for col in table.columns]
+    columns = [
+        (col.key, col.kind, "<td>" if col.kind in NOT_NUMERIC else '<td class="num">')
+        for col in table.columns
+    ]
     html = []
     for row in table.rows:
         parts = ["<tr>"]
@@ -145,8 +147,15 @@ class Names:
 
     def of(self, kind: str, key) -> str:
         """Name a key of dimension `kind`."""
-        return {"store": self.store, "consultant": self.user, "channel": self.channel, "grade": self.grade,
-                "model": self.model, "stage": self.stage, "reason": self.reason}.get(kind, str)(key)
+        return {
+            "store": self.store,
+            "consultant": self.user,
+            "channel": self.channel,
+            "grade": self.grade,
+            "model": self.model,
+            "stage": self.stage,
+            "reason": self.reason,
+        }.get(kind, str)(key)
 
 
 def sum_rows(rows: list[dict], keys: list[str]) -> dict:

@@ -12,12 +12,22 @@ from app.extensions import db
 from app.invitations.models import MonthlyTarget
 from app.reports.rules import Period, add_months, month_end, prorated_target, rate
 
-METRICS = [("new_leads", _l("New leads")), ("visits", _l("Showroom visits")), ("invitations", _l("Invitations")),
-           ("test_drives", _l("Test drives")), ("orders", _l("Orders"))]
+METRICS = [
+    ("new_leads", _l("New leads")),
+    ("visits", _l("Showroom visits")),
+    ("invitations", _l("Invitations")),
+    ("test_drives", _l("Test drives")),
+    ("orders", _l("Orders")),
+]
 METRIC_KEYS = [m for m, _ in METRICS]
 # Which headline figure measures each target metric.
-ACTUAL_OF = {"new_leads": "new_leads", "visits": "visits", "invitations": "invitations",
-             "test_drives": "test_drives", "orders": "orders"}
+ACTUAL_OF = {
+    "new_leads": "new_leads",
+    "visits": "visits",
+    "invitations": "invitations",
+    "test_drives": "test_drives",
+    "orders": "orders",
+}
 
 
 def _months(period: Period) -> list[date]:
@@ -31,8 +41,13 @@ def _months(period: Period) -> list[date]:
 def _target_rows(f, per: str | None = None):
     """Target rows for the months of the period: store-level, or consultant-level when filtered."""
     months = _months(f.period)
-    stmt = select(MonthlyTarget.month, MonthlyTarget.store_id, MonthlyTarget.user_id, MonthlyTarget.metric,
-                  MonthlyTarget.value).where(MonthlyTarget.month.in_(months))
+    stmt = select(
+        MonthlyTarget.month,
+        MonthlyTarget.store_id,
+        MonthlyTarget.user_id,
+        MonthlyTarget.metric,
+        MonthlyTarget.value,
+    ).where(MonthlyTarget.month.in_(months))
     if f.store_ids is not None:
         stmt = stmt.where(MonthlyTarget.store_id.in_(f.store_ids))
     if per == "consultant" or f.consultant_id:
@@ -71,8 +86,15 @@ def progress(f, actuals: dict | None = None) -> list[dict]:
             continue
         target = round(totals[metric])
         actual = actuals.get(ACTUAL_OF[metric]) or 0
-        out.append({"metric": metric, "label": label, "actual": actual, "target": target,
-                    "progress": rate(actual, target)})
+        out.append(
+            {
+                "metric": metric,
+                "label": label,
+                "actual": actual,
+                "target": target,
+                "progress": rate(actual, target),
+            }
+        )
     return out
 
 
@@ -86,8 +108,13 @@ def month_to_date_progress(user: User, today: date) -> list[dict]:
 
     tz = zone_for(user)
     month = Period("month", today.replace(day=1), month_end(today))
-    f = ReportFilter(user=user, period=month, tz=tz, store_ids=scoped_store_ids(user, None),
-                     consultant_id=user.id if user.role in {Role.CONSULTANT, Role.DCC} else None)
+    f = ReportFilter(
+        user=user,
+        period=month,
+        tz=tz,
+        store_ids=scoped_store_ids(user, None),
+        consultant_id=user.id if user.role in {Role.CONSULTANT, Role.DCC} else None,
+    )
     items = progress(f, actuals=None if not _has_targets(f) else _actuals_to_date(f, today))
     elapsed = today.day / month.days
     for item in items:
@@ -105,12 +132,20 @@ def _actuals_to_date(f, today: date) -> dict:
     return kpi_values(replace(f, period=Period("custom", f.period.start, today)))
 
 
-def set_targets(actor: User, month: date, store_id: int, user_id: int | None, values: dict[str, int | None]) -> int:
+def set_targets(
+    actor: User, month: date, store_id: int, user_id: int | None, values: dict[str, int | None]
+) -> int:
     """Create, change or clear the targets of one store or consultant for a month; return rows changed."""
-    existing = {t.metric: t for t in db.session.execute(
-        select(MonthlyTarget).where(MonthlyTarget.month == month, MonthlyTarget.store_id == store_id,
-                                    MonthlyTarget.user_id.is_(None) if user_id is None
-                                    else MonthlyTarget.user_id == user_id)).scalars()}
+    existing = {
+        t.metric: t
+        for t in db.session.execute(
+            select(MonthlyTarget).where(
+                MonthlyTarget.month == month,
+                MonthlyTarget.store_id == store_id,
+                MonthlyTarget.user_id.is_(None) if user_id is None else MonthlyTarget.user_id == user_id,
+            )
+        ).scalars()
+    }
     changed = 0
     for metric in METRIC_KEYS:
         value = values.get(metric)
@@ -121,8 +156,11 @@ def set_targets(actor: User, month: date, store_id: int, user_id: int | None, va
                 changed += 1
             continue
         if row is None:
-            db.session.add(MonthlyTarget(month=month, store_id=store_id, user_id=user_id, metric=metric,
-                                         value=int(value)))
+            db.session.add(
+                MonthlyTarget(
+                    month=month, store_id=store_id, user_id=user_id, metric=metric, value=int(value)
+                )
+            )
             changed += 1
         elif row.value != int(value):
             row.value = int(value)
@@ -130,16 +168,22 @@ def set_targets(actor: User, month: date, store_id: int, user_id: int | None, va
     if changed:
         from app.audit.services import record
 
-        record("targets.set", actor, "store", store_id,
-               {"month": month.isoformat(), "user_id": user_id, "values": values})
+        record(
+            "targets.set",
+            actor,
+            "store",
+            store_id,
+            {"month": month.isoformat(), "user_id": user_id, "values": values},
+        )
     db.session.flush()
     return changed
 
 
 def targets_table(month: date, store_ids: list[int] | None) -> dict:
     """{(store id, user id or None): {metric: value}} for the targets page, in one query."""
-    stmt = select(MonthlyTarget.store_id, MonthlyTarget.user_id, MonthlyTarget.metric, MonthlyTarget.value).where(
-        MonthlyTarget.month == month)
+    stmt = select(
+        MonthlyTarget.store_id, MonthlyTarget.user_id, MonthlyTarget.metric, MonthlyTarget.value
+    ).where(MonthlyTarget.month == month)
     if store_ids is not None:
         stmt = stmt.where(MonthlyTarget.store_id.in_(store_ids))
     out: dict = {}

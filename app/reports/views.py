@@ -1,6 +1,5 @@
 """Report pages: the hub, each report with filters, print view, Excel and PDF, targets, surveys."""
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,9 +31,17 @@ def _report_helpers():
 
     from app.reports.charts import as_img
 
-    by_labels = {"": _l("Overall"), "store": _l("Store"), "consultant": _l("Consultant"),
-                 "channel": _l("Source channel"), "model": _l("Model"), "stage": _l("Stage reached"),
-                 "event": _l("Event"), "campaign": _l("Campaign"), "hour": _l("Arrival hour")}
+    by_labels = {
+        "": _l("Overall"),
+        "store": _l("Store"),
+        "consultant": _l("Consultant"),
+        "channel": _l("Source channel"),
+        "model": _l("Model"),
+        "stage": _l("Stage reached"),
+        "event": _l("Event"),
+        "campaign": _l("Campaign"),
+        "hour": _l("Arrival hour"),
+    }
     return {"fmt": fmt, "table_rows": body_rows, "chart_img": as_img, "by_labels": by_labels}
 
 
@@ -68,8 +75,13 @@ def hub():
     for report in reports_for(current_user):
         sections.setdefault(str(report.section), []).append(report)
     last_month = add_months(today_for(current_user), -1)
-    return render("reports/hub.html", sections=sections, last_month=last_month.strftime("%Y-%m"),
-                  options=filter_options(current_user), may_pdf=_may_pdf())
+    return render(
+        "reports/hub.html",
+        sections=sections,
+        last_month=last_month.strftime("%Y-%m"),
+        options=filter_options(current_user),
+        may_pdf=_may_pdf(),
+    )
 
 
 @bp.get("/reports/<key>")
@@ -79,11 +91,19 @@ def show_report(key: str):
     report = _report_or_404(key)
     f = build_filter(current_user, request.args, default_kind=report.default_period)
     table = _build(report, f)
-    return render("reports/report.html", block="report_body", report=report, f=f, table=table, fmt=fmt,
-                  table_rows=body_rows,
-                  target_progress=progress(f) if key != "arrivals" else [],
-                  options=filter_options(current_user), grains=GRAINS,
-                  printing=request.args.get("print") == "1")
+    return render(
+        "reports/report.html",
+        block="report_body",
+        report=report,
+        f=f,
+        table=table,
+        fmt=fmt,
+        table_rows=body_rows,
+        target_progress=progress(f) if key != "arrivals" else [],
+        options=filter_options(current_user),
+        grains=GRAINS,
+        printing=request.args.get("print") == "1",
+    )
 
 
 @bp.get("/reports/<key>/export.xlsx")
@@ -102,8 +122,14 @@ def export_report(key: str):
         cap = int(get_setting("export_row_cap") or 2000)
         table = report.build(f, page=1)
         if (table.total_rows or 0) > cap:
-            flash(_("Too many rows to export (%(n)s); narrow the filter to at most %(cap)s.",
-                    n=table.total_rows, cap=cap), "error")
+            flash(
+                _(
+                    "Too many rows to export (%(n)s); narrow the filter to at most %(cap)s.",
+                    n=table.total_rows,
+                    cap=cap,
+                ),
+                "error",
+            )
             return redirect(url_for("reports.show_report", key=key, **request.args))
         table = _all_pages(report, f, table)
     else:
@@ -112,8 +138,12 @@ def export_report(key: str):
     record("report.export", current_user, "report", key, {"filters": f.as_dict(), "rows": len(table.rows)})
     db.session.commit()
     name = f"{key}-{f.period.start.isoformat()}-{f.period.end.isoformat()}.xlsx"
-    return send_file(stream, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        stream,
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def _all_pages(report, f, first):
@@ -152,8 +182,13 @@ def request_monthly():
         abort(400)
     store_id = report_store_for(current_user, request.form.get("store", type=int))
     generated = request_monthly_report(current_user, month, store_id)
-    record("report.pdf", current_user, "report", "monthly",
-           {"month": month.isoformat(), "store_id": store_id, "generated_file": generated.id})
+    record(
+        "report.pdf",
+        current_user,
+        "report",
+        "monthly",
+        {"month": month.isoformat(), "store_id": store_id, "generated_file": generated.id},
+    )
     db.session.commit()
     enqueue(generated, locale=str(get_locale() or ""))
     return redirect(url_for("reports.generated_file", generated_id=generated.id), code=303)
@@ -174,8 +209,9 @@ def _generated_or_404(generated_id: int):
 def generated_file(generated_id: int):
     """The monthly report's progress (polled by htmx), then its download link."""
     generated = _generated_or_404(generated_id)
-    return render("reports/generated.html", block="progress" if request.args.get("poll") else None,
-                  generated=generated)
+    return render(
+        "reports/generated.html", block="progress" if request.args.get("poll") else None, generated=generated
+    )
 
 
 @bp.get("/reports/files/<int:generated_id>/download")
@@ -191,8 +227,12 @@ def download_generated(generated_id: int):
     from app.reports.generate import filename
 
     stored = db.session.get(StoredFile, generated.file_id)
-    return send_file(io.BytesIO(stored.content), as_attachment=True, mimetype="application/pdf",
-                     download_name=filename(generated))
+    return send_file(
+        io.BytesIO(stored.content),
+        as_attachment=True,
+        mimetype="application/pdf",
+        download_name=filename(generated),
+    )
 
 
 @bp.route("/reports/targets", methods=["GET", "POST"])
@@ -211,20 +251,39 @@ def edit_targets():
         if (store_id, user_id) not in allowed:
             abort(404)
         if form.validate_on_submit():
-            values = {m: getattr(form, m).data for m in ("new_leads", "visits", "invitations", "test_drives", "orders")}
+            values = {
+                m: getattr(form, m).data
+                for m in ("new_leads", "visits", "invitations", "test_drives", "orders")
+            }
             changed = set_targets(current_user, month, store_id, user_id, values)
             db.session.commit()
             flash(_("Targets saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("reports.edit_targets", month=month.strftime("%Y-%m")), code=303)
         current = targets_table(month, sorted({s["store_id"] for s in subjects}))
-        return render("reports/targets.html", status=422, subjects=subjects, current=current, month=month,
-                      form=form, failed=(store_id, user_id), add_months=add_months)
+        return render(
+            "reports/targets.html",
+            status=422,
+            subjects=subjects,
+            current=current,
+            month=month,
+            form=form,
+            failed=(store_id, user_id),
+            add_months=add_months,
+        )
     current = targets_table(month, sorted({s["store_id"] for s in subjects}))
-    return render("reports/targets.html", subjects=subjects, current=current, month=month, form=form,
-                  failed=None, add_months=add_months)
+    return render(
+        "reports/targets.html",
+        subjects=subjects,
+        current=current,
+        month=month,
+        form=form,
+        failed=None,
+        add_months=add_months,
+    )
 
 
 # ---- the public survey page (registered on this blueprint, outside /reports) ----------------
+
 
 def _survey_limit() -> str:
     return current_app.config.get("SURVEY_RATE_LIMIT", "30/minute")

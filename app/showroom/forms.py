@@ -13,19 +13,35 @@ YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 class WalkInForm(FlaskForm):
     """A walk-in in a few taps: arrival, party, consultant, first visit, contact left."""
 
-    arrived_at = TimeField(_l("Arrival time"), validators=[InputRequired(_l("Please enter the arrival time."))])
-    party_size = IntegerField(_l("Party size"), default=1,
-                              validators=[InputRequired(_l("How many people came?")),
-                                          NumberRange(1, 20, _l("One to twenty people."))])
-    consultant_id = RadioField(_l("Receiving consultant"), coerce=int,
-                               validators=[InputRequired(_l("Choose the receiving consultant."))])
+    arrived_at = TimeField(
+        _l("Arrival time"), validators=[InputRequired(_l("Please enter the arrival time."))]
+    )
+    party_size = IntegerField(
+        _l("Party size"),
+        default=1,
+        validators=[
+            InputRequired(_l("How many people came?")),
+            NumberRange(1, 20, _l("One to twenty people.")),
+        ],
+    )
+    consultant_id = RadioField(
+        _l("Receiving consultant"),
+        coerce=int,
+        validators=[InputRequired(_l("Choose the receiving consultant."))],
+    )
     first_visit = RadioField(_l("First visit?"), choices=YES_NO, default="yes")
     left_contact = RadioField(_l("Left contact info?"), choices=YES_NO, default="no")
-    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32)],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[Optional(), Length(max=32)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
     name = StringField(_l("Customer name"), validators=[Optional(), Length(max=100)])
-    gender = RadioField(_l("Gender"), choices=[("male", _l("Male")), ("female", _l("Female")),
-                                               ("unknown", _l("Unknown"))], default="unknown")
+    gender = RadioField(
+        _l("Gender"),
+        choices=[("male", _l("Male")), ("female", _l("Female")), ("unknown", _l("Unknown"))],
+        default="unknown",
+    )
     model_id = SelectField(_l("Model of interest"), coerce=int, validators=[Optional()])
     grade = RadioField(_l("Intent grade"), default="B")
 

@@ -25,16 +25,29 @@ def todays_visits(store_id: int, day: date, tz: str) -> list:
     start, end = day_bounds_utc(day, tz)
     owner = aliased(User, name="owner")
     return db.session.execute(
-        select(ShowroomVisit.id, ShowroomVisit.arrived_at, ShowroomVisit.left_at, ShowroomVisit.party_size,
-               ShowroomVisit.is_first_visit, ShowroomVisit.left_contact, ShowroomVisit.lead_id,
-               User.display_name.label("consultant"), Lead.name.label("customer"), Lead.phone.label("phone"),
-               owner.display_name.label("owner"))
+        select(
+            ShowroomVisit.id,
+            ShowroomVisit.arrived_at,
+            ShowroomVisit.left_at,
+            ShowroomVisit.party_size,
+            ShowroomVisit.is_first_visit,
+            ShowroomVisit.left_contact,
+            ShowroomVisit.lead_id,
+            User.display_name.label("consultant"),
+            Lead.name.label("customer"),
+            Lead.phone.label("phone"),
+            owner.display_name.label("owner"),
+        )
         .outerjoin(User, User.id == ShowroomVisit.consultant_id)
         .outerjoin(Lead, Lead.id == ShowroomVisit.lead_id)
         .outerjoin(owner, owner.id == Lead.owner_id)
-        .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start,
-               ShowroomVisit.arrived_at < end)
-        .order_by(ShowroomVisit.arrived_at.desc(), ShowroomVisit.id.desc()).limit(TRAFFIC_LIMIT)
+        .where(
+            ShowroomVisit.store_id == store_id,
+            ShowroomVisit.arrived_at >= start,
+            ShowroomVisit.arrived_at < end,
+        )
+        .order_by(ShowroomVisit.arrived_at.desc(), ShowroomVisit.id.desc())
+        .limit(TRAFFIC_LIMIT)
     ).all()
 
 
@@ -48,28 +61,43 @@ def traffic_counts(store_id: int, day: date, tz: str) -> dict:
     """Return visits, people, first visits, first visits that left contact and still in the showroom."""
     start, end = day_bounds_utc(day, tz)
     row = db.session.execute(
-        select(func.count(ShowroomVisit.id), func.coalesce(func.sum(ShowroomVisit.party_size), 0),
-               func.count(case((FIRST_VISIT, 1))),
-               func.count(case((RETAINED, 1))),
-               func.count(case((ShowroomVisit.left_at.is_(None), 1))))
-        .where(ShowroomVisit.store_id == store_id, ShowroomVisit.arrived_at >= start, ShowroomVisit.arrived_at < end)
+        select(
+            func.count(ShowroomVisit.id),
+            func.coalesce(func.sum(ShowroomVisit.party_size), 0),
+            func.count(case((FIRST_VISIT, 1))),
+            func.count(case((RETAINED, 1))),
+            func.count(case((ShowroomVisit.left_at.is_(None), 1))),
+        ).where(
+            ShowroomVisit.store_id == store_id,
+            ShowroomVisit.arrived_at >= start,
+            ShowroomVisit.arrived_at < end,
+        )
     ).one()
-    return {"visits": row[0], "people": int(row[1]), "first": row[2], "first_with_contact": row[3], "present": row[4]}
+    return {
+        "visits": row[0],
+        "people": int(row[1]),
+        "first": row[2],
+        "first_with_contact": row[3],
+        "present": row[4],
+    }
 
 
 def store_consultants(store_id: int) -> list:
     """Return the store's active consultants (id, display name)."""
     return db.session.execute(
-        select(User.id, User.display_name).where(User.store_id == store_id, User.role == Role.CONSULTANT,
-                                                 User.active.is_(True)).order_by(User.display_name)
+        select(User.id, User.display_name)
+        .where(User.store_id == store_id, User.role == Role.CONSULTANT, User.active.is_(True))
+        .order_by(User.display_name)
     ).all()
 
 
 def on_duty_ids(store_id: int, day: date) -> set[int]:
     """Return ids of the consultants on the duty roster for the day."""
-    return set(db.session.execute(
-        select(DutyRoster.user_id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
-    ).scalars())
+    return set(
+        db.session.execute(
+            select(DutyRoster.user_id).where(DutyRoster.store_id == store_id, DutyRoster.day == day)
+        ).scalars()
+    )
 
 
 def duty_list(store_id: int, day: date) -> tuple[list, set[int]]:

@@ -31,41 +31,73 @@ class WalkInContact:
     grade_code: str
 
 
-def register_visit(*, store_id: int, actor, arrived_at: datetime, party_size: int, consultant_id: int | None,
-                   is_first_visit: bool, contact: WalkInContact | None, today: date,
-                   notes: str | None = None) -> ShowroomVisit:
+def register_visit(
+    *,
+    store_id: int,
+    actor,
+    arrived_at: datetime,
+    party_size: int,
+    consultant_id: int | None,
+    is_first_visit: bool,
+    contact: WalkInContact | None,
+    today: date,
+    notes: str | None = None,
+) -> ShowroomVisit:
     """Record a walk-in; with contact info, link the existing customer or create one for the consultant."""
     if not valid_party_size(party_size):
         raise DomainError("party_size", "a party is one to twenty people")
     lead = existing = None
     if contact is not None:
-        lead, existing = _link_or_create(contact, store_id=store_id, actor=actor, consultant_id=consultant_id,
-                                         today=today, now=arrived_at)
-    visit = ShowroomVisit(store_id=store_id, lead_id=lead.id if lead else None, consultant_id=consultant_id,
-                          registered_by_id=actor.id, source_channel_id=channel_by_code("walk_in").id,
-                          arrived_at=arrived_at, party_size=party_size, is_first_visit=is_first_visit,
-                          left_contact=contact is not None, notes=notes)
+        lead, existing = _link_or_create(
+            contact, store_id=store_id, actor=actor, consultant_id=consultant_id, today=today, now=arrived_at
+        )
+    visit = ShowroomVisit(
+        store_id=store_id,
+        lead_id=lead.id if lead else None,
+        consultant_id=consultant_id,
+        registered_by_id=actor.id,
+        source_channel_id=channel_by_code("walk_in").id,
+        arrived_at=arrived_at,
+        party_size=party_size,
+        is_first_visit=is_first_visit,
+        left_contact=contact is not None,
+        notes=notes,
+    )
     db.session.add(visit)
     db.session.flush()
-    record("showroom.visit", actor, "showroom_visit", visit.id,
-           {"lead": visit.lead_id, "consultant": consultant_id, "first": is_first_visit})
+    record(
+        "showroom.visit",
+        actor,
+        "showroom_visit",
+        visit.id,
+        {"lead": visit.lead_id, "consultant": consultant_id, "first": is_first_visit},
+    )
     if existing:  # a known customer is back: their consultant must know at once
         owner = db.session.get(User, lead.owner_id) if lead.owner_id else None
-        announce_arrival(lead, owner.display_name if owner else None, store_id=store_id, actor=actor,
-                         now=arrived_at)
+        announce_arrival(
+            lead, owner.display_name if owner else None, store_id=store_id, actor=actor, now=arrived_at
+        )
     return visit
 
 
-def _link_or_create(contact: WalkInContact, *, store_id, actor, consultant_id, today, now) -> tuple[Lead, bool]:
+def _link_or_create(
+    contact: WalkInContact, *, store_id, actor, consultant_id, today, now
+) -> tuple[Lead, bool]:
     """Return the customer and whether they were known before this visit."""
     walk_in = channel_by_code("walk_in").id
     lead = find_by_phone(contact.phone)
     existing = lead is not None
     if lead is None:
         grade = grade_by_code(contact.grade_code)
-        data = LeadInput(name=contact.name, phone=contact.phone, gender=contact.gender, source_channel_id=walk_in,
-                         model_id=contact.model_id, grade_id=grade.id,
-                         expected_purchase_date=expected_purchase_date(today, grade.purchase_within_days))
+        data = LeadInput(
+            name=contact.name,
+            phone=contact.phone,
+            gender=contact.gender,
+            source_channel_id=walk_in,
+            model_id=contact.model_id,
+            grade_id=grade.id,
+            expected_purchase_date=expected_purchase_date(today, grade.purchase_within_days),
+        )
         try:
             lead = create_lead(data, store_id=store_id, actor=actor, owner_id=consultant_id, now=now)
         except DomainError as exc:

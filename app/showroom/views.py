@@ -36,8 +36,9 @@ def _walk_in_form(store: Store, today) -> WalkInForm:
     form = WalkInForm()
     offered, _duty = duty_list(store.id, today)
     form.consultant_id.choices = [(c.id, c.display_name) for c in offered]
-    form.model_id.choices = [(0, _("Not sure yet"))] + [(m.id, vehicle_name(m.series, m.name)) for m in vehicle_models()
-                                                         if m.active]
+    form.model_id.choices = [(0, _("Not sure yet"))] + [
+        (m.id, vehicle_name(m.series, m.name)) for m in vehicle_models() if m.active
+    ]
     form.grade.choices = [(g.code, g.code) for g in grades() if g.active]
     if request.method == "GET" and len(form.consultant_id.choices) == 1:
         form.consultant_id.data = form.consultant_id.choices[0][0]  # one on duty: nothing to choose
@@ -49,15 +50,28 @@ def _walk_in_form(store: Store, today) -> WalkInForm:
 def _traffic_context(store: Store, today) -> dict:
     counts = traffic_counts(store.id, today, zone_for(store))
     rate = retention_rate(counts["first_with_contact"], counts["first"])
-    return {"visits": todays_visits(store.id, today, zone_for(store)), "counts": counts,
-            "retention": format_rate(rate), "action_form": EmptyForm()}
+    return {
+        "visits": todays_visits(store.id, today, zone_for(store)),
+        "counts": counts,
+        "retention": format_rate(rate),
+        "action_form": EmptyForm(),
+    }
 
 
 def _page(store: Store, form: WalkInForm, today, status: int = 200, block: str | None = None):
     consultants = store_consultants(store.id)
     _offered, duty = duty_list(store.id, today)
-    return render("showroom/reception.html", block=block, status=status, store=store, form=form, today=today,
-                  consultants=consultants, duty=duty, **_traffic_context(store, today))
+    return render(
+        "showroom/reception.html",
+        block=block,
+        status=status,
+        store=store,
+        form=form,
+        today=today,
+        consultants=consultants,
+        duty=duty,
+        **_traffic_context(store, today),
+    )
 
 
 @bp.get("/reception")
@@ -77,8 +91,14 @@ def traffic():
         return redirect(url_for("showroom.reception"), code=303)
     store = _store()
     today = local_today(tz=zone_for(store))
-    return render_fragment("showroom/reception.html", "traffic", url_for("showroom.reception"), store=store,
-                           today=today, **_traffic_context(store, today))
+    return render_fragment(
+        "showroom/reception.html",
+        "traffic",
+        url_for("showroom.reception"),
+        store=store,
+        today=today,
+        **_traffic_context(store, today),
+    )
 
 
 @bp.post("/reception")
@@ -92,13 +112,25 @@ def register_walk_in():
         return _page(store, form, today, status=422, block="walkin_form")
     contact = None
     if form.left_contact.data == "yes":
-        contact = WalkInContact(name=form.name.data.strip(), phone=form.phone_e164, gender=form.gender.data,
-                                model_id=form.model_id.data or None, grade_code=form.grade.data)
+        contact = WalkInContact(
+            name=form.name.data.strip(),
+            phone=form.phone_e164,
+            gender=form.gender.data,
+            model_id=form.model_id.data or None,
+            grade_code=form.grade.data,
+        )
     arrived = local_to_utc(datetime.combine(today, form.arrived_at.data), zone_for(store))
     try:
-        register_visit(store_id=store.id, actor=current_user, arrived_at=min(arrived, utcnow()),
-                       party_size=form.party_size.data, consultant_id=form.consultant_id.data,
-                       is_first_visit=form.first_visit.data == "yes", contact=contact, today=today)
+        register_visit(
+            store_id=store.id,
+            actor=current_user,
+            arrived_at=min(arrived, utcnow()),
+            party_size=form.party_size.data,
+            consultant_id=form.consultant_id.data,
+            is_first_visit=form.first_visit.data == "yes",
+            contact=contact,
+            today=today,
+        )
     except DomainError as exc:
         db.session.rollback()
         form.party_size.errors.append(exc.message)
@@ -120,8 +152,13 @@ def depart(visit_id):
     db.session.commit()
     if is_htmx():
         today = local_today(tz=zone_for(store))
-        return render("showroom/reception.html", block="traffic", store=store, today=today,
-                      **_traffic_context(store, today))
+        return render(
+            "showroom/reception.html",
+            block="traffic",
+            store=store,
+            today=today,
+            **_traffic_context(store, today),
+        )
     return redirect(url_for("showroom.reception"), code=303)
 
 

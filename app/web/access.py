@@ -1,7 +1,7 @@
 """Deny by default: every endpoint needs a logged-in user unless it is marked public.
 
 What a signed-in user may open is declared on the view with `requires("capability")`, a key of
-`CAPABILITIES` in app/web/permissions.py; the sweep in tests/web/test_access.py fails when a
+`CAPABILITIES` in app/web/permissions.py; the sweep in tests/web/test_web_access.py fails when a
 non-public endpoint names no capability.
 """
 

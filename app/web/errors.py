@@ -46,11 +46,15 @@ def register_error_handlers(app) -> None:
     def csrf_error(error):
         if htmx.from_htmx():
             # Stale page on a tablet: reload it to get a fresh token.
-            return htmx.set_refresh(app.response_class(_("Your page had expired; it has been reloaded."),
-                                                       status=400))
-        return render_template("errors/error.html", code=400,
-                               title=_("This form has expired"),
-                               message=_("Please go back, reload the page and try again.")), 400
+            return htmx.set_refresh(
+                app.response_class(_("Your page had expired; it has been reloaded."), status=400)
+            )
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("This form has expired"),
+            message=_("Please go back, reload the page and try again."),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -58,8 +62,7 @@ def register_error_handlers(app) -> None:
         if code == 413:
             drain_request_body()
         if _wants_json():
-            body = {"type": "about:blank", "title": error.name, "status": code,
-                    "detail": error.description}
+            body = {"type": "about:blank", "title": error.name, "status": code, "detail": error.description}
             response = jsonify(body)
             response.status_code = code
             response.content_type = "application/problem+json"
@@ -77,16 +80,19 @@ def register_error_handlers(app) -> None:
             403: _("Ask your manager or administrator if you need access."),
             404: _("The page does not exist or you are not allowed to see it."),
             410: _("Please contact the store for a new link."),
-            413: _("Please upload a smaller file (at most %(mb)s MB).",
-                   mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)),
+            413: _(
+                "Please upload a smaller file (at most %(mb)s MB).",
+                mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
+            ),
             429: _("Please wait a few minutes and try again."),
         }
         title = titles.get(code, error.name)
         message = messages.get(code, "")
         headers = _kept_headers(error)
         if htmx.from_htmx():
-            response = make_response(render_template("errors/_error_fragment.html", code=code, title=title,
-                                                     message=message), code)
+            response = make_response(
+                render_template("errors/_error_fragment.html", code=code, title=title, message=message), code
+            )
             response.headers.extend(headers)
             if code == 413:  # htmx does not swap errors: the page shows this as a toast
                 toast(response, title, message)
@@ -104,9 +110,12 @@ def register_error_handlers(app) -> None:
             response.status_code = 500
             response.content_type = "application/problem+json"
             return response
-        return render_template("errors/error.html", code=500,
-                               title=_("Something went wrong"),
-                               message=_("The error has been logged. Please try again in a moment.")), 500
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title=_("Something went wrong"),
+            message=_("The error has been logged. Please try again in a moment."),
+        ), 500
 
 
 def unavailable(error):
@@ -114,11 +123,19 @@ def unavailable(error):
     log.warning("database unavailable on %s %s: %s", request.method, request.path, type(error).__name__)
     _rollback_quietly()
     title = _("The service is briefly unavailable")
-    message = _("The database cannot be reached right now. Please try again in a moment; if you were "
-                "saving something, check whether it was saved.")
+    message = _(
+        "The database cannot be reached right now. Please try again in a moment; if you were "
+        "saving something, check whether it was saved."
+    )
     if _wants_json():
-        response = jsonify({"type": "about:blank", "title": "Service Unavailable", "status": 503,
-                            "detail": "The database is unavailable; retry later."})
+        response = jsonify(
+            {
+                "type": "about:blank",
+                "title": "Service Unavailable",
+                "status": 503,
+                "detail": "The database is unavailable; retry later.",
+            }
+        )
         response.content_type = "application/problem+json"
     else:
         # Straight from the template environment: the usual context (navigation, the user's name)
@@ -128,8 +145,9 @@ def unavailable(error):
         env = current_app.jinja_env
         name = "errors/_error_fragment.html" if htmx.from_htmx() else "errors/unavailable.html"
         lang = "en" if str(session.get("locale", "")).startswith("en") else "zh-CN"
-        response = make_response(env.get_template(name).render(code=503, title=title, message=message,
-                                                               html_lang=lang))
+        response = make_response(
+            env.get_template(name).render(code=503, title=title, message=message, html_lang=lang)
+        )
         if htmx.from_htmx():
             toast(response, title, message)
     response.status_code = 503

@@ -7,8 +7,14 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    "pgettext": ((1, "c"), 2),
+}
 
 
 def extracted_messages() -> dict[str, list[str]]:
@@ -19,11 +25,21 @@ def extracted_messages() -> dict[str, list[str]]:
         (ROOT / "templates", [("**.html", "jinja2"), ("**.txt", "jinja2")]),
     ]
     for directory, method_map in sources:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(directory), method_map=method_map, keywords=KEYWORDS,
-            options_map={"**.html": {"extensions": "jinja2.ext.do"}, "**.txt": {"extensions": "jinja2.ext.do"}},
-            callback=None, strip_comment_tags=True,
-        ) if directory.name == "app" else _extract_templates(directory):
+        for filename, lineno, message, _comments, _context in (
+            extract_from_dir(
+                str(directory),
+                method_map=method_map,
+                keywords=KEYWORDS,
+                options_map={
+                    "**.html": {"extensions": "jinja2.ext.do"},
+                    "**.txt": {"extensions": "jinja2.ext.do"},
+                },
+                callback=None,
+                strip_comment_tags=True,
+            )
+            if directory.name == "app"
+            else _extract_templates(directory)
+        ):
             ids = message if isinstance(message, tuple) else (message,)
             for msgid in ids:
                 if msgid:

@@ -1,7 +1,7 @@
 """How a status reads on a page: one table per status, used by every template through `status_label`.
 
 `{{ inv.status|status_label("invitation") }}` prints the translated word. A value missing from its
-table is an error (KeyError), not a silently printed code: tests/web/test_status_labels.py checks
+table is an error (KeyError), not a silently printed code: tests/web/test_web_status_labels.py checks
 that each table covers every value the code can store.
 """
 

@@ -116,7 +116,10 @@ class AccessRequestIdFilter(logging.Filter):
 def use_json_for_gunicorn(logger) -> None:
     """Give a gunicorn `Logger`'s own handlers (its error and access logs) the JSON format and a
     request id (deploy/gunicorn.conf.py calls this after gunicorn set them up)."""
-    for log, request_filter in ((logger.error_log, RequestIdFilter()), (logger.access_log, AccessRequestIdFilter())):
+    for log, request_filter in (
+        (logger.error_log, RequestIdFilter()),
+        (logger.access_log, AccessRequestIdFilter()),
+    ):
         for handler in log.handlers:
             if getattr(handler, "_gunicorn", False):
                 handler.setFormatter(make_formatter("json"))

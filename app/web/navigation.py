@@ -1,5 +1,4 @@
-"""Navigation: each entry names a capability of app/web/permissions.py and shows when `can()` allows it.
-"""
+"""Navigation: each entry names a capability of app/web/permissions.py and shows when `can()` allows it."""
 
 from dataclasses import dataclass
 
@@ -43,8 +42,14 @@ def nav_items(user) -> list[dict]:
     items = []
     for item in NAV:
         if can(user, item.capability):
-            items.append({"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint,
-                          "icon": item.icon})
+            items.append(
+                {
+                    "label": item.label,
+                    "url": url_for(item.endpoint),
+                    "endpoint": item.endpoint,
+                    "icon": item.icon,
+                }
+            )
     return items
 
 

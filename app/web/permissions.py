@@ -18,7 +18,7 @@ ALL_ROLES = frozenset(Role)
 
 # The one table of who may do what. Routes name a capability (`@requires("pipeline.view")` in
 # app/web/access.py), navigation entries name one (app/web/navigation.py) and templates ask
-# `can("...")`. The access sweep (tests/web/test_access.py) checks that every non-public route names
+# `can("...")`. The access sweep (tests/web/test_web_access.py) checks that every non-public route names
 # a capability and that every key here is used somewhere. What a role may do to *which* object is
 # the scope's business (`scoped_leads`, `get_scoped_or_404`): out of scope is 404.
 CAPABILITIES: dict[str, frozenset[Role]] = {
@@ -33,7 +33,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # The phone tab bar instead of the menu (consultants work from their phones).
     "nav.tabbar": frozenset({Role.CONSULTANT}),
     # Leads
-    "lead.create": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK, Role.MARKETING}),
+    "lead.create": frozenset(
+        {Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK, Role.MARKETING}
+    ),
     "lead.edit": frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.MARKETING}),
     # Choosing the owner of a lead one enters (a consultant's own leads are theirs).
     "lead.choose_owner": ALL_ROLES - {Role.CONSULTANT},
@@ -128,8 +130,9 @@ def get_store_lead_or_404(user: User, lead_id: int) -> Lead:
     clause = lead_scope_clause(user)
     if user.role not in GROUP_ROLES and user.store_id:
         clause = or_(clause, Lead.store_id == user.store_id)
-    lead = db.session.execute(select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None), clause)
-                              ).scalar_one_or_none()
+    lead = db.session.execute(
+        select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None), clause)
+    ).scalar_one_or_none()
     if lead is None:
         abort(404)
     return lead

@@ -5,7 +5,12 @@ from jinja2_fragments.flask import render_block
 
 from app.web.htmx import hx_redirect, is_htmx, vary
 
-__all__ = ["hx_redirect", "is_htmx", "render", "render_fragment"]  # views import the htmx helpers from here too
+__all__ = [
+    "hx_redirect",
+    "is_htmx",
+    "render",
+    "render_fragment",
+]  # views import the htmx helpers from here too
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -25,4 +30,3 @@ def render_fragment(template: str, block: str, page_url: str, status: int = 200,
 
         return redirect(page_url, code=302)
     return render(template, block=block, status=status, **context)
-

@@ -41,8 +41,9 @@ SESSION_MFA_NEXT = "mfa_next"
 SESSION_DEVICE = "device_id"
 SESSION_DEVICE_SEEN = "device_seen"
 SESSION_REMEMBER = "remember_device"
-MFA_STEP_ENDPOINTS = frozenset({"accounts.mfa_verify", "accounts.mfa_setup", "accounts.logout",
-                                "accounts.set_language"})
+MFA_STEP_ENDPOINTS = frozenset(
+    {"accounts.mfa_verify", "accounts.mfa_setup", "accounts.logout", "accounts.set_language"}
+)
 
 
 def init_app(app) -> None:
@@ -69,9 +70,17 @@ def secure_cookies(config) -> None:
         config["DEVICE_COOKIE_NAME"] = "__Host-leadloop_device"
     if config.get("REMEMBER_COOKIE_NAME", "remember_token") == "remember_token":
         config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
-    config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
-                  SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_SECURE=True, REMEMBER_COOKIE_HTTPONLY=True,
-                  REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_PATH="/", REMEMBER_COOKIE_DOMAIN=None)
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_PATH="/",
+        REMEMBER_COOKIE_DOMAIN=None,
+    )
 
 
 @login_manager.user_loader
@@ -83,7 +92,8 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     row = db.session.execute(
-        select(User, RevokedSession.session_id).where(User.id == uid)
+        select(User, RevokedSession.session_id)
+        .where(User.id == uid)
         .outerjoin(RevokedSession, and_(RevokedSession.session_id == sid, RevokedSession.user_id == User.id))
     ).first()
     if row is None:
@@ -131,7 +141,11 @@ def enforce_timeouts():
         login_at is None
         or now - login_at > current_app.config["ABSOLUTE_TIMEOUT"]
         # A session on a remembered device has no idle limit: the device would only start a new one.
-        or (seen_at is not None and now - seen_at > idle_limit_for(current_user) and not session.get(SESSION_DEVICE))
+        or (
+            seen_at is not None
+            and now - seen_at > idle_limit_for(current_user)
+            and not session.get(SESSION_DEVICE)
+        )
     )
     if expired:
         end_session()
@@ -181,6 +195,7 @@ def revoke_current_session(user: User) -> None:
 
 # ---- remembered devices --------------------------------------------------------------------------
 
+
 def _device_cookie_name() -> str:
     return current_app.config.get("DEVICE_COOKIE_NAME", "leadloop_device")
 
@@ -229,8 +244,9 @@ def remember_this_device(user: User) -> bool:
 
     if not devices.may_remember(user):
         return False
-    row, token = devices.remember(user, request.user_agent.string, request.remote_addr,
-                                  second_factor=bool(session.get(SESSION_MFA_OK)))
+    row, token = devices.remember(
+        user, request.user_agent.string, request.remote_addr, second_factor=bool(session.get(SESSION_MFA_OK))
+    )
     _bind_device(row)
     set_device_cookie(token, row.expires_at)
     return True
@@ -331,7 +347,11 @@ def require_second_factor():
 
     if request.endpoint in MFA_STEP_ENDPOINTS or is_public_endpoint(request.endpoint):
         return None
-    if not current_user.is_authenticated or session.get(SESSION_MFA_OK) or not needs_second_factor(current_user):
+    if (
+        not current_user.is_authenticated
+        or session.get(SESSION_MFA_OK)
+        or not needs_second_factor(current_user)
+    ):
         return None
     if request.endpoint in PASSIVE_ENDPOINTS:  # the bell's poll on the second-factor page: no redirect loop
         return current_app.response_class(status=204)

@@ -10,9 +10,19 @@ SCENARIOS = [
     {"name": "dashboard", "role": "clerk", "method": "GET", "path": "/", "target_p95_ms": 50},
     {"name": "dashboard", "role": "marketing", "method": "GET", "path": "/", "target_p95_ms": 50},
     {"name": "admin overview", "role": "admin", "method": "GET", "path": "/admin/", "target_p95_ms": 100},
-    {"name": "admin users", "role": "admin", "method": "GET", "path": "/admin/users?store=0",
-     "target_p95_ms": 100},
+    {
+        "name": "admin users",
+        "role": "admin",
+        "method": "GET",
+        "path": "/admin/users?store=0",
+        "target_p95_ms": 100,
+    },
     {"name": "audit log", "role": "director", "method": "GET", "path": "/admin/audit", "target_p95_ms": 100},
-    {"name": "audit log by action", "role": "admin", "method": "GET", "path": "/admin/audit?action=auth.login",
-     "target_p95_ms": 100},
+    {
+        "name": "audit log by action",
+        "role": "admin",
+        "method": "GET",
+        "path": "/admin/audit?action=auth.login",
+        "target_p95_ms": 100,
+    },
 ]

@@ -26,7 +26,8 @@ def quick_bell(app):
 
 @pytest.mark.browser
 def test_the_consultants_bell_rises_when_the_door_checks_their_customer_in(
-        browser, live_server, browser_login, factory, quick_bell):
+    browser, live_server, browser_login, factory, quick_bell
+):
     store = factory.store()
     clerk = factory.user("clerk", store, display_name="王丽")
     consultant = factory.user("consultant", store, display_name="张伟")

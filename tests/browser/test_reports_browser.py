@@ -15,8 +15,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.mark.browser
-def test_manager_filters_a_report_and_downloads_excel_and_pdf(page, live_server, browser_login, factory, db,
-                                                              tmp_path, huey_consumer):
+def test_manager_filters_a_report_and_downloads_excel_and_pdf(
+    page, live_server, browser_login, factory, db, tmp_path, huey_consumer
+):
     world = build_world(factory, db)
     browser_login(page, world.manager)
     page.goto(f"{live_server}/reports/")

@@ -17,8 +17,9 @@ def tablet(browser):
 
 
 @pytest.mark.browser
-def test_clerk_registers_walk_in_with_contact_and_sees_duplicate_warning(tablet, live_server, browser_login,
-                                                                         factory, db):
+def test_clerk_registers_walk_in_with_contact_and_sees_duplicate_warning(
+    tablet, live_server, browser_login, factory, db
+):
     store = factory.store("BJ01")
     consultant = factory.user("consultant", store, display_name="王丽")
     clerk = factory.user("clerk", store)

@@ -57,15 +57,18 @@ def test_next_plan_required_only_for_open_stages():
     assert not rules.next_plan_required("lost")
 
 
-@pytest.mark.parametrize("result,content,effective", [
-    ("reached", "talked about the test drive", True),
-    ("reached", "   ", False),
-    ("reached", None, False),
-    ("not_reached", "rang 5 times", False),
-    ("busy", "x", False),
-    ("refused", "x", False),
-    ("wrong_number", "x", False),
-])
+@pytest.mark.parametrize(
+    "result,content,effective",
+    [
+        ("reached", "talked about the test drive", True),
+        ("reached", "   ", False),
+        ("reached", None, False),
+        ("not_reached", "rang 5 times", False),
+        ("busy", "x", False),
+        ("refused", "x", False),
+        ("wrong_number", "x", False),
+    ],
+)
 def test_effective_means_reached_with_content(result, content, effective):
     assert rules.is_effective(result, content) is effective
 
@@ -149,6 +152,7 @@ def test_dcc_figures():
 
 # ---- assignment suggestions ---------------------------------------------------------------
 
+
 def test_suggestion_prefers_the_local_store():
     c_bj = Candidate(1, region="北京", open_leads=100)
     c_sh = Candidate(2, region="上海", open_leads=0)
@@ -157,8 +161,10 @@ def test_suggestion_prefers_the_local_store():
 
 
 def test_suggestion_falls_back_to_workload_without_a_local_consultant():
-    out = rules.suggest_assignments([PoolLead(10, region="广州")],
-                                    [Candidate(1, "北京", open_leads=10), Candidate(2, "上海", open_leads=5)])
+    out = rules.suggest_assignments(
+        [PoolLead(10, region="广州")],
+        [Candidate(1, "北京", open_leads=10), Candidate(2, "上海", open_leads=5)],
+    )
     assert out[0].user_id == 2 and out[0].reason == "workload"
 
 

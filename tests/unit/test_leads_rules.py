@@ -25,8 +25,10 @@ def test_concurrent_changes_lists_only_what_the_other_person_changed():
     original = {"name": "张三", "notes": "a", "grade": 1, "email": None}
     current = {"name": "张三", "notes": "b", "grade": 2, "email": ""}
     mine = {"name": "张三丰", "notes": "c", "grade": 1, "email": None}
-    assert concurrent_changes(original, current, mine) == [FieldChange("notes", "b", "c"),
-                                                           FieldChange("grade", 2, 1)]
+    assert concurrent_changes(original, current, mine) == [
+        FieldChange("notes", "b", "c"),
+        FieldChange("grade", 2, 1),
+    ]
 
 
 def test_merge_blockers_name_fleet_and_orders():
@@ -37,7 +39,9 @@ def test_merge_blockers_name_fleet_and_orders():
 
 def test_pick_merge_values_takes_each_field_from_the_chosen_lead():
     leads = {1: {"name": "张三", "email": None}, 2: {"name": "张叁", "email": "z@x.cn"}}
-    assert pick_merge_values(leads, {"name": 1, "email": 2}, ["name", "email"]) == {"name": "张三",
-                                                                                       "email": "z@x.cn"}
+    assert pick_merge_values(leads, {"name": 1, "email": 2}, ["name", "email"]) == {
+        "name": "张三",
+        "email": "z@x.cn",
+    }
     with pytest.raises(ValueError):
         pick_merge_values(leads, {"name": 1}, ["name", "email"])

@@ -17,9 +17,15 @@ from app.reports.rules import (
 
 
 def test_periods_in_local_dates():
-    assert resolve_period("month", date(2026, 10, 15)) == Period("month", date(2026, 10, 1), date(2026, 10, 31))
-    assert resolve_period("week", date(2026, 10, 15)) == Period("week", date(2026, 10, 12), date(2026, 10, 18))
-    assert resolve_period("quarter", date(2026, 11, 2)) == Period("quarter", date(2026, 10, 1), date(2026, 12, 31))
+    assert resolve_period("month", date(2026, 10, 15)) == Period(
+        "month", date(2026, 10, 1), date(2026, 10, 31)
+    )
+    assert resolve_period("week", date(2026, 10, 15)) == Period(
+        "week", date(2026, 10, 12), date(2026, 10, 18)
+    )
+    assert resolve_period("quarter", date(2026, 11, 2)) == Period(
+        "quarter", date(2026, 10, 1), date(2026, 12, 31)
+    )
     assert resolve_period("day", date(2026, 10, 15)).days == 1
     custom = resolve_period("custom", date(2026, 1, 1), date(2026, 3, 5), date(2026, 3, 1))
     assert (custom.start, custom.end) == (date(2026, 3, 1), date(2026, 3, 5))
@@ -39,7 +45,11 @@ def test_previous_and_last_year_periods():
 
 def test_bucket_keys_cover_every_bucket():
     assert bucket_keys(date(2026, 10, 30), date(2026, 11, 2), "day") == [
-        "2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"]
+        "2026-10-30",
+        "2026-10-31",
+        "2026-11-01",
+        "2026-11-02",
+    ]
     assert bucket_keys(date(2026, 10, 1), date(2026, 10, 31), "week")[0] == "2026-09-28"
     assert bucket_keys(date(2026, 9, 1), date(2026, 12, 31), "quarter") == ["2026-Q3", "2026-Q4"]
 

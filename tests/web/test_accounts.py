@@ -35,6 +35,7 @@ def test_wrong_password_and_unknown_user_look_identical(client, factory, db):
     unknown = client.post("/login", data={"username": "nobody-here", "password": "nope nope nope"})
     assert bad_password.status_code == unknown.status_code == 200
     assert "用户名或密码错误" in bad_password.get_data(as_text=True)
+
     def page(response):  # CSRF tokens are signed with a timestamp: compare the rest
         return re.sub(r"[\w-]{20,}\.[\w-]+\.[\w-]+", "TOKEN", response.get_data(as_text=True))
 
@@ -45,8 +46,9 @@ def test_wrong_password_and_unknown_user_look_identical(client, factory, db):
 def test_login_rejects_offsite_next(client, factory, db):
     user = factory.user()
     db.session.commit()
-    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD,
-                                           "next": "https://evil.example/"})
+    response = client.post(
+        "/login", data={"username": user.username, "password": TEST_PASSWORD, "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -115,14 +117,23 @@ def test_change_password_rejects_common_and_short(login, factory, db):
     user = factory.user()
     db.session.commit()
     c = login(user)
-    short = c.post("/account/password", data={"current_password": TEST_PASSWORD, "new_password": "abc",
-                                              "confirm": "abc"})
+    short = c.post(
+        "/account/password", data={"current_password": TEST_PASSWORD, "new_password": "abc", "confirm": "abc"}
+    )
     assert short.status_code == 422
-    common = c.post("/account/password", data={"current_password": TEST_PASSWORD,
-                                               "new_password": "password1", "confirm": "password1"})
+    common = c.post(
+        "/account/password",
+        data={"current_password": TEST_PASSWORD, "new_password": "password1", "confirm": "password1"},
+    )
     assert common.status_code == 422 and "太常见" in common.get_data(as_text=True)
-    ok = c.post("/account/password", data={"current_password": TEST_PASSWORD,
-                                           "new_password": "blue lantern river", "confirm": "blue lantern river"})
+    ok = c.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "blue lantern river",
+            "confirm": "blue lantern river",
+        },
+    )
     assert ok.status_code == 303
     db.session.refresh(user)
     assert user.password_hash.startswith("$argon2id$")

@@ -22,8 +22,14 @@ def admin(login_as):
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMIN])
 def test_admin_pages_are_forbidden_to_other_roles(login_as, role):
     c = login_as(role)
-    for url in ("/admin/", "/admin/users", "/admin/users/new", "/admin/stores", "/admin/settings",
-                "/admin/reference/stages"):
+    for url in (
+        "/admin/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/stores",
+        "/admin/settings",
+        "/admin/reference/stages",
+    ):
         assert c.get(url).status_code == 403, url
     assert c.post("/admin/users/new", data={"username": "x"}).status_code == 403
 
@@ -69,8 +75,13 @@ def test_user_list_query_count_is_constant(admin, factory, db, count_queries):
 def test_create_user_checks_password_policy_and_store(admin, factory, db):
     store = factory.store()
     db.session.commit()
-    base = {"username": "newbie", "display_name": "新人", "role": "consultant", "store_id": store.id,
-            "capacity": 100}
+    base = {
+        "username": "newbie",
+        "display_name": "新人",
+        "role": "consultant",
+        "store_id": store.id,
+        "capacity": 100,
+    }
     weak = admin.post("/admin/users/new", data={**base, "password": "12345678"})
     assert weak.status_code == 422 and "太常见" in weak.get_data(as_text=True)
     no_store = admin.post("/admin/users/new", data={**base, "store_id": 0, "password": "quiet orange kettle"})
@@ -93,18 +104,38 @@ def test_edit_user_changes_role_and_rights_audited(admin, factory, db):
     page = admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
     token = page.split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
     version = user.session_version
-    response = admin.post(f"/admin/users/{user.id}", data={
-        "display_name": "新名字", "role": "manager", "store_id": other.id, "capacity": 50,
-        "can_reveal_phone": "y", "fingerprint": token})
+    response = admin.post(
+        f"/admin/users/{user.id}",
+        data={
+            "display_name": "新名字",
+            "role": "manager",
+            "store_id": other.id,
+            "capacity": 50,
+            "can_reveal_phone": "y",
+            "fingerprint": token,
+        },
+    )
     assert response.status_code == 303
     db.session.refresh(user)
-    assert (user.role, user.store_id, user.capacity, user.can_reveal_phone) == (Role.MANAGER, other.id, 50, True)
+    assert (user.role, user.store_id, user.capacity, user.can_reveal_phone) == (
+        Role.MANAGER,
+        other.id,
+        50,
+        True,
+    )
     assert user.session_version == version + 1  # new rights: open sessions must start again
     row = db.session.execute(select(AuditLog).where(AuditLog.action == "user.update")).scalar_one()
     assert row.detail["changes"]["role"] == ["consultant", "manager"]
-    stale = admin.post(f"/admin/users/{user.id}", data={
-        "display_name": "旧表单", "role": "consultant", "store_id": store.id, "capacity": 50,
-        "fingerprint": token})
+    stale = admin.post(
+        f"/admin/users/{user.id}",
+        data={
+            "display_name": "旧表单",
+            "role": "consultant",
+            "store_id": store.id,
+            "capacity": 50,
+            "fingerprint": token,
+        },
+    )
     assert stale.status_code == 409
     db.session.refresh(user)
     assert user.display_name == "新名字"
@@ -116,8 +147,17 @@ def test_deactivate_moves_open_leads_and_plans_and_logs_out(admin, factory, logi
     heir = factory.user(role=Role.CONSULTANT, store=store)
     open_lead = factory.lead(owner=leaver, stage="contacted")
     won_lead = factory.lead(owner=leaver, stage="won")
-    db.session.add(Plan(lead_id=open_lead.id, assignee_id=leaver.id, store_id=store.id, kind="follow_up",
-                        due_date=open_lead.expected_purchase_date, content="回访", status=PlanStatus.OPEN))
+    db.session.add(
+        Plan(
+            lead_id=open_lead.id,
+            assignee_id=leaver.id,
+            store_id=store.id,
+            kind="follow_up",
+            due_date=open_lead.expected_purchase_date,
+            content="回访",
+            status=PlanStatus.OPEN,
+        )
+    )
     db.session.commit()
     session = login(leaver)
     assert session.get("/").status_code == 200
@@ -125,8 +165,9 @@ def test_deactivate_moves_open_leads_and_plans_and_logs_out(admin, factory, logi
     refused = admin.post(f"/admin/users/{leaver.id}/deactivate", data={"successor_id": 0})
     assert refused.status_code == 422 and "继任" in refused.get_data(as_text=True)
 
-    response = admin.post(f"/admin/users/{leaver.id}/deactivate", data={"successor_id": heir.id,
-                                                                          "reason": "离职"})
+    response = admin.post(
+        f"/admin/users/{leaver.id}/deactivate", data={"successor_id": heir.id, "reason": "离职"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/admin/users/{leaver.id}"
     db.session.expire_all()
     assert db.session.get(Lead, open_lead.id).owner_id == heir.id
@@ -135,7 +176,10 @@ def test_deactivate_moves_open_leads_and_plans_and_logs_out(admin, factory, logi
     assert db.session.scalar(select(func.count()).select_from(OwnerChange)) == 1
     assert audit_count(db, "user.deactivate") == 1
     assert session.get("/").status_code == 302
-    assert session.post("/login", data={"username": leaver.username, "password": TEST_PASSWORD}).status_code == 200
+    assert (
+        session.post("/login", data={"username": leaver.username, "password": TEST_PASSWORD}).status_code
+        == 200
+    )
 
 
 def test_admin_cannot_deactivate_self(admin, factory, db):
@@ -165,8 +209,12 @@ def test_reset_password_and_log_out_everywhere_end_sessions(admin, factory, logi
     second = login(user)
     weak = admin.post(f"/admin/users/{user.id}/password", data={"new_password": "short"})
     assert weak.status_code == 422
-    assert admin.post(f"/admin/users/{user.id}/password",
-                      data={"new_password": "violet harbour lamp"}).status_code == 303
+    assert (
+        admin.post(
+            f"/admin/users/{user.id}/password", data={"new_password": "violet harbour lamp"}
+        ).status_code
+        == 303
+    )
     assert second.get("/").status_code == 302
     assert login(user, password="violet harbour lamp").get("/").status_code == 200
     assert audit_count(db, "user.password_reset") == 1

@@ -11,8 +11,17 @@ from app.followups.models import Plan, PlanStatus
 
 
 def _plan(db, lead, user, due):
-    db.session.add(Plan(lead_id=lead.id, assignee_id=user.id, store_id=lead.store_id, kind="follow_up",
-                        due_date=due, content="回访", status=PlanStatus.OPEN))
+    db.session.add(
+        Plan(
+            lead_id=lead.id,
+            assignee_id=user.id,
+            store_id=lead.store_id,
+            kind="follow_up",
+            due_date=due,
+            content="回访",
+            status=PlanStatus.OPEN,
+        )
+    )
 
 
 @pytest.fixture
@@ -62,8 +71,9 @@ def test_manager_and_director_numbers(shop, factory):
     assert subset(numbers(factory.user(Role.DIRECTOR)), expected) == expected
 
 
-@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK,
-                                  Role.MARKETING])
+@pytest.mark.parametrize(
+    "role", [Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.DCC, Role.CLERK, Role.MARKETING]
+)
 def test_dashboard_query_count_is_constant(login_as, factory, db, count_queries, role):
     c = login_as(role)
     factory.lead(owner=c.user if role == Role.CONSULTANT else None)
@@ -101,7 +111,7 @@ def test_week_card_puts_today_first_even_behind_a_long_overdue_backlog(factory, 
     assert [p.lead_name for p in plans["week"]] == ["周五的客户"]
 
     html = login(alice).get("/").get_data(as_text=True)
-    card = html[html.index('id="today-plans"'):html.index('id="first-contact"')]
+    card = html[html.index('id="today-plans"') : html.index('id="first-contact"')]
     assert card.index("今天的客户") < card.index("逾期1<") < card.index("逾期2<") < card.index("周五的客户")
     assert "逾期25" not in card and "下月的客户" not in card
     assert "/plans?tab=overdue" in card  # the whole backlog is one tap away

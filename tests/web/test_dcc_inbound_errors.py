@@ -52,7 +52,9 @@ def test_new_caller_form_has_a_live_duplicate_check(agent_client):
     phone_input = re.search(
         r'<input[^>]*name="phone"[^>]*id="phone"|<input[^>]*id="phone"[^>]*>', html
     ).group(0)
-    assert 'data-hx-get="/leads/check-phone' in phone_input or 'data-hx-post="/leads/check-phone' in phone_input
+    assert (
+        'data-hx-get="/leads/check-phone' in phone_input or 'data-hx-post="/leads/check-phone' in phone_input
+    )
     assert 'hx-target="#inbound-phone-check"' in phone_input and "hx_get" not in html
 
 

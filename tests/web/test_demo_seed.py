@@ -56,7 +56,9 @@ def test_demo_data_covers_every_channel_grade_and_stage(db):
     assert used(Lead.grade_id) == {g.id for g in reference.grades()}
     assert used(Lead.source_channel_id) == {c.id for c in reference.channels()}
     assert all(re.fullmatch(r"\+861[3-9]\d{9}", p) for p in db.session.execute(select(Lead.phone)).scalars())
-    assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in db.session.execute(select(Lead.name)).scalars())
+    assert all(
+        re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in db.session.execute(select(Lead.name)).scalars()
+    )
     assert count(db, Lead) == len(set(db.session.execute(select(Lead.phone)).scalars()))
     today = local_today()
     assert count(db, Plan, Plan.due_date < today) > 0 and count(db, Plan, Plan.due_date >= today) > 0
@@ -141,14 +143,22 @@ def test_demo_month_looks_like_a_real_store(db):
     assert sum(1 for v in violations if v <= 4) >= 0.8 * len(violations) and max(violations) <= 12
     assert all(m["amount"] <= 0.5 * 2000 * len(amounts) for m in board["managers"].values())
     open_leads = count(db, Lead, Lead.stage_id.in_(open_stage_ids()), Lead.owner_id.is_not(None))
-    expired = count(db, Lead, Lead.stage_id.in_(open_stage_ids()), Lead.owner_id.is_not(None),
-                    Lead.expected_purchase_date < today)
+    expired = count(
+        db,
+        Lead,
+        Lead.stage_id.in_(open_stage_ids()),
+        Lead.owner_id.is_not(None),
+        Lead.expected_purchase_date < today,
+    )
     overdue = count(db, Plan, Plan.status == "open", Plan.due_date < today)
     assert expired + overdue <= 0.05 * open_leads
     low, high = db.session.execute(select(func.min(LeadOrder.amount), func.max(LeadOrder.amount))).one()
     assert 50_000 <= low <= high <= 1_000_000
     per_consultant = count(db, LeadOrder) / len(amounts) / 6
     assert 3 <= per_consultant <= 30  # cars a consultant sells in a month
-    targets = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value)
-                                 .where(MonthlyTarget.month == last_month, MonthlyTarget.user_id.is_not(None))).all()
+    targets = db.session.execute(
+        select(MonthlyTarget.metric, MonthlyTarget.value).where(
+            MonthlyTarget.month == last_month, MonthlyTarget.user_id.is_not(None)
+        )
+    ).all()
     assert {m for m, _ in targets} >= {"new_leads", "orders"} and all(v >= 1 for _, v in targets)

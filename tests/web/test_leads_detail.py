@@ -31,12 +31,29 @@ def test_detail_shows_fields_and_a_merged_timeline_newest_first(login, factory, 
     consultant = factory.user("consultant", display_name="王丽")
     lead = factory.lead(owner=consultant, name="张三", notes="周末看车")
     now = utcnow()
-    db.session.add(OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign", reason="created",
-                               created_at=now - timedelta(days=3)))
-    db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id,
-                             created_at=now - timedelta(days=4)))
-    db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now - timedelta(days=1),
-                                 party_size=3, consultant_id=consultant.id))
+    db.session.add(
+        OwnerChange(
+            lead_id=lead.id,
+            to_user_id=consultant.id,
+            kind="assign",
+            reason="created",
+            created_at=now - timedelta(days=3),
+        )
+    )
+    db.session.add(
+        LeadTouch(
+            lead_id=lead.id, source_channel_id=lead.source_channel_id, created_at=now - timedelta(days=4)
+        )
+    )
+    db.session.add(
+        ShowroomVisit(
+            store_id=lead.store_id,
+            lead_id=lead.id,
+            arrived_at=now - timedelta(days=1),
+            party_size=3,
+            consultant_id=consultant.id,
+        )
+    )
     set_stage(lead, "contacted", consultant, now=now - timedelta(days=2))
     db.session.commit()
     html = login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
@@ -51,12 +68,17 @@ def test_registered_panels_render_in_order(login, factory, db, app, tmp_path):
     db.session.commit()
     saved = list(panel_registry._PANELS)
     try:
-        panel_registry.register_panel(900, "test-b")(lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-B"}))
-        panel_registry.register_panel(899, "test-a")(lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-A"}))
+        panel_registry.register_panel(900, "test-b")(
+            lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-B"})
+        )
+        panel_registry.register_panel(899, "test-a")(
+            lambda lead, user: ("leads/_test_panel.html", {"text": "PANEL-A"})
+        )
         panel_registry.register_panel(901, "test-none")(lambda lead, user: None)
         original_loader = app.jinja_env.loader
-        app.jinja_env.loader = ChoiceLoader([DictLoader({"leads/_test_panel.html": "<p>{{ text }} {{ lead.id }}</p>"}),
-                                             original_loader])
+        app.jinja_env.loader = ChoiceLoader(
+            [DictLoader({"leads/_test_panel.html": "<p>{{ text }} {{ lead.id }}</p>"}), original_loader]
+        )
         html = login(consultant).get(f"/leads/{lead.id}").get_data(as_text=True)
         assert html.index("PANEL-A") < html.index("PANEL-B")
         assert f"PANEL-A {lead.id}" in html
@@ -100,8 +122,9 @@ def test_detail_query_count_does_not_grow_with_history(login, factory, db, count
     for _ in range(50):
         db.session.add(LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id, created_at=now))
         db.session.add(OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign", created_at=now))
-        db.session.add(StageChange(lead_id=lead.id, to_stage_id=lead.stage_id, store_id=lead.store_id,
-                                   created_at=now))
+        db.session.add(
+            StageChange(lead_id=lead.id, to_stage_id=lead.stage_id, store_id=lead.store_id, created_at=now)
+        )
         db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now))
     db.session.commit()
     with count_queries() as many:
@@ -120,8 +143,9 @@ def test_edit_saves_and_audits(login, factory, db):
     db.session.expire_all()
     saved = db.session.get(Lead, lead.id)
     assert saved.name == "张伟伟" and saved.region == "海淀" and saved.version == 2
-    assert db.session.execute(select(AuditLog.detail).where(AuditLog.action == "lead.edit")).scalar_one() == \
-        {"fields": ["name", "model", "region"]}
+    assert db.session.execute(select(AuditLog.detail).where(AuditLog.action == "lead.edit")).scalar_one() == {
+        "fields": ["name", "model", "region"]
+    }
 
 
 def test_edit_validation_errors_come_back_with_422(login, factory, db):
@@ -150,8 +174,11 @@ def test_two_saves_of_the_same_version_one_wins_the_other_sees_both_values(login
     assert db.session.get(Lead, lead.id).notes == "经理的备注"
     assert db.session.get(Lead, lead.id).grade_id == grade_by_code("A").id
     # Re-applying with the new version shown in the 409 form wins.
-    reapply = dict(stale, version="2", original=json.dumps(form_values(db.session.get(Lead, lead.id)),
-                                                            ensure_ascii=False))
+    reapply = dict(
+        stale,
+        version="2",
+        original=json.dumps(form_values(db.session.get(Lead, lead.id)), ensure_ascii=False),
+    )
     assert login(consultant).post(f"/leads/{lead.id}/edit", data=reapply).status_code == 303
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).notes == "顾问的备注"
@@ -165,8 +192,11 @@ def test_clerk_cannot_edit(login_as, factory, db):
 
 
 LEAD_ROUTES = [
-    ("get", "/leads/{id}"), ("get", "/leads/{id}/edit"), ("post", "/leads/{id}/edit"),
-    ("post", "/leads/{id}/reveal"), ("post", "/leads/{id}/transfer"),
+    ("get", "/leads/{id}"),
+    ("get", "/leads/{id}/edit"),
+    ("post", "/leads/{id}/edit"),
+    ("post", "/leads/{id}/reveal"),
+    ("post", "/leads/{id}/transfer"),
     ("post", "/leads/{id}/anonymise"),
 ]
 
@@ -181,7 +211,9 @@ def test_another_consultants_lead_is_404_everywhere(login, factory, db, method, 
     db.session.commit()
     client = login(me)
     path = url.format(id=lead.id)
-    response = client.htmx(method, path, data={}) if htmx else client.open(path, method=method.upper(), data={})
+    response = (
+        client.htmx(method, path, data={}) if htmx else client.open(path, method=method.upper(), data={})
+    )
     # Anonymise is admin-only: a consultant gets 403 before any lookup, which leaks nothing either.
     expected = 403 if url.endswith("anonymise") else 404
     assert response.status_code == expected
@@ -229,9 +261,12 @@ def test_editing_the_grade_moves_the_open_plan_to_the_new_cadence(login, factory
     today = local_today()
     plan = open_plan(lead, today + timedelta(days=30), "回访", kind=PlanKind.FOLLOW_UP)
     db.session.commit()
-    response = login(consultant).post(f"/leads/{lead.id}/edit",
-                                      data=_edit_data(lead, grade=grade_by_code("H").id,
-                                                      expected_purchase_date=(today + timedelta(days=5)).isoformat()))
+    response = login(consultant).post(
+        f"/leads/{lead.id}/edit",
+        data=_edit_data(
+            lead, grade=grade_by_code("H").id, expected_purchase_date=(today + timedelta(days=5)).isoformat()
+        ),
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).due_date <= today + timedelta(days=3)

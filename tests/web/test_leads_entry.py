@@ -12,9 +12,21 @@ from app.leads.models import Lead, LeadTouch, TransferRequest
 from tests.helpers_leads import entry_form
 
 SPELLINGS = [
-    "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "+8613800138000",
-    "8613800138000", "008613800138000", "１３８００１３８０００", "(+86) 138-0013-8000", "'13800138000",
-    "13800138000.0", " 13800138000 ", "+86-138-0013-8000", "86 138 0013 8000", "138.0013.8000",
+    "13800138000",
+    "138 0013 8000",
+    "138-0013-8000",
+    "+86 138 0013 8000",
+    "+8613800138000",
+    "8613800138000",
+    "008613800138000",
+    "１３８００１３８０００",
+    "(+86) 138-0013-8000",
+    "'13800138000",
+    "13800138000.0",
+    " 13800138000 ",
+    "+86-138-0013-8000",
+    "86 138 0013 8000",
+    "138.0013.8000",
     "０１３８００１３８０００"[1:],
 ]
 
@@ -44,13 +56,21 @@ def test_invalid_phone_gets_a_clear_message_next_to_the_field(login_as, db, raw)
 
 
 def test_missing_mandatory_fields_are_each_reported(login_as, db):
-    data = entry_form(name="", phone="", gender="", source_channel="0", model="0", grade="0",
-                      expected_purchase_date="")
+    data = entry_form(
+        name="", phone="", gender="", source_channel="0", model="0", grade="0", expected_purchase_date=""
+    )
     response = login_as("consultant").post("/leads/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    for message in ("请输入客户姓名", "请输入客户手机号码", "请选择性别", "请选择客户来源渠道", "请选择意向车型", "请选择意向等级",
-                    "请输入预购日期"):
+    for message in (
+        "请输入客户姓名",
+        "请输入客户手机号码",
+        "请选择性别",
+        "请选择客户来源渠道",
+        "请选择意向车型",
+        "请选择意向等级",
+        "请输入预购日期",
+    ):
         assert message in html
     assert db.session.scalar(select(func.count(Lead.id))) == 0
 
@@ -65,9 +85,18 @@ def test_optional_fields_unknown_age_and_budget_order(login_as, db):
     client = login_as("consultant")
     bad = client.post("/leads/new", data=entry_form(budget_min="200000", budget_max="100000"))
     assert bad.status_code == 422 and "最高预算低于最低预算" in bad.get_data(as_text=True)
-    ok = client.post("/leads/new", data=entry_form(email="zw@example.com", region="朝阳", budget_min="100000",
-                                                   budget_max="200000", decision_role="spouse", notes="周末来",
-                                                   marketing_consent="y"))
+    ok = client.post(
+        "/leads/new",
+        data=entry_form(
+            email="zw@example.com",
+            region="朝阳",
+            budget_min="100000",
+            budget_max="200000",
+            decision_role="spouse",
+            notes="周末来",
+            marketing_consent="y",
+        ),
+    )
     assert ok.status_code == 303
     lead = db.session.execute(select(Lead)).scalar_one()
     assert lead.age is None and lead.birthday is None
@@ -118,8 +147,10 @@ def test_duplicate_phone_is_refused_across_channels(login_as, factory, db, chann
     existing = factory.lead(owner=other, phone="+8613800138000", channel="walk_in")
     db.session.commit()
     client = login_as("consultant")
-    response = client.post("/leads/new", data=entry_form(phone="+86 138-0013-8000",
-                                                         source_channel=str(channel_by_code(channel).id)))
+    response = client.post(
+        "/leads/new",
+        data=entry_form(phone="+86 138-0013-8000", source_channel=str(channel_by_code(channel).id)),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     # Only the masked number the user typed, and a transfer button: no owner, no store.
@@ -167,12 +198,17 @@ def test_transfer_request_needs_the_phone_and_notifies_the_managers(login_as, fa
     client = login_as("consultant", store=store)
     assert client.get(f"/leads/{lead.id}/transfer?phone=%2B8613800138000").status_code == 405
     assert client.post(f"/leads/{lead.id}/transfer", data={"start": "1"}).status_code == 404
-    assert client.post(f"/leads/{lead.id}/transfer", data={"start": "1", "phone": "13900000000"}).status_code == 404
+    assert (
+        client.post(f"/leads/{lead.id}/transfer", data={"start": "1", "phone": "13900000000"}).status_code
+        == 404
+    )
     page = client.post(f"/leads/{lead.id}/transfer", data={"start": "1", "phone": "138 0013 8000"})
     assert page.status_code == 200 and other.display_name not in page.get_data(as_text=True)
     empty = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": ""})
     assert empty.status_code == 422
-    response = client.post(f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": "客户是我朋友"})
+    response = client.post(
+        f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": "客户是我朋友"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/leads/new"
     req = db.session.execute(select(TransferRequest)).scalar_one()
     assert req.requested_by_id == client.user.id and req.from_owner_id == other.id and req.status == "pending"
@@ -221,8 +257,9 @@ def test_htmx_entry_answers_with_the_form_fragment_or_a_redirect(login_as, db):
 def test_htmx_transfer_errors_render_in_place(login_as, factory, db):
     lead = factory.lead(owner=factory.user("consultant"), phone="+8613800138000")
     db.session.commit()
-    response = login_as("consultant").htmx("post", f"/leads/{lead.id}/transfer",
-                                            data={"phone": "+8613800138000", "reason": ""})
+    response = login_as("consultant").htmx(
+        "post", f"/leads/{lead.id}/transfer", data={"phone": "+8613800138000", "reason": ""}
+    )
     assert response.status_code == 422 and "请填写转移原因" in response.get_data(as_text=True)
 
 

@@ -9,9 +9,20 @@ from app.leads.filters import InvalidFilter, LeadFilter, search_clause
 
 
 def test_from_args_keeps_known_codes_and_round_trips():
-    args = MultiDict([("grade", "H"), ("grade", "X"), ("stage", "new"), ("source", "website"), ("owner", "none"),
-                      ("created_from", "2026-01-01"), ("expected_to", "bad"), ("overdue", "1"), ("q", " 王 "),
-                      ("sort", "-name")])
+    args = MultiDict(
+        [
+            ("grade", "H"),
+            ("grade", "X"),
+            ("stage", "new"),
+            ("source", "website"),
+            ("owner", "none"),
+            ("created_from", "2026-01-01"),
+            ("expected_to", "bad"),
+            ("overdue", "1"),
+            ("q", " 王 "),
+            ("sort", "-name"),
+        ]
+    )
     flt = LeadFilter.from_args(args)
     assert flt.grade == ["H"] and flt.stage == ["new"] and flt.source == ["website"] and flt.owner == "none"
     assert flt.created_from == date(2026, 1, 1) and flt.expected_to is None and flt.overdue and flt.q == "王"

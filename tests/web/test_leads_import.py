@@ -41,7 +41,10 @@ def _result_rows(client, job_id):
 
 
 def test_utf8_bom_csv_imports_leads_into_the_pool(manager, db, store):
-    rows = [lead_row(), lead_row(name="李四", phone="139-0000-1111", gender="女", channel="展厅到店", grade="B")]
+    rows = [
+        lead_row(),
+        lead_row(name="李四", phone="139-0000-1111", gender="女", channel="展厅到店", grade="B"),
+    ]
     job_id = run_import(manager, csv_bytes(rows))
     job = _job(db, job_id)
     assert job.status == "done" and job.ok_rows == 2 and job.error_rows == 0
@@ -60,8 +63,10 @@ def test_gbk_csv_with_full_width_digits_imports(manager, db):
 
 
 def test_xlsx_with_float_phone_apostrophe_and_excel_dates(manager, db):
-    rows = [lead_row(phone=13800138000.0, date=46100), lead_row(name="李四", phone="'13900001111",
-                                                                date=datetime(2026, 6, 1))]
+    rows = [
+        lead_row(phone=13800138000.0, date=46100),
+        lead_row(name="李四", phone="'13900001111", date=datetime(2026, 6, 1)),
+    ]
     job_id = run_import(manager, xlsx_bytes(rows), filename="leads.xlsx")
     assert _job(db, job_id).ok_rows == 2
     phones = set(db.session.execute(select(Lead.phone)).scalars())
@@ -83,7 +88,14 @@ def test_each_error_kind_is_reported_per_row_and_in_the_result_file(manager, db,
     ]
     job_id = run_import(manager, csv_bytes(rows), commit=False)
     page = manager.get(f"/leads/import/{job_id}").get_data(as_text=True)
-    for code in ("bad_phone", "missing", "unknown_channel", "unknown_model", "unknown_grade", "duplicate_in_file"):
+    for code in (
+        "bad_phone",
+        "missing",
+        "unknown_channel",
+        "unknown_model",
+        "unknown_grade",
+        "duplicate_in_file",
+    ):
         assert f'data-error="{code}"' in page, code
     assert 'name="dup_9"' in page  # the existing customer's row asks skip or update
     manager.post(f"/leads/import/{job_id}/commit", data={"default": "skip"})
@@ -173,8 +185,13 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 
 
 def test_macro_workbook_is_refused(manager, db):
-    data = _zip({"[Content_Types].xml": b"<Types>application/vnd.ms-excel.sheet.macroEnabled.main+xml</Types>",
-                 "xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"\x00" * 100})
+    data = _zip(
+        {
+            "[Content_Types].xml": b"<Types>application/vnd.ms-excel.sheet.macroEnabled.main+xml</Types>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/vbaProject.bin": b"\x00" * 100,
+        }
+    )
     response = upload(manager, data, filename="leads.xlsx")
     assert response.status_code == 422 and _count(db, ImportJob) == 0
 
@@ -186,8 +203,13 @@ def test_zip_bomb_is_refused_before_openpyxl(manager, db, monkeypatch):
         raise AssertionError("openpyxl must not open a bomb")
 
     monkeypatch.setattr(openpyxl, "load_workbook", boom)
-    data = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-                 "xl/worksheets/sheet1.xml": b"\x00" * (3 * 1024 * 1024)})
+    data = _zip(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/worksheets/sheet1.xml": b"\x00" * (3 * 1024 * 1024),
+        }
+    )
     response = upload(manager, data, filename="leads.xlsx")
     assert response.status_code == 422 and _count(db, ImportJob) == 0
 
@@ -220,8 +242,13 @@ def test_uploads_are_stored_in_the_database_and_removed_after_import(app, manage
     from app.files.models import StoredFile
 
     def roles():
-        return sorted(db.session.execute(select(StoredFile.role).where(StoredFile.owner_type == "import_job",
-                                                                       StoredFile.owner_id == job_id)).scalars())
+        return sorted(
+            db.session.execute(
+                select(StoredFile.role).where(
+                    StoredFile.owner_type == "import_job", StoredFile.owner_id == job_id
+                )
+            ).scalars()
+        )
 
     data = csv_bytes([lead_row(), lead_row(phone="123")])
     job_id = run_import(manager, data, commit=False)
@@ -283,8 +310,12 @@ def test_random_csv_content_never_causes_a_server_error(manager, db):
             assert response.status_code in (303, 422)
             if response.status_code == 303:
                 job_id = int(response.headers["Location"].split("/")[-2])
-                mapped = {f"col{i}": key for i, key in enumerate(
-                    ["name", "phone", "gender", "channel", "model", "grade", "expected_date"])}
+                mapped = {
+                    f"col{i}": key
+                    for i, key in enumerate(
+                        ["name", "phone", "gender", "channel", "model", "grade", "expected_date"]
+                    )
+                }
                 assert manager.post(f"/leads/import/{job_id}/mapping", data=mapped).status_code in (303, 422)
                 assert manager.get(f"/leads/import/{job_id}").status_code == 200
                 manager.post(f"/leads/import/{job_id}/commit", data={"default": "update"})
@@ -308,7 +339,9 @@ def test_background_import_reports_progress_to_htmx_poll(app, manager, db, huey_
             if reached:
                 return response.get_data(as_text=True)
             time.sleep(0.1)
-        raise AssertionError(f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}")
+        raise AssertionError(
+            f"import did not reach {status}: {_job(db, job_id).status} {(_job(db, job_id).decisions or {}).get('failure')}"
+        )
 
     page = wait_for("validated")
     assert "data-import-summary" in page and _job(db, job_id).processed_rows == 300
@@ -332,10 +365,15 @@ def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(m
     job_id = run_import(manager, csv_bytes([lead_row()]), commit=False)
     assert _job(db, job_id).status == "validating"
     now = utcnow()
-    assert run_all(now + timedelta(minutes=5), only="interrupted_imports")["interrupted_imports"]["interrupted"] == 0
+    assert (
+        run_all(now + timedelta(minutes=5), only="interrupted_imports")["interrupted_imports"]["interrupted"]
+        == 0
+    )
     assert _job(db, job_id).status == "validating"  # still within its time
     assert run_all(now + timedelta(minutes=31), only="interrupted_imports")["interrupted_imports"] == {
-        "interrupted": 1, "resumed": 0}
+        "interrupted": 1,
+        "resumed": 0,
+    }
     job = _job(db, job_id)
     assert job.status == "failed" and _count(db) == 0
     page = manager.get(f"/leads/import/{job_id}").get_data(as_text=True)
@@ -343,8 +381,13 @@ def test_an_import_cut_off_by_a_restart_fails_with_a_message_and_can_run_again(m
     monkeypatch.undo()  # the next attempt runs
     run_import_again = manager.get(f"/leads/import/{job_id}/mapping")
     assert run_import_again.status_code == 200
-    chosen = dict(re.findall(r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected',
-                             run_import_again.get_data(as_text=True), re.S))
+    chosen = dict(
+        re.findall(
+            r'<select name="(col\d+)".*?<option value="([a-z_]*)" selected',
+            run_import_again.get_data(as_text=True),
+            re.S,
+        )
+    )
     mapped = manager.post(f"/leads/import/{job_id}/mapping", data=chosen)
     assert mapped.status_code == 303 and mapped.headers["Location"] == f"/leads/import/{job_id}"
     assert _job(db, job_id).status == "validated"
@@ -425,9 +468,15 @@ def test_a_step_held_by_a_live_runner_is_neither_run_nor_queued_again(app, manag
         assert _job(db, job_id).status == "committing" and _count(db) == 0
         assert tasks.resume_interrupted_work() == 0
         later = utcnow() + timedelta(minutes=2)
-        assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {"interrupted": 0, "resumed": 0}
+        assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {
+            "interrupted": 0,
+            "resumed": 0,
+        }
     finally:
         other.invalidate()  # that worker died: its connection closes and the server lets go of its lock
         other.close()
-    assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {"interrupted": 0, "resumed": 1}
+    assert run_all(later, only="interrupted_imports")["interrupted_imports"] == {
+        "interrupted": 0,
+        "resumed": 1,
+    }
     assert _job(db, job_id).status == "done" and _count(db) == 1

@@ -54,8 +54,12 @@ def test_filters_grade_stage_source_dates_and_flags(login_as, factory, db):
     h = factory.lead(owner=client.user, grade="H", stage="contacted", channel="website")
     c = factory.lead(owner=client.user, grade="C", expected_purchase_date=today - timedelta(days=3))
     overdue = factory.lead(owner=client.user, next_plan_due=today - timedelta(days=2))
-    lost_old = factory.lead(owner=client.user, stage="lost", expected_purchase_date=today - timedelta(days=3),
-                            next_plan_due=today + timedelta(days=2))
+    lost_old = factory.lead(
+        owner=client.user,
+        stage="lost",
+        expected_purchase_date=today - timedelta(days=3),
+        next_plan_due=today + timedelta(days=2),
+    )
     db.session.commit()
 
     def ids(qs):
@@ -167,8 +171,9 @@ def test_bulk_assign_and_grade_for_managers(login_as, factory, db):
     outsider = factory.lead(store=factory.store())
     db.session.commit()
     ids = [lead.id for lead in leads] + [outsider.id]
-    response = client.post("/leads/bulk", data={"ids": [str(i) for i in ids], "action": "assign",
-                                                "owner": str(consultant.id)})
+    response = client.post(
+        "/leads/bulk", data={"ids": [str(i) for i in ids], "action": "assign", "owner": str(consultant.id)}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/leads"
     db.session.expire_all()
     assert {db.session.get(Lead, lead.id).owner_id for lead in leads} == {consultant.id}
@@ -176,8 +181,10 @@ def test_bulk_assign_and_grade_for_managers(login_as, factory, db):
     assert len(db.session.execute(select(OwnerChange)).scalars().all()) == 3
     plans = db.session.execute(select(Plan)).scalars().all()
     assert len(plans) == 3 and {p.kind for p in plans} == {PlanKind.FIRST_CONTACT}
-    response = client.post("/leads/bulk", data={"ids": [str(leads[0].id)], "action": "grade",
-                                                "grade": str(grade_by_code("H").id)})
+    response = client.post(
+        "/leads/bulk",
+        data={"ids": [str(leads[0].id)], "action": "grade", "grade": str(grade_by_code("H").id)},
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Lead, leads[0].id).grade_id == grade_by_code("H").id
@@ -188,8 +195,12 @@ def test_bulk_refuses_consultants_and_other_stores_consultant(login_as, factory,
     lead = factory.lead(store=store)
     foreign = factory.user("consultant", store=factory.store())
     db.session.commit()
-    assert login_as("consultant", store=store).post("/leads/bulk", data={"ids": [str(lead.id)],
-                                                                         "action": "assign"}).status_code == 403
+    assert (
+        login_as("consultant", store=store)
+        .post("/leads/bulk", data={"ids": [str(lead.id)], "action": "assign"})
+        .status_code
+        == 403
+    )
     client = login_as("manager", store=store)
     client.post("/leads/bulk", data={"ids": [str(lead.id)], "action": "assign", "owner": str(foreign.id)})
     db.session.expire_all()
@@ -204,8 +215,10 @@ def test_bulk_needs_csrf(app, factory, db, login):
         db.session.commit()
         client = app.test_client()
         client.post("/login", data={"username": user.username, "password": "correct horse battery"})
-        response = client.post("/leads/bulk", data={"ids": [str(lead.id)], "action": "grade",
-                                                    "grade": str(grade_by_code("H").id)})
+        response = client.post(
+            "/leads/bulk",
+            data={"ids": [str(lead.id)], "action": "grade", "grade": str(grade_by_code("H").id)},
+        )
         assert response.status_code in (400, 403)
         db.session.expire_all()
         assert db.session.get(Lead, lead.id).grade_id == grade_by_code("A").id

@@ -39,6 +39,7 @@ def _rows(response):
 
 # ---- export -------------------------------------------------------------------------------------
 
+
 def test_export_needs_the_export_permission(login_as, factory, db):
     store = factory.store()
     assert login_as("consultant", store=store).post("/leads/export").status_code == 403
@@ -71,14 +72,14 @@ def test_export_neutralises_formulas(login_as, factory, db):
     from app.accounts.models import Store
 
     store = db.session.get(Store, store_id)
-    for i, evil in enumerate(["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\tx", "\rx"]):
+    for i, evil in enumerate(['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx", "\rx"]):
         factory.lead(store=store, name=f"客户{i}", notes=evil)
     factory.lead(store=store, name="=cmd|' /C calc'!A0")
     db.session.commit()
     rows = _rows(client.post("/leads/export"))
     notes = {r[15] for r in rows[1:] if r[15]}
     # (XML turns the stored carriage return into a newline when read back.)
-    assert notes == {"'=HYPERLINK(\"http://x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\tx", "'\nx"}
+    assert notes == {'\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)", "'\tx", "'\nx"}
     assert "'=cmd|' /C calc'!A0" in {r[1] for r in rows[1:]}
 
 
@@ -123,31 +124,55 @@ def test_rejected_export_cannot_be_downloaded(login_as, login, factory, db):
 
 # ---- merge --------------------------------------------------------------------------------------
 
+
 def _history(db, factory, lead, consultant):
     now = utcnow()
-    db.session.add_all([
-        FollowUp(lead_id=lead.id, user_id=consultant.id, store_id=lead.store_id, method=FollowUpMethod.PHONE,
-                 result=FollowUpResult.REACHED, content="聊了车型", occurred_at=now),
-        Plan(lead_id=lead.id, store_id=lead.store_id, kind=PlanKind.FOLLOW_UP, due_date=date.today(),
-             status=PlanStatus.OPEN),
-        ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now),
-        LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id),
-        OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign"),
-        StageChange(lead_id=lead.id, to_stage_id=lead.stage_id, store_id=lead.store_id),
-        ConsentRecord(lead_id=lead.id, channel="all", granted=True, source="form"),
-    ])
+    db.session.add_all(
+        [
+            FollowUp(
+                lead_id=lead.id,
+                user_id=consultant.id,
+                store_id=lead.store_id,
+                method=FollowUpMethod.PHONE,
+                result=FollowUpResult.REACHED,
+                content="聊了车型",
+                occurred_at=now,
+            ),
+            Plan(
+                lead_id=lead.id,
+                store_id=lead.store_id,
+                kind=PlanKind.FOLLOW_UP,
+                due_date=date.today(),
+                status=PlanStatus.OPEN,
+            ),
+            ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, arrived_at=now),
+            LeadTouch(lead_id=lead.id, source_channel_id=lead.source_channel_id),
+            OwnerChange(lead_id=lead.id, to_user_id=consultant.id, kind="assign"),
+            StageChange(lead_id=lead.id, to_stage_id=lead.stage_id, store_id=lead.store_id),
+            ConsentRecord(lead_id=lead.id, channel="all", granted=True, source="form"),
+        ]
+    )
 
 
 def _invite(db, event, lead):
     import secrets
 
-    db.session.add(Invitation(event_id=event.id, lead_id=lead.id, store_id=lead.store_id,
-                              token=secrets.token_hex(8), token_expires_at=utcnow() + timedelta(days=30)))
+    db.session.add(
+        Invitation(
+            event_id=event.id,
+            lead_id=lead.id,
+            store_id=lead.store_id,
+            token=secrets.token_hex(8),
+            token_expires_at=utcnow() + timedelta(days=30),
+        )
+    )
 
 
 def _count_all(db, lead_id):
-    return sum(db.session.scalar(select(func.count()).where(model.lead_id == lead_id))
-               for model in (FollowUp, Plan, ShowroomVisit, LeadTouch, OwnerChange, StageChange, ConsentRecord))
+    return sum(
+        db.session.scalar(select(func.count()).where(model.lead_id == lead_id))
+        for model in (FollowUp, Plan, ShowroomVisit, LeadTouch, OwnerChange, StageChange, ConsentRecord)
+    )
 
 
 def test_merge_moves_every_history_row_and_keeps_chosen_values(login_as, factory, db):
@@ -170,27 +195,49 @@ def test_merge_moves_every_history_row_and_keeps_chosen_values(login_as, factory
     client = login_as("manager", store=store)
     page = client.post("/leads/merge", data={"ids": [str(a.id), str(b.id)]})
     assert page.status_code == 200 and 'name="f_phone"' in page.get_data(as_text=True)
-    choices = {f"f_{name}": str(a.id) for name in ("name", "gender", "phone", "birthday", "age", "region",
-                                                   "model_id", "budget_min", "budget_max", "preferences",
-                                                   "decision_role", "expected_purchase_date", "grade_id", "notes",
-                                                   "owner")}
+    choices = {
+        f"f_{name}": str(a.id)
+        for name in (
+            "name",
+            "gender",
+            "phone",
+            "birthday",
+            "age",
+            "region",
+            "model_id",
+            "budget_min",
+            "budget_max",
+            "preferences",
+            "decision_role",
+            "expected_purchase_date",
+            "grade_id",
+            "notes",
+            "owner",
+        )
+    }
     choices.update(f_email=str(b.id), f_phone=str(b.id))
-    response = client.post("/leads/merge", data={"ids": [str(a.id), str(b.id)], "step": "merge",
-                                                 "survivor": str(a.id), **choices})
+    response = client.post(
+        "/leads/merge",
+        data={"ids": [str(a.id), str(b.id)], "step": "merge", "survivor": str(a.id), **choices},
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/leads/{a.id}"
     db.session.expire_all()
     survivor, merged = db.session.get(Lead, a.id), db.session.get(Lead, b.id)
-    assert survivor.name == "张三" and survivor.email == "z3@example.com" and survivor.phone == "+8613900139000"
+    assert (
+        survivor.name == "张三" and survivor.email == "z3@example.com" and survivor.phone == "+8613900139000"
+    )
     assert survivor.phone_last4 == "9000"
     assert merged.merged_into_id == a.id and merged.phone is None
     assert _count_all(db, a.id) == before and _count_all(db, b.id) == 0
     assert survivor.next_plan_due == date.today()
     # One invitation per lead and event: the shared event's second invitation stays on the merged record.
-    assert sorted(db.session.execute(select(Invitation.event_id).where(Invitation.lead_id == a.id)).scalars()) \
-        == sorted([shared.id, only_b.id])
+    assert sorted(
+        db.session.execute(select(Invitation.event_id).where(Invitation.lead_id == a.id)).scalars()
+    ) == sorted([shared.id, only_b.id])
     assert db.session.scalar(select(func.count(Invitation.id))) == 3
-    assert db.session.execute(select(AuditLog).where(AuditLog.action == "lead.merge")).scalar_one().detail["merged"] \
-        == [b.id]
+    assert db.session.execute(select(AuditLog).where(AuditLog.action == "lead.merge")).scalar_one().detail[
+        "merged"
+    ] == [b.id]
     # The merged record disappears from lists and lookups.
     assert client.get(f"/leads/{b.id}").status_code == 404
 
@@ -200,13 +247,26 @@ def test_merge_refuses_fleet_customers_and_customers_with_orders(login_as, facto
     a = factory.lead(store=store)
     fleet = factory.lead(store=store, is_fleet=True)
     ordered = factory.lead(store=store)
-    db.session.add(LeadOrder(lead_id=ordered.id, store_id=store.id, brand="星途", series="凌云", model="400T",
-                             amount=Decimal("159900"), order_date=date.today()))
+    db.session.add(
+        LeadOrder(
+            lead_id=ordered.id,
+            store_id=store.id,
+            brand="星途",
+            series="凌云",
+            model="400T",
+            amount=Decimal("159900"),
+            order_date=date.today(),
+        )
+    )
     db.session.commit()
     client = login_as("manager", store=store)
     for other in (fleet, ordered):
-        data = {"ids": [str(a.id), str(other.id)], "step": "merge", "survivor": str(a.id),
-                **{f"f_{n}": str(a.id) for n in ("name", "phone", "owner")}}
+        data = {
+            "ids": [str(a.id), str(other.id)],
+            "step": "merge",
+            "survivor": str(a.id),
+            **{f"f_{n}": str(a.id) for n in ("name", "phone", "owner")},
+        }
         response = client.post("/leads/merge", data=data)
         html = response.get_data(as_text=True)
         assert response.status_code == 422
@@ -219,16 +279,26 @@ def test_merge_is_for_managers_and_directors_within_scope(login_as, factory, db)
     store = factory.store()
     a, b = factory.lead(store=store), factory.lead(store=factory.store())
     db.session.commit()
-    assert login_as("consultant", store=store).post("/leads/merge", data={"ids": [str(a.id)]}).status_code == 403
+    assert (
+        login_as("consultant", store=store).post("/leads/merge", data={"ids": [str(a.id)]}).status_code == 403
+    )
     response = login_as("manager", store=store).post("/leads/merge", data={"ids": [str(a.id), str(b.id)]})
     assert response.status_code == 303  # the other store's lead is out of scope: fewer than two remain
 
 
 # ---- anonymise ----------------------------------------------------------------------------------
 
+
 def test_admin_anonymises_keeping_statistics_and_consent(login_as, factory, db):
-    lead = factory.lead(name="张三", email="z@example.com", notes="住在朝阳", region="朝阳", preferences="SUV",
-                        birthday=date(1990, 1, 1), marketing_consent=True)
+    lead = factory.lead(
+        name="张三",
+        email="z@example.com",
+        notes="住在朝阳",
+        region="朝阳",
+        preferences="SUV",
+        birthday=date(1990, 1, 1),
+        marketing_consent=True,
+    )
     db.session.add(ConsentRecord(lead_id=lead.id, channel="all", granted=True, source="form"))
     db.session.commit()
     assert login_as("manager").post(f"/leads/{lead.id}/anonymise").status_code == 403
@@ -241,5 +311,7 @@ def test_admin_anonymises_keeping_statistics_and_consent(login_as, factory, db):
     assert (lead.phone, lead.email, lead.birthday, lead.notes, lead.region, lead.preferences) == (None,) * 6
     assert lead.grade_id and lead.stage_id and lead.source_channel_id  # statistics stay
     assert db.session.scalar(select(func.count(ConsentRecord.id))) == 1
-    assert db.session.execute(select(AuditLog).where(AuditLog.action == "lead.anonymise")).scalar_one().user_id \
+    assert (
+        db.session.execute(select(AuditLog).where(AuditLog.action == "lead.anonymise")).scalar_one().user_id
         == admin.user.id
+    )

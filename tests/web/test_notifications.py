@@ -17,8 +17,14 @@ from app.messaging.outbox import deliver_due
 
 
 def _note(user, n=0, **kw):
-    return notify(user, kw.pop("kind", "comment"), kw.pop("endpoint", "leads.lead_detail"),
-                  kw.pop("args", {"lead_id": 5}), kw.pop("text", f"通知{n}"), **kw)
+    return notify(
+        user,
+        kw.pop("kind", "comment"),
+        kw.pop("endpoint", "leads.lead_detail"),
+        kw.pop("args", {"lead_id": 5}),
+        kw.pop("text", f"通知{n}"),
+        **kw,
+    )
 
 
 def test_every_page_has_the_bell_which_asks_for_its_count(factory, db, login):
@@ -125,7 +131,9 @@ def test_opening_marks_read_and_goes_to_the_built_link(factory, db, login):
 
 def test_a_notification_whose_endpoint_no_longer_builds_opens_the_list(factory, db, login):
     user = factory.user("consultant")
-    note = Notification(user_id=user.id, kind="x", title="旧通知", body="", endpoint="leads.lead_detail", args={})
+    note = Notification(
+        user_id=user.id, kind="x", title="旧通知", body="", endpoint="leads.lead_detail", args={}
+    )
     db.session.add(note)
     db.session.commit()
     response = login(user).get(f"/notifications/{note.id}/open")
@@ -166,14 +174,17 @@ def test_mark_all_read_needs_csrf_and_marks_only_ones_own(app, factory, db, logi
         db.session.expire_all()
         assert db.session.execute(select(Notification).where(Notification.read_at.is_(None))).scalars().all()
         page = c.get("/notifications").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(r'name="csrf_token" value="([^"]+)"', page)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
         response = c.post("/notifications/read", data={"csrf_token": token.group(1)})
         assert response.status_code == 303 and response.headers["Location"] == "/notifications"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     db.session.expire_all()
-    unread = db.session.execute(select(Notification.user_id).where(Notification.read_at.is_(None))).scalars().all()
+    unread = (
+        db.session.execute(select(Notification.user_id).where(Notification.read_at.is_(None))).scalars().all()
+    )
     assert unread == [other.id] and theirs.user_id == other.id
 
 
@@ -194,7 +205,7 @@ def test_users_choose_email_on_their_settings_page(factory, db, login):
     db.session.commit()
     c = login(user)
     page = c.get("/notifications/settings").get_data(as_text=True)
-    assert "a@example.com" in page and 'checked' in page
+    assert "a@example.com" in page and "checked" in page
     saved = c.post("/notifications/settings", data={})
     assert saved.status_code == 303 and saved.headers["Location"] == "/notifications/settings"
     db.session.expire_all()
@@ -206,6 +217,7 @@ def test_users_choose_email_on_their_settings_page(factory, db, login):
 
 
 # ---- WeCom group robot ---------------------------------------------------------------------
+
 
 def test_urgent_alerts_go_to_the_stores_robot_once_through_the_outbox(factory, db):
     store = factory.store(wecom_webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1")
@@ -247,24 +259,38 @@ def test_the_http_backend_posts_the_robot_text_message(app, monkeypatch):
     seen = {}
 
     def fake_urlopen(request, timeout):
-        seen.update(url=request.full_url, body=json.loads(request.data), timeout=timeout,
-                    type=request.headers["Content-type"])
+        seen.update(
+            url=request.full_url,
+            body=json.loads(request.data),
+            timeout=timeout,
+            type=request.headers["Content-type"],
+        )
         return _Response({"errcode": 0, "errmsg": "ok"})
 
     monkeypatch.setattr(backends.urllib.request, "urlopen", fake_urlopen)
     app.config["WECOM_BACKEND"] = "http"
     try:
-        msg = Outgoing(id=7, channel="wecom", to="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
-                       subject=None, body="您的客户 张三 已到店")
+        msg = Outgoing(
+            id=7,
+            channel="wecom",
+            to="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            subject=None,
+            body="您的客户 张三 已到店",
+        )
         assert backends.send(msg) == "wecom-7"
         assert seen["body"] == {"msgtype": "text", "text": {"content": "您的客户 张三 已到店"}}
         assert seen["timeout"] == 10 and seen["type"].startswith("application/json")
-        monkeypatch.setattr(backends.urllib.request, "urlopen",
-                            lambda request, timeout: _Response({"errcode": 93000, "errmsg": "invalid webhook url"}))
+        monkeypatch.setattr(
+            backends.urllib.request,
+            "urlopen",
+            lambda request, timeout: _Response({"errcode": 93000, "errmsg": "invalid webhook url"}),
+        )
         with pytest.raises(DeliveryError):
             backends.send(msg)
         with pytest.raises(DeliveryError):
-            backends.send(Outgoing(id=8, channel="wecom", to="http://example.com/hook", subject=None, body="x"))
+            backends.send(
+                Outgoing(id=8, channel="wecom", to="http://example.com/hook", subject=None, body="x")
+            )
     finally:
         app.config["WECOM_BACKEND"] = "memory"
 
@@ -284,7 +310,9 @@ def test_a_refused_robot_message_is_retried_later(app, factory, db, monkeypatch)
         assert deliver_due(now) == {"sent": 0, "failed": 1}
         message = db.session.execute(select(Message)).scalar_one()
         assert message.status == MessageStatus.QUEUED and message.next_attempt_at > now
-        monkeypatch.setattr(backends.urllib.request, "urlopen", lambda request, timeout: _Response({"errcode": 0}))
+        monkeypatch.setattr(
+            backends.urllib.request, "urlopen", lambda request, timeout: _Response({"errcode": 0})
+        )
         assert deliver_due(message.next_attempt_at)["sent"] == 1
         assert message.status == MessageStatus.SENT
     finally:
@@ -300,9 +328,16 @@ def test_the_admin_sets_a_stores_robot_and_the_key_is_masked_in_the_audit(factor
     admin = login_as("admin")
     form = {"code": "NB01", "name": "宁波店", "timezone": "Asia/Shanghai"}
     assert "wecom_webhook_url" in admin.get(f"/admin/stores/{store.id}").get_data(as_text=True)
-    for bad in ("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "https://127.0.0.1/hook",
-                "https://qyapi.weixin.qq.com.evil.cn/x", "https://u@qyapi.weixin.qq.com/x"):
-        assert admin.post(f"/admin/stores/{store.id}", data={**form, "wecom_webhook_url": bad}).status_code == 422
+    for bad in (
+        "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+        "https://127.0.0.1/hook",
+        "https://qyapi.weixin.qq.com.evil.cn/x",
+        "https://u@qyapi.weixin.qq.com/x",
+    ):
+        assert (
+            admin.post(f"/admin/stores/{store.id}", data={**form, "wecom_webhook_url": bad}).status_code
+            == 422
+        )
     url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-key-1234"
     assert admin.post(f"/admin/stores/{store.id}", data={**form, "wecom_webhook_url": url}).status_code == 303
     db.session.expire_all()
@@ -318,6 +353,15 @@ def test_only_admins_set_a_stores_robot(factory, db, login_as):
     store = factory.store()
     db.session.commit()
     manager = login_as("manager", store=store)
-    assert manager.post(f"/admin/stores/{store.id}", data={
-        "code": store.code, "name": "x", "timezone": "Asia/Shanghai",
-        "wecom_webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}).status_code == 403
+    assert (
+        manager.post(
+            f"/admin/stores/{store.id}",
+            data={
+                "code": store.code,
+                "name": "x",
+                "timezone": "Asia/Shanghai",
+                "wecom_webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            },
+        ).status_code
+        == 403
+    )

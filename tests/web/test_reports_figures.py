@@ -53,7 +53,15 @@ def test_funnel_of_the_group_adds_the_other_store(world):
 
 
 def test_manager_cannot_widen_the_scope_to_another_store(world):
-    assert funnel_counts(table_for(world.manager, "funnel", store=str(world.store_b.id))) == [4, 4, 3, 2, 1, 1, 1]
+    assert funnel_counts(table_for(world.manager, "funnel", store=str(world.store_b.id))) == [
+        4,
+        4,
+        3,
+        2,
+        1,
+        1,
+        1,
+    ]
     stores = by_label(table_for(world.director, "comparison"))
     assert set(stores) == {"朝阳店", "海淀店"}
     mine = table_for(world.manager, "comparison")
@@ -135,7 +143,14 @@ def test_arrival_list_masks_phones_of_other_owners(world):
 def test_invitation_rates_and_zero_denominators(world):
     rows = by_label(table_for(world.manager, "invitations"))
     e = rows["秋季试驾日"]
-    assert (e["invited"], e["accepted"], e["responded"], e["arrived"], e["walk_ins"], e["orders"]) == (3, 1, 2, 1, 1, 1)
+    assert (e["invited"], e["accepted"], e["responded"], e["arrived"], e["walk_ins"], e["orders"]) == (
+        3,
+        1,
+        2,
+        1,
+        1,
+        1,
+    )
     assert e["success_rate"] == pytest.approx(1 / 3)
     assert e["feedback_rate"] == pytest.approx(2 / 3)
     assert e["attendance_rate"] == 1
@@ -147,12 +162,20 @@ def test_invitation_rates_and_zero_denominators(world):
     from app.reports.catalog import _invitation_row
 
     empty = _invitation_row("x", {})
-    assert empty["success_rate"] is None and empty["feedback_rate"] is None and empty["attendance_rate"] is None
+    assert (
+        empty["success_rate"] is None and empty["feedback_rate"] is None and empty["attendance_rate"] is None
+    )
 
 
 def test_dcc_figures(world):
     row = by_label(table_for(world.manager, "dcc"))["DCC一"]
-    assert (row["calls"], row["connected"], row["leads_reached"], row["appointments"], row["shows"]) == (2, 1, 1, 1, 1)
+    assert (row["calls"], row["connected"], row["leads_reached"], row["appointments"], row["shows"]) == (
+        2,
+        1,
+        1,
+        1,
+        1,
+    )
     assert row["connect_rate"] == pytest.approx(0.5)
     assert row["show_rate"] == 1
     own = table_for(world.dcc, "dcc")
@@ -200,10 +223,15 @@ def test_reports_agree_with_each_other_and_with_the_lead_list(world, db):
         trend = by_label(catalog.build_trends(f))["10-12 – 10-18"]  # weekly buckets by default
         stmt = scoped_leads(user).where(
             scoped_leads(user).selected_columns[0].table.c.won_at >= f.utc_start,
-            scoped_leads(user).selected_columns[0].table.c.won_at < f.utc_end)
+            scoped_leads(user).selected_columns[0].table.c.won_at < f.utc_end,
+        )
         listed = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar()
         assert won_funnel == orders == compare == listed, user.role
         assert trend is not None
     manager_f = build_filter(world.manager, ARGS)
     sources_total = catalog.build_sources(manager_f).totals["leads"]
-    assert sources_total == catalog.kpi_values(manager_f)["new_leads"] == catalog.build_funnel(manager_f).rows[0]["reached"] - 1
+    assert (
+        sources_total
+        == catalog.kpi_values(manager_f)["new_leads"]
+        == catalog.build_funnel(manager_f).rows[0]["reached"] - 1
+    )

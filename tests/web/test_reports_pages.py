@@ -19,8 +19,17 @@ def world(factory, db):
     return build_world(factory, db)
 
 
-@pytest.mark.parametrize("url", ["/reports/", "/reports/funnel", "/reports/funnel/export.xlsx",
-                                 "/reports/files/1", "/reports/files/1/download", "/reports/targets"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/",
+        "/reports/funnel",
+        "/reports/funnel/export.xlsx",
+        "/reports/files/1",
+        "/reports/files/1/download",
+        "/reports/targets",
+    ],
+)
 def test_anonymous_is_sent_to_login(client, url):
     response = client.get(url)
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
@@ -74,7 +83,11 @@ def test_htmx_filter_change_returns_only_the_report_body(world, login):
 
 
 def test_manager_page_never_shows_another_store(world, login):
-    html = login(world.manager).get(f"/reports/comparison?{OCTOBER}&store={world.store_b.id}").get_data(as_text=True)
+    html = (
+        login(world.manager)
+        .get(f"/reports/comparison?{OCTOBER}&store={world.store_b.id}")
+        .get_data(as_text=True)
+    )
     assert "顾问三" not in html and "海淀店" not in html
 
 
@@ -86,7 +99,7 @@ def test_excel_export_matches_the_report_and_is_audited(world, login, db):
     ws = load_workbook(io.BytesIO(response.data)).active
     values = [row for row in ws.iter_rows(values_only=True)]
     header = values.index(next(r for r in values if r and r[0] == "阶段"))
-    body = values[header + 1: header + 8]
+    body = values[header + 1 : header + 8]
     assert [r[0] for r in body] == ["新线索", "已联系", "已邀约", "已到店", "试驾/方案", "报价谈判", "成交"]
     assert [r[1] for r in body] == [4, 4, 3, 2, 1, 1, 1]
     assert body[0][3] == "—"  # no step before the first
@@ -128,9 +141,18 @@ def test_query_count_does_not_grow_with_rows(world, login, factory, db, count_qu
         lead = factory.lead(owner=c, store=world.store_a, created_at=datetime(2026, 10, 9, 4))
         from app.followups.models import FollowUp
 
-        db.session.add(FollowUp(lead_id=lead.id, user_id=c.id, store_id=world.store_a.id, method="phone",
-                                result="reached", content="x", occurred_at=datetime(2026, 10, 9, 5),
-                                is_effective=True))
+        db.session.add(
+            FollowUp(
+                lead_id=lead.id,
+                user_id=c.id,
+                store_id=world.store_a.id,
+                method="phone",
+                result="reached",
+                content="x",
+                occurred_at=datetime(2026, 10, 9, 5),
+                is_effective=True,
+            )
+        )
     db.session.commit()
     with count_queries() as many:
         html = client.get(f"/reports/{key}?{OCTOBER}&by=consultant").get_data(as_text=True)
@@ -141,12 +163,21 @@ def test_query_count_does_not_grow_with_rows(world, login, factory, db, count_qu
 def test_targets_page_saves_and_reports_show_progress(world, login, db):
     client = login(world.manager)
     assert client.get("/reports/targets?month=2026-10").status_code == 200
-    response = client.post("/reports/targets?month=2026-10", data={
-        "store_id": world.store_a.id, "orders": "4", "new_leads": "10", "visits": "", "invitations": "",
-        "test_drives": ""})
+    response = client.post(
+        "/reports/targets?month=2026-10",
+        data={
+            "store_id": world.store_a.id,
+            "orders": "4",
+            "new_leads": "10",
+            "visits": "",
+            "invitations": "",
+            "test_drives": "",
+        },
+    )
     assert response.status_code == 303
-    rows = db.session.execute(select(MonthlyTarget.metric, MonthlyTarget.value)
-                              .where(MonthlyTarget.user_id.is_(None))).all()
+    rows = db.session.execute(
+        select(MonthlyTarget.metric, MonthlyTarget.value).where(MonthlyTarget.user_id.is_(None))
+    ).all()
     assert sorted(rows) == [("new_leads", 10), ("orders", 4)]
     html = client.get(f"/reports/sources?{OCTOBER}").get_data(as_text=True)
     assert "目标完成进度" in html and "1 / 4" in html and "25.0%" in html and "3 / 10" in html
@@ -160,7 +191,9 @@ def test_consultant_targets_and_month_to_date_progress(world, login, db):
     from app.reports.targets import month_to_date_progress, set_targets
 
     assert login(world.c1).get("/reports/targets").status_code == 403
-    set_targets(world.manager, date(2026, 10, 1), world.store_a.id, world.c1.id, {"orders": 2, "new_leads": 4})
+    set_targets(
+        world.manager, date(2026, 10, 1), world.store_a.id, world.c1.id, {"orders": 2, "new_leads": 4}
+    )
     db.session.commit()
     items = {i["metric"]: i for i in month_to_date_progress(world.c1, date(2026, 10, 31))}
     assert items["orders"]["actual"] == 1 and items["orders"]["target"] == 2
@@ -176,15 +209,29 @@ def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world
     path = tmp_path / "m.pdf"
     path.write_bytes(response.data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
-    for heading in ("月度经营报告", "核心指标", "转化漏斗", "线索来源", "展厅客流与留存", "各邀约计划结果",
-                    "顾问排名与纪律", "战败分析", "DCC 指标", "朝阳店"):
+    for heading in (
+        "月度经营报告",
+        "核心指标",
+        "转化漏斗",
+        "线索来源",
+        "展厅客流与留存",
+        "各邀约计划结果",
+        "顾问排名与纪律",
+        "战败分析",
+        "DCC 指标",
+        "朝阳店",
+    ):
         assert heading in text, heading
     assert "第 1 页 / 共" in text or "第1页/共" in text.replace(" ", "")
-    funnel_line = next(line for line in text.splitlines() if line.strip().startswith("报价谈判") and "%" in line)
+    funnel_line = next(
+        line for line in text.splitlines() if line.strip().startswith("报价谈判") and "%" in line
+    )
     assert funnel_line.split()[1] == "1"
     assert "顾问三" not in text
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
-    assert any(("WenQuanYi" in line or "NotoSansCJK" in line) and " yes " in line for line in fonts.splitlines())
+    assert any(
+        ("WenQuanYi" in line or "NotoSansCJK" in line) and " yes " in line for line in fonts.splitlines()
+    )
     pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     count = int(next(line for line in pages.splitlines() if line.startswith("Pages:")).split()[1])
     assert 3 <= count <= 20
@@ -192,7 +239,9 @@ def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world
 
 def test_group_pdf_from_the_command_line(world, app, tmp_path):
     out = tmp_path / "group.pdf"
-    result = app.test_cli_runner().invoke(args=["reports", "monthly", "--month", "2026-10", "--out", str(out)])
+    result = app.test_cli_runner().invoke(
+        args=["reports", "monthly", "--month", "2026-10", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "集团整体" in text and "门店排名" in text and "海淀店" in text

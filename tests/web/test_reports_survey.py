@@ -21,9 +21,14 @@ def consenting_lead(factory, db):
 
 
 def make_survey(db, lead, **kw) -> SurveyResponse:
-    response = SurveyResponse(token=survey.new_token(), lead_id=lead.id, store_id=lead.store_id,
-                              consultant_id=lead.owner_id, expires_at=kw.pop("expires_at", utcnow() + timedelta(days=3)),
-                              **kw)
+    response = SurveyResponse(
+        token=survey.new_token(),
+        lead_id=lead.id,
+        store_id=lead.store_id,
+        consultant_id=lead.owner_id,
+        expires_at=kw.pop("expires_at", utcnow() + timedelta(days=3)),
+        **kw,
+    )
     db.session.add(response)
     db.session.commit()
     return response
@@ -40,7 +45,7 @@ def test_customer_answers_once_without_logging_in(client, db, consenting_lead):
     page = client.get(f"/s/{response.token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    form = html[html.index("<form"):html.index("</form>")]
+    form = html[html.index("<form") : html.index("</form>")]
     assert 'method="post"' in form and 'type="radio"' in form and 'name="comment"' in form
     assert "hx-" not in form  # a plain form: works without JavaScript
     done = client.post(f"/s/{response.token}", data={"score": "4", "comment": " 很专业 "})
@@ -75,8 +80,14 @@ def test_survey_page_is_rate_limited(app, db, consenting_lead):
     from app.extensions import limiter
 
     keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "SECRET_KEY", "TESTING", "INSTANCE_DIR")
-    limited = create_app({**{k: app.config[k] for k in keys}, "RATELIMIT_ENABLED": True,
-                          "RATELIMIT_STORAGE_URI": "memory://", "SURVEY_RATE_LIMIT": "3/minute"})
+    limited = create_app(
+        {
+            **{k: app.config[k] for k in keys},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SURVEY_RATE_LIMIT": "3/minute",
+        }
+    )
     try:
         with limited.app_context():
             codes = [limited.test_client().get("/s/" + "B" * 26).status_code for _ in range(5)]
@@ -92,8 +103,15 @@ def test_surveys_go_only_to_consenting_customers(app, factory, db):
     opted_out = factory.lead(owner=consultant, marketing_consent=True, sms_opt_out_at=utcnow())
     now = datetime(2026, 10, 20, 10)
     for lead in (yes, no, opted_out):
-        db.session.add(ShowroomVisit(store_id=lead.store_id, lead_id=lead.id, consultant_id=consultant.id,
-                                     arrived_at=now - timedelta(hours=3), left_at=now - timedelta(hours=2)))
+        db.session.add(
+            ShowroomVisit(
+                store_id=lead.store_id,
+                lead_id=lead.id,
+                consultant_id=consultant.id,
+                arrived_at=now - timedelta(hours=3),
+                left_at=now - timedelta(hours=2),
+            )
+        )
     db.session.commit()
     with app.test_request_context("/"):
         result = survey.send_due_surveys(now, now - timedelta(days=2))
@@ -105,4 +123,7 @@ def test_surveys_go_only_to_consenting_customers(app, factory, db):
     assert message.purpose == "marketing" and message.status == MessageStatus.QUEUED
     assert f"/s/{sent[0].token}" in message.body and message.body.rstrip().endswith("回复TD退订")
     with app.test_request_context("/"):
-        assert survey.send_due_surveys(now, now - timedelta(days=2)) == {"visit_surveys": 0, "event_surveys": 0}
+        assert survey.send_due_surveys(now, now - timedelta(days=2)) == {
+            "visit_surveys": 0,
+            "event_surveys": 0,
+        }

@@ -8,11 +8,27 @@ from app.reports.tables import Col, Table, body_rows
 
 
 def test_body_rows_format_escape_and_align_each_kind(app):
-    table = Table([Col("name", "顾问", "text"), Col("n", "数量"), Col("rate", "比例", "pct"),
-                   Col("money", "金额", "money"), Col("at", "时间", "datetime"), Col("hours", "时长", "hours")],
-                  [{"name": "<b>王&李</b>", "n": 1234, "rate": 0.256, "money": 150000,
-                    "at": datetime(2026, 11, 1, 2, 30), "hours": 1.25},
-                   {"name": None, "n": None, "rate": None, "money": 0, "at": None, "hours": 0}])
+    table = Table(
+        [
+            Col("name", "顾问", "text"),
+            Col("n", "数量"),
+            Col("rate", "比例", "pct"),
+            Col("money", "金额", "money"),
+            Col("at", "时间", "datetime"),
+            Col("hours", "时长", "hours"),
+        ],
+        [
+            {
+                "name": "<b>王&李</b>",
+                "n": 1234,
+                "rate": 0.256,
+                "money": 150000,
+                "at": datetime(2026, 11, 1, 2, 30),
+                "hours": 1.25,
+            },
+            {"name": None, "n": None, "rate": None, "money": 0, "at": None, "hours": 0},
+        ],
+    )
     with app.test_request_context(), force_locale("zh_CN"):
         html = str(body_rows(table))
     first, second = html.split("\n")
@@ -21,8 +37,10 @@ def test_body_rows_format_escape_and_align_each_kind(app):
     assert '<td class="num">¥150,000</td>' in first and '<td class="num">1.2</td>' in first
     # stored UTC, shown in Shanghai time, not right-aligned
     assert "<td>2026-11-01 10:30</td>" in first
-    assert second == ('<tr><th scope="row"></th><td class="num">—</td><td class="num">—</td>'
-                      '<td class="num">¥0</td><td></td><td class="num">0.0</td></tr>')
+    assert second == (
+        '<tr><th scope="row"></th><td class="num">—</td><td class="num">—</td>'
+        '<td class="num">¥0</td><td></td><td class="num">0.0</td></tr>'
+    )
 
 
 def test_an_empty_table_says_so(app, login_as):

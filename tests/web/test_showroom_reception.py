@@ -28,8 +28,16 @@ def _now_hm(store):
 
 
 def _form(setup, **kw):
-    data = {"arrived_at": _now_hm(setup["store"]), "party_size": "2", "consultant_id": str(setup["c1"].id),
-            "first_visit": "yes", "left_contact": "no", "gender": "unknown", "model_id": "0", "grade": "B"}
+    data = {
+        "arrived_at": _now_hm(setup["store"]),
+        "party_size": "2",
+        "consultant_id": str(setup["c1"].id),
+        "first_visit": "yes",
+        "left_contact": "no",
+        "gender": "unknown",
+        "model_id": "0",
+        "grade": "B",
+    }
     data.update(kw)
     return data
 
@@ -95,7 +103,9 @@ def test_contact_left_needs_valid_phone_and_name(login, setup, db):
 def test_consultant_must_be_from_the_offered_list(login, setup, db, factory):
     stranger = factory.user("consultant", setup["other"])
     db.session.commit()
-    response = login(setup["clerk"]).post("/showroom/reception", data=_form(setup, consultant_id=str(stranger.id)))
+    response = login(setup["clerk"]).post(
+        "/showroom/reception", data=_form(setup, consultant_id=str(stranger.id))
+    )
     assert response.status_code == 422 and _count(db, ShowroomVisit) == 0
 
 
@@ -161,7 +171,9 @@ def test_traffic_query_count_is_constant(login, setup, db, factory, count_querie
     with count_queries() as one:
         client.htmx("get", "/showroom/reception/traffic")
     for i in range(1, 50):
-        client.post("/showroom/reception", data=_form(setup, left_contact="yes", phone=f"139111{i:05d}", name="乙"))
+        client.post(
+            "/showroom/reception", data=_form(setup, left_contact="yes", phone=f"139111{i:05d}", name="乙")
+        )
     with count_queries() as many:
         client.htmx("get", "/showroom/reception/traffic")
     assert one.count == many.count

@@ -23,8 +23,17 @@ from app.web.permissions import lead_scope_clause
 
 CHUNK = 2000
 PREVIEW_LIMIT = 200
-UPDATABLE = ("email", "region", "model_id", "grade_id", "expected_purchase_date", "birthday", "age",
-             "budget_min", "budget_max")
+UPDATABLE = (
+    "email",
+    "region",
+    "model_id",
+    "grade_id",
+    "expected_purchase_date",
+    "birthday",
+    "age",
+    "budget_min",
+    "budget_max",
+)
 
 
 def load_references() -> References:
@@ -43,8 +52,11 @@ def existing_phones(phones: list[str], user) -> dict[str, tuple[int, bool, str]]
     if not phones:
         return {}
     rows = db.session.execute(
-        select(Lead.phone, Lead.secondary_phone, Lead.id, lead_scope_clause(user).label("visible"), Lead.name)
-        .where(or_(Lead.phone.in_(phones), and_(Lead.secondary_phone.in_(phones), Lead.merged_into_id.is_(None))))
+        select(
+            Lead.phone, Lead.secondary_phone, Lead.id, lead_scope_clause(user).label("visible"), Lead.name
+        ).where(
+            or_(Lead.phone.in_(phones), and_(Lead.secondary_phone.in_(phones), Lead.merged_into_id.is_(None)))
+        )
     ).all()
     wanted = set(phones)
     found = {r.phone: (r.id, bool(r.visible), r.name) for r in rows if r.phone in wanted}
@@ -128,9 +140,15 @@ def analyse(job: ImportJob, user, *, today: date, progress: Callable[[int], None
             elif item.kind == "duplicate":
                 analysis.duplicates += 1
                 if len(analysis.duplicate_rows) < PREVIEW_LIMIT:
-                    analysis.duplicate_rows.append({"row": item.row.number, "lead_id": item.lead_id,
-                                                    "name": item.row.values.get("name"), "lead_name": item.lead_name,
-                                                    "phone": mask_phone(item.row.values["phone"])})
+                    analysis.duplicate_rows.append(
+                        {
+                            "row": item.row.number,
+                            "lead_id": item.lead_id,
+                            "name": item.row.values.get("name"),
+                            "lead_name": item.lead_name,
+                            "phone": mask_phone(item.row.values["phone"]),
+                        }
+                    )
             else:
                 analysis.rejected += 1
                 if len(analysis.errors) < PREVIEW_LIMIT:
@@ -156,8 +174,13 @@ class ResultWriter:
         self.writer.writerow(["row", "reason", *[neutralise(h) for h in header]])
 
     def reject(self, row: RowResult, reason: str | None = None) -> None:
-        self.writer.writerow([row.number, reason or error_summary(row.errors, self.labels),
-                              *[neutralise(c) for c in row.cells]])
+        self.writer.writerow(
+            [
+                row.number,
+                reason or error_summary(row.errors, self.labels),
+                *[neutralise(c) for c in row.cells],
+            ]
+        )
 
     def close(self) -> None:
         self.fh.close()
@@ -168,8 +191,14 @@ def _decision(job: ImportJob, number: int) -> str:
     return decisions.get("rows", {}).get(str(number), decisions.get("default", "skip"))
 
 
-def commit_import(job: ImportJob, user, *, today: date, now: datetime | None = None,
-                  progress: Callable[[int], None] | None = None) -> None:
+def commit_import(
+    job: ImportJob,
+    user,
+    *,
+    today: date,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Insert new leads, update or skip duplicates, write the result file; caller commits once."""
     now = now or utcnow()
     header, _rows = read_table(Path(job.stored_path), job_kind(job))
@@ -212,36 +241,86 @@ def commit_import(job: ImportJob, user, *, today: date, now: datetime | None = N
     job.result_path = str(result_path)
     job.status = "done"
     job.finished_at = utcnow()
-    record("lead.import", user, "import_job", job.id,
-           {"file": job.filename, "created": ok, "updated": updated, "rejected": rejected})
+    record(
+        "lead.import",
+        user,
+        "import_job",
+        job.id,
+        {"file": job.filename, "created": ok, "updated": updated, "rejected": rejected},
+    )
 
 
-LEAD_COLUMNS = ("name", "gender", "phone", "phone_last4", "email", "birthday", "age", "region", "source_channel_id",
-                "source_detail", "store_id", "owner_id", "model_id", "budget_min", "budget_max",
-                "expected_purchase_date", "grade_id", "stage_id", "notes", "marketing_consent", "is_fleet",
-                "is_important", "version", "created_at", "updated_at", "created_by_id")
+LEAD_COLUMNS = (
+    "name",
+    "gender",
+    "phone",
+    "phone_last4",
+    "email",
+    "birthday",
+    "age",
+    "region",
+    "source_channel_id",
+    "source_detail",
+    "store_id",
+    "owner_id",
+    "model_id",
+    "budget_min",
+    "budget_max",
+    "expected_purchase_date",
+    "grade_id",
+    "stage_id",
+    "notes",
+    "marketing_consent",
+    "is_fleet",
+    "is_important",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+)
 
 
 def _insert_leads(rows: list[dict], *, job, user, stage_id: int, now: datetime) -> None:
     params = []
     for values in rows:
-        params.append({
-            "name": values["name"], "gender": values["gender"], "phone": values["phone"],
-            "phone_last4": last4(values["phone"]), "email": values.get("email"), "birthday": values.get("birthday"),
-            "age": values.get("age"), "region": values.get("region"),
-            "source_channel_id": values["source_channel_id"], "source_detail": source_detail(job),
-            "store_id": job.store_id, "owner_id": None, "model_id": values.get("model_id"),
-            "budget_min": values.get("budget_min"), "budget_max": values.get("budget_max"),
-            "expected_purchase_date": values.get("expected_purchase_date"), "grade_id": values["grade_id"],
-            "stage_id": stage_id, "notes": values.get("notes"), "marketing_consent": False,
-            "is_fleet": False, "is_important": False, "version": 1,
-            "created_at": now, "updated_at": now, "created_by_id": user.id,
-        })
+        params.append(
+            {
+                "name": values["name"],
+                "gender": values["gender"],
+                "phone": values["phone"],
+                "phone_last4": last4(values["phone"]),
+                "email": values.get("email"),
+                "birthday": values.get("birthday"),
+                "age": values.get("age"),
+                "region": values.get("region"),
+                "source_channel_id": values["source_channel_id"],
+                "source_detail": source_detail(job),
+                "store_id": job.store_id,
+                "owner_id": None,
+                "model_id": values.get("model_id"),
+                "budget_min": values.get("budget_min"),
+                "budget_max": values.get("budget_max"),
+                "expected_purchase_date": values.get("expected_purchase_date"),
+                "grade_id": values["grade_id"],
+                "stage_id": stage_id,
+                "notes": values.get("notes"),
+                "marketing_consent": False,
+                "is_fleet": False,
+                "is_important": False,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "created_by_id": user.id,
+            }
+        )
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # COPY inside the same transaction: several times faster than INSERT for large files.
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY leads ({', '.join(LEAD_COLUMNS)}) FROM STDIN") as copy:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY leads ({', '.join(LEAD_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in params:
                 copy.write_row([row[c] for c in LEAD_COLUMNS])
     else:
@@ -254,27 +333,56 @@ def source_detail(job) -> str:
 
 def _insert_touches(*, job, user, now: datetime) -> None:
     """Give every lead the import created its first touch, in one statement."""
-    db.session.execute(insert(LeadTouch).from_select(
-        ["lead_id", "source_channel_id", "source_detail", "store_id", "user_id", "is_repeat_purchase", "created_at"],
-        select(Lead.id, Lead.source_channel_id, Lead.source_detail, Lead.store_id, Lead.created_by_id,
-               false(), Lead.created_at)
-        .where(Lead.store_id == job.store_id, Lead.created_at == now, Lead.created_by_id == user.id,
-               Lead.source_detail == source_detail(job)),
-    ))
+    db.session.execute(
+        insert(LeadTouch).from_select(
+            [
+                "lead_id",
+                "source_channel_id",
+                "source_detail",
+                "store_id",
+                "user_id",
+                "is_repeat_purchase",
+                "created_at",
+            ],
+            select(
+                Lead.id,
+                Lead.source_channel_id,
+                Lead.source_detail,
+                Lead.store_id,
+                Lead.created_by_id,
+                false(),
+                Lead.created_at,
+            ).where(
+                Lead.store_id == job.store_id,
+                Lead.created_at == now,
+                Lead.created_by_id == user.id,
+                Lead.source_detail == source_detail(job),
+            ),
+        )
+    )
 
 
 def _count_in_reports(*, job, user, now: datetime) -> None:
     """Add the imported leads to the daily report aggregates (their rows went in around the ORM)."""
     from app.reports.aggregates import add_leads
 
-    add_leads(db.session.execute(select(Lead.id).where(
-        Lead.store_id == job.store_id, Lead.created_at == now, Lead.created_by_id == user.id,
-        Lead.source_detail == source_detail(job))).scalars())
+    add_leads(
+        db.session.execute(
+            select(Lead.id).where(
+                Lead.store_id == job.store_id,
+                Lead.created_at == now,
+                Lead.created_by_id == user.id,
+                Lead.source_detail == source_detail(job),
+            )
+        ).scalars()
+    )
 
 
 def _update_leads(items: list[Analysed], *, job, user, now: datetime) -> None:
-    leads = {lead.id: lead for lead in db.session.execute(
-        select(Lead).where(Lead.id.in_([i.lead_id for i in items]))).scalars()}
+    leads = {
+        lead.id: lead
+        for lead in db.session.execute(select(Lead).where(Lead.id.in_([i.lead_id for i in items]))).scalars()
+    }
     touches = []
     for item in items:
         lead = leads[item.lead_id]
@@ -285,8 +393,16 @@ def _update_leads(items: list[Analysed], *, job, user, now: datetime) -> None:
         if item.row.values.get("notes"):
             lead.notes = "\n".join(filter(None, [lead.notes, item.row.values["notes"]]))[:5000]
         lead.updated_at = now
-        touches.append({"lead_id": lead.id, "source_channel_id": item.row.values["source_channel_id"],
-                        "source_detail": source_detail(job), "store_id": job.store_id, "user_id": user.id,
-                        "is_repeat_purchase": False, "created_at": now})
+        touches.append(
+            {
+                "lead_id": lead.id,
+                "source_channel_id": item.row.values["source_channel_id"],
+                "source_detail": source_detail(job),
+                "store_id": job.store_id,
+                "user_id": user.id,
+                "is_repeat_purchase": False,
+                "created_at": now,
+            }
+        )
     db.session.flush()
     db.session.execute(insert(LeadTouch), touches)

@@ -105,10 +105,15 @@ def save_upload(stream, filename: str, user, store_id: int) -> ImportJob:
         content = tmp.read_bytes()
     mapping = recognise(header)
     # stored_path is the file's name (its suffix tells the kind); the bytes are in stored_files.
-    job = ImportJob(user_id=user.id, store_id=store_id, filename=(filename or "upload")[:255],
-                    stored_path=f"{uuid.uuid4().hex}.{kind}", status="uploaded",
-                    mapping={str(k): v for k, v in mapping.items()},
-                    decisions={"default": "skip", "rows": {}, "header": [str(h or "") for h in header]})
+    job = ImportJob(
+        user_id=user.id,
+        store_id=store_id,
+        filename=(filename or "upload")[:255],
+        stored_path=f"{uuid.uuid4().hex}.{kind}",
+        status="uploaded",
+        mapping={str(k): v for k, v in mapping.items()},
+        decisions={"default": "skip", "rows": {}, "header": [str(h or "") for h in header]},
+    )
     db.session.add(job)
     db.session.flush()
     save_file(OWNER, job.id, "upload", job.filename, content)
@@ -143,8 +148,9 @@ def claim_step(job_id: int, status: str) -> ImportJob | None:
     db.session.rollback()  # a fresh transaction: the claim is its first statement
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
-        if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:lock, :job)"),
-                            {"lock": STEP_LOCK, "job": job_id}).scalar():
+        if not conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:lock, :job)"), {"lock": STEP_LOCK, "job": job_id}
+        ).scalar():
             log.info("import %s: %s is being run by another worker", job_id, status)
             return None
     elif status == "committing":
@@ -153,7 +159,9 @@ def claim_step(job_id: int, status: str) -> ImportJob | None:
         select(ImportJob).where(ImportJob.id == job_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if job is None or job.status != status:
-        log.info("import %s: not %s any more (%s), nothing to do", job_id, status, job.status if job else "gone")
+        log.info(
+            "import %s: not %s any more (%s), nothing to do", job_id, status, job.status if job else "gone"
+        )
         db.session.rollback()
         return None
     return job
@@ -167,8 +175,9 @@ def run_analysis(job_id: int, user_id: int, today: date | None = None) -> None:
     user = db.session.get(User, user_id)
     try:
         with local_copy(job):
-            analysis = analyse(job, user, today=today or today_for(user),
-                               progress=lambda n: _set_progress(job_id, n))
+            analysis = analyse(
+                job, user, today=today or today_for(user), progress=lambda n: _set_progress(job_id, n)
+            )
     except FileRefused as exc:
         db.session.rollback()
         _fail(job_id, exc.code)
@@ -179,10 +188,23 @@ def run_analysis(job_id: int, user_id: int, today: date | None = None) -> None:
         _fail(job_id, "crash")
         return
     db.session.refresh(job)
-    save_file(OWNER, job_id, "preview", "preview.json", json.dumps(
-        {"errors": analysis.errors, "duplicates": analysis.duplicate_rows, "new": analysis.new,
-         "duplicate_count": analysis.duplicates, "rejected": analysis.rejected}, ensure_ascii=False).encode(),
-        "application/json")
+    save_file(
+        OWNER,
+        job_id,
+        "preview",
+        "preview.json",
+        json.dumps(
+            {
+                "errors": analysis.errors,
+                "duplicates": analysis.duplicate_rows,
+                "new": analysis.new,
+                "duplicate_count": analysis.duplicates,
+                "rejected": analysis.rejected,
+            },
+            ensure_ascii=False,
+        ).encode(),
+        "application/json",
+    )
     job.total_rows, job.processed_rows = analysis.total, analysis.total
     job.ok_rows, job.error_rows, job.updated_rows = analysis.new, analysis.rejected, analysis.duplicates
     job.status = "validated"
@@ -287,8 +309,9 @@ def _step_held(job_id: int) -> bool | None:
     with db.engine.connect() as conn:
         if conn.dialect.name != "postgresql":
             return None
-        free = conn.execute(text("SELECT pg_try_advisory_lock(:lock, :job)"),
-                            {"lock": STEP_LOCK, "job": job_id}).scalar()
+        free = conn.execute(
+            text("SELECT pg_try_advisory_lock(:lock, :job)"), {"lock": STEP_LOCK, "job": job_id}
+        ).scalar()
         if free:
             conn.execute(text("SELECT pg_advisory_unlock(:lock, :job)"), {"lock": STEP_LOCK, "job": job_id})
         conn.commit()
@@ -309,8 +332,12 @@ def _queued_steps() -> set[tuple[str, int]]:
 def resume_step(job: ImportJob) -> None:
     """Queue the job's current step again, for the user, language and request that started it."""
     step = (job.decisions or {}).get("step") or {}
-    _step_task(job.status)(job.id, step.get("user_id") or job.user_id, locale=step.get("locale"),
-                           request_id=step.get("request_id"))
+    _step_task(job.status)(
+        job.id,
+        step.get("user_id") or job.user_id,
+        locale=step.get("locale"),
+        request_id=step.get("request_id"),
+    )
 
 
 def resume_interrupted_steps(now: datetime | None = None, starting: bool = False) -> int:

@@ -65,8 +65,11 @@ def cell_text(value) -> str:
     if value is None:
         return ""
     if type(value) is str:
-        text = value if value.isascii() or unicodedata.is_normalized("NFKC", value) \
+        text = (
+            value
+            if value.isascii() or unicodedata.is_normalized("NFKC", value)
             else unicodedata.normalize("NFKC", value)
+        )
         text = text.strip()
     elif isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -148,7 +151,9 @@ def grade_key(text: str) -> str:
     return clean[:1] if clean[:1].isalpha() else clean
 
 
-def validate_row(number: int, cells: list, mapping: dict[int, str], refs: References, today: date) -> RowResult:
+def validate_row(
+    number: int, cells: list, mapping: dict[int, str], refs: References, today: date
+) -> RowResult:
     """Validate one row; values use model field names (phone as E.164)."""
     result = RowResult(number=number, cells=cells)
     raw = {key: (cells[index] if index < len(cells) else None) for index, key in mapping.items()}
@@ -223,4 +228,6 @@ def validate_row(number: int, cells: list, mapping: dict[int, str], refs: Refere
 def error_summary(errors: list[tuple[str, str]], labels: dict[str, str] | None = None) -> str:
     """Return '; '-joined readable reasons for a row's errors."""
     labels = labels or {}
-    return "; ".join(f"{labels.get(field_key, field_key)}: {ERROR_TEXT.get(code, code)}" for field_key, code in errors)
+    return "; ".join(
+        f"{labels.get(field_key, field_key)}: {ERROR_TEXT.get(code, code)}" for field_key, code in errors
+    )

@@ -44,11 +44,18 @@ REFUSALS = {
     "too_many_rows": _l("The file has too many rows (at most %(max)s).", max=MAX_ROWS),
     "unreadable": _l("The file could not be read."),
     "crash": _l("The import failed and nothing was saved. Please try again."),
-    "connection_lost": _l("The connection to the database was lost during the import, and nothing was saved. "
-                          "Please start it again."),
-    "cell_too_long": _l("A cell of the file is far too long, so the file was refused. No cell may hold more "
-                        "than %(max)s characters: shorten it and upload the file again.", max="2,000"),
-    "interrupted": _l("The import was interrupted (the server restarted) and nothing was saved. Please start it again."),
+    "connection_lost": _l(
+        "The connection to the database was lost during the import, and nothing was saved. "
+        "Please start it again."
+    ),
+    "cell_too_long": _l(
+        "A cell of the file is far too long, so the file was refused. No cell may hold more "
+        "than %(max)s characters: shorten it and upload the file again.",
+        max="2,000",
+    ),
+    "interrupted": _l(
+        "The import was interrupted (the server restarted) and nothing was saved. Please start it again."
+    ),
 }
 
 
@@ -67,16 +74,30 @@ def _upload_form() -> UploadForm:
         form.store_id.choices = [(current_user.store_id, current_user.store.name)]
         form.store_id.data = current_user.store_id  # store staff import into their own store
     else:
-        form.store_id.choices = [(s.id, s.name) for s in db.session.execute(
-            select(Store).where(Store.active.is_(True)).order_by(Store.code)).scalars()]
+        form.store_id.choices = [
+            (s.id, s.name)
+            for s in db.session.execute(
+                select(Store).where(Store.active.is_(True)).order_by(Store.code)
+            ).scalars()
+        ]
     return form
 
 
 def _recent_jobs():
     return db.session.execute(
-        select(ImportJob.id, ImportJob.filename, ImportJob.status, ImportJob.created_at, ImportJob.total_rows,
-               ImportJob.ok_rows, ImportJob.updated_rows, ImportJob.error_rows)
-        .where(ImportJob.user_id == current_user.id).order_by(ImportJob.id.desc()).limit(20)
+        select(
+            ImportJob.id,
+            ImportJob.filename,
+            ImportJob.status,
+            ImportJob.created_at,
+            ImportJob.total_rows,
+            ImportJob.ok_rows,
+            ImportJob.updated_rows,
+            ImportJob.error_rows,
+        )
+        .where(ImportJob.user_id == current_user.id)
+        .order_by(ImportJob.id.desc())
+        .limit(20)
     ).all()
 
 
@@ -100,7 +121,9 @@ def upload():
     except FileRefused as exc:
         db.session.rollback()
         form.file.errors.append(REFUSALS.get(exc.code, REFUSALS["unreadable"]))
-        return render("leads/import_upload.html", form=form, jobs=_recent_jobs(), refusal=exc.code, status=422)
+        return render(
+            "leads/import_upload.html", form=form, jobs=_recent_jobs(), refusal=exc.code, status=422
+        )
     db.session.commit()
     return redirect(url_for("imports.mapping", job_id=job.id), code=303)
 
@@ -139,9 +162,17 @@ def mapping(job_id):
             return redirect(url_for("imports.show_job", job_id=job.id), code=303)
         status = 422
     labels = {key: str(label) for key, label, _aliases in FIELDS}
-    return render("leads/import_mapping.html", job=job, header=header, current=current, choices=_field_choices(),
-                  missing=[labels[m] for m in missing], mandatory=[labels[m] for m in MANDATORY],
-                  form=EmptyForm(), status=status)
+    return render(
+        "leads/import_mapping.html",
+        job=job,
+        header=header,
+        current=current,
+        choices=_field_choices(),
+        missing=[labels[m] for m in missing],
+        mandatory=[labels[m] for m in MANDATORY],
+        form=EmptyForm(),
+        status=status,
+    )
 
 
 @bp.get("/<int:job_id>")
@@ -151,9 +182,16 @@ def show_job(job_id):
     job = _job_or_404(job_id)
     preview = load_preview(job) if job.status in {"validated", "committing", "done"} else {}
     labels = {key: str(label) for key, label, _aliases in FIELDS}
-    return render("leads/import_job.html", block="job" if request.args.get("poll") else None, job=job,
-                  preview=preview, labels=labels, error_text=ERROR_TEXT, form=EmptyForm(),
-                  failure=REFUSALS.get((job.decisions or {}).get("failure", ""), REFUSALS["crash"]))
+    return render(
+        "leads/import_job.html",
+        block="job" if request.args.get("poll") else None,
+        job=job,
+        preview=preview,
+        labels=labels,
+        error_text=ERROR_TEXT,
+        form=EmptyForm(),
+        failure=REFUSALS.get((job.decisions or {}).get("failure", ""), REFUSALS["crash"]),
+    )
 
 
 @bp.post("/<int:job_id>/commit")
@@ -192,8 +230,9 @@ def download_result(job_id, fmt):
         abort(404)
     base = Path(job.filename).stem or "import"
     if fmt == "csv":
-        return send_file(io.BytesIO(content), mimetype="text/csv", as_attachment=True,
-                         download_name=f"{base}-rejected.csv")
+        return send_file(
+            io.BytesIO(content), mimetype="text/csv", as_attachment=True, download_name=f"{base}-rejected.csv"
+        )
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -205,5 +244,9 @@ def download_result(job_id, fmt):
     workbook.save(buffer)
     buffer.seek(0)
     current_app.logger.info("import %s result downloaded", job.id)
-    return send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=f"{base}-rejected.xlsx")
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{base}-rejected.xlsx",
+    )

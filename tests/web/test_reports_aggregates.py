@@ -1,0 +1,314 @@
+"""The daily report aggregates equal a recount from the raw rows, after the demo seed and after
+changes made through the services (kept current in the same transaction), and the reports read
+them for sums of days."""
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role, Store, User
+from app.accounts.services import deactivate_user
+from app.admin import reference
+from app.admin.defaults import ensure_reference_data
+from app.admin.models import StageKind
+from app.core.timeutil import to_local, utcnow
+from app.demo.seed import seed_demo_data
+from app.followups.defeats import request_defeat
+from app.followups.models import DefeatRequest, FollowUp
+from app.followups.services import FollowUpInput, change_grade, log_followup
+from app.invitations.models import Invitation
+from app.leads.merge import merge_leads
+from app.leads.models import Lead, StageChange
+from app.leads.services import change_owner
+from app.pipeline.stages import set_stage
+from app.reports import aggregates
+from app.reports.models import COUNTERS, KEYS, TOTAL_KEYS, DailyStat, DailyTotal
+from app.showroom.models import ShowroomVisit
+from tests.conftest import _clean_tables
+
+
+def _seed(db, n_leads=400):
+    db.session.rollback()
+    _clean_tables()
+    reference.clear_cache()
+    ensure_reference_data()
+    db.session.commit()
+    seed_demo_data(n_leads=n_leads, n_stores=2, seed=5, echo=lambda *_: None)
+
+
+def recount(db) -> dict:
+    """Every counter per key, counted in Python from the raw rows (an independent definition)."""
+    zones = {s.id: s.timezone for s in db.session.execute(select(Store)).scalars()}
+    won_ids = {s.id for s in reference.stages() if s.kind == StageKind.WON}
+    leads = {lead.id: lead for lead in db.session.execute(select(Lead)).scalars()}
+    out: dict = defaultdict(Counter)
+
+    def key(store_id, consultant_id, when, channel_id, grade_id):
+        return (
+            store_id,
+            consultant_id or 0,
+            to_local(when, zones[store_id]).date(),
+            channel_id or 0,
+            grade_id or 0,
+        )
+
+    for lead in leads.values():
+        if lead.merged_into_id is None:
+            k = key(lead.store_id, lead.owner_id, lead.created_at, lead.source_channel_id, lead.grade_id)
+            out[k]["new_leads"] += 1
+            out[k]["new_visited"] += lead.arrived_at is not None
+            out[k]["new_won"] += lead.won_at is not None
+    followed = defaultdict(set)
+    for fu in db.session.execute(select(FollowUp)).scalars():
+        lead = leads[fu.lead_id]
+        k = key(fu.store_id, fu.user_id, fu.occurred_at, lead.source_channel_id, lead.grade_id)
+        out[k]["followups"] += 1
+        out[k]["effective"] += bool(fu.is_effective)
+        out[k][f"m_{fu.method.value if hasattr(fu.method, 'value') else fu.method}"] += 1
+        followed[k].add(fu.lead_id)
+    for k, ids in followed.items():
+        out[k]["followed_leads"] += len(ids)
+    for v in db.session.execute(select(ShowroomVisit)).scalars():
+        lead = leads.get(v.lead_id)
+        k = key(
+            v.store_id, v.consultant_id, v.arrived_at, v.source_channel_id, lead.grade_id if lead else None
+        )
+        out[k]["visits"] += 1
+        out[k]["first_visits"] += bool(v.is_first_visit)
+        out[k]["return_visits"] += not v.is_first_visit
+        out[k]["retained"] += bool(v.is_first_visit and v.left_contact)
+        out[k]["test_drives"] += bool(v.test_drive)
+        out[k]["people"] += v.party_size or 0
+    for inv in db.session.execute(select(Invitation)).scalars():
+        if inv.is_walk_in or inv.invited_at is None:
+            continue
+        lead = leads[inv.lead_id]
+        out[key(inv.store_id, inv.inviter_id, inv.invited_at, lead.source_channel_id, lead.grade_id)][
+            "invitations"
+        ] += 1
+    for req in db.session.execute(select(DefeatRequest)).scalars():
+        lead = leads[req.lead_id]
+        k = key(req.store_id, req.requested_by_id, req.created_at, lead.source_channel_id, lead.grade_id)
+        out[k]["defeat_requests"] += 1
+    won = defaultdict(set)
+    for sc in db.session.execute(select(StageChange).where(StageChange.to_stage_id.in_(won_ids))).scalars():
+        lead = leads[sc.lead_id]
+        won[key(sc.store_id, lead.owner_id, sc.created_at, lead.source_channel_id, lead.grade_id)].add(
+            sc.lead_id
+        )
+    for k, ids in won.items():
+        out[k]["won"] += len(ids)
+    return {k: tuple(c[name] for name in COUNTERS) for k, c in out.items() if any(c.values())}
+
+
+def stored(db, model=DailyStat, keys=KEYS) -> dict:
+    rows = {}
+    for row in db.session.execute(select(*model.__table__.c)).mappings():  # rows, not cached objects
+        values = tuple(row[c] for c in COUNTERS)
+        if any(values):
+            rows[tuple(row[k] for k in keys)] = values
+    return rows
+
+
+def rolled_up(stats: dict) -> dict:
+    totals: dict = {}
+    for key, values in stats.items():
+        short = key[:3]
+        totals[short] = tuple(
+            a + b for a, b in zip(totals.get(short, (0,) * len(COUNTERS)), values, strict=True)
+        )
+    return {k: v for k, v in totals.items() if any(v)}
+
+
+def _diff(a: dict, b: dict) -> list:
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k)][:10]
+
+
+def test_aggregates_equal_a_recount_of_the_seeded_months(db):
+    _seed(db)
+    expected = recount(db)
+    assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 400
+    assert sum(v[COUNTERS.index("followups")] for v in expected.values()) > 0
+    assert sum(v[COUNTERS.index("won")] for v in expected.values()) > 0
+    actual = stored(db)
+    assert actual == expected, _diff(actual, expected)
+    assert stored(db, DailyTotal, TOTAL_KEYS) == rolled_up(expected)
+    # A partial rebuild (one store, one month) leaves the same rows.
+    store_id = next(iter(expected))[0]
+    last = max(k[2] for k in expected)
+    aggregates.rebuild(last.replace(day=1), last, [store_id])
+    db.session.commit()
+    assert stored(db) == expected
+
+
+def _consultants(db, store_id):
+    return (
+        db.session.execute(
+            select(User)
+            .where(User.store_id == store_id, User.role == Role.CONSULTANT, User.active.is_(True))
+            .order_by(User.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db):
+    _seed(db, n_leads=300)
+    assert stored(db) == recount(db)
+    now = utcnow()
+    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
+    leads = (
+        db.session.execute(
+            select(Lead)
+            .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None))
+            .order_by(Lead.id)
+        )
+        .scalars()
+        .all()
+    )
+    a, b, c, d, e = leads[:5]
+    people = _consultants(db, a.store_id)
+    manager = (
+        db.session.execute(select(User).where(User.store_id == a.store_id, User.role == Role.MANAGER))
+        .scalars()
+        .first()
+    )
+    author = db.session.get(User, a.owner_id)
+    grades = reference.grades()
+    # A follow-up (new fact), a grade change (moves all of the lead's counts), a reassignment.
+    log_followup(
+        a,
+        FollowUpInput(
+            method="phone",
+            result="reached",
+            content="聊了试驾安排，客户周末有空",
+            next_due=(now + timedelta(days=2)).date(),
+            next_content="再联系",
+        ),
+        author,
+        now=now,
+    )
+    db.session.commit()
+    change_grade(b, next(g.id for g in grades if g.id != b.grade_id), manager, now=now)
+    other = next(p for p in people if p.id != c.owner_id)
+    change_owner(c, other, actor=manager, kind="reassign", reason="test", now=now)
+    db.session.commit()
+    # Orders and a defeat request (stage changes), and a showroom visit of a known lead.
+    set_stage(d, "won", manager, now=now)
+    request_defeat(e, reference.defeat_reasons()[0].id, "预算不够", db.session.get(User, e.owner_id), now=now)
+    db.session.add(
+        ShowroomVisit(
+            store_id=a.store_id,
+            lead_id=a.id,
+            consultant_id=a.owner_id,
+            arrived_at=now,
+            party_size=2,
+            is_first_visit=False,
+            test_drive=True,
+        )
+    )
+    db.session.add(
+        ShowroomVisit(
+            store_id=a.store_id,
+            lead_id=None,
+            consultant_id=None,
+            arrived_at=now,
+            party_size=1,
+            is_first_visit=True,
+        )
+    )
+    db.session.commit()
+    assert stored(db) == recount(db)
+    # A follow-up edited (moved to another day) and one deleted.
+    fu = (
+        db.session.execute(select(FollowUp).where(FollowUp.lead_id == a.id).order_by(FollowUp.id))
+        .scalars()
+        .first()
+    )
+    fu.occurred_at = fu.occurred_at - timedelta(days=3)
+    gone = db.session.execute(select(FollowUp).where(FollowUp.lead_id == b.id)).scalars().first()
+    if gone is not None:
+        db.session.delete(gone)
+    db.session.commit()
+    # A merge (bulk UPDATE of the history rows) and a deactivation (bulk UPDATE of leads' owner).
+    twins = leads[5:7]
+    from app.leads.merge import MERGE_FIELDS
+
+    choices = {field: twins[0].id for field in MERGE_FIELDS}
+    choices["owner"] = twins[1].id  # the survivor takes the other lead's consultant (and store)
+    merge_leads(twins, twins[0].id, choices, actor=manager, now=now)
+    db.session.commit()
+    leaving = db.session.get(User, leads[8].owner_id)
+    successor = next(p for p in _consultants(db, leaving.store_id) if p.id != leaving.id)
+    deactivate_user(leaving, successor, manager)
+    db.session.commit()
+    incremental = stored(db)
+    incremental_totals = stored(db, DailyTotal, TOTAL_KEYS)
+    assert incremental == recount(db), _diff(incremental, recount(db))
+    aggregates.rebuild()
+    db.session.commit()
+    assert stored(db) == incremental
+    assert stored(db, DailyTotal, TOTAL_KEYS) == incremental_totals
+
+
+def test_a_rolled_back_change_leaves_the_aggregates_alone(db):
+    _seed(db, n_leads=120)
+    before = stored(db)
+    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
+    lead = (
+        db.session.execute(
+            select(Lead).where(Lead.owner_id.is_not(None), Lead.stage_id.in_(open_ids)).order_by(Lead.id)
+        )
+        .scalars()
+        .first()
+    )
+    set_stage(lead, "won", None)
+    db.session.flush()
+    assert stored(db) != before
+    db.session.rollback()
+    assert stored(db) == before
+
+
+@pytest.mark.parametrize("key", ["daily", "comparison", "sources", "trends", "activity", "followups"])
+def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, monkeypatch):
+    """A report built from the aggregates shows what the same report counted from raw rows shows."""
+    from app.reports import catalog, queries_daily
+    from app.reports.filters import build_filter
+
+    _seed(db, n_leads=300)
+    director = db.session.execute(select(User).where(User.role == Role.DIRECTOR)).scalars().first()
+    last = max(k[2] for k in stored(db))
+    f = build_filter(director, {"period": "month", "date": last.replace(day=1).isoformat()})
+    assert queries_daily.usable(f)
+    report = catalog.BY_KEY[key]
+    fast = report.build(f)
+    monkeypatch.setattr(queries_daily, "usable", lambda _f: False)
+    slow = report.build(f)
+
+    def by_label(rows):  # rows tied on the sort figure come in either order
+        return sorted(rows, key=lambda r: (str(r.get("day", "")), str(r.get("label", ""))))
+
+    assert by_label(fast.rows) == by_label(slow.rows)
+    assert fast.totals == slow.totals
+    assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
+
+
+def test_imported_leads_are_counted(factory, login_as, db):
+    """The spreadsheet import writes leads around the ORM (COPY on PostgreSQL): they are added too."""
+    from tests.helpers_intake import csv_bytes, lead_row, run_import
+
+    store = factory.store("BJ01")
+    db.session.commit()
+    manager = login_as("manager", store)
+    rows = [
+        lead_row(),
+        lead_row(name="李四", phone="139-0000-1111", gender="女", channel="展厅到店", grade="B"),
+    ]
+    run_import(manager, csv_bytes(rows))
+    db.session.expire_all()
+    expected = recount(db)
+    assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 2
+    assert stored(db) == expected
