@@ -143,12 +143,14 @@ def _app_ctx(request):
 
 
 @pytest.fixture
-def huey_consumer(app, tmp_path):
-    """A real Huey consumer (two worker threads) on a SQLite queue file instead of immediate mode."""
+def huey_consumer(app, tmp_path, monkeypatch):
+    """A real Huey consumer (two worker threads) on a SQLite queue file instead of immediate mode.
+    Its tasks run in this test's application (another test may have created a newer one)."""
     from huey.storage import SqliteStorage
 
     from app import tasks
 
+    monkeypatch.setattr(tasks, "_app", app)
     tasks.use_storage(immediate=False, storage=SqliteStorage("leadloop", filename=str(tmp_path / "huey.db")))
     consumer = tasks.huey.create_consumer(
         workers=2,
