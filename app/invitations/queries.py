@@ -384,27 +384,28 @@ def progress_by_inviter(campaign_id: int) -> list[Funnel]:
     return [_funnel(r, key=r.key, label=r.label, goal=r.goal) for r in db.session.execute(stmt).all()]
 
 
+def _call_columns():
+    """The columns one call-list row shows: the invitation and what the inviter needs of the lead."""
+    return select(
+        Invitation,
+        Lead.name,
+        Lead.phone,
+        Lead.phone_last4,
+        Lead.grade_id,
+        Lead.owner_id,
+        Lead.dcc_agent_id,
+        Lead.marketing_consent,
+        Lead.sms_opt_out_at,
+        Lead.email_opt_out_at,
+        Lead.email,
+    ).join(Lead, Lead.id == Invitation.lead_id)
+
+
 def call_list(
     campaign_id: int, inviter_id: int, now: datetime, *, done: bool = False, limit: int = 50
 ) -> list:
     """The inviter's calls: due ones first (to do, no answer whose retry time has come), or done ones."""
-    stmt = (
-        select(
-            Invitation,
-            Lead.name,
-            Lead.phone,
-            Lead.phone_last4,
-            Lead.grade_id,
-            Lead.owner_id,
-            Lead.dcc_agent_id,
-            Lead.marketing_consent,
-            Lead.sms_opt_out_at,
-            Lead.email_opt_out_at,
-            Lead.email,
-        )
-        .join(Lead, Lead.id == Invitation.lead_id)
-        .where(Invitation.campaign_id == campaign_id, Invitation.inviter_id == inviter_id)
-    )
+    stmt = _call_columns().where(Invitation.campaign_id == campaign_id, Invitation.inviter_id == inviter_id)
     if done:
         stmt = stmt.where(
             Invitation.status.in_([S.ACCEPTED, S.DECLINED, S.WRONG_NUMBER, S.INVITED, S.CANCELLED])
@@ -425,23 +426,7 @@ def call_list(
 
 def call_row(invitation_id: int):
     """One row of the call list (same columns as call_list)."""
-    stmt = (
-        select(
-            Invitation,
-            Lead.name,
-            Lead.phone,
-            Lead.phone_last4,
-            Lead.grade_id,
-            Lead.owner_id,
-            Lead.dcc_agent_id,
-            Lead.marketing_consent,
-            Lead.sms_opt_out_at,
-            Lead.email_opt_out_at,
-            Lead.email,
-        )
-        .join(Lead, Lead.id == Invitation.lead_id)
-        .where(Invitation.id == invitation_id)
-    )
+    stmt = _call_columns().where(Invitation.id == invitation_id)
     return db.session.execute(stmt).one()
 
 

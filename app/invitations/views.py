@@ -554,13 +554,7 @@ def record_outcome(invitation_id: int):
             services.record_outcome(
                 invitation,
                 lead,
-                services.Outcome(
-                    form.outcome.data,
-                    form.headcount.data,
-                    form.reason.data,
-                    form.retry_hours.data or 2,
-                    form.words.data,
-                ),
+                _outcome(form),
                 actor=current_user,
             )
         except DomainError as exc:
@@ -679,13 +673,7 @@ def lead_invitation_outcome(lead_id: int, invitation_id: int):
             services.record_outcome(
                 invitation,
                 lead,
-                services.Outcome(
-                    form.outcome.data,
-                    form.headcount.data,
-                    form.reason.data,
-                    form.retry_hours.data or 2,
-                    form.words.data,
-                ),
+                _outcome(form),
                 actor=current_user,
             )
         except DomainError as exc:
@@ -714,3 +702,10 @@ def lead_invitation_send(lead_id: int, invitation_id: int):
         else:
             flash(_("The invitation is on its way."), "success")
     return hx_redirect(url_for("leads.lead_detail", lead_id=lead_id))
+
+
+def _outcome(form: OutcomeForm) -> services.Outcome:
+    """What the inviter recorded on the call form (no answer: try again in 2 hours unless told)."""
+    return services.Outcome(
+        form.outcome.data, form.headcount.data, form.reason.data, form.retry_hours.data or 2, form.words.data
+    )
