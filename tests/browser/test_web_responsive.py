@@ -73,8 +73,17 @@ def world(factory):
 def _pages(w):
     lead, event = w["lead"], w["event"]
     return {
-        "consultant": ["/", "/board", "/leads", f"/leads/{lead.id}", "/plans"],
-        "manager": ["/", "/leads", "/plans", f"/leads/{lead.id}", f"/events/{event.id}"],
+        "consultant": ["/", "/board", "/leads", f"/leads/{lead.id}", "/plans", "/account/devices"],
+        "manager": [
+            "/",
+            "/leads",
+            "/plans",
+            f"/leads/{lead.id}",
+            f"/events/{event.id}",
+            "/review",
+            "/approvals",
+            "/pool",
+        ],
         "clerk": ["/", f"/checkin/{event.id}", "/showroom/reception"],
         "director": ["/", "/leads"],
         None: [f"/r/{w['invitation'].token}"],
