@@ -1,11 +1,23 @@
 """Helpers for the foundation tests: extra app instances with a changed configuration."""
 
+import re
 from contextlib import contextmanager
 
 from app import create_app
 from app.extensions import limiter
 
 from .conftest import IsolatedClient, _test_config
+
+_CSRF_TOKEN = re.compile(rb'(?<="X-CSRFToken": ")[^"]+|(?<=name="csrf_token" value=")[^"]+')
+
+
+def body_without_csrf(response) -> bytes:
+    """The response body with its CSRF token blanked.
+
+    The token is signed with the second the page was made in, so two identical pages made a
+    second apart differ only there.
+    """
+    return _CSRF_TOKEN.sub(b"<token>", response.get_data())
 
 
 @contextmanager
