@@ -50,6 +50,7 @@ def test_percentile_and_markdown():
         "date": "d",
         "machine": {"cpus": 2, "load_average_end": [1.0]},
         "gunicorn_workers": 2,
+        "max_ratio": 10.0,
         "requests_per_scenario": 3,
         "results": [
             {
@@ -63,8 +64,13 @@ def test_percentile_and_markdown():
                 "target_p95_ms": 50,
                 "queries": 2,
                 "queries_min": 2,
+                "client_p95_ms": 31.0,
+                "floor_p95_ms": 4.1,
+                "floor_ratio": 7.6,
                 "ok": True,
             }
         ],
     }
-    assert "| x | manager | `/` | 200 | 1 | 2 | 50 | 2 | yes |" in markdown(report)
+    table = markdown(report)
+    assert "| x | manager | `/` | 200 | 1 | 2 | 50 | 2 | 31.0 | 4.1 | 7.6 | yes |" in table
+    assert "≤ 10× the floor" in table
