@@ -687,12 +687,15 @@ def set_member_goals(campaign: Campaign, goals: dict[int, int]) -> None:
     db.session.flush()
 
 
-def generate_invitations(campaign: Campaign, event: Event, *, actor, now: datetime | None = None) -> int:
+def generate_invitations(campaign: Campaign, *, actor, now: datetime | None = None) -> int:
     """Create to-do invitations for the campaign's target leads, dealt evenly among its inviters.
 
-    Leads already invited to the event are skipped; the lead's own consultant or DCC agent
-    keeps the customer when they are an inviter of the campaign.
+    The campaign must be linked to an event. Leads already invited to the event are skipped; the
+    lead's own consultant or DCC agent keeps the customer when they are an inviter of the campaign.
     """
+    if not campaign.event_id:
+        raise DomainError("no_event", _("Link the campaign to an event first."))
+    event = db.session.get(Event, campaign.event_id)
     now = now or utcnow()
     member_ids = list(
         db.session.execute(
