@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -16,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.admin.reference import channels, grades, stages
 from app.core.timeutil import local_to_utc, to_local
 from app.invitations.models import Event, EventType
 from app.invitations.rules import MAX_HEADCOUNT
@@ -132,6 +134,16 @@ class CampaignForm(FlaskForm):
     f_consent = SelectField(
         _l("Marketing consent"), choices=[("", _l("Any")), ("1", _l("Consented only"))], validate_choice=False
     )
+
+    def fill_choices(self, stores: list, events: list, members: list) -> None:
+        """The stores, events (id, theme) and inviters (id, name, role) to choose from; the filter codes."""
+        self.store_id.choices = stores
+        self.event_id.choices = [(0, _("— none —"))] + [(i, t) for i, t in events]
+        self.members.choices = [(i, member_label(n, r)) for i, n, r in members]
+        locale = str(get_locale())
+        self.f_grade.choices = [(g.code, g.label(locale)) for g in grades()]
+        self.f_stage.choices = [(s.code, s.label(locale)) for s in stages()]
+        self.f_source.choices = [(c.code, c.label(locale)) for c in channels()]
 
     def show(self, campaign, member_ids: list[int]) -> None:
         """Fill the form with a saved campaign's event, inviters and target filters."""

@@ -633,8 +633,15 @@ CAMPAIGN_FIELDS = (
 )
 
 
-def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime | None = None) -> Campaign:
-    """Create or update a campaign (the invitation plan)."""
+def save_campaign(
+    campaign: Campaign | None,
+    data: dict,
+    *,
+    actor,
+    member_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Campaign:
+    """Create or update a campaign (the invitation plan) and, when given, set its inviters."""
     if data["ends_on"] < data["starts_on"]:
         raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_on")
     creating = campaign is None
@@ -646,6 +653,8 @@ def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime
             setattr(campaign, key, data[key])
     db.session.flush()
     record("campaign.create" if creating else "campaign.update", actor, "campaign", campaign.id)
+    if member_ids is not None:
+        set_members(campaign, member_ids)
     return campaign
 
 

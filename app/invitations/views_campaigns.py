@@ -1,18 +1,16 @@
 """Staff pages for campaigns and their call lists (routes of the `invitations` blueprint)."""
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
-from app.admin.reference import channels, grades, stages
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import calls, queries, rules, services
-from app.invitations.forms import CampaignForm, OutcomeForm, SendForm, error_text, member_label
+from app.invitations.forms import CampaignForm, OutcomeForm, SendForm, error_text
 from app.invitations.models import Campaign, Event
 from app.invitations.rules import percent
 from app.invitations.views import bp, invitation_for_update, store_choices
@@ -39,16 +37,12 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 def _campaign_form(campaign: Campaign | None) -> CampaignForm:
     form = CampaignForm(obj=campaign if request.method == "GET" else None)
     stores = store_choices()
-    form.store_id.choices = stores
     store_ids = [s for s, _name in stores]
-    events = queries.campaign_event_choices(store_ids, utcnow(), campaign.event_id if campaign else None)
-    form.event_id.choices = [(0, _("— none —"))] + [(i, t) for i, t in events]
-    users = queries.campaign_member_choices(store_ids)
-    form.members.choices = [(i, member_label(n, r)) for i, n, r in users]
-    locale = str(get_locale())
-    form.f_grade.choices = [(g.code, g.label(locale)) for g in grades()]
-    form.f_stage.choices = [(s.code, s.label(locale)) for s in stages()]
-    form.f_source.choices = [(c.code, c.label(locale)) for c in channels()]
+    form.fill_choices(
+        stores,
+        queries.campaign_event_choices(store_ids, utcnow(), campaign.event_id if campaign else None),
+        queries.campaign_member_choices(store_ids),
+    )
     if request.method == "GET" and campaign is not None:
         form.show(campaign, queries.campaign_member_ids(campaign.id))
     return form
@@ -58,8 +52,9 @@ def _save_campaign_form(campaign: Campaign | None):
     form = _campaign_form(campaign)
     if form.validate_on_submit():
         try:
-            saved = services.save_campaign(campaign, form.campaign_data(), actor=current_user)
-            services.set_members(saved, form.members.data or [])
+            saved = services.save_campaign(
+                campaign, form.campaign_data(), actor=current_user, member_ids=form.members.data or []
+            )
         except DomainError as exc:
             getattr(form, exc.details.get("field", "name")).errors.append(exc.message)
         else:
