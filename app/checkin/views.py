@@ -15,9 +15,11 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
 from app.invitations.models import Event, Invitation
+from app.leads.models import Gender
 from app.showroom.queries import store_consultants
 from app.web.access import requires
 from app.web.forms import FlaskForm
+from app.web.labels import gender_choices
 from app.web.permissions import get_scoped_or_404
 from app.web.render import render
 
@@ -40,7 +42,7 @@ MESSAGES = {
 class WalkInForm(FlaskForm):
     name = StringField("name", validators=[DataRequired(), Length(max=100)])
     phone = StringField("phone", validators=[DataRequired(), Length(max=30)])
-    gender = SelectField("gender", choices=[("unknown", ""), ("male", ""), ("female", "")], default="unknown")
+    gender = SelectField("gender", choices=gender_choices(first=Gender.UNKNOWN), default=Gender.UNKNOWN.value)
     headcount = IntegerField("headcount", default=1, validators=[Optional(), NumberRange(1, 20)])
     client_id = StringField("client_id", validators=[Optional(), Length(max=64)])
     consultant_id = IntegerField("consultant_id", validators=[Optional()])

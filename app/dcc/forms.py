@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.leads.models import Gender
 from app.web.forms import FlaskForm
+from app.web.labels import gender_choices
 
 
 class InboundLeadForm(FlaskForm):
@@ -17,11 +17,7 @@ class InboundLeadForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=100)])
     gender = SelectField(
         _l("Gender"),
-        choices=[
-            (Gender.MALE.value, _l("Male")),
-            (Gender.FEMALE.value, _l("Female")),
-            (Gender.UNKNOWN.value, _l("Unknown")),
-        ],
+        choices=gender_choices(),
     )
     channel = SelectField(
         _l("Source"),

@@ -1,5 +1,9 @@
 """Forms for events, campaigns, call outcomes and the public RSVP page."""
 
+from datetime import datetime
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -13,8 +17,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.invitations.models import EventType
+from app.admin.reference import channels, grades, stages
+from app.core.timeutil import local_to_utc, to_local
+from app.invitations.models import Event, EventType
 from app.invitations.rules import MAX_HEADCOUNT
+from app.invitations.services import EVENT_FIELDS, Outcome
+from app.invitations.targets import clean_filters
 from app.web.forms import FlaskForm
 
 EVENT_TYPES = [
@@ -26,6 +34,39 @@ EVENT_TYPES = [
 ]
 CHANNELS = [("phone", _l("Phone")), ("sms", _l("SMS")), ("email", _l("Email")), ("visit", _l("Visit"))]
 DT_FORMAT = "%Y-%m-%dT%H:%M"
+EVENT_TIMES = ("starts_at", "ends_at", "rsvp_cutoff_at")
+# How an inviter is named in the campaign's list of members.
+MEMBER_ROLES = {
+    "consultant": _l("Consultant"),
+    "dcc": _l("DCC agent"),
+    "manager": _l("Manager"),
+    "marketing": _l("Marketing"),
+}
+
+
+def error_text(form) -> str:
+    """All of a form's errors in one line (for a flash message or a card's error)."""
+    return "; ".join(str(e) for errs in form.errors.values() for e in errs) or _("Please check the form.")
+
+
+def member_label(name: str, role) -> str:
+    """An inviter as the campaign form lists them: "name (role)"."""
+    return f"{name} ({MEMBER_ROLES.get(str(role), str(role))})"
+
+
+def local_naive(value: datetime, tz: str) -> datetime:
+    """A stored UTC time as the time field shows it: local to the event's store, without a zone."""
+    return to_local(value, tz).replace(tzinfo=None)
+
+
+def event_form_data(event: Event, tz: str) -> dict:
+    """An event's fields as the event form shows them: times local to `tz`, the type as its code."""
+    data = {key: getattr(event, key) for key in EVENT_FIELDS}
+    for key in EVENT_TIMES:
+        if data[key] is not None:
+            data[key] = local_naive(data[key], tz)
+    data["type"] = str(event.type)
+    return data
 
 
 class EventForm(FlaskForm):
@@ -45,6 +86,25 @@ class EventForm(FlaskForm):
     public_description = TextAreaField(_l("Description for guests"), validators=[Length(max=4000)])
     notes = TextAreaField(_l("Internal notes"), validators=[Length(max=4000)])
     capacity = IntegerField(_l("Capacity (people)"), validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def event_data(self, tz: str) -> dict:
+        """What `services.save_event` stores: the typed local times in UTC, empty texts as blanks."""
+        return {
+            "theme": self.theme.data.strip(),
+            "type": self.type.data,
+            "store_id": self.store_id.data,
+            "starts_at": local_to_utc(self.starts_at.data, tz),
+            "ends_at": local_to_utc(self.ends_at.data, tz),
+            "rsvp_cutoff_at": local_to_utc(self.rsvp_cutoff_at.data, tz)
+            if self.rsvp_cutoff_at.data
+            else None,
+            "place": self.place.data or "",
+            "address": self.address.data or "",
+            "directions": self.directions.data or None,
+            "notes": self.notes.data or None,
+            "public_description": self.public_description.data or None,
+            "capacity": self.capacity.data,
+        }
 
 
 class CampaignForm(FlaskForm):
@@ -75,6 +135,53 @@ class CampaignForm(FlaskForm):
         _l("Marketing consent"), choices=[("", _l("Any")), ("1", _l("Consented only"))], validate_choice=False
     )
 
+    def fill_choices(self, stores: list, events: list, members: list) -> None:
+        """The stores, events (id, theme) and inviters (id, name, role) to choose from; the filter codes."""
+        self.store_id.choices = stores
+        self.event_id.choices = [(0, _("— none —"))] + [(i, t) for i, t in events]
+        self.members.choices = [(i, member_label(n, r)) for i, n, r in members]
+        locale = str(get_locale())
+        self.f_grade.choices = [(g.code, g.label(locale)) for g in grades()]
+        self.f_stage.choices = [(s.code, s.label(locale)) for s in stages()]
+        self.f_source.choices = [(c.code, c.label(locale)) for c in channels()]
+
+    def show(self, campaign, member_ids: list[int]) -> None:
+        """Fill the form with a saved campaign's event, inviters and target filters."""
+        self.event_id.data = campaign.event_id or 0
+        self.members.data = member_ids
+        filters = campaign.target_filters or {}
+        self.f_grade.data = filters.get("grade", [])
+        self.f_stage.data = filters.get("stage", [])
+        self.f_source.data = filters.get("source", [])
+        self.f_consent.data = "1" if filters.get("consent") else ""
+
+    def campaign_data(self) -> dict:
+        """What `services.save_campaign` stores, the target filters cleaned of unknown values."""
+        filters = clean_filters(
+            {
+                "grade": self.f_grade.data,
+                "stage": self.f_stage.data,
+                "source": self.f_source.data,
+                "expected_from": self.f_expected_from.data,
+                "expected_to": self.f_expected_to.data,
+                "consent": self.f_consent.data,
+            }
+        )
+        return {
+            "name": self.name.data.strip(),
+            "store_id": self.store_id.data,
+            "event_id": self.event_id.data or None,
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "channels": self.channels.data or [],
+            "script": self.script.data or None,
+            "benefits": self.benefits.data or None,
+            "goal_invited": self.goal_invited.data or 0,
+            "goal_accepted": self.goal_accepted.data or 0,
+            "goal_arrived": self.goal_arrived.data or 0,
+            "target_filters": filters,
+        }
+
 
 class OutcomeForm(FlaskForm):
     outcome = HiddenField(validators=[DataRequired()])
@@ -86,6 +193,16 @@ class OutcomeForm(FlaskForm):
         _l("Call again in (hours)"), default=2, validators=[Optional(), NumberRange(1, 240)]
     )
     words = StringField(_l("What the customer said"), validators=[Length(max=500)])
+
+    def to_outcome(self) -> Outcome:
+        """What the inviter recorded (no answer: try again in 2 hours unless told)."""
+        return Outcome(
+            self.outcome.data,
+            self.headcount.data,
+            self.reason.data,
+            self.retry_hours.data or 2,
+            self.words.data,
+        )
 
 
 class PostponeForm(FlaskForm):

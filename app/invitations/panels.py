@@ -6,22 +6,22 @@ from sqlalchemy import select
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
+from app.invitations.calls import block_text
 from app.invitations.forms import InviteLeadForm, OutcomeForm, SendForm
 from app.invitations.models import CheckIn, Event, Invitation
 from app.leads.panels import TimelineEntry, register_panel, register_timeline
-from app.messaging.outbox import marketing_block_reason
+from app.messaging.outbox import Reachability, marketing_block_reason
 
 
 @register_panel(60, "invitations")
 def invitations_panel(lead, user):
     """Return the lead's invitations and the form to invite them to an upcoming event."""
-    from app.invitations.views import BLOCK_REASONS
     from app.web.permissions import can
 
     rows = queries.lead_invitations(lead.id)
     form = InviteLeadForm()
     form.event_id.choices = [(e.id, e.theme) for e in queries.open_events(lead.store_id, utcnow())]
-    blocks = {channel: marketing_block_reason(lead, channel) for channel in ("sms", "email")}
+    reach = Reachability.of(lead)
     return "invitations/_lead_panel.html", {
         "invitation_rows": rows,
         "invite_form": form,
@@ -30,7 +30,7 @@ def invitations_panel(lead, user):
         "outcome_form": OutcomeForm(formdata=None),
         "send_form": SendForm(formdata=None),
         "send_blocks": {
-            channel: str(BLOCK_REASONS[reason]) if reason else None for channel, reason in blocks.items()
+            channel: block_text(marketing_block_reason(reach, channel)) for channel in ("sms", "email")
         },
     }
 

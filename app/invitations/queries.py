@@ -15,6 +15,7 @@ from app.accounts.models import Role, Store, User
 from app.core.phones import normalize_phone
 from app.extensions import db
 from app.invitations import rules
+from app.invitations.calls import CallRow
 from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, EventDoorCounts, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead, LeadOrder
@@ -403,7 +404,7 @@ def _call_columns():
 
 def call_list(
     campaign_id: int, inviter_id: int, now: datetime, *, done: bool = False, limit: int = 50
-) -> list:
+) -> list[CallRow]:
     """The inviter's calls: due ones first (to do, no answer whose retry time has come), or done ones."""
     stmt = _call_columns().where(Invitation.campaign_id == campaign_id, Invitation.inviter_id == inviter_id)
     if done:
@@ -421,13 +422,13 @@ def call_list(
             )
         )
         stmt = stmt.order_by(Invitation.retry_at.is_not(None).cast(Integer), Invitation.id)
-    return db.session.execute(stmt.limit(limit)).all()
+    return [CallRow.from_columns(row) for row in db.session.execute(stmt.limit(limit)).all()]
 
 
-def call_row(invitation_id: int):
+def call_row(invitation_id: int) -> CallRow:
     """One row of the call list (same columns as call_list)."""
     stmt = _call_columns().where(Invitation.id == invitation_id)
-    return db.session.execute(stmt).one()
+    return CallRow.from_columns(db.session.execute(stmt).one())
 
 
 def invitation_sends(invitation_ids: list[int]) -> dict[int, dict[str, datetime]]:
@@ -594,3 +595,42 @@ def recent_checkins(event_id: int, limit: int = 8) -> list:
         .order_by(CheckIn.id.desc())
         .limit(limit)
     ).all()
+
+
+def campaign_event_choices(store_ids: list[int], now: datetime, keep_event_id: int | None = None) -> list:
+    """(id, theme) of the events a campaign may be linked to: those of the stores not yet over.
+
+    The event a campaign is already linked to stays in the list even when it is over.
+    """
+    events = db.session.execute(
+        select(Event.id, Event.theme)
+        .where(Event.store_id.in_(store_ids or [-1]), Event.ends_at >= now)
+        .order_by(Event.starts_at)
+        .limit(100)
+    ).all()
+    if keep_event_id and keep_event_id not in [e for e, _ in events]:
+        events.append((keep_event_id, db.session.get(Event, keep_event_id).theme))
+    return events
+
+
+def campaign_member_choices(store_ids: list[int]) -> list:
+    """(id, name, role) of the active staff of the stores who may call for a campaign."""
+    return db.session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(
+            User.store_id.in_(store_ids or [-1]),
+            User.active.is_(True),
+            User.role.in_([Role.CONSULTANT, Role.DCC, Role.MANAGER, Role.MARKETING]),
+        )
+        .order_by(User.role, User.display_name)
+        .limit(300)
+    ).all()
+
+
+def campaign_member_ids(campaign_id: int) -> list[int]:
+    """The ids of a campaign's inviters."""
+    return list(
+        db.session.execute(
+            select(CampaignMember.user_id).where(CampaignMember.campaign_id == campaign_id)
+        ).scalars()
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.core.errors import DomainError
+from app.core.params import parse_int, parse_positive_int
 from app.core.rates import format_percent
 from app.core.rates import rate as _rate
 from app.invitations.models import InvitationStatus as S
@@ -227,3 +228,25 @@ CALL_RESULTS = {
 def call_followup_result(outcome: str) -> str:
     """The follow-up result an invitation call leaves: an answer (yes or no) reached the customer."""
     return CALL_RESULTS.get(str(outcome), "not_reached")
+
+
+MAX_MEMBER_GOAL = 100_000
+PERSON_GROUPS = ("inviter", "consultant", "dcc")  # metrics grouped by a person
+
+
+def member_goals(fields) -> dict[int, int]:
+    """Each inviter's goal from the goal form's (name, value) pairs: "goal-<user id>" = accepted count.
+
+    Other fields, bad ids and bad numbers are left out; a goal is capped at MAX_MEMBER_GOAL.
+    """
+    goals = {}
+    for key, value in fields:
+        member_id, goal = parse_positive_int(key.removeprefix("goal-")), parse_int(value, minimum=0)
+        if key.startswith("goal-") and member_id is not None and goal is not None:
+            goals[member_id] = min(goal, MAX_MEMBER_GOAL)
+    return goals
+
+
+def own_metric_rows(rows: list, group: str, user_id: int) -> list:
+    """The metrics rows a consultant or DCC agent sees: only their own row when grouped by person."""
+    return [r for r in rows if group not in PERSON_GROUPS or r.key == user_id]

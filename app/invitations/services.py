@@ -633,8 +633,15 @@ CAMPAIGN_FIELDS = (
 )
 
 
-def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime | None = None) -> Campaign:
-    """Create or update a campaign (the invitation plan)."""
+def save_campaign(
+    campaign: Campaign | None,
+    data: dict,
+    *,
+    actor,
+    member_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Campaign:
+    """Create or update a campaign (the invitation plan) and, when given, set its inviters."""
     if data["ends_on"] < data["starts_on"]:
         raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_on")
     creating = campaign is None
@@ -646,6 +653,8 @@ def save_campaign(campaign: Campaign | None, data: dict, *, actor, now: datetime
             setattr(campaign, key, data[key])
     db.session.flush()
     record("campaign.create" if creating else "campaign.update", actor, "campaign", campaign.id)
+    if member_ids is not None:
+        set_members(campaign, member_ids)
     return campaign
 
 
@@ -687,12 +696,15 @@ def set_member_goals(campaign: Campaign, goals: dict[int, int]) -> None:
     db.session.flush()
 
 
-def generate_invitations(campaign: Campaign, event: Event, *, actor, now: datetime | None = None) -> int:
+def generate_invitations(campaign: Campaign, *, actor, now: datetime | None = None) -> int:
     """Create to-do invitations for the campaign's target leads, dealt evenly among its inviters.
 
-    Leads already invited to the event are skipped; the lead's own consultant or DCC agent
-    keeps the customer when they are an inviter of the campaign.
+    The campaign must be linked to an event. Leads already invited to the event are skipped; the
+    lead's own consultant or DCC agent keeps the customer when they are an inviter of the campaign.
     """
+    if not campaign.event_id:
+        raise DomainError("no_event", _("Link the campaign to an event first."))
+    event = db.session.get(Event, campaign.event_id)
     now = now or utcnow()
     member_ids = list(
         db.session.execute(

@@ -3,6 +3,6 @@ editing, merging, transfers, imports and exports, the intake API and the public 
 
 Entry points: `views.bp` (`/leads`: list, lead page, entry), `manage_views` (bulk actions, merge,
 transfer), `api.bp` (`/api/v1`), `public.bp` (`/f/<store>`), `apikeys_views.bp`, `importing`
-(CSV/Excel imports as tasks), `services` / `entry` / `intake` / `editing` / `merge` (the decisions),
-`queries` and `filters` (list queries), `models.Lead`.
+(CSV/Excel imports as tasks), `services` / `entry` / `intake` / `editing` / `merge` / `bulk` (the
+decisions), `queries` and `filters` (list queries), `models.Lead`.
 """

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.leads.filters import LeadFilter
 from app.leads.models import ExportRequest, Lead
 from app.messaging.notify import notify
+from app.web.labels import GENDER_LABELS
 from app.web.permissions import may_reveal_phone, scoped_leads
 
 CHUNK = 2000
@@ -109,7 +110,6 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
     locale = str(get_locale() or "zh_CN")
     grade_refs, stage_refs, channel_refs = by_id(grades()), by_id(stages()), by_id(channels())
     models = {m.id: vehicle_name(m.series, m.name) for m in vehicle_models()}
-    genders = {"male": _("Male"), "female": _("Female"), "unknown": _("Unknown")}
     full_phones = may_reveal_phone(user)
     tz = zone_for(user)
     stmt = (
@@ -153,7 +153,7 @@ def write_xlsx(user, flt: LeadFilter, today: date, fileobj) -> int:
         row = [
             r.id,
             r.name,
-            genders.get(str(r.gender), ""),
+            str(GENDER_LABELS.get(r.gender, "")),
             format_phone(r.phone) if sees else mask_phone(r.phone),
             r.email,
             r[5],

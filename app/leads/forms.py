@@ -30,15 +30,11 @@ from app.core.names import vehicle_name
 from app.core.params import MAX_ID, parse_int
 from app.core.phones import InvalidPhone, normalize_phone
 from app.extensions import db
-from app.leads.models import DecisionRole, Gender
+from app.leads.models import DecisionRole
 from app.web.forms import FlaskForm
+from app.web.labels import gender_choices
 
-GENDERS = [
-    ("", _l("Choose…")),
-    (Gender.MALE.value, _l("Male")),
-    (Gender.FEMALE.value, _l("Female")),
-    (Gender.UNKNOWN.value, _l("Unknown")),
-]
+GENDERS = [("", _l("Choose…")), *gender_choices()]
 DECISION_ROLES = [
     ("", _l("Not known")),
     (DecisionRole.SELF.value, _l("Buys for themselves")),

@@ -102,3 +102,16 @@ def grade_date_conflict(grade_code: str, expected, today, windows: dict) -> tupl
     if longest is not None and days <= longest:
         return ("too_early", longest, days)
     return None
+
+
+def may_take_bulk_leads(consultant, actor) -> bool:
+    """Whether ticked leads may be assigned to `consultant` by `actor`.
+
+    Only an active consultant may take them, of the actor's own store unless the actor is a director.
+    """
+    return (
+        consultant is not None
+        and consultant.role == "consultant"  # Role is a str enum: compared by value, no model import here
+        and bool(consultant.active)
+        and (actor.role == "director" or consultant.store_id == actor.store_id)
+    )

@@ -11,17 +11,18 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import Role, Store, User
-from app.admin.reference import by_id, grades, open_stage_ids
+from app.admin.reference import open_stage_ids
 from app.audit.services import record
 from app.core.errors import ConflictError, DomainError
 from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.params import parse_ids, parse_int
-from app.core.timeutil import today_for, utcnow
+from app.core.timeutil import today_for
 from app.extensions import db, limiter
 from app.leads import timeline as _timeline  # noqa: F401 - registers the lead timeline sources
+from app.leads.bulk import run_bulk_action
 from app.leads.editing import EDITABLE, form_data, form_values, update_lead
-from app.leads.entry import assign_lead, enter_lead
+from app.leads.entry import enter_lead
 from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
@@ -134,41 +135,16 @@ def bulk_action():
         flash(_("Tick at least one lead."), "error")
         return redirect(url_for("leads.list_leads", **_back_args()), code=303)
     leads = db.session.execute(scoped_leads(current_user).where(Lead.id.in_(ids))).scalars().all()
-    now = utcnow()
-    if form.action.data == "assign":
-        consultant = db.session.get(User, form.owner.data or 0)
-        if (
-            consultant is None
-            or consultant.role != Role.CONSULTANT
-            or not consultant.active
-            or (current_user.role != Role.DIRECTOR and consultant.store_id != current_user.store_id)
-        ):
-            flash(_("Choose an active consultant of your store."), "error")
-            return redirect(url_for("leads.list_leads", **_back_args()), code=303)
-        done = sum(
-            assign_lead(lead, consultant, actor=current_user, reason=_("bulk assignment"), now=now)
-            for lead in leads
+    try:
+        done = run_bulk_action(
+            form.action.data, leads, owner_id=form.owner.data, grade_id=form.grade.data, actor=current_user
         )
-        flash(_("%(n)s leads assigned to %(name)s.", n=done, name=consultant.display_name), "success")
-    else:
-        grade = by_id(grades()).get(form.grade.data or 0)
-        if grade is None:
-            flash(_("Choose a grade."), "error")
-            return redirect(url_for("leads.list_leads", **_back_args()), code=303)
-        from app.followups.services import change_grade
-
-        for lead in leads:
-            change_grade(lead, grade.id, current_user, now)  # the open plans follow the new cadence
-            lead.updated_at = now
-        record(
-            "lead.bulk_grade",
-            current_user,
-            "lead",
-            None,
-            {"ids": [lead.id for lead in leads], "grade": grade.code},
-        )
-        flash(_("%(n)s leads changed to grade %(grade)s.", n=len(leads), grade=grade.code), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("leads.list_leads", **_back_args()), code=303)
     db.session.commit()
+    flash(done, "success")
     return redirect(url_for("leads.list_leads", **_back_args()), code=303)
 
 

@@ -20,6 +20,7 @@ stored as `suppressed` with the reason, so the UI can say why).
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -40,30 +41,48 @@ CLAIM_TIMEOUT = timedelta(minutes=10)  # a message "sending" for longer lost its
 OPT_OUT_TEXT = "回复TD退订"
 
 
-def marketing_block_reason(lead, channel: str) -> str | None:
-    """Return why a marketing message may not go to this lead, or None when it may."""
-    if lead is None:
+@dataclass(frozen=True)
+class Reachability:
+    """What decides whether a message may go to a customer: consent, opt-outs and the addresses."""
+
+    marketing_consent: bool
+    sms_opt_out_at: datetime | None
+    email_opt_out_at: datetime | None
+    phone: str | None
+    email: str | None
+
+    @classmethod
+    def of(cls, lead) -> "Reachability | None":
+        """The lead's reachability (None for no lead)."""
+        if lead is None:
+            return None
+        return cls(lead.marketing_consent, lead.sms_opt_out_at, lead.email_opt_out_at, lead.phone, lead.email)
+
+
+def marketing_block_reason(reach: Reachability | None, channel: str) -> str | None:
+    """Return why a marketing message may not go to this customer, or None when it may."""
+    if reach is None:
         return None
-    if not lead.marketing_consent:
+    if not reach.marketing_consent:
         return "no_consent"
-    return service_block_reason(lead, channel)
+    return service_block_reason(reach, channel)
 
 
-def service_block_reason(lead, channel: str) -> str | None:
-    """Why a service message (an event cancelled or moved) may not go to this lead, or None.
+def service_block_reason(reach: Reachability | None, channel: str) -> str | None:
+    """Why a service message (an event cancelled or moved) may not go to this customer, or None.
 
     Service messages need no marketing consent, but a customer who opted out of a channel gets
     nothing on it any more.
     """
-    if lead is None:
+    if reach is None:
         return None
-    if channel == "sms" and lead.sms_opt_out_at:
+    if channel == "sms" and reach.sms_opt_out_at:
         return "opted_out"
-    if channel == "email" and lead.email_opt_out_at:
+    if channel == "email" and reach.email_opt_out_at:
         return "opted_out"
-    if channel == "sms" and not lead.phone:
+    if channel == "sms" and not reach.phone:
         return "no_phone"
-    if channel == "email" and not lead.email:
+    if channel == "email" and not reach.email:
         return "no_email"
     return None
 
@@ -99,11 +118,11 @@ def queue(
             return existing
     status, error = MessageStatus.QUEUED, None
     if purpose == "service":
-        reason = service_block_reason(lead, channel)
+        reason = service_block_reason(Reachability.of(lead), channel)
         if reason:
             status, error = MessageStatus.SUPPRESSED, reason
     if purpose == "marketing":
-        reason = marketing_block_reason(lead, channel)
+        reason = marketing_block_reason(Reachability.of(lead), channel)
         if reason:
             status, error = MessageStatus.SUPPRESSED, reason
         elif channel == "sms":

@@ -6,6 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from app.core.phones import InvalidPhone, normalize_phone
 from app.web.forms import FlaskForm
+from app.web.labels import gender_choices
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
@@ -39,7 +40,7 @@ class WalkInForm(FlaskForm):
     name = StringField(_l("Customer name"), validators=[Optional(), Length(max=100)])
     gender = RadioField(
         _l("Gender"),
-        choices=[("male", _l("Male")), ("female", _l("Female")), ("unknown", _l("Unknown"))],
+        choices=gender_choices(),
         default="unknown",
     )
     model_id = SelectField(_l("Model of interest"), coerce=int, validators=[Optional()])

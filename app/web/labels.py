@@ -3,11 +3,15 @@
 `{{ inv.status|status_label("invitation") }}` prints the translated word. A value missing from its
 table is an error (KeyError), not a silently printed code: tests/web/test_web_status_labels.py checks
 that each table covers every value the code can store.
+
+A lead's gender has its own table, `GENDER_LABELS`: `{{ lead.gender|gender_label }}` on a page,
+`gender_choices()` for a form's choices.
 """
 
 from flask_babel import lazy_gettext as _l
 
 from app.invitations.models import InvitationStatus
+from app.leads.models import Gender
 
 INVITATION_STATUS = {
     InvitationStatus.TODO: _l("To call"),
@@ -43,3 +47,22 @@ STATUS_LABELS = {"invitation": INVITATION_STATUS, "import": IMPORT_STATUS, "expo
 def status_label(value, kind: str) -> str:
     """The translated word for `value`, a status of `kind` (a key of STATUS_LABELS)."""
     return str(STATUS_LABELS[kind][value])
+
+
+# Lead.gender, in the order forms offer them.
+GENDER_LABELS = {
+    Gender.MALE: _l("Male"),
+    Gender.FEMALE: _l("Female"),
+    Gender.UNKNOWN: _l("Unknown"),
+}
+
+
+def gender_label(value) -> str:
+    """The translated word for a lead's gender; no gender (or an unknown code) reads "Unknown"."""
+    return str(GENDER_LABELS.get(value, GENDER_LABELS[Gender.UNKNOWN]))
+
+
+def gender_choices(first: str | None = None) -> list[tuple[str, str]]:
+    """(code, lazy label) for a form, in table order, or with the `first` code moved to the top."""
+    choices = [(gender.value, label) for gender, label in GENDER_LABELS.items()]
+    return sorted(choices, key=lambda choice: choice[0] != first) if first else choices

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
-from app.web.labels import status_label
+from app.web.labels import gender_label, status_label
 from app.web.navigation import nav_items, tab_items
 from app.web.permissions import can, may_see_phone
 
@@ -50,6 +50,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["count"] = capped_count
     app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["gender_label"] = gender_label
     app.jinja_env.globals["budget"] = lambda low, high: wan_range(low, high, get_locale())
     app.jinja_env.filters["label"] = lambda obj: obj.label(str(get_locale())) if obj else ""
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
