@@ -86,7 +86,6 @@ aria_label  # app/pipeline/cards.py
 days_text  # app/pipeline/cards.py
 grade_label  # app/pipeline/cards.py
 model_label  # app/pipeline/cards.py
-sort_due  # app/pipeline/cards.py
 cards  # app/pipeline/views.py
 _.comparison  # app/reports/catalog.py
 bys  # app/reports/catalog.py

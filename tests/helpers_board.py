@@ -27,6 +27,32 @@ def outcome(response) -> str:
     return match.group(1) if match else ""
 
 
+def column(response, code: str) -> str:
+    """The column of stage `code` that a move answer redraws out of band ("" when it does not)."""
+    match = re.search(
+        rf'<section id="col-{stage_id(code)}"[^>]*data-hx-swap-oob="outerHTML".*?</section>',
+        response.get_data(as_text=True),
+        re.S,
+    )
+    return match.group(0) if match else ""
+
+
+def count(response, code: str) -> int | None:
+    """The card count that a move answer shows on the column of stage `code`."""
+    match = re.search(r'class="board-count"[^>]*>(\d+)<', column(response, code))
+    return int(match.group(1)) if match else None
+
+
+def dialog(response) -> str:
+    """What a move answer puts in the board's dialog (out of band; "" for nothing)."""
+    match = re.search(
+        r'<div id="board-dialog" data-hx-swap-oob="innerHTML">(.*?)</div>\s*(?:<section|$)',
+        response.get_data(as_text=True),
+        re.S,
+    )
+    return match.group(1).strip() if match else ""
+
+
 def vin(n: int = 1) -> str:
     return with_check_digit(f"LSVAB2180N{n:07d}")
 

@@ -33,7 +33,6 @@ class Card:
     days_text: str
     owner_name: str | None
     important: bool
-    sort_due: str  # "9999-12-31" for no plan: the client keeps column order with it
     aria_label: str
     defeat_pending: bool = False
     url: str = ""
@@ -124,7 +123,6 @@ class CardMaker:
             days_text=self.words["never"] if days is None else self.words["days"].format(days),
             owner_name=self.owner_names.get(row.owner_id) if self.show_owner else None,
             important=bool(row.is_important),
-            sort_due=due or "9999-12-31",
             aria_label=f"{row.name}, {grade_code}, {plan}",
             defeat_pending=row.id in self.defeat_pending,
             url=url_for("leads.lead_detail", lead_id=row.id),

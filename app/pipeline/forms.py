@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.core.params import MAX_ID
 from app.core.timeutil import today_for
 from app.core.vin import is_valid_vin, normalize_vin
+from app.pipeline.services import vin_taken
 from app.web.forms import FlaskForm
 
 
@@ -26,11 +27,21 @@ class MoveForm(FlaskForm):
     lead_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     stage = StringField(validators=[DataRequired(), Length(max=32)])
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
+    # The stage the card was in on the user's screen: its column is redrawn with the answer.
+    from_stage = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     dialog = HiddenField()
+
+    answer_fields: tuple[str, ...] = ()  # what a dialog's answer carries to the service
+
+    def answer(self) -> dict:
+        """Return the dialog's answer: its own fields, without the move's."""
+        return {name: self[name].data for name in self.answer_fields}
 
 
 class OrderForm(MoveForm):
     """Moving to won records the order (成交)."""
+
+    answer_fields = ("brand", "series", "model", "configuration", "vin", "amount", "order_date")
 
     brand = StringField(_l("Brand"), validators=[DataRequired(_l("Enter the brand.")), Length(max=64)])
     series = StringField(_l("Series"), validators=[DataRequired(_l("Enter the series.")), Length(max=64)])
@@ -60,10 +71,14 @@ class OrderForm(MoveForm):
         if not is_valid_vin(field.data or ""):
             raise ValidationError(_l("This is not a valid VIN (17 characters, check digit in position 9)."))
         field.data = normalize_vin(field.data)
+        if vin_taken(field.data):
+            raise ValidationError(_l("This VIN is already on another order."))
 
 
 class DefeatForm(MoveForm):
     """Moving to lost asks the manager to confirm a defeat (战败)."""
+
+    answer_fields = ("reason_id", "detail")
 
     reason_id = SelectField(
         _l("Reason"), coerce=int, validate_choice=True, validators=[DataRequired(_l("Choose a reason."))]
@@ -73,6 +88,8 @@ class DefeatForm(MoveForm):
 
 class VisitForm(MoveForm):
     """Moving to visited offers to register the showroom visit."""
+
+    answer_fields = ("register_visit", "party_size")
 
     register_visit = BooleanField(_l("Register the showroom visit now"), default=True)
     party_size = IntegerField(

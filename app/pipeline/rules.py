@@ -2,7 +2,8 @@
 and the keyset cursor of a column. No request, no database."""
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # Stage kinds as stored (app.admin.models.StageKind values).
@@ -73,6 +74,104 @@ def decide_move(current, target, *, role: str, dialogs: dict[str, str] | None = 
     if dialogs.get(target.code) == "visit":
         return Decision(Outcome.VISIT)
     return Decision(Outcome.MOVE)
+
+
+# ---- answering a move --------------------------------------------------------------------------
+
+# What a move ends as: the first three change the lead (the request commits), the rest do not.
+MOVED, REQUESTED = "moved", "requested"
+NOOP, DIALOG, REFUSED, CONFLICT = "noop", "dialog", "refused", "conflict"
+PLANNED = "move"  # a plan that needs nothing more: move now
+CHANGES = {MOVED, REQUESTED}
+
+
+@dataclass
+class MoveResult:
+    """What happened to a move (or what a move is going to do, for a plan)."""
+
+    status: str
+    lead_id: int
+    from_stage_id: int | None = None
+    stage_id: int | None = None
+    dialog: str | None = None
+    reason: str = ""  # refusal code
+    invalid: bool = False  # a dialog shown again because its answer was not valid
+    details: dict = field(default_factory=dict)
+
+
+def plan_move(
+    lead_id: int,
+    lead_version: int,
+    current,
+    target,
+    *,
+    version: int,
+    role: str,
+    dialogs: dict[str, str] | None,
+    defeat_pending: Callable[[], bool],
+) -> MoveResult:
+    """Decide what moving a lead seen at `version` to `target` (None: unknown stage) means now.
+
+    `current` and `target` are stages with `.id`, `.code`, `.kind` and `.active`; `defeat_pending`
+    is asked only for a move to lost (a lead has at most one waiting defeat request).
+    """
+    here = current.id if current is not None else None
+    if lead_version != version:
+        return MoveResult(CONFLICT, lead_id, here, here)
+    if target is None:
+        return MoveResult(REFUSED, lead_id, here, here, reason="unknown_stage")
+    decision = decide_move(current, target, role=role, dialogs=dialogs)
+    if decision.outcome == Outcome.NOOP:
+        return MoveResult(NOOP, lead_id, here, here)
+    if decision.outcome == Outcome.REFUSED:
+        return MoveResult(REFUSED, lead_id, here, here, reason=decision.reason)
+    if decision.outcome == Outcome.DEFEAT and defeat_pending():
+        return MoveResult(REFUSED, lead_id, here, here, reason="already_pending")
+    if decision.needs_dialog:
+        return MoveResult(DIALOG, lead_id, here, target.id, dialog=str(decision.outcome))
+    return MoveResult(PLANNED, lead_id, here, target.id)
+
+
+class Step(enum.StrEnum):
+    ANSWER = "answer"  # the plan is the answer: nothing to do (noop, refused, conflict)
+    ASK = "ask"  # show the dialog the move needs
+    ASK_AGAIN = "ask_again"  # the dialog came back with errors: show it again
+    APPLY = "apply"  # move now
+    FILE = "file"  # carry out the dialog's answer (order, defeat request, visit)
+
+
+def next_step(plan: MoveResult, answered: str, answer_valid: bool) -> Step:
+    """Return what to do with a plan, given the dialog the user answered ("" for none)."""
+    if plan.status == PLANNED:
+        return Step.APPLY
+    if plan.status != DIALOG:
+        return Step.ANSWER
+    if answered != plan.dialog:
+        return Step.ASK
+    return Step.FILE if answer_valid else Step.ASK_AGAIN
+
+
+def http_status(result: MoveResult) -> int:
+    """409 for a conflict, 422 for a refusal or a dialog answered wrongly, else 200."""
+    if result.status == CONFLICT:
+        return 409
+    if result.status == REFUSED or (result.status == DIALOG and result.invalid):
+        return 422
+    return 200
+
+
+def plain_answer(status: str) -> str:
+    """Without JavaScript: 'success' or 'error' (flash and back to the board) or 'page' (the dialog)."""
+    if status in {MOVED, NOOP, REQUESTED}:
+        return "success"
+    return "page" if status == DIALOG else "error"
+
+
+def stages_to_redraw(seen_at: int | None, dropped_on: int | None, result: MoveResult) -> set[int]:
+    """Return the columns a move answer redraws: where the user saw the card, where it was dropped,
+    and where it was and is on the server."""
+    ids = {seen_at, dropped_on, result.from_stage_id, result.stage_id}
+    return {stage_id for stage_id in ids if stage_id}
 
 
 # ---- card markers ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ Concurrent moves of one lead serialise on SELECT ... FOR UPDATE; the version che
 the loser into a conflict, and the version column catches anything that slips past the lock.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import abort
@@ -13,14 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.admin.defaults import get_setting
-from app.admin.reference import by_code, by_id, stages
+from app.admin.reference import by_code, by_id, stages, vehicle_models
 from app.audit.services import record
-from app.core.errors import ConflictError
+from app.core.errors import ConflictError, DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.followups.defeats import pending_request, request_defeat
 from app.leads.models import Lead, LeadOrder
 from app.pipeline import rules
+from app.pipeline.rules import MoveResult
 from app.pipeline.stages import set_stage
 from app.showroom.models import ShowroomVisit
 from app.web.permissions import scoped_leads
@@ -29,16 +30,13 @@ DIALOG_SETTING = "board_move_dialogs"
 
 
 @dataclass
-class MoveResult:
-    """What happened to a move: moved, noop, requested (defeat), dialog, refused or conflict."""
+class DialogAnswer:
+    """The dialog the user answered with the move ("" for none), whether its form was valid, and
+    what it said (the fields of the order, the defeat request or the visit)."""
 
-    status: str
-    lead_id: int
-    from_stage_id: int | None = None
-    stage_id: int | None = None
-    dialog: str | None = None
-    reason: str = ""
-    details: dict = field(default_factory=dict)
+    kind: str = ""
+    valid: bool = False
+    data: dict = field(default_factory=dict)
 
 
 def move_dialogs() -> dict[str, str]:
@@ -59,22 +57,60 @@ def lock_lead(user, lead_id: int) -> Lead:
 def plan_move(user, lead: Lead, stage_code: str, version: int) -> MoveResult:
     """Check the version and the transition rules for moving `lead` to `stage_code`."""
     refs = stages()
-    target = by_code(refs).get(stage_code)
-    current = by_id(refs).get(lead.stage_id)
-    if lead.version != version:
-        return MoveResult("conflict", lead.id, lead.stage_id, lead.stage_id)
-    if target is None:
-        return MoveResult("refused", lead.id, lead.stage_id, lead.stage_id, reason="unknown_stage")
-    decision = rules.decide_move(current, target, role=user.role, dialogs=move_dialogs())
-    if decision.outcome == rules.Outcome.NOOP:
-        return MoveResult("noop", lead.id, lead.stage_id, lead.stage_id)
-    if decision.outcome == rules.Outcome.REFUSED:
-        return MoveResult("refused", lead.id, lead.stage_id, lead.stage_id, reason=decision.reason)
-    if decision.outcome == rules.Outcome.DEFEAT and pending_request(lead.id) is not None:
-        return MoveResult("refused", lead.id, lead.stage_id, lead.stage_id, reason="already_pending")
-    if decision.needs_dialog:
-        return MoveResult("dialog", lead.id, lead.stage_id, target.id, dialog=str(decision.outcome))
-    return MoveResult("move", lead.id, lead.stage_id, target.id)
+    return rules.plan_move(
+        lead.id,
+        lead.version,
+        by_id(refs).get(lead.stage_id),
+        by_code(refs).get(stage_code),
+        version=version,
+        role=user.role,
+        dialogs=move_dialogs(),
+        defeat_pending=lambda: pending_request(lead.id) is not None,
+    )
+
+
+def move_card(user, lead: Lead, stage_code: str, version: int, answer: DialogAnswer) -> MoveResult:
+    """Plan the move of a locked lead and carry out what the plan and the user's answer allow.
+
+    The result is moved or requested (a change the caller commits), or noop, dialog, refused or
+    conflict (nothing written: the caller rolls back).
+    """
+    plan = plan_move(user, lead, stage_code, version)
+    step = rules.next_step(plan, answer.kind, answer.valid)
+    if step in {rules.Step.ANSWER, rules.Step.ASK}:
+        return plan
+    if step == rules.Step.ASK_AGAIN:
+        return replace(plan, invalid=True)
+    try:
+        if step == rules.Step.APPLY:
+            return apply_move(user, lead, stage_code, version)
+        return answer_dialog(user, lead, plan.dialog, stage_code, version, answer.data)
+    except ConflictError:
+        return MoveResult(rules.CONFLICT, lead.id, plan.from_stage_id, plan.from_stage_id)
+    except DomainError as exc:  # a defeat request already waiting, the lead no longer open
+        if plan.dialog != "defeat":
+            raise
+        return MoveResult(rules.REFUSED, lead.id, plan.from_stage_id, plan.from_stage_id, reason=exc.code)
+
+
+def answer_dialog(user, lead: Lead, kind: str, stage_code: str, version: int, data: dict) -> MoveResult:
+    """Carry out a move's dialog: record the order and win, file the defeat request, or move to
+    visited and register the visit."""
+    if kind == "order":
+        return win_with_order(user, lead, version, data)
+    if kind == "defeat":
+        return ask_defeat(user, lead, version, data["reason_id"], data["detail"])
+    return visit_and_move(user, lead, stage_code, version, data["register_visit"], data["party_size"])
+
+
+def dialog_defaults(lead: Lead, plan: MoveResult) -> dict:
+    """Return what a dialog starts with: the move itself and, for an order, the model of interest."""
+    data = {"lead_id": lead.id, "version": lead.version, "dialog": plan.dialog}
+    if plan.dialog == "order":
+        model = next((m for m in vehicle_models() if m.id == lead.model_id), None)
+        if model is not None:
+            data.update(brand=model.brand, series=model.series, model=model.name, amount=model.price)
+    return data
 
 
 def apply_move(user, lead: Lead, stage_code: str, version: int, now: datetime | None = None) -> MoveResult:
@@ -83,7 +119,7 @@ def apply_move(user, lead: Lead, stage_code: str, version: int, now: datetime | 
     set_stage(lead, stage_code, user, expected_version=version, now=now or utcnow())
     _flush()
     record("lead.stage", user, "lead", lead.id, {"from": from_stage, "to": lead.stage_id})
-    return MoveResult("moved", lead.id, from_stage, lead.stage_id)
+    return MoveResult(rules.MOVED, lead.id, from_stage, lead.stage_id)
 
 
 def win_with_order(user, lead: Lead, version: int, order: dict, now: datetime | None = None) -> MoveResult:
@@ -110,7 +146,7 @@ def ask_defeat(user, lead: Lead, version: int, reason_id: int, detail: str) -> M
     if lead.version != version:
         raise ConflictError("stale", "the lead was changed by someone else")
     req = request_defeat(lead, reason_id, detail, user)
-    return MoveResult("requested", lead.id, lead.stage_id, lead.stage_id, details={"request": req.id})
+    return MoveResult(rules.REQUESTED, lead.id, lead.stage_id, lead.stage_id, details={"request": req.id})
 
 
 def visit_and_move(

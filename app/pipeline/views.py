@@ -9,14 +9,14 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.accounts.models import Role
-from app.admin.reference import by_id, channels, defeat_reasons, grades, stages, vehicle_models
-from app.core.errors import ConflictError, DomainError
+from app.admin.reference import by_code, by_id, channels, defeat_reasons, grades, stages, vehicle_models
 from app.core.names import vehicle_name
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.pipeline import queries, rules, services
 from app.pipeline.cards import CardMaker, card_labels, stage_options
 from app.pipeline.forms import DefeatForm, MoveForm, OrderForm, VisitForm
+from app.web import htmx
 from app.web.access import requires
 from app.web.permissions import GROUP_ROLES
 from app.web.render import is_htmx, render
@@ -84,13 +84,18 @@ def _columns(filters, stage_ids=None, staff=None):
     return columns, closed
 
 
-def _card_context() -> dict:
+def _move_url(filters) -> str:
+    """Where moves are posted: with the board's filters, so that the answer draws the columns alike."""
+    return url_for("pipeline.move", **filters.args())
+
+
+def _card_context(filters) -> dict:
     """Return what every card template needs, computed once per request."""
     return {
         "words": card_labels(),
         "stage_opts": stage_options(),
         "csrf_value": generate_csrf(),
-        "move_url": url_for("pipeline.move"),
+        "move_url": _move_url(filters),
         "show_owner": _show_owner(),
     }
 
@@ -121,7 +126,7 @@ def board():
         staff=staff,
         store_choices=queries.stores() if current_user.role in GROUP_ROLES else [],
         choices=_choices(),
-        **_card_context(),
+        **_card_context(filters),
     )
 
 
@@ -145,7 +150,7 @@ def column(stage_id: int):
         cards=[make(r) for r in rows],
         more=more,
         filters=filters,
-        **_card_context(),
+        **_card_context(filters),
     )
 
 
@@ -173,7 +178,7 @@ def changes():
         closed=closed,
         token=token,
         oob=True,
-        **_card_context(),
+        **_card_context(filters),
     )
 
 
@@ -183,85 +188,50 @@ def changes():
 @bp.post("/board/move")
 @requires("pipeline.view")
 def move():
-    """Move a card to another stage (drag or "move to…"), with the dialog the move needs."""
+    """Move a card to another stage (drag or "move to…"), with the dialog the move needs.
+
+    The htmx answer redraws the columns the move touched (out of band, as the polling does), says
+    what happened in the toast and the live region, and fills the dialog when one is needed.
+    """
     form = MoveForm()
     if not form.validate():
-        return _answer("refused", None, message=_("Choose a stage to move the card to."), status_code=422)
+        return _answer(form, rules.MoveResult(rules.REFUSED, 0, reason="unknown_stage"))
     lead = services.lock_lead(current_user, form.lead_id.data)
-    plan = services.plan_move(current_user, lead, form.stage.data, form.version.data)
-    if plan.status in {"conflict", "refused", "noop"}:
-        db.session.rollback()
-        if plan.status == "conflict":
-            return _conflict(plan.lead_id)
-        if plan.status == "refused":
-            return _answer("refused", plan, message=_refusal(plan.reason), status_code=422)
-        return _answer("noop", plan)
-    try:
-        if plan.status == "dialog":
-            return _dialog(lead, plan, form)
-        result = services.apply_move(current_user, lead, form.stage.data, form.version.data)
+    dialog = _dialog_form(form.dialog.data)
+    answer = services.DialogAnswer()
+    if dialog is not None:
+        answer = services.DialogAnswer(form.dialog.data, dialog.validate(), dialog.answer())
+    result = services.move_card(current_user, lead, form.stage.data, form.version.data, answer)
+    if result.status in rules.CHANGES:
         db.session.commit()
-    except ConflictError:
+    else:
         db.session.rollback()
-        return _conflict(plan.lead_id)
-    return _answer("moved", result)
+    return _answer(form, result, _dialog_to_show(form, lead, result, dialog))
 
 
-def _dialog(lead, plan, move_form):
-    """Show the dialog a move needs, or apply it when the user submitted it."""
-    form_class = DIALOG_FORMS[plan.dialog]
-    submitted = move_form.dialog.data == plan.dialog
-    form = (
-        form_class() if submitted else form_class(formdata=None, data=_dialog_defaults(lead, plan, move_form))
-    )
-    if plan.dialog == "defeat":
+def _dialog_to_show(form, lead, result, submitted):
+    """The dialog of the answer: none, the submitted one with its errors, or a new one."""
+    if result.status != rules.DIALOG:
+        return None
+    if result.invalid:
+        return submitted
+    moving = {"stage": form.stage.data, "from_stage": form.from_stage.data}
+    return _dialog_form(result.dialog, data={**services.dialog_defaults(lead, result), **moving})
+
+
+def _dialog_form(kind: str | None, data: dict | None = None):
+    """Return the dialog form of `kind` (None for no dialog): the one the user submitted, or a
+    new one filled with `data`."""
+    form_class = DIALOG_FORMS.get(kind or "")
+    if form_class is None:
+        return None
+    form = form_class() if data is None else form_class(formdata=None, data=data)
+    if kind == "defeat":
         locale = str(get_locale() or "zh_CN")
         form.reason_id.choices = [(0, _("Choose a reason"))] + [
             (r.id, r.label(locale)) for r in defeat_reasons() if r.active
         ]
-    if not submitted:
-        db.session.rollback()
-        return _answer("dialog", plan, dialog=form)
-    if not form.validate() or not _dialog_checks(plan.dialog, form):
-        db.session.rollback()
-        return _answer("dialog", plan, dialog=form, status_code=422)
-    version = move_form.version.data
-    if plan.dialog == "order":
-        order = {
-            k: getattr(form, k).data
-            for k in ("brand", "series", "model", "configuration", "vin", "amount", "order_date")
-        }
-        result = services.win_with_order(current_user, lead, version, order)
-    elif plan.dialog == "defeat":
-        try:
-            result = services.ask_defeat(current_user, lead, version, form.reason_id.data, form.detail.data)
-        except ConflictError:
-            raise  # handled by move(): the card goes back with who changed it
-        except DomainError as exc:  # already pending, no longer open
-            db.session.rollback()
-            return _answer("refused", plan, message=_refusal(exc.code), status_code=422)
-    else:
-        result = services.visit_and_move(
-            current_user, lead, move_form.stage.data, version, form.register_visit.data, form.party_size.data
-        )
-    db.session.commit()
-    return _answer(result.status, result)
-
-
-def _dialog_defaults(lead, plan, move_form) -> dict:
-    data = {"lead_id": lead.id, "stage": move_form.stage.data, "version": lead.version, "dialog": plan.dialog}
-    if plan.dialog == "order":
-        model = next((m for m in vehicle_models() if m.id == lead.model_id), None)
-        if model is not None:
-            data.update(brand=model.brand, series=model.series, model=model.name, amount=model.price)
-    return data
-
-
-def _dialog_checks(kind: str, form) -> bool:
-    if kind == "order" and services.vin_taken(form.vin.data):
-        form.vin.errors.append(_("This VIN is already on another order."))
-        return False
-    return True
+    return form
 
 
 REFUSALS = {
@@ -274,13 +244,22 @@ REFUSALS = {
     "unknown_reason": lambda: _("Choose a reason."),
 }
 
+MESSAGES = {
+    rules.MOVED: lambda: _("Card moved."),
+    rules.REQUESTED: lambda: _("Defeat request sent to the manager. The lead stays until it is confirmed."),
+}
 
-def _refusal(code: str) -> str:
-    return REFUSALS.get(code, lambda: _("This move is not allowed."))()
+
+def _message(result) -> str | None:
+    if result.status == rules.REFUSED:
+        return REFUSALS.get(result.reason, lambda: _("This move is not allowed."))()
+    if result.status == rules.CONFLICT:
+        return _conflict_message(result.lead_id)
+    return MESSAGES.get(result.status, lambda: None)()
 
 
-def _conflict(lead_id: int):
-    """Answer 409 with the card where the server has it and who moved it when."""
+def _conflict_message(lead_id: int) -> str:
+    """Say who moved the card where and when (404 when the lead left the user's scope)."""
     row = queries.card(current_user, lead_id)
     if row is None:
         abort(404)
@@ -296,46 +275,42 @@ def _conflict(lead_id: int):
         )
     else:
         message = _("Someone else changed this lead meanwhile.")
-    message += " " + _("The card shows where it is now.")
-    plan = services.MoveResult("conflict", lead_id, row.stage_id, row.stage_id)
-    return _answer("conflict", plan, message=message, status_code=409, row=row)
+    return message + " " + _("The card shows where it is now.")
 
 
-MESSAGES = {
-    "moved": lambda: _("Card moved."),
-    "requested": lambda: _("Defeat request sent to the manager. The lead stays until it is confirmed."),
-}
-
-
-def _answer(
-    status: str, result, *, message: str | None = None, dialog=None, status_code: int = 200, row=None
-):
-    """Render a move result: the card where the server has it, a message, or a dialog."""
-    message = message or MESSAGES.get(status, lambda: None)()
+def _answer(form, result, dialog=None):
+    """Answer a move: htmx gets the redrawn columns, the message and the dialog (all out of band);
+    a plain form post is sent back to the board, or gets the dialog's page."""
+    message = _message(result)
     if not is_htmx():
-        if status in {"moved", "noop", "requested"}:
+        kind = rules.plain_answer(result.status)
+        if kind != "page":
             if message:
-                flash(message, "success")
+                flash(message, kind)
             return redirect(url_for("pipeline.board"), code=303)
-        if dialog is None and message:
-            flash(message, "error")
-            return redirect(url_for("pipeline.board"), code=303)
-    card = None
-    if result is not None:
-        row = row or queries.card(current_user, result.lead_id)
-        if row is not None:
-            maker = _card_maker([row], queries.BoardFilters(today=today_for(current_user)))
-            card = maker(row)
-    stage = by_id(stages()).get(result.stage_id) if result is not None and result.stage_id else None
-    return render(
-        "pipeline/move.html",
-        block="result",
-        status=status_code,
-        outcome=status,
-        result=result,
-        card=card,
-        stage=stage,
+        return render(
+            "pipeline/move.html",
+            status=rules.http_status(result),
+            outcome=result.status,
+            message=message,
+            dialog=dialog,
+            move_url=_move_url(_filters()),
+        )
+    filters = _filters()
+    dropped_on = by_code(stages()).get(form.stage.data or "")
+    stage_ids = rules.stages_to_redraw(form.from_stage.data, dropped_on and dropped_on.id, result)
+    columns, closed = _columns(filters, stage_ids) if stage_ids else ([], [])
+    response = render(
+        "pipeline/moved.html",
+        status=rules.http_status(result),
+        outcome=result.status,
         message=message,
         dialog=dialog,
-        **_card_context(),
+        columns=columns,
+        closed=closed,
+        conflict_id=result.lead_id if result.status == rules.CONFLICT else None,
+        oob=True,
+        filters=filters,
+        **_card_context(filters),
     )
+    return htmx.trigger(response, {"toast": message}) if message else response

@@ -1,11 +1,13 @@
 """POST /board/move: moves, conflicts, scope, dialogs for won / lost / visited, reopening."""
 
+import json
+
 from sqlalchemy import func, select
 
 from app.followups.models import DefeatRequest, DefeatStatus
 from app.leads.models import Lead, LeadOrder, StageChange
 from app.showroom.models import ShowroomVisit
-from tests.helpers_board import move, order_fields, outcome, stage_id, vin
+from tests.helpers_board import column, count, dialog, move, order_fields, outcome, stage_id, vin
 
 
 def changes(db, lead) -> int:
@@ -23,11 +25,19 @@ def test_move_changes_the_stage_and_records_it(login_as, factory, db):
     me = login_as("consultant")
     lead = factory.lead(owner=me.user)
     db.session.commit()
-    response = move(me, lead, "contacted")
+    factory.lead(owner=me.user)
+    db.session.commit()
+    response = move(me, lead, "contacted", from_stage=stage_id("new"))
     assert response.status_code == 200 and outcome(response) == "moved"
-    html = response.get_data(as_text=True)
-    assert f'data-stage-id="{stage_id("contacted")}"' in html and f'id="card-{lead.id}"' in html
-    assert 'data-version="2"' in html
+    # Both columns come back out of band, counted and with the card where the server has it.
+    assert f'id="card-{lead.id}"' in column(response, "contacted")
+    assert f'id="card-{lead.id}"' not in column(response, "new")
+    assert (count(response, "new"), count(response, "contacted")) == (1, 1)
+    assert column(response, "invited") == ""  # untouched columns stay
+    assert 'data-version="2"' in column(response, "contacted") and dialog(response) == ""
+    # The toast and the live region say the same.
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert toast and f'data-outcome="moved">{toast}</p>' in response.get_data(as_text=True)
     lead = fresh(db, lead)
     assert (
         lead.stage_id == stage_id("contacted")
@@ -48,10 +58,16 @@ def test_stale_version_gets_a_conflict_naming_who_moved_it(login_as, factory, db
     lead = factory.lead(owner=me.user)
     db.session.commit()
     assert move(manager, lead, "invited").status_code == 200
-    response = move(me, lead, "contacted", version=1)
+    response = move(me, lead, "contacted", version=1, from_stage=stage_id("new"))
     assert response.status_code == 409 and outcome(response) == "conflict"
     html = response.get_data(as_text=True)
-    assert "赵经理" in html and f'data-stage-id="{stage_id("invited")}"' in html
+    assert "赵经理" in html
+    # Where the user saw it, where they dropped it, and where it is: the card is only in the last.
+    assert f'id="card-{lead.id}"' not in column(response, "new") + column(response, "contacted")
+    assert f'id="card-{lead.id}"' in column(response, "invited") and "is-conflict" in column(
+        response, "invited"
+    )
+    assert (count(response, "new"), count(response, "contacted"), count(response, "invited")) == (0, 0, 1)
     lead = fresh(db, lead)
     assert lead.stage_id == stage_id("invited") and changes(db, lead) == 1
 
@@ -78,10 +94,12 @@ def test_bad_input_is_422(login_as, factory, db):
     me = login_as("consultant")
     lead = factory.lead(owner=me.user)
     db.session.commit()
-    assert move(me, lead, "nowhere").status_code == 422
-    assert (
-        me.post("/board/move", data={"lead_id": lead.id}, headers={"HX-Request": "true"}).status_code == 422
-    )
+    refused = move(me, lead, "nowhere")
+    assert refused.status_code == 422 and outcome(refused) == "refused"
+    assert f'id="card-{lead.id}"' in column(refused, "new") and dialog(refused) == ""
+    incomplete = me.post("/board/move", data={"lead_id": lead.id}, headers={"HX-Request": "true"})
+    assert incomplete.status_code == 422 and outcome(incomplete) == "refused"
+    assert column(incomplete, "new") == ""  # nothing known to redraw: the board puts the card back
 
 
 def test_same_stage_is_a_noop(login_as, factory, db):
@@ -108,10 +126,13 @@ def test_won_asks_for_the_order_first(login_as, factory, db):
     me = login_as("consultant")
     lead = factory.lead(owner=me.user, stage="negotiation", model_id=1)
     db.session.commit()
-    response = move(me, lead, "won")
-    html = response.get_data(as_text=True)
+    response = move(me, lead, "won", from_stage=stage_id("negotiation"))
+    html = dialog(response)
     assert response.status_code == 200 and outcome(response) == "dialog"
     assert 'name="vin"' in html and 'value="星途"' in html  # prefilled from the model of interest
+    assert f'name="from_stage" value="{stage_id("negotiation")}"' in html
+    # The card stays in its column until the order is saved.
+    assert f'id="card-{lead.id}"' in column(response, "negotiation") and count(response, "won") == 0
     assert fresh(db, lead).stage_id == stage_id("negotiation")
 
 
@@ -122,7 +143,7 @@ def test_won_needs_a_valid_vin(login_as, factory, db):
     for bad in ("", "LSVAB2180N0000001", "LSVAB2I87N000000"):
         response = move(me, lead, "won", **order_fields(vin=bad))
         assert response.status_code == 422 and outcome(response) == "dialog"
-        assert 'id="vin-error"' in response.get_data(as_text=True)
+        assert 'id="vin-error"' in dialog(response)
     assert fresh(db, lead).stage_id == stage_id("negotiation")
     assert db.session.execute(select(func.count()).select_from(LeadOrder)).scalar() == 0
 
@@ -134,6 +155,7 @@ def test_won_with_an_order_creates_it_and_moves(login_as, factory, db):
     db.session.commit()
     response = move(me, lead, "won", **order_fields(vin=vin(1).lower()))
     assert response.status_code == 200 and outcome(response) == "moved"
+    assert (count(response, "negotiation"), count(response, "won")) == (1, 1) and dialog(response) == ""
     order = db.session.execute(select(LeadOrder)).scalar_one()
     assert order.vin == vin(1) and order.lead_id == lead.id and order.consultant_id == me.user.id
     assert int(order.amount) == 159900
@@ -153,6 +175,7 @@ def test_lost_files_a_defeat_request_and_does_not_move(login_as, factory, db):
     assert missing.status_code == 422 and 'id="reason_id-error"' in missing.get_data(as_text=True)
     response = move(me, lead, "lost", dialog="defeat", reason_id="1", detail="买了别家")
     assert response.status_code == 200 and outcome(response) == "requested"
+    assert "tag-defeat" in column(response, "contacted") and count(response, "lost") == 0
     req = db.session.execute(select(DefeatRequest)).scalar_one()
     assert (
         req.status == DefeatStatus.PENDING and req.detail == "买了别家" and req.requested_by_id == me.user.id
