@@ -113,6 +113,33 @@ def won_leads(f, dim=None) -> list[dict]:
     return _rows(stmt)
 
 
+def won_trend(f) -> list[dict]:
+    """Leads that reached the won stage per time bucket of the filter's grain (the trends' orders).
+
+    Unlike `won_leads`, the leads table is always joined: the lead filters apply to every bucket.
+    """
+    if daily.usable(f):
+        return [
+            {"key": r["bucket"], "won": r["won"]}
+            for r in daily.counts(f, None, {"won": "won"}, grain=f.grain)
+        ]
+    won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
+    bucket = local_bucket(StageChange.created_at, f.grain, f.offset_minutes)
+    stmt = (
+        select(bucket.label("key"), func.count(distinct(StageChange.lead_id)).label("won"))
+        .join(Lead, Lead.id == StageChange.lead_id)
+        .where(
+            store_condition(StageChange.store_id, f),
+            StageChange.created_at >= f.utc_start,
+            StageChange.created_at < f.utc_end,
+            StageChange.to_stage_id.in_(won_ids),
+            *lead_conditions(f),
+        )
+        .group_by(bucket)
+    )
+    return _rows(stmt)
+
+
 def new_leads_by(f, dim) -> list[dict]:
     """Leads created in the period per dimension, with how many reached visited and won."""
     if dim is Lead.source_channel_id and daily.usable(f):
