@@ -48,7 +48,7 @@ def parse_month(value: str | None) -> date | None:
 
 def monthly_context(user, month: date, store_id: int | None, progress=None) -> dict:
     """Every section of the monthly report, aggregated (no per-lead rows); `progress(percent)` up to 70."""
-    from app.reports.sqlutil import roomy_sorts
+    from app.reports.queries import roomy_sorts
 
     roomy_sorts()
     store = db.session.get(Store, store_id) if store_id else None

@@ -4,7 +4,7 @@ Every function takes a ReportFilter and returns aggregated rows (dicts); rows of
 loaded. Reports that share a figure share the function, so they agree with each other.
 """
 
-from sqlalchemy import case, distinct, func, literal, select, union_all
+from sqlalchemy import case, distinct, func, literal, select, text, union_all
 
 from app.admin.models import PipelineStage, StageKind
 from app.admin.reference import stage_by_code, stages
@@ -19,7 +19,7 @@ from app.reports.scope import (
     scope_stage_changes,
     store_condition,
 )
-from app.reports.sqlutil import hours_between, local_bucket
+from app.reports.sqlutil import dialect, hours_between, local_bucket
 
 LEAD_DIMENSIONS = {
     "store": Lead.store_id,
@@ -28,6 +28,12 @@ LEAD_DIMENSIONS = {
     "grade": Lead.grade_id,
     "model": Lead.model_id,
 }
+
+
+def roomy_sorts(megabytes: int = 32) -> None:
+    """Give this transaction's grouped sorts enough memory to stay off disk (PostgreSQL only)."""
+    if dialect() == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
 
 
 def _rows(stmt) -> list[dict]:
