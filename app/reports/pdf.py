@@ -10,7 +10,15 @@ from sqlalchemy import select
 from app.accounts.models import Role, Store
 from app.core.timeutil import now_local, zone_for
 from app.extensions import db
-from app.reports import catalog
+from app.reports.builders.comparison import build_comparison
+from app.reports.builders.dcc import build_dcc
+from app.reports.builders.defeats import build_defeats
+from app.reports.builders.discipline import build_discipline
+from app.reports.builders.funnel import build_funnel
+from app.reports.builders.invitations import build_invitations
+from app.reports.builders.kpis import kpi_comparison
+from app.reports.builders.showroom import build_retention, build_traffic
+from app.reports.builders.sources import build_sources
 from app.reports.filters import ReportFilter
 from app.reports.rules import Period, month_end
 from app.reports.tables import fmt
@@ -40,7 +48,7 @@ def parse_month(value: str | None) -> date | None:
 
 def monthly_context(user, month: date, store_id: int | None, progress=None) -> dict:
     """Every section of the monthly report, aggregated (no per-lead rows); `progress(percent)` up to 70."""
-    from app.reports.sqlutil import roomy_sorts
+    from app.reports.queries import roomy_sorts
 
     roomy_sorts()
     store = db.session.get(Store, store_id) if store_id else None
@@ -51,9 +59,9 @@ def monthly_context(user, month: date, store_id: int | None, progress=None) -> d
     )
     by_store = store_id is None
     report = progress or (lambda _percent: None)
-    ranking = catalog.build_comparison(replace(f, by="consultant" if not by_store else ""))
-    discipline = catalog.build_discipline(f)
-    consultants = catalog.build_comparison(replace(f, by="consultant")) if by_store else ranking
+    ranking = build_comparison(replace(f, by="consultant" if not by_store else ""))
+    discipline = build_discipline(f)
+    consultants = build_comparison(replace(f, by="consultant")) if by_store else ranking
     _merge_discipline(consultants, discipline)
     consultants.rows = consultants.rows[:30]
     context = {
@@ -65,15 +73,15 @@ def monthly_context(user, month: date, store_id: int | None, progress=None) -> d
         "consultants": consultants,
     }
     sections = (
-        ("kpis", lambda: catalog.kpi_comparison(f)),
-        ("funnel", lambda: catalog.build_funnel(replace(f, by=""))),
-        ("sources", lambda: catalog.build_sources(replace(f, grain="week"))),
-        ("traffic", lambda: catalog.build_traffic(replace(f, by="", grain="week"))),
-        ("retention", lambda: catalog.build_retention(replace(f, grain="week"))),
-        ("invitations", lambda: catalog.build_invitations(replace(f, by="campaign"))),
-        ("defeats", lambda: catalog.build_defeats(replace(f, by=""))),
-        ("defeats_by_model", lambda: catalog.build_defeats(replace(f, by="model"))),
-        ("dcc", lambda: catalog.build_dcc(f)),
+        ("kpis", lambda: kpi_comparison(f)),
+        ("funnel", lambda: build_funnel(replace(f, by=""))),
+        ("sources", lambda: build_sources(replace(f, grain="week"))),
+        ("traffic", lambda: build_traffic(replace(f, by="", grain="week"))),
+        ("retention", lambda: build_retention(replace(f, grain="week"))),
+        ("invitations", lambda: build_invitations(replace(f, by="campaign"))),
+        ("defeats", lambda: build_defeats(replace(f, by=""))),
+        ("defeats_by_model", lambda: build_defeats(replace(f, by="model"))),
+        ("dcc", lambda: build_dcc(f)),
     )
     report(10)
     for done, (key, build) in enumerate(sections, start=1):

@@ -4,7 +4,7 @@ Every function takes a ReportFilter and returns aggregated rows (dicts); rows of
 loaded. Reports that share a figure share the function, so they agree with each other.
 """
 
-from sqlalchemy import case, distinct, func, literal, select, union_all
+from sqlalchemy import case, distinct, func, literal, select, text, union_all
 
 from app.admin.models import PipelineStage, StageKind
 from app.admin.reference import stage_by_code, stages
@@ -19,7 +19,7 @@ from app.reports.scope import (
     scope_stage_changes,
     store_condition,
 )
-from app.reports.sqlutil import hours_between, local_bucket
+from app.reports.sqlutil import dialect, hours_between, local_bucket
 
 LEAD_DIMENSIONS = {
     "store": Lead.store_id,
@@ -28,6 +28,12 @@ LEAD_DIMENSIONS = {
     "grade": Lead.grade_id,
     "model": Lead.model_id,
 }
+
+
+def roomy_sorts(megabytes: int = 32) -> None:
+    """Give this transaction's grouped sorts enough memory to stay off disk (PostgreSQL only)."""
+    if dialect() == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
 
 
 def _rows(stmt) -> list[dict]:
@@ -110,6 +116,33 @@ def won_leads(f, dim=None) -> list[dict]:
         stmt = stmt.join(Lead, Lead.id == StageChange.lead_id).where(*lead_conditions(f))
     if key is not None:
         stmt = stmt.group_by(key)
+    return _rows(stmt)
+
+
+def won_trend(f) -> list[dict]:
+    """Leads that reached the won stage per time bucket of the filter's grain (the trends' orders).
+
+    Unlike `won_leads`, the leads table is always joined: the lead filters apply to every bucket.
+    """
+    if daily.usable(f):
+        return [
+            {"key": r["bucket"], "won": r["won"]}
+            for r in daily.counts(f, None, {"won": "won"}, grain=f.grain)
+        ]
+    won_ids = [s.id for s in stages() if s.kind == StageKind.WON]
+    bucket = local_bucket(StageChange.created_at, f.grain, f.offset_minutes)
+    stmt = (
+        select(bucket.label("key"), func.count(distinct(StageChange.lead_id)).label("won"))
+        .join(Lead, Lead.id == StageChange.lead_id)
+        .where(
+            store_condition(StageChange.store_id, f),
+            StageChange.created_at >= f.utc_start,
+            StageChange.created_at < f.utc_end,
+            StageChange.to_stage_id.in_(won_ids),
+            *lead_conditions(f),
+        )
+        .group_by(bucket)
+    )
     return _rows(stmt)
 
 

@@ -9,14 +9,6 @@ def dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def roomy_sorts(megabytes: int = 32) -> None:
-    """Give this transaction's grouped sorts enough memory to stay off disk (PostgreSQL only)."""
-    if dialect() == "postgresql":
-        from sqlalchemy import text
-
-        db.session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
-
-
 def local_bucket(column, grain: str, offset_minutes: int):
     """Return an SQL text label of the local day/week(Monday)/month/quarter of a UTC timestamp."""
     if dialect() == "postgresql":

@@ -10,6 +10,7 @@ from app.accounts.models import Role, User
 from app.core.timeutil import zone_for
 from app.extensions import db
 from app.invitations.models import MonthlyTarget
+from app.reports.builders.kpis import kpi_values
 from app.reports.rules import Period, add_months, month_end, prorated_target, rate
 
 METRICS = [
@@ -77,8 +78,6 @@ def progress(f, actuals: dict | None = None) -> list[dict]:
     if not totals:
         return []
     if actuals is None:
-        from app.reports.catalog import kpi_values
-
         actuals = kpi_values(f)
     out = []
     for metric, label in METRICS:
@@ -127,8 +126,6 @@ def _has_targets(f) -> bool:
 
 
 def _actuals_to_date(f, today: date) -> dict:
-    from app.reports.catalog import kpi_values
-
     return kpi_values(replace(f, period=Period("custom", f.period.start, today)))
 
 

@@ -59,7 +59,7 @@ def _page() -> int:
 
 
 def _build(report, f):
-    from app.reports.sqlutil import roomy_sorts
+    from app.reports.queries import roomy_sorts
 
     roomy_sorts()
     if report.key == "arrivals":

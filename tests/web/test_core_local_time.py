@@ -170,7 +170,7 @@ def test_rsvp_cutoff_text_is_local(people, factory, client, moment, local_day):
 
 @pytest.mark.parametrize(("moment", "local_day"), INSTANTS)
 def test_daily_report_buckets_are_local_days(people, factory, moment, local_day):
-    from app.reports import catalog
+    from app.reports.builders import showroom
     from app.reports.filters import build_filter
 
     store = people["store"]
@@ -187,7 +187,7 @@ def test_daily_report_buckets_are_local_days(people, factory, moment, local_day)
     lead.created_at = moment
     db.session.commit()
     f = build_filter(people["manager"], {"period": "month", "grain": "day"}, now=moment)
-    rows = {str(r["label"]): r for r in catalog.build_traffic(replace(f, by="")).rows}
+    rows = {str(r["label"]): r for r in showroom.build_traffic(replace(f, by="")).rows}
     assert rows[local_day.isoformat()]["visits"] == 1
     assert sum(r["visits"] for r in rows.values()) == 1
     assert local_today(moment, "Asia/Shanghai") == local_day

@@ -4,6 +4,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.reports import catalog
+from app.reports.builders.comparison import build_comparison
+from app.reports.builders.funnel import build_funnel
+from app.reports.builders.kpis import kpi_values
+from app.reports.builders.sources import build_sources
+from app.reports.builders.trends import build_trends
 from app.reports.filters import build_filter
 from app.reports.tables import fmt
 from app.web.permissions import scoped_leads
@@ -159,9 +164,9 @@ def test_invitation_rates_and_zero_denominators(world):
     assert launch["success_rate"] == 0 and launch["attendance_rate"] is None
     assert fmt(launch["attendance_rate"], "pct") == "—"
     assert "空场活动" not in rows  # nobody invited: no row, and never a division by zero
-    from app.reports.catalog import _invitation_row
+    from app.reports.builders.invitations import invitation_row
 
-    empty = _invitation_row("x", {})
+    empty = invitation_row("x", {})
     assert (
         empty["success_rate"] is None and empty["feedback_rate"] is None and empty["attendance_rate"] is None
     )
@@ -217,10 +222,10 @@ def test_trends_compare_with_previous_period_and_last_year(world):
 def test_reports_agree_with_each_other_and_with_the_lead_list(world, db):
     for user in (world.manager, world.director, world.c1):
         f = build_filter(user, ARGS)
-        won_funnel = catalog.build_funnel(f).rows[-1]["reached"]
-        orders = catalog.kpi_values(f)["orders"]
-        compare = catalog.build_comparison(f).totals["won"] if user.role != "consultant" else orders
-        trend = by_label(catalog.build_trends(f))["10-12 – 10-18"]  # weekly buckets by default
+        won_funnel = build_funnel(f).rows[-1]["reached"]
+        orders = kpi_values(f)["orders"]
+        compare = build_comparison(f).totals["won"] if user.role != "consultant" else orders
+        trend = by_label(build_trends(f))["10-12 – 10-18"]  # weekly buckets by default
         stmt = scoped_leads(user).where(
             scoped_leads(user).selected_columns[0].table.c.won_at >= f.utc_start,
             scoped_leads(user).selected_columns[0].table.c.won_at < f.utc_end,
@@ -229,9 +234,7 @@ def test_reports_agree_with_each_other_and_with_the_lead_list(world, db):
         assert won_funnel == orders == compare == listed, user.role
         assert trend is not None
     manager_f = build_filter(world.manager, ARGS)
-    sources_total = catalog.build_sources(manager_f).totals["leads"]
+    sources_total = build_sources(manager_f).totals["leads"]
     assert (
-        sources_total
-        == catalog.kpi_values(manager_f)["new_leads"]
-        == catalog.build_funnel(manager_f).rows[0]["reached"] - 1
+        sources_total == kpi_values(manager_f)["new_leads"] == build_funnel(manager_f).rows[0]["reached"] - 1
     )
