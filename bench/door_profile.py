@@ -45,6 +45,11 @@ PARTS = (
 )
 
 
+def _nearest_rank(ordered: list[float], pct: int) -> float:
+    """The nearest-rank percentile of sorted samples."""
+    return ordered[max(0, -(-len(ordered) * pct // 100) - 1)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invitees", type=int, default=5000)
@@ -116,9 +121,13 @@ def main() -> None:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         if not args.plain:
             profile.enable()
+        times = []
         for i in range(args.n):
+            t0 = time.perf_counter()
             fn(i)
+            times.append(time.perf_counter() - t0)
         profile.disable()
+        times.sort()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         stats = pstats.Stats(profile).stats if not args.plain else {}
         parts = {}
@@ -132,6 +141,8 @@ def main() -> None:
                 parts[label] = round(total * 1000 / args.n, 2)
         results[name] = {
             "wall_ms": round(wall * 1000 / args.n, 2),
+            "p50_ms": round(_nearest_rank(times, 50) * 1000, 2),
+            "p95_ms": round(_nearest_rank(times, 95) * 1000, 2),
             "cpu_ms": round(cpu * 1000 / args.n, 2),
             "statements": round(sql["n"] / args.n, 2),
             "sql_wait_ms": round(sql["seconds"] * 1000 / args.n, 2),
