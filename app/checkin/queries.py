@@ -119,7 +119,7 @@ def _from(table, values: dict, gate=None, source=None):
     query = select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()])
     if source is not None:
         query = query.select_from(source)
-    return query.where(gate) if gate is not None else query
+    return _gated(query, gate)
 
 
 def _lead_move(a: Arrival, gate=None):
@@ -136,7 +136,7 @@ def _lead_move(a: Arrival, gate=None):
             updated_at=a.now,
         )
     )
-    return stmt.where(gate) if gate is not None else stmt
+    return _gated(stmt, gate)
 
 
 def _stage_change_values(a: Arrival) -> dict:
@@ -168,18 +168,19 @@ def _visit_values(a: Arrival) -> dict:
 
 
 def _invitation_in(a: Arrival, gate=None):
+    """The invitation checked in (its trigger moves the event's door counts)."""
     table = Invitation.__table__
-    stmt = (
-        update(table)
-        .where(table.c.id == a.invitation_id)
-        .values(
-            checked_in_at=a.now,
-            checked_in_by_id=a.actor_id,
-            actual_headcount=a.count,
-            version=table.c.version + 1,
-        )
-    )
-    return stmt.where(gate) if gate is not None else stmt
+    marked = {
+        "checked_in_at": a.now,
+        "checked_in_by_id": a.actor_id,
+        "actual_headcount": a.count,
+        "version": table.c.version + 1,
+    }
+    return _gated(update(table).where(table.c.id == a.invitation_id).values(marked), gate)
+
+
+def _gated(statement, gate):
+    return statement.where(gate) if gate is not None else statement
 
 
 def arrival_statement(a: Arrival):
