@@ -2,7 +2,7 @@
 
 Creates an event with N invitees (bench/checkin_load.py `prepare`), then sends first scans,
 repeat scans and searches through Flask's test client as a clerk's tablet (HTMX, CSRF header)
-under cProfile, and prints per request: wall and CPU time, statements, the time spent waiting on
+under cProfile, and prints per request: wall time (mean, p50, p95) and CPU time, statements, the time spent waiting on
 the database (cursor execute → result) and the inclusive time of each part of the request.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/leadloop_bench python bench/door_profile.py
