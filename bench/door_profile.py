@@ -2,7 +2,7 @@
 
 Creates an event with N invitees (bench/checkin_load.py `prepare`), then sends first scans,
 repeat scans and searches through Flask's test client as a clerk's tablet (HTMX, CSRF header)
-under cProfile, and prints per request: wall and CPU time, statements, the time spent waiting on
+under cProfile, and prints per request: wall time (mean, p50, p95) and CPU time, statements, the time spent waiting on
 the database (cursor execute → result) and the inclusive time of each part of the request.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/leadloop_bench python bench/door_profile.py
@@ -43,6 +43,11 @@ PARTS = (
     ("session save (cookie)", lambda f, n: f.endswith("flask/sessions.py") and n == "save_session"),
     ("teardown (session close)", lambda f, n: n == "do_teardown_appcontext"),
 )
+
+
+def _nearest_rank(ordered: list[float], pct: int) -> float:
+    """The nearest-rank percentile of sorted samples."""
+    return ordered[max(0, -(-len(ordered) * pct // 100) - 1)]
 
 
 def main() -> None:
@@ -116,9 +121,13 @@ def main() -> None:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         if not args.plain:
             profile.enable()
+        times = []
         for i in range(args.n):
+            t0 = time.perf_counter()
             fn(i)
+            times.append(time.perf_counter() - t0)
         profile.disable()
+        times.sort()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         stats = pstats.Stats(profile).stats if not args.plain else {}
         parts = {}
@@ -132,6 +141,8 @@ def main() -> None:
                 parts[label] = round(total * 1000 / args.n, 2)
         results[name] = {
             "wall_ms": round(wall * 1000 / args.n, 2),
+            "p50_ms": round(_nearest_rank(times, 50) * 1000, 2),
+            "p95_ms": round(_nearest_rank(times, 95) * 1000, 2),
             "cpu_ms": round(cpu * 1000 / args.n, 2),
             "statements": round(sql["n"] / args.n, 2),
             "sql_wait_ms": round(sql["seconds"] * 1000 / args.n, 2),

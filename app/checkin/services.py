@@ -3,24 +3,24 @@ inside the transaction, the unique constraints as backstop, a repeated client id
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.admin.reference import channel_by_code, grade_by_code
-from app.checkin import rules
-from app.core.errors import DomainError
+from app.checkin import queries, rules
+from app.core.errors import ConflictError, DomainError
 from app.core.timeutil import utcnow
 from app.core.upsert import insert_or_nothing
 from app.extensions import db
 from app.invitations.models import CheckIn, Event, Invitation, InvitationStatus
-from app.invitations.queries import CHECKER, OWNER
+from app.invitations.queries import DOOR_COUNTS
 from app.invitations.rules import token_from_scan
 from app.leads.models import Gender, Lead
 from app.leads.services import LeadInput, create_lead, find_by_phone, record_touch
-from app.messaging.arrivals import announce_arrival
-from app.pipeline.stages import advance_stage
+from app.messaging.arrivals import alert_store_of_arrival, arrival_notice
+from app.pipeline.stages import stage_target
+from app.reports.aggregates import add_deltas, aggregates_kept_by_caller, known_deltas, store_day
 from app.showroom.models import ShowroomVisit
 from app.web.metrics import count_checkin
 
@@ -33,6 +33,7 @@ class CheckInResult:
     headcount: int
     repeat: bool = False  # the same client id was sent again: nothing new recorded
     guest: "DoorGuest | None" = None  # what the door shows, on first check-ins (plain values)
+    counters: dict | None = None  # the event's door counts with this check-in (None: not read)
 
 
 @dataclass(frozen=True)
@@ -75,38 +76,37 @@ def _result(checkin: CheckIn, repeat: bool) -> CheckInResult:
     return CheckInResult(checkin.invitation_id, checkin.id, checkin.checked_in_at, checkin.headcount, repeat)
 
 
-@cache
-def _guest_statement(by_token: bool):
-    """The invitation (row-locked until commit), its lead, the lead owner's and checker's names,
-    whether the lead has been to the showroom before and the check-in this client id already
-    recorded for it, if any: one round trip, built once."""
-    visited = exists().where(ShowroomVisit.lead_id == Lead.id)
-    own = (
-        select(CheckIn.id)
-        .where(CheckIn.client_id == bindparam("client_id"), CheckIn.invitation_id == Invitation.id)
-        .scalar_subquery()
-    )
-    key = Invitation.token if by_token else Invitation.id
-    return (
-        select(Invitation, Lead, OWNER.display_name, CHECKER.display_name, visited, own)
-        .join(Lead, Lead.id == Invitation.lead_id)
-        .outerjoin(OWNER, OWNER.id == Lead.owner_id)
-        .outerjoin(CHECKER, CHECKER.id == Invitation.checked_in_by_id)
-        .where(key == bindparam("key"))
-        .with_for_update(of=Invitation)
-        .execution_options(populate_existing=True)
-    )
+def _door_guest_of(row, checker: str | None) -> DoorGuest:
+    """The door's view of a guest read by `queries.guest_statement`."""
+    card = GuestCard(row.id, row.checked_in_at, row.is_walk_in, row.headcount, row.actual_headcount)
+    return DoorGuest(card, row.name, row.phone, row.owner_name, checker)
 
 
-def _door_guest(invitation: Invitation, lead: Lead, owner: str | None, checker: str | None) -> DoorGuest:
-    card = GuestCard(
-        invitation.id,
-        invitation.checked_in_at,
-        invitation.is_walk_in,
-        invitation.headcount,
-        invitation.actual_headcount,
-    )
-    return DoorGuest(card, lead.name, lead.phone, owner, checker)
+def _counters_of(row) -> dict:
+    """The event's kept door counts in a row of the guest read or of the arrival statement."""
+    counts = {key: int(getattr(row, key) or 0) for key in DOOR_COUNTS}
+    counts["arrived"] = counts["accepted_arrived"] + counts["came_unanswered"] + counts["walk_ins"]
+    return counts
+
+
+def _with_own_arrival(counts: dict, row, count: int) -> dict:
+    """The counts plus this check-in's share, as the invitations trigger adds it (migration 0026)."""
+    accepted = not row.is_walk_in and row.invited_at is not None and row.status == InvitationStatus.ACCEPTED
+    share = {
+        "accepted_arrived": int(accepted),
+        "came_unanswered": int(not row.is_walk_in and not accepted),
+        "walk_ins": int(row.is_walk_in),
+        "arrived_people": count - (row.actual_headcount or 0),
+    }
+    counts = {key: value + share.get(key, 0) for key, value in counts.items()}
+    counts["arrived"] += 1
+    return counts
+
+
+def _read_guest(key, *, by_token: bool, event_id: int, client_id: str | None):
+    return db.session.execute(
+        queries.guest_statement(by_token), {"key": key, "client_id": client_id, "event_id": event_id}
+    ).first()
 
 
 def check_in(
@@ -122,10 +122,13 @@ def check_in(
 ) -> CheckInResult:
     """Check a guest in by scanned code or invitation id; raise DomainError with a stable code.
 
-    The invitation row is locked first, so two tablets scanning the same guest queue up and the
-    second one sees the first one's check-in; the unique keys on check-ins are the backstop (and
-    catch a client id sent again), answered without an exception by INSERT … ON CONFLICT DO NOTHING.
-    Nothing is written before the check-in row, so a refused check-in leaves nothing to undo.
+    One unlocked read answers a guest already in (the check-in is never undone). A first scan
+    writes everything in one statement on PostgreSQL (`queries.arrival_statement`), which locks
+    the invitation only while it is still not checked in: a tablet that checked the guest in
+    meanwhile makes it write nothing, and the guest is read again and reported as already in. The
+    unique keys on check-ins are the backstop (and catch a client id sent again) on both
+    databases. Nothing is written before the check-in row, so a refused check-in leaves nothing
+    to undo. The result carries the event's door counts including this check-in.
     """
     now = now or utcnow()
     client_id = rules.valid_client_id(client_id)
@@ -134,72 +137,164 @@ def check_in(
         key = token_from_scan(scanned)
         if key is None:
             raise DomainError("unknown_token", "unknown code")
-    row = db.session.execute(
-        _guest_statement(invitation_id is None), {"key": key, "client_id": client_id}
-    ).first()
-    if row is None:
-        raise DomainError("unknown_token", "unknown code")
-    invitation, lead, owner_name, checker_name, visited_before, own_checkin_id = row
-    if invitation.checked_in_at is not None and invitation.event_id == event.id:
-        if own_checkin_id is not None:  # this very request was sent before: nothing new
-            return CheckInResult(
-                invitation.id,
-                own_checkin_id,
-                invitation.checked_in_at,
-                invitation.actual_headcount or invitation.headcount,
-                repeat=True,
+    by_token = invitation_id is None
+    for _attempt in range(2):
+        row = _read_guest(key, by_token=by_token, event_id=event.id, client_id=client_id)
+        if row is None:
+            raise DomainError("unknown_token", "unknown code")
+        if row.checked_in_at is not None and row.event_id == event.id:
+            if row.own_checkin_id is not None:  # this very request was sent before: nothing new
+                return CheckInResult(
+                    row.id,
+                    row.own_checkin_id,
+                    row.checked_in_at,
+                    row.actual_headcount or row.headcount,
+                    repeat=True,
+                    counters=_counters_of(row),
+                )
+            raise _already(_door_guest_of(row, row.checker_name), _counters_of(row))
+        rules.check_eligibility(
+            invitation_event_id=row.event_id,
+            event_id=event.id,
+            status=str(row.status),
+            token_expires_at=row.token_expires_at,
+            checked_in_at=None,
+            checked_in_by=None,
+            now=now,
+            event_cancelled=event.cancelled_at is not None,
+        )
+        count = rules.arrivals(headcount, row.headcount)
+        arrival = _arrival(row, event, actor, client_id, device, count, now)
+        written = _write_arrival(arrival, row)
+        if written is not None:
+            checkin_id, counters = written
+            if arrival.notice_store_robot:
+                alert_store_of_arrival(arrival.notice, event.store_id)
+            count_checkin()
+            guest = DoorGuest(
+                GuestCard(row.id, now, row.is_walk_in, row.headcount, count),
+                row.name,
+                row.phone,
+                row.owner_name,
+                actor.display_name,
             )
-        raise _already(_door_guest(invitation, lead, owner_name, checker_name))
-    rules.check_eligibility(
-        invitation_event_id=invitation.event_id,
-        event_id=event.id,
-        status=str(invitation.status),
-        token_expires_at=invitation.token_expires_at,
-        checked_in_at=None,
-        checked_in_by=None,
-        now=now,
-        event_cancelled=event.cancelled_at is not None,
-    )
-    count = rules.arrivals(headcount, invitation.headcount)
-    checkin_id = insert_or_nothing(
-        CheckIn.__table__,
-        {
-            "event_id": event.id,
-            "invitation_id": invitation.id,
-            "client_id": client_id,
-            "checked_in_at": now,
-            "checked_in_by_id": actor.id,
-            "headcount": count,
-            "device": (device or "")[:64] or None,
-        },
-        CheckIn.id,
-    )
-    if checkin_id is None:
-        # A check-in of this guest, or with this client id, was committed between our read and our
-        # insert (SQLite reads without row locks): report it rather than record a second one.
+            return CheckInResult(row.id, checkin_id, now, count, repeat=False, guest=guest, counters=counters)
+        # Nothing went in: a check-in of this guest, or one with this client id, was committed
+        # between our read and our write. Report it rather than record a second one.
         previous = _by_client_id(client_id)
         if previous is not None:
-            if previous.invitation_id != invitation.id or previous.event_id != event.id:
+            if previous.invitation_id != row.id or previous.event_id != event.id:
                 raise _reused(client_id)
             return _result(previous, repeat=True)
-        db.session.refresh(invitation)
-        checker = db.session.get(User, invitation.checked_in_by_id) if invitation.checked_in_by_id else None
-        raise _already(_door_guest(invitation, lead, owner_name, checker.display_name if checker else None))
-    _record_arrival(invitation, lead, event, actor, count, now, first_visit=not visited_before)
-    announce_arrival(lead, owner_name, store_id=event.store_id, actor=actor, now=now, event_theme=event.theme)
-    # The invitation is written last: its update also moves the event's door counts (a trigger),
-    # whose row every tablet at this event updates, so it stays locked only until the commit.
-    invitation.checked_in_at = now
-    invitation.checked_in_by_id = actor.id
-    invitation.actual_headcount = count
-    db.session.flush()
-    count_checkin()
-    guest = _door_guest(invitation, lead, owner_name, actor.display_name)
-    return CheckInResult(invitation.id, checkin_id, now, count, repeat=False, guest=guest)
+    raise DomainError("unknown_token", "the guest changed while checking in; scan again")
 
 
-def _already(guest: DoorGuest) -> DomainError:
-    """A second scan of a guest who is in: when and by whom, and the guest as the door shows it."""
+@dataclass(frozen=True)
+class _Planned:
+    statement: queries.Arrival
+    notice: object
+    notice_store_robot: bool
+
+
+def _arrival(row, event: Event, actor, client_id, device, count: int, now: datetime):
+    """Everything a first scan writes, decided from the guest read."""
+    dialect = db.session.get_bind().dialect.name
+    target = stage_target(row.stage_id, "visited", forward_only=True)
+    move = queries.StageMove(row.stage_id, target.id, row.lead_version) if target is not None else None
+    channel_id = channel_by_code("event").id
+    first = not row.visited
+    parts = [
+        (
+            (
+                event.store_id,
+                row.owner_id or 0,
+                store_day(now, event.store_id, dialect),
+                channel_id,
+                row.grade_id or 0,
+            ),
+            {
+                "visits": 1,
+                "first_visits": int(first),
+                "return_visits": int(not first),
+                "retained": int(first),
+                "people": count,
+            },
+        )
+    ]
+    if move is not None and row.arrived_at is None and row.merged_into_id is None:
+        # the lead's own row counts as "came to the showroom" from now on (new_visited)
+        day = store_day(row.created_at, row.lead_store_id, dialect)
+        key = (row.lead_store_id, row.owner_id or 0, day, row.source_channel_id or 0, row.grade_id or 0)
+        parts.append((key, {"new_visited": 1}))
+    notice = arrival_notice(
+        row.lead_id,
+        row.name,
+        row.owner_name,
+        store_id=event.store_id,
+        actor=actor,
+        now=now,
+        event_theme=event.theme,
+    )
+    statement = queries.Arrival(
+        event_id=event.id,
+        store_id=event.store_id,
+        invitation_id=row.id,
+        invitation_status=row.status,
+        lead_id=row.lead_id,
+        owner_id=row.owner_id,
+        actor_id=actor.id,
+        client_id=client_id,
+        device=(device or "")[:64] or None,
+        count=count,
+        now=now,
+        first_visit=first,
+        channel_id=channel_id,
+        move=move,
+        notification=notice.notification(owner_id=row.owner_id, store_id=event.store_id, now=now),
+        deltas=known_deltas(parts),
+    )
+    robot = bool(notice.store is None or (notice.store.wecom_webhook_url or "").strip())
+    return _Planned(statement, notice, robot)
+
+
+def _write_arrival(planned: "_Planned", row) -> tuple[int, dict] | None:
+    """Run the first scan's writes; return (check-in id, door counts with it) or None when the
+    check-in did not go in (nothing written). A lead changed since the read raises ConflictError."""
+    a = planned.statement
+    db.session.flush()  # whatever the caller changed (a walk-in's lead) goes in under its own rules
+    with aggregates_kept_by_caller():
+        if db.session.get_bind().dialect.name == "postgresql":
+            out = db.session.execute(queries.arrival_statement(a)).first()
+            if out is None:
+                return None
+            if a.move is not None and not out.moved:
+                raise ConflictError("stale", "the lead was changed by someone else")
+            checkin_id, counters = out.id, _counters_of(out)
+        else:
+            checkin_id = insert_or_nothing(CheckIn.__table__, queries.checkin_values(a), CheckIn.id)
+            if checkin_id is None:
+                return None
+            for i, step in enumerate(queries.arrival_steps(a)):
+                result = db.session.execute(step)
+                if i == 0 and a.move is not None and result.rowcount != 1:
+                    raise ConflictError("stale", "the lead was changed by someone else")
+            add_deltas(a.deltas)
+            counters = _counters_of(row)
+    _forget_loaded(a)
+    return checkin_id, _with_own_arrival(counters, row, a.count)
+
+
+def _forget_loaded(a: queries.Arrival) -> None:
+    """The lead and invitation were written around the ORM: expire them if this session holds them."""
+    for model, ident in ((Lead, a.lead_id), (Invitation, a.invitation_id)):
+        obj = db.session.identity_map.get(db.session.identity_key(model, ident))
+        if obj is not None:
+            db.session.expire(obj)
+
+
+def _already(guest: DoorGuest, counters: dict | None = None) -> DomainError:
+    """A second scan of a guest who is in: when and by whom, the guest as the door shows it and the
+    event's door counts read with it."""
     return DomainError(
         "already_checked_in",
         "already checked in",
@@ -207,27 +302,7 @@ def _already(guest: DoorGuest) -> DomainError:
         by=guest.checker,
         invitation_id=guest.card.id,
         guest=guest,
-    )
-
-
-def _record_arrival(
-    invitation: Invitation, lead: Lead, event: Event, actor, count: int, now: datetime, *, first_visit: bool
-) -> None:
-    advance_stage(lead, "visited", actor, now=now)
-    db.session.add(
-        ShowroomVisit(
-            store_id=event.store_id,
-            lead_id=lead.id,
-            consultant_id=lead.owner_id,
-            registered_by_id=actor.id,
-            event_id=event.id,
-            source_channel_id=channel_by_code("event").id,
-            arrived_at=now,
-            party_size=count,
-            is_first_visit=first_visit,
-            left_contact=True,
-            created_at=now,
-        )
+        counters=counters,
     )
 
 

@@ -81,19 +81,16 @@ def _result(
     )
 
 
-def _commit_with_counters(event: Event) -> dict:
-    """Read the counters inside the check-in's own transaction (they include its write), then
-    commit: the answer needs no second transaction."""
-    counters = queries.door_counters(event.id)
-    commit_keeping_loaded()
-    return counters
-
-
-def _checked_in(event: Event, result: services.CheckInResult, counters: dict | None = None):
-    """The answer to a successful scan, from what the check-in already loaded (no re-read)."""
+def _checked_in(event: Event, result: services.CheckInResult):
+    """The answer to a successful scan, from what the check-in already read (no re-read): the
+    guest and the door counts with this check-in."""
     outcome = "repeat" if result.repeat else "ok"
     return _result(
-        event, invitation_id=result.invitation_id, outcome=outcome, guest=result.guest, counters=counters
+        event,
+        invitation_id=result.invitation_id,
+        outcome=outcome,
+        guest=result.guest,
+        counters=result.counters,
     )
 
 
@@ -154,9 +151,8 @@ def check_in(event_id: int):
         )
     except DomainError as exc:
         if exc.code == "already_checked_in":
-            # A refused check-in writes nothing: ending the transaction only frees the row lock,
-            # and the guest read under that lock is shown as it is.
-            counters = _commit_with_counters(event)
+            # Answered from the one read that found the guest in: nothing was written, nothing is
+            # locked, the request's end closes the transaction.
             return _result(
                 event,
                 invitation_id=exc.details["invitation_id"],
@@ -164,7 +160,7 @@ def check_in(event_id: int):
                 details=exc.details,
                 status=409,
                 guest=exc.details.get("guest"),
-                counters=counters,
+                counters=exc.details.get("counters"),
             )
         db.session.rollback()
         return _result(
@@ -175,8 +171,9 @@ def check_in(event_id: int):
             details={"code": exc.code},
             status=409 if exc.code == "client_id_reused" else 422,
         )
-    counters = _commit_with_counters(event)
-    return _checked_in(event, result, counters)
+    if not result.repeat:
+        commit_keeping_loaded()
+    return _checked_in(event, result)
 
 
 @bp.post("/<int:event_id>/arrivals/<int:invitation_id>")

@@ -7,7 +7,8 @@ SELECT (plus one outbox INSERT with a robot): the store comes from the session (
 user's), the owner's name from the statement that already read the guest.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -18,11 +19,46 @@ from app.core.timeutil import to_local, zone_for
 from app.extensions import db
 from app.messaging.notify import alert_store, notify_arrival
 
+ENDPOINT = "leads.lead_detail"
 
-def announce_arrival(
-    lead, owner_name: str | None, *, store_id: int, actor, now: datetime, event_theme: str | None = None
-) -> None:
-    """Notify the owner (or the managers standing in) and the store's robot that `lead` is here."""
+
+@dataclass(frozen=True)
+class ArrivalNotice:
+    """The texts of one arrival, in the store's language and local time."""
+
+    owner_text: str
+    stand_in_text: str
+    store_text: str
+    args: dict
+    day: date
+    store: Store | None
+
+    def notification(self, *, owner_id: int | None, store_id: int, now: datetime) -> dict:
+        """Keyword arguments of `notify_arrival` / `arrival_notifications`."""
+        return {
+            "owner_id": owner_id,
+            "store_id": store_id,
+            "owner_text": self.owner_text,
+            "stand_in_text": self.stand_in_text,
+            "endpoint": ENDPOINT,
+            "args": self.args,
+            "day": self.day,
+            "now": now,
+        }
+
+
+def arrival_notice(
+    lead_id: int,
+    lead_name: str,
+    owner_name: str | None,
+    *,
+    store_id: int,
+    actor,
+    now: datetime,
+    event_theme: str | None = None,
+) -> ArrivalNotice:
+    """What the owner, the managers standing in and the store's robot are told (no SQL when the
+    store is in the session)."""
     store = db.session.get(Store, store_id)
     local = to_local(now, zone_for(store if store is not None else store_id))
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
@@ -32,7 +68,7 @@ def announce_arrival(
             else _("showroom, registered by %(who)s", who=actor.display_name)
         )
         values = {
-            "name": lead.name,
+            "name": lead_name,
             "time": local.strftime("%H:%M"),
             "where": where,
             "owner": owner_name or _("not assigned"),
@@ -44,15 +80,20 @@ def announce_arrival(
             **values,
         )
         store_text = _("%(owner)s's customer %(name)s arrived at %(time)s (%(where)s)", **values)
-    args = {"lead_id": lead.id}
-    notify_arrival(
-        owner_id=lead.owner_id,
-        store_id=store_id,
-        owner_text=owner_text,
-        stand_in_text=stand_in_text,
-        endpoint="leads.lead_detail",
-        args=args,
-        day=local.date(),
-        now=now,
+    return ArrivalNotice(owner_text, stand_in_text, store_text, {"lead_id": lead_id}, local.date(), store)
+
+
+def alert_store_of_arrival(notice: ArrivalNotice, store_id: int) -> bool:
+    """The store robot's message about the arrival, when the store has a robot."""
+    return alert_store(store_id, notice.store_text, ENDPOINT, notice.args, store=notice.store)
+
+
+def announce_arrival(
+    lead, owner_name: str | None, *, store_id: int, actor, now: datetime, event_theme: str | None = None
+) -> None:
+    """Notify the owner (or the managers standing in) and the store's robot that `lead` is here."""
+    notice = arrival_notice(
+        lead.id, lead.name, owner_name, store_id=store_id, actor=actor, now=now, event_theme=event_theme
     )
-    alert_store(store_id, store_text, "leads.lead_detail", args, store=store)
+    notify_arrival(**notice.notification(owner_id=lead.owner_id, store_id=store_id, now=now))
+    alert_store_of_arrival(notice, store_id)

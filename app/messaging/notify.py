@@ -149,7 +149,14 @@ def on_leave(user_id: int, day: date):
     )
 
 
-def notify_arrival(
+def notify_arrival(**arrival) -> None:
+    """A customer has arrived: tell the owner, or the store's managers when the owner is away
+    (no owner, deactivated, or on leave on `day`). One INSERT … SELECT: the recipients are chosen
+    by the database in the same statement that writes their notifications."""
+    db.session.execute(arrival_notifications(**arrival))
+
+
+def arrival_notifications(
     *,
     owner_id: int | None,
     store_id: int,
@@ -159,10 +166,10 @@ def notify_arrival(
     args: dict,
     day: date,
     now: datetime,
-) -> None:
-    """A customer has arrived: tell the owner, or the store's managers when the owner is away
-    (no owner, deactivated, or on leave on `day`). One INSERT … SELECT: the recipients are chosen
-    by the database in the same statement that writes their notifications."""
+    gate=None,
+):
+    """The INSERT … SELECT of `notify_arrival`; `gate` (an SQL condition) writes nothing when false,
+    so the statement can ride in a data-modifying WITH that only notifies when its check-in went in."""
     _check_endpoint(endpoint)
     owner_available = (
         select(User.id)
@@ -190,9 +197,7 @@ def notify_arrival(
         literal(endpoint),
         literal(args, type_=JSON),
         literal(now),
-    ).where(recipients)
-    db.session.execute(
-        insert(Notification.__table__).from_select(
-            ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows
-        )
+    ).where(recipients if gate is None else and_(gate, recipients))
+    return insert(Notification.__table__).from_select(
+        ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows
     )

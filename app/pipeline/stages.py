@@ -27,16 +27,8 @@ def set_stage(
     """Move `lead` to stage `to_code`; return False when nothing changed."""
     if expected_version is not None and lead.version != expected_version:
         raise ConflictError("stale", "the lead was changed by someone else", current_version=lead.version)
-    target = stage_by_code(to_code)
-    if lead.stage_id == target.id:
-        return False
-    refs = by_id(stages())
-    current = refs.get(lead.stage_id)
-    if (
-        forward_only
-        and current is not None
-        and (current.kind != StageKind.OPEN or current.sort_order >= target.sort_order)
-    ):
+    target = stage_target(lead.stage_id, to_code, forward_only=forward_only)
+    if target is None:
         return False
     now = now or utcnow()
     db.session.add(
@@ -61,6 +53,22 @@ def set_stage(
     if to_code == "visited" and lead.arrived_at is None:
         lead.arrived_at = now
     return True
+
+
+def stage_target(stage_id: int | None, to_code: str, *, forward_only: bool = False):
+    """The stage a lead now in `stage_id` moves to for `to_code`, or None when it stays (already
+    there, or a forward-only move that would go backwards or leave a closed stage)."""
+    target = stage_by_code(to_code)
+    if stage_id == target.id:
+        return None
+    current = by_id(stages()).get(stage_id)
+    if (
+        forward_only
+        and current is not None
+        and (current.kind != StageKind.OPEN or current.sort_order >= target.sort_order)
+    ):
+        return None
+    return target
 
 
 def advance_stage(lead: Lead, to_code: str, actor=None, now: datetime | None = None) -> bool:

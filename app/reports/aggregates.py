@@ -46,7 +46,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Date, and_, case, cast, delete, event, func, inspect, literal, or_, select, union_all
 from sqlalchemy.orm import Session
@@ -315,28 +317,40 @@ def _apply(before: dict, after: dict) -> None:
             deltas[key] = delta
     if not deltas:
         return
+    _upsert(DailyStat.__table__, KEYS, deltas)
+    _upsert(DailyTotal.__table__, TOTAL_KEYS, _totals(deltas))
+
+
+def _totals(deltas: dict[tuple, list]) -> dict[tuple, list]:
     totals: dict[tuple, list] = {}
     for key, delta in deltas.items():
         short = (key[0], key[1], key[2])
         totals[short] = [a + b for a, b in zip(totals.get(short, [0] * len(COUNTERS)), delta, strict=True)]
-    _upsert(DailyStat.__table__, KEYS, deltas)
-    _upsert(DailyTotal.__table__, TOTAL_KEYS, totals)
+    return totals
+
+
+@cache
+def _adding(table) -> dict:
+    """The ON CONFLICT … DO UPDATE SET that adds the new row's counters to the stored ones (built
+    once per table: 30 column expressions cost more Python than the upsert's round trip)."""
+    excluded = table.alias("excluded")
+    return {c: table.c[c] + excluded.c[c] for c in COUNTERS}
+
+
+@cache
+def _upsert_statement(dialect: str, table, keys):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_update(index_elements=list(keys), set_=_adding(table))
 
 
 def _upsert(table, keys, deltas: dict) -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [
         {**dict(zip(keys, key, strict=True)), **dict(zip(COUNTERS, delta, strict=True))}
         for key, delta in deltas.items()
     ]
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS}
-    )
-    db.session.execute(stmt, rows)
+    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name, table, keys), rows)
 
 
 # ---- incremental maintenance ------------------------------------------------------------------
@@ -507,6 +521,75 @@ def _bulk_statement(state) -> object | None:
                 (leads.add(r.lead_id) if r.lead_id is not None else visits.add(r.id))
     _apply(before, _snapshot(leads, visits))
     return result
+
+
+def store_day(when: datetime, store_id: int, dialect: str) -> date:
+    """The store-local day of naive UTC `when` exactly as `local_day` computes it in SQL on `dialect`
+    (zone rules on PostgreSQL, the zone's current UTC offset on SQLite)."""
+    from app.core.timeutil import default_zone, to_local, utc_offset_minutes
+
+    zone = store_zones().get(store_id) or default_zone()
+    if dialect == "postgresql":
+        return to_local(when, zone).date()
+    return (when + timedelta(minutes=utc_offset_minutes(zone))).date()
+
+
+def known_deltas(parts: Iterable[tuple[tuple, dict[str, int]]]) -> dict[tuple, list]:
+    """(key, {counter: n}) parts of a change whose effect is known without reading the facts
+    (a door check-in), summed per key into daily_stats deltas."""
+    deltas: dict[tuple, list] = {}
+    for key, counts in parts:
+        row = deltas.setdefault(tuple(key), [0] * len(COUNTERS))
+        for name, n in counts.items():
+            row[COUNTERS.index(name)] += n
+    return {k: v for k, v in deltas.items() if any(v)}
+
+
+@contextmanager
+def aggregates_kept_by_caller():
+    """Inside: statements on leads and facts do not maintain the aggregates (the caller adds the
+    deltas it knows, `add_deltas` / `gated_upserts`). Flush first: pending ORM changes would be
+    flushed in here without their contributions."""
+    session = db.session()
+    owned = not session.info.get(OFF)
+    session.info[OFF] = True
+    try:
+        yield
+    finally:
+        if owned:
+            session.info.pop(OFF, None)
+
+
+def add_deltas(deltas: dict[tuple, list]) -> None:
+    """Add `known_deltas` to both tables now (one upsert per table)."""
+    _apply({}, deltas)
+
+
+def gated_upserts(deltas: dict[tuple, list], gate) -> list:
+    """The two upserts of `add_deltas` as INSERT … SELECT … WHERE `gate`, for a data-modifying WITH
+    that adds them only when its own write happened."""
+    from sqlalchemy.dialects import postgresql
+
+    out = []
+    for table, keys, rows in (
+        (DailyStat.__table__, KEYS, deltas),
+        (DailyTotal.__table__, TOTAL_KEYS, _totals(deltas)),
+    ):
+        columns = [*keys, *COUNTERS]
+        selects = [
+            select(
+                *[
+                    literal(v, type_=table.c[c].type).label(c)
+                    for c, v in zip(columns, [*key, *delta], strict=True)
+                ]
+            ).where(gate)
+            for key, delta in rows.items()
+        ]
+        stmt = postgresql.insert(table).from_select(
+            columns, union_all(*selects) if len(selects) > 1 else selects[0]
+        )
+        out.append(stmt.on_conflict_do_update(index_elements=list(keys), set_=_adding(table)))
+    return out
 
 
 def add_leads(lead_ids: Iterable[int]) -> None:

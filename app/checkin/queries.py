@@ -1,0 +1,259 @@
+"""The door's SQL: the guest read every scan starts with, and a first scan's writes.
+
+A scan reads the guest once, without a lock (`guest_statement`): a guest already in is answered
+from that read alone. A first scan then writes everything in one statement on PostgreSQL
+(`arrival_statement`: a data-modifying WITH that locks the invitation, inserts the check-in and,
+only when that insert went in, moves the lead, records the visit, notifies, marks the invitation
+and adds the report aggregates); on SQLite the same statements run one after another
+(`arrival_steps`), the check-in's unique keys deciding a race as on PostgreSQL.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import bindparam, exists, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
+
+from app.invitations.models import CheckIn, EventDoorCounts, Invitation
+from app.invitations.queries import CHECKER, DOOR_COUNTS, OWNER
+from app.leads.models import Lead, StageChange
+from app.messaging.notify import arrival_notifications
+from app.reports.aggregates import gated_upserts
+from app.showroom.models import ShowroomVisit
+
+
+@cache
+def guest_statement(by_token: bool):
+    """One unlocked read of everything a scan needs: the invitation, its lead, the lead owner's
+    and the checker's names, whether the lead has been to the showroom before, the check-in this
+    client id already recorded for the guest (a resent request) and the scanned event's kept door
+    counts. Parameters: key (token or invitation id), client_id, event_id."""
+    visited = exists().where(ShowroomVisit.lead_id == Lead.id)
+    own = (
+        select(CheckIn.id)
+        .where(CheckIn.client_id == bindparam("client_id"), CheckIn.invitation_id == Invitation.id)
+        .scalar_subquery()
+    )
+    key = Invitation.token if by_token else Invitation.id
+    return (
+        select(
+            Invitation.id,
+            Invitation.event_id,
+            Invitation.status,
+            Invitation.token_expires_at,
+            Invitation.checked_in_at,
+            Invitation.headcount,
+            Invitation.actual_headcount,
+            Invitation.is_walk_in,
+            Invitation.invited_at,
+            Lead.id.label("lead_id"),
+            Lead.name,
+            Lead.phone,
+            Lead.owner_id,
+            Lead.store_id.label("lead_store_id"),
+            Lead.stage_id,
+            Lead.version.label("lead_version"),
+            Lead.arrived_at,
+            Lead.created_at,
+            Lead.source_channel_id,
+            Lead.grade_id,
+            Lead.merged_into_id,
+            OWNER.display_name.label("owner_name"),
+            CHECKER.display_name.label("checker_name"),
+            visited.label("visited"),
+            own.label("own_checkin_id"),
+            *(getattr(EventDoorCounts, k) for k in DOOR_COUNTS),
+        )
+        .join(Lead, Lead.id == Invitation.lead_id)
+        .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+        .outerjoin(CHECKER, CHECKER.id == Invitation.checked_in_by_id)
+        .outerjoin(EventDoorCounts, EventDoorCounts.event_id == bindparam("event_id"))
+        .where(key == bindparam("key"))
+    )
+
+
+@dataclass(frozen=True)
+class StageMove:
+    from_id: int | None
+    to_id: int
+    lead_version: int
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a first scan writes, decided in Python from the guest read."""
+
+    event_id: int
+    store_id: int  # the event's store: the visit's and the notification's
+    invitation_id: int
+    invitation_status: object  # as read: the lock re-checks it
+    lead_id: int
+    owner_id: int | None
+    actor_id: int
+    client_id: str | None
+    device: str | None
+    count: int
+    now: datetime
+    first_visit: bool
+    channel_id: int
+    move: StageMove | None  # the lead's stage moves to "visited" (None: it stays)
+    notification: dict  # keyword arguments of arrival_notifications
+    deltas: dict  # report aggregate deltas (app/reports/aggregates.py known_deltas)
+
+
+def checkin_values(a: Arrival) -> dict:
+    return {
+        "event_id": a.event_id,
+        "invitation_id": a.invitation_id,
+        "client_id": a.client_id,
+        "checked_in_at": a.now,
+        "checked_in_by_id": a.actor_id,
+        "headcount": a.count,
+        "device": a.device,
+    }
+
+
+def _from(table, values: dict, gate=None, source=None):
+    """SELECT of `values` typed as `table`'s columns, FROM `source` / WHERE `gate`."""
+    query = select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()])
+    if source is not None:
+        query = query.select_from(source)
+    return _gated(query, gate)
+
+
+def _lead_move(a: Arrival, gate=None):
+    """The lead to "visited", as set_stage does (version counter, arrival time kept when set)."""
+    stmt = (
+        update(Lead.__table__)
+        .where(Lead.__table__.c.id == a.lead_id, Lead.__table__.c.version == a.move.lead_version)
+        .values(
+            stage_id=a.move.to_id,
+            stage_changed_at=a.now,
+            stage_changed_by_id=a.actor_id,
+            arrived_at=func.coalesce(Lead.__table__.c.arrived_at, a.now),
+            version=Lead.__table__.c.version + 1,
+            updated_at=a.now,
+        )
+    )
+    return _gated(stmt, gate)
+
+
+def _stage_change_values(a: Arrival) -> dict:
+    return {
+        "lead_id": a.lead_id,
+        "from_stage_id": a.move.from_id,
+        "to_stage_id": a.move.to_id,
+        "user_id": a.actor_id,
+        "store_id": a.store_id,
+        "created_at": a.now,
+    }
+
+
+def _visit_values(a: Arrival) -> dict:
+    return {
+        "store_id": a.store_id,
+        "lead_id": a.lead_id,
+        "consultant_id": a.owner_id,
+        "registered_by_id": a.actor_id,
+        "event_id": a.event_id,
+        "source_channel_id": a.channel_id,
+        "arrived_at": a.now,
+        "party_size": a.count,
+        "is_first_visit": a.first_visit,
+        "left_contact": True,
+        "test_drive": False,
+        "created_at": a.now,
+    }
+
+
+def _invitation_in(a: Arrival, gate=None):
+    """The invitation checked in (its trigger moves the event's door counts)."""
+    table = Invitation.__table__
+    marked = {
+        "checked_in_at": a.now,
+        "checked_in_by_id": a.actor_id,
+        "actual_headcount": a.count,
+        "version": table.c.version + 1,
+    }
+    return _gated(update(table).where(table.c.id == a.invitation_id).values(marked), gate)
+
+
+def _gated(statement, gate):
+    return statement.where(gate) if gate is not None else statement
+
+
+def arrival_statement(a: Arrival):
+    """PostgreSQL: a first scan's writes in one statement. It locks the invitation while it is
+    still not checked in, in this event, with the status the read saw (a tablet that checked the
+    guest in meanwhile makes it lock nothing); inserts the check-in (ON CONFLICT DO NOTHING: a
+    resent client id or a second check-in of the guest inserts nothing); and only when the
+    check-in went in moves the lead to "visited" (the stage change is recorded only when the lead
+    row was still at the version read), records the showroom visit, notifies the owner or the
+    managers standing in, marks the invitation (its trigger moves the door counts) and adds the
+    report aggregates. Returns one row — the check-in id, whether the lead moved, and the event's
+    door counts as they were when the statement began — or none when nothing was written."""
+    inv_table = Invitation.__table__
+    locked = (
+        select(inv_table.c.id)
+        .where(
+            inv_table.c.id == a.invitation_id,
+            inv_table.c.event_id == a.event_id,
+            inv_table.c.checked_in_at.is_(None),
+            inv_table.c.status == a.invitation_status,
+        )
+        .with_for_update()
+        .cte("inv")
+    )
+    values = checkin_values(a)
+    ins = (
+        postgresql.insert(CheckIn.__table__)
+        .from_select(list(values), _from(CheckIn.__table__, values, source=locked))
+        .on_conflict_do_nothing()
+        .returning(CheckIn.__table__.c.id)
+        .cte("ins")
+    )
+    gate = exists(select(ins.c.id))
+    writes = []
+    moved = literal(False)
+    if a.move is not None:
+        lead = _lead_move(a, gate).returning(Lead.__table__.c.id).cte("moved")
+        change = _stage_change_values(a)
+        writes += [
+            lead,
+            insert(StageChange.__table__)
+            .from_select(list(change), _from(StageChange.__table__, change, source=lead))
+            .cte("change"),
+        ]
+        moved = exists(select(lead.c.id))
+    visit = _visit_values(a)
+    writes += [
+        insert(ShowroomVisit.__table__)
+        .from_select(list(visit), _from(ShowroomVisit.__table__, visit, gate=gate))
+        .cte("visit"),
+        arrival_notifications(**a.notification, gate=gate).cte("notify"),
+        _invitation_in(a, gate).cte("invitation"),
+    ]
+    if a.deltas:
+        writes += [stmt.cte(f"aggregate_{i}") for i, stmt in enumerate(gated_upserts(a.deltas, gate))]
+    return (
+        select(ins.c.id, moved.label("moved"), *(getattr(EventDoorCounts, k) for k in DOOR_COUNTS))
+        .select_from(ins)
+        .outerjoin(EventDoorCounts, EventDoorCounts.event_id == a.event_id)
+        .add_cte(*writes)
+    )
+
+
+def arrival_steps(a: Arrival) -> list:
+    """SQLite (or any database): the writes of `arrival_statement` after its check-in went in,
+    one statement each, in its order: the lead's move (check its row count: 0 means the lead
+    changed since the read) and its stage change, the visit, the notifications, the invitation."""
+    steps = []
+    if a.move is not None:
+        steps += [_lead_move(a), insert(StageChange.__table__).values(_stage_change_values(a))]
+    steps += [
+        insert(ShowroomVisit.__table__).values(_visit_values(a)),
+        arrival_notifications(**a.notification),
+        _invitation_in(a),
+    ]
+    return steps
