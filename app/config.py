@@ -46,11 +46,10 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # WAL + a busy timeout let several gunicorn workers share the file.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    # No ping per checkout (a round trip on every request): a connection the server dropped fails
-    # one request with a disconnect error, answered 503 + Retry-After (app/web/errors), and that
-    # error invalidates the whole pool, so the next requests connect afresh; connections idle
-    # past `pool_recycle` are replaced before firewalls drop them silently.
-    return {"pool_pre_ping": False, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    # A connection is pinged when taken from the pool: after a database restart or a dropped
+    # connection no request fails (a ping is one short round trip). Connections idle past
+    # `pool_recycle` are replaced before firewalls drop them silently.
+    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
 
 def default_timezone() -> str:

@@ -4,10 +4,9 @@ from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.checkin import services
+from app.checkin.forms import WalkInForm
 from app.core.commit import commit_keeping_loaded
 from app.core.errors import DomainError
 from app.core.params import parse_positive_int
@@ -15,11 +14,8 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.invitations import queries
 from app.invitations.models import Event, Invitation
-from app.leads.models import Gender
 from app.showroom.queries import store_consultants
 from app.web.access import requires
-from app.web.forms import FlaskForm
-from app.web.labels import gender_choices
 from app.web.permissions import get_scoped_or_404
 from app.web.render import render
 
@@ -37,15 +33,6 @@ MESSAGES = {
         "This request id was already used for another guest. Nothing was saved; please try again."
     ),
 }
-
-
-class WalkInForm(FlaskForm):
-    name = StringField("name", validators=[DataRequired(), Length(max=100)])
-    phone = StringField("phone", validators=[DataRequired(), Length(max=30)])
-    gender = SelectField("gender", choices=gender_choices(first=Gender.UNKNOWN), default=Gender.UNKNOWN.value)
-    headcount = IntegerField("headcount", default=1, validators=[Optional(), NumberRange(1, 20)])
-    client_id = StringField("client_id", validators=[Optional(), Length(max=64)])
-    consultant_id = IntegerField("consultant_id", validators=[Optional()])
 
 
 def _event_or_404(event_id: int) -> Event:

@@ -4,6 +4,10 @@ import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
+# prometheus_client picks its value class once, when first imported, from PROMETHEUS_MULTIPROC_DIR:
+# import it before the test below sets that variable, so later tests get plain in-process metrics.
+import prometheus_client  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -27,7 +27,7 @@ def test_choices_in_table_order_or_with_one_first():
 
 
 def test_forms_take_their_choices_from_the_table():
-    from app.checkin.views import WalkInForm as DoorWalkInForm
+    from app.checkin.forms import WalkInForm as DoorWalkInForm
     from app.dcc.forms import InboundLeadForm
     from app.leads.forms import GENDERS
     from app.showroom.forms import WalkInForm as ShowroomWalkInForm

@@ -93,9 +93,9 @@ def test_other_errors_stay_500(login_as, monkeypatch):
     assert response.status_code == 500 and "Retry-After" not in response.headers
 
 
-def test_postgresql_connections_are_recycled_not_pinged_on_every_request():
+def test_postgresql_connections_are_pinged_before_use_and_recycled():
     options = engine_options("postgresql+psycopg://u@h/db")
-    assert options["pool_pre_ping"] is False and 0 < options["pool_recycle"] <= 3600
+    assert options["pool_pre_ping"] is True and 0 < options["pool_recycle"] <= 3600
 
 
 def test_import_losing_the_connection_at_commit_fails_at_once(login_as, factory, db, monkeypatch):
