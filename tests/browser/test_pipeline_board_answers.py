@@ -63,6 +63,37 @@ def test_a_refused_move_says_why_and_leaves_the_card(page, live_server, browser_
     expect(page.locator(f"#col-{stage_id('lost')} .board-count")).to_have_text("0")
 
 
+@pytest.mark.parametrize("width", [390, 1400])
+def test_a_card_waiting_for_a_defeat_decision_keeps_its_name_readable_in_english(
+    page, live_server, browser_login, factory, db, width
+):
+    from app.admin.reference import defeat_reasons, stage_by_code
+    from app.followups.models import DefeatRequest
+
+    consultant = factory.user("consultant", locale="en")
+    lead = factory.lead(owner=consultant, name="Alexandra Richardson-Whitfield", stage="contacted")
+    db.session.flush()
+    db.session.add(
+        DefeatRequest(
+            lead_id=lead.id,
+            store_id=lead.store_id,
+            requested_by_id=consultant.id,
+            reason_id=defeat_reasons()[0].id,
+            stage_before_id=stage_by_code("contacted").id,
+        )
+    )
+    db.session.commit()
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, consultant)
+    page.goto(f"{live_server}/board")
+    card = page.locator(f"#card-{lead.id}")
+    card.scroll_into_view_if_needed()
+    expect(card.locator(".tag-defeat")).to_be_visible()
+    # The long English tag wraps below the name instead of squeezing it to nothing.
+    assert card.locator(".bcard-name").bounding_box()["width"] >= 90
+    assert card.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
 def test_a_failed_move_puts_the_card_back(page, live_server, browser_login, factory, db):
     lead = _board(page, live_server, browser_login, factory, db)
     page.route(re.compile(r".*/board/move$"), lambda route: route.fulfill(status=500, body="boom"))
