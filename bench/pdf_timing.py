@@ -2,7 +2,10 @@
 
     DATABASE_URL=... .venv/bin/python bench/pdf_timing.py [--month 2026-10]
 
-Targets: store PDF ≤ 5 s, group PDF ≤ 20 s.
+Targets: store PDF ≤ 2 s, group PDF ≤ 10 s (at 1,000,000 leads). Each figure is split into the
+report's data and HTML (`render_monthly_html`) and WeasyPrint's layout and PDF writing, with the
+CPU seconds of this process beside the wall clock (the database's own CPU is not in them).
+Exits 1 when a target is missed.
 """
 
 import argparse
@@ -13,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-STORE_TARGET_S = 5.0
-GROUP_TARGET_S = 20.0
+STORE_TARGET_S = 2.0
+GROUP_TARGET_S = 10.0
 
 
 def main() -> int:
@@ -30,7 +33,7 @@ def main() -> int:
     from app.extensions import db
     from app.leads.models import Lead
     from app.reports.filters import _utc
-    from app.reports.pdf import GroupViewer, monthly_report_pdf, parse_month
+    from app.reports.pdf import GroupViewer, parse_month, render_monthly_html
     from app.reports.rules import add_months, month_end
 
     app = create_app()
@@ -58,15 +61,18 @@ def main() -> int:
         runs = [("store", busiest[0] if busiest else None, STORE_TARGET_S)] if busiest else []
         runs.append(("group", None, GROUP_TARGET_S))
         for label, store_id, target in runs:
-            started = time.monotonic()
-            pdf = monthly_report_pdf(GroupViewer(), month, store_id)
-            seconds = time.monotonic() - started
+            started, cpu = time.monotonic(), time.process_time()
+            html = render_monthly_html(GroupViewer(), month, store_id)
+            data_s, data_cpu = time.monotonic() - started, time.process_time() - cpu
+            pdf = HTML(string=html, base_url=app.static_folder).write_pdf()
+            seconds, cpu_s = time.monotonic() - started, time.process_time() - cpu
             extra = f"store {store_id}, {busiest[1]:,} leads in the month" if store_id else f"{total:,} leads"
             ok = seconds <= target
             failed |= not ok
             print(
                 f"{label:5} PDF {month:%Y-%m}: {seconds:5.2f} s ({len(pdf):,} bytes; {extra}) "
-                f"target ≤ {target:.0f} s {'OK' if ok else 'SLOW'}"
+                f"target ≤ {target:.0f} s {'OK' if ok else 'SLOW'}; data + HTML {data_s:.2f} s "
+                f"(CPU {data_cpu:.2f} s), WeasyPrint {seconds - data_s:.2f} s (CPU {cpu_s - data_cpu:.2f} s)"
             )
         return 1 if failed else 0
 
