@@ -48,6 +48,9 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default=None, help="run only scenarios whose file or name contains this")
     parser.add_argument(
+        "--skip", default=None, help="leave out the scenario files named here (comma-separated)"
+    )
+    parser.add_argument(
         "--max-ratio",
         type=float,
         default=10.0,
@@ -208,9 +211,12 @@ def floor_p95(session: requests.Session, base: str, n: int) -> float:
     return percentile(times, 95)
 
 
-def load_scenarios(only: str | None) -> list[dict]:
+def load_scenarios(only: str | None, skip: str | None = None) -> list[dict]:
     scenarios = []
+    left_out = set((skip or "").split(","))
     for path in sorted((ROOT / "bench" / "scenarios").glob("*.py")):
+        if path.stem in left_out:
+            continue
         spec = importlib.util.spec_from_file_location(f"bench_scenarios_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -441,7 +447,7 @@ def run(args) -> dict:
     load_before = os.getloadavg()
     preparation = prepare(args)
     resolver = Resolver(args.db)
-    scenarios = load_scenarios(args.only)
+    scenarios = load_scenarios(args.only, args.skip)
     process, base = serve(args.db, args.workers)
     floor_process, floor_base = serve_floor()
     floor_session = requests.Session()
@@ -548,7 +554,8 @@ def main(argv=None) -> int:
     table = markdown(report)
     print()
     print(table)
-    out = ROOT / "bench" / "results" / f"{report['database']}-{report['leads']}.json"
+    suffix = f"-{args.only or ''}{'-without-' + args.skip.replace(',', '-') if args.skip else ''}".rstrip("-")
+    out = ROOT / "bench" / "results" / f"{report['database']}-{report['leads']}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({**report, "markdown": table}, ensure_ascii=False, indent=2, default=str))
     print(f"\nwritten {out.relative_to(ROOT)}")
