@@ -554,8 +554,10 @@ def main(argv=None) -> int:
     table = markdown(report)
     print()
     print(table)
-    suffix = f"-{args.only or ''}{'-without-' + args.skip.replace(',', '-') if args.skip else ''}".rstrip("-")
-    out = ROOT / "bench" / "results" / f"{report['database']}-{report['leads']}{suffix}.json"
+    parts = [report["database"], str(report["leads"])]
+    parts += [args.only] if args.only else []
+    parts += ["without", *args.skip.split(",")] if args.skip else []
+    out = ROOT / "bench" / "results" / f"{'-'.join(parts)}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({**report, "markdown": table}, ensure_ascii=False, indent=2, default=str))
     print(f"\nwritten {out.relative_to(ROOT)}")

@@ -16,6 +16,7 @@ from app.followups.defeats import decide_defeat, may_decide
 from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, DecisionForm, ReassignForm
 from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
 from app.followups.views import bp
+from app.followups.workload_text import workload_texts
 from app.leads.models import Lead, TransferRequest
 from app.web.access import requires
 from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
@@ -191,6 +192,7 @@ def show_proposal(proposal_id: int):
     ).all()
     consultants = queries.store_consultants(store_scope_ids(current_user))
     load = queries.workload([c.id for c in consultants], today_for(current_user))
+    capacity = {c.id: c.capacity for c in consultants}
     return render(
         "followups/proposal.html",
         proposal=proposal,
@@ -198,7 +200,8 @@ def show_proposal(proposal_id: int):
         form=DecisionForm(),
         consultants=[(c.id, c.display_name) for c in consultants],
         load=load,
-        capacity={c.id: c.capacity for c in consultants},
+        capacity=capacity,
+        option_texts=workload_texts(load, capacity),  # read once per consultant, not once per row
     )
 
 
@@ -246,6 +249,7 @@ def reclaim_list():
         by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
     # The owner's and each candidate's workload, so the manager sees whom a customer goes to.
     load = queries.workload([c.id for c in consultants], today_for(current_user, now)) if rows else {}
+    capacity = {c.id: c.capacity for c in consultants}
     return render(
         "followups/reclaim.html",
         rows=rows,
@@ -254,7 +258,8 @@ def reclaim_list():
         load=load,
         reassign_form=_reassign_form(consultants),
         store_choices=by_store,
-        capacity={c.id: c.capacity for c in consultants},
+        capacity=capacity,
+        option_texts=workload_texts(load, capacity),  # read once per consultant, not once per row
     )
 
 

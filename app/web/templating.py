@@ -10,6 +10,7 @@ from markupsafe import Markup
 from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
+from app.followups.workload_text import workload_text
 from app.web.labels import gender_label, status_label
 from app.web.navigation import nav_items, tab_items
 from app.web.permissions import can, may_see_phone
@@ -56,6 +57,7 @@ def init_app(app) -> None:
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["sees_full_phone"] = lambda lead: may_see_phone(current_user, lead)
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["workload_text"] = workload_text
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_context)
 
