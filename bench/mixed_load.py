@@ -34,7 +34,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import BIN, db_kind, flask_env, free_port, login, percentile, prepare  # noqa: E402
+from bench.run import BIN, db_kind, flask_env, free_port, login, percentile, prepare, wait_until_up  # noqa: E402
 
 KINDS = (("board", 30), ("move", 30), ("followup", 20), ("list", 20))
 STAGES = ("invited", "contacted")  # two open stages a consultant may drag between without a dialog
@@ -74,17 +74,7 @@ def serve(url: str, workers: int, threads: int):
         cwd=ROOT,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return process, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not start")
+    return process, wait_until_up(process, f"http://127.0.0.1:{port}", "/healthz", "gunicorn")
 
 
 class World:

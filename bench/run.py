@@ -165,17 +165,21 @@ def serve(url: str, workers: int):
         cwd=ROOT,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    return process, wait_until_up(process, f"http://127.0.0.1:{port}", "/healthz", "gunicorn")
+
+
+def wait_until_up(process, base: str, probe: str, what: str, seconds: float = 60) -> str:
+    """Wait until `base + probe` answers 200; return `base` (stop the process and exit if it never does)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return process, base
+            if requests.get(base + probe, timeout=2).status_code == 200:
+                return base
         except requests.RequestException:
             pass
         time.sleep(0.3)
     process.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{what} did not start")
 
 
 def serve_floor():
@@ -187,17 +191,7 @@ def serve_floor():
         + ["--chdir", str(ROOT / "bench"), "floor_app:app"],
         cwd=ROOT,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/hello", timeout=2).status_code == 200:
-                return process, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("the floor did not start")
+    return process, wait_until_up(process, f"http://127.0.0.1:{port}", "/hello", "the floor")
 
 
 def floor_p95(session: requests.Session, base: str, n: int) -> float:
