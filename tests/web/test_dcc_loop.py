@@ -79,6 +79,7 @@ def test_outbound_outcomes_and_appointment_handoff(factory, db, login):
     client = login(agent)
     html = client.get("/dcc/queue").get_data(as_text=True)
     assert "待回访" in html
+    assert f'href="tel:{lead.phone}"' in html  # one tap calls the customer
     assert client.htmx("post", f"/dcc/queue/{lead.id}", data={"outcome": "no_answer"}).status_code == 200
     db.session.expire_all()
     open_plans = db.session.execute(select(Plan).where(Plan.status == PlanStatus.OPEN)).scalars().all()
