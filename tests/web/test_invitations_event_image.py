@@ -15,6 +15,7 @@ from app.invitations import queries, services
 from app.invitations.images import MAX_BYTES, SHARE_WIDTH
 from app.invitations.models import Event
 from tests.helpers_invite import make_event, make_invitation
+from tests.helpers_platform import other_app
 
 
 def picture(size=(1600, 900), fmt="PNG", color=(20, 140, 90)) -> bytes:
@@ -304,3 +305,15 @@ def test_event_page_query_count_does_not_depend_on_the_image(shop, login, count_
         page = c.get(f"/events/{event.id}")
     assert page.status_code == 200 and "/image/" in page.get_data(as_text=True)
     assert with_image.count == without.count
+
+
+def test_guessing_image_addresses_is_rate_limited(shop, _tmpdir):
+    _store, manager, event = shop
+    row = _with_image(event, manager)
+    with other_app(_tmpdir, RATELIMIT_ENABLED=True, PUBLIC_RATE_LIMIT="5 per minute") as application:
+        client = application.test_client()
+        codes = [client.get(f"/r/events/{event.id}/image/{n}/x.jpg").status_code for n in range(7)]
+        assert codes == [404] * 5 + [429] * 2
+        assert client.get(path_of(row)).status_code == 429
+        # The RSVP pages keep their own count: a page view and its header image are not one budget.
+        assert client.get(f"/r/{'A' * 26}").status_code == 404
