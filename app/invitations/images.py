@@ -45,7 +45,7 @@ def _flatten(image: Image.Image) -> Image.Image:
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
         canvas.paste(rgba, mask=rgba.getchannel("A"))
         return canvas
-    if image.mode == "I;16" or image.mode.startswith("I"):
+    if image.mode.startswith("I"):  # 16-bit greyscale PNG
         image = image.point(lambda v: v / 256).convert("L")
     return image.convert("RGB")
 

@@ -5,8 +5,9 @@ link answers 410. Every route shares one per-IP rate limit. Only the guest's own
 is shown (name and masked phone), never internal fields.
 
 The event's cover image (the page header and the WeChat preview's og:image) is served without a
-token at /r/events/<event id>/image/<file id>: an event's picture is meant to be shared, and a
-replaced image gets a new file id, so its address can be cached for good.
+token at /r/events/<event id>/image/<file id>/<name>: an event's picture is meant to be shared,
+and a new image gets a new address (its name carries a digest of the content), so the answer can
+be cached for good. Anything but an event's current image is a 404.
 """
 
 from dataclasses import dataclass

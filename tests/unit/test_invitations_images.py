@@ -90,3 +90,12 @@ def test_empty_too_large_and_too_many_pixels_are_refused():
     with pytest.raises(ImageRefused) as refused:
         prepare_image(bomb)
     assert refused.value.code == "image_too_many_pixels"
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"),
+    [("I;16", "PNG"), ("P", "PNG"), ("L", "PNG"), ("1", "PNG"), ("CMYK", "JPEG"), ("RGBA", "WEBP")],
+)
+def test_every_colour_mode_of_the_accepted_formats_becomes_rgb(mode, fmt):
+    result = opened(prepare_image(encode(Image.new(mode, (64, 48)), fmt)))
+    assert result.mode == "RGB" and result.size == (64, 48)
