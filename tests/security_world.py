@@ -65,6 +65,19 @@ class SecurityWorld:
     targets: dict  # name -> Target
 
 
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 18), (200, 30, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+EVENT_IMAGE = _jpeg()
+
+
 def _mark(tag: str) -> str:
     return f"Zq{tag}Mark"
 
@@ -211,7 +224,17 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         size=32,
         content=("%PDF-1.4 " + _mark(f"Report{tag}")).encode(),
     )
-    db.session.add(report_pdf)
+    # The event's cover image (public, like the RSVP page; changed only by who may edit the event).
+    event_image = StoredFile(
+        owner_type="event",
+        owner_id=event.id,
+        role="image",
+        filename=f"event-{event.id}-{tag.lower()}.jpg",
+        content_type="image/jpeg",
+        size=len(EVENT_IMAGE),
+        content=EVENT_IMAGE,
+    )
+    db.session.add_all([report_pdf, event_image])
     db.session.flush()
     report.file_id = report_pdf.id
     key, _raw = create_api_key(
@@ -233,6 +256,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "defeat": defeat.id,
         "transfer": transfer.id,
         "event": event.id,
+        "event_image": event_image.id,
         "invitation": invitation.id,
         "campaign": campaign.id,
         "visit": visit.id,
@@ -248,7 +272,12 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "colleague": colleague.id,
         "store": store.id,
     }
-    t.extra = {"token": invitation.token, "phone": lead.phone, "version": lead.version or 1}
+    t.extra = {
+        "token": invitation.token,
+        "phone": lead.phone,
+        "version": lead.version or 1,
+        "image_name": event_image.filename,
+    }
     t.markers = {
         "lead": [lead.name, second.name, lead.notes, lead.phone[-11:]],
         "followup": [followup.content, comment.body],
@@ -281,7 +310,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "notifications": {note.id},
         "messages": {message.id},
         "generated_files": {report.id},
-        "stored_files": {report_pdf.id},
+        "stored_files": {report_pdf.id, event_image.id},
         "users": {owner.id},
         "api_keys": {key.id},
         "device_sessions": {device.id},

@@ -5,7 +5,9 @@ from datetime import datetime
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -19,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.admin.reference import channels, grades, stages
 from app.core.timeutil import local_to_utc, to_local
+from app.invitations.images import MAX_BYTES as IMAGE_MAX_BYTES
 from app.invitations.models import Event, EventType
 from app.invitations.rules import MAX_HEADCOUNT
 from app.invitations.services import EVENT_FIELDS, Outcome
@@ -86,6 +89,14 @@ class EventForm(FlaskForm):
     public_description = TextAreaField(_l("Description for guests"), validators=[Length(max=4000)])
     notes = TextAreaField(_l("Internal notes"), validators=[Length(max=4000)])
     capacity = IntegerField(_l("Capacity (people)"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    # Checked by its content in the service (images.prepare_image), not by its name or declared type.
+    image = FileField(_l("Cover image"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    remove_image = BooleanField(_l("Remove the cover image"))
+
+    def image_bytes(self) -> bytes | None:
+        """The uploaded image's bytes (one byte past the limit at most, so the service can refuse it)."""
+        upload = self.image.data
+        return upload.read(IMAGE_MAX_BYTES + 1) if upload else None
 
     def event_data(self, tz: str) -> dict:
         """What `services.save_event` stores: the typed local times in UTC, empty texts as blanks."""

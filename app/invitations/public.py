@@ -3,6 +3,11 @@
 Unknown, malformed and revoked tokens all give the same 404; after the event (plus grace) the
 link answers 410. Every route shares one per-IP rate limit. Only the guest's own, minimal data
 is shown (name and masked phone), never internal fields.
+
+The event's cover image (the page header and the WeChat preview's og:image) is served without a
+token at /r/events/<event id>/image/<file id>/<name>: an event's picture is meant to be shared,
+and a new image gets a new address (its name carries a digest of the content), so the answer can
+be cached for good. Anything but an event's current image is a 404.
 """
 
 from dataclasses import dataclass
@@ -22,7 +27,7 @@ from app.core.errors import DomainError
 from app.core.phones import mask_phone
 from app.core.timeutil import to_local, utcnow, zone_for
 from app.extensions import db, limiter
-from app.invitations import rules, services
+from app.invitations import queries, rules, services
 from app.invitations.forms import RsvpForm
 from app.invitations.models import Event, Invitation
 from app.invitations.models import InvitationStatus as S
@@ -35,6 +40,9 @@ from app.web.urls import public_url
 
 bp = Blueprint("rsvp", __name__, url_prefix="/r")
 _limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="rsvp")
+# The image has a limit of its own: a page view and its header image count once each.
+_image_limit = limiter.shared_limit(lambda: current_app.config["PUBLIC_RATE_LIMIT"], scope="event_image")
+IMAGE_CACHE = "public, max-age=31536000, immutable"
 
 ERRORS = {
     "closed": _l("Answers can no longer be changed. Please call the store."),
@@ -127,6 +135,7 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
     now = utcnow()
     cutoff = _cutoff(guest.event)
     accepted = guest.invitation.status == S.ACCEPTED
+    image = queries.event_image_args(guest.event.id)
     return render(
         "public/rsvp.html",
         guest=guest,
@@ -142,7 +151,10 @@ def _page(guest: Guest, form: RsvpForm, error: str | None = None, status: int = 
         status=status,
         site_name=public_name(guest.event.store_id),
         map_url=map_link(guest.event.address or guest.event.place),
-        og_image=public_url("static", filename="img/event-default.png"),
+        image_url=url_for("rsvp.event_image", **image) if image else None,
+        og_image=public_url("rsvp.event_image", **image)
+        if image
+        else public_url("static", filename="img/event-default.png"),
     )
 
 
@@ -218,3 +230,22 @@ def unsubscribe(token: str):
         "success",
     )
     return redirect(url_for("rsvp.show", token=token), code=303)
+
+
+@bp.get("/events/<int:event_id>/image/<int:file_id>/<name>")
+@public
+@_image_limit
+def event_image(event_id: int, file_id: int, name: str):
+    """An event's cover image (RSVP header, WeChat preview); 404 unless it is that event's current image.
+
+    The address changes with the image (queries.event_image_args), so it is cached for a year."""
+    row = queries.event_image(event_id, file_id, name)
+    if row is None:
+        abort(404)
+    content, content_type = row
+    response = Response(content, mimetype=content_type)
+    response.set_etag(name)
+    response.headers["Cache-Control"] = IMAGE_CACHE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response.make_conditional(request)

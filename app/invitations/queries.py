@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, Store, User
 from app.core.phones import normalize_phone
 from app.extensions import db
+from app.files.models import StoredFile
 from app.invitations import rules
 from app.invitations.calls import CallRow
 from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, EventDoorCounts, Invitation
@@ -234,6 +235,36 @@ def funnel(event_id: int) -> Funnel:
     result = invitation_counts(event_ids=[event_id], tz=zone_for(event))[0]
     result.key = event_id
     return result
+
+
+def _event_image(event_id) -> Select:
+    return select(StoredFile.id).where(
+        StoredFile.owner_type == "event", StoredFile.owner_id == event_id, StoredFile.role == "image"
+    )
+
+
+def event_image_args(event_id: int) -> dict | None:
+    """The address arguments of an event's cover image (`rsvp.event_image`), or None without one.
+
+    The address holds the stored file's id and its name, which carries a digest of the content:
+    a new image has a new address even where a database hands out a deleted row's id again
+    (SQLite), so the address can be cached for good."""
+    stmt = _event_image(event_id).add_columns(StoredFile.filename).order_by(StoredFile.id.desc()).limit(1)
+    row = db.session.execute(stmt).first()
+    return {"event_id": event_id, "file_id": row.id, "name": row.filename} if row else None
+
+
+def event_image(event_id: int, file_id: int, name: str):
+    """(content, content type) of the event's cover image stored as `file_id` named `name`, else None.
+
+    A replaced image's row is deleted (save_file replaces), so an old address finds nothing."""
+    stmt = (
+        _event_image(event_id)
+        .with_only_columns(StoredFile.content, StoredFile.content_type)
+        .join(Event, Event.id == StoredFile.owner_id)
+        .where(StoredFile.id == file_id, StoredFile.filename == name)
+    )
+    return db.session.execute(stmt).first()
 
 
 def invitation_metrics(

@@ -1,5 +1,6 @@
 """Operations on events, campaigns and invitations. Callers commit once per operation."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,10 @@ from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db
+from app.files.services import delete_files, save_file
 from app.invitations import ics, rules
+from app.invitations.images import CONTENT_TYPE as IMAGE_TYPE
+from app.invitations.images import prepare_image
 from app.invitations.models import Campaign, CampaignMember, Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.invitations.targets import MAX_TARGETS, apply_filters
@@ -46,8 +50,27 @@ EVENT_FIELDS = (
 )
 
 
-def save_event(event: Event | None, data: dict, *, actor, now: datetime | None = None) -> Event:
-    """Create an event or update one; keep its invitations' token expiry in step with its end."""
+# An event's cover image (WeChat preview and RSVP page header) lives in stored_files.
+IMAGE_OWNER = "event"
+IMAGE_ROLE = "image"
+
+
+def save_event(
+    event: Event | None,
+    data: dict,
+    *,
+    actor,
+    now: datetime | None = None,
+    image: bytes | None = None,
+    remove_image: bool = False,
+) -> Event:
+    """Create an event or update one; keep its invitations' token expiry in step with its end.
+
+    `image` (the uploaded bytes) replaces the cover image after it has been checked and re-encoded
+    (`images.prepare_image`; ImageRefused, a DomainError on the "image" field, changes nothing);
+    `remove_image` deletes it.
+    """
+    prepared = prepare_image(image) if image is not None else None
     if data["ends_at"] <= data["starts_at"]:
         raise DomainError("ends_before_start", _("The end must be after the start."), field="ends_at")
     if data.get("rsvp_cutoff_at") and data["rsvp_cutoff_at"] > data["starts_at"]:
@@ -69,7 +92,16 @@ def save_event(event: Event | None, data: dict, *, actor, now: datetime | None =
             .values(token_expires_at=rules.token_expiry(event.ends_at), version=Invitation.version + 1)
             .execution_options(synchronize_session=False)
         )
-    record("event.create" if creating else "event.update", actor, "event", event.id)
+    detail = None
+    if prepared is not None:
+        # The name (part of the image's address) changes with the content: see queries.event_image_args.
+        name = f"event-{event.id}-{hashlib.sha256(prepared).hexdigest()[:16]}.jpg"
+        stored = save_file(IMAGE_OWNER, event.id, IMAGE_ROLE, name, prepared, IMAGE_TYPE)
+        detail = {"image": {"file_id": stored.id, "size": stored.size}}
+    elif remove_image:
+        delete_files(IMAGE_OWNER, event.id, IMAGE_ROLE)
+        detail = {"image": None}
+    record("event.create" if creating else "event.update", actor, "event", event.id, detail)
     return event
 
 

@@ -75,15 +75,23 @@ def _save_event_form(event: Event | None):
     form.store_id.choices = store_choices()
     if form.validate_on_submit():
         try:
-            saved = services.save_event(event, form.event_data(tz_of(form.store_id.data)), actor=current_user)
+            saved = services.save_event(
+                event,
+                form.event_data(tz_of(form.store_id.data)),
+                actor=current_user,
+                image=form.image_bytes(),
+                remove_image=form.remove_image.data,
+            )
         except DomainError as exc:
+            db.session.rollback()
             getattr(form, exc.details.get("field", "theme")).errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("Event saved."), "success")
             return redirect(url_for("invitations.show_event", event_id=saved.id), code=303)
     status = 422 if request.method == "POST" else 200
-    return render("invitations/event_form.html", form=form, event=event, status=status)
+    image = queries.event_image_args(event.id) if event else None
+    return render("invitations/event_form.html", form=form, event=event, image=image, status=status)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -126,6 +134,7 @@ def show_event(event_id: int):
         form=EmptyForm(),
         now=utcnow(),
         postpone_form=_postpone_form(event),
+        image=queries.event_image_args(event.id) if block is None else None,
     )
 
 

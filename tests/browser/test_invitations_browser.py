@@ -1,13 +1,16 @@
 """A guest answers the RSVP on a phone (with and without JavaScript); the door tablet scans codes."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from app.accounts.models import Store
 from app.extensions import db
-from app.invitations.models import CheckIn, Invitation
+from app.invitations.models import CheckIn, Event, Invitation
 from app.invitations.models import InvitationStatus as S
 from tests.helpers_invite import make_event, make_invitation
 
@@ -59,6 +62,40 @@ def test_guest_accepts_on_a_phone(browser, live_server, invited, javascript):
     page.wait_for_selector(".rsvp-state:not(.ok)")
     db.session.expire_all()
     assert db.session.get(Invitation, invited.id).status == S.DECLINED
+    context.close()
+
+
+@pytest.mark.browser
+def test_manager_adds_a_cover_image_and_the_guest_sees_it_on_a_phone(
+    browser, live_server, browser_login, factory, invited, tmp_path
+):
+    event = db.session.get(Event, invited.event_id)
+    manager = factory.user("manager", db.session.get(Store, event.store_id))
+    db.session.commit()
+    poster = tmp_path / "poster.png"
+    Image.new("RGB", (3000, 1000), (30, 90, 160)).save(poster)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    browser_login(page, manager)
+    page.goto(f"{live_server}/events/{event.id}/edit")
+    page.set_input_files("input[name=image]", str(poster))
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/events/{event.id}$"))
+    expect(page.locator("img.event-cover")).to_have_attribute("src", re.compile(r"/image/"))
+    context.close()
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/r/{invited.token}")
+    cover = page.locator("img.rsvp-cover")
+    expect(cover).to_be_visible()
+    page.wait_for_function("document.querySelector('img.rsvp-cover').complete")
+    assert cover.evaluate("img => img.naturalWidth") == 1200  # re-encoded at the share size
+    assert cover.bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    og_image = page.locator("meta[property='og:image']").get_attribute("content")
+    assert og_image.endswith(cover.get_attribute("src")) and og_image.startswith("http")
     context.close()
 
 

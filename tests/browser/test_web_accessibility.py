@@ -1,14 +1,17 @@
 """axe-core (bundled by axe-playwright-python, no network) on the key pages of every role: no
 critical or serious accessibility violation (missing labels, contrast below 4.5:1, ARIA misuse…)."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 
 from app.core.timeutil import today_for, utcnow
 from app.extensions import db
 from app.followups.models import FollowUp, Plan, PlanStatus
+from app.invitations import services
 from app.invitations.models import InvitationStatus
 from tests.helpers_invite import make_event, make_invitation
 
@@ -56,6 +59,10 @@ def world(factory):
     invitation = make_invitation(
         event, lead, inviter=consultant, status=InvitationStatus.ACCEPTED, headcount=2
     )
+    cover = io.BytesIO()
+    Image.new("RGB", (1600, 900), (40, 80, 120)).save(cover, "JPEG")
+    event_fields = {key: getattr(event, key) for key in services.EVENT_FIELDS}
+    services.save_event(event, event_fields, actor=manager, image=cover.getvalue())
     db.session.commit()
     return {
         "consultant": consultant,
@@ -81,6 +88,8 @@ def _pages(w):
         ("manager", DESKTOP, "/review"),
         ("manager", DESKTOP, "/approvals"),
         ("manager", DESKTOP, "/reports/"),
+        ("manager", DESKTOP, f"/events/{event.id}"),
+        ("manager", DESKTOP, f"/events/{event.id}/edit"),
         ("clerk", TABLET, "/showroom/reception"),
         ("clerk", TABLET, f"/checkin/{event.id}"),
         (None, PHONE, f"/r/{w['invitation'].token}"),

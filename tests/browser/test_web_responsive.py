@@ -1,13 +1,16 @@
 """Phones and tablets: no page is wider than the screen, and every button is big enough to tap."""
 
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from app.admin.reference import stage_by_code
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.followups.models import Plan, PlanStatus
+from app.invitations import services
 from app.invitations.models import InvitationStatus
 from app.leads.models import Lead
 from tests.helpers_invite import make_event, make_invitation
@@ -58,6 +61,11 @@ def world(factory):
     invitation = make_invitation(
         event, lead, inviter=consultant, status=InvitationStatus.ACCEPTED, headcount=2
     )
+    # A wide cover image: the RSVP page's header and the event pages must still fit a phone.
+    wide = io.BytesIO()
+    Image.new("RGB", (3000, 700), (40, 80, 120)).save(wide, "PNG")
+    event_fields = {key: getattr(event, key) for key in services.EVENT_FIELDS}
+    services.save_event(event, event_fields, actor=manager, image=wide.getvalue())
     db.session.commit()
     return {
         "consultant": consultant,
@@ -80,6 +88,7 @@ def _pages(w):
             "/plans",
             f"/leads/{lead.id}",
             f"/events/{event.id}",
+            f"/events/{event.id}/edit",
             "/review",
             "/approvals",
             "/pool",

@@ -196,6 +196,7 @@ def _payload(world, target_name: str) -> dict:
         "ends_at": soon + "T12:00",
         "place": "hall",
         "address": "road",
+        "remove_image": "y",  # the event form's "remove the cover image": refused out of scope
         "party_size": "1",
         "arrived_at": "10:00",
         "first_visit": "1",

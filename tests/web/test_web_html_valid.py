@@ -178,6 +178,11 @@ def _public_pages(app, world, pages: Pages, second_factor: dict) -> None:
     values = {
         "rsvp.show": {"token": own.extra["token"]},
         "rsvp.calendar": {"token": own.extra["token"]},
+        "rsvp.event_image": {
+            "event_id": own.ids["event"],
+            "file_id": own.ids["event_image"],
+            "name": own.extra["image_name"],
+        },
         "reports.answer_survey": {"token": answer.token},
         "public_form.booking_form": {"store_code": world.store_a.code},
     }
