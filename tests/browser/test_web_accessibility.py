@@ -81,6 +81,12 @@ def _pages(w):
         ("manager", DESKTOP, "/review"),
         ("manager", DESKTOP, "/approvals"),
         ("manager", DESKTOP, "/reports/"),
+        # Lists shown as cards on phones: the pool, events, a guest list with a call button, metrics.
+        ("manager", PHONE, "/pool"),
+        ("manager", PHONE, "/events"),
+        ("manager", PHONE, "/events/metrics"),
+        ("consultant", PHONE, f"/events/{event.id}"),
+        ("clerk", PHONE, "/showroom/reception"),
         ("clerk", TABLET, "/showroom/reception"),
         ("clerk", TABLET, f"/checkin/{event.id}"),
         (None, PHONE, f"/r/{w['invitation'].token}"),
