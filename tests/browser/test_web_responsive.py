@@ -177,7 +177,7 @@ def _lengthen(world) -> None:
             "directions": f"地图：{LONG_URL}\n{LONG_WORD}",
         },
         Campaign: {"name": "2026年第四季度老客户增购换购邀约专项活动" + LONG_LATIN, "script": LONG_TEXT},
-        Plan: {"content": LONG_TEXT},
+        Plan: {"content": LONG_TEXT[:500]},
         FollowUp: {"content": LONG_TEXT[:500]},
         ManagerComment: {"body": LONG_TEXT},
         DefeatRequest: {"detail": LONG_TEXT},
