@@ -164,7 +164,9 @@ def _make_personal(target, user) -> None:
     _db.session.commit()
 
 
-def _public_pages(app, world, pages: Pages, second_factor: dict) -> None:
+def public_urls(app, world) -> list[str]:
+    """Every public GET page (login, RSVP, booking form, survey, ...) filled from the world's objects,
+    and the "gone" pages of unknown tokens."""
     own = world.targets["own"]
     lead_id = own.ids["lead"]
     answer = SurveyResponse(
@@ -186,7 +188,7 @@ def _public_pages(app, world, pages: Pages, second_factor: dict) -> None:
         "reports.answer_survey": {"token": answer.token},
         "public_form.booking_form": {"store_code": world.store_a.code},
     }
-    anonymous = app.test_client()
+    urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
         if "GET" not in rule.methods or not getattr(view, PUBLIC_ATTR, False):
@@ -196,14 +198,50 @@ def _public_pages(app, world, pages: Pages, second_factor: dict) -> None:
                 f"public rule {rule.rule} ({rule.endpoint}): give its parameters a value in "
                 "tests/web/test_web_html_valid.py"
             )
-        url = rule.build(values.get(rule.endpoint, {}), append_unknown=False)[1]
+        urls.append(rule.build(values.get(rule.endpoint, {}), append_unknown=False)[1])
+    return [*urls, "/r/" + "x" * 43, "/s/" + "X" * 26, "/f/NOSUCHSTORE"]
+
+
+def _public_pages(app, world, pages: Pages, second_factor: dict) -> None:
+    anonymous = app.test_client()
+    for url in public_urls(app, world):
         pages.get(anonymous, "public", url)
-    # Unknown tokens (the "gone" pages), and the second-factor pages reached from the password step.
-    pages.get(anonymous, "public", "/r/" + "x" * 43)
-    pages.get(anonymous, "public", "/s/" + "X" * 26)
-    pages.get(anonymous, "public", "/f/NOSUCHSTORE")
+    # The second-factor pages reached from the password step.
     for label, (c, url) in second_factor.items():
         pages.get(c, label, url)
+
+
+def route_urls(app, world, stage_id: int):
+    """Every GET rule of a signed-in user (logout aside) as (endpoint, tries, extra): `tries` holds
+    the rule's URLs for each target in TARGET_ORDER (the first target whose URLs answer a page is
+    the one that counts), `extra` a URL with a query string (the QUERIES page, or a list searched
+    for the own lead) or None."""
+    query = f"?q={world.targets['own'].markers['lead'][0]}"
+    for rule in _matrix_rules(app):
+        if "GET" not in rule.methods or rule.endpoint == "accounts.logout":
+            continue
+        kinds = [k for k in (_param_kind(rule.endpoint, n) for n in rule.arguments) if k]
+        names = TARGET_ORDER if kinds else TARGET_ORDER[:1]
+        tries = [_fill(rule, world.targets[name], stage_id) for name in names]
+        extra = None
+        if rule.endpoint in QUERIES:
+            extra = rule.rule + QUERIES[rule.endpoint].format(**world.targets["own"].ids)
+        elif not kinds and not rule.arguments:
+            extra = rule.rule + query
+        yield rule.endpoint, tries, extra
+
+
+def own_world(factory):
+    """The security world plus a third set of objects owned by the consultant who acts."""
+    world = build_world(factory)
+    world.targets["own"] = _objects_for(
+        world.store_a,
+        world.actors["consultant"],
+        _db.session.get(User, world.targets["other_consultant"].ids["colleague"]),
+        world.actors["manager"],
+        world.actors["dcc"],
+    )
+    return world
 
 
 def _second_factor_clients(app, world) -> dict:
@@ -230,14 +268,7 @@ def _second_factor_clients(app, world) -> dict:
 def test_every_page_and_fragment_is_valid_html(app, factory, login, monkeypatch, tmp_path):
     from app.admin.reference import stage_by_code
 
-    world = build_world(factory)
-    world.targets["own"] = _objects_for(
-        world.store_a,
-        world.actors["consultant"],
-        _db.session.get(User, world.targets["other_consultant"].ids["colleague"]),
-        world.actors["manager"],
-        world.actors["dcc"],
-    )
+    world = own_world(factory)
     stage_id = stage_by_code("new").id
     clients = {role: login(world.actors[role]) for role in ROLES}
     second_factor = _second_factor_clients(app, world)
@@ -245,28 +276,17 @@ def test_every_page_and_fragment_is_valid_html(app, factory, login, monkeypatch,
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     pages = Pages(tmp_path)
     _public_pages(app, world, pages, second_factor)
-    query = f"?q={world.targets['own'].markers['lead'][0]}"
     shown: dict[str, set] = {}  # endpoint -> roles that got it as an HTML page
     for role in ROLES:
         client = clients[role]
         _make_personal(world.targets["own"], world.actors[role])
-        for rule in _matrix_rules(app):
-            if "GET" not in rule.methods or rule.endpoint == "accounts.logout":
-                continue
-            kinds = [k for k in (_param_kind(rule.endpoint, n) for n in rule.arguments) if k]
-            for target_name in TARGET_ORDER if kinds else TARGET_ORDER[:1]:
-                html = [
-                    pages.get(client, role, url) for url in _fill(rule, world.targets[target_name], stage_id)
-                ]
-                if any(html):
-                    shown.setdefault(rule.endpoint, set()).add(role)
+        for endpoint, tries, extra in route_urls(app, world, stage_id):
+            for urls in tries:
+                if any([pages.get(client, role, url) for url in urls]):
+                    shown.setdefault(endpoint, set()).add(role)
                     break
-            if rule.endpoint in QUERIES:
-                url = rule.rule + QUERIES[rule.endpoint].format(**world.targets["own"].ids)
-                if pages.get(client, role, url):
-                    shown.setdefault(rule.endpoint, set()).add(role)
-            elif not kinds and not rule.arguments:
-                pages.get(client, role, rule.rule + query)
+            if extra and pages.get(client, role, extra) and endpoint in QUERIES:
+                shown.setdefault(endpoint, set()).add(role)
 
     assert not pages.failures, "\n".join(pages.failures)
     files = sorted(tmp_path.glob("*.html"))
