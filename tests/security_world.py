@@ -268,6 +268,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "import": job.id,
         "export": export.id,
         "export_file": ready_export.id,
+        "export_job": export_job.id,
         "notification": note.id,
         "message": message.id,
         "generated": report.id,

@@ -26,8 +26,11 @@ def report_store_for(user, requested_store_id: int | None) -> int | None:
 
 
 def may_download(user, generated: GeneratedFile) -> bool:
-    """Only the person who asked, still allowed to make the report for that store."""
-    if generated.user_id != user.id or user.role not in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}:
+    """Only the person who asked, still allowed to make the report for that store (and only a
+    monthly report: other generated files have pages, and rules, of their own)."""
+    if generated.kind != KIND or generated.user_id != user.id:
+        return False
+    if user.role not in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING}:
         return False
     return user.role == Role.DIRECTOR or generated.store_id == user.store_id
 

@@ -146,6 +146,9 @@ def test_the_exports_page_shows_progress_then_a_single_download(world, db, facto
         assert client.post(f"/leads/exports/{req.id}/download").status_code == 404
         assert client.post(f"/leads/exports/{req.id}/prepare").status_code == 404
 
+    # The monthly report's pages do not serve it either (only the exports page, once).
+    assert manager.get(f"/reports/files/{generated.id}").status_code == 404
+    assert manager.get(f"/reports/files/{generated.id}/download").status_code == 404
     download = manager.post(f"/leads/exports/{req.id}/download")
     assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
     rows = _rows(download.data)
@@ -286,3 +289,25 @@ def test_a_file_being_made_is_not_queued_again(world, db):
         runner.commit()
     db.session.expire_all()
     assert db.session.get(GeneratedFile, generated.id).status == "running"
+
+
+def test_a_real_consumer_writes_the_export_while_the_page_polls(world, db, login, huey_consumer):
+    import time
+
+    manager, director = login(world["manager"]), login(world["director"])
+    assert manager.post("/leads/export").status_code == 303
+    req = db.session.execute(select(ExportRequest)).scalar_one()
+    assert director.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 303
+    statuses = []
+    started = time.monotonic()
+    while True:
+        block = manager.htmx("GET", f"/leads/exports/{req.id}/file").get_data(as_text=True)
+        assert "<html" not in block
+        statuses.append(block.split('data-generated-status="')[1].split('"')[0])
+        if statuses[-1] in ("done", "failed"):
+            break
+        assert time.monotonic() - started < 120
+        time.sleep(0.2)
+    assert statuses[-1] == "done"
+    download = manager.post(f"/leads/exports/{req.id}/download")
+    assert download.status_code == 200 and len(_rows(download.data)) == 8
