@@ -68,7 +68,10 @@ def create(user, kind: str, month: date, store_id: int | None = None, file_id: i
 
 def enqueue(generated: GeneratedFile, locale: str | None = None) -> None:
     """Queue the task of the row's kind (after the commit that made the row)."""
-    _task(generated.kind)(generated.id, locale=locale or None)
+    try:
+        _task(generated.kind)(generated.id, locale=locale or None)
+    except Exception:  # the row stays queued: a starting worker, or the periodic job, queues it
+        log.exception("could not queue generated file %s", generated.id)
 
 
 def _task(kind: str):
