@@ -18,6 +18,7 @@ JOB_MODULES = (
     "app.invitations.jobs",
     "app.reports.jobs",
     "app.leads.importing.jobs",
+    "app.files.jobs",
     "app.messaging.jobs",  # outbox delivery last, so messages queued above go out now
 )
 _REGISTRY: list[tuple[str, Callable[[datetime], dict]]] = []

@@ -155,7 +155,7 @@ def import_commit(job_id: int, user_id: int) -> None:
     run_commit(job_id, user_id)
 
 
-# --- generated reports -----------------------------------------------------------------------
+# --- generated files (app/files/generated.py: one lifecycle, a task per kind) ------------------
 
 
 @huey.task(name="reports.monthly_pdf")
@@ -164,6 +164,18 @@ def render_monthly_report(generated_id: int) -> None:
     from app.reports.generate import render_generated
 
     render_generated(generated_id)
+
+
+@huey.task(name="leads.export_xlsx")
+@in_app_context
+def write_lead_export(generated_id: int) -> None:
+    from app.leads.exports import generate_export
+
+    generate_export(generated_id)
+
+
+# GeneratedFile.kind → the task that makes it (queued again by kind when a worker was cut off).
+GENERATED_FILE_TASKS = {"monthly_report": render_monthly_report, "lead_export": write_lead_export}
 
 
 # --- periodic jobs (the `@periodic` registry of app/jobs.py) ------------------------------------
@@ -186,6 +198,7 @@ def local_crontab(minute="0", hour="*", day="*"):
 SCHEDULES = {
     "outbox": crontab(minute="*"),
     "interrupted_imports": crontab(minute="*"),  # steps of a worker that died are queued again
+    "interrupted_files": crontab(minute="*"),  # so are the reports and exports it was making
     "first_contact_breaches": crontab(minute="*/5"),
     "overdue_plans": crontab(minute="*/5"),
     "reminders": crontab(minute="*/5"),
@@ -223,14 +236,21 @@ def register_periodic_tasks() -> list[str]:
 
 
 def resume_interrupted_work() -> int:
-    """Queue again the import steps a stopped worker left cut off (called when a worker starts)."""
+    """Queue again the import steps and generated files (reports, exports) a stopped worker left
+    cut off (called when a worker starts); return how many were queued."""
+    from app.files import generated
     from app.leads.importing import jobs
 
+    resumed = 0
     try:
-        return jobs.resume_interrupted_steps(starting=True)
+        resumed += jobs.resume_interrupted_steps(starting=True)
     except Exception:  # the periodic job tries again; a worker must start anyway
         log.exception("could not queue interrupted import steps again")
-        return 0
+    try:
+        resumed += generated.resume_interrupted(starting=True)["resumed"]
+    except Exception:
+        log.exception("could not queue interrupted generated files again")
+    return resumed
 
 
 def run_consumer(workers: int, periodic: bool = True):

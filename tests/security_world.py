@@ -237,6 +237,34 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
     db.session.add_all([report_pdf, event_image])
     db.session.flush()
     report.file_id = report_pdf.id
+    # An approved export above the cap, written by the task and waiting for its one download by
+    # the person who asked.
+    ready_export = ExportRequest(user_id=colleague.id, filters={"q": ""}, row_count=3, status="approved")
+    db.session.add(ready_export)
+    db.session.flush()
+    export_xlsx = StoredFile(
+        owner_type="export_request",
+        owner_id=ready_export.id,
+        role="export",
+        filename="leads.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        size=32,
+        content=("PK " + _mark(f"ExportFile{tag}")).encode(),
+    )
+    db.session.add(export_xlsx)
+    db.session.flush()
+    export_job = GeneratedFile(
+        user_id=colleague.id,
+        kind="lead_export",
+        month=date.today().replace(day=1),
+        status="done",
+        progress=100,
+        step="done",
+        file_id=export_xlsx.id,
+        finished_at=now,
+    )
+    db.session.add(export_job)
+    db.session.flush()
     key, _raw = create_api_key(
         _mark(f"Key{tag}"), source_channel_id=channel_by_code("website").id, store_id=store.id
     )
@@ -263,6 +291,8 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "proposal": proposal.id,
         "import": job.id,
         "export": export.id,
+        "export_file": ready_export.id,
+        "export_job": export_job.id,
         "notification": note.id,
         "message": message.id,
         "generated": report.id,
@@ -292,6 +322,7 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "notification": [note.title],
         "message": [message.last_error],
         "generated": [_mark(f"Report{tag}")],
+        "export_file": [_mark(f"ExportFile{tag}")],
         "apikey": [key.name],
         "device": [device.browser],
     }
@@ -306,11 +337,11 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
         "showroom_visits": {visit.id},
         "assignment_proposals": {proposal.id},
         "import_jobs": {job.id},
-        "export_requests": {export.id},
+        "export_requests": {export.id, ready_export.id},
         "notifications": {note.id},
         "messages": {message.id},
-        "generated_files": {report.id},
-        "stored_files": {report_pdf.id, event_image.id},
+        "generated_files": {report.id, export_job.id},
+        "stored_files": {report_pdf.id, event_image.id, export_xlsx.id},
         "users": {owner.id},
         "api_keys": {key.id},
         "device_sessions": {device.id},

@@ -1,7 +1,7 @@
 """Save and read files kept in the database (never on one machine's disk)."""
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.files.models import StoredFile
@@ -21,9 +21,7 @@ def save_file(
     replace: bool = True,
 ) -> StoredFile:
     """Store `content` for an owner (replacing an earlier file of the same role); return the row."""
-    limit = current_app.config.get("STORED_FILE_MAX_MB", 50) * 1024 * 1024
-    if len(content) > limit:
-        raise FileTooLarge(filename)
+    _check_size(filename, content)
     if replace:
         delete_files(owner_type, owner_id, role)
     row = StoredFile(
@@ -38,6 +36,22 @@ def save_file(
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _check_size(filename: str, content: bytes) -> None:
+    if len(content) > current_app.config.get("STORED_FILE_MAX_MB", 50) * 1024 * 1024:
+        raise FileTooLarge(filename)
+
+
+def fill_file(file_id: int, filename: str, content: bytes, content_type: str) -> None:
+    """Write `content` into a stored file made earlier (empty) for its owner."""
+    _check_size(filename, content)
+    db.session.execute(
+        update(StoredFile)
+        .where(StoredFile.id == file_id)
+        .values(filename=filename[:255], content_type=content_type, size=len(content), content=content)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def file_content(owner_type: str, owner_id: int, role: str) -> bytes | None:

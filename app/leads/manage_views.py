@@ -1,5 +1,7 @@
 """Lead routes for managers, directors and admins: export, export approval, merge, anonymise."""
 
+import io
+
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +15,19 @@ from app.core.names import vehicle_name
 from app.core.params import parse_ids, parse_int
 from app.core.timeutil import today_for
 from app.extensions import db
-from app.leads.exports import count_capped, decide_export, export_file, request_export, row_cap
+from app.leads.exports import (
+    count_capped,
+    decide_export,
+    enqueue_generation,
+    export_file,
+    filename_for,
+    generation_of,
+    generations_of,
+    request_export,
+    row_cap,
+    start_generation,
+    take_export,
+)
 from app.leads.filters import InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, ExportDecisionForm
 from app.leads.merge import MERGE_FIELDS, lead_values, merge_check, merge_leads
@@ -24,7 +38,7 @@ from app.leads.services import set_fleet
 from app.leads.views import bp, get_lead_or_404
 from app.web.access import requires
 from app.web.permissions import can, get_scoped_or_404, may_see_phone, scoped_leads
-from app.web.render import render
+from app.web.render import render, render_fragment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,7 +70,7 @@ def export_leads():
         return redirect(url_for("leads.list_exports"), code=303)
     tmp, _count = export_file(current_user, flt, today)
     db.session.commit()
-    return _send(tmp, f"leads-{today.isoformat()}.xlsx")
+    return _send(tmp, filename_for(today))
 
 
 @bp.get("/exports")
@@ -74,7 +88,16 @@ def list_exports():
     if not can(current_user, "export.decide"):
         stmt = stmt.where(ExportRequest.user_id == current_user.id)
     rows = db.session.execute(stmt).all()
-    return render("leads/exports.html", rows=rows, form=ExportDecisionForm(), button_form=EmptyForm())
+    generations = generations_of(
+        [req.id for req, _who in rows if req.status == "approved" and req.user_id == current_user.id]
+    )
+    return render(
+        "leads/exports.html",
+        rows=rows,
+        generations=generations,
+        form=ExportDecisionForm(),
+        button_form=EmptyForm(),
+    )
 
 
 @bp.post("/exports/<int:request_id>/decide")
@@ -87,26 +110,66 @@ def decide_export_view(request_id: int):
         abort(404)
     if not form.validate_on_submit() or req.status != "pending":
         abort(400)
-    decide_export(req, approve=form.decision.data == "approve", actor=current_user)
+    generated = decide_export(req, approve=form.decision.data == "approve", actor=current_user)
     db.session.commit()
+    if generated is not None:
+        enqueue_generation(generated)
     flash(_("Decision saved."), "success")
+    return redirect(url_for("leads.list_exports"), code=303)
+
+
+def _my_export_or_404(request_id: int) -> ExportRequest:
+    return get_scoped_or_404(current_user, ExportRequest, request_id, mine=True)
+
+
+@bp.get("/exports/<int:request_id>/file")
+@requires("export")
+def export_file_progress(request_id: int):
+    """The approved export's file: its progress while a task writes it (polled by htmx), then the
+    download button (the requester only)."""
+    req = _my_export_or_404(request_id)
+    return render_fragment(
+        "leads/_export_file.html",
+        "file",
+        url_for("leads.list_exports"),
+        req=req,
+        generated=generation_of(req) if req.status == "approved" else None,
+        button_form=EmptyForm(),
+    )
+
+
+@bp.post("/exports/<int:request_id>/prepare")
+@requires("export")
+def prepare_export(request_id: int):
+    """Write an approved export again after it failed (or one approved before files were written
+    in the background); the page then shows its progress."""
+    req = _my_export_or_404(request_id)
+    if req.status != "approved":
+        abort(409)
+    generated = start_generation(req)
+    db.session.commit()
+    if generated is not None:
+        enqueue_generation(generated)
     return redirect(url_for("leads.list_exports"), code=303)
 
 
 @bp.post("/exports/<int:request_id>/download")
 @requires("export")
 def download_export(request_id: int):
-    """Download an approved export once (the requester only, still with the export right).
+    """Download an approved, written export once (the requester only, still with the export right).
 
     POST: the download uses the approval up, so a link preview or prefetch must not do it.
     """
-    req = get_scoped_or_404(current_user, ExportRequest, request_id, mine=True)
+    req = _my_export_or_404(request_id)
     if req.status != "approved":
         abort(409)
-    flt = LeadFilter.from_args(req.filters or {})
-    tmp, _count = export_file(current_user, flt, today_for(current_user), request_row=req)
+    taken = take_export(req, current_user)
+    if taken is None:  # still being written, failed, or taken by a second click at the same moment
+        db.session.rollback()
+        abort(409)
     db.session.commit()
-    return _send(tmp, f"leads-{today_for(current_user).isoformat()}.xlsx")
+    content, name = taken
+    return _send(io.BytesIO(content), name)
 
 
 # ---- merge --------------------------------------------------------------------------------------

@@ -45,7 +45,10 @@ PARAM_KINDS = {
     ("followups.decide_defeat_request", "request_id"): "defeat",
     ("followups.decide_transfer_request", "request_id"): "transfer",
     ("leads.decide_export_view", "request_id"): "export",
-    ("leads.download_export", "request_id"): "export",
+    # An approved export whose file is written: its progress, writing it again, its one download.
+    ("leads.export_file_progress", "request_id"): "export_file",
+    ("leads.prepare_export", "request_id"): "export_file",
+    ("leads.download_export", "request_id"): "export_file",
 }
 # Parameters that name no object of a store: filled with fixed values (a list is tried value by value).
 CONSTANT_PARAMS = {
@@ -71,7 +74,7 @@ def visible(role: str, target: str, kind: str, endpoint: str | None = None) -> b
     """May `role` (a user of store A, or of no store) see or act on the `target`'s object of `kind`?"""
     if endpoint in ENDPOINT_SCOPE:
         return role in ENDPOINT_SCOPE[endpoint][target]
-    if kind in ("import", "export", "notification", "generated"):
+    if kind in ("import", "export", "export_file", "notification", "generated"):
         return False  # personal: the requester's own
     if kind == "message":
         return role == "admin"  # the outbox is the administrator's, for every store

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.admin.models import Setting
 from app.extensions import db as _db
+from app.leads.exports import enqueue_generation, start_generation
 from app.leads.models import ExportRequest
 
 
@@ -30,7 +31,10 @@ def world(factory, db):
         factory.lead(owner=consultant)
     approved = ExportRequest(user_id=manager.id, kind="leads", filters={}, row_count=3, status="approved")
     db.session.add(approved)
+    db.session.flush()
+    generated = start_generation(approved)
     db.session.commit()
+    enqueue_generation(generated)  # the task writes the file (at once in tests)
     return {"manager": manager, "director": director, "approved": approved}
 
 
@@ -48,6 +52,7 @@ def test_single_use_download_is_not_used_up_by_get(login, world, db):
     manager = login(world["manager"])
     req_id = world["approved"].id
     assert manager.get(f"/leads/exports/{req_id}/download").status_code == 405
+    assert manager.get(f"/leads/exports/{req_id}/prepare").status_code == 405
     db.session.expire_all()
     assert db.session.get(ExportRequest, req_id).status == "approved"
     page = manager.get("/leads/exports").get_data(as_text=True)

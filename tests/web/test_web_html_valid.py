@@ -30,7 +30,7 @@ from app.extensions import db as _db
 from app.files.models import GeneratedFile
 from app.followups.models import Notification
 from app.invitations.models import SurveyResponse
-from app.leads.models import ImportJob
+from app.leads.models import ExportRequest, ImportJob
 from app.reports import survey
 from app.web.access import PUBLIC_ATTR
 
@@ -158,9 +158,21 @@ def _objects_for(store, owner, colleague, manager, dcc):
 
 
 def _make_personal(target, user) -> None:
-    """Give the acting user the personal objects (import, report file, notification) of `target`."""
-    for model, key in ((ImportJob, "import"), (GeneratedFile, "generated"), (Notification, "notification")):
+    """Give the acting user the personal objects (import, report file, notification, an approved
+    export whose file is being written) of `target`."""
+    for model, key in (
+        (ImportJob, "import"),
+        (GeneratedFile, "generated"),
+        (Notification, "notification"),
+        (ExportRequest, "export_file"),
+        (GeneratedFile, "export_job"),
+    ):
         _db.session.execute(update(model).where(model.id == target.ids[key]).values(user_id=user.id))
+    _db.session.execute(
+        update(GeneratedFile)
+        .where(GeneratedFile.id == target.ids["export_job"])
+        .values(status="running", step="writing", progress=40)
+    )
     _db.session.commit()
 
 
