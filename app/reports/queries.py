@@ -4,8 +4,9 @@ Every function takes a ReportFilter and returns aggregated rows (dicts); rows of
 loaded. Reports that share a figure share the function, so they agree with each other.
 """
 
-from sqlalchemy import case, distinct, func, literal, select, text, union_all
+from sqlalchemy import String, case, cast, distinct, func, literal, select, text, union_all
 
+from app.accounts.models import User
 from app.admin.models import PipelineStage, StageKind
 from app.admin.reference import stage_by_code, stages
 from app.extensions import db
@@ -28,6 +29,9 @@ LEAD_DIMENSIONS = {
     "grade": Lead.grade_id,
     "model": Lead.model_id,
 }
+
+
+METHOD_FIGURES = ("m_phone", "m_sms", "m_wechat", "m_email", "m_visit", "m_showroom")
 
 
 def roomy_sorts(megabytes: int = 32) -> None:
@@ -209,27 +213,106 @@ def _followed_leads(f) -> list[dict]:
     return _rows(scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id))
 
 
+ACTIVITY_FIGURES = ("followups", "effective", *METHOD_FIGURES, "leads")
+
+
+def followup_activity_by_day(
+    f, unassigned: str, page: int | None = None, page_size: int = 100
+) -> tuple[list[dict], int, dict]:
+    """The rows of `followup_activity(f, by_day=True)` in day then consultant-name order, each with
+    its `label` (the consultant's name, `unassigned` without one, "#id" for an unknown user): one
+    page of `page_size` rows, or all of them when `page` is None; with the number of rows and the
+    column totals over every row, summed in SQL: on a page by the same statement (window sums over
+    the grouped rows, before the page is cut), so a page costs one statement whatever the period.
+
+    Names sort by code point (`COLLATE "C"` on PostgreSQL, SQLite's binary order), as Python sorts
+    strings, so a page holds the rows the whole list has at its place.
+    """
+    g = _activity_per_day(f)
+    label = case(
+        (g.c.key.is_(None), literal(unassigned)),
+        else_=func.coalesce(User.display_name, literal("#") + cast(g.c.key, String)),
+    )
+    in_name_order = label.collate("C") if dialect() == "postgresql" else label
+    paged = page is not None
+    everything = [  # the count and totals ride on a page's rows; the whole list sums them apart
+        func.count().over().label("all_rows"),
+        *[func.sum(g.c[n]).over().label(f"all_{n}") for n in ACTIVITY_FIGURES],
+    ]
+    stmt = (
+        select(
+            g.c.bucket,
+            g.c.key,
+            label.label("label"),
+            *[g.c[n] for n in ACTIVITY_FIGURES],
+            *(everything if paged else []),
+        )
+        .select_from(g)
+        .outerjoin(User, User.id == g.c.key)
+        .order_by(g.c.bucket, in_name_order, g.c.key)
+    )
+    if paged:
+        stmt = stmt.limit(page_size).offset((max(1, page) - 1) * page_size)
+    rows = _rows(stmt)
+    if paged and rows:
+        first = rows[0]
+        count, totals = int(first["all_rows"]), {n: int(first[f"all_{n}"]) for n in ACTIVITY_FIGURES}
+    elif not paged or page > 1:  # the whole list, or past the last page: totals over every row
+        count, totals = _activity_totals(g)
+    else:
+        count, totals = 0, dict.fromkeys(ACTIVITY_FIGURES, 0)
+    out = [
+        {
+            k: (int(r[k]) if k in ACTIVITY_FIGURES else r[k])
+            for k in ("bucket", "key", "label", *ACTIVITY_FIGURES)
+        }
+        for r in rows
+    ]
+    return out, count, totals
+
+
+def _activity_per_day(f):
+    """Follow-up figures per local day and consultant, as a subquery (the aggregates when they
+    answer the filter, else the follow-ups)."""
+    if daily.usable(f):
+        names = {"followups": "followups", "effective": "effective", "leads": "followed_leads"}
+        names.update({m: m for m in METHOD_FIGURES})
+        return daily.grouped(f, "consultant", names, grain="day").subquery("per_day")
+    return _followup_activity_raw_select(f, by_day=True).subquery("per_day")
+
+
+def _activity_totals(g) -> tuple[int, dict]:
+    stmt = select(
+        func.count().label("all_rows"),
+        *[func.coalesce(func.sum(g.c[n]), 0).label(n) for n in ACTIVITY_FIGURES],
+    ).select_from(g)
+    row = db.session.execute(stmt).one()._mapping
+    return int(row["all_rows"]), {n: int(row[n]) for n in ACTIVITY_FIGURES}
+
+
 def _followup_activity_raw(f, by_day: bool = False) -> list[dict]:
+    return _rows(_followup_activity_raw_select(f, by_day))
+
+
+def _followup_activity_raw_select(f, by_day: bool = False):
     exprs = [FollowUp.user_id]
     keys = [FollowUp.user_id.label("key")]
     if by_day:
         day = local_bucket(FollowUp.occurred_at, "day", f.offset_minutes)
         exprs.insert(0, day)
         keys.insert(0, day.label("bucket"))
-    methods = ["phone", "sms", "wechat", "email", "visit", "showroom"]
     stmt = select(
         *keys,
         func.count().label("followups"),
         _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
         func.count(distinct(FollowUp.lead_id)).label("leads"),
-        *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods],
+        *[_sum_if(FollowUp.method == m[2:]).label(m) for m in METHOD_FIGURES],
     ).where(
         store_condition(FollowUp.store_id, f),
         FollowUp.occurred_at >= f.utc_start,
         FollowUp.occurred_at < f.utc_end,
     )
-    stmt = scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
-    return _rows(stmt)
+    return scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
 
 
 def response_times(f) -> list[dict]:
