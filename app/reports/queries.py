@@ -222,35 +222,23 @@ def followup_activity_by_day(
     """The rows of `followup_activity(f, by_day=True)` in day then consultant-name order, each with
     its `label` (the consultant's name, `unassigned` without one, "#id" for an unknown user): one
     page of `page_size` rows, or all of them when `page` is None; with the number of rows and the
-    column totals over every row, summed in SQL: on a page by the same statement (window sums over
-    the grouped rows, before the page is cut), so a page costs one statement whatever the period.
+    column totals over every row, summed in SQL. A page from the aggregates reads the period once
+    per day and then only its own days (`_activity_page_of_days`); from the follow-ups, the count
+    and totals come with the page's rows as window sums before the LIMIT. Two statements at most
+    whatever the period.
 
     Names sort by code point (`COLLATE "C"` on PostgreSQL, SQLite's binary order), as Python sorts
     strings, so a page holds the rows the whole list has at its place.
     """
+    if page is not None and daily.usable(f):
+        return _activity_page_of_days(f, unassigned, page, page_size)
     g = _activity_per_day(f)
-    label = case(
-        (g.c.key.is_(None), literal(unassigned)),
-        else_=func.coalesce(User.display_name, literal("#") + cast(g.c.key, String)),
-    )
-    in_name_order = label.collate("C") if dialect() == "postgresql" else label
     paged = page is not None
     everything = [  # the count and totals ride on a page's rows; the whole list sums them apart
         func.count().over().label("all_rows"),
         *[func.sum(g.c[n]).over().label(f"all_{n}") for n in ACTIVITY_FIGURES],
     ]
-    stmt = (
-        select(
-            g.c.bucket,
-            g.c.key,
-            label.label("label"),
-            *[g.c[n] for n in ACTIVITY_FIGURES],
-            *(everything if paged else []),
-        )
-        .select_from(g)
-        .outerjoin(User, User.id == g.c.key)
-        .order_by(g.c.bucket, in_name_order, g.c.key)
-    )
+    stmt = _activity_in_order(g, unassigned, *(everything if paged else []))
     if paged:
         stmt = stmt.limit(page_size).offset((max(1, page) - 1) * page_size)
     rows = _rows(stmt)
@@ -261,23 +249,70 @@ def followup_activity_by_day(
         count, totals = _activity_totals(g)
     else:
         count, totals = 0, dict.fromkeys(ACTIVITY_FIGURES, 0)
-    out = [
-        {
-            k: (int(r[k]) if k in ACTIVITY_FIGURES else r[k])
-            for k in ("bucket", "key", "label", *ACTIVITY_FIGURES)
-        }
-        for r in rows
-    ]
+    out = [_activity_row(r) for r in rows]
     return out, count, totals
+
+
+def _activity_page_of_days(f, unassigned: str, page: int, page_size: int) -> tuple[list[dict], int, dict]:
+    """A page of `followup_activity_by_day` from the aggregates in two statements: the rows per day
+    with the count and totals over the period, then the grouped rows of only the days the page
+    covers, cut at the page's place in its first day."""
+    names = _activity_names()
+    days = daily.consultant_days(f, names)
+    if not days:
+        return [], 0, dict.fromkeys(ACTIVITY_FIGURES, 0)
+    count = int(days[0]["all_rows"])
+    totals = {n: int(days[0][f"all_{n}"] or 0) for n in ACTIVITY_FIGURES}
+    start = (max(1, page) - 1) * page_size
+    before, first, last = 0, None, None
+    for day in days:
+        if first is None and before + day["rows"] > start:
+            first, skip = day["day"], start - before
+        before += day["rows"]
+        if first is not None:
+            last = day["day"]
+            if before >= start + page_size:
+                break
+    if first is None:  # past the last page
+        return [], count, totals
+    g = daily.grouped(f, "consultant", names, grain="day", days=(first, last)).subquery("per_day")
+    rows = _rows(_activity_in_order(g, unassigned).limit(page_size).offset(skip))
+    return [_activity_row(r) for r in rows], count, totals
+
+
+def _activity_names() -> dict[str, str]:
+    names = {"followups": "followups", "effective": "effective", "leads": "followed_leads"}
+    names.update({m: m for m in METHOD_FIGURES})
+    return names
+
+
+def _activity_in_order(g, unassigned: str, *extra):
+    """The per-day rows of subquery `g` with their label, in day, name (code point), id order."""
+    label = case(
+        (g.c.key.is_(None), literal(unassigned)),
+        else_=func.coalesce(User.display_name, literal("#") + cast(g.c.key, String)),
+    )
+    in_name_order = label.collate("C") if dialect() == "postgresql" else label
+    return (
+        select(g.c.bucket, g.c.key, label.label("label"), *[g.c[n] for n in ACTIVITY_FIGURES], *extra)
+        .select_from(g)
+        .outerjoin(User, User.id == g.c.key)
+        .order_by(g.c.bucket, in_name_order, g.c.key)
+    )
+
+
+def _activity_row(r: dict) -> dict:
+    return {
+        k: (int(r[k]) if k in ACTIVITY_FIGURES else r[k])
+        for k in ("bucket", "key", "label", *ACTIVITY_FIGURES)
+    }
 
 
 def _activity_per_day(f):
     """Follow-up figures per local day and consultant, as a subquery (the aggregates when they
     answer the filter, else the follow-ups)."""
     if daily.usable(f):
-        names = {"followups": "followups", "effective": "effective", "leads": "followed_leads"}
-        names.update({m: m for m in METHOD_FIGURES})
-        return daily.grouped(f, "consultant", names, grain="day").subquery("per_day")
+        return daily.grouped(f, "consultant", _activity_names(), grain="day").subquery("per_day")
     return _followup_activity_raw_select(f, by_day=True).subquery("per_day")
 
 
