@@ -40,6 +40,7 @@ class Report:
     grain: bool = False  # offers day/week/month/quarter buckets
     roles: frozenset = frozenset({Role.CONSULTANT, Role.MANAGER, Role.DIRECTOR, Role.MARKETING, Role.DCC})
     description: object = ""
+    paged: bool = False  # the page shows its rows a page at a time (the builder takes `page`)
 
 
 SALES = _l("Sales")
@@ -96,6 +97,7 @@ REPORTS = [
         SHOWROOM,
         arrivals.build_arrivals,
         default_period="day",
+        paged=True,
         description=_l("Every registered showroom arrival."),
     ),
     Report(
@@ -127,6 +129,7 @@ REPORTS = [
         WORK,
         activity.build_activity,
         default_period="week",
+        paged=True,
         description=_l("Contacts per consultant and day, by method."),
     ),
     Report(

@@ -4,8 +4,9 @@ Every function takes a ReportFilter and returns aggregated rows (dicts); rows of
 loaded. Reports that share a figure share the function, so they agree with each other.
 """
 
-from sqlalchemy import case, distinct, func, literal, select, text, union_all
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select, text, union_all
 
+from app.accounts.models import User
 from app.admin.models import PipelineStage, StageKind
 from app.admin.reference import stage_by_code, stages
 from app.extensions import db
@@ -28,6 +29,9 @@ LEAD_DIMENSIONS = {
     "grade": Lead.grade_id,
     "model": Lead.model_id,
 }
+
+
+METHOD_FIGURES = ("m_phone", "m_sms", "m_wechat", "m_email", "m_visit", "m_showroom")
 
 
 def roomy_sorts(megabytes: int = 32) -> None:
@@ -209,66 +213,184 @@ def _followed_leads(f) -> list[dict]:
     return _rows(scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(FollowUp.user_id))
 
 
+ACTIVITY_FIGURES = ("followups", "effective", *METHOD_FIGURES, "leads")
+
+
+def followup_activity_by_day(
+    f, unassigned: str, page: int | None = None, page_size: int = 100
+) -> tuple[list[dict], int, dict]:
+    """The rows of `followup_activity(f, by_day=True)` in day then consultant-name order, each with
+    its `label` (the consultant's name, `unassigned` without one, "#id" for an unknown user): one
+    page of `page_size` rows, or all of them when `page` is None; with the number of rows and the
+    column totals over every row, summed in SQL. A page from the aggregates reads the period once
+    per day and then only its own days (`_activity_page_of_days`); from the follow-ups, the count
+    and totals come with the page's rows as window sums before the LIMIT. Two statements at most
+    whatever the period.
+
+    Names sort by code point (`COLLATE "C"` on PostgreSQL, SQLite's binary order), as Python sorts
+    strings, so a page holds the rows the whole list has at its place.
+    """
+    if page is not None and daily.usable(f):
+        return _activity_page_of_days(f, unassigned, page, page_size)
+    g = _activity_per_day(f)
+    paged = page is not None
+    everything = [  # the count and totals ride on a page's rows; the whole list sums them apart
+        func.count().over().label("all_rows"),
+        *[func.sum(g.c[n]).over().label(f"all_{n}") for n in ACTIVITY_FIGURES],
+    ]
+    stmt = _activity_in_order(g, unassigned, *(everything if paged else []))
+    if paged:
+        stmt = stmt.limit(page_size).offset((max(1, page) - 1) * page_size)
+    rows = _rows(stmt)
+    if paged and rows:
+        first = rows[0]
+        count, totals = int(first["all_rows"]), {n: int(first[f"all_{n}"]) for n in ACTIVITY_FIGURES}
+    elif not paged or page > 1:  # the whole list, or past the last page: totals over every row
+        count, totals = _activity_totals(g)
+    else:
+        count, totals = 0, dict.fromkeys(ACTIVITY_FIGURES, 0)
+    out = [_activity_row(r) for r in rows]
+    return out, count, totals
+
+
+def _activity_page_of_days(f, unassigned: str, page: int, page_size: int) -> tuple[list[dict], int, dict]:
+    """A page of `followup_activity_by_day` from the aggregates in two statements: the rows per day
+    with the count and totals over the period, then the grouped rows of only the days the page
+    covers, cut at the page's place in its first day."""
+    names = _activity_names()
+    days = daily.consultant_days(f, names)
+    if not days:
+        return [], 0, dict.fromkeys(ACTIVITY_FIGURES, 0)
+    count = int(days[0]["all_rows"])
+    totals = {n: int(days[0][f"all_{n}"] or 0) for n in ACTIVITY_FIGURES}
+    start = (max(1, page) - 1) * page_size
+    before, first, last = 0, None, None
+    for day in days:
+        if first is None and before + day["rows"] > start:
+            first, skip = day["day"], start - before
+        before += day["rows"]
+        if first is not None:
+            last = day["day"]
+            if before >= start + page_size:
+                break
+    if first is None:  # past the last page
+        return [], count, totals
+    g = daily.grouped(f, "consultant", names, grain="day", days=(first, last)).subquery("per_day")
+    rows = _rows(_activity_in_order(g, unassigned).limit(page_size).offset(skip))
+    return [_activity_row(r) for r in rows], count, totals
+
+
+def _activity_names() -> dict[str, str]:
+    names = {"followups": "followups", "effective": "effective", "leads": "followed_leads"}
+    names.update({m: m for m in METHOD_FIGURES})
+    return names
+
+
+def _activity_in_order(g, unassigned: str, *extra):
+    """The per-day rows of subquery `g` with their label, in day, name (code point), id order."""
+    label = case(
+        (g.c.key.is_(None), literal(unassigned)),
+        else_=func.coalesce(User.display_name, literal("#") + cast(g.c.key, String)),
+    )
+    in_name_order = label.collate("C") if dialect() == "postgresql" else label
+    return (
+        select(g.c.bucket, g.c.key, label.label("label"), *[g.c[n] for n in ACTIVITY_FIGURES], *extra)
+        .select_from(g)
+        .outerjoin(User, User.id == g.c.key)
+        .order_by(g.c.bucket, in_name_order, g.c.key)
+    )
+
+
+def _activity_row(r: dict) -> dict:
+    return {
+        k: (int(r[k]) if k in ACTIVITY_FIGURES else r[k])
+        for k in ("bucket", "key", "label", *ACTIVITY_FIGURES)
+    }
+
+
+def _activity_per_day(f):
+    """Follow-up figures per local day and consultant, as a subquery (the aggregates when they
+    answer the filter, else the follow-ups)."""
+    if daily.usable(f):
+        return daily.grouped(f, "consultant", _activity_names(), grain="day").subquery("per_day")
+    return _followup_activity_raw_select(f, by_day=True).subquery("per_day")
+
+
+def _activity_totals(g) -> tuple[int, dict]:
+    stmt = select(
+        func.count().label("all_rows"),
+        *[func.coalesce(func.sum(g.c[n]), 0).label(n) for n in ACTIVITY_FIGURES],
+    ).select_from(g)
+    row = db.session.execute(stmt).one()._mapping
+    return int(row["all_rows"]), {n: int(row[n]) for n in ACTIVITY_FIGURES}
+
+
 def _followup_activity_raw(f, by_day: bool = False) -> list[dict]:
+    return _rows(_followup_activity_raw_select(f, by_day))
+
+
+def _followup_activity_raw_select(f, by_day: bool = False):
     exprs = [FollowUp.user_id]
     keys = [FollowUp.user_id.label("key")]
     if by_day:
         day = local_bucket(FollowUp.occurred_at, "day", f.offset_minutes)
         exprs.insert(0, day)
         keys.insert(0, day.label("bucket"))
-    methods = ["phone", "sms", "wechat", "email", "visit", "showroom"]
     stmt = select(
         *keys,
         func.count().label("followups"),
         _sum_if(FollowUp.is_effective.is_(True)).label("effective"),
         func.count(distinct(FollowUp.lead_id)).label("leads"),
-        *[_sum_if(FollowUp.method == m).label(f"m_{m}") for m in methods],
+        *[_sum_if(FollowUp.method == m[2:]).label(m) for m in METHOD_FIGURES],
     ).where(
         store_condition(FollowUp.store_id, f),
         FollowUp.occurred_at >= f.utc_start,
         FollowUp.occurred_at < f.utc_end,
     )
-    stmt = scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
-    return _rows(stmt)
+    return scope_activity(stmt, f, FollowUp.lead_id, FollowUp.user_id).group_by(*exprs)
 
 
-def response_times(f) -> list[dict]:
-    """Per owner: average hours to first contact (leads created in the period)."""
+def response_and_cycle(f) -> tuple[list[dict], list[dict]]:
+    """Per owner, from one pass over the leads created or won in the period: the average hours to
+    first contact and the leads not contacted yet (leads created in the period, with an owner), and
+    the leads won with their average days from lead to order (leads won in the period).
+
+    Returns the two row lists apart, each with only the owners it has figures for: a lead created
+    and won in the period counts in both, as when each list was its own query.
+    """
+    created = and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end)
+    won = and_(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end)
     start = func.coalesce(Lead.assigned_at, Lead.created_at)
     stmt = (
         select(
             Lead.owner_id.label("key"),
+            _sum_if(created).label("created"),
             func.avg(
                 case(
-                    (Lead.first_contacted_at.is_not(None), hours_between(start, Lead.first_contacted_at)),
+                    (
+                        and_(created, Lead.first_contacted_at.is_not(None)),
+                        hours_between(start, Lead.first_contacted_at),
+                    ),
                     else_=None,
                 )
             ).label("first_contact_hours"),
-            _sum_if(Lead.first_contacted_at.is_(None)).label("never_contacted"),
+            _sum_if(and_(created, Lead.first_contacted_at.is_(None))).label("never_contacted"),
+            _sum_if(won).label("won"),
+            func.avg(case((won, hours_between(Lead.created_at, Lead.won_at) / 24.0), else_=None)).label(
+                "cycle_days"
+            ),
         )
-        .where(
-            Lead.created_at >= f.utc_start,
-            Lead.created_at < f.utc_end,
-            Lead.owner_id.is_not(None),
-            *lead_conditions(f),
-        )
+        .where(or_(created, won), *lead_conditions(f))
         .group_by(Lead.owner_id)
     )
-    return _rows(stmt)
-
-
-def order_cycle(f) -> list[dict]:
-    """Per owner: average days from lead to order for leads won in the period."""
-    stmt = (
-        select(
-            Lead.owner_id.label("key"),
-            func.count().label("won"),
-            func.avg(hours_between(Lead.created_at, Lead.won_at) / 24.0).label("cycle_days"),
-        )
-        .where(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end, *lead_conditions(f))
-        .group_by(Lead.owner_id)
-    )
-    return _rows(stmt)
+    rows = _rows(stmt)
+    response = [
+        {k: r[k] for k in ("key", "first_contact_hours", "never_contacted")}
+        for r in rows
+        if r["key"] is not None and r["created"]
+    ]
+    cycle = [{k: r[k] for k in ("key", "won", "cycle_days")} for r in rows if r["won"]]
+    return response, cycle
 
 
 def discipline_snapshot(f, today) -> list[dict]:

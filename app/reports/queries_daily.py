@@ -6,7 +6,7 @@ query functions in queries.py / queries_visits.py call `usable(f)` and fall back
 otherwise, so each figure keeps one definition whichever source answers it.
 """
 
-from sqlalchemy import Date, func, literal, select
+from sqlalchemy import Date, case, distinct, func, literal, or_, select
 
 from app.accounts.models import Role
 from app.extensions import db
@@ -75,6 +75,62 @@ def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -
     return out
 
 
+def grouped(f, by: str, names: dict[str, str], grain: str | None = None, days: tuple | None = None):
+    """The rows of `counts(f, by, names, grain)` as an unexecuted SELECT, for a caller that pages,
+    orders or totals them in SQL: columns `bucket` (with `grain`), `key` (NULL for a key of 0) and
+    one per name; groups whose named counters are all zero are left out, as `counts` leaves them.
+    `days` (first, last) narrows the filter's period to those days."""
+    t = DailyStat if by == "channel" else _table(f)
+    keys, groups = _keys(t, by, grain)
+    keys = [func.nullif(k.element, 0).label("key") if k.name == "key" else k for k in keys]
+    sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(name) for name, counter in names.items()]
+    nonzero = or_(*[func.sum(getattr(t, counter)) != 0 for counter in names.values()])
+    conds = _conditions(t, f)
+    if days is not None:
+        conds += [t.day >= _day(days[0]), t.day <= _day(days[1])]
+    return select(*keys, *sums).where(*conds).group_by(*groups).having(nonzero)
+
+
+def consultant_days(f, names: dict[str, str]) -> list[dict]:
+    """Per day of the filter, in day order, how many rows `grouped(f, "consultant", names, "day")`
+    has that day (`rows`: the consultants with a named counter other than zero; counters count, so
+    they are never below zero and a consultant's day is nonzero when one of its rows is), with the
+    number of those rows over the period (`all_rows`) and each named counter summed over the period
+    (`all_<name>`), the same on every day. One pass over the period's rows, without grouping them
+    per consultant: a page of the per-day rows then reads only its own days."""
+    t = _table(f)
+    nonzero = or_(*[getattr(t, counter) != 0 for counter in names.values()])
+    rows = func.count(distinct(case((nonzero, t.consultant_id))))
+    stmt = (
+        select(
+            t.day.label("day"),
+            rows.label("rows"),
+            func.sum(rows).over().label("all_rows"),
+            *[func.sum(func.sum(getattr(t, c))).over().label(f"all_{n}") for n, c in names.items()],
+        )
+        .where(*_conditions(t, f))
+        .group_by(t.day)
+        .order_by(t.day)
+    )
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def _keys(t, by: str | None, grain: str | None) -> tuple[list, list]:
+    """The labelled key columns (`bucket`, `key`) and the GROUP BY expressions of a grouping."""
+    keys, groups = [], []
+    if grain:
+        b = date_bucket(t.day, grain)
+        keys.append(b.label("bucket"))
+        groups.append(t.day if grain == "day" else b)  # a day's label is formatted once per group
+    if by:
+        column = (
+            {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
+        )
+        keys.append(column.label("key"))
+        groups.append(column)
+    return keys, groups
+
+
 def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     """Every counter per (bucket, key), read once per request for the same filter and grouping
     (a report asks for several figures of the same rows)."""
@@ -95,17 +151,7 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     if memo_key in memo:
         return memo[memo_key]
     t = DailyStat if by == "channel" else _table(f)
-    keys, groups = [], []
-    if grain:
-        b = date_bucket(t.day, grain)
-        keys.append(b.label("bucket"))
-        groups.append(b)
-    if by:
-        column = (
-            {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
-        )
-        keys.append(column.label("key"))
-        groups.append(column)
+    keys, groups = _keys(t, by, grain)
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]
     stmt = select(*keys, *sums).where(*_conditions(t, f))
     if groups:

@@ -62,7 +62,7 @@ def _build(report, f):
     from app.reports.queries import roomy_sorts
 
     roomy_sorts()
-    if report.key == "arrivals":
+    if report.paged:
         return report.build(f, page=_page())
     return report.build(f)
 

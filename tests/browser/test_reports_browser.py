@@ -53,3 +53,29 @@ def test_manager_filters_a_report_and_downloads_excel_and_pdf(
     pdf_path = tmp_path / "monthly.pdf"
     pdf_info.value.save_as(pdf_path)
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.browser
+def test_activity_report_pages_in_place_with_the_same_totals(
+    page, live_server, browser_login, factory, db, monkeypatch
+):
+    """The activity table shows a page of rows; "next page" swaps the report body (htmx), pushes
+    the page into the address bar and keeps the totals of the whole period."""
+    from app.reports.builders import activity
+
+    monkeypatch.setattr(activity, "PAGE_SIZE", 2)
+    world = build_world(factory, db)
+    browser_login(page, world.manager)
+    page.goto(f"{live_server}/reports/activity?period=month&date=2026-10-15")
+    body = page.locator("#report-body")
+    first_rows = body.locator("tbody tr").all_inner_texts()
+    totals = body.locator("tfoot tr").inner_text()
+    assert len(first_rows) == 2
+    page.evaluate("() => { window.stayed = true; }")  # gone if the whole page were loaded again
+    page.get_by_role("link", name="下一页").click()
+    page.wait_for_url(re.compile(r".*page=2.*"))
+    body.locator("a", has_text="上一页").wait_for()
+    second_rows = body.locator("tbody tr").all_inner_texts()
+    assert len(second_rows) == 2 and not set(first_rows) & set(second_rows)
+    assert body.locator("tfoot tr").inner_text() == totals
+    assert page.evaluate("() => window.stayed === true")

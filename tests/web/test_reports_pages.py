@@ -130,7 +130,7 @@ def test_arrival_export_lists_every_arrival(world, login):
     assert len(phones) == 3
 
 
-@pytest.mark.parametrize("key", ["followups", "funnel", "daily"])
+@pytest.mark.parametrize("key", ["followups", "funnel", "daily", "activity"])
 def test_query_count_does_not_grow_with_rows(world, login, factory, db, count_queries, key):
     client = login(world.manager)
     client.get(f"/reports/{key}?{OCTOBER}&by=consultant")
@@ -276,3 +276,62 @@ def test_printable_view_hides_navigation_and_controls(world, login):
     css = (Path(__file__).resolve().parents[2] / "static/css/reports.css").read_text(encoding="utf-8")
     assert "@media print" in css and ".print-view .topbar" in css
     assert "顾问二" in html and "175" in html
+
+
+def _table_cells(html: str) -> tuple[list[list[str]], list[str]]:
+    """The body rows and the totals row of the page's report table, as cell texts."""
+    import re
+
+    table = html[html.index('<table class="report-table">') :]
+    table = table[: table.index("</table>")]
+    body, _, foot = table.partition("<tfoot>")
+
+    def cells(row: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+
+    rows = [cells(r) for r in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>")[1], re.S)]
+    return rows, (cells(foot) if foot else [])
+
+
+def test_activity_pages_its_rows_with_the_export_totals(world, login, monkeypatch):
+    """The activity page shows a page of day × consultant rows; the Excel export has every row,
+    and the totals under each page are the export's totals over the whole period."""
+    from app.reports.builders import activity
+    from app.reports.tables import fmt
+
+    monkeypatch.setattr(activity, "PAGE_SIZE", 2)
+    client = login(world.manager)
+    first = client.get(f"/reports/activity?{OCTOBER}").get_data(as_text=True)
+    second = client.htmx("GET", f"/reports/activity?{OCTOBER}&page=2").get_data(as_text=True)
+    assert second.lstrip().startswith('<section id="report-body"')
+    rows1, totals1 = _table_cells(first)
+    rows2, totals2 = _table_cells(second)
+    assert len(rows1) == len(rows2) == 2 and not set(map(tuple, rows1)) & set(map(tuple, rows2))
+    assert 'data-hx-get="/reports/activity?' in first and "page=2" in first
+    assert "page=1" in second  # the previous page, from the second
+
+    ws = load_workbook(io.BytesIO(client.get(f"/reports/activity/export.xlsx?{OCTOBER}&page=2").data)).active
+    values = [r for r in ws.iter_rows(values_only=True) if r and r[0]]
+    header = next(i for i, r in enumerate(values) if r[0] == "日")
+    exported = values[header + 1 : -1]
+    assert len(exported) > 4 and values[-1][0] == "合计"
+
+    def shown(row):
+        return [str(row[0]), str(row[1]), *[fmt(v, "int") for v in row[2:]]]
+
+    assert [shown(r) for r in exported[:4]] == rows1 + rows2
+    assert totals1 == totals2 == ["合计", "", *[fmt(v, "int") for v in values[-1][2:]]]
+    assert f"共 {len(exported)} 行" in first
+
+
+def test_activity_past_the_last_page_keeps_the_totals(world, login, monkeypatch):
+    from app.reports.builders import activity
+    from app.reports.filters import build_filter
+
+    monkeypatch.setattr(activity, "PAGE_SIZE", 2)
+    f = build_filter(world.manager, {"period": "month", "date": "2026-10-15"})
+    whole = activity.build_activity(f)
+    past = activity.build_activity(f, page=999)
+    assert past.rows == [] and past.total_rows == len(whole.rows) and past.totals == whole.totals
+    pages = [activity.build_activity(f, page=p).rows for p in range(1, len(whole.rows) // 2 + 2)]
+    assert [r for page in pages for r in page] == whole.rows

@@ -1,15 +1,18 @@
 """Consultant visit activity: contacts per consultant and day, by contact method.
 
 Per day and consultant: contacts by phone, SMS, WeChat, e-mail, home visit and in the showroom,
-all follow-ups, the effective ones and the customers contacted; a pie of the methods.
-Data: `queries.followup_activity(by_day=True)` (follow-ups of the period).
+all follow-ups, the effective ones and the customers contacted; a pie of the methods. The page
+shows the rows a page at a time (a group's quarter is tens of thousands of them), the Excel export
+all of them; both with the same totals over the whole period, summed in SQL.
+Data: `queries.followup_activity_by_day` (the daily aggregates, or the follow-ups of the period).
 """
 
 from flask_babel import lazy_gettext as _l
 
 from app.reports import charts, queries
-from app.reports.tables import Col, Names, Table, sum_rows
+from app.reports.tables import Col, Names, Table
 
+PAGE_SIZE = 100
 METHODS = ["phone", "sms", "wechat", "email", "visit", "showroom"]
 METHOD_LABELS = {
     "phone": _l("Phone"),
@@ -29,26 +32,25 @@ COLS = [
 ]
 
 
-def build_activity(f) -> Table:
-    """A row per day and consultant, in day then name order, with the pie of contact methods."""
-    names = Names()
-    rows = queries.followup_activity(f, by_day=True)
-    names.load_users(r["key"] for r in rows)
+def build_activity(f, page: int | None = None) -> Table:
+    """A row per day and consultant, in day then name order: one page of `PAGE_SIZE` rows, or all
+    of them when `page` is None (the export); totals and the pie of contact methods cover them all."""
+    rows, count, totals = queries.followup_activity_by_day(f, Names().unassigned, page, PAGE_SIZE)
     out = [
         {
             "day": r["bucket"],
-            "label": names.user(r["key"]),
+            "label": r["label"],
             "followups": r["followups"],
             "effective": r["effective"],
             "leads": r["leads"],
             **{f"m_{m}": r[f"m_{m}"] for m in METHODS},
         }
-        for r in sorted(rows, key=lambda r: (r["bucket"], names.user(r["key"])))
+        for r in rows
     ]
-    totals = sum_rows(out, [f"m_{m}" for m in METHODS] + ["followups", "effective", "leads"])
     chart = charts.pie_chart(
         [str(METHOD_LABELS[m]) for m in METHODS],
         [totals[f"m_{m}"] for m in METHODS],
         str(_l("Contacts by method")),
     )
-    return Table(list(COLS), out, totals, charts=[(_l("Contacts by method"), chart)])
+    paging = {"total_rows": count, "page": page, "page_size": PAGE_SIZE} if page is not None else {}
+    return Table(list(COLS), out, totals, charts=[(_l("Contacts by method"), chart)], **paging)

@@ -2,8 +2,9 @@
 
 Follow-ups and the effective ones, leads followed and follow-ups per lead, hours from a lead's
 assignment (or creation) to its first contact, leads not contacted yet, won leads and days from lead
-to order. Data: `queries.followup_activity`, `queries.response_times` and `queries.order_cycle`,
-joined on the consultant.
+to order. Data: `queries.followup_activity` (the daily aggregates, and the distinct leads followed
+over the period) and `queries.response_and_cycle` (one pass over the leads created or won in the
+period), joined on the consultant.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -30,7 +31,7 @@ COLS = [
 def build_followups(f) -> Table:
     """One row per consultant, most follow-ups first, with the follow-ups chart of the top twelve."""
     names = Names()
-    merged = merge_by_key(queries.followup_activity(f), queries.response_times(f), queries.order_cycle(f))
+    merged = merge_by_key(queries.followup_activity(f), *queries.response_and_cycle(f))
     names.load_users(merged)
     out = [_consultant_row(names.user(key), r) for key, r in merged.items()]
     out.sort(key=lambda r: -r["followups"])
