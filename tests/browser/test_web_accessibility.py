@@ -88,17 +88,14 @@ def _pages(w):
         ("manager", DESKTOP, "/review"),
         ("manager", DESKTOP, "/approvals"),
         ("manager", DESKTOP, "/reports/"),
-<<<<<<< HEAD
         ("manager", DESKTOP, f"/events/{event.id}"),
         ("manager", DESKTOP, f"/events/{event.id}/edit"),
-=======
         # Lists shown as cards on phones: the pool, events, a guest list with a call button, metrics.
         ("manager", PHONE, "/pool"),
         ("manager", PHONE, "/events"),
         ("manager", PHONE, "/events/metrics"),
         ("consultant", PHONE, f"/events/{event.id}"),
         ("clerk", PHONE, "/showroom/reception"),
->>>>>>> cards
         ("clerk", TABLET, "/showroom/reception"),
         ("clerk", TABLET, f"/checkin/{event.id}"),
         (None, PHONE, f"/r/{w['invitation'].token}"),
