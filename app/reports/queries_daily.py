@@ -1,4 +1,5 @@
-"""Report figures read from the daily aggregates (daily_totals / daily_stats, app/reports/aggregates.py).
+"""Report figures read from the daily aggregates (daily_stats and its rollups daily_totals and
+daily_channels, app/reports/aggregates.py).
 
 A figure that is a sum of daily counts (new leads, follow-ups, visits, invitations, defeat
 requests, orders) is read here when the filter can be answered from the aggregates' keys; the
@@ -10,7 +11,7 @@ from sqlalchemy import Date, func, literal, select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.reports.models import COUNTERS, DailyStat, DailyTotal
+from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyTotal
 from app.reports.sqlutil import date_bucket, dialect
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -37,8 +38,15 @@ def usable(f) -> bool:
     return all(zones.get(store_id, f.tz) == f.tz for store_id in f.store_ids)
 
 
-def _table(f):
-    return DailyStat if (f.channel_id or f.grade_id) else DailyTotal
+def _table(f, by: str | None):
+    """The coarsest table whose keys carry the filter and the grouping: store × day × channel
+    without a consultant or a grade, store × consultant × day without a channel or a grade, every
+    key otherwise. All three hold the same counters (the rollups are daily_stats summed)."""
+    if not (f.consultant_id or f.grade_id or by == "consultant"):
+        return DailyChannel
+    if not (f.channel_id or f.grade_id or by == "channel"):
+        return DailyTotal
+    return DailyStat
 
 
 def _day(value):
@@ -94,16 +102,14 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     memo = g.setdefault("_report_daily_counts", {}) if has_app_context() else {}
     if memo_key in memo:
         return memo[memo_key]
-    t = DailyStat if by == "channel" else _table(f)
+    t = _table(f, by)
     keys, groups = [], []
     if grain:
         b = date_bucket(t.day, grain)
         keys.append(b.label("bucket"))
         groups.append(b)
     if by:
-        column = (
-            {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
-        )
+        column = getattr(t, {"consultant": "consultant_id", "store": "store_id", "channel": "channel_id"}[by])
         keys.append(column.label("key"))
         groups.append(column)
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]
