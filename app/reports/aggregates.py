@@ -1,12 +1,12 @@
 """Daily report aggregates: what each counter counts, how it is rebuilt and how it is kept current.
 
 `daily_stats` holds one row per store × consultant × store-local day × source channel × grade with
-integer counters; two rollups hold the same counters summed over some of those keys (`ROLLUPS` in
-app/reports/models.py): `daily_totals` over channel and grade (store × consultant × day: what a
-report per consultant without a channel or grade filter reads) and `daily_channels` over
-consultant and grade (store × day × channel: what a report of a store or of the group reads when
-it needs no consultant and no grade, a few rows per store and day). A report over a month reads
-days, not leads.
+integer counters; three rollups hold the same counters summed over some of those keys (`ROLLUPS`
+in app/reports/models.py): `daily_totals` over channel and grade (store × consultant × day: what a
+report per consultant without a channel or grade filter reads), `daily_channels` over consultant
+and grade (store × day × channel: a report of a store or of the group by channel or filtered by
+one) and `daily_stores` over all three (store × day: a report of a store or of the group by
+period). A report over a month reads days, not leads.
 
 What each counter counts, and under which keys (0 in a key means "none"):
 

@@ -1,5 +1,5 @@
-"""Report figures read from the daily aggregates (daily_stats and its rollups daily_totals and
-daily_channels, app/reports/aggregates.py).
+"""Report figures read from the daily aggregates (daily_stats and its rollups daily_totals,
+daily_channels and daily_stores, app/reports/aggregates.py).
 
 A figure that is a sum of daily counts (new leads, follow-ups, visits, invitations, defeat
 requests, orders) is read here when the filter can be answered from the aggregates' keys; the
@@ -11,7 +11,7 @@ from sqlalchemy import Date, func, literal, select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyTotal
+from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
 from app.reports.sqlutil import date_bucket, dialect
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -39,11 +39,12 @@ def usable(f) -> bool:
 
 
 def _table(f, by: str | None):
-    """The coarsest table whose keys carry the filter and the grouping: store × day × channel
-    without a consultant or a grade, store × consultant × day without a channel or a grade, every
-    key otherwise. All three hold the same counters (the rollups are daily_stats summed)."""
+    """The coarsest table whose keys carry the filter and the grouping: store × day without a
+    consultant, channel or grade; store × day × channel without a consultant or a grade; store ×
+    consultant × day without a channel or a grade; every key otherwise. All four hold the same
+    counters (the rollups are daily_stats summed)."""
     if not (f.consultant_id or f.grade_id or by == "consultant"):
-        return DailyChannel
+        return DailyChannel if (f.channel_id or by == "channel") else DailyStore
     if not (f.channel_id or f.grade_id or by == "channel"):
         return DailyTotal
     return DailyStat

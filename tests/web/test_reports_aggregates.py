@@ -125,7 +125,8 @@ def rolled_up(stats: dict, keys: tuple) -> dict:
 
 
 def assert_rollups_equal(db, stats: dict) -> None:
-    """daily_totals and daily_channels hold `stats` (daily_stats rows) summed over their keys."""
+    """daily_totals, daily_channels and daily_stores hold `stats` (daily_stats rows) summed over
+    their keys."""
     for model, keys in ROLLUPS:
         actual, expected = stored(db, model, keys), rolled_up(stats, keys)
         assert actual == expected, (model.__tablename__, _diff(actual, expected))
@@ -291,8 +292,8 @@ def test_a_rolled_back_change_leaves_the_aggregates_alone(db):
 @pytest.mark.parametrize("key", ["daily", "comparison", "sources", "trends", "activity", "followups"])
 def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, scope, monkeypatch):
     """A report built from the aggregates shows what the same report counted from raw rows shows:
-    the whole group and a store (daily_channels, daily_totals), with a channel filter
-    (daily_channels) and a grade filter (daily_stats)."""
+    the whole group and a store (daily_stores, daily_channels, daily_totals), with a channel
+    filter (daily_channels) and a grade filter (daily_stats)."""
     from app.reports import catalog, queries_daily
     from app.reports.filters import build_filter
 
