@@ -69,9 +69,9 @@ class DailyTotal(db.Model):
 
 
 class DailyChannel(db.Model):
-    """daily_stats summed over consultant and grade: what a report of a store or the group reads
-    when it needs no consultant and no grade (a few rows per store and day instead of one per
-    consultant, channel and grade)."""
+    """daily_stats summed over consultant and grade: what a report of a store or of the group by
+    source channel, or filtered by one, reads when it needs no consultant and no grade (a row per
+    store, day and channel instead of one per consultant, channel and grade)."""
 
     __tablename__ = "daily_channels"
 
