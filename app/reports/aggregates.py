@@ -1,9 +1,12 @@
 """Daily report aggregates: what each counter counts, how it is rebuilt and how it is kept current.
 
 `daily_stats` holds one row per store × consultant × store-local day × source channel × grade with
-integer counters; `daily_totals` is the same summed over channel and grade (what a report without
-a channel or grade filter reads: a few rows per consultant and day). A report over a month reads
-days, not leads.
+integer counters; three rollups hold the same counters summed over some of those keys (`ROLLUPS`
+in app/reports/models.py): `daily_totals` over channel and grade (store × consultant × day: what a
+report per consultant without a channel or grade filter reads), `daily_channels` over consultant
+and grade (store × day × channel: a report of a store or of the group by channel or filtered by
+one) and `daily_stores` over all three (store × day: a report of a store or of the group by
+period). A report over a month reads days, not leads.
 
 What each counter counts, and under which keys (0 in a key means "none"):
 
@@ -29,8 +32,10 @@ to another store moves all of its counts. That is why maintenance works per lead
 
 Maintenance: every counter is a function of one lead and its facts (or of one walk-in visit). A
 flush that touches a lead or a fact computes, before the flush, the touched leads' contributions
-from the database, and after the flush the same again; the difference is added to both tables in
-the same transaction (`_before_flush` / `_after_flush`). Bulk UPDATE/DELETE statements on those
+from the database, and after the flush the same again; the difference is added to daily_stats and
+to each rollup in the same transaction (`_before_flush` / `_after_flush`; one upsert per table,
+the rollups' rows summed from the same per-key differences, so they always equal daily_stats
+summed over their keys). Bulk UPDATE/DELETE statements on those
 tables go through `_bulk_statement`, which does the same around the statement. Rows written
 around the ORM (the spreadsheet import's COPY) are added with `add_leads`. The SQL of a lead's
 contribution is the SQL of the rebuild restricted to the lead, so both agree by construction;
@@ -54,7 +59,7 @@ from sqlalchemy import Date, and_, case, cast, delete, event, func, inspect, lit
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.reports.models import COUNTERS, KEYS, TOTAL_KEYS, DailyStat, DailyTotal
+from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
 
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
 _BEFORE = "report_aggregates_before"
@@ -305,7 +310,7 @@ def _norm_key(key) -> list:
 
 
 def _apply(before: dict, after: dict) -> None:
-    """Add after − before to daily_stats and daily_totals (one upsert per table)."""
+    """Add after − before to daily_stats and each rollup (one upsert per table)."""
     deltas: dict[tuple, list] = {}
     for key in set(before) | set(after):
         old, new = before.get(key), after.get(key)
@@ -317,16 +322,26 @@ def _apply(before: dict, after: dict) -> None:
             deltas[key] = delta
     if not deltas:
         return
-    _upsert(DailyStat.__table__, KEYS, deltas)
-    _upsert(DailyTotal.__table__, TOTAL_KEYS, _totals(deltas))
+    for table, keys, rows in _tables(deltas):
+        if rows:
+            _upsert(table, keys, rows)
 
 
-def _totals(deltas: dict[tuple, list]) -> dict[tuple, list]:
-    totals: dict[tuple, list] = {}
+def _tables(deltas: dict[tuple, list]) -> list[tuple]:
+    """(table, its keys, its rows) for daily_stats and each rollup, from daily_stats deltas."""
+    return [(DailyStat.__table__, KEYS, deltas)] + [
+        (model.__table__, keys, rolled_up(deltas, keys)) for model, keys in ROLLUPS
+    ]
+
+
+def rolled_up(deltas: dict[tuple, list], keys: tuple[str, ...]) -> dict[tuple, list]:
+    """daily_stats deltas (keyed by KEYS) summed per `keys`, a rollup's key columns."""
+    where = [KEYS.index(k) for k in keys]
+    out: dict[tuple, list] = {}
     for key, delta in deltas.items():
-        short = (key[0], key[1], key[2])
-        totals[short] = [a + b for a, b in zip(totals.get(short, [0] * len(COUNTERS)), delta, strict=True)]
-    return totals
+        short = tuple(key[i] for i in where)
+        out[short] = [a + b for a, b in zip(out.get(short, [0] * len(COUNTERS)), delta, strict=True)]
+    return {k: v for k, v in out.items() if any(v)}
 
 
 @cache
@@ -458,7 +473,7 @@ def _after_flush(session: Session, _context) -> None:
     _apply(before, _snapshot(leads, visits))
 
 
-_READY: dict = {}  # per database: whether the aggregate tables exist (false before migration 0025)
+_READY: dict = {}  # per database: whether the aggregate tables exist (false before migration 0028)
 
 
 def _has_tables(session: Session) -> bool:
@@ -471,7 +486,7 @@ def _has_tables(session: Session) -> bool:
     if key not in _READY:
         from sqlalchemy import inspect as sa_inspect
 
-        _READY[key] = sa_inspect(session.connection()).has_table("daily_totals")
+        _READY[key] = sa_inspect(session.connection()).has_table("daily_channels")
     return _READY[key]
 
 
@@ -561,20 +576,19 @@ def aggregates_kept_by_caller():
 
 
 def add_deltas(deltas: dict[tuple, list]) -> None:
-    """Add `known_deltas` to both tables now (one upsert per table)."""
+    """Add `known_deltas` to daily_stats and each rollup now (one upsert per table)."""
     _apply({}, deltas)
 
 
 def gated_upserts(deltas: dict[tuple, list], gate) -> list:
-    """The two upserts of `add_deltas` as INSERT … SELECT … WHERE `gate`, for a data-modifying WITH
+    """The upserts of `add_deltas` as INSERT … SELECT … WHERE `gate`, for a data-modifying WITH
     that adds them only when its own write happened."""
     from sqlalchemy.dialects import postgresql
 
     out = []
-    for table, keys, rows in (
-        (DailyStat.__table__, KEYS, deltas),
-        (DailyTotal.__table__, TOTAL_KEYS, _totals(deltas)),
-    ):
+    for table, keys, rows in _tables(deltas):
+        if not rows:
+            continue
         columns = [*keys, *COUNTERS]
         selects = [
             select(
@@ -619,13 +633,14 @@ def install() -> None:
 
 
 def rebuild(start: date | None = None, end: date | None = None, store_ids: list[int] | None = None) -> int:
-    """Recompute daily_stats and daily_totals for local days start..end (all when None) of the
-    stores (all when None) from the raw rows with INSERT … SELECT; return the daily_stats rows."""
+    """Recompute daily_stats and its rollups for local days start..end (all when None) of the
+    stores (all when None) from the raw rows with INSERT … SELECT; return the daily_stats rows.
+    Each rollup is daily_stats summed over its keys, as maintenance adds it."""
     from app.core.timeutil import local_midnight_utc
 
     since = local_midnight_utc(start - timedelta(days=1)) if start else None  # any zone's day fits in ±1 day
     until = local_midnight_utc(end + timedelta(days=2)) if end else None
-    for model in (DailyStat, DailyTotal):
+    for model in (DailyStat, *(m for m, _keys in ROLLUPS)):
         stmt = delete(model)
         if start:
             stmt = stmt.where(model.day >= start)
@@ -650,12 +665,13 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
         conds.append(stats.c.day <= end)
     if store_ids is not None:
         conds.append(stats.c.store_id.in_(store_ids))
-    rollup = (
-        select(*[stats.c[k] for k in TOTAL_KEYS], *[func.sum(stats.c[c]) for c in COUNTERS])
-        .where(*conds)
-        .group_by(*[stats.c[k] for k in TOTAL_KEYS])
-    )
-    db.session.execute(DailyTotal.__table__.insert().from_select([*TOTAL_KEYS, *COUNTERS], rollup))
+    for model, keys in ROLLUPS:
+        rollup = (
+            select(*[stats.c[k] for k in keys], *[func.sum(stats.c[c]) for c in COUNTERS])
+            .where(*conds)
+            .group_by(*[stats.c[k] for k in keys])
+        )
+        db.session.execute(model.__table__.insert().from_select([*keys, *COUNTERS], rollup))
     count = select(func.count()).select_from(stats).where(*conds)
     return db.session.execute(count).scalar() or 0
 

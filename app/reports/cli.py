@@ -45,8 +45,9 @@ def monthly(month, store_code, out_path):
 @click.option("--to", "end", default=None, help="Last local day, YYYY-MM-DD (default: the last fact).")
 @click.option("--store", "store_code", default=None, help="A store code; every store when left out.")
 def rebuild_aggregates(start, end, store_code):
-    """Recompute daily_stats and daily_totals from leads, follow-ups, visits, invitations, defeat
-    requests and stage changes (set-based INSERT … SELECT, in one transaction)."""
+    """Recompute daily_stats and its rollups (daily_totals, daily_channels, daily_stores) from
+    leads, follow-ups, visits, invitations, defeat requests and stage changes (set-based
+    INSERT … SELECT, in one transaction)."""
     from app.core.params import parse_date
     from app.extensions import db
     from app.reports.aggregates import rebuild

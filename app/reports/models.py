@@ -34,6 +34,8 @@ COUNTERS = (
 )
 KEYS = ("store_id", "consultant_id", "day", "channel_id", "grade_id")
 TOTAL_KEYS = ("store_id", "consultant_id", "day")
+CHANNEL_KEYS = ("store_id", "day", "channel_id")
+STORE_KEYS = ("store_id", "day")
 
 
 def _counter():
@@ -66,6 +68,37 @@ class DailyTotal(db.Model):
     __table_args__ = (Index("ix_daily_totals_day", "day", "store_id"),)
 
 
+class DailyChannel(db.Model):
+    """daily_stats summed over consultant and grade: what a report of a store or of the group by
+    source channel, or filtered by one, reads when it needs no consultant and no grade (a row per
+    store, day and channel instead of one per consultant, channel and grade)."""
+
+    __tablename__ = "daily_channels"
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = (Index("ix_daily_channels_day", "day", "store_id"),)
+
+
+class DailyStore(db.Model):
+    """daily_stats summed over consultant, channel and grade: one row per store and day, what a
+    report of a store or of the group by period reads (trends, the headline figures, the
+    comparison of stores)."""
+
+    __tablename__ = "daily_stores"
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    __table_args__ = (Index("ix_daily_stores_day", "day", "store_id"),)
+
+
+# The tables that hold daily_stats summed over some of its keys, each kept with it in the same
+# transaction and rebuilt from it (app/reports/aggregates.py).
+ROLLUPS = ((DailyTotal, TOTAL_KEYS), (DailyChannel, CHANNEL_KEYS), (DailyStore, STORE_KEYS))
+
 for _name in COUNTERS:
     setattr(DailyStat, _name, _counter())
     setattr(DailyTotal, _name, _counter())
+    setattr(DailyChannel, _name, _counter())
+    setattr(DailyStore, _name, _counter())

@@ -1,4 +1,5 @@
-"""Report figures read from the daily aggregates (daily_totals / daily_stats, app/reports/aggregates.py).
+"""Report figures read from the daily aggregates (daily_stats and its rollups daily_totals,
+daily_channels and daily_stores, app/reports/aggregates.py).
 
 A figure that is a sum of daily counts (new leads, follow-ups, visits, invitations, defeat
 requests, orders) is read here when the filter can be answered from the aggregates' keys; the
@@ -10,7 +11,7 @@ from sqlalchemy import Date, case, distinct, func, literal, or_, select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.reports.models import COUNTERS, DailyStat, DailyTotal
+from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
 from app.reports.sqlutil import date_bucket, dialect
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -37,8 +38,16 @@ def usable(f) -> bool:
     return all(zones.get(store_id, f.tz) == f.tz for store_id in f.store_ids)
 
 
-def _table(f):
-    return DailyStat if (f.channel_id or f.grade_id) else DailyTotal
+def _table(f, by: str | None):
+    """The coarsest table whose keys carry the filter and the grouping: store × day without a
+    consultant, channel or grade; store × day × channel without a consultant or a grade; store ×
+    consultant × day without a channel or a grade; every key otherwise. All four hold the same
+    counters (the rollups are daily_stats summed)."""
+    if not (f.consultant_id or f.grade_id or by == "consultant"):
+        return DailyChannel if (f.channel_id or by == "channel") else DailyStore
+    if not (f.channel_id or f.grade_id or by == "channel"):
+        return DailyTotal
+    return DailyStat
 
 
 def _day(value):
@@ -80,7 +89,7 @@ def grouped(f, by: str, names: dict[str, str], grain: str | None = None, days: t
     orders or totals them in SQL: columns `bucket` (with `grain`), `key` (NULL for a key of 0) and
     one per name; groups whose named counters are all zero are left out, as `counts` leaves them.
     `days` (first, last) narrows the filter's period to those days."""
-    t = DailyStat if by == "channel" else _table(f)
+    t = _table(f, by)
     keys, groups = _keys(t, by, grain)
     keys = [func.nullif(k.element, 0).label("key") if k.name == "key" else k for k in keys]
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(name) for name, counter in names.items()]
@@ -98,7 +107,7 @@ def consultant_days(f, names: dict[str, str]) -> list[dict]:
     number of those rows over the period (`all_rows`) and each named counter summed over the period
     (`all_<name>`), the same on every day. One pass over the period's rows, without grouping them
     per consultant: a page of the per-day rows then reads only its own days."""
-    t = _table(f)
+    t = _table(f, "consultant")
     nonzero = or_(*[getattr(t, counter) != 0 for counter in names.values()])
     rows = func.count(distinct(case((nonzero, t.consultant_id))))
     stmt = (
@@ -123,9 +132,7 @@ def _keys(t, by: str | None, grain: str | None) -> tuple[list, list]:
         keys.append(b.label("bucket"))
         groups.append(t.day if grain == "day" else b)  # a day's label is formatted once per group
     if by:
-        column = (
-            {"consultant": t.consultant_id, "store": t.store_id}.get(by) if by != "channel" else t.channel_id
-        )
+        column = getattr(t, {"consultant": "consultant_id", "store": "store_id", "channel": "channel_id"}[by])
         keys.append(column.label("key"))
         groups.append(column)
     return keys, groups
@@ -150,7 +157,7 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     memo = g.setdefault("_report_daily_counts", {}) if has_app_context() else {}
     if memo_key in memo:
         return memo[memo_key]
-    t = DailyStat if by == "channel" else _table(f)
+    t = _table(f, by)
     keys, groups = _keys(t, by, grain)
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]
     stmt = select(*keys, *sums).where(*_conditions(t, f))

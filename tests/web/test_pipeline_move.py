@@ -267,5 +267,6 @@ def test_move_query_count_is_small(login_as, factory, db, count_queries):
     with count_queries() as counter:
         assert move(me, fresh(db, lead), "invited").status_code == 200
     # 10, plus the audit chain's lock and head read (app/audit/chain.py), plus the report aggregates'
-    # four (the lead's contribution before and after the flush, one upsert per table: app/reports/aggregates.py)
+    # reads of the lead's contribution before and after the flush, and one upsert per aggregate table
+    # when a daily count changes (app/reports/aggregates.py)
     assert counter.count <= 16

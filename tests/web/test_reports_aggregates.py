@@ -24,7 +24,7 @@ from app.leads.models import Lead, StageChange
 from app.leads.services import change_owner
 from app.pipeline.stages import set_stage
 from app.reports import aggregates
-from app.reports.models import COUNTERS, KEYS, TOTAL_KEYS, DailyStat, DailyTotal
+from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
 from app.showroom.models import ShowroomVisit
 from tests.conftest import _clean_tables
 
@@ -112,14 +112,24 @@ def stored(db, model=DailyStat, keys=KEYS) -> dict:
     return rows
 
 
-def rolled_up(stats: dict) -> dict:
+def rolled_up(stats: dict, keys: tuple) -> dict:
+    """The recount summed over the keys a rollup leaves out (in Python, independent of the SQL)."""
+    where = [KEYS.index(k) for k in keys]
     totals: dict = {}
     for key, values in stats.items():
-        short = key[:3]
+        short = tuple(key[i] for i in where)
         totals[short] = tuple(
             a + b for a, b in zip(totals.get(short, (0,) * len(COUNTERS)), values, strict=True)
         )
     return {k: v for k, v in totals.items() if any(v)}
+
+
+def assert_rollups_equal(db, stats: dict) -> None:
+    """daily_totals, daily_channels and daily_stores hold `stats` (daily_stats rows) summed over
+    their keys."""
+    for model, keys in ROLLUPS:
+        actual, expected = stored(db, model, keys), rolled_up(stats, keys)
+        assert actual == expected, (model.__tablename__, _diff(actual, expected))
 
 
 def _diff(a: dict, b: dict) -> list:
@@ -134,13 +144,14 @@ def test_aggregates_equal_a_recount_of_the_seeded_months(db):
     assert sum(v[COUNTERS.index("won")] for v in expected.values()) > 0
     actual = stored(db)
     assert actual == expected, _diff(actual, expected)
-    assert stored(db, DailyTotal, TOTAL_KEYS) == rolled_up(expected)
+    assert_rollups_equal(db, expected)
     # A partial rebuild (one store, one month) leaves the same rows.
     store_id = next(iter(expected))[0]
     last = max(k[2] for k in expected)
     aggregates.rebuild(last.replace(day=1), last, [store_id])
     db.session.commit()
     assert stored(db) == expected
+    assert_rollups_equal(db, expected)
 
 
 def _consultants(db, store_id):
@@ -222,6 +233,7 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     )
     db.session.commit()
     assert stored(db) == recount(db)
+    assert_rollups_equal(db, recount(db))
     # A follow-up edited (moved to another day) and one deleted.
     fu = (
         db.session.execute(select(FollowUp).where(FollowUp.lead_id == a.id).order_by(FollowUp.id))
@@ -246,12 +258,13 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     deactivate_user(leaving, successor, manager)
     db.session.commit()
     incremental = stored(db)
-    incremental_totals = stored(db, DailyTotal, TOTAL_KEYS)
+    incremental_rollups = [stored(db, model, keys) for model, keys in ROLLUPS]
     assert incremental == recount(db), _diff(incremental, recount(db))
+    assert_rollups_equal(db, incremental)
     aggregates.rebuild()
     db.session.commit()
     assert stored(db) == incremental
-    assert stored(db, DailyTotal, TOTAL_KEYS) == incremental_totals
+    assert [stored(db, model, keys) for model, keys in ROLLUPS] == incremental_rollups
 
 
 def test_a_rolled_back_change_leaves_the_aggregates_alone(db):
@@ -265,23 +278,35 @@ def test_a_rolled_back_change_leaves_the_aggregates_alone(db):
         .scalars()
         .first()
     )
+    rollups = [stored(db, model, keys) for model, keys in ROLLUPS]
     set_stage(lead, "won", None)
     db.session.flush()
     assert stored(db) != before
+    assert [stored(db, model, keys) for model, keys in ROLLUPS] != rollups
     db.session.rollback()
     assert stored(db) == before
+    assert [stored(db, model, keys) for model, keys in ROLLUPS] == rollups
 
 
+@pytest.mark.parametrize("scope", ["group", "store and channel", "manager and grade"])
 @pytest.mark.parametrize("key", ["daily", "comparison", "sources", "trends", "activity", "followups"])
-def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, monkeypatch):
-    """A report built from the aggregates shows what the same report counted from raw rows shows."""
+def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, scope, monkeypatch):
+    """A report built from the aggregates shows what the same report counted from raw rows shows:
+    the whole group and a store (daily_stores, daily_channels, daily_totals), with a channel
+    filter (daily_channels) and a grade filter (daily_stats)."""
     from app.reports import catalog, queries_daily
     from app.reports.filters import build_filter
 
     _seed(db, n_leads=300)
-    director = db.session.execute(select(User).where(User.role == Role.DIRECTOR)).scalars().first()
+    role = Role.MANAGER if scope == "manager and grade" else Role.DIRECTOR
+    user = db.session.execute(select(User).where(User.role == role).order_by(User.id)).scalars().first()
     last = max(k[2] for k in stored(db))
-    f = build_filter(director, {"period": "month", "date": last.replace(day=1).isoformat()})
+    args = {"period": "month", "date": last.replace(day=1).isoformat()}
+    if scope == "store and channel":
+        args.update(store=str(user.store_id or _first_store(db)), channel=str(reference.channels()[0].id))
+    elif scope == "manager and grade":
+        args["grade"] = str(reference.grades()[0].id)
+    f = build_filter(user, args)
     assert queries_daily.usable(f)
     report = catalog.BY_KEY[key]
     fast = report.build(f)
@@ -293,7 +318,13 @@ def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, monkey
 
     assert by_label(fast.rows) == by_label(slow.rows)
     assert fast.totals == slow.totals
-    assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
+    assert getattr(fast, "comparison", None) == getattr(slow, "comparison", None)
+    if scope == "group":
+        assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
+
+
+def _first_store(db) -> int:
+    return db.session.execute(select(Store.id).order_by(Store.id)).scalar()
 
 
 def test_imported_leads_are_counted(factory, login_as, db):
@@ -312,3 +343,4 @@ def test_imported_leads_are_counted(factory, login_as, db):
     expected = recount(db)
     assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 2
     assert stored(db) == expected
+    assert_rollups_equal(db, expected)
