@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -37,6 +38,7 @@ from app.web.access import requires
 from app.web.htmx import set_push_url
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
 from app.web.render import hx_redirect, is_htmx, render
+from app.web.urls import paths_for
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -92,6 +94,12 @@ def _filter_choices(user, flt: LeadFilter) -> dict:
     return {"owners": owners, "stores": db.session.execute(stores_q).all()}
 
 
+def _labels(refs: dict) -> dict[int, str]:
+    """Reference labels by id in the user's language, looked up once per page rather than per row."""
+    locale = str(get_locale() or "zh_CN")
+    return {ref_id: ref.label(locale) for ref_id, ref in refs.items()}
+
+
 @bp.get("")
 @requires("lead.view")
 def list_leads():
@@ -104,13 +112,17 @@ def list_leads():
     page = lead_page(current_user, flt, today_for(current_user), page=page_no)
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
+    refs = reference_maps()
     response = render(
         "leads/list.html",
         block="results",
         flt=flt,
         page=page,
         bulk=bulk,
-        refs=reference_maps(),
+        refs=refs,
+        stage_names=_labels(refs["stages"]),
+        channel_names=_labels(refs["channels"]),
+        lead_path=paths_for("leads.lead_detail", "lead_id"),
         ascending_only=ASCENDING_ONLY,
         may_see_phone=may_see_phone,
         today=today_for(current_user),
