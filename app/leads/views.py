@@ -28,7 +28,7 @@ from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
 from app.leads.page_updates import reference_maps
-from app.leads.panels import panels
+from app.leads.panels import panels, shared_loads
 from app.leads.queries import check_phone, lead_page
 from app.leads.rules import concurrent_changes
 from app.leads.services import LeadInput, record_grade_date_override
@@ -279,11 +279,14 @@ def _panels(lead: Lead) -> list[Markup]:
 
 
 def _detail_context(lead: Lead, revealed: bool = False) -> dict:
+    with shared_loads():  # the panels reuse the timeline's follow-ups, comments and plans
+        timeline = lead_timeline([lead.id])
+        lead_panels = _panels(lead)
     return {
         "lead": lead,
         "refs": reference_maps(),
-        "timeline": lead_timeline([lead.id]),
-        "panels": _panels(lead),
+        "timeline": timeline,
+        "panels": lead_panels,
         "sees_phone": may_see_phone(current_user, lead) or revealed,
         "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
         "today": today_for(current_user),
