@@ -125,6 +125,7 @@ def list_leads():
         lead_path=paths_for("leads.lead_detail", "lead_id"),
         ascending_only=ASCENDING_ONLY,
         may_see_phone=may_see_phone,
+        viewer=current_user._get_current_object(),  # the user itself: read per row without the proxy
         today=today_for(current_user),
         open_ids=set(open_stage_ids()),
         **choices,
