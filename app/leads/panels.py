@@ -57,6 +57,9 @@ def timeline_sources() -> list[tuple[str, Callable]]:
     return list(_TIMELINE)
 
 
+_LOADS = "lead_page_loads"  # the name of the shared rows on flask.g
+
+
 @contextmanager
 def shared_loads() -> Iterator[None]:
     """Let the parts of one lead page share the rows they load, for the duration of the block.
@@ -64,16 +67,16 @@ def shared_loads() -> Iterator[None]:
     Only reads happen inside it (after any write of the request has been flushed), so what one part
     loaded is still what the next one would load.
     """
-    g.lead_page_loads = {}
+    setattr(g, _LOADS, {})
     try:
         yield
     finally:
-        g.pop("lead_page_loads", None)
+        g.pop(_LOADS, None)
 
 
 def keep(key: tuple, value: Any) -> Any:
     """Keep `value` for the other parts of the page being built (no-op outside `shared_loads`)."""
-    loads = g.get("lead_page_loads")
+    loads = g.get(_LOADS)
     if loads is not None:
         loads[key] = value
     return value
@@ -81,5 +84,5 @@ def keep(key: tuple, value: Any) -> Any:
 
 def reused(key: tuple) -> Any:
     """What another part of the page being built loaded under `key`, or None."""
-    loads = g.get("lead_page_loads")
+    loads = g.get(_LOADS)
     return None if loads is None else loads.get(key)
