@@ -17,9 +17,12 @@ from app.followups.forms import (
     DefeatRequestForm,
     FollowUpForm,
 )
+from app.followups.models import PlanStatus
 from app.followups.services import cadence_table, stage_kind
-from app.leads.panels import TimelineEntry, register_panel, register_timeline
+from app.leads.panels import TimelineEntry, keep, register_panel, register_timeline, reused
 from app.web.permissions import can
+
+TIMELINE_LIMIT = 200  # follow-ups and plans a lead's timeline shows at most
 
 
 def _locale() -> str:
@@ -54,12 +57,15 @@ def panel_context(
     """Return everything the follow-up panel template needs (three queries)."""
     now = now or utcnow()
     today = today_for(lead, now)
-    plans = queries.open_plans_of_lead(lead.id)
+    plans = _open_plans(lead.id)
     form = form or new_followup_form(lead, now)
     if form.plan_id.data in (None, "") and plans:
         form.plan_id.data = plans[0].id
-    recent = queries.recent_followups([lead.id], limit=5)
-    comments = queries.comments_for([lead.id]) if recent else {}
+    timeline_rows = reused(("followups", (lead.id,)))
+    recent = timeline_rows[:5] if timeline_rows is not None else queries.recent_followups([lead.id], limit=5)
+    comments = reused(("comments", (lead.id,)))
+    if comments is None:
+        comments = queries.comments_for([lead.id]) if recent else {}
     defeat = queries.pending_defeat_of_lead(lead.id)
     defeat_form = DefeatRequestForm()
     defeat_form.reason_id.choices = reason_choices()
@@ -85,6 +91,16 @@ def panel_context(
     }
 
 
+def _open_plans(lead_id: int) -> list:
+    """The lead's open plans, earliest first: from the timeline's plans when the page loaded them
+    all (fewer than its limit), else one query."""
+    timeline_rows = reused(("plans", (lead_id,)))
+    if timeline_rows is None or len(timeline_rows) >= TIMELINE_LIMIT:
+        return queries.open_plans_of_lead(lead_id)
+    open_plans = [row.Plan for row in timeline_rows if row.Plan.status == PlanStatus.OPEN]
+    return sorted(open_plans, key=lambda p: (p.due_date, p.id))
+
+
 @register_panel(10, "followups")
 def followup_panel(lead, user):
     """Render the follow-up form and the open plans on the lead page."""
@@ -94,8 +110,9 @@ def followup_panel(lead, user):
 @register_timeline("followups")
 def followup_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     """Follow-ups with their manager comments, newest first."""
-    rows = queries.recent_followups(lead_ids)
-    comments = queries.comments_for(lead_ids) if rows else {}
+    ids = tuple(lead_ids)
+    rows = keep(("followups", ids), queries.recent_followups(lead_ids, limit=TIMELINE_LIMIT))
+    comments = keep(("comments", ids), queries.comments_for(lead_ids) if rows else {})
     out = []
     for row in rows:
         f = row.FollowUp
@@ -139,7 +156,8 @@ def followup_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
 def plan_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
     """Plans as they were made (and done)."""
     out = []
-    for row in queries.plans_for_timeline(lead_ids):
+    rows = keep(("plans", tuple(lead_ids)), queries.plans_for_timeline(lead_ids, limit=TIMELINE_LIMIT))
+    for row in rows:
         p = row.Plan
         title = _(
             "%(kind)s planned for %(day)s (%(status)s)",

@@ -14,6 +14,7 @@ from app.followups import panels, queries, services
 from app.followups.defeats import request_defeat
 from app.followups.forms import PLAN_KIND_LABELS, DefeatRequestForm, LeaveForm, MovePlansForm
 from app.leads.page_updates import lead_page_updates, sent_from_lead_page
+from app.leads.panels import shared_loads
 from app.web.access import requires
 from app.web.permissions import can, get_lead_or_404, store_scope_ids
 from app.web.render import is_htmx, render
@@ -90,8 +91,9 @@ def log_followup(lead_id: int):
         followup = services.log_followup(lead, _input_from(form), current_user, now)
         # Render inside the transaction (the rows are flushed) so nothing is read twice after commit.
         # From the lead page, the answer also brings its timeline, badges and dates up to date.
-        updates = lead_page_updates(lead) if is_htmx() and sent_from_lead_page(lead.id) else None
-        response = _panel(lead, 200, now=now, saved=followup, page_updates=updates)
+        with shared_loads():  # the panel reuses the timeline's follow-ups, comments and plans
+            updates = lead_page_updates(lead) if is_htmx() and sent_from_lead_page(lead.id) else None
+            response = _panel(lead, 200, now=now, saved=followup, page_updates=updates)
         db.session.commit()
     except (ConflictError, StaleDataError):
         db.session.rollback()

@@ -3,6 +3,7 @@
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -27,7 +28,7 @@ from app.leads.filters import ASCENDING_ONLY, InvalidFilter, LeadFilter
 from app.leads.forms import DECISION_ROLES, BulkForm, LeadCreateForm, LeadEditForm, TransferForm
 from app.leads.models import Lead
 from app.leads.page_updates import reference_maps
-from app.leads.panels import panels
+from app.leads.panels import panels, shared_loads
 from app.leads.queries import check_phone, lead_page
 from app.leads.rules import concurrent_changes
 from app.leads.services import LeadInput, record_grade_date_override
@@ -37,6 +38,7 @@ from app.web.access import requires
 from app.web.htmx import set_push_url
 from app.web.permissions import can, get_lead_or_404, may_reveal_phone, may_see_phone, scoped_leads
 from app.web.render import hx_redirect, is_htmx, render
+from app.web.urls import paths_for
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -92,6 +94,12 @@ def _filter_choices(user, flt: LeadFilter) -> dict:
     return {"owners": owners, "stores": db.session.execute(stores_q).all()}
 
 
+def _labels(refs: dict) -> dict[int, str]:
+    """Reference labels by id in the user's language, looked up once per page rather than per row."""
+    locale = str(get_locale() or "zh_CN")
+    return {ref_id: ref.label(locale) for ref_id, ref in refs.items()}
+
+
 @bp.get("")
 @requires("lead.view")
 def list_leads():
@@ -104,15 +112,20 @@ def list_leads():
     page = lead_page(current_user, flt, today_for(current_user), page=page_no)
     bulk = BulkForm() if can(current_user, "lead.assign") else None
     choices = _filter_choices(current_user, flt)
+    refs = reference_maps()
     response = render(
         "leads/list.html",
         block="results",
         flt=flt,
         page=page,
         bulk=bulk,
-        refs=reference_maps(),
+        refs=refs,
+        stage_names=_labels(refs["stages"]),
+        channel_names=_labels(refs["channels"]),
+        lead_path=paths_for("leads.lead_detail", "lead_id"),
         ascending_only=ASCENDING_ONLY,
         may_see_phone=may_see_phone,
+        viewer=current_user._get_current_object(),  # the user itself: read per row without the proxy
         today=today_for(current_user),
         open_ids=set(open_stage_ids()),
         **choices,
@@ -267,11 +280,14 @@ def _panels(lead: Lead) -> list[Markup]:
 
 
 def _detail_context(lead: Lead, revealed: bool = False) -> dict:
+    with shared_loads():  # the panels reuse the timeline's follow-ups, comments and plans
+        timeline = lead_timeline([lead.id])
+        lead_panels = _panels(lead)
     return {
         "lead": lead,
         "refs": reference_maps(),
-        "timeline": lead_timeline([lead.id]),
-        "panels": _panels(lead),
+        "timeline": timeline,
+        "panels": lead_panels,
         "sees_phone": may_see_phone(current_user, lead) or revealed,
         "may_reveal": may_reveal_phone(current_user) and not may_see_phone(current_user, lead),
         "today": today_for(current_user),

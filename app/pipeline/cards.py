@@ -6,8 +6,8 @@ of 120 cards renders without calling the translation machinery per card.
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
-from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from markupsafe import Markup
 from app.admin.reference import by_id, grades, stages, vehicle_models
 from app.core.names import vehicle_name
 from app.pipeline import rules
+from app.web.urls import paths_for
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,27 @@ class Card:
     url: str = ""
 
 
-def card_labels() -> dict[str, str]:
-    """Return the fixed words of a card, translated once."""
-    return {
-        "model": _("Model"),
-        "expected": _("Expected purchase"),
-        "next_plan": _("Next plan"),
-        "last_effective": _("Last effective follow-up"),
-        "owner": _("Owner"),
-        "pool": _("Pool"),
-        "no_plan": _("No plan"),
-        "overdue": _("Overdue"),
-        "today": _("Today"),
-        "expired": _("Expired"),
-        "important": _("Important"),
-        "move_to": _("Move to…"),
-        "move": _("Move"),
-        "defeat_pending": _("Defeat awaiting approval"),
-        "open": _("Details"),
-    }
+def card_labels() -> SimpleNamespace:
+    """Return the fixed words of a card, translated once (attributes: a template reads them per card)."""
+    return SimpleNamespace(
+        **{
+            "model": _("Model"),
+            "expected": _("Expected purchase"),
+            "next_plan": _("Next plan"),
+            "last_effective": _("Last effective follow-up"),
+            "owner": _("Owner"),
+            "pool": _("Pool"),
+            "no_plan": _("No plan"),
+            "overdue": _("Overdue"),
+            "today": _("Today"),
+            "expired": _("Expired"),
+            "important": _("Important"),
+            "move_to": _("Move to…"),
+            "move": _("Move"),
+            "defeat_pending": _("Defeat awaiting approval"),
+            "open": _("Details"),
+        }
+    )
 
 
 def stage_options() -> dict[int, Markup]:
@@ -91,6 +94,7 @@ class CardMaker:
         self.owner_names = owner_names or {}
         self.show_owner = show_owner
         self.defeat_pending = defeat_pending or set()
+        self.lead_path = paths_for("leads.lead_detail", "lead_id")
         self.words = {
             "no_plan": _("no plan"),
             "overdue": _("overdue"),
@@ -125,5 +129,5 @@ class CardMaker:
             important=bool(row.is_important),
             aria_label=f"{row.name}, {grade_code}, {plan}",
             defeat_pending=row.id in self.defeat_pending,
-            url=url_for("leads.lead_detail", lead_id=row.id),
+            url=self.lead_path(row.id),
         )

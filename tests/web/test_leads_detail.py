@@ -1,6 +1,7 @@
 """Lead detail, timeline, panels, reveal, edit with optimistic locking, and the scope sweep."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -270,3 +271,46 @@ def test_editing_the_grade_moves_the_open_plan_to_the_new_cadence(login, factory
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).due_date <= today + timedelta(days=3)
+
+
+def test_detail_reads_followups_comments_and_plans_once(login, factory, db, count_queries):
+    """The timeline and the follow-up panel share the lead's follow-ups, comments and plans."""
+    from app.followups.models import FollowUp, ManagerComment, Plan, PlanStatus
+    from app.followups.plans import open_plan
+
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    today = utcnow().date()
+    open_plan(lead, today + timedelta(days=9), "later call", assignee_id=consultant.id)
+    open_plan(lead, today + timedelta(days=2), "first call", assignee_id=consultant.id)
+    for n in range(7):
+        f = FollowUp(
+            lead_id=lead.id,
+            user_id=consultant.id,
+            store_id=lead.store_id,
+            method="phone",
+            result="reached",
+            content=f"talk {n}",
+            occurred_at=utcnow() - timedelta(hours=n),
+            is_effective=True,
+        )
+        db.session.add(f)
+        db.session.flush()
+        db.session.add(
+            ManagerComment(followup_id=f.id, lead_id=lead.id, author_id=consultant.id, body=f"ok {n}")
+        )
+    db.session.commit()
+    open_count = len(db.session.execute(select(Plan).where(Plan.status == PlanStatus.OPEN)).scalars().all())
+    client = login(consultant)
+    client.get(f"/leads/{lead.id}")
+    with count_queries() as counter:
+        html = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+
+    def reads(table: str) -> int:
+        return sum(1 for s in counter.statements if re.search(rf"\bFROM {table}\b", s))
+
+    assert (reads("followups"), reads("manager_comments"), reads("plans")) == (1, 1, 1)
+    panel = html[html.index('class="plan-list"') :]
+    assert open_count >= 2 and panel.index("first call") < panel.index("later call")  # earliest first
+    recent = html[html.index('class="followup-recent"') :]
+    assert "talk 0" in recent and "talk 4" in recent and "talk 5" not in recent.split("</ol>")[0]

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-URL_BUILDERS = {"url_for", "path_for", "public_url"}
+URL_BUILDERS = {"url_for", "path_for", "public_url", "paths_for"}
 # Functions taking an endpoint as their n-th positional argument (or `endpoint=`).
 ENDPOINT_ARGUMENT = {"notify": 2, "notify_many": 2, "alert_store": 2, "NavItem": 1}
 ENDPOINT_NAME = re.compile(r"(^|_)(ENDPOINTS?|TABS|NAV)$")

@@ -1,0 +1,176 @@
+"""Where a page's time goes, in-process: the board, the lead list and the lead page under cProfile.
+
+Logs in as the demo user of a role through Flask's test client (the seeded demo data: `flask
+seed-demo`), requests each page a number of times and prints per page: wall time (mean, p95),
+statements, the time spent waiting on the database, the size of the HTML, and the functions with
+the most inclusive time (template rendering, url_for, gettext, queries).
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/leadloop_bench \
+        python bench/page_profile.py --role consultant --page board --n 50
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = {
+    "board": "/board",
+    "leads": "/leads",
+    "lead": "/leads/{lead_id}",
+    "move": "/board/move",
+}
+
+
+def _nearest_rank(ordered: list[float], pct: int) -> float:
+    return ordered[max(0, -(-len(ordered) * pct // 100) - 1)]
+
+
+def _login(app, client, role: str) -> dict:
+    """Log in as the role's first demo user (with the demo TOTP code when the role needs one)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from app.accounts.models import Role, User
+    from app.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
+    from app.extensions import db
+
+    with app.app_context():
+        username = db.session.execute(
+            select(User.username)
+            .where(User.role == Role(role), User.active.is_(True), User.email.like("%@demo.leadloop.local"))
+            .order_by(User.id)
+            .limit(1)
+        ).scalar()
+    token_re = r'name="csrf_token" type="hidden" value="([^"]+)"'
+    token = re.search(token_re, client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post(
+        "/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.status_code
+    if response.headers.get("Location", "").endswith("/login/mfa"):
+        for _attempt in range(3):  # a code is single-use: a second login within 30 s waits for the next
+            token = re.search(token_re, client.get("/login/mfa").get_data(as_text=True)).group(1)
+            code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+            if client.post("/login/mfa", data={"code": code, "csrf_token": token}).status_code == 303:
+                break
+            time.sleep(30 - time.time() % 30 + 0.5)
+        else:
+            raise SystemExit(f"cannot confirm the second factor of {username}")
+    csrf = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    return {"X-CSRFToken": csrf}
+
+
+def _lead_id(app, role: str, open_stage: bool = False) -> int:
+    from sqlalchemy import select
+
+    from app.accounts.models import Role, User
+    from app.admin.reference import open_stage_ids
+    from app.extensions import db
+    from app.leads.models import Lead
+    from app.web.permissions import scoped_leads
+
+    with app.app_context():
+        user = db.session.execute(
+            select(User)
+            .where(User.role == Role(role), User.active.is_(True), User.email.like("%@demo.leadloop.local"))
+            .order_by(User.id)
+            .limit(1)
+        ).scalar_one()
+        stmt = scoped_leads(user).with_only_columns(Lead.id).order_by(Lead.id.desc()).limit(1)
+        if open_stage:
+            stmt = stmt.where(Lead.stage_id.in_(open_stage_ids()))
+        return db.session.scalar(stmt)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--role", default="consultant")
+    parser.add_argument("--page", default="board", choices=sorted(PAGES))
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--plain", action="store_true", help="no cProfile: wall time, SQL and size only")
+    args = parser.parse_args()
+    os.environ.setdefault("RATELIMIT_ENABLED", "0")
+    from sqlalchemy import event as sa_event
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"RATELIMIT_ENABLED": False})
+    sql = {"n": 0, "seconds": 0.0}
+    with app.app_context():
+        engine = db.engine
+
+    @sa_event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["t0"] = time.perf_counter()
+
+    @sa_event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        sql["n"] += 1
+        sql["seconds"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
+
+    client = app.test_client()
+    headers = _login(app, client, args.role)
+    lead_id = _lead_id(app, args.role, open_stage=args.page == "move")
+    path = PAGES[args.page].format(lead_id=lead_id)
+
+    def request_once():
+        if args.page == "move":
+            from app.leads.models import Lead
+
+            with app.app_context():
+                version = db.session.get(Lead, lead_id).version
+            stage = ["invited", "contacted"][request_once.i % 2]
+            request_once.i += 1
+            r = client.post(
+                path,
+                data={"lead_id": lead_id, "stage": stage, "version": version},
+                headers={**headers, "HX-Request": "true"},
+            )
+        else:
+            r = client.get(path, headers=headers)
+        assert r.status_code == 200, r.status_code
+        return r
+
+    request_once.i = 0
+    for _ in range(10):
+        request_once()
+    sql.update(n=0, seconds=0.0)
+    profile = cProfile.Profile()
+    walls, cpus, size = [], [], 0
+    for _ in range(args.n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        if not args.plain:
+            profile.enable()
+        r = request_once()
+        if not args.plain:
+            profile.disable()
+        walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
+        size = len(r.get_data())
+    walls.sort()
+    cpus.sort()
+    print(
+        f"{args.page} as {args.role} ({path}): mean {sum(walls) / len(walls):.1f} ms, "
+        f"p95 {_nearest_rank(walls, 95):.1f} ms, CPU median {cpus[len(cpus) // 2]:.1f} ms, "
+        f"{sql['n'] / args.n:.1f} statements, "
+        f"SQL {sql['seconds'] * 1000 / args.n:.1f} ms, {size / 1024:.1f} KB"
+    )
+    if not args.plain:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
