@@ -237,7 +237,7 @@ def pending_defeats(user: User, limit: int = 100) -> list:
         .join(Lead, Lead.id == DefeatRequest.lead_id)
         .join(requester, requester.id == DefeatRequest.requested_by_id)
         .where(_store_filter(DefeatRequest.store_id, user), DefeatRequest.status == DefeatStatus.PENDING)
-        .order_by(DefeatRequest.created_at)
+        .order_by(DefeatRequest.created_at, DefeatRequest.id)
         .limit(limit)
     ).all()
 
@@ -255,7 +255,7 @@ def pending_transfers(user: User, limit: int = 100) -> list:
         .join(requester, requester.id == TransferRequest.requested_by_id)
         .outerjoin(holder, holder.id == TransferRequest.from_owner_id)
         .where(_store_filter(TransferRequest.store_id, user), TransferRequest.status == "pending")
-        .order_by(TransferRequest.created_at)
+        .order_by(TransferRequest.created_at, TransferRequest.id)
         .limit(limit)
     ).all()
 
@@ -271,7 +271,7 @@ def pending_proposals(user: User, limit: int = 50) -> list:
         select(AssignmentProposal, author.display_name.label("user_name"), count.label("items"))
         .join(author, author.id == AssignmentProposal.created_by_id)
         .where(_store_filter(AssignmentProposal.store_id, user), AssignmentProposal.status == "pending")
-        .order_by(AssignmentProposal.created_at)
+        .order_by(AssignmentProposal.created_at, AssignmentProposal.id)
         .limit(limit)
     ).all()
 
