@@ -126,7 +126,8 @@ def index():
         # Reception and marketing work the store's screens, not a personal follow-up list.
         return render("dashboard/store_staff.html", **ctx)
     ctx.update(
-        first_contacts=queries.awaiting_first_contact(current_user),
+        # the list holds the leads the first-contact count counted: none counted, nothing to read
+        first_contacts=queries.awaiting_first_contact(current_user) if numbers.get("first_contact") else [],
         plans=queries.week_plans(current_user, today),
         comments=queries.unread_comments(current_user) if numbers.get("unread_comments") else [],
         events=queries.upcoming_events(current_user, now),

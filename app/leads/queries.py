@@ -82,13 +82,22 @@ def lead_page(user, flt, today, page: int = 1, per_page: int = PER_PAGE) -> Lead
 
     page = max(1, page)
     base = flt.apply(scoped_leads(user), today, order=False)
-    stmt = (
+    # The page's ids first (filter, order, LIMIT on leads alone), then the owner and store names of
+    # those rows only: joined before the LIMIT, every matching lead was joined to its owner and
+    # store before the sort kept 51 of them (a group-wide name search: 10,000 joins).
+    page_ids = (
         flt.apply(scoped_leads(user), today)
-        .outerjoin(User, User.id == Lead.owner_id)
-        .join(Store, Store.id == Lead.store_id)
-        .add_columns(User.display_name.label("owner_name"), Store.name.label("store_name"))
+        .with_only_columns(Lead.id)
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
+        .subquery("page_ids")
+    )
+    stmt = (
+        select(Lead, User.display_name.label("owner_name"), Store.name.label("store_name"))
+        .join(page_ids, page_ids.c.id == Lead.id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .join(Store, Store.id == Lead.store_id)
+        .order_by(*flt.order_by())
     )
     rows = db.session.execute(stmt).all()
     has_next = len(rows) > per_page

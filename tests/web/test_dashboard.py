@@ -115,3 +115,33 @@ def test_week_card_puts_today_first_even_behind_a_long_overdue_backlog(factory, 
     assert card.index("今天的客户") < card.index("逾期1<") < card.index("逾期2<") < card.index("周五的客户")
     assert "逾期25" not in card and "下月的客户" not in card
     assert "/plans?tab=overdue" in card  # the whole backlog is one tap away
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.DCC])
+def test_personal_numbers_read_from_the_lead_rows(factory, db, login, role):
+    """Expired, without plan, awaiting first contact (and late), H grade: the counts one pass over
+    my leads answers; the first-contact card lists the leads its count counted."""
+    store = factory.store()
+    me = factory.user(role, store)
+    owner = me if role == Role.CONSULTANT else factory.user(Role.CONSULTANT, store)
+    mine = {"owner": owner} if role == Role.CONSULTANT else {"owner": owner, "dcc_agent_id": me.id}
+    now = utcnow()
+    today = local_today(now)
+    factory.lead(**mine, grade="H", expected_purchase_date=today - timedelta(days=1))
+    factory.lead(**mine, grade="H", stage="won", first_contact_due_at=now - timedelta(hours=1))
+    factory.lead(**mine, first_contact_due_at=now + timedelta(hours=5), name="等首联")
+    factory.lead(**mine, first_contact_due_at=now - timedelta(hours=2), next_plan_due=today, name="已超时")
+    factory.lead(owner=factory.user(Role.CONSULTANT, store), grade="H", first_contact_due_at=now)
+    db.session.commit()
+    found = summary(me, today, now)
+    expected = {
+        "expired": 1,
+        "no_plan": 2,
+        "first_contact": 3,
+        "first_contact_late": 2,
+        "h_grade": 1,
+        "open_leads": 3,
+    }
+    assert subset(found, expected) == expected
+    html = login(me).get("/").get_data(as_text=True)
+    assert "等首联" in html and "已超时" in html

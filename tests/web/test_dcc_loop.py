@@ -142,3 +142,23 @@ def test_dcc_queue_query_count_is_constant(factory, db, login, count_queries):
     with count_queries() as fifty:
         client.get("/dcc/queue")
     assert one.count == fifty.count
+
+
+def test_dcc_queue_puts_the_earliest_plan_first_and_leads_without_a_plan_last(factory, db):
+    from app.dcc.queries import outbound_queue
+
+    store = factory.store()
+    agent = factory.user("dcc", store)
+    today = _today()
+    undated = [factory.lead(store=store, dcc_agent_id=agent.id) for _n in range(3)]
+    later = factory.lead(store=store, dcc_agent_id=agent.id, next_plan_due=today + timedelta(days=3))
+    same_day = [
+        factory.lead(store=store, dcc_agent_id=agent.id, next_plan_due=today - timedelta(days=1))
+        for _n in range(2)
+    ]
+    factory.lead(store=store, dcc_agent_id=agent.id, merged_into_id=later.id, next_plan_due=today)
+    db.session.commit()
+    expected = [same_day[0].id, same_day[1].id, later.id] + [lead.id for lead in undated]
+    assert [r.id for r in outbound_queue(agent.id)] == expected
+    assert [r.id for r in outbound_queue(agent.id, limit=4)] == expected[:4]
+    assert [r.id for r in outbound_queue(agent.id, limit=2)] == expected[:2]
