@@ -144,6 +144,17 @@ class Lead(db.Model):
             postgresql_where=text("merged_into_id IS NULL"),
             sqlite_where=text("merged_into_id IS NULL"),
         ),
+        # A name search's newest page and capped count, group-wide or in a store, from the index
+        # alone (the rows were read only to learn the store, the creation time and "merged").
+        Index(
+            "ix_leads_live_name",
+            "name",
+            "store_id",
+            "created_at",
+            "id",
+            postgresql_where=text("merged_into_id IS NULL"),
+            sqlite_where=text("merged_into_id IS NULL"),
+        ),
     )
 
     def __repr__(self) -> str:
