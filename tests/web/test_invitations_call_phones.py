@@ -93,3 +93,21 @@ def test_reveal_on_someone_elses_invitation_is_404_and_not_audited(calls, factor
         )
         == 0
     )
+
+
+def _guest_row(html: str, name: str) -> str:
+    return re.search(rf"<tr>\s*<td class=\"card-title\">{name}.*?</tr>", html, re.S).group(0)
+
+
+def test_event_guest_list_calls_my_own_customer_and_masks_the_others(calls, login, factory):
+    campaign, inviter, _colleague, theirs, mine = calls
+    theirs.status = mine.status = S.ACCEPTED  # the guest list opens on the accepted guests
+    manager = factory.user("manager", db.session.get(Store, campaign.store_id))
+    db.session.commit()
+    html = login(inviter).get(f"/events/{campaign.event_id}").get_data(as_text=True)
+    # the number itself and the phone card's call button
+    assert _guest_row(html, "自己的客户").count('href="tel:+8613733334444"') == 2
+    html = login(manager).get(f"/events/{campaign.event_id}").get_data(as_text=True)
+    for name, masked in (("自己的客户", "137****4444"), ("别人的客户", "139****2222")):
+        row = _guest_row(html, name)
+        assert masked in row and "tel:" not in row and not FULL_NUMBER.search(row)
