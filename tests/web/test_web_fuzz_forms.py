@@ -216,6 +216,10 @@ def _fill(rule, world, actor_role: str) -> str:
             values[name] = 1
         elif name == "filename":
             values[name] = "css/app.css"
+        elif name == "file_id":  # the event's cover image (its address carries the file and its name)
+            values[name] = target.ids["event_image"]
+        elif name == "name":
+            values[name] = target.extra["image_name"]
         else:
             values[name] = CONSTANT_PARAMS[name][0]
     return rule.build(values, append_unknown=False)[1]
