@@ -118,6 +118,7 @@ STORAGE_SCHEME  # app/web/throttle.py
 _.last_ip  # app/accounts/models.py (the device lists), app/web/sessions.py
 _.expected_people  # app/invitations/models.py (event_door_counts, kept by triggers)
 _.accepted_arrived  # app/invitations/models.py (event_door_counts, kept by triggers)
+_.for_row  # app/followups/workload_text.py (templates/followups/reclaim.html)
 
 # Used by name by WTForms (the CSRF field without an id) and by gunicorn's config file.
 _.field_class  # app/web/forms.py

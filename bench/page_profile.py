@@ -1,4 +1,4 @@
-"""Where a page's time goes, in-process: the board, the lead list and the lead page under cProfile.
+"""Where a page's time goes, in-process: the board, the lead list, the lead page and the reclaim list under cProfile.
 
 Logs in as the demo user of a role through Flask's test client (the seeded demo data: `flask
 seed-demo`), requests each page a number of times and prints per page: wall time (mean, p95),
@@ -27,6 +27,7 @@ PAGES = {
     "leads": "/leads",
     "lead": "/leads/{lead_id}",
     "move": "/board/move",
+    "reclaim": "/reclaim",
 }
 
 

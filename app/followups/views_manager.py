@@ -16,7 +16,7 @@ from app.followups.defeats import decide_defeat, may_decide
 from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, DecisionForm, ReassignForm
 from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
 from app.followups.views import bp
-from app.followups.workload_text import workload_texts
+from app.followups.workload_text import ReassignOptions, workload_texts
 from app.leads.models import Lead, TransferRequest
 from app.web.access import requires
 from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
@@ -257,9 +257,9 @@ def reclaim_list():
         days=days,
         load=load,
         reassign_form=_reassign_form(consultants),
-        store_choices=by_store,
         capacity=capacity,
-        option_texts=workload_texts(load, capacity),  # read once per consultant, not once per row
+        # each consultant's option written once per page, not once per row (100 rows × 60 choices)
+        options=ReassignOptions(by_store, workload_texts(load, capacity)),
     )
 
 
