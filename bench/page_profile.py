@@ -28,6 +28,7 @@ PAGES = {
     "lead": "/leads/{lead_id}",
     "move": "/board/move",
     "reclaim": "/reclaim",
+    "dcc": "/dcc/queue",
 }
 
 
