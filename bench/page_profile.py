@@ -1,4 +1,4 @@
-"""Where a page's time goes, in-process: the board, the lead list, the lead page and the reclaim list under cProfile.
+"""Where a page's time goes, in-process: the board, lists, the lead page and the manager and DCC queues.
 
 Logs in as the demo user of a role through Flask's test client (the seeded demo data: `flask
 seed-demo`), requests each page a number of times and prints per page: wall time (mean, p95),
@@ -29,6 +29,9 @@ PAGES = {
     "move": "/board/move",
     "reclaim": "/reclaim",
     "dcc": "/dcc/queue",
+    "pool": "/pool",
+    "approvals": "/approvals",
+    "review": "/review",
 }
 
 
