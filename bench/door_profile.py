@@ -60,24 +60,13 @@ def main() -> None:
     from bench.checkin_load import BENCH_PASSWORD, prepare
 
     info = prepare(args.invitees)
-    from sqlalchemy import event as sa_event
-
     from app import create_app
     from app.extensions import db
+    from bench.sql_timing import time_statements
 
     app = create_app()
-    sql = {"n": 0, "seconds": 0.0}
     with app.app_context():
-        engine = db.engine
-
-    @sa_event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["t0"] = time.perf_counter()
-
-    @sa_event.listens_for(engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        sql["n"] += 1
-        sql["seconds"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
+        sql = time_statements(db.engine)
 
     client = app.test_client()
     token = re.search(

@@ -105,24 +105,13 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="no cProfile: wall time, SQL and size only")
     args = parser.parse_args()
     os.environ.setdefault("RATELIMIT_ENABLED", "0")
-    from sqlalchemy import event as sa_event
-
     from app import create_app
     from app.extensions import db
+    from bench.sql_timing import time_statements
 
     app = create_app({"RATELIMIT_ENABLED": False})
-    sql = {"n": 0, "seconds": 0.0}
     with app.app_context():
-        engine = db.engine
-
-    @sa_event.listens_for(engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["t0"] = time.perf_counter()
-
-    @sa_event.listens_for(engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany):
-        sql["n"] += 1
-        sql["seconds"] += time.perf_counter() - conn.info.pop("t0", time.perf_counter())
+        sql = time_statements(db.engine)
 
     client = app.test_client()
     headers = _login(app, client, args.role)
