@@ -1,6 +1,7 @@
 """Helpers for the foundation tests: extra app instances with a changed configuration."""
 
 import re
+import time
 from contextlib import contextmanager
 
 from app import create_app
@@ -36,3 +37,18 @@ def other_app(tmpdir: str, **config):
         yield application
     finally:
         limiter.enabled = enabled
+
+
+def poll_generated_file(client, url: str, timeout: float = 120) -> list[str]:
+    """Poll a generated file's progress fragment (htmx) as its page does, until it is done or
+    failed; return the statuses seen (`data-generated-status`), first to last."""
+    statuses = []
+    started = time.monotonic()
+    while True:
+        block = client.htmx("GET", url).get_data(as_text=True)
+        assert "<html" not in block  # the fragment, not a whole page
+        statuses.append(block.split('data-generated-status="')[1].split('"')[0])
+        if statuses[-1] in ("done", "failed"):
+            return statuses
+        assert time.monotonic() - started < timeout
+        time.sleep(0.2)

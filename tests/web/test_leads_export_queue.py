@@ -18,6 +18,7 @@ from app.followups.models import Notification
 from app.leads import exports
 from app.leads.filters import LeadFilter
 from app.leads.models import ExportRequest
+from tests.helpers_platform import poll_generated_file
 
 
 def _rows(content: bytes) -> list[list]:
@@ -292,22 +293,11 @@ def test_a_file_being_made_is_not_queued_again(world, db):
 
 
 def test_a_real_consumer_writes_the_export_while_the_page_polls(world, db, login, huey_consumer):
-    import time
-
     manager, director = login(world["manager"]), login(world["director"])
     assert manager.post("/leads/export").status_code == 303
     req = db.session.execute(select(ExportRequest)).scalar_one()
     assert director.post(f"/leads/exports/{req.id}/decide", data={"decision": "approve"}).status_code == 303
-    statuses = []
-    started = time.monotonic()
-    while True:
-        block = manager.htmx("GET", f"/leads/exports/{req.id}/file").get_data(as_text=True)
-        assert "<html" not in block
-        statuses.append(block.split('data-generated-status="')[1].split('"')[0])
-        if statuses[-1] in ("done", "failed"):
-            break
-        assert time.monotonic() - started < 120
-        time.sleep(0.2)
+    statuses = poll_generated_file(manager, f"/leads/exports/{req.id}/file")
     assert statuses[-1] == "done"
     download = manager.post(f"/leads/exports/{req.id}/download")
     assert download.status_code == 200 and len(_rows(download.data)) == 8

@@ -1,13 +1,12 @@
 """The monthly PDF as a queued task: progress polled by htmx, file kept in the database, download
 only for the person who asked (within their store), a notification when it is ready."""
 
-import time
-
 import pytest
 from sqlalchemy import select
 
 from app.files.models import GeneratedFile, StoredFile
 from app.followups.models import Notification
+from tests.helpers_platform import poll_generated_file
 from tests.helpers_reports import build_world
 
 
@@ -111,15 +110,6 @@ def test_a_failed_render_says_so(world, login, db, monkeypatch):
 def test_a_real_consumer_renders_the_report_while_the_page_polls(world, login, db, huey_consumer):
     client = login(world.director)
     page_url = _request(client, month="2026-10")
-    statuses = []
-    started = time.monotonic()
-    while True:
-        block = client.htmx("GET", f"{page_url}?poll=1").get_data(as_text=True)
-        assert "<html" not in block
-        statuses.append(block.split('data-generated-status="')[1].split('"')[0])
-        if statuses[-1] in ("done", "failed"):
-            break
-        assert time.monotonic() - started < 120
-        time.sleep(0.2)
+    statuses = poll_generated_file(client, f"{page_url}?poll=1")
     assert statuses[0] in ("queued", "running") and statuses[-1] == "done"
     assert client.get(f"{page_url}/download").data[:5] == b"%PDF-"
