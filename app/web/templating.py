@@ -83,11 +83,39 @@ def init_app(app) -> None:
     app.context_processor(_context)
 
 
+class _OnFirstUse:
+    """A list computed when a template first reads it: a fragment that never shows the menu or
+    the tab bar (most HTMX answers) does not work out which entries the user may use."""
+
+    __slots__ = ("_build", "_items")
+
+    def __init__(self, build) -> None:
+        self._build, self._items = build, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._build()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __bool__(self) -> bool:
+        return bool(self._list())
+
+
+def _for_signed_in(build):
+    return _OnFirstUse(lambda: build(current_user) if current_user.is_authenticated else [])
+
+
 def _context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
-        "nav_items": nav_items(current_user) if current_user.is_authenticated else [],
-        "tab_items": tab_items(current_user) if current_user.is_authenticated else [],
+        "nav_items": _for_signed_in(nav_items),
+        "tab_items": _for_signed_in(tab_items),
         "current_locale": locale,
         "html_lang": "zh-CN" if locale.startswith("zh") else "en",
         "icon": _icon,
