@@ -117,7 +117,7 @@ def render_monthly_html(user, month: date, store_id: int | None, progress=None) 
         with current_app.test_request_context("/"):
             return render_monthly_html(user, month, store_id, progress)
     context = monthly_context(user, month, store_id, progress)
-    # pygal builds the SVG with an XML library, so labels inside it are already escaped.
+    # app/reports/charts.py escapes every label it writes into the SVG.
     return render_template("reports/monthly_pdf.html", fmt=fmt, svg=lambda s: Markup(s), **context)  # noqa: S704
 
 
