@@ -78,6 +78,11 @@ def _ticks(low: float, high: float, whole: bool, count: int = 5) -> list[float]:
     return ticks
 
 
+def _floats(values: Sequence) -> list[float | None]:
+    """Figures as floats (PostgreSQL's averages arrive as Decimal); None stays a gap."""
+    return [None if v is None else float(v) for v in values]
+
+
 def _numbers(series: dict[str, list]) -> list[float]:
     return [v for values in series.values() for v in values if v is not None]
 
@@ -197,7 +202,8 @@ def _bottom_room(labels: list[str], rotate: bool) -> float:
 
 def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
     """A funnel: one centred band per stage, its width the stage's count, the count printed on it."""
-    values = [v or 0 for v in values]
+    values = [v or 0.0 for v in _floats(values)]
+    fmt = _formatter(False)
     room = min(MAX_LABEL, max((_text_width(label) for label in labels), default=0)) + 8
     frame = _Frame(title, [], left_labels=room)
     top = max(values, default=0) or 1
@@ -209,13 +215,13 @@ def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
         w = max(2.0, width * value / top)
         x = frame.left + (width - w) / 2
         color = COLORS[i % len(COLORS)]
-        tip = escape(f"{label}: {value:,}")
+        tip = escape(f"{label}: {fmt(value)}")
         frame.parts.append(
             f'<rect x="{x:.1f}" y="{y + band * 0.1:.1f}" width="{w:.1f}" height="{band * 0.8:.1f}" '
             f'fill="{color}"><title>{tip}</title></rect>'
         )
         frame.parts.append(_text(frame.left - 8, y + band / 2 + 4, _fit(label, room - 8), anchor="end"))
-        text, middle = f"{value:,}", y + band / 2 + 4
+        text, middle = fmt(value), y + band / 2 + 4
         if w > _text_width(text) + 8:  # on the band in white, else just right of it in ink
             frame.parts.append(_text(frame.left + width / 2, middle, text, fill="white"))
         else:
@@ -233,6 +239,7 @@ def bar_chart(
 ) -> str:
     """Bars per label, one colour per series (side by side, or stacked)."""
     fmt = _formatter(percent)
+    series = {name: _floats(values) for name, values in series.items()}
     names = list(series)
     if stacked:
         totals = [sum(series[n][i] or 0 for n in names) for i in range(len(labels))]
@@ -298,6 +305,7 @@ def bar_chart(
 def line_chart(labels: list[str], series: dict[str, list], title: str = "", percent: bool = False) -> str:
     """Lines over time buckets, one per series (a missing value breaks the line)."""
     fmt = _formatter(percent)
+    series = {name: _floats(values) for name, values in series.items()}
     names = list(series)
     values = [*_numbers(series), 0]
     ticks = _ticks(min(values), max(values), _whole(values, percent))
@@ -348,7 +356,7 @@ def _polyline(points: list[str], color: str) -> str:
 
 def pie_chart(labels: list[str], values: list, title: str = "") -> str:
     """Shares of a whole (sources, defeat reasons): a ring, one slice per label."""
-    values = [v or 0 for v in values]
+    values = [v or 0.0 for v in _floats(values)]
     frame = _Frame(title, labels)
     total = sum(values)
     cx, cy = WIDTH / 2, (frame.top + frame.bottom) / 2
@@ -360,7 +368,7 @@ def pie_chart(labels: list[str], values: list, title: str = "") -> str:
             continue
         share = value / total
         color = COLORS[i % len(COLORS)]
-        tip = escape(f"{label}: {value:,} ({share:.0%})")
+        tip = escape(f"{label}: {value:,.0f} ({share:.0%})")
         if share >= 0.9999:
             frame.parts.append(
                 f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{(outer + inner) / 2:.1f}" fill="none" '

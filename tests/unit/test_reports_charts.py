@@ -119,3 +119,16 @@ def test_as_img_embeds_the_svg_as_a_data_uri():
     html = str(charts.as_img(charts.pie_chart(["a"], [1]), 'alt "x"'))
     assert html.startswith('<img class="chart-img" src="data:image/svg+xml;base64,')
     assert 'alt="alt &#34;x&#34;"' in html
+
+
+def test_decimal_figures_from_postgresql_draw_like_floats():
+    from decimal import Decimal
+
+    bar = _parse(charts.bar_chart(["A", "B"], {"均分": [Decimal("4.6"), Decimal("3.25")]}, ""))
+    assert _tips(bar) == ["A · 均分: 5", "B · 均分: 3"]
+    line = _parse(charts.line_chart(["10月", "11月"], {"率": [Decimal("0.5"), None]}, "", percent=True))
+    assert _tips(line) == ["10月 · 率: 50%"]
+    pie = _parse(charts.pie_chart(["A", "B"], [Decimal("3"), Decimal("1")]))
+    assert _tips(pie) == ["A: 3 (75%)", "B: 1 (25%)"]
+    funnel = _parse(charts.funnel_chart(["新", "成交"], [Decimal("10"), Decimal("2")]))
+    assert {"10", "2"} <= set(_texts(funnel))
