@@ -145,6 +145,14 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="no cProfile: wall time, SQL and size only")
     parser.add_argument("--statements", action="store_true", help="print the statements of one request")
     parser.add_argument(
+        "--lead", type=int, help="the lead of the lead page and the posts (default: the latest)"
+    )
+    parser.add_argument(
+        "--reached",
+        action="store_true",
+        help="followup: the customer was reached (the lead moves on to contacted) instead of not reached",
+    )
+    parser.add_argument(
         "--without-aggregates",
         action="store_true",
         help="posts: skip the report aggregates' maintenance (app/reports/aggregates.py), to measure its share",
@@ -163,7 +171,7 @@ def main() -> None:
 
     client = app.test_client()
     headers = _login(app, client, args.role)
-    lead_id = _lead_id(app, args.role, open_stage=args.page in WRITES)
+    lead_id = args.lead or _lead_id(app, args.role, open_stage=args.page in WRITES)
     path = PAGES[args.page].format(lead_id=lead_id)
     if args.without_aggregates:
         from app.reports import aggregates
@@ -190,7 +198,7 @@ def main() -> None:
                 path,
                 data={
                     "method": "phone",
-                    "result": "not_reached",
+                    "result": "reached" if args.reached else "not_reached",
                     "content": "bench",
                     "next_due": tomorrow,
                     "next_content": "call again",
