@@ -32,8 +32,13 @@ def open_plan(
     late_reason: str | None = None,
     event_id: int | None = None,
     now: datetime | None = None,
+    flush: bool = True,
 ) -> Plan:
-    """Create an open plan for the lead and refresh its next_plan_due."""
+    """Create an open plan for the lead and refresh its next_plan_due.
+
+    `flush=False` leaves the plan to the caller's next flush (it gets its id then): a caller that
+    changes more rows writes them in one flush, and the report aggregates are worked out once.
+    """
     plan = Plan(
         lead_id=lead.id,
         assignee_id=assignee_id if assignee_id is not None else lead.owner_id,
@@ -48,7 +53,8 @@ def open_plan(
         created_at=now or utcnow(),
     )
     db.session.add(plan)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     if kind in NEXT_PLAN_KINDS and (lead.next_plan_due is None or due < lead.next_plan_due):
         lead.next_plan_due = due
     return plan

@@ -181,6 +181,7 @@ def log_followup(lead: Lead, data: FollowUpInput, actor: User, now: datetime | N
             actor=actor,
             late_reason=(data.late_reason or "").strip() or None,
             now=now,
+            flush=False,  # one flush below writes the follow-up, the plans, the stage and the lead
         )
     lead.last_followup_at = now
     if effective:

@@ -1,16 +1,16 @@
 """The invitations part of the lead page: a panel (invitations + "invite to event") and timeline entries."""
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.core.timeutil import utcnow
-from app.extensions import db
 from app.invitations import queries
 from app.invitations.calls import block_text
 from app.invitations.forms import InviteLeadForm, OutcomeForm, SendForm
-from app.invitations.models import CheckIn, Event, Invitation
-from app.leads.panels import TimelineEntry, register_panel, register_timeline
+from app.leads.panels import TimelineEntry, keep, register_panel, register_timeline, reused
 from app.messaging.outbox import Reachability, marketing_block_reason
+
+PANEL_LIMIT = 20  # invitations the panel lists
+TIMELINE_LIMIT = 200  # invitations the timeline reads at most
 
 
 @register_panel(60, "invitations")
@@ -18,7 +18,8 @@ def invitations_panel(lead, user):
     """Return the lead's invitations and the form to invite them to an upcoming event."""
     from app.web.permissions import can
 
-    rows = queries.lead_invitations(lead.id)
+    rows = reused(("invitations", (lead.id,)))  # the timeline's, when the page built it first
+    rows = rows[:PANEL_LIMIT] if rows is not None else queries.lead_invitations(lead.id, PANEL_LIMIT)
     form = InviteLeadForm()
     form.event_id.choices = [(e.id, e.theme) for e in queries.open_events(lead.store_id, utcnow())]
     reach = Reachability.of(lead)
@@ -37,33 +38,16 @@ def invitations_panel(lead, user):
 
 @register_timeline("invitations")
 def invitation_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
-    """Answers to invitations and arrivals at events, for the lead timeline (one query)."""
-    rows = db.session.execute(
-        select(
-            Invitation.status,
-            Invitation.responded_at,
-            Invitation.headcount,
-            Invitation.checked_in_at,
-            Invitation.actual_headcount,
-            Invitation.decline_reason,
-            Event.theme,
-            Invitation.lead_id,
-            CheckIn.id,
-        )
-        .join(Event, Event.id == Invitation.event_id)
-        .outerjoin(CheckIn, CheckIn.invitation_id == Invitation.id)
-        .where(
-            Invitation.lead_id.in_(lead_ids),
-            Invitation.responded_at.is_not(None) | Invitation.checked_in_at.is_not(None),
-        )
-        .limit(200)
-    ).all()
+    """Answers to invitations and arrivals at events, for the lead timeline (one query, whose rows
+    the lead page's invitations panel reuses)."""
+    rows = keep(("invitations", tuple(lead_ids)), queries.lead_invitations(lead_ids, TIMELINE_LIMIT))
     entries = []
-    for status, responded, headcount, arrived, actual, reason, theme, lead_id, _checkin in rows:
-        if responded is not None and str(status) in ("accepted", "declined"):
+    for inv, theme, _starts in rows:
+        status, responded, arrived = str(inv.status), inv.responded_at, inv.checked_in_at
+        if responded is not None and status in ("accepted", "declined"):
             title = (
-                _("Accepted the invitation to %(theme)s (%(count)s people)", theme=theme, count=headcount)
-                if str(status) == "accepted"
+                _("Accepted the invitation to %(theme)s (%(count)s people)", theme=theme, count=inv.headcount)
+                if status == "accepted"
                 else _("Declined the invitation to %(theme)s", theme=theme)
             )
             entries.append(
@@ -71,8 +55,8 @@ def invitation_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
                     at=responded,
                     kind="invitation",
                     title=title,
-                    body=reason or "",
-                    extra={"lead_id": lead_id},
+                    body=inv.decline_reason or "",
+                    extra={"lead_id": inv.lead_id},
                 )
             )
         if arrived is not None:
@@ -81,9 +65,11 @@ def invitation_timeline(lead_ids: list[int]) -> list[TimelineEntry]:
                     at=arrived,
                     kind="checkin",
                     title=_(
-                        "Arrived at %(theme)s (%(count)s people)", theme=theme, count=actual or headcount
+                        "Arrived at %(theme)s (%(count)s people)",
+                        theme=theme,
+                        count=inv.actual_headcount or inv.headcount,
                     ),
-                    extra={"lead_id": lead_id},
+                    extra={"lead_id": inv.lead_id},
                 )
             )
     return entries

@@ -483,12 +483,14 @@ def invitation_sends(invitation_ids: list[int]) -> dict[int, dict[str, datetime]
     return sends
 
 
-def lead_invitations(lead_id: int, limit: int = 20) -> list:
-    """A lead's invitations with the event (for the lead page panel)."""
+def lead_invitations(lead_ids: int | list[int], limit: int = 20) -> list:
+    """The invitations of a lead (or of some leads) with their event's theme and start, the latest
+    event first (the lead page's panel and timeline)."""
+    ids = [lead_ids] if isinstance(lead_ids, int) else list(lead_ids)
     return db.session.execute(
         select(Invitation, Event.theme, Event.starts_at)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.lead_id == lead_id)
+        .where(Invitation.lead_id.in_(ids))
         .order_by(Event.starts_at.desc())
         .limit(limit)
     ).all()

@@ -9,6 +9,7 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import g
 from sqlalchemy import ColumnElement, func, literal_column, select, union_all
 
 from app.accounts.models import Role, Store, User
@@ -97,7 +98,8 @@ def parse_filters(args, user: User, today: date) -> BoardFilters:
 
 
 def first_store_id() -> int | None:
-    return db.session.execute(select(func.min(Store.id)).where(Store.active.is_(True))).scalar()
+    """The board a director opens without choosing: the active store with the lowest id."""
+    return min((row.id for row in stores()), default=None)
 
 
 # Shared with app.leads.conditions and recognised by identity: counts that an index answers alone drop it.
@@ -297,10 +299,13 @@ def store_consultants(store_id: int | None) -> list:
 
 
 def stores() -> list:
-    """Return (id, name) of active stores, for a director's store filter."""
-    return db.session.execute(
-        select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)
-    ).all()
+    """Return (id, name) of active stores, for a director's store filter (read once per request:
+    the default store and the filter's choices come from the same rows)."""
+    if "board_stores" not in g:
+        g.board_stores = db.session.execute(
+            select(Store.id, Store.name).where(Store.active.is_(True)).order_by(Store.code)
+        ).all()
+    return g.board_stores
 
 
 # ---- "anything changed?" ------------------------------------------------------------------------

@@ -158,10 +158,10 @@ def visit_and_move(
     party_size: int | None,
     now: datetime | None = None,
 ) -> MoveResult:
-    """Move the lead and, if asked, register its showroom visit (arrived now, the owner receives)."""
+    """Move the lead and, if asked, register its showroom visit (arrived now, the owner receives).
+
+    The visit goes out in the move's flush, so the report aggregates work the lead out once."""
     now = now or utcnow()
-    first_visit = lead.arrived_at is None
-    result = apply_move(user, lead, stage_code, version, now)
     if register:
         db.session.add(
             ShowroomVisit(
@@ -172,12 +172,13 @@ def visit_and_move(
                 source_channel_id=lead.source_channel_id,
                 arrived_at=now,
                 party_size=party_size or 1,
-                is_first_visit=first_visit,
+                is_first_visit=lead.arrived_at is None,
                 left_contact=True,
                 created_at=now,
             )
         )
-        db.session.flush()
+    result = apply_move(user, lead, stage_code, version, now)
+    if register:
         result.details["visit"] = True
     return result
 

@@ -357,3 +357,28 @@ def test_a_refused_followup_leaves_the_lead_page_alone(setup, db):
         data=_form(lead, next_due=""),
     )
     assert response.status_code == 422 and "hx-swap-oob" not in response.get_data(as_text=True)
+
+
+def test_a_reached_followup_is_written_in_one_flush_and_counted_right(setup, db, count_queries):
+    """The follow-up, the answered and the next plan, the move to contacted and the lead's dates go
+    out in one flush: the report aggregates work out the lead's contribution once before and once
+    after it, and still equal a recount of the raw rows."""
+    from tests.web.test_reports_aggregates import assert_rollups_equal, recount, stored
+
+    consultant, lead, client = setup
+    open_plan(lead, _today() + timedelta(days=1), "first call", assignee_id=consultant.id)
+    db.session.commit()
+    assert lead.stage_id == stage_by_code("new").id
+    with count_queries() as counter:
+        response = client.htmx("post", f"/leads/{lead.id}/followups", data=_form(lead))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert sum(1 for s in counter.statements if ") AS facts" in s) == 2
+    db.session.expire_all()
+    lead = db.session.get(Lead, lead.id)
+    assert lead.stage_id == stage_by_code("contacted").id
+    assert lead.next_plan_due == _today() + timedelta(days=3)
+    plans = db.session.execute(select(Plan).order_by(Plan.id)).scalars().all()
+    assert [p.status for p in plans] == [PlanStatus.DONE, PlanStatus.OPEN]
+    stats = stored(db)
+    assert stats == recount(db)
+    assert_rollups_equal(db, stats)

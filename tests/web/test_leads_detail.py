@@ -314,3 +314,57 @@ def test_detail_reads_followups_comments_and_plans_once(login, factory, db, coun
     assert open_count >= 2 and panel.index("first call") < panel.index("later call")  # earliest first
     recent = html[html.index('class="followup-recent"') :]
     assert "talk 0" in recent and "talk 4" in recent and "talk 5" not in recent.split("</ol>")[0]
+
+
+def test_detail_reads_invitations_once(login, factory, db, count_queries):
+    """The timeline and the invitations panel share the lead's invitations: the panel lists every
+    one (latest event first), the timeline the answered and the attended ones."""
+    import secrets
+
+    from app.invitations.models import Event, Invitation
+
+    consultant = factory.user("consultant")
+    lead = factory.lead(owner=consultant)
+    now = utcnow()
+    for n, (theme, status, responded, arrived) in enumerate(
+        [
+            ("试驾日", "accepted", now - timedelta(days=3), now - timedelta(days=1)),
+            ("新车上市", "declined", now - timedelta(days=2), None),
+            ("车主沙龙", "invited", None, None),
+        ]
+    ):
+        event = Event(
+            store_id=lead.store_id,
+            theme=theme,
+            type="launch",
+            starts_at=now + timedelta(days=n),
+            ends_at=now + timedelta(days=n, hours=2),
+        )
+        db.session.add(event)
+        db.session.flush()
+        db.session.add(
+            Invitation(
+                event_id=event.id,
+                lead_id=lead.id,
+                store_id=lead.store_id,
+                token=secrets.token_hex(8),
+                token_expires_at=now + timedelta(days=30),
+                status=status,
+                responded_at=responded,
+                headcount=2,
+                checked_in_at=arrived,
+                actual_headcount=3 if arrived else None,
+            )
+        )
+    db.session.commit()
+    client = login(consultant)
+    client.get(f"/leads/{lead.id}")
+    with count_queries() as counter:
+        html = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+
+    assert sum(1 for s in counter.statements if re.search(r"\bFROM invitations\b", s)) == 1
+    panel = html[html.index('class="card panel-invitations"') :]
+    assert panel.index("车主沙龙") < panel.index("新车上市") < panel.index("试驾日")  # latest event first
+    timeline = html[html.index('id="lead-timeline"') :].split("</section>")[0]
+    assert "新车上市" in timeline and "试驾日" in timeline and "车主沙龙" not in timeline
+    assert "3 人" in timeline or "3 people" in timeline  # arrived with the counted party

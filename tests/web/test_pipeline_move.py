@@ -187,14 +187,21 @@ def test_lost_files_a_defeat_request_and_does_not_move(login_as, factory, db):
     assert "tag-defeat" in me.get("/board").get_data(as_text=True)
 
 
-def test_visited_registers_the_showroom_visit(login_as, factory, db):
+def test_visited_registers_the_showroom_visit(login_as, factory, db, count_queries):
+    from tests.web.test_reports_aggregates import recount, stored
+
     me = login_as("consultant")
     lead = factory.lead(owner=me.user, stage="invited")
     skip = factory.lead(owner=me.user, stage="invited")
     db.session.commit()
     assert outcome(move(me, lead, "visited")) == "dialog"
-    response = move(me, lead, "visited", dialog="visit", register_visit="y", party_size="3")
+    with count_queries() as counter:
+        response = move(me, lead, "visited", dialog="visit", register_visit="y", party_size="3")
     assert outcome(response) == "moved"
+    # The visit and the move go out in one flush: the aggregates read the lead's facts twice, not four times.
+    assert sum(1 for s in counter.statements if ") AS facts" in s) == 2
+    db.session.expire_all()
+    assert stored(db) == recount(db)
     visit = db.session.execute(select(ShowroomVisit)).scalar_one()
     assert (visit.lead_id, visit.consultant_id, visit.party_size, visit.is_first_visit) == (
         lead.id,

@@ -3,6 +3,8 @@
 import re
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.admin.reference import channel_by_code, grade_by_code
 from app.core.timeutil import local_today, utcnow
 from tests.helpers_board import stage_id
@@ -101,6 +103,28 @@ def test_director_picks_a_store(login_as, factory, db):
     assert card_ids(director.get(f"/board?store={s1.id}").get_data(as_text=True)) == [l1.id]
     html = director.get(f"/board?store={s2.id}").get_data(as_text=True)
     assert card_ids(html) == [l2.id] and 'name="store"' in html
+
+
+def test_director_without_a_store_gets_the_first_active_one_from_one_read(
+    login_as, factory, db, count_queries
+):
+    from app.accounts.models import Store
+
+    closed, s1, s2 = factory.store(), factory.store(), factory.store()
+    closed.active = False
+    factory.lead(owner=factory.user("consultant", store=closed))
+    l1 = factory.lead(owner=factory.user("consultant", store=s1))
+    factory.lead(owner=factory.user("consultant", store=s2))
+    director = login_as("director")
+    db.session.commit()
+    first = min(db.session.scalars(select(Store.id).where(Store.active.is_(True))))
+    director.get("/board")
+    with count_queries() as counter:
+        html = director.get("/board").get_data(as_text=True)
+    assert sum(1 for s in counter.statements if re.search(r"\bFROM stores\b", s)) == 1
+    assert f'<option value="{first}" selected' in html
+    if first == s1.id:
+        assert card_ids(html) == [l1.id]
 
 
 def test_filters(login_as, factory, db):
