@@ -155,6 +155,18 @@ class Lead(db.Model):
             postgresql_where=text("merged_into_id IS NULL"),
             sqlite_where=text("merged_into_id IS NULL"),
         ),
+        # The DCC report's appointments, shows and new leads per agent read from this index alone
+        # (the leads a DCC agent looks after are a tenth of the leads, scattered over the table).
+        Index(
+            "ix_leads_dcc_report",
+            "dcc_agent_id",
+            "store_id",
+            "invited_at",
+            "created_at",
+            "arrived_at",
+            postgresql_where=text("dcc_agent_id IS NOT NULL AND merged_into_id IS NULL"),
+            sqlite_where=text("dcc_agent_id IS NOT NULL AND merged_into_id IS NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

@@ -27,4 +27,8 @@ class ShowroomVisit(TimestampMixin, db.Model):
     test_drive: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (Index("ix_showroom_visits_store_arrived", "store_id", "arrived_at"),)
+    __table_args__ = (
+        Index("ix_showroom_visits_store_arrived", "store_id", "arrived_at"),
+        # the group's arrival list, newest first, a page at a time (reports/arrivals)
+        Index("ix_showroom_visits_arrived", "arrived_at", "id"),
+    )

@@ -145,6 +145,25 @@ def test_arrival_list_masks_phones_of_other_owners(world):
     assert own.total_rows == 1 and "****" not in own.rows[0]["phone"]
 
 
+def test_arrival_list_total_from_the_aggregates_equals_the_visits_counted(world, monkeypatch):
+    from app.reports import queries_daily, queries_visits
+
+    for user, extra in (
+        (world.director, {}),
+        (world.director, {"store": world.store_a.id}),
+        (world.manager, {}),
+        (world.c1, {}),
+    ):
+        f = build_filter(user, {**ARGS, **extra})
+        assert queries_daily.usable(f)
+        rows, total = queries_visits.arrival_list(f)
+        with monkeypatch.context() as m:
+            m.setattr(queries_daily, "usable", lambda _f: False)
+            raw_rows, raw_total = queries_visits.arrival_list(f)
+        assert total == raw_total and [r["id"] for r in rows] == [r["id"] for r in raw_rows]
+    assert queries_visits.arrival_list(build_filter(world.director, ARGS))[1] == 3
+
+
 def test_invitation_rates_and_zero_denominators(world):
     rows = by_label(table_for(world.manager, "invitations"))
     e = rows["秋季试驾日"]

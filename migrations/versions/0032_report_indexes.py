@@ -1,0 +1,44 @@
+"""report indexes: showroom visits by arrival time, and the DCC agents' leads
+
+Revision ID: 0032
+Revises: 0029
+
+The arrivals report pages through the visits of a period newest first. A store's list used the
+(store_id, arrived_at) index; the group's had none that gives that order, so PostgreSQL read and
+sorted the month's visits for every page (132,000 visits in November at 1,000,000 leads, 115 ms
+for the first page under load). With (arrived_at, id) a page is a backward index scan of 100
+entries (0.07 ms); the total comes from the daily aggregates.
+
+The DCC report counts, per agent, the leads invited, shown and created in the period among the
+leads an agent looks after (95,000 of 1,000,000, spread over 10,000 pages of the table): 555 ms
+of scattered reads for November under load. A partial index of those leads holding every column
+the report reads answers it from the index alone (83 ms in the same minute).
+"""
+
+import sqlalchemy as sa
+
+from alembic import op
+
+revision = "0032"
+down_revision = "0029"
+branch_labels = None
+depends_on = None
+
+
+DCC_LEADS = "dcc_agent_id IS NOT NULL AND merged_into_id IS NULL"
+
+
+def upgrade() -> None:
+    op.create_index("ix_showroom_visits_arrived", "showroom_visits", ["arrived_at", "id"])
+    op.create_index(
+        "ix_leads_dcc_report",
+        "leads",
+        ["dcc_agent_id", "store_id", "invited_at", "created_at", "arrived_at"],
+        postgresql_where=sa.text(DCC_LEADS),
+        sqlite_where=sa.text(DCC_LEADS),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_leads_dcc_report", table_name="leads")
+    op.drop_index("ix_showroom_visits_arrived", table_name="showroom_visits")
