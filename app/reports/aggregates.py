@@ -55,8 +55,23 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Date, and_, case, cast, delete, event, func, inspect, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    event,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from app.extensions import db
 from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
@@ -158,7 +173,12 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
             conds.append(when < until)
         if store_ids is not None:
             conds.append(store.in_(store_ids))
-        if lead_ids is not None:
+        if isinstance(lead_ids, BindParameter):  # the per-unit statement: ids bound when run
+            by_lead = lead_column.in_(lead_ids)
+            if own_id is not None and isinstance(visit_ids, BindParameter):
+                by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
+            conds.append(by_lead)
+        elif lead_ids is not None:
             by_lead = lead_column.in_(lead_ids) if lead_ids else literal(False)
             if own_id is not None and visit_ids:
                 by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
@@ -287,12 +307,39 @@ def contributions_select(**limits):
     ).group_by(*[families.c[k] for k in KEYS])
 
 
+_UNIT_STATEMENTS: dict = {}
+
+
+def _unit_statement(with_visits: bool):
+    """`contributions_select` for some leads (and walk-in visits) with their ids bound when it runs:
+    built once per database, zones, won stages and shape, so SQLAlchemy compiles it once (building
+    and compiling the six-family UNION for every flush cost ~12 ms of Python, the SQL under 2 ms)."""
+    from app.admin.models import StageKind
+    from app.admin.reference import stages
+
+    key = (
+        str(db.session.get_bind().url),
+        with_visits,
+        tuple(sorted((zone, tuple(ids)) for zone, ids in _zones().items())),
+        tuple(s.id for s in stages() if s.kind == StageKind.WON),
+    )
+    stmt = _UNIT_STATEMENTS.get(key)
+    if stmt is None:
+        visits = bindparam("visit_ids", expanding=True) if with_visits else None
+        stmt = contributions_select(lead_ids=bindparam("lead_ids", expanding=True), visit_ids=visits)
+        _UNIT_STATEMENTS[key] = stmt
+    return stmt
+
+
 def _snapshot(lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, tuple]:
     out: dict[tuple, list] = {}
     leads, visits = sorted(lead_ids), sorted(visit_ids)
     for i in range(0, max(len(leads), len(visits)), CHUNK):
-        stmt = contributions_select(lead_ids=leads[i : i + CHUNK], visit_ids=visits[i : i + CHUNK])
-        for row in db.session.execute(stmt):
+        some_visits = visits[i : i + CHUNK]
+        params = {"lead_ids": leads[i : i + CHUNK]}
+        if some_visits:
+            params["visit_ids"] = some_visits
+        for row in db.session.execute(_unit_statement(bool(some_visits)), params):
             key = tuple(_norm_key(row[: len(KEYS)]))
             values = [int(v or 0) for v in row[len(KEYS) :]]
             if key in out:

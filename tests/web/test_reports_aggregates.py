@@ -344,3 +344,29 @@ def test_imported_leads_are_counted(factory, login_as, db):
     assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 2
     assert stored(db) == expected
     assert_rollups_equal(db, expected)
+
+
+def test_a_lead_s_contribution_is_read_with_one_statement_built_once_per_zone_setup(db):
+    """The per-lead statement is built once and its ids bound when it runs; a store moving to
+    another zone builds it again (the local days change), and it reads what the statement built
+    for that lead alone reads."""
+    _seed(db, n_leads=40)
+    lead = db.session.execute(select(Lead).order_by(Lead.id).limit(1)).scalar_one()
+
+    def built_for_the_lead():
+        rows = db.session.execute(aggregates.contributions_select(lead_ids=[lead.id], visit_ids=[]))
+        return {
+            tuple(aggregates._norm_key(r[: len(KEYS)])): [int(v or 0) for v in r[len(KEYS) :]] for r in rows
+        }
+
+    first = aggregates._unit_statement(False)
+    assert aggregates._unit_statement(False) is first
+    assert aggregates._unit_statement(True) is not first
+    assert aggregates._snapshot({lead.id}, set()) == built_for_the_lead() != {}
+    db.session.get(Store, lead.store_id).timezone = "America/Los_Angeles"
+    db.session.flush()
+    aggregates._forget_zones()
+    assert aggregates._unit_statement(False) is not first
+    assert aggregates._snapshot({lead.id}, set()) == built_for_the_lead()
+    db.session.rollback()
+    aggregates._forget_zones()
