@@ -1,6 +1,18 @@
-"""Server-rendered SVG charts (pygal): the same chart on the page, in print and in the PDF."""
+"""Server-rendered SVG charts (pygal): the same chart on the page, in print and in the PDF.
+
+pygal takes 5–20 ms a chart (most of a small report page). A chart is a function of its figures,
+labels and options only, so each drawing is kept per figures (`remembered`): a report shown again
+with the same figures (reloads, paging, print, the monthly PDF after the page) draws nothing.
+Inside `drawn_when_shown()` (the monthly PDF, which shows five of its builders' charts) a chart is
+a `Deferred`, drawn only when the document puts it on a page.
+"""
 
 import base64
+import contextlib
+import contextvars
+import functools
+import threading
+from collections import OrderedDict
 
 import pygal
 from markupsafe import Markup
@@ -30,6 +42,76 @@ STYLE = Style(
 )
 
 
+CACHE_SIZE = 256  # charts kept per process (an SVG is 20–60 KB)
+_drawn: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _frozen(value):
+    """A hashable copy of a chart argument (lists, tuples and dicts of labels and figures)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(v) for v in value))
+    if value is None or isinstance(value, bool | int | float | str):
+        return (type(value).__name__, value)
+    return (type(value).__name__, str(value))  # Decimal, lazy strings
+
+
+_deferring = contextvars.ContextVar("charts_deferring", default=False)
+
+
+class Deferred:
+    """A chart drawn the first time it is used as text or markup."""
+
+    __slots__ = ("_draw", "_svg")
+
+    def __init__(self, draw):
+        self._draw = draw
+        self._svg = None
+
+    def __str__(self) -> str:
+        if self._svg is None:
+            self._svg = self._draw()
+        return self._svg
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+@contextlib.contextmanager
+def drawn_when_shown():
+    """Charts asked for in this block are drawn only when used (`Deferred`)."""
+    token = _deferring.set(True)
+    try:
+        yield
+    finally:
+        _deferring.reset(token)
+
+
+def remembered(draw):
+    """Keep the SVG `draw` returns per arguments (least recently used first out, `CACHE_SIZE`)."""
+
+    @functools.wraps(draw)
+    def drawing(*args, **kwargs):
+        if _deferring.get():
+            return Deferred(lambda: drawing(*args, **kwargs))
+        key = (draw.__name__, _frozen(list(args)), _frozen(kwargs))
+        with _lock:
+            svg = _drawn.get(key)
+            if svg is not None:
+                _drawn.move_to_end(key)
+                return svg
+        svg = draw(*args, **kwargs)
+        with _lock:
+            _drawn[key] = svg
+            while len(_drawn) > CACHE_SIZE:
+                _drawn.popitem(last=False)
+        return svg
+
+    return drawing
+
+
 def _config(**kw) -> dict:
     return {
         "style": STYLE,
@@ -53,6 +135,7 @@ def _finish(chart) -> str:
     return svg.replace("<svg ", f'<svg font-family="{FONT}" ', 1)
 
 
+@remembered
 def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
     """A funnel: one band per stage, narrowing with the drop-off."""
     chart = pygal.Funnel(
@@ -70,6 +153,7 @@ def funnel_chart(labels: list[str], values: list[int], title: str = "") -> str:
     return _finish(chart)
 
 
+@remembered
 def bar_chart(
     labels: list[str],
     series: dict[str, list],
@@ -96,6 +180,7 @@ def bar_chart(
     return _finish(chart)
 
 
+@remembered
 def line_chart(labels: list[str], series: dict[str, list], title: str = "", percent: bool = False) -> str:
     """Lines over time buckets, one per series."""
     chart = pygal.Line(
@@ -115,6 +200,7 @@ def line_chart(labels: list[str], series: dict[str, list], title: str = "", perc
     return _finish(chart)
 
 
+@remembered
 def pie_chart(labels: list[str], values: list, title: str = "") -> str:
     """Shares of a whole (sources, defeat reasons)."""
     chart = pygal.Pie(**_config(title=title, inner_radius=0.45))

@@ -249,6 +249,34 @@ def test_group_pdf_from_the_command_line(world, app, tmp_path):
     assert bad.exit_code != 0
 
 
+def test_monthly_pdf_shows_its_five_charts_and_a_chart_is_kept_per_figures(world, app):
+    """The report's HTML holds the five charts in order (the builders' other charts are never
+    drawn), and a chart asked for again with the same figures is the same SVG, drawn once."""
+    import re
+
+    from app.reports import charts
+    from app.reports.pdf import GroupViewer, render_monthly_html
+
+    for store_id in (world.store_a.id, None):
+        html = render_monthly_html(GroupViewer(), date(2026, 10, 1), store_id)
+        shown = re.findall(r'<title>([^<]*)</title><g class="graph ([a-z]+)-graph', html)
+        assert shown == [
+            ("转化漏斗", "funnel"),
+            ("各来源新线索", "pie"),
+            ("展厅客流", "stackedbar"),
+            ("留存率趋势", "line"),
+            ("战败原因", "pie"),
+        ]
+        assert html.count("<svg ") == 5 and "Deferred" not in html
+    first = charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比")
+    assert charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比") is first
+    assert charts.bar_chart(["甲", "乙"], {"新线索": [3, 2]}, "对比") != first
+    assert charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比", percent=True) != first
+    with charts.drawn_when_shown():
+        later = charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比")
+    assert isinstance(later, charts.Deferred) and str(later) is first
+
+
 def test_monthly_email_goes_to_directors_once(world, app, db):
     from app.messaging.models import Message
     from app.reports.jobs import email_monthly_report
