@@ -252,6 +252,7 @@ def test_group_pdf_from_the_command_line(world, app, tmp_path):
 def test_monthly_pdf_shows_its_five_charts_and_a_chart_is_kept_per_figures(world, app):
     """The report's HTML holds the five charts in order (the builders' other charts are never
     drawn), and a chart asked for again with the same figures is the same SVG, drawn once."""
+    import base64
     import re
 
     from app.reports import charts
@@ -259,7 +260,11 @@ def test_monthly_pdf_shows_its_five_charts_and_a_chart_is_kept_per_figures(world
 
     for store_id in (world.store_a.id, None):
         html = render_monthly_html(GroupViewer(), date(2026, 10, 1), store_id)
-        shown = re.findall(r'<title>([^<]*)</title><g class="graph ([a-z]+)-graph', html)
+        images = re.findall(
+            r'<img class="chart-img" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)">', html
+        )
+        svgs = "".join(base64.b64decode(data).decode() for data, _alt in images)
+        shown = re.findall(r'<title>([^<]*)</title><g class="graph ([a-z]+)-graph', svgs)
         assert shown == [
             ("转化漏斗", "funnel"),
             ("各来源新线索", "pie"),
@@ -267,7 +272,8 @@ def test_monthly_pdf_shows_its_five_charts_and_a_chart_is_kept_per_figures(world
             ("留存率趋势", "line"),
             ("战败原因", "pie"),
         ]
-        assert html.count("<svg ") == 5 and "Deferred" not in html
+        assert [alt for _data, alt in images] == [title for title, _kind in shown]
+        assert svgs.count("<svg ") == 5 and "Deferred" not in html and "<svg" not in html
     first = charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比")
     assert charts.bar_chart(["甲", "乙"], {"新线索": [3, 1]}, "对比") is first
     assert charts.bar_chart(["甲", "乙"], {"新线索": [3, 2]}, "对比") != first
