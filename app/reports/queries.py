@@ -409,6 +409,23 @@ def discipline_snapshot(f, today) -> list[dict]:
     return _rows(stmt)
 
 
+def expired_opportunities(f, today) -> list[dict]:
+    """Per owner, today: open leads whose expected purchase date has passed (the `expired` of
+    `discipline_snapshot` alone: a range of the expected-date indexes, not every open lead)."""
+    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
+    stmt = (
+        select(Lead.owner_id.label("key"), func.count().label("expired"))
+        .where(
+            Lead.stage_id.in_(open_ids),
+            Lead.owner_id.is_not(None),
+            Lead.expected_purchase_date < today,
+            *lead_conditions(f),
+        )
+        .group_by(Lead.owner_id)
+    )
+    return _rows(stmt)
+
+
 def _plan_conditions(f) -> list:
     conds = [store_condition(Plan.store_id, f)]
     if f.consultant_id:

@@ -249,6 +249,62 @@ def test_group_pdf_from_the_command_line(world, app, tmp_path):
     assert bad.exit_code != 0
 
 
+def test_monthly_pdf_shows_its_five_charts_in_order(world, app):
+    """The report's HTML holds the five charts in order, each a data-URI image with its title as
+    the alternative text."""
+    import base64
+    import re
+
+    from app.reports.pdf import GroupViewer, render_monthly_html
+
+    for store_id in (world.store_a.id, None):
+        html = render_monthly_html(GroupViewer(), date(2026, 10, 1), store_id)
+        images = re.findall(
+            r'<img class="chart-img" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)">', html
+        )
+        svgs = "".join(base64.b64decode(data).decode() for data, _alt in images)
+        shown = re.findall(r'class="chart ([a-z]+)" role="img" aria-label="([^"]*)"', svgs)
+        assert shown == [
+            ("funnel", "转化漏斗"),
+            ("pie", "各来源新线索"),
+            ("bar", "展厅客流"),
+            ("line", "留存率趋势"),
+            ("pie", "战败原因"),
+        ]
+        assert [alt for _data, alt in images] == [title for _kind, title in shown]
+        assert svgs.count("<svg ") == 5 and "<svg" not in html
+
+
+def test_the_monthly_rankings_discipline_figures_are_the_discipline_reports(world, app):
+    """`ranking_figures` (overdue plans, expired opportunities and penalty without counting every
+    open lead) gives each consultant the figures of the discipline report's row, 0 when it has none."""
+    from dataclasses import replace
+
+    from app.reports.builders.discipline import build_discipline, ranking_figures
+    from app.reports.filters import ReportFilter
+    from app.reports.pdf import GroupViewer
+    from app.reports.rules import Period
+
+    october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+    checked = set()
+    for viewer, stores in (
+        (GroupViewer(), None),
+        (GroupViewer(), (world.store_a.id,)),
+        (world.manager, None),
+    ):
+        f = ReportFilter(user=viewer, period=october, tz="Asia/Shanghai", store_ids=stores)
+        table = build_discipline(f)
+        figures, notes = ranking_figures(f)
+        assert notes == list(table.notes)
+        rows = {r["key"]: r for r in table.rows if r["open_leads"] is not None}
+        for key in set(rows) | set(figures):
+            for name in ("overdue", "expired", "penalty"):
+                assert figures.get(key, {}).get(name, 0) == rows.get(key, {}).get(name, 0), (key, name)
+                checked.add(name) if rows.get(key, {}).get(name) else None
+    assert checked == {"overdue", "expired", "penalty"}  # the world has each figure
+    assert ranking_figures(replace(f, user=world.c1)) is None
+
+
 def test_monthly_email_goes_to_directors_once(world, app, db):
     from app.messaging.models import Message
     from app.reports.jobs import email_monthly_report
