@@ -155,6 +155,23 @@ class Lead(db.Model):
             postgresql_where=text("merged_into_id IS NULL"),
             sqlite_where=text("merged_into_id IS NULL"),
         ),
+        # The discipline and prospects reports (and the discipline board) count a store's open
+        # leads per owner, stage and grade, with their plan and expected-purchase dates: from this
+        # index alone on PostgreSQL (its INCLUDE columns; SQLite keeps the key columns only).
+        Index(
+            "ix_leads_store_open_work",
+            "store_id",
+            "stage_id",
+            postgresql_include=[
+                "owner_id",
+                "grade_id",
+                "next_plan_due",
+                "expected_purchase_date",
+                "last_effective_followup_at",
+            ],
+            postgresql_where=text("merged_into_id IS NULL"),
+            sqlite_where=text("merged_into_id IS NULL"),
+        ),
         # The DCC report's appointments, shows and new leads per agent read from this index alone
         # (the leads a DCC agent looks after are a tenth of the leads, scattered over the table).
         Index(

@@ -1,4 +1,4 @@
-"""report indexes: showroom visits by arrival time, and the DCC agents' leads
+"""report indexes: showroom visits by arrival time, the DCC agents' leads, a store's open work
 
 Revision ID: 0032
 Revises: 0029
@@ -13,6 +13,12 @@ The DCC report counts, per agent, the leads invited, shown and created in the pe
 leads an agent looks after (95,000 of 1,000,000, spread over 10,000 pages of the table): 555 ms
 of scattered reads for November under load. A partial index of those leads holding every column
 the report reads answers it from the index alone (83 ms in the same minute).
+
+The discipline and prospects reports count a store's open leads (32,000 in the busiest store)
+per owner, stage and grade with their plan and expected-purchase dates, reading them from 24,600
+table pages (about 300 ms each). With those columns carried in a partial index of unmerged leads
+by (store, stage), PostgreSQL counts them from the index alone: discipline 302 -> 8-14 ms,
+prospects 297 -> 21 ms (50 MB, 1.7 s to build at 1,000,000 leads).
 """
 
 import sqlalchemy as sa
@@ -28,8 +34,25 @@ depends_on = None
 DCC_LEADS = "dcc_agent_id IS NOT NULL AND merged_into_id IS NULL"
 
 
+LIVE = "merged_into_id IS NULL"
+
+
 def upgrade() -> None:
     op.create_index("ix_showroom_visits_arrived", "showroom_visits", ["arrived_at", "id"])
+    op.create_index(
+        "ix_leads_store_open_work",
+        "leads",
+        ["store_id", "stage_id"],
+        postgresql_include=[
+            "owner_id",
+            "grade_id",
+            "next_plan_due",
+            "expected_purchase_date",
+            "last_effective_followup_at",
+        ],
+        postgresql_where=sa.text(LIVE),
+        sqlite_where=sa.text(LIVE),
+    )
     op.create_index(
         "ix_leads_dcc_report",
         "leads",
@@ -41,4 +64,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_leads_dcc_report", table_name="leads")
+    op.drop_index("ix_leads_store_open_work", table_name="leads")
     op.drop_index("ix_showroom_visits_arrived", table_name="showroom_visits")
