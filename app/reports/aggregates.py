@@ -12,19 +12,28 @@ What each counter counts, and under which keys (0 in a key means "none"):
 
 - Leads (not merged), on the local day the lead was created, keyed by the lead's *current* store,
   owner, source channel and grade: `new_leads`; `new_visited` (of those, leads that came to the
-  showroom: `arrived_at` set); `new_won` (of those, leads won: `won_at` set).
+  showroom: `arrived_at` set); `new_won` (of those, leads won: `won_at` set); `new_contacted`
+  (of those, leads contacted: `first_contacted_at` set) and `contact_micros` (their microseconds
+  from assignment, or creation when never assigned, to first contact: the hours to first contact
+  are `contact_micros / new_contacted`, the leads not contacted yet `new_leads - new_contacted`).
+- Won leads (not merged), on the local day `won_at`, under the same keys: `won_cycle_leads` and
+  `cycle_micros` (microseconds from creation to `won_at`: the days from lead to order).
 - Follow-ups, on the day they occurred, keyed by the follow-up's store and author and the lead's
   current channel and grade: `followups`, `effective`, one `m_<method>` per contact method, and
   `followed_leads` (distinct leads followed up by that consultant that day).
 - Showroom visits, on the day of arrival, keyed by the visit's store, consultant and source
   channel and the lead's current grade (0 for a walk-in without a lead): `visits`, `first_visits`,
-  `return_visits`, `retained` (first visits that left contact details), `test_drives`, `people`.
+  `return_visits`, `retained` (first visits that left contact details), `test_drives`, `people`,
+  `stayed_visits` (visits with a departure time, `left_at`) and `stay_micros` (their stay).
 - Invitations made (not walk-ins), on the day `invited_at`, keyed by the invitation's store and
   inviter and the lead's channel and grade: `invitations`.
 - Defeat requests, on the day requested, keyed by the request's store and requester and the lead's
   channel and grade: `defeat_requests`.
 - Orders: leads moved into a won stage, on the day of the move, keyed by the stage change's store
   and the lead's current owner, channel and grade: `won` (distinct leads that day).
+
+Durations (`*_micros`, BIG_COUNTERS) are sums of exact microseconds, so an average read from them
+(sum over its count) is the average the raw rows give, whatever the period.
 
 Keys follow the lead's *current* attributes, as the reports always have (a grade filter means
 the lead's grade now): re-assigning a lead, changing its grade or channel, merging it or moving it
@@ -56,6 +65,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     and_,
     bindparam,
@@ -136,6 +146,24 @@ def _sum_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
+def micros_between(start, end, dialect: str):
+    """Microseconds from timestamp `start` to `end`, exact: on PostgreSQL from the interval's epoch
+    (a numeric); on SQLite from the stored text (whole seconds, then the six digits after the
+    point SQLAlchemy always writes), not from julianday (a float)."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", end - start) * 1000000, BigInteger)
+
+    def micros(column):
+        whole = cast(func.strftime("%s", column), BigInteger) * 1000000
+        return whole + cast(func.substr(column, 21, 6), BigInteger)
+
+    return micros(end) - micros(start)
+
+
+def _sum_of(condition, value):
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
 def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store_ids=None):
     """One grouped SELECT per fact family, each with every key and every counter column.
 
@@ -187,6 +215,7 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
 
     selects = []
     one = func.count()
+    contacted = Lead.first_contacted_at.is_not(None)
     k = keyed(Lead.store_id, Lead.owner_id, Lead.created_at, Lead.source_channel_id, Lead.grade_id)
     selects.append(
         select(
@@ -195,9 +224,35 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
                 new_leads=one,
                 new_visited=_sum_if(Lead.arrived_at.is_not(None)),
                 new_won=_sum_if(Lead.won_at.is_not(None)),
+                new_contacted=_sum_if(contacted),
+                contact_micros=_sum_of(
+                    contacted,
+                    micros_between(
+                        func.coalesce(Lead.assigned_at, Lead.created_at), Lead.first_contacted_at, dialect
+                    ),
+                ),
             ),
         )
         .where(Lead.merged_into_id.is_(None), *limits(Lead.created_at, Lead.store_id, Lead.id))
+        .group_by(*[c.element for c in k])
+    )
+
+    k = keyed(Lead.store_id, Lead.owner_id, Lead.won_at, Lead.source_channel_id, Lead.grade_id)
+    selects.append(
+        select(
+            *k,
+            *counters(
+                won_cycle_leads=one,
+                cycle_micros=func.coalesce(
+                    func.sum(micros_between(Lead.created_at, Lead.won_at, dialect)), 0
+                ),
+            ),
+        )
+        .where(
+            Lead.merged_into_id.is_(None),
+            Lead.won_at.is_not(None),
+            *limits(Lead.won_at, Lead.store_id, Lead.id),
+        )
         .group_by(*[c.element for c in k])
     )
 
@@ -231,6 +286,7 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
         Lead.grade_id,
     )
     first = ShowroomVisit.is_first_visit.is_(True)
+    stayed = ShowroomVisit.left_at.is_not(None)
     selects.append(
         select(
             *k,
@@ -241,6 +297,10 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
                 retained=_sum_if(and_(first, ShowroomVisit.left_contact.is_(True))),
                 test_drives=_sum_if(ShowroomVisit.test_drive.is_(True)),
                 people=func.coalesce(func.sum(ShowroomVisit.party_size), 0),
+                stayed_visits=_sum_if(stayed),
+                stay_micros=_sum_of(
+                    stayed, micros_between(ShowroomVisit.arrived_at, ShowroomVisit.left_at, dialect)
+                ),
             ),
         )
         .select_from(ShowroomVisit)
@@ -426,6 +486,8 @@ LEAD_FIELDS = (
     "merged_into_id",
     "arrived_at",
     "won_at",
+    "assigned_at",
+    "first_contacted_at",
 )
 FACT_FIELDS = {
     "follow_ups": ("lead_id", "store_id", "user_id", "occurred_at", "method", "is_effective"),
@@ -439,6 +501,7 @@ FACT_FIELDS = {
         "left_contact",
         "test_drive",
         "party_size",
+        "left_at",
     ),
     "invitations": ("lead_id", "store_id", "inviter_id", "invited_at", "is_walk_in"),
     "defeat_requests": ("lead_id", "store_id", "requested_by_id", "created_at"),

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, Index, Integer
+from sqlalchemy import BigInteger, Date, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -31,15 +31,25 @@ COUNTERS = (
     "invitations",
     "defeat_requests",
     "won",
+    "new_contacted",
+    "contact_micros",
+    "won_cycle_leads",
+    "cycle_micros",
+    "stayed_visits",
+    "stay_micros",
 )
+# Counters of durations in microseconds: a day of a store sums many leads' hours or weeks, more
+# than an Integer holds; an average is the sum over the count next to it, exact (no rounding).
+BIG_COUNTERS = ("contact_micros", "cycle_micros", "stay_micros")
 KEYS = ("store_id", "consultant_id", "day", "channel_id", "grade_id")
 TOTAL_KEYS = ("store_id", "consultant_id", "day")
 CHANNEL_KEYS = ("store_id", "day", "channel_id")
 STORE_KEYS = ("store_id", "day")
 
 
-def _counter():
-    return mapped_column(Integer, nullable=False, default=0, server_default="0")
+def _counter(name: str):
+    kind = BigInteger if name in BIG_COUNTERS else Integer
+    return mapped_column(kind, nullable=False, default=0, server_default="0")
 
 
 class DailyStat(db.Model):
@@ -98,7 +108,7 @@ class DailyStore(db.Model):
 ROLLUPS = ((DailyTotal, TOTAL_KEYS), (DailyChannel, CHANNEL_KEYS), (DailyStore, STORE_KEYS))
 
 for _name in COUNTERS:
-    setattr(DailyStat, _name, _counter())
-    setattr(DailyTotal, _name, _counter())
-    setattr(DailyChannel, _name, _counter())
-    setattr(DailyStore, _name, _counter())
+    setattr(DailyStat, _name, _counter(_name))
+    setattr(DailyTotal, _name, _counter(_name))
+    setattr(DailyChannel, _name, _counter(_name))
+    setattr(DailyStore, _name, _counter(_name))

@@ -356,8 +356,11 @@ def response_and_cycle(f) -> tuple[list[dict], list[dict]]:
     the leads won with their average days from lead to order (leads won in the period).
 
     Returns the two row lists apart, each with only the owners it has figures for: a lead created
-    and won in the period counts in both, as when each list was its own query.
+    and won in the period counts in both, as when each list was its own query. From the daily
+    aggregates when they answer the filter (sums of exact durations over their counts).
     """
+    if daily.usable(f):
+        return _response_and_cycle_daily(f)
     created = and_(Lead.created_at >= f.utc_start, Lead.created_at < f.utc_end)
     won = and_(Lead.won_at >= f.utc_start, Lead.won_at < f.utc_end)
     start = func.coalesce(Lead.assigned_at, Lead.created_at)
@@ -390,6 +393,40 @@ def response_and_cycle(f) -> tuple[list[dict], list[dict]]:
         if r["key"] is not None and r["created"]
     ]
     cycle = [{k: r[k] for k in ("key", "won", "cycle_days")} for r in rows if r["won"]]
+    return response, cycle
+
+
+MICROS_PER_HOUR = 3_600_000_000
+
+
+def _average(micros: int, count: int, unit: int) -> float | None:
+    """A summed duration over its count, in `unit` microseconds (None without any)."""
+    return micros / count / unit if count else None
+
+
+def _response_and_cycle_daily(f) -> tuple[list[dict], list[dict]]:
+    names = {
+        "created": "new_leads",
+        "contacted": "new_contacted",
+        "contact": "contact_micros",
+        "won": "won_cycle_leads",
+        "cycle": "cycle_micros",
+    }
+    rows = daily.counts(f, "consultant", names)
+    response = [
+        {
+            "key": r["key"],
+            "first_contact_hours": _average(r["contact"], r["contacted"], MICROS_PER_HOUR),
+            "never_contacted": r["created"] - r["contacted"],
+        }
+        for r in rows
+        if r["key"] is not None and r["created"]
+    ]
+    cycle = [
+        {"key": r["key"], "won": r["won"], "cycle_days": _average(r["cycle"], r["won"], 24 * MICROS_PER_HOUR)}
+        for r in rows
+        if r["won"]
+    ]
     return response, cycle
 
 

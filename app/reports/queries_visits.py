@@ -71,15 +71,37 @@ def visit_columns() -> list:
     ]
 
 
+VISIT_COUNTS = ("visits", "first_visits", "return_visits", "retained", "test_drives", "people")
+MICROS_PER_MINUTE = 60_000_000
+
+
+def _daily_visits(f, by: str | None, grain: str | None = None) -> list[dict]:
+    """The figures of `visit_columns` from the daily aggregates (`daily.usable(f)`), per `by` and
+    `grain` as `daily.counts` groups them: the average stay is the summed stays over the visits
+    with a departure time."""
+    names = {c: c for c in VISIT_COUNTS} | {"stayed": "stayed_visits", "stay": "stay_micros"}
+    out = []
+    for r in daily.counts(f, by, names, grain=grain):
+        stayed, stay = r.pop("stayed"), r.pop("stay")
+        r["stay_minutes"] = stay / stayed / MICROS_PER_MINUTE if stayed else None
+        out.append(r)
+    return out
+
+
 def visits_by_bucket(f) -> list[dict]:
     """Showroom traffic per local day / week / month / quarter."""
+    if daily.usable(f):
+        return [{"key": r.pop("bucket"), **r} for r in _daily_visits(f, None, grain=f.grain)]
     bucket = local_bucket(ShowroomVisit.arrived_at, f.grain, f.offset_minutes)
     stmt = select(bucket.label("key"), *visit_columns()).select_from(ShowroomVisit)
     return _rows(_visit_scope(stmt, f).group_by(bucket))
 
 
 def visits_by(f, by: str) -> list[dict]:
-    """Showroom traffic per source channel, consultant, store or arrival hour."""
+    """Showroom traffic per source channel, consultant, store (from the daily aggregates when they
+    answer the filter) or arrival hour (from the visits: a day has no hours)."""
+    if by in ("consultant", "store", "channel") and daily.usable(f):
+        return _daily_visits(f, by)
     if by == "channel":
         dim = ShowroomVisit.source_channel_id
     elif by == "store":
@@ -90,9 +112,6 @@ def visits_by(f, by: str) -> list[dict]:
         dim = ShowroomVisit.consultant_id
     stmt = select(dim.label("key"), *visit_columns()).select_from(ShowroomVisit)
     return _rows(_visit_scope(stmt, f).group_by(dim))
-
-
-VISIT_COUNTS = ("visits", "first_visits", "return_visits", "retained", "test_drives", "people")
 
 
 def visit_counts(f, by: str) -> list[dict]:
@@ -124,6 +143,8 @@ def local_bucket_time(column, offset_minutes: int):
 
 def visit_totals(f) -> dict:
     """Traffic figures of the whole period."""
+    if daily.usable(f):
+        return _daily_visits(f, None)[0]
     stmt = select(*visit_columns()).select_from(ShowroomVisit)
     return _rows(_visit_scope(stmt, f))[0]
 

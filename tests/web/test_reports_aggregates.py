@@ -2,11 +2,13 @@
 changes made through the services (kept current in the same transaction), and the reports read
 them for sums of days."""
 
+import math
 from collections import Counter, defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import Role, Store, User
 from app.accounts.services import deactivate_user
@@ -26,6 +28,7 @@ from app.pipeline.stages import set_stage
 from app.reports import aggregates
 from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
 from app.showroom.models import ShowroomVisit
+from app.showroom.services import mark_departure
 from tests.conftest import _clean_tables
 
 
@@ -60,6 +63,15 @@ def recount(db) -> dict:
             out[k]["new_leads"] += 1
             out[k]["new_visited"] += lead.arrived_at is not None
             out[k]["new_won"] += lead.won_at is not None
+            if lead.first_contacted_at is not None:
+                out[k]["new_contacted"] += 1
+                out[k]["contact_micros"] += micros(
+                    lead.assigned_at or lead.created_at, lead.first_contacted_at
+                )
+            if lead.won_at is not None:
+                k = key(lead.store_id, lead.owner_id, lead.won_at, lead.source_channel_id, lead.grade_id)
+                out[k]["won_cycle_leads"] += 1
+                out[k]["cycle_micros"] += micros(lead.created_at, lead.won_at)
     followed = defaultdict(set)
     for fu in db.session.execute(select(FollowUp)).scalars():
         lead = leads[fu.lead_id]
@@ -81,6 +93,9 @@ def recount(db) -> dict:
         out[k]["retained"] += bool(v.is_first_visit and v.left_contact)
         out[k]["test_drives"] += bool(v.test_drive)
         out[k]["people"] += v.party_size or 0
+        if v.left_at is not None:
+            out[k]["stayed_visits"] += 1
+            out[k]["stay_micros"] += micros(v.arrived_at, v.left_at)
     for inv in db.session.execute(select(Invitation)).scalars():
         if inv.is_walk_in or inv.invited_at is None:
             continue
@@ -101,6 +116,10 @@ def recount(db) -> dict:
     for k, ids in won.items():
         out[k]["won"] += len(ids)
     return {k: tuple(c[name] for name in COUNTERS) for k, c in out.items() if any(c.values())}
+
+
+def micros(start, end) -> int:
+    return (end - start) // timedelta(microseconds=1)
 
 
 def stored(db, model=DailyStat, keys=KEYS) -> dict:
@@ -142,6 +161,8 @@ def test_aggregates_equal_a_recount_of_the_seeded_months(db):
     assert sum(v[COUNTERS.index("new_leads")] for v in expected.values()) == 400
     assert sum(v[COUNTERS.index("followups")] for v in expected.values()) > 0
     assert sum(v[COUNTERS.index("won")] for v in expected.values()) > 0
+    for counter in ("new_contacted", "contact_micros", "won_cycle_leads", "cycle_micros", "stayed_visits"):
+        assert sum(v[COUNTERS.index(counter)] for v in expected.values()) > 0, counter
     actual = stored(db)
     assert actual == expected, _diff(actual, expected)
     assert_rollups_equal(db, expected)
@@ -245,6 +266,55 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     if gone is not None:
         db.session.delete(gone)
     db.session.commit()
+    # The durations: a lead first contacted (by a follow-up, by its own field alone, by a bulk
+    # UPDATE), one assigned later, one won, a visitor's departure (only its left_at changes).
+    silent = (
+        db.session.execute(
+            select(Lead)
+            .where(
+                Lead.first_contacted_at.is_(None), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None)
+            )
+            .order_by(Lead.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert len(silent) >= 3
+    first, second, third = silent[:3]
+    log_followup(
+        first,
+        FollowUpInput(
+            method="wechat",
+            result="reached",
+            content="加了微信，发了报价单",
+            next_due=(now + timedelta(days=1)).date(),
+            next_content="约到店",
+        ),
+        db.session.get(User, first.owner_id),
+        now=now,
+    )
+    second.first_contacted_at = now - timedelta(minutes=7, microseconds=3)
+    leads[9].assigned_at = leads[9].created_at + timedelta(hours=1, microseconds=11)
+    db.session.commit()
+    db.session.execute(
+        update(Lead)
+        .where(Lead.id == third.id)
+        .values(first_contacted_at=third.created_at + timedelta(days=2, seconds=5))
+        .execution_options(synchronize_session=False)
+    )
+    set_stage(leads[10], "won", manager, now=now)
+    visit = (
+        db.session.execute(
+            select(ShowroomVisit).where(ShowroomVisit.left_at.is_(None)).order_by(ShowroomVisit.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert mark_departure(visit, manager, now=visit.arrived_at + timedelta(minutes=42, microseconds=5))
+    db.session.commit()
+    expected = recount(db)
+    assert stored(db) == expected, _diff(stored(db), expected)
+    assert_rollups_equal(db, expected)
     # A merge (bulk UPDATE of the history rows) and a deactivation (bulk UPDATE of leads' owner).
     twins = leads[5:7]
     from app.leads.merge import MERGE_FIELDS
@@ -289,7 +359,9 @@ def test_a_rolled_back_change_leaves_the_aggregates_alone(db):
 
 
 @pytest.mark.parametrize("scope", ["group", "store and channel", "manager and grade"])
-@pytest.mark.parametrize("key", ["daily", "comparison", "sources", "trends", "activity", "followups"])
+@pytest.mark.parametrize(
+    "key", ["daily", "comparison", "sources", "trends", "activity", "followups", "traffic", "retention"]
+)
 def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, scope, monkeypatch):
     """A report built from the aggregates shows what the same report counted from raw rows shows:
     the whole group and a store (daily_stores, daily_channels, daily_totals), with a channel
@@ -316,11 +388,33 @@ def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, scope,
     def by_label(rows):  # rows tied on the sort figure come in either order
         return sorted(rows, key=lambda r: (str(r.get("day", "")), str(r.get("label", ""))))
 
-    assert by_label(fast.rows) == by_label(slow.rows)
-    assert fast.totals == slow.totals
+    assert len(fast.rows) == len(slow.rows)
+    for a, b in zip(by_label(fast.rows), by_label(slow.rows), strict=True):
+        assert_same_figures(a, b)
+    assert_same_figures(fast.totals, slow.totals)
+    if key in ("followups", "traffic") and scope == "group":  # the averages are there
+        averages = {"followups": ("first_contact_hours", "cycle_days"), "traffic": ("stay_minutes",)}[key]
+        for name in averages:
+            assert any(r[name] for r in fast.rows), name
     assert getattr(fast, "comparison", None) == getattr(slow, "comparison", None)
     if scope == "group":
         assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
+
+
+def assert_same_figures(fast: dict | None, slow: dict | None) -> None:
+    """The same row: counts equal, averages (floats from the aggregates' exact sums, numerics or
+    julianday floats from the raw rows) equal to a millionth."""
+    if fast is None or slow is None:
+        assert fast is slow
+        return
+    assert fast.keys() == slow.keys()
+    for k, v in fast.items():
+        w = slow[k]
+        if isinstance(v, float | Decimal) or isinstance(w, float | Decimal):
+            assert v is not None and w is not None, (k, v, w)
+            assert math.isclose(float(v), float(w), rel_tol=1e-6, abs_tol=1e-9), (k, v, w)
+        else:
+            assert v == w, (k, v, w)
 
 
 def _first_store(db) -> int:
@@ -370,3 +464,29 @@ def test_a_lead_s_contribution_is_read_with_one_statement_built_once_per_zone_se
     assert aggregates._snapshot({lead.id}, set()) == built_for_the_lead()
     db.session.rollback()
     aggregates._forget_zones()
+
+
+def test_migration_0030_fills_the_duration_counters_as_a_rebuild_counts_them(db):
+    """Migration 0030 fills its new columns in SQL of its own (it cannot import the models): from
+    zero, the four tables hold what a recount of the raw rows gives."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    _seed(db, n_leads=200)
+    expected = recount(db)
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0030_daily_durations.py"
+    spec = importlib.util.spec_from_file_location("migration_0030", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for table in migration.TABLES:
+        db.session.execute(db.metadata.tables[table].update().values(dict.fromkeys(migration.NEW, 0)))
+    db.session.commit()
+    assert stored(db) != expected
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration._fill()
+    db.session.expire_all()
+    assert stored(db) == expected, _diff(stored(db), expected)
+    assert_rollups_equal(db, expected)

@@ -3,8 +3,8 @@
 Follow-ups and the effective ones, leads followed and follow-ups per lead, hours from a lead's
 assignment (or creation) to its first contact, leads not contacted yet, won leads and days from lead
 to order. Data: `queries.followup_activity` (the daily aggregates, and the distinct leads followed
-over the period) and `queries.response_and_cycle` (one pass over the leads created or won in the
-period), joined on the consultant.
+over the period) and `queries.response_and_cycle` (the daily aggregates' summed durations over
+their counts, or one pass over the leads created or won in the period), joined on the consultant.
 """
 
 from flask_babel import lazy_gettext as _l

@@ -4,7 +4,8 @@ Every row holds the same visit figures: visits, first and return visits, first v
 contact details and the retention rate, test drives, people and average stay; the totals row is
 the whole filter's. Data: `queries_visits.visits_by` (per consultant, arrival hour, store or
 channel), `queries_visits.visits_by_bucket` (per day/week/month/quarter) and
-`queries_visits.visit_totals`.
+`queries_visits.visit_totals`: from the daily aggregates (the average stay as summed stays over
+the visits with a departure time) except per arrival hour.
 """
 
 from flask_babel import lazy_gettext as _l
