@@ -41,6 +41,12 @@ around the ORM (the spreadsheet import's COPY) are added with `add_leads`. The S
 contribution is the SQL of the rebuild restricted to the lead, so both agree by construction;
 `flask reports rebuild-aggregates` recomputes any range from the raw rows with INSERT … SELECT.
 
+The same mechanism keeps the calendar-period aggregates (period_stats and its rollups,
+app/reports/periods.py: the funnel's furthest stage per lead and the distinct leads followed per
+month and quarter). Each set of tables is a `Family` (its base table, keys, counters, rollups,
+contribution SQL and the fields it reads); every flush, bulk statement and `add_leads` maintains
+each family whose tables exist, and only for the leads whose fields that family reads changed.
+
 Local days: a store's own zone (app/core/timeutil.py). PostgreSQL converts each timestamp with
 the zone's rules; SQLite has no zone rules and uses each zone's current UTC offset (exact for
 zones without daylight saving time, such as China's). Reports read the aggregates only when every
@@ -70,6 +76,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -80,6 +87,7 @@ from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
 _BEFORE = "report_aggregates_before"
 CHUNK = 500
+FEW = 50  # up to this many changed rows, PostgreSQL adds them to every table in one statement
 
 
 # ---- the local day ----------------------------------------------------------------------------
@@ -364,7 +372,8 @@ def _key_types(family: Family) -> tuple:
 
 
 def _apply(family: Family, before: dict, after: dict) -> None:
-    """Add after − before to the family's base table and each rollup (one upsert per table)."""
+    """Add after − before to the family's base table and each rollup (one upsert per table, all in
+    one statement on PostgreSQL when they are few)."""
     zero = [0] * len(family.counters)
     deltas: dict[tuple, list] = {}
     for key in set(before) | set(after):
@@ -373,6 +382,11 @@ def _apply(family: Family, before: dict, after: dict) -> None:
         if any(delta):
             deltas[key] = delta
     if not deltas:
+        return
+    if len(deltas) <= FEW and db.session.get_bind().dialect.name == "postgresql":
+        # A flush's few rows: every table's upsert in one statement (a data-modifying WITH).
+        upserts = gated_upserts(deltas, true(), family)
+        db.session.execute(select(literal(1)).add_cte(*[u.cte(f"add_{i}") for i, u in enumerate(upserts)]))
         return
     for table, keys, rows in _tables(family, deltas):
         if rows:
