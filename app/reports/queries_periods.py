@@ -98,7 +98,8 @@ def followed_leads(f) -> list[dict]:
     the period (`leads`), in the filter's store or the group. Not for lead dimensions (the raw
     query then limits the leads by their current store too)."""
     t = PeriodTotal
-    conds = _where(t, f)
+    # a follow-up's row has the scope's store (0 for the group): the index skips the funnel's rows
+    conds = [*_where(t, f), t.store_id == (0 if f.store_ids is None else t.scope_id)]
     consultant = f.consultant_id or (f.user.id if f.user.role in {Role.CONSULTANT, Role.DCC} else None)
     if consultant:
         conds.append(t.consultant_id == consultant)

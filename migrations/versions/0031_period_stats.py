@@ -128,6 +128,9 @@ def _fill() -> None:
             f"INSERT INTO {table} ({columns}, leads, followed_leads) "
             f"SELECT {columns}, SUM(leads), SUM(followed_leads) FROM period_stats GROUP BY {columns}"
         )
+    if postgres:
+        for table in TABLES:
+            op.execute(f"ANALYZE {table}")
 
 
 def _local_day(bind, postgres: bool):
