@@ -67,6 +67,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -76,7 +77,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -87,7 +87,6 @@ from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
 _BEFORE = "report_aggregates_before"
 CHUNK = 500
-FEW = 50  # up to this many changed rows, PostgreSQL adds them to every table in one statement
 
 
 # ---- the local day ----------------------------------------------------------------------------
@@ -122,6 +121,7 @@ def store_zones() -> dict[int, str]:
 
 def _forget_zones(*_args) -> None:
     _ZONES.clear()
+    _STATEMENTS.clear()
 
 
 def _day_in(column, zone: str, dialect: str):
@@ -153,8 +153,8 @@ def _sum_if(condition):
 def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store_ids=None):
     """One grouped SELECT per fact family, each with every key and every counter column.
 
-    `lead_ids` / `visit_ids` limit the rows to some leads (and walk-in visits); `since`/`until`
-    (naive UTC) and `store_ids` limit them for a rebuild.
+    `lead_ids` / `visit_ids` (lists, or expanding bind parameters) limit the rows to some leads
+    (and walk-in visits); `since`/`until` (naive UTC) and `store_ids` limit them for a rebuild.
     """
     from app.admin.models import StageKind
     from app.admin.reference import stages
@@ -188,8 +188,8 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
         if store_ids is not None:
             conds.append(store.in_(store_ids))
         if lead_ids is not None:
-            by_lead = lead_column.in_(lead_ids) if lead_ids else literal(False)
-            if own_id is not None and visit_ids:
+            by_lead = lead_column.in_(lead_ids)
+            if own_id is not None and visit_ids is not None:
                 by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
             conds.append(by_lead)
         return conds
@@ -348,8 +348,10 @@ def _snapshot(family: Family, lead_ids: set[int], visit_ids: set[int]) -> dict[t
     width = len(family.keys)
     norm = _key_types(family)
     for i in range(0, max(len(leads), len(visits)), CHUNK):
-        stmt = family.contributions(lead_ids=leads[i : i + CHUNK], visit_ids=visits[i : i + CHUNK])
-        for row in db.session.execute(stmt):
+        params = {"lead_ids": leads[i : i + CHUNK]}
+        if visits[i : i + CHUNK]:
+            params["visit_ids"] = visits[i : i + CHUNK]
+        for row in db.session.execute(_units_statement(family, "visit_ids" in params), params):
             key = tuple(f(v) for f, v in zip(norm, row[:width], strict=True))
             values = [int(v or 0) for v in row[width:]]
             if key in out:
@@ -357,6 +359,29 @@ def _snapshot(family: Family, lead_ids: set[int], visit_ids: set[int]) -> dict[t
             else:
                 out[key] = values
     return out
+
+
+_STATEMENTS: dict = {}  # the contribution SELECTs of some units, built once per family and setting
+
+
+def _units_statement(family: Family, with_visits: bool):
+    """The family's contribution SELECT limited to the leads (and walk-in visits) given as the
+    expanding parameters `lead_ids` (and `visit_ids`): built once per database, zones and pipeline
+    stages (building it costs more than running it for a lead)."""
+    from app.admin.reference import stages
+
+    key = (
+        family.model.__tablename__,
+        with_visits,
+        str(db.session.get_bind().url),
+        repr(sorted(_zones().items())),
+        tuple((s.id, s.code, str(s.kind), s.sort_order) for s in stages()),
+    )
+    if key not in _STATEMENTS:
+        leads = bindparam("lead_ids", expanding=True)
+        visits = bindparam("visit_ids", expanding=True) if with_visits else None
+        _STATEMENTS[key] = family.contributions(lead_ids=leads, visit_ids=visits)
+    return _STATEMENTS[key]
 
 
 def _as_date(value) -> date:
@@ -372,8 +397,7 @@ def _key_types(family: Family) -> tuple:
 
 
 def _apply(family: Family, before: dict, after: dict) -> None:
-    """Add after − before to the family's base table and each rollup (one upsert per table, all in
-    one statement on PostgreSQL when they are few)."""
+    """Add after − before to the family's base table and each rollup (one upsert per table)."""
     zero = [0] * len(family.counters)
     deltas: dict[tuple, list] = {}
     for key in set(before) | set(after):
@@ -382,11 +406,6 @@ def _apply(family: Family, before: dict, after: dict) -> None:
         if any(delta):
             deltas[key] = delta
     if not deltas:
-        return
-    if len(deltas) <= FEW and db.session.get_bind().dialect.name == "postgresql":
-        # A flush's few rows: every table's upsert in one statement (a data-modifying WITH).
-        upserts = gated_upserts(deltas, true(), family)
-        db.session.execute(select(literal(1)).add_cte(*[u.cte(f"add_{i}") for i, u in enumerate(upserts)]))
         return
     for table, keys, rows in _tables(family, deltas):
         if rows:

@@ -102,7 +102,7 @@ def contributions(lead_ids=None, visit_ids=None, since=None, until=None):  # noq
         if until is not None:
             conds.append(when < until)
         if lead_ids is not None:
-            conds.append(lead_column.in_(lead_ids) if lead_ids else literal(False))
+            conds.append(lead_column.in_(lead_ids))
         return conds
 
     def per_period(facts, *columns):
