@@ -55,7 +55,16 @@ from app.leads.models import (  # noqa: F401
     TransferRequest,
 )
 from app.messaging.models import Message, MessageStatus  # noqa: F401
-from app.reports.models import DailyChannel, DailyStat, DailyStore, DailyTotal  # noqa: F401
+from app.reports.models import (  # noqa: F401
+    DailyChannel,
+    DailyStat,
+    DailyStore,
+    DailyTotal,
+    PeriodChannel,
+    PeriodStat,
+    PeriodStore,
+    PeriodTotal,
+)
 from app.showroom.models import ShowroomVisit  # noqa: F401
 
 __all__ = [name for name in dir() if not name.startswith("_")]

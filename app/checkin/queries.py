@@ -20,6 +20,7 @@ from app.invitations.queries import CHECKER, DOOR_COUNTS, OWNER
 from app.leads.models import Lead, StageChange
 from app.messaging.notify import arrival_notifications
 from app.reports.aggregates import gated_upserts
+from app.reports.periods import PERIODS
 from app.showroom.models import ShowroomVisit
 
 
@@ -100,6 +101,7 @@ class Arrival:
     move: StageMove | None  # the lead's stage moves to "visited" (None: it stays)
     notification: dict  # keyword arguments of arrival_notifications
     deltas: dict  # report aggregate deltas (app/reports/aggregates.py known_deltas)
+    period_deltas: dict  # the move's calendar-period deltas (app/reports/periods.py move_deltas)
 
 
 def checkin_values(a: Arrival) -> dict:
@@ -236,6 +238,9 @@ def arrival_statement(a: Arrival):
     ]
     if a.deltas:
         writes += [stmt.cte(f"aggregate_{i}") for i, stmt in enumerate(gated_upserts(a.deltas, gate))]
+    if a.move is not None and a.period_deltas:
+        upserts = gated_upserts(a.period_deltas, moved, PERIODS)
+        writes += [stmt.cte(f"period_aggregate_{i}") for i, stmt in enumerate(upserts)]
     return (
         select(ins.c.id, moved.label("moved"), *(getattr(EventDoorCounts, k) for k in DOOR_COUNTS))
         .select_from(ins)

@@ -21,6 +21,7 @@ from app.leads.services import LeadInput, create_lead, find_by_phone, record_tou
 from app.messaging.arrivals import alert_store_of_arrival, arrival_notice
 from app.pipeline.stages import stage_target
 from app.reports.aggregates import add_deltas, aggregates_kept_by_caller, known_deltas, store_day
+from app.reports.periods import PERIODS, move_deltas
 from app.showroom.models import ShowroomVisit
 from app.web.metrics import count_checkin
 
@@ -252,9 +253,18 @@ def _arrival(row, event: Event, actor, client_id, device, count: int, now: datet
         move=move,
         notification=notice.notification(owner_id=row.owner_id, store_id=event.store_id, now=now),
         deltas=known_deltas(parts),
+        period_deltas=_period_deltas(row, event.store_id, now, target) if move is not None else {},
     )
     robot = bool(notice.store is None or (notice.store.wecom_webhook_url or "").strip())
     return _Planned(statement, notice, robot)
+
+
+def _period_deltas(row, store_id: int, now: datetime, target) -> dict:
+    """The calendar-period aggregates' share of the lead's move to `target` (its furthest stage in
+    this month and quarter), from the lead's contribution read now: the move is written only
+    while the lead row is still at the version read."""
+    key = (row.lead_store_id, row.owner_id or 0, row.source_channel_id or 0, row.grade_id or 0)
+    return move_deltas(row.lead_id, key, store_id, now, target.sort_order)
 
 
 def _write_arrival(planned: "_Planned", row) -> tuple[int, dict] | None:
@@ -279,6 +289,8 @@ def _write_arrival(planned: "_Planned", row) -> tuple[int, dict] | None:
                 if i == 0 and a.move is not None and result.rowcount != 1:
                     raise ConflictError("stale", "the lead was changed by someone else")
             add_deltas(a.deltas)
+            if a.move is not None:
+                add_deltas(a.period_deltas, PERIODS)
             counters = _counters_of(row)
     _forget_loaded(a)
     return checkin_id, _with_own_arrival(counters, row, a.count)

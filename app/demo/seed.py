@@ -931,10 +931,11 @@ def _seed(n_leads, n_stores, seed, echo, reindex_from, started) -> dict:  # noqa
     from app.demo.events import seed_events
 
     counts.update(seed_events(stores, staff, seed, now, echo))
-    from app.reports import aggregates
+    from app.reports import aggregates, periods
 
     db.session.info.pop(aggregates.OFF, None)
     counts["daily_stats"] = aggregates.rebuild()  # the bulk rows went in around the ORM: count them once
+    counts["period_stats"] = periods.rebuild()
     db.session.commit()
     echo(f"  report aggregates rebuilt ({time.monotonic() - started:.0f}s)")
     _analyze()

@@ -50,6 +50,12 @@ around the ORM (the spreadsheet import's COPY) are added with `add_leads`. The S
 contribution is the SQL of the rebuild restricted to the lead, so both agree by construction;
 `flask reports rebuild-aggregates` recomputes any range from the raw rows with INSERT … SELECT.
 
+The same mechanism keeps the calendar-period aggregates (period_stats and its rollups,
+app/reports/periods.py: the funnel's furthest stage per lead and the distinct leads followed per
+month and quarter). Each set of tables is a `Family` (its base table, keys, counters, rollups,
+contribution SQL and the fields it reads); every flush, bulk statement and `add_leads` maintains
+each family whose tables exist, and only for the leads whose fields that family reads changed.
+
 Local days: a store's own zone (app/core/timeutil.py). PostgreSQL converts each timestamp with
 the zone's rules; SQLite has no zone rules and uses each zone's current UTC offset (exact for
 zones without daylight saving time, such as China's). Reports read the aggregates only when every
@@ -59,14 +65,17 @@ store in scope shares the report's zone (see `usable`); otherwise they count raw
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
     BigInteger,
     Date,
+    Integer,
+    String,
     and_,
     bindparam,
     case,
@@ -81,7 +90,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
 from app.extensions import db
 from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
@@ -111,6 +119,11 @@ def _zones() -> dict[str, list[int]]:
     return _ZONES[bind]
 
 
+def store_zones_by_zone() -> dict[str, list[int]]:
+    """Store ids per time zone (the cache `local_day` takes)."""
+    return _zones()
+
+
 def store_zones() -> dict[int, str]:
     """Each store's zone (from the same cache)."""
     return {store_id: zone for zone, ids in _zones().items() for store_id in ids}
@@ -118,6 +131,7 @@ def store_zones() -> dict[int, str]:
 
 def _forget_zones(*_args) -> None:
     _ZONES.clear()
+    _STATEMENTS.clear()
 
 
 def _day_in(column, zone: str, dialect: str):
@@ -167,8 +181,8 @@ def _sum_of(condition, value):
 def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store_ids=None):
     """One grouped SELECT per fact family, each with every key and every counter column.
 
-    `lead_ids` / `visit_ids` limit the rows to some leads (and walk-in visits); `since`/`until`
-    (naive UTC) and `store_ids` limit them for a rebuild.
+    `lead_ids` / `visit_ids` (lists, or expanding bind parameters) limit the rows to some leads
+    (and walk-in visits); `since`/`until` (naive UTC) and `store_ids` limit them for a rebuild.
     """
     from app.admin.models import StageKind
     from app.admin.reference import stages
@@ -201,14 +215,9 @@ def _family_selects(lead_ids=None, visit_ids=None, since=None, until=None, store
             conds.append(when < until)
         if store_ids is not None:
             conds.append(store.in_(store_ids))
-        if isinstance(lead_ids, BindParameter):  # the per-unit statement: ids bound when run
+        if lead_ids is not None:
             by_lead = lead_column.in_(lead_ids)
-            if own_id is not None and isinstance(visit_ids, BindParameter):
-                by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
-            conds.append(by_lead)
-        elif lead_ids is not None:
-            by_lead = lead_column.in_(lead_ids) if lead_ids else literal(False)
-            if own_id is not None and visit_ids:
+            if own_id is not None and visit_ids is not None:
                 by_lead = or_(by_lead, and_(own_id.in_(visit_ids), lead_column.is_(None)))
             conds.append(by_lead)
         return conds
@@ -367,41 +376,44 @@ def contributions_select(**limits):
     ).group_by(*[families.c[k] for k in KEYS])
 
 
-_UNIT_STATEMENTS: dict = {}
+# ---- aggregate families: tables kept by the same mechanism --------------------------------------
 
 
-def _unit_statement(with_visits: bool):
-    """`contributions_select` for some leads (and walk-in visits) with their ids bound when it runs:
-    built once per database, zones, won stages and shape, so SQLAlchemy compiles it once (building
-    and compiling the six-family UNION for every flush cost ~12 ms of Python, the SQL under 2 ms)."""
-    from app.admin.models import StageKind
-    from app.admin.reference import stages
+@dataclass(frozen=True)
+class Family:
+    """A base table of integer counters per key, its rollups (the base table summed over some of
+    its keys) and the SQL of the rows it should hold: `contributions(lead_ids=…, visit_ids=…,
+    since=…, until=…, store_ids=…)` returns one row per key with every key and counter column,
+    limited to some leads (and walk-in visits) or, for a rebuild, to a time range and stores.
+    `tracked()` maps each model to the fields whose change changes a lead's contribution."""
 
-    key = (
-        str(db.session.get_bind().url),
-        with_visits,
-        tuple(sorted((zone, tuple(ids)) for zone, ids in _zones().items())),
-        tuple(s.id for s in stages() if s.kind == StageKind.WON),
-    )
-    stmt = _UNIT_STATEMENTS.get(key)
-    if stmt is None:
-        visits = bindparam("visit_ids", expanding=True) if with_visits else None
-        stmt = contributions_select(lead_ids=bindparam("lead_ids", expanding=True), visit_ids=visits)
-        _UNIT_STATEMENTS[key] = stmt
-    return stmt
+    model: type
+    keys: tuple[str, ...]
+    counters: tuple[str, ...]
+    rollups: tuple
+    contributions: Callable
+    tracked: Callable[[], dict]
 
 
-def _snapshot(lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, tuple]:
+def families() -> tuple[Family, ...]:
+    """Every family of aggregates: the daily ones here, the calendar periods' (app/reports/periods.py)."""
+    from app.reports.periods import PERIODS
+
+    return (DAILY, PERIODS)
+
+
+def _snapshot(family: Family, lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, list]:
     out: dict[tuple, list] = {}
     leads, visits = sorted(lead_ids), sorted(visit_ids)
+    width = len(family.keys)
+    norm = _key_types(family)
     for i in range(0, max(len(leads), len(visits)), CHUNK):
-        some_visits = visits[i : i + CHUNK]
         params = {"lead_ids": leads[i : i + CHUNK]}
-        if some_visits:
-            params["visit_ids"] = some_visits
-        for row in db.session.execute(_unit_statement(bool(some_visits)), params):
-            key = tuple(_norm_key(row[: len(KEYS)]))
-            values = [int(v or 0) for v in row[len(KEYS) :]]
+        if visits[i : i + CHUNK]:
+            params["visit_ids"] = visits[i : i + CHUNK]
+        for row in db.session.execute(_units_statement(family, "visit_ids" in params), params):
+            key = tuple(f(v) for f, v in zip(norm, row[:width], strict=True))
+            values = [int(v or 0) for v in row[width:]]
             if key in out:
                 out[key] = [a + b for a, b in zip(out[key], values, strict=True)]
             else:
@@ -409,70 +421,100 @@ def _snapshot(lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, tuple]:
     return out
 
 
-def _norm_key(key) -> list:
-    store_id, consultant_id, day, channel_id, grade_id = key
-    if isinstance(day, str):
-        day = date.fromisoformat(day[:10])
-    return [int(store_id), int(consultant_id), day, int(channel_id), int(grade_id)]
+_STATEMENTS: dict = {}  # the contribution SELECTs of some units, built once per family and setting
 
 
-def _apply(before: dict, after: dict) -> None:
-    """Add after − before to daily_stats and each rollup (one upsert per table)."""
+def _units_statement(family: Family, with_visits: bool):
+    """The family's contribution SELECT limited to the leads (and walk-in visits) given as the
+    expanding parameters `lead_ids` (and `visit_ids`): built once per database, zones and pipeline
+    stages (building it costs more than running it for a lead)."""
+    from app.admin.reference import stages
+
+    key = (
+        family.model.__tablename__,
+        with_visits,
+        str(db.session.get_bind().url),
+        repr(sorted(_zones().items())),
+        tuple((s.id, s.code, str(s.kind), s.sort_order) for s in stages()),
+    )
+    if key not in _STATEMENTS:
+        leads = bindparam("lead_ids", expanding=True)
+        visits = bindparam("visit_ids", expanding=True) if with_visits else None
+        _STATEMENTS[key] = family.contributions(lead_ids=leads, visit_ids=visits)
+    return _STATEMENTS[key]
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+@cache
+def _key_types(family: Family) -> tuple:
+    """How each key column read back is normalised (SQLite returns a computed date as text)."""
+    columns = family.model.__table__.c
+    kinds = {Date: _as_date, Integer: int, String: str}
+    return tuple(next(f for t, f in kinds.items() if isinstance(columns[k].type, t)) for k in family.keys)
+
+
+def _apply(family: Family, before: dict, after: dict) -> None:
+    """Add after − before to the family's base table and each rollup (one upsert per table)."""
+    zero = [0] * len(family.counters)
     deltas: dict[tuple, list] = {}
     for key in set(before) | set(after):
-        old, new = before.get(key), after.get(key)
-        delta = [
-            (n if new else 0) - (o if old else 0)
-            for o, n in zip(old or [0] * len(COUNTERS), new or [0] * len(COUNTERS), strict=True)
-        ]
+        old, new = before.get(key) or zero, after.get(key) or zero
+        delta = [n - o for o, n in zip(old, new, strict=True)]
         if any(delta):
             deltas[key] = delta
     if not deltas:
         return
-    for table, keys, rows in _tables(deltas):
+    for table, keys, rows in _tables(family, deltas):
         if rows:
-            _upsert(table, keys, rows)
+            _upsert(family, table, keys, rows)
 
 
-def _tables(deltas: dict[tuple, list]) -> list[tuple]:
-    """(table, its keys, its rows) for daily_stats and each rollup, from daily_stats deltas."""
-    return [(DailyStat.__table__, KEYS, deltas)] + [
-        (model.__table__, keys, rolled_up(deltas, keys)) for model, keys in ROLLUPS
+def _tables(family: Family, deltas: dict[tuple, list]) -> list[tuple]:
+    """(table, its keys, its rows) for the base table and each rollup, from base-table deltas."""
+    return [(family.model.__table__, family.keys, deltas)] + [
+        (model.__table__, keys, rolled_up(deltas, keys, family)) for model, keys in family.rollups
     ]
 
 
-def rolled_up(deltas: dict[tuple, list], keys: tuple[str, ...]) -> dict[tuple, list]:
-    """daily_stats deltas (keyed by KEYS) summed per `keys`, a rollup's key columns."""
-    where = [KEYS.index(k) for k in keys]
+def rolled_up(deltas: dict[tuple, list], keys: tuple[str, ...], family: Family | None = None) -> dict:
+    """Base-table deltas (keyed by the family's keys, daily_stats' by default) summed per `keys`,
+    a rollup's key columns."""
+    family = family or DAILY
+    where = [family.keys.index(k) for k in keys]
+    zero = [0] * len(family.counters)
     out: dict[tuple, list] = {}
     for key, delta in deltas.items():
         short = tuple(key[i] for i in where)
-        out[short] = [a + b for a, b in zip(out.get(short, [0] * len(COUNTERS)), delta, strict=True)]
+        out[short] = [a + b for a, b in zip(out.get(short, zero), delta, strict=True)]
     return {k: v for k, v in out.items() if any(v)}
 
 
 @cache
-def _adding(table) -> dict:
+def _adding(table, counters: tuple[str, ...]) -> dict:
     """The ON CONFLICT … DO UPDATE SET that adds the new row's counters to the stored ones (built
     once per table: 30 column expressions cost more Python than the upsert's round trip)."""
     excluded = table.alias("excluded")
-    return {c: table.c[c] + excluded.c[c] for c in COUNTERS}
+    return {c: table.c[c] + excluded.c[c] for c in counters}
 
 
 @cache
-def _upsert_statement(dialect: str, table, keys):
+def _upsert_statement(dialect: str, table, keys, counters):
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_update(index_elements=list(keys), set_=_adding(table))
+    return insert(table).on_conflict_do_update(index_elements=list(keys), set_=_adding(table, counters))
 
 
-def _upsert(table, keys, deltas: dict) -> None:
+def _upsert(family: Family, table, keys, deltas: dict) -> None:
     rows = [
-        {**dict(zip(keys, key, strict=True)), **dict(zip(COUNTERS, delta, strict=True))}
+        {**dict(zip(keys, key, strict=True)), **dict(zip(family.counters, delta, strict=True))}
         for key, delta in deltas.items()
     ]
-    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name, table, keys), rows)
+    stmt = _upsert_statement(db.session.get_bind().dialect.name, table, keys, family.counters)
+    db.session.execute(stmt, rows)
 
 
 # ---- incremental maintenance ------------------------------------------------------------------
@@ -525,12 +567,15 @@ def _tracked_tables() -> dict:
     }
 
 
-def _units(session: Session) -> tuple[set[int], set[int]]:
-    """The leads (and walk-in visits) whose contribution this flush may change."""
+DAILY = Family(DailyStat, KEYS, COUNTERS, ROLLUPS, contributions_select, _tracked_tables)
+
+
+def _units(session: Session, tracked: dict) -> tuple[set[int], set[int]]:
+    """The leads (and walk-in visits) whose contribution to a family this flush may change:
+    `tracked` maps each model to the fields the family reads."""
     from app.leads.models import Lead
     from app.showroom.models import ShowroomVisit
 
-    tracked = _tracked_tables()
     leads: set[int] = set()
     visits: set[int] = set()
     for obj, kind in (
@@ -562,42 +607,50 @@ def _units(session: Session) -> tuple[set[int], set[int]]:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    if session.info.get(OFF) or not _has_tables(session):
+    if session.info.get(OFF):
         return
-    leads, visits = _units(session)
-    session.info[_BEFORE] = (leads, visits, _snapshot(leads, visits) if (leads or visits) else {})
+    stash = {}
+    for family in _kept(session):
+        leads, visits = _units(session, family.tracked())
+        stash[family] = (leads, visits, _snapshot(family, leads, visits) if (leads or visits) else {})
+    session.info[_BEFORE] = stash
 
 
 def _after_flush(session: Session, _context) -> None:
     stash = session.info.pop(_BEFORE, None)
     if session.info.get(OFF) or stash is None:
         return
-    old_leads, old_visits, before = stash
-    leads, visits = _units(session)
-    leads |= old_leads
-    visits |= old_visits
-    if not (leads or visits):
-        return
-    # Units first seen after the flush (new leads, new walk-in visits) contributed nothing before it;
-    # facts always carry their lead_id (no relationship sets it), so an existing lead is seen before.
-    _apply(before, _snapshot(leads, visits))
+    for family, (old_leads, old_visits, before) in stash.items():
+        leads, visits = _units(session, family.tracked())
+        leads |= old_leads
+        visits |= old_visits
+        if leads or visits:
+            # Units first seen after the flush (new leads, new walk-in visits) contributed nothing
+            # before it; facts always carry their lead_id (no relationship sets it), so an existing
+            # lead is seen before.
+            _apply(family, before, _snapshot(family, leads, visits))
 
 
-_READY: dict = {}  # per database: whether the aggregate tables exist (false before migration 0028)
+_READY: dict = {}  # per database and table: whether the table exists (not before its migration)
 
 
-def _has_tables(session: Session) -> bool:
-    """Whether the database has the aggregate tables (asked once per process and database)."""
+def _kept(session: Session) -> list[Family]:
+    """The families whose tables this database has (asked once per process, database and table)."""
     try:
         bind = session.get_bind()
     except Exception:  # noqa: BLE001 - no bind yet: nothing to maintain
-        return False
-    key = str(bind.url)
-    if key not in _READY:
-        from sqlalchemy import inspect as sa_inspect
+        return []
+    out = []
+    for family in families():
+        key = (str(bind.url), family.model.__tablename__)
+        if key not in _READY:
+            from sqlalchemy import inspect as sa_inspect
 
-        _READY[key] = sa_inspect(session.connection()).has_table("daily_channels")
-    return _READY[key]
+            names = [m.__tablename__ for m, _keys in family.rollups] or [family.model.__tablename__]
+            _READY[key] = sa_inspect(session.connection()).has_table(names[-1])
+        if _READY[key]:
+            out.append(family)
+    return out
 
 
 def _bulk_statement(state) -> object | None:
@@ -605,17 +658,20 @@ def _bulk_statement(state) -> object | None:
     if not (state.is_update or state.is_delete) or state.session.info.get(OFF):
         return None
     statement = state.statement
-    table = getattr(statement, "table", None)
-    tracked = {model.__table__.name: (model.__table__, fields) for model, fields in _tracked_tables().items()}
-    name = getattr(table, "name", None)
-    if name not in tracked or not _has_tables(state.session):
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if name not in _tracked_names():
         return None
-    table, fields = tracked[name]
     values = {}
     if state.is_update:
         values = {getattr(k, "key", k): v for k, v in (getattr(statement, "_values", None) or {}).items()}
-        if values and not set(values) & set(fields):
-            return None
+    hit = []
+    for family in _kept(state.session):
+        fields = next((f for m, f in family.tracked().items() if m.__table__.name == name), None)
+        if fields is not None and not (values and not set(values) & set(fields)):
+            hit.append(family)
+    if not hit:
+        return None
+    table = next(m.__table__ for m in DAILY.tracked() if m.__table__.name == name)
     where = statement.whereclause
     session = state.session
     rows = []
@@ -635,7 +691,7 @@ def _bulk_statement(state) -> object | None:
             leads.add(value)
     if not (leads or visits):
         return None
-    before = _snapshot(leads, visits)
+    before = {family: _snapshot(family, leads, visits) for family in hit}
     result = state.invoke_statement()
     if name == "showroom_visits" and rows and state.is_update:
         ids = [r.id for r in rows]
@@ -644,8 +700,14 @@ def _bulk_statement(state) -> object | None:
                 select(table.c.id, table.c.lead_id).where(table.c.id.in_(ids[i : i + CHUNK]))
             ):
                 (leads.add(r.lead_id) if r.lead_id is not None else visits.add(r.id))
-    _apply(before, _snapshot(leads, visits))
+    for family in hit:
+        _apply(family, before[family], _snapshot(family, leads, visits))
     return result
+
+
+@cache
+def _tracked_names() -> frozenset[str]:
+    return frozenset(m.__table__.name for family in families() for m in family.tracked())
 
 
 def store_day(when: datetime, store_id: int, dialect: str) -> date:
@@ -659,14 +721,16 @@ def store_day(when: datetime, store_id: int, dialect: str) -> date:
     return (when + timedelta(minutes=utc_offset_minutes(zone))).date()
 
 
-def known_deltas(parts: Iterable[tuple[tuple, dict[str, int]]]) -> dict[tuple, list]:
+def known_deltas(parts: Iterable[tuple[tuple, dict[str, int]]], family: Family | None = None) -> dict:
     """(key, {counter: n}) parts of a change whose effect is known without reading the facts
-    (a door check-in), summed per key into daily_stats deltas."""
+    (a door check-in), summed per key into deltas of the family's base table (daily_stats by
+    default)."""
+    counters = (family or DAILY).counters
     deltas: dict[tuple, list] = {}
     for key, counts in parts:
-        row = deltas.setdefault(tuple(key), [0] * len(COUNTERS))
+        row = deltas.setdefault(tuple(key), [0] * len(counters))
         for name, n in counts.items():
-            row[COUNTERS.index(name)] += n
+            row[counters.index(name)] += n
     return {k: v for k, v in deltas.items() if any(v)}
 
 
@@ -685,21 +749,23 @@ def aggregates_kept_by_caller():
             session.info.pop(OFF, None)
 
 
-def add_deltas(deltas: dict[tuple, list]) -> None:
-    """Add `known_deltas` to daily_stats and each rollup now (one upsert per table)."""
-    _apply({}, deltas)
+def add_deltas(deltas: dict[tuple, list], family: Family | None = None) -> None:
+    """Add `known_deltas` to the family's base table (daily_stats by default) and each rollup now
+    (one upsert per table)."""
+    _apply(family or DAILY, {}, deltas)
 
 
-def gated_upserts(deltas: dict[tuple, list], gate) -> list:
+def gated_upserts(deltas: dict[tuple, list], gate, family: Family | None = None) -> list:
     """The upserts of `add_deltas` as INSERT … SELECT … WHERE `gate`, for a data-modifying WITH
     that adds them only when its own write happened."""
     from sqlalchemy.dialects import postgresql
 
+    family = family or DAILY
     out = []
-    for table, keys, rows in _tables(deltas):
+    for table, keys, rows in _tables(family, deltas):
         if not rows:
             continue
-        columns = [*keys, *COUNTERS]
+        columns = [*keys, *family.counters]
         selects = [
             select(
                 *[
@@ -712,15 +778,22 @@ def gated_upserts(deltas: dict[tuple, list], gate) -> list:
         stmt = postgresql.insert(table).from_select(
             columns, union_all(*selects) if len(selects) > 1 else selects[0]
         )
-        out.append(stmt.on_conflict_do_update(index_elements=list(keys), set_=_adding(table)))
+        out.append(
+            stmt.on_conflict_do_update(index_elements=list(keys), set_=_adding(table, family.counters))
+        )
     return out
+
+
+def contributions_of(family: Family, lead_ids: set[int]) -> dict[tuple, list]:
+    """The family's rows for these leads as they stand (key -> counters), read from the facts."""
+    return _snapshot(family, lead_ids, set())
 
 
 def add_leads(lead_ids: Iterable[int]) -> None:
     """Count leads inserted around the ORM (the import's COPY): they had no contribution before."""
     ids = set(lead_ids)
-    if ids and _has_tables(db.session):
-        _apply({}, _snapshot(ids, set()))
+    for family in _kept(db.session()) if ids else ():
+        _apply(family, {}, _snapshot(family, ids, set()))
 
 
 def install() -> None:
@@ -745,7 +818,8 @@ def install() -> None:
 def rebuild(start: date | None = None, end: date | None = None, store_ids: list[int] | None = None) -> int:
     """Recompute daily_stats and its rollups for local days start..end (all when None) of the
     stores (all when None) from the raw rows with INSERT … SELECT; return the daily_stats rows.
-    Each rollup is daily_stats summed over its keys, as maintenance adds it."""
+    Each rollup is daily_stats summed over its keys, as maintenance adds it. The period aggregates
+    have their own rebuild (`app.reports.periods.rebuild`)."""
     from app.core.timeutil import local_midnight_utc
 
     since = local_midnight_utc(start - timedelta(days=1)) if start else None  # any zone's day fits in ±1 day
@@ -762,9 +836,9 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
     source = contributions_select(since=since, until=until, store_ids=store_ids).subquery("rows")
     conds = []
     if start:
-        conds.append(source.c.day >= _day_literal(start))
+        conds.append(source.c.day >= day_literal(start))
     if end:
-        conds.append(source.c.day <= _day_literal(end))
+        conds.append(source.c.day <= day_literal(end))
     chosen = select(*source.c).where(*conds)
     db.session.execute(DailyStat.__table__.insert().from_select([*KEYS, *COUNTERS], chosen))
     stats = DailyStat.__table__
@@ -775,18 +849,26 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
         conds.append(stats.c.day <= end)
     if store_ids is not None:
         conds.append(stats.c.store_id.in_(store_ids))
-    for model, keys in ROLLUPS:
+    return fill_rollups(DAILY, conds)
+
+
+def fill_rollups(family: Family, conds: list) -> int:
+    """Insert each rollup of the family as its base table summed over the rollup's keys, for the
+    base table's rows matching `conds` (the caller has deleted the rollups' rows there); return how many
+    base-table rows match."""
+    base = family.model.__table__
+    for model, keys in family.rollups:
         rollup = (
-            select(*[stats.c[k] for k in keys], *[func.sum(stats.c[c]) for c in COUNTERS])
+            select(*[base.c[k] for k in keys], *[func.sum(base.c[c]) for c in family.counters])
             .where(*conds)
-            .group_by(*[stats.c[k] for k in keys])
+            .group_by(*[base.c[k] for k in keys])
         )
-        db.session.execute(model.__table__.insert().from_select([*keys, *COUNTERS], rollup))
-    count = select(func.count()).select_from(stats).where(*conds)
+        db.session.execute(model.__table__.insert().from_select([*keys, *family.counters], rollup))
+    count = select(func.count()).select_from(base).where(*conds)
     return db.session.execute(count).scalar() or 0
 
 
-def _day_literal(day: date):
+def day_literal(day: date):
     if db.session.get_bind().dialect.name == "postgresql":
         return literal(day, Date)
     return literal(day.isoformat())

@@ -46,10 +46,13 @@ def monthly(month, store_code, out_path):
 @click.option("--store", "store_code", default=None, help="A store code; every store when left out.")
 def rebuild_aggregates(start, end, store_code):
     """Recompute daily_stats and its rollups (daily_totals, daily_channels, daily_stores) from
-    leads, follow-ups, visits, invitations, defeat requests and stage changes (set-based
-    INSERT … SELECT, in one transaction)."""
+    leads, follow-ups, visits, invitations, defeat requests and stage changes, and the calendar
+    periods' period_stats and its rollups (every store, each month and quarter overlapping the
+    days) from leads, stage changes and follow-ups (set-based INSERT … SELECT, in one
+    transaction)."""
     from app.core.params import parse_date
     from app.extensions import db
+    from app.reports import periods
     from app.reports.aggregates import rebuild
     from app.reports.pdf import store_by_code
 
@@ -64,5 +67,8 @@ def rebuild_aggregates(start, end, store_code):
         store_ids = [store.id]
     started = time.monotonic()
     rows = rebuild(first, last, store_ids)
+    period_rows = periods.rebuild(first, last)
     db.session.commit()
-    click.echo(f"rebuilt {rows:,} daily rows in {time.monotonic() - started:.1f}s")
+    click.echo(
+        f"rebuilt {rows:,} daily rows and {period_rows:,} period rows in {time.monotonic() - started:.1f}s"
+    )

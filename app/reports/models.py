@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Index, Integer
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -112,3 +112,83 @@ for _name in COUNTERS:
     setattr(DailyTotal, _name, _counter(_name))
     setattr(DailyChannel, _name, _counter(_name))
     setattr(DailyStore, _name, _counter(_name))
+
+
+# ---- calendar periods: what counts distinct leads over a month or a quarter -------------------
+
+# The counters of one scope × store × consultant × period × channel × grade × reach (documented in
+# app/reports/periods.py, next to the SQL that computes them).
+PERIOD_COUNTERS = ("leads", "followed_leads")
+PERIOD_KEYS = (
+    "period_kind",
+    "period_start",
+    "scope_id",
+    "store_id",
+    "consultant_id",
+    "channel_id",
+    "grade_id",
+    "reach",
+)
+PERIOD_TOTAL_KEYS = ("period_kind", "period_start", "scope_id", "store_id", "consultant_id", "reach")
+PERIOD_CHANNEL_KEYS = ("period_kind", "period_start", "scope_id", "store_id", "channel_id", "reach")
+PERIOD_STORE_KEYS = ("period_kind", "period_start", "scope_id", "store_id", "reach")
+
+
+class _PeriodKeys:
+    """The keys every period table starts with (its primary key's first columns, which the reports
+    look up): the calendar period (kind "M" month or "Q" quarter, and its first local day), the
+    scope (0: the whole group; else the store the facts happened in) and the store."""
+
+    period_kind: Mapped[str] = mapped_column(String(1), primary_key=True, sort_order=-4)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-3)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-2)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class PeriodStat(_PeriodKeys, db.Model):
+    """One period × scope × store × consultant × source channel × grade × reach (the sort order of
+    the furthest funnel stage): 0 stands for "none" in the consultant, channel and grade keys."""
+
+    __tablename__ = "period_stats"
+
+    consultant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reach: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class PeriodTotal(_PeriodKeys, db.Model):
+    """period_stats summed over channel and grade (a funnel per consultant, the leads followed)."""
+
+    __tablename__ = "period_totals"
+
+    consultant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reach: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class PeriodChannel(_PeriodKeys, db.Model):
+    """period_stats summed over consultant and grade (a funnel per source channel)."""
+
+    __tablename__ = "period_channels"
+
+    channel_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reach: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class PeriodStore(_PeriodKeys, db.Model):
+    """period_stats summed over consultant, channel and grade (a funnel of a store or the group)."""
+
+    __tablename__ = "period_stores"
+
+    reach: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+PERIOD_ROLLUPS = (
+    (PeriodTotal, PERIOD_TOTAL_KEYS),
+    (PeriodChannel, PERIOD_CHANNEL_KEYS),
+    (PeriodStore, PERIOD_STORE_KEYS),
+)
+
+for _name in PERIOD_COUNTERS:
+    for _model in (PeriodStat, PeriodTotal, PeriodChannel, PeriodStore):
+        setattr(_model, _name, _counter(_name))

@@ -8,11 +8,13 @@ from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, s
 
 from app.accounts.models import User
 from app.admin.models import PipelineStage, StageKind
-from app.admin.reference import stage_by_code, stages
+from app.admin.reference import stages
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus, FollowUp, Plan, PlanStatus
 from app.leads.models import Lead, StageChange
 from app.reports import queries_daily as daily
+from app.reports import queries_periods as periods
+from app.reports.periods import new_order as new_stage_order
 from app.reports.scope import (
     has_lead_dimensions,
     lead_conditions,
@@ -54,9 +56,19 @@ def funnel_stages() -> list:
 
 
 def funnel(f, by: str | None = None) -> list[dict]:
-    """Count leads reaching each stage (or a later one) in the period, optionally per dimension."""
+    """Count leads reaching each stage (or a later one) in the period, optionally per dimension
+    (rows in key order, None first): from the calendar-period aggregates when they answer the
+    filter, else from the stage changes and leads."""
+    if by in (None, "store", "consultant", "channel") and periods.usable(f):
+        rows = periods.funnel(f, by, funnel_stages())
+    else:
+        rows = _funnel_raw(f, by)
+    return sorted(rows, key=lambda r: (r.get("key") is not None, r.get("key") or 0))
+
+
+def _funnel_raw(f, by: str | None) -> list[dict]:
     dim = LEAD_DIMENSIONS.get(by) if by else None
-    new_order = stage_by_code("new").sort_order if any(s.code == "new" for s in stages()) else 0
+    new_order = new_stage_order()
     moved = scope_stage_changes(
         select(StageChange.lead_id.label("lead_id"), PipelineStage.sort_order.label("reach"))
         .join(PipelineStage, PipelineStage.id == StageChange.to_stage_id)
@@ -204,7 +216,10 @@ def followup_activity(f, by_day: bool = False, leads: bool = True) -> list[dict]
 
 
 def _followed_leads(f) -> list[dict]:
-    """Distinct leads followed up per consultant over the period (from the follow-ups)."""
+    """Distinct leads followed up per consultant over the period (from the calendar-period
+    aggregates when they answer the filter, else from the follow-ups)."""
+    if periods.followed_usable(f):
+        return periods.followed_leads(f)
     stmt = select(FollowUp.user_id.label("key"), func.count(distinct(FollowUp.lead_id)).label("leads")).where(
         store_condition(FollowUp.store_id, f),
         FollowUp.occurred_at >= f.utc_start,

@@ -59,13 +59,20 @@ def scope_activity(stmt, f, lead_id_column, user_column):
     return stmt.where(*conds)
 
 
-def scope_stage_changes(stmt, f, lead_id_column):
-    """Limit stage changes to the filter; leads are joined only for owner or lead dimensions."""
-    if (
+def stage_changes_need_leads(f) -> bool:
+    """Whether stage changes are limited by their lead's conditions (`lead_conditions`: its
+    current store too) as well as by their own store: for owner or lead dimensions, and for roles
+    whose scope is not a set of whole stores."""
+    return bool(
         has_lead_dimensions(f)
         or f.consultant_id
         or f.user.role not in {Role.MANAGER, Role.DIRECTOR, Role.MARKETING, Role.ADMIN}
-    ):
+    )
+
+
+def scope_stage_changes(stmt, f, lead_id_column):
+    """Limit stage changes to the filter; leads are joined only for owner or lead dimensions."""
+    if stage_changes_need_leads(f):
         stmt = stmt.join(Lead, Lead.id == lead_id_column)
         return stmt.where(*lead_conditions(f))
     return stmt

@@ -1,7 +1,7 @@
 """report indexes: showroom visits by arrival time, the DCC agents' leads, a store's open work
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 
 The arrivals report pages through the visits of a period newest first. A store's list used the
 (store_id, arrived_at) index; the group's had none that gives that order, so PostgreSQL read and
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0030"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

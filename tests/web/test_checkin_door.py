@@ -128,7 +128,9 @@ def test_search_query_count_is_constant(door, login, factory, count_queries):
 
 def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count_queries):
     """The door's hot path: sign-in, event, one unlocked read of the guest (with owner, checker,
-    earlier visit, client id and the event's door counts), then the writes: on PostgreSQL one
+    earlier visit, client id and the event's door counts), for a guest whose lead moves to
+    "visited" a read of the lead's share of the calendar-period aggregates (its furthest stage this
+    month and quarter), then the writes: on PostgreSQL one
     statement (it locks the invitation, inserts the check-in, moves the lead's stage and records
     it, the visit, the owner's arrival notification, the invitation and the report aggregates), on
     SQLite one statement each. A guest already in is answered from the one read. The answer is
@@ -153,14 +155,15 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
     assert response.status_code == 200
     assert 'data-counter="arrived">1<' in response.get_data(as_text=True)
     if db.engine.dialect.name == "postgresql":
-        # user, event, guest + the one WITH … INSERT … RETURNING that writes everything
-        assert (reads, total) == (3, 4), statements
+        # user, event, guest, the lead's period share + the one WITH … INSERT … RETURNING that
+        # writes everything
+        assert (reads, total) == (4, 5), statements
         assert "WITH inv AS" in statements and "FOR UPDATE" in full[-1]
     else:
         # + check-in, lead, stage history, visit, the arrival notification (one INSERT … SELECT
         # that also picks the recipients), invitation, and one upsert per aggregate table (daily_stats,
-        # daily_totals, daily_channels, daily_stores)
-        assert (reads, total) == (3, 13), statements
+        # daily_totals, daily_channels, daily_stores, and the four period tables)
+        assert (reads, total) == (4, 18), statements
         assert "INSERT INTO notifications" in statements
     response, reads, total, statements = scan("k-2")
     assert response.status_code == 409 and "李娜" in response.get_data(as_text=True)

@@ -275,5 +275,7 @@ def test_move_query_count_is_small(login_as, factory, db, count_queries):
         assert move(me, fresh(db, lead), "invited").status_code == 200
     # 10, plus the audit chain's lock and head read (app/audit/chain.py), plus the report aggregates'
     # reads of the lead's contribution before and after the flush, and one upsert per aggregate table
-    # when a daily count changes (app/reports/aggregates.py)
-    assert counter.count <= 16
+    # when a daily count changes (app/reports/aggregates.py); the same for the calendar-period
+    # aggregates, whose funnel rows change when the lead's furthest stage this month does
+    # (app/reports/periods.py)
+    assert counter.count <= 22

@@ -446,22 +446,27 @@ def test_a_lead_s_contribution_is_read_with_one_statement_built_once_per_zone_se
     for that lead alone reads."""
     _seed(db, n_leads=40)
     lead = db.session.execute(select(Lead).order_by(Lead.id).limit(1)).scalar_one()
+    daily = aggregates.DAILY
+    types = aggregates._key_types(daily)
 
     def built_for_the_lead():
         rows = db.session.execute(aggregates.contributions_select(lead_ids=[lead.id], visit_ids=[]))
         return {
-            tuple(aggregates._norm_key(r[: len(KEYS)])): [int(v or 0) for v in r[len(KEYS) :]] for r in rows
+            tuple(f(v) for f, v in zip(types, r[: len(KEYS)], strict=True)): [
+                int(v or 0) for v in r[len(KEYS) :]
+            ]
+            for r in rows
         }
 
-    first = aggregates._unit_statement(False)
-    assert aggregates._unit_statement(False) is first
-    assert aggregates._unit_statement(True) is not first
-    assert aggregates._snapshot({lead.id}, set()) == built_for_the_lead() != {}
+    first = aggregates._units_statement(daily, False)
+    assert aggregates._units_statement(daily, False) is first
+    assert aggregates._units_statement(daily, True) is not first
+    assert aggregates._snapshot(daily, {lead.id}, set()) == built_for_the_lead() != {}
     db.session.get(Store, lead.store_id).timezone = "America/Los_Angeles"
     db.session.flush()
     aggregates._forget_zones()
-    assert aggregates._unit_statement(False) is not first
-    assert aggregates._snapshot({lead.id}, set()) == built_for_the_lead()
+    assert aggregates._units_statement(daily, False) is not first
+    assert aggregates._snapshot(daily, {lead.id}, set()) == built_for_the_lead()
     db.session.rollback()
     aggregates._forget_zones()
 
