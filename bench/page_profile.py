@@ -28,6 +28,7 @@ PAGES = {
     "lead": "/leads/{lead_id}",
     "move": "/board/move",
     "reclaim": "/reclaim",
+    "reassign": "/reclaim/{lead_id}/reassign",  # one row's choice of new owner, as htmx loads it
     "dcc": "/dcc/queue",
     "pool": "/pool",
     "approvals": "/approvals",
@@ -131,6 +132,8 @@ def main() -> None:
                 data={"lead_id": lead_id, "stage": stage, "version": version},
                 headers={**headers, "HX-Request": "true"},
             )
+        elif args.page == "reassign":
+            r = client.get(path, headers={**headers, "HX-Request": "true"})
         else:
             r = client.get(path, headers=headers)
         assert r.status_code == 200, r.status_code
@@ -155,7 +158,8 @@ def main() -> None:
     walls.sort()
     cpus.sort()
     print(
-        f"{args.page} as {args.role} ({path}): mean {sum(walls) / len(walls):.1f} ms, "
+        f"{args.page} as {args.role} ({path}): median {walls[len(walls) // 2]:.1f} ms, "
+        f"mean {sum(walls) / len(walls):.1f} ms, "
         f"p95 {_nearest_rank(walls, 95):.1f} ms, CPU median {cpus[len(cpus) // 2]:.1f} ms, "
         f"{sql['n'] / args.n:.1f} statements, "
         f"SQL {sql['seconds'] * 1000 / args.n:.1f} ms, {size / 1024:.1f} KB"

@@ -437,7 +437,9 @@ def test_reclaim_list_after_exactly_thirty_days(factory, db, login):
     client = login(manager)
     html = client.get("/reclaim").get_data(as_text=True)
     assert "三十天" in html and "二十九天" not in html
-    assert f'<option value="{helper.id}" selected>' in html  # suggests who did follow up
+    assert f'data-hx-get="/reclaim/{old.id}/reassign"' in html  # the row's choice, loaded when opened
+    choice = client.htmx("get", f"/reclaim/{old.id}/reassign").get_data(as_text=True)
+    assert f'<option value="{helper.id}" selected>' in choice  # suggests who did follow up
     client.htmx("post", f"/reclaim/{old.id}", data={"to_user": str(helper.id)})
     db.session.expire_all()
     assert db.session.get(Lead, old.id).owner_id == helper.id
