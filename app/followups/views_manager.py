@@ -43,8 +43,9 @@ def review_queue():
         rows=rows,
         total=queries.review_count(current_user),
         form=CommentForm(),
-        method_labels=METHOD_LABELS,
-        result_labels=RESULT_LABELS,
+        # translated once per page, not once per row
+        method_labels={k: str(v) for k, v in METHOD_LABELS.items()},
+        result_labels={k: str(v) for k, v in RESULT_LABELS.items()},
     )
 
 
