@@ -125,6 +125,23 @@ def test_pool_rows_link_the_customer_and_the_page_shows_who_could_take_them(shop
     assert _figures(html, shop["busy"].id) == (3, 2)
 
 
+def test_the_pool_lists_open_unassigned_leads_of_the_store_important_first(shop, factory, db, login):
+    store = shop["store"]
+    older = factory.lead(store=store, name="池旧", created_at=utcnow() - timedelta(days=2))
+    newer = factory.lead(store=store, name="池新", created_at=utcnow() - timedelta(days=1))
+    important = factory.lead(
+        store=store, name="池要紧", is_important=True, created_at=utcnow() - timedelta(days=3)
+    )
+    factory.lead(store=store, name="池已成交", stage="won")
+    factory.lead(store=store, name="池已战败", stage="lost")
+    factory.lead(store=store, name="池被合并", merged_into_id=older.id)
+    factory.lead(store=factory.store(), name="别店池")
+    db.session.commit()
+    html = login(shop["manager"]).get("/pool").get_data(as_text=True)
+    shown = re.findall(r'aria-label="(池[^"]*|别店池)"', html)
+    assert shown == [important.name, newer.name, older.name]
+
+
 def test_reclaim_rows_link_the_customer_and_show_the_owners_workload(shop, factory, db, login):
     old = factory.lead(
         owner=shop["busy"], name="三十一天", last_effective_followup_at=utcnow() - timedelta(days=31)
