@@ -114,6 +114,40 @@ def test_proposal_row_shows_each_consultants_share_and_workload(shop, factory, d
     assert 'data-open-leads="3" data-overdue="2"' in page
 
 
+def test_each_request_on_the_approvals_page_is_decided_by_its_own_form(shop, factory, db, login):
+    # The page writes a decision form once and fills in each request's id: every id must be its own.
+    from app.leads.models import TransferRequest
+
+    store, busy = shop["store"], shop["busy"]
+    other = factory.user("consultant", store)
+    defeats = []
+    for n in range(2):
+        lead = factory.lead(owner=other, name=f"败{n}")
+        defeats.append(request_defeat(lead, defeat_reasons()[0].id, "贵", other))
+    transfers = [
+        TransferRequest(
+            lead_id=factory.lead(owner=other).id,
+            requested_by_id=busy.id,
+            from_owner_id=other.id,
+            store_id=store.id,
+            reason="老客户",
+        )
+        for _n in range(2)
+    ]
+    db.session.add_all(transfers)
+    db.session.commit()
+    html = login(shop["manager"]).get("/approvals").get_data(as_text=True)
+    assert "ROW_" not in html
+    for kind, reqs in (("defeats", defeats), ("transfers", transfers)):
+        for req in reqs:
+            path = f"/approvals/{kind}/{req.id}"
+            assert f'action="{path}" data-hx-post="{path}"' in html
+            comment = f"{kind[:-1]}-comment-{req.id}"
+            assert f'<label for="{comment}">' in html and f'<input id="{comment}" name="comment"' in html
+            assert f'href="/leads/{req.lead_id}"' in html
+    assert html.count(defeat_reasons()[0].name_zh) >= 2
+
+
 # ---- pool and reclaim ---------------------------------------------------------------------
 
 
