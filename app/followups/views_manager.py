@@ -22,7 +22,7 @@ from app.followups.workload_text import ReassignOptions, workload_spans, workloa
 from app.leads.models import Lead, TransferRequest
 from app.web.access import requires
 from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
-from app.web.render import render
+from app.web.render import is_htmx, render
 from app.web.urls import paths_for
 
 
@@ -272,9 +272,9 @@ def reclaim_choice(lead_id: int):
     options = ReassignOptions(
         {lead.store_id: [(c.id, c.display_name) for c in consultants]}, workload_texts(load, capacity)
     )
-    owner_name = (
+    owner_name = (  # named on the page around the form only
         db.session.execute(select(User.display_name).where(User.id == lead.owner_id)).scalar()
-        if lead.owner_id
+        if lead.owner_id and not is_htmx()
         else None
     )
     return render(

@@ -88,6 +88,7 @@ def test_the_choice_offers_the_store_but_the_owner_with_workload_and_the_followe
     assert (
         "<html" in page
         and "久未跟进的客户" in page
+        and "老顾问" in page
         and f'<option value="{world["helper"].id}" selected>' in page
     )
 
