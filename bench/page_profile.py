@@ -33,6 +33,7 @@ PAGES = {
     "move": "/board/move",
     "followup": "/leads/{lead_id}/followups",
     "reclaim": "/reclaim",
+    "reassign": "/reclaim/{lead_id}/reassign",  # one row's choice of new owner, as htmx loads it
     "dcc": "/dcc/queue",
     "pool": "/pool",
     "approvals": "/approvals",
@@ -210,6 +211,8 @@ def main() -> None:
                     "HX-Current-URL": f"http://localhost/leads/{lead_id}",
                 },
             )
+        elif args.page == "reassign":
+            r = client.get(path, headers={**headers, "HX-Request": "true"})
         else:
             r = client.get(path, headers=headers)
         assert r.status_code == 200, r.status_code

@@ -89,7 +89,14 @@ def _objects(factory, store, owner, colleague, manager, dcc, tag: str) -> Target
     lead = factory.lead(
         owner=owner, store=store, name=_mark(f"Lead{tag}"), notes=_mark(f"Note{tag}"), dcc_agent_id=None
     )
-    second = factory.lead(owner=owner, store=store, name=_mark(f"Lead2{tag}"))
+    # Neglected for longer than the reclaim period: on the reclaim list, with its choice of new owner
+    # (followups.reclaim_choice) for whoever may reassign it.
+    second = factory.lead(
+        owner=owner,
+        store=store,
+        name=_mark(f"Lead2{tag}"),
+        last_effective_followup_at=utcnow() - timedelta(days=45),
+    )
     plan = Plan(
         lead_id=lead.id,
         assignee_id=owner.id,

@@ -130,3 +130,9 @@ def channel_by_code(code: str) -> Ref:
 
 def open_stage_ids() -> list[int]:
     return [s.id for s in stages() if s.kind == StageKind.OPEN]
+
+
+def closed_stage_ids() -> list[int]:
+    """The won and lost stages: "stage not in these" is "open" for a lead (every lead has a stage),
+    said so that the planner does not range over a (store, stage, …) index for it."""
+    return [s.id for s in stages() if s.kind != StageKind.OPEN]

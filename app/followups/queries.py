@@ -607,6 +607,7 @@ def reclaim_list(store_ids: list[int] | None, cutoff: datetime, limit: int = 100
             Lead.assigned_at,
             Lead.created_at,
             owner.display_name.label("owner_name"),
+            owner.capacity.label("owner_capacity"),
         )
         .join(owner, owner.id == Lead.owner_id)
         .where(_reclaim_candidates())

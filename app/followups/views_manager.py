@@ -1,5 +1,7 @@
 """The manager's day: review queue with comments (批示), approvals, reclaim and another try."""
 
+from urllib.parse import urlsplit
+
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,11 +18,12 @@ from app.followups.defeats import decide_defeat, may_decide
 from app.followups.forms import METHOD_LABELS, RESULT_LABELS, CommentForm, DecisionForm, ReassignForm
 from app.followups.models import AssignmentProposal, DefeatRequest, ProposalItem
 from app.followups.views import bp
-from app.followups.workload_text import ReassignOptions, workload_texts
+from app.followups.workload_text import ReassignOptions, workload_spans, workload_texts
 from app.leads.models import Lead, TransferRequest
 from app.web.access import requires
 from app.web.permissions import get_lead_or_404, get_scoped_or_404, store_scope_ids
-from app.web.render import render
+from app.web.render import is_htmx, render
+from app.web.urls import paths_for
 
 
 def _consultant_choices():
@@ -40,8 +43,9 @@ def review_queue():
         rows=rows,
         total=queries.review_count(current_user),
         form=CommentForm(),
-        method_labels=METHOD_LABELS,
-        result_labels=RESULT_LABELS,
+        # translated once per page, not once per row
+        method_labels={k: str(v) for k, v in METHOD_LABELS.items()},
+        result_labels={k: str(v) for k, v in RESULT_LABELS.items()},
     )
 
 
@@ -237,29 +241,49 @@ def decide_proposal(proposal_id: int):
 @bp.get("/reclaim")
 @requires("team.manage")
 def reclaim_list():
-    """List leads with no effective follow-up for the reclaim period, for reassignment."""
+    """List leads with no effective follow-up for the reclaim period, each with its owner's workload;
+    a row's choice of new owner is loaded when the manager opens it (`reclaim_choice`)."""
     now = utcnow()
     days = queries.reclaim_days()
     rows = queries.reclaim_list(store_scope_ids(current_user), rules.reclaim_cutoff(now, days))
-    followers = queries.other_followers(rows)
-    # Each row offers the consultants of the lead's own store (not the whole group's list).
-    consultants = queries.store_consultants(store_scope_ids(current_user))
-    by_store: dict[int, list] = {}
-    for user in consultants:
-        by_store.setdefault(user.store_id, []).append((user.id, user.display_name))
-    # The owner's and each candidate's workload, so the manager sees whom a customer goes to.
-    load = queries.workload([c.id for c in consultants], today_for(current_user, now)) if rows else {}
-    capacity = {c.id: c.capacity for c in consultants}
+    # The workload of the owners shown, not of every consultant in scope (1,200 for a director),
+    # written once per owner.
+    load = queries.workload({row.owner_id for row in rows}, today_for(current_user, now))
     return render(
         "followups/reclaim.html",
         rows=rows,
-        followers=followers,
         days=days,
-        load=load,
-        reassign_form=_reassign_form(consultants),
-        capacity=capacity,
-        # each consultant's option written once per page, not once per row (100 rows × 60 choices)
-        options=ReassignOptions(by_store, workload_texts(load, capacity)),
+        owner_workload=workload_spans(load, {row.owner_id: row.owner_capacity for row in rows}),
+        lead_path=paths_for("leads.lead_detail", "lead_id"),
+        choice_path=paths_for("followups.reclaim_choice", "lead_id"),
+    )
+
+
+@bp.get("/reclaim/<int:lead_id>/reassign")
+@requires("team.manage")
+def reclaim_choice(lead_id: int):
+    """One lead's choice of new owner: the consultants of its store with their workload, the current
+    owner left out and a colleague who followed it up pre-selected. HTMX gets the form alone (swapped
+    into the row of the reclaim list); a plain request the page around it."""
+    lead = get_lead_or_404(current_user, lead_id)
+    consultants = queries.store_consultants([lead.store_id])
+    load = queries.workload([c.id for c in consultants], today_for(current_user))
+    capacity = {c.id: c.capacity for c in consultants}
+    options = ReassignOptions(
+        {lead.store_id: [(c.id, c.display_name) for c in consultants]}, workload_texts(load, capacity)
+    )
+    owner_name = (  # named on the page around the form only
+        db.session.execute(select(User.display_name).where(User.id == lead.owner_id)).scalar()
+        if lead.owner_id and not is_htmx()
+        else None
+    )
+    return render(
+        "followups/reclaim_choice.html",
+        block="choice",
+        lead=lead,
+        owner_name=owner_name,
+        options=options.for_row(lead.store_id, lead.owner_id, queries.other_followers([lead]).get(lead.id)),
+        reassign_form=ReassignForm(),
     )
 
 
@@ -289,4 +313,7 @@ def reclaim_lead(lead_id: int):
         abort(422)
     from app.web.render import hx_redirect
 
-    return hx_redirect(request.referrer or url_for("followups.reclaim_list"))
+    back = request.referrer
+    if not back or urlsplit(back).path == url_for("followups.reclaim_choice", lead_id=lead.id):
+        back = url_for("followups.reclaim_list")  # the lead's own choice page (without htmx): the list
+    return hx_redirect(back)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import Role, Store
-from app.admin.reference import by_id, grades, open_stage_ids
+from app.admin.reference import by_id, closed_stage_ids, grades
 from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.params import parse_ids, parse_positive_int
@@ -34,10 +34,13 @@ def _pool_store_id() -> int:
 
 
 def _pool_leads(store_id: int, ids: list[int] | None = None) -> list[Lead]:
+    # Open as "not won or lost", so that PostgreSQL reads the store's unassigned leads from the
+    # (store, owner) index alone: with "stage in (open stages)" it ANDed two bitmaps of 40,000
+    # entries each at 1,000,000 leads (bench_1m, store 1: 25-97 ms -> 4-25 ms on a loaded machine).
     stmt = select(Lead).where(
         Lead.store_id == store_id,
         Lead.owner_id.is_(None),
-        Lead.stage_id.in_(open_stage_ids()),
+        Lead.stage_id.not_in(closed_stage_ids()),
         Lead.merged_into_id.is_(None),
     )
     if ids is not None:

@@ -11,10 +11,11 @@ from markupsafe import Markup
 from app.core.linkify import linkify
 from app.core.money import wan, wan_range, yuan
 from app.core.phones import format_phone, mask_phone
-from app.followups.workload_text import workload_text
+from app.followups.workload_text import workload_span, workload_text
 from app.web.labels import gender_label, status_label
 from app.web.navigation import nav_items, tab_items
 from app.web.permissions import can, may_see_phone
+from app.web.urls import paths_for
 
 # The default patterns are digits only, the same in every language: written directly, they cost a
 # fraction of a Babel pattern's formatting (a list page prints a few per row).
@@ -78,7 +79,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["sees_full_phone"] = lambda lead: may_see_phone(current_user, lead)
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["paths_for"] = paths_for  # id -> path for a page of rows (one url_for)
     app.jinja_env.globals["workload_text"] = workload_text
+    app.jinja_env.globals["workload_span"] = workload_span
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_context)
 

@@ -195,6 +195,26 @@ def test_empty_comment_is_refused(factory, db, login):
     assert login(manager).htmx("post", f"/review/{f.id}", data={"body": " "}).status_code == 422
 
 
+def test_each_review_item_names_its_own_follow_up_and_the_refusal_its_field(factory, db, login):
+    # The page writes the comment form once and fills in each row's id: every id must be the row's.
+    store = factory.store()
+    manager = factory.user("manager", store)
+    consultant = factory.user("consultant", store)
+    followups = [_followup(db, factory.lead(owner=consultant), consultant) for _i in range(3)]
+    db.session.commit()
+    client = login(manager)
+    html = client.get("/review").get_data(as_text=True)
+    for f in followups:
+        assert f'<li id="review-{f.id}"' in html and f'href="/leads/{f.lead_id}"' in html
+        assert f'action="/review/{f.id}"' in html and f'data-hx-post="/review/{f.id}"' in html
+        assert f'data-hx-target="#review-{f.id}"' in html
+        assert f'<label for="body-{f.id}">' in html and f'id="body-{f.id}"' in html
+    assert "ROW_ID" not in html and html.count('name="body"') == 3
+    refused = client.htmx("post", f"/review/{followups[1].id}", data={"body": " "}).get_data(as_text=True)
+    assert f'aria-describedby="body-{followups[1].id}-error"' in refused
+    assert f'id="body-{followups[1].id}-error"' in refused and "ROW_ID" not in refused
+
+
 def test_review_of_another_store_is_404(factory, db, login):
     other = factory.store()
     consultant = factory.user("consultant", other)
@@ -437,7 +457,9 @@ def test_reclaim_list_after_exactly_thirty_days(factory, db, login):
     client = login(manager)
     html = client.get("/reclaim").get_data(as_text=True)
     assert "三十天" in html and "二十九天" not in html
-    assert f'<option value="{helper.id}" selected>' in html  # suggests who did follow up
+    assert f'data-hx-get="/reclaim/{old.id}/reassign"' in html  # the row's choice, loaded when opened
+    choice = client.htmx("get", f"/reclaim/{old.id}/reassign").get_data(as_text=True)
+    assert f'<option value="{helper.id}" selected>' in choice  # suggests who did follow up
     client.htmx("post", f"/reclaim/{old.id}", data={"to_user": str(helper.id)})
     db.session.expire_all()
     assert db.session.get(Lead, old.id).owner_id == helper.id

@@ -114,6 +114,40 @@ def test_proposal_row_shows_each_consultants_share_and_workload(shop, factory, d
     assert 'data-open-leads="3" data-overdue="2"' in page
 
 
+def test_each_request_on_the_approvals_page_is_decided_by_its_own_form(shop, factory, db, login):
+    # The page writes a decision form once and fills in each request's id: every id must be its own.
+    from app.leads.models import TransferRequest
+
+    store, busy = shop["store"], shop["busy"]
+    other = factory.user("consultant", store)
+    defeats = []
+    for n in range(2):
+        lead = factory.lead(owner=other, name=f"败{n}")
+        defeats.append(request_defeat(lead, defeat_reasons()[0].id, "贵", other))
+    transfers = [
+        TransferRequest(
+            lead_id=factory.lead(owner=other).id,
+            requested_by_id=busy.id,
+            from_owner_id=other.id,
+            store_id=store.id,
+            reason="老客户",
+        )
+        for _n in range(2)
+    ]
+    db.session.add_all(transfers)
+    db.session.commit()
+    html = login(shop["manager"]).get("/approvals").get_data(as_text=True)
+    assert "ROW_" not in html
+    for kind, reqs in (("defeats", defeats), ("transfers", transfers)):
+        for req in reqs:
+            path = f"/approvals/{kind}/{req.id}"
+            assert f'action="{path}" data-hx-post="{path}"' in html
+            comment = f"{kind[:-1]}-comment-{req.id}"
+            assert f'<label for="{comment}">' in html and f'<input id="{comment}" name="comment"' in html
+            assert f'href="/leads/{req.lead_id}"' in html
+    assert html.count(defeat_reasons()[0].name_zh) >= 2
+
+
 # ---- pool and reclaim ---------------------------------------------------------------------
 
 
@@ -123,6 +157,23 @@ def test_pool_rows_link_the_customer_and_the_page_shows_who_could_take_them(shop
     html = login(shop["manager"]).get("/pool").get_data(as_text=True)
     assert _lead_link(html, lead)
     assert _figures(html, shop["busy"].id) == (3, 2)
+
+
+def test_the_pool_lists_open_unassigned_leads_of_the_store_important_first(shop, factory, db, login):
+    store = shop["store"]
+    older = factory.lead(store=store, name="池旧", created_at=utcnow() - timedelta(days=2))
+    newer = factory.lead(store=store, name="池新", created_at=utcnow() - timedelta(days=1))
+    important = factory.lead(
+        store=store, name="池要紧", is_important=True, created_at=utcnow() - timedelta(days=3)
+    )
+    factory.lead(store=store, name="池已成交", stage="won")
+    factory.lead(store=store, name="池已战败", stage="lost")
+    factory.lead(store=store, name="池被合并", merged_into_id=older.id)
+    factory.lead(store=factory.store(), name="别店池")
+    db.session.commit()
+    html = login(shop["manager"]).get("/pool").get_data(as_text=True)
+    shown = re.findall(r'aria-label="(池[^"]*|别店池)"', html)
+    assert shown == [important.name, newer.name, older.name]
 
 
 def test_reclaim_rows_link_the_customer_and_show_the_owners_workload(shop, factory, db, login):

@@ -30,8 +30,8 @@ def test_reclaim_does_not_offer_the_current_owner(factory, login):
     )
     db.session.commit()
     client = login(manager)
-    html = client.get("/reclaim").get_data(as_text=True)
-    assert "久未跟进" in html
+    assert "久未跟进" in client.get("/reclaim").get_data(as_text=True)
+    html = client.get(f"/reclaim/{lead.id}/reassign").get_data(as_text=True)
     assert f'<option value="{other.id}"' in html and f'<option value="{owner.id}"' not in html
     assert client.post(f"/reclaim/{lead.id}", data={"to_user": str(owner.id)}).status_code == 422
     with pytest.raises(DomainError):
