@@ -172,6 +172,15 @@ class Lead(db.Model):
             postgresql_where=text("merged_into_id IS NULL"),
             sqlite_where=text("merged_into_id IS NULL"),
         ),
+        # The store's pool (unassigned leads), important first then newest, read from this index.
+        Index(
+            "ix_leads_pool",
+            "store_id",
+            "is_important",
+            "created_at",
+            postgresql_where=text("owner_id IS NULL AND merged_into_id IS NULL"),
+            sqlite_where=text("owner_id IS NULL AND merged_into_id IS NULL"),
+        ),
         # The DCC report's appointments, shows and new leads per agent read from this index alone
         # (the leads a DCC agent looks after are a tenth of the leads, scattered over the table).
         Index(

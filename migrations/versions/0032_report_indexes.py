@@ -1,4 +1,4 @@
-"""report indexes: showroom visits by arrival time, the DCC agents' leads, a store's open work
+"""report and queue indexes: visits by arrival time, the DCC agents' leads, a store's open work, the pool
 
 Revision ID: 0032
 Revises: 0031
@@ -19,6 +19,10 @@ per owner, stage and grade with their plan and expected-purchase dates, reading 
 table pages (about 300 ms each). With those columns carried in a partial index of unmerged leads
 by (store, stage), PostgreSQL counts them from the index alone: discipline 302 -> 8-14 ms,
 prospects 297 -> 21 ms (50 MB, 1.7 s to build at 1,000,000 leads).
+
+A store's pool lists its unassigned leads, important ones first, then the newest: a partial index
+of unassigned, unmerged leads in that order gives the page from the index (0.16-0.5 ms against
+4-25 ms for the (store, owner) index and the heap reads).
 """
 
 import sqlalchemy as sa
@@ -31,10 +35,8 @@ branch_labels = None
 depends_on = None
 
 
-DCC_LEADS = "dcc_agent_id IS NOT NULL AND merged_into_id IS NULL"
-
-
 LIVE = "merged_into_id IS NULL"
+DCC_LEADS = "dcc_agent_id IS NOT NULL AND " + LIVE
 
 
 def upgrade() -> None:
@@ -54,6 +56,13 @@ def upgrade() -> None:
         sqlite_where=sa.text(LIVE),
     )
     op.create_index(
+        "ix_leads_pool",
+        "leads",
+        ["store_id", "is_important", "created_at"],
+        postgresql_where=sa.text("owner_id IS NULL AND " + LIVE),
+        sqlite_where=sa.text("owner_id IS NULL AND " + LIVE),
+    )
+    op.create_index(
         "ix_leads_dcc_report",
         "leads",
         ["dcc_agent_id", "store_id", "invited_at", "created_at", "arrived_at"],
@@ -65,4 +74,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_leads_dcc_report", table_name="leads")
     op.drop_index("ix_leads_store_open_work", table_name="leads")
+    op.drop_index("ix_leads_pool", table_name="leads")
     op.drop_index("ix_showroom_visits_arrived", table_name="showroom_visits")
