@@ -20,7 +20,6 @@ from app.invitations.queries import CHECKER, DOOR_COUNTS, OWNER
 from app.leads.models import Lead, StageChange
 from app.messaging.notify import arrival_notifications
 from app.reports.aggregates import gated_upserts
-from app.reports.periods import PERIODS
 from app.showroom.models import ShowroomVisit
 
 
@@ -238,9 +237,6 @@ def arrival_statement(a: Arrival):
     ]
     if a.deltas:
         writes += [stmt.cte(f"aggregate_{i}") for i, stmt in enumerate(gated_upserts(a.deltas, gate))]
-    if a.move is not None and a.period_deltas:
-        upserts = gated_upserts(a.period_deltas, moved, PERIODS)
-        writes += [stmt.cte(f"period_aggregate_{i}") for i, stmt in enumerate(upserts)]
     return (
         select(ins.c.id, moved.label("moved"), *(getattr(EventDoorCounts, k) for k in DOOR_COUNTS))
         .select_from(ins)

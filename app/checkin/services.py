@@ -279,6 +279,10 @@ def _write_arrival(planned: "_Planned", row) -> tuple[int, dict] | None:
                 return None
             if a.move is not None and not out.moved:
                 raise ConflictError("stale", "the lead was changed by someone else")
+            if a.move is not None:
+                # after the statement, not inside it: as common table expressions the period rows'
+                # upserts made each moving scan ~10 ms slower (PostgreSQL, measured side by side)
+                add_deltas(a.period_deltas, PERIODS)
             checkin_id, counters = out.id, _counters_of(out)
         else:
             checkin_id = insert_or_nothing(CheckIn.__table__, queries.checkin_values(a), CheckIn.id)

@@ -132,8 +132,8 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
     "visited" a read of the lead's share of the calendar-period aggregates (its furthest stage this
     month and quarter), then the writes: on PostgreSQL one
     statement (it locks the invitation, inserts the check-in, moves the lead's stage and records
-    it, the visit, the owner's arrival notification, the invitation and the report aggregates), on
-    SQLite one statement each. A guest already in is answered from the one read. The answer is
+    it, the visit, the owner's arrival notification, the invitation and the daily aggregates) and,
+    when the lead moved, one upsert per calendar-period table; on SQLite one statement each. A guest already in is answered from the one read. The answer is
     rendered from what was read, so nothing is read twice."""
     store, clerk, consultant, lead, event, invitation = door
     for _ in range(30):
@@ -156,8 +156,9 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
     assert 'data-counter="arrived">1<' in response.get_data(as_text=True)
     if db.engine.dialect.name == "postgresql":
         # user, event, guest, the lead's period share + the one WITH … INSERT … RETURNING that
-        # writes everything
-        assert (reads, total) == (4, 5), statements
+        # writes everything else + the four period tables' upserts (inside the WITH they made a
+        # moving scan ~10 ms slower)
+        assert (reads, total) == (4, 9), statements
         assert "WITH inv AS" in statements and "FOR UPDATE" in full[-1]
     else:
         # + check-in, lead, stage history, visit, the arrival notification (one INSERT … SELECT
