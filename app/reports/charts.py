@@ -183,6 +183,17 @@ def _slot(frame: _Frame, labels: list[str]) -> float:
     return (frame.right - frame.left) / max(1, len(labels)) - 4
 
 
+def _upright_frame(title: str, names: list[str], labels: list[str], ticks: list[float], fmt, rotate: bool):
+    """The frame of a chart with the values up the left and the labels along the bottom."""
+    return _Frame(
+        title,
+        names,
+        bottom_labels=_bottom_room(labels, rotate),
+        left_labels=max(_text_width(fmt(t)) for t in ticks) + 8,
+        right_labels=_right_room(labels, rotate),
+    )
+
+
 def _right_room(labels: list[str], rotate: bool) -> float:
     """Room right of the plot for the last slanted label (it runs down to the right)."""
     return min(MAX_LABEL, _text_width(labels[-1])) * 0.87 if rotate and labels else 0
@@ -252,14 +263,7 @@ def bar_chart(
         room = min(MAX_LABEL, max((_text_width(label) for label in labels), default=0)) + 8
         frame = _Frame(title, names, bottom_labels=22, left_labels=room)
     else:
-        room = max(_text_width(fmt(t)) for t in ticks) + 8
-        frame = _Frame(
-            title,
-            names,
-            bottom_labels=_bottom_room(labels, rotate),
-            left_labels=room,
-            right_labels=_right_room(labels, rotate),
-        )
+        frame = _upright_frame(title, names, labels, ticks, fmt, rotate)
     _value_guides(frame, ticks, fmt, horizontal)
     low, high = ticks[0], ticks[-1]
     length = (frame.right - frame.left) if horizontal else (frame.bottom - frame.top)
@@ -310,14 +314,7 @@ def line_chart(labels: list[str], series: dict[str, list], title: str = "", perc
     values = [*_numbers(series), 0]
     ticks = _ticks(min(values), max(values), _whole(values, percent))
     rotate = len(labels) > 10
-    room = max(_text_width(fmt(t)) for t in ticks) + 8
-    frame = _Frame(
-        title,
-        names,
-        bottom_labels=_bottom_room(labels, rotate),
-        left_labels=room,
-        right_labels=_right_room(labels, rotate),
-    )
+    frame = _upright_frame(title, names, labels, ticks, fmt, rotate)
     _value_guides(frame, ticks, fmt, horizontal=False)
     low, high = ticks[0], ticks[-1]
     n = len(labels)
