@@ -385,7 +385,9 @@ class Family:
     its keys) and the SQL of the rows it should hold: `contributions(lead_ids=…, visit_ids=…,
     since=…, until=…, store_ids=…)` returns one row per key with every key and counter column,
     limited to some leads (and walk-in visits) or, for a rebuild, to a time range and stores.
-    `tracked()` maps each model to the fields whose change changes a lead's contribution."""
+    `tracked()` maps each model to the fields whose change changes a lead's contribution;
+    `ignores(obj)`, when given, tells a tracked row whose change cannot change it whatever its
+    fields (the lead's share is then not read for it)."""
 
     model: type
     keys: tuple[str, ...]
@@ -393,6 +395,7 @@ class Family:
     rollups: tuple
     contributions: Callable
     tracked: Callable[[], dict]
+    ignores: Callable[[object], bool] | None = None
 
 
 def families() -> tuple[Family, ...]:
@@ -567,12 +570,27 @@ def _tracked_tables() -> dict:
     }
 
 
-DAILY = Family(DailyStat, KEYS, COUNTERS, ROLLUPS, contributions_select, _tracked_tables)
+def _outside_won_stages(obj) -> bool:
+    """A stage change into a stage that is not won, before and after this flush: the daily tables
+    count only moves into a won stage (`won`), so most moves on the board leave them alone."""
+    from app.admin.models import StageKind
+    from app.admin.reference import stages
+    from app.leads.models import StageChange
+
+    if not isinstance(obj, StageChange):
+        return False
+    won = {s.id for s in stages() if s.kind == StageKind.WON}
+    history = inspect(obj).attrs["to_stage_id"].history
+    return not ({obj.to_stage_id, *(history.deleted or ())} & won)
 
 
-def _units(session: Session, tracked: dict) -> tuple[set[int], set[int]]:
+DAILY = Family(DailyStat, KEYS, COUNTERS, ROLLUPS, contributions_select, _tracked_tables, _outside_won_stages)
+
+
+def _units(session: Session, tracked: dict, ignores=None) -> tuple[set[int], set[int]]:
     """The leads (and walk-in visits) whose contribution to a family this flush may change:
-    `tracked` maps each model to the fields the family reads."""
+    `tracked` maps each model to the fields the family reads, `ignores` (if given) leaves out a
+    row whose change cannot change the family."""
     from app.leads.models import Lead
     from app.showroom.models import ShowroomVisit
 
@@ -588,6 +606,8 @@ def _units(session: Session, tracked: dict) -> tuple[set[int], set[int]]:
             continue
         state = inspect(obj)
         if kind == "dirty" and not any(state.attrs[f].history.has_changes() for f in fields):
+            continue
+        if ignores is not None and ignores(obj):
             continue
         if isinstance(obj, Lead):
             if obj.id is not None:
@@ -611,7 +631,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
         return
     stash = {}
     for family in _kept(session):
-        leads, visits = _units(session, family.tracked())
+        leads, visits = _units(session, family.tracked(), family.ignores)
         stash[family] = (leads, visits, _snapshot(family, leads, visits) if (leads or visits) else {})
     session.info[_BEFORE] = stash
 
@@ -621,7 +641,7 @@ def _after_flush(session: Session, _context) -> None:
     if session.info.get(OFF) or stash is None:
         return
     for family, (old_leads, old_visits, before) in stash.items():
-        leads, visits = _units(session, family.tracked())
+        leads, visits = _units(session, family.tracked(), family.ignores)
         leads |= old_leads
         visits |= old_visits
         if leads or visits:

@@ -495,3 +495,37 @@ def test_migration_0030_fills_the_duration_counters_as_a_rebuild_counts_them(db)
     db.session.expire_all()
     assert stored(db) == expected, _diff(stored(db), expected)
     assert_rollups_equal(db, expected)
+
+
+def test_a_move_between_open_stages_does_not_read_the_daily_shares_and_a_won_one_does(db, monkeypatch):
+    """The daily tables count only moves into a won stage: a board move between open stages
+    leaves them alone without reading the lead's share (the period tables still follow it), a
+    move into a won stage and back out is counted, and the tables equal a recount throughout."""
+    _seed(db, n_leads=120)
+    open_codes = [s.code for s in reference.stages() if s.kind == StageKind.OPEN]
+    lead = db.session.execute(
+        select(Lead)
+        .where(Lead.stage_id == reference.stage_by_code(open_codes[0]).id, Lead.owner_id.is_not(None))
+        .order_by(Lead.id)
+        .limit(1)
+    ).scalar_one()
+    owner = db.session.get(User, lead.owner_id)
+    read = []
+    real = aggregates._snapshot
+    monkeypatch.setattr(
+        aggregates,
+        "_snapshot",
+        lambda family, leads, visits: read.append(family) or real(family, leads, visits),
+    )
+    set_stage(lead, open_codes[1], owner)
+    db.session.commit()
+    assert aggregates.DAILY not in read and read  # the period family read the lead's share
+    assert stored(db) == recount(db)
+    read.clear()
+    set_stage(lead, "won", owner)
+    db.session.commit()
+    assert aggregates.DAILY in read
+    assert stored(db) == recount(db)
+    set_stage(lead, open_codes[1], owner)
+    db.session.commit()
+    assert stored(db) == recount(db)
