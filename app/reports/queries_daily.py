@@ -7,12 +7,13 @@ query functions in queries.py / queries_visits.py call `usable(f)` and fall back
 otherwise, so each figure keeps one definition whichever source answers it.
 """
 
-from sqlalchemy import Date, case, distinct, func, literal, or_, select
+from sqlalchemy import case, distinct, func, or_, select
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.reports.aggregates import day_literal
 from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
-from app.reports.sqlutil import date_bucket, dialect
+from app.reports.sqlutil import date_bucket
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
 STORE_SCOPED = {Role.DIRECTOR, Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.CLERK}
@@ -50,14 +51,17 @@ def _table(f, by: str | None):
     return DailyStat
 
 
-def _day(value):
-    return literal(value, Date) if dialect() == "postgresql" else literal(value.isoformat())
-
-
 def _conditions(t, f) -> list:
-    conds = [t.day >= _day(f.period.start), t.day <= _day(f.period.end)]
+    conds = [t.day >= day_literal(f.period.start), t.day <= day_literal(f.period.end)]
     if f.store_ids is not None:
         conds.append(t.store_id.in_(f.store_ids))
+    return conds + key_conditions(t, f)
+
+
+def key_conditions(t, f) -> list:
+    """The filter's consultant, channel and grade on an aggregate table's keys (the daily and the
+    calendar-period tables name them alike)."""
+    conds = []
     if f.consultant_id:
         conds.append(t.consultant_id == f.consultant_id)
     if f.channel_id:
@@ -96,7 +100,7 @@ def grouped(f, by: str, names: dict[str, str], grain: str | None = None, days: t
     nonzero = or_(*[func.sum(getattr(t, counter)) != 0 for counter in names.values()])
     conds = _conditions(t, f)
     if days is not None:
-        conds += [t.day >= _day(days[0]), t.day <= _day(days[1])]
+        conds += [t.day >= day_literal(days[0]), t.day <= day_literal(days[1])]
     return select(*keys, *sums).where(*conds).group_by(*groups).having(nonzero)
 
 

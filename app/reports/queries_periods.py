@@ -68,12 +68,7 @@ def funnel(f, by: str | None, steps: list) -> list[dict]:
     conds = _where(t, f)
     if stage_changes_need_leads(f) and f.store_ids is not None:
         conds.append(t.store_id.in_(f.store_ids))
-    if f.consultant_id:
-        conds.append(t.consultant_id == f.consultant_id)
-    if f.channel_id:
-        conds.append(t.channel_id == f.channel_id)
-    if f.grade_id:
-        conds.append(t.grade_id == f.grade_id)
+    conds += daily.key_conditions(t, f)
     columns = [
         func.coalesce(func.sum(case((t.reach >= s.sort_order, t.leads), else_=0)), 0).label(f"s{s.id}")
         for s in steps
