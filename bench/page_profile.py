@@ -141,6 +141,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", default="consultant")
     parser.add_argument("--page", default="board", choices=sorted(PAGES))
+    parser.add_argument(
+        "--path", help="any other page to GET instead of --page, e.g. /reports/daily?period=month"
+    )
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--plain", action="store_true", help="no cProfile: wall time, SQL and size only")
@@ -173,7 +176,9 @@ def main() -> None:
     client = app.test_client()
     headers = _login(app, client, args.role)
     lead_id = args.lead or _lead_id(app, args.role, open_stage=args.page in WRITES)
-    path = PAGES[args.page].format(lead_id=lead_id)
+    path = args.path or PAGES[args.page].format(lead_id=lead_id)
+    if args.path:
+        args.page = "path"
     if args.without_aggregates:
         from app.reports import aggregates
 
