@@ -12,7 +12,7 @@ from sqlalchemy import Date, String, bindparam, case, distinct, func, or_, selec
 from app.accounts.models import Role
 from app.extensions import db
 from app.reports.aggregates import day_literal
-from app.reports.models import COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
+from app.reports.models import BIG_COUNTERS, COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
 from app.reports.sqlutil import date_bucket
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -163,10 +163,16 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
         return memo[memo_key]
     t = _table(f, by)
     stmt, params = _counters_statement(t, by, grain, f)
+    result = db.session.execute(stmt, params)
+    names = list(result.keys())
+    # A sum of BIGINT comes back as a Decimal on PostgreSQL; the other sums are ints already.
+    decimals = [n for n in names if n in BIG_COUNTERS]
     rows = []
-    for r in db.session.execute(stmt, params):
-        row = {k: (int(v) if k in COUNTERS else v) for k, v in r._mapping.items()}
-        if "key" in row and row["key"] == 0:
+    for r in result.tuples():
+        row = dict(zip(names, r, strict=True))
+        for n in decimals:
+            row[n] = int(row[n])
+        if row.get("key", 1) == 0:
             row["key"] = None
         rows.append(row)
     memo[memo_key] = rows
