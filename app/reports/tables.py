@@ -1,8 +1,9 @@
 """Report tables: typed columns, rows of aggregated figures, totals, charts; names for ids."""
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -12,7 +13,6 @@ from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.rates import format_percent
 from app.extensions import db
-from app.web.templating import local_datetime, local_time
 
 DASH = "—"
 
@@ -54,30 +54,44 @@ def fmt(value, kind: str) -> str:
 NOT_NUMERIC = ("text", "datetime", "time")
 
 
-def cell(value, kind: str) -> str:
-    """One cell's text, dates and times in the user's time zone (as the `dt` and `hm` filters)."""
-    if kind == "datetime":
-        return local_datetime(value)
-    if kind == "time":
-        return local_time(value)
-    return fmt(value, kind)
+def _writer(kind: str, zone):
+    """How one column's cells are written: `fmt`, with dates and times in `zone` (the user's time
+    zone, as the `dt` and `hm` filters show them)."""
+    if kind in ("datetime", "time"):
+        pattern = "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}"
+        if kind == "time":
+            pattern = "{0.hour:02d}:{0.minute:02d}"
+
+        def write(value):
+            if not value:
+                return ""
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return pattern.format(zone.normalize(value.astimezone(zone)))
+
+        return write
+    if kind == "text":
+        return lambda value: "" if value is None else str(value)
+    return lambda value: fmt(value, kind)
 
 
 def body_rows(table: "Table") -> Markup:
     """The body rows of a report table as HTML: the first column heads its row, numbers align right.
 
     Built here rather than cell by cell in the template: a month of consultants by day is
-    thousands of cells, and a template macro per cell cost more than the report's queries.
+    thousands of cells, and a template macro per cell cost more than the report's queries. Each
+    column's writer (and the user's time zone) is worked out once per table.
     """
+    zone = get_timezone()
     columns = [
-        (col.key, col.kind, "<td>" if col.kind in NOT_NUMERIC else '<td class="num">')
+        (col.key, _writer(col.kind, zone), "<td>" if col.kind in NOT_NUMERIC else '<td class="num">')
         for col in table.columns
     ]
     html = []
     for row in table.rows:
         parts = ["<tr>"]
-        for index, (key, kind, opening) in enumerate(columns):
-            text = escape(cell(row.get(key), kind))
+        for index, (key, write, opening) in enumerate(columns):
+            text = escape(write(row.get(key)))
             parts.append(f'<th scope="row">{text}</th>' if index == 0 else f"{opening}{text}</td>")
         parts.append("</tr>")
         html.append("".join(parts))

@@ -45,7 +45,10 @@ def local_date(value, fmt: str = ISO_DATE) -> str:
 
 def local_time(value) -> str:
     """The user's local HH:MM of a stored UTC timestamp (the `hm` filter); empty for none."""
-    return format_datetime(value, "HH:mm") if value else ""
+    if not value:
+        return ""
+    local = to_user_timezone(value)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def capped_count(value, capped: bool = False, cap: int | None = None) -> str:

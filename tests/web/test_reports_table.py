@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 
 from app.reports.tables import Col, Table, body_rows
 
@@ -16,6 +16,8 @@ def test_body_rows_format_escape_and_align_each_kind(app):
             Col("money", "金额", "money"),
             Col("at", "时间", "datetime"),
             Col("hours", "时长", "hours"),
+            Col("left", "离店", "time"),
+            Col("word", "首次", "text"),
         ],
         [
             {
@@ -25,8 +27,10 @@ def test_body_rows_format_escape_and_align_each_kind(app):
                 "money": 150000,
                 "at": datetime(2026, 11, 1, 2, 30),
                 "hours": 1.25,
+                "left": datetime(2026, 11, 1, 16, 5),  # 00:05 the next day in Shanghai
+                "word": lazy_gettext("Yes"),
             },
-            {"name": None, "n": None, "rate": None, "money": 0, "at": None, "hours": 0},
+            {"name": None, "n": None, "rate": None, "money": 0, "at": None, "hours": 0, "left": None},
         ],
     )
     with app.test_request_context(), force_locale("zh_CN"):
@@ -37,9 +41,10 @@ def test_body_rows_format_escape_and_align_each_kind(app):
     assert '<td class="num">¥150,000</td>' in first and '<td class="num">1.2</td>' in first
     # stored UTC, shown in Shanghai time, not right-aligned
     assert "<td>2026-11-01 10:30</td>" in first
+    assert first.endswith("<td>00:05</td><td>是</td></tr>")
     assert second == (
         '<tr><th scope="row"></th><td class="num">—</td><td class="num">—</td>'
-        '<td class="num">¥0</td><td></td><td class="num">0.0</td></tr>'
+        '<td class="num">¥0</td><td></td><td class="num">0.0</td><td></td><td></td></tr>'
     )
 
 

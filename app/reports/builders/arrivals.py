@@ -31,7 +31,14 @@ def build_arrivals(f, page: int = 1) -> Table:
     names = Names()
     rows, total = qv.arrival_list(f, page)
     names.load_users(r["consultant_id"] for r in rows)
-    out = [_arrival_row(r, names, f.user.id) for r in rows]
+    words = {  # translated once per page, not once per cell
+        "anonymous": str(_l("Anonymous")),
+        "first": str(_l("First")),
+        "return": str(_l("Return")),
+        True: str(_l("Yes")),
+        False: str(_l("No")),
+    }
+    out = [_arrival_row(r, names, f.user.id, words) for r in rows]
     return Table(list(COLS), out, None, total_rows=total, page=page, page_size=qv.PAGE_SIZE)
 
 
@@ -42,21 +49,17 @@ def _shown_phone(phone: str | None, owner_id, viewer_id) -> str:
     return phone if owner_id == viewer_id else mask_phone(phone)
 
 
-def _yes_no(value):
-    return _l("Yes") if value else _l("No")
-
-
-def _arrival_row(r: dict, names: Names, viewer_id) -> dict:
+def _arrival_row(r: dict, names: Names, viewer_id, words: dict) -> dict:
     return {
         "arrived_at": r["arrived_at"],
         "left_at": r["left_at"],
-        "label": r["lead_name"] or _l("Anonymous"),
+        "label": r["lead_name"] or words["anonymous"],
         "phone": _shown_phone(r["phone"], r["lead_owner_id"], viewer_id),
         "consultant": names.user(r["consultant_id"]) if r["consultant_id"] else "",
         "store": names.store(r["store_id"]),
         "source": names.channel(r["source_channel_id"]) if r["source_channel_id"] else "",
         "party_size": r["party_size"],
-        "first": _l("First") if r["is_first_visit"] else _l("Return"),
-        "left_contact": _yes_no(r["left_contact"]),
-        "test_drive": _yes_no(r["test_drive"]),
+        "first": words["first"] if r["is_first_visit"] else words["return"],
+        "left_contact": words[bool(r["left_contact"])],
+        "test_drive": words[bool(r["test_drive"])],
     }
