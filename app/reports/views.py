@@ -20,7 +20,7 @@ from app.reports.tables import body_rows, fmt
 from app.reports.targets import progress, set_targets, targets_table
 from app.web.access import public, requires
 from app.web.permissions import can
-from app.web.render import render
+from app.web.render import is_htmx, render
 
 bp = Blueprint("reports", __name__)
 
@@ -91,6 +91,7 @@ def show_report(key: str):
     report = _report_or_404(key)
     f = build_filter(current_user, request.args, default_kind=report.default_period)
     table = _build(report, f)
+    options = filter_options(current_user, f.store_ids)
     return render(
         "reports/report.html",
         block="report_body",
@@ -100,7 +101,9 @@ def show_report(key: str):
         fmt=fmt,
         table_rows=body_rows,
         target_progress=progress(f) if key != "arrivals" else [],
-        options=filter_options(current_user),
+        options=options,
+        # the store may have changed: the htmx answer brings the store's consultants with it
+        consultants_out_of_band=bool(options["stores"]) and is_htmx(),
         grains=GRAINS,
         printing=request.args.get("print") == "1",
     )

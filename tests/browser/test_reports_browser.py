@@ -79,3 +79,24 @@ def test_activity_report_pages_in_place_with_the_same_totals(
     assert len(second_rows) == 2 and not set(first_rows) & set(second_rows)
     assert body.locator("tfoot tr").inner_text() == totals
     assert page.evaluate("() => window.stayed === true")
+
+
+@pytest.mark.browser
+def test_director_picks_a_store_then_one_of_its_consultants(page, live_server, browser_login, factory, db):
+    """The group's consultant filter waits for a store; choosing one swaps the report and brings
+    that store's consultants into the filter in the same answer; choosing one of them filters."""
+    world = build_world(factory, db)
+    browser_login(page, world.director)
+    page.goto(f"{live_server}/reports/funnel?period=month&date=2026-10-15")
+    consultant = page.locator("select[name=consultant]")
+    assert consultant.is_disabled()
+    assert "先选择门店" in page.locator("#f-consultant-field").inner_text()
+    page.select_option("select[name=store]", label="海淀店")
+    page.wait_for_url(re.compile(rf".*store={world.store_b.id}.*"))
+    page.wait_for_function("() => !document.querySelector('select[name=consultant]').disabled")
+    options = consultant.locator("option").all_inner_texts()
+    assert "顾问三" in options and "顾问一" not in options
+    page.select_option("select[name=consultant]", label="顾问三")
+    page.wait_for_url(re.compile(rf".*consultant={world.c3.id}.*"))
+    page.locator("#report-body").wait_for()
+    assert consultant.input_value() == str(world.c3.id)

@@ -391,3 +391,35 @@ def test_activity_past_the_last_page_keeps_the_totals(world, login, monkeypatch)
     assert past.rows == [] and past.total_rows == len(whole.rows) and past.totals == whole.totals
     pages = [activity.build_activity(f, page=p).rows for p in range(1, len(whole.rows) // 2 + 2)]
     assert [r for page in pages for r in page] == whole.rows
+
+
+def _consultant_field(html: str) -> str:
+    start = html.index('id="f-consultant-field"')
+    return html[start : html.index("</div>", start)]
+
+
+def test_the_consultant_filter_offers_the_chosen_store_s_consultants(world, login):
+    """A store's manager picks among the store's consultants. The group picks a store first: the
+    consultant filter waits for it (no list of every consultant of the group), then offers that
+    store's consultants; an htmx answer brings the field again out of band, since the store may
+    have changed."""
+    manager = login(world.manager)
+    field = _consultant_field(manager.get(f"/reports/funnel?{OCTOBER}").get_data(as_text=True))
+    assert "顾问一" in field and "顾问二" in field and "顾问三" not in field and "disabled" not in field
+
+    director = login(world.director)
+    html = director.get(f"/reports/funnel?{OCTOBER}").get_data(as_text=True)
+    field = _consultant_field(html)
+    assert "disabled" in field and "先选择门店" in field and field.count("<option") == 1
+
+    url = f"/reports/funnel?{OCTOBER}&store={world.store_b.id}"
+    field = _consultant_field(director.get(url).get_data(as_text=True))
+    assert "顾问三" in field and "顾问一" not in field and "disabled" not in field and "swap-oob" not in field
+
+    fragment = director.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="report-body"')
+    field = _consultant_field(fragment)
+    assert 'data-hx-swap-oob="true"' in field and "顾问三" in field
+    assert 'id="f-consultant-field"' not in manager.get(
+        f"/reports/funnel?{OCTOBER}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
