@@ -72,6 +72,7 @@ REPORTS = [
         _l("Follow-up efficiency"),
         SALES,
         followups.build_followups,
+        paged=True,
         description=_l("Follow-ups per lead, effective share, time to first contact, days to order."),
     ),
     Report(
@@ -121,6 +122,7 @@ REPORTS = [
         WORK,
         daily.build_daily,
         default_period="day",
+        paged=True,
         description=_l("Each consultant's day: new leads, follow-ups, receptions, invitations, orders."),
     ),
     Report(

@@ -36,6 +36,21 @@ class Table:
     page_size: int = 0
 
 
+PAGE_SIZE = 100  # rows a report page shows at a time (the Excel export has them all)
+
+
+def paged(table: Table, page: int | None, page_size: int | None = None) -> Table:
+    """The table with one page of its rows (already in order) and the paging fields set; all of
+    them when `page` is None (the export). Totals and charts stay those of every row."""
+    if page is None:
+        return table
+    page_size = page_size or PAGE_SIZE
+    table.total_rows = len(table.rows)
+    table.rows = table.rows[(page - 1) * page_size : page * page_size]
+    table.page, table.page_size = page, page_size
+    return table
+
+
 def fmt(value, kind: str) -> str:
     """Format one cell for the page, print and PDF (None and zero denominators as —)."""
     if kind == "text":

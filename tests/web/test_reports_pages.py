@@ -423,3 +423,32 @@ def test_the_consultant_filter_offers_the_chosen_store_s_consultants(world, logi
     assert 'id="f-consultant-field"' not in manager.get(
         f"/reports/funnel?{OCTOBER}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", ["daily", "followups"])
+def test_per_consultant_reports_page_their_rows_and_export_every_row(world, login, monkeypatch, key):
+    """The group's daily work and follow-up efficiency show a page of consultants at a time (a
+    group has a thousand); the totals under every page and the Excel export cover all of them."""
+    from app.reports import tables
+    from app.reports.catalog import BY_KEY
+    from app.reports.filters import build_filter
+
+    monkeypatch.setattr(tables, "PAGE_SIZE", 1)
+    f = build_filter(world.director, {"period": "month", "date": "2026-10-15"})
+    whole = BY_KEY[key].build(f)
+    assert len(whole.rows) >= 3 and whole.total_rows is None
+    pages = [BY_KEY[key].build(f, page=p) for p in range(1, len(whole.rows) + 2)]
+    assert [r for t in pages for r in t.rows] == whole.rows and pages[-1].rows == []
+    assert all(t.totals == whole.totals and t.total_rows == len(whole.rows) for t in pages)
+
+    client = login(world.director)
+    query = "period=month&date=2026-10-15"
+    first = client.get(f"/reports/{key}?{query}").get_data(as_text=True)
+    second = client.htmx("GET", f"/reports/{key}?{query}&page=2").get_data(as_text=True)
+    rows1, totals1 = _table_cells(first)
+    rows2, totals2 = _table_cells(second)
+    assert len(rows1) == len(rows2) == 1 and rows1 != rows2 and totals1 == totals2
+    assert f"共 {len(whole.rows)} 行" in first and "page=2" in first
+    ws = load_workbook(io.BytesIO(client.get(f"/reports/{key}/export.xlsx?{query}&page=2").data)).active
+    names = {r[0] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert {r["label"] for r in whole.rows} <= names

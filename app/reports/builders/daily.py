@@ -13,7 +13,7 @@ from app.leads.models import Lead
 from app.reports import queries
 from app.reports import queries_visits as qv
 from app.reports.builders.shared import bars, merge_by_key
-from app.reports.tables import Col, Names, Table, sum_rows
+from app.reports.tables import Col, Names, Table, paged, sum_rows
 
 KEYS = ["new_leads", "followups", "effective", "visits", "test_drives", "invitations", "won", "defeats"]
 COLS = [
@@ -29,8 +29,10 @@ COLS = [
 ]
 
 
-def build_daily(f) -> Table:
-    """A row per consultant by name, with follow-ups and receptions of the first twelve as bars."""
+def build_daily(f, page: int | None = None) -> Table:
+    """A row per consultant by name, with follow-ups and receptions of the first twelve as bars:
+    one page of rows (a group has a thousand consultants), or all of them when `page` is None;
+    the totals cover every row."""
     names = Names()
     merged = merge_by_key(
         queries.new_leads_total(f, Lead.owner_id),
@@ -49,4 +51,5 @@ def build_daily(f) -> Table:
         {_l("Follow-ups"): "followups", _l("Showroom receptions"): "visits"},
         _l("Daily work report"),
     )
-    return Table(list(COLS), out, sum_rows(out, KEYS), charts=[(_l("Daily work report"), chart)])
+    table = Table(list(COLS), out, sum_rows(out, KEYS), charts=[(_l("Daily work report"), chart)])
+    return paged(table, page)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.reports import queries
 from app.reports.builders.shared import bars, merge_by_key
 from app.reports.rules import rate
-from app.reports.tables import Col, Names, Table, sum_rows
+from app.reports.tables import Col, Names, Table, paged, sum_rows
 
 COLS = [
     Col("label", _l("Consultant"), "text"),
@@ -28,8 +28,9 @@ COLS = [
 ]
 
 
-def build_followups(f) -> Table:
-    """One row per consultant, most follow-ups first, with the follow-ups chart of the top twelve."""
+def build_followups(f, page: int | None = None) -> Table:
+    """One row per consultant, most follow-ups first, with the follow-ups chart of the top twelve:
+    one page of rows, or all of them when `page` is None; the totals cover every row."""
     names = Names()
     merged = merge_by_key(queries.followup_activity(f), *queries.response_and_cycle(f))
     names.load_users(merged)
@@ -45,7 +46,7 @@ def build_followups(f) -> Table:
         {_l("Follow-ups"): "followups", _l("Effective"): "effective"},
         _l("Follow-ups per consultant"),
     )
-    return Table(list(COLS), out, totals, charts=[(_l("Follow-ups per consultant"), chart)])
+    return paged(Table(list(COLS), out, totals, charts=[(_l("Follow-ups per consultant"), chart)]), page)
 
 
 def _consultant_row(label: str, r: dict) -> dict:
