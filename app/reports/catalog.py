@@ -139,6 +139,7 @@ REPORTS = [
         _l("Prospect follow-up progress"),
         WORK,
         prospects.build_prospects,
+        paged=True,
         description=_l("Open leads per consultant and grade, due and overdue follow-ups."),
     ),
     Report(
@@ -146,6 +147,7 @@ REPORTS = [
         _l("Discipline"),
         WORK,
         discipline.build_discipline,
+        paged=True,
         description=_l("Overdue plans, expired opportunities, leads without plan and penalties."),
     ),
     Report(

@@ -425,15 +425,21 @@ def test_the_consultant_filter_offers_the_chosen_store_s_consultants(world, logi
     ).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("key", ["daily", "followups"])
-def test_per_consultant_reports_page_their_rows_and_export_every_row(world, login, monkeypatch, key):
-    """The group's daily work and follow-up efficiency show a page of consultants at a time (a
-    group has a thousand); the totals under every page and the Excel export cover all of them."""
+@pytest.mark.parametrize("key", ["daily", "followups", "prospects", "discipline"])
+def test_per_consultant_reports_page_their_rows_and_export_every_row(
+    world, login, monkeypatch, factory, db, key
+):
+    """The group's per-consultant reports (daily work, follow-up efficiency, prospects,
+    discipline) show a page of consultants at a time (a group has a thousand); the totals under
+    every page and the Excel export cover all of them."""
     from app.reports import tables
     from app.reports.catalog import BY_KEY
     from app.reports.filters import build_filter
 
     monkeypatch.setattr(tables, "PAGE_SIZE", 1)
+    for owner, store in ((world.c1, world.store_a), (world.c2, world.store_a), (world.c3, world.store_b)):
+        factory.lead(owner=owner, store=store)  # open work today for each consultant
+    db.session.commit()
     f = build_filter(world.director, {"period": "month", "date": "2026-10-15"})
     whole = BY_KEY[key].build(f)
     assert len(whole.rows) >= 3 and whole.total_rows is None

@@ -18,7 +18,7 @@ from app.followups import queries as fq
 from app.reports import queries
 from app.reports.builders.shared import bars, merge_by_key
 from app.reports.rules import month_end
-from app.reports.tables import Col, Names, Table, sum_rows
+from app.reports.tables import Col, Names, Table, paged, sum_rows
 
 COLS = [
     Col("label", _l("Consultant"), "text"),
@@ -38,8 +38,9 @@ CHART_SERIES = {
 SUMMED = ["open_leads", "overdue", "expired", "no_plan", "violations", "penalty"]
 
 
-def build_discipline(f) -> Table:
-    """Discipline per consultant today and the month's penalty (the month of the period's end).
+def build_discipline(f, page: int | None = None) -> Table:
+    """Discipline per consultant today and the month's penalty (the month of the period's end):
+    one page of rows, or all of them when `page` is None; the totals cover every consultant.
 
     The penalty is the dashboard's: `penalty_board` counts the month's violations with the one
     violation query and prices them with the one rule; lead filters do not change a person's fine.
@@ -57,13 +58,14 @@ def build_discipline(f) -> Table:
         _add_manager_rows(out, board)
     out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0)))
     consultants = [r for r in out if r["open_leads"] is not None]
-    return Table(
+    table = Table(
         list(COLS),
         out,
         sum_rows(consultants, SUMMED),
         charts=[(_l("Discipline"), bars(consultants[:12], CHART_SERIES, _l("Discipline"), stacked=True))],
         notes=[penalties.explain_policy(board["rules"], gettext)],
     )
+    return paged(table, page)
 
 
 def ranking_figures(f) -> tuple[dict, list] | None:

@@ -11,13 +11,14 @@ from app.admin.reference import grades
 from app.core.timeutil import local_today, utcnow
 from app.reports import charts, queries
 from app.reports.rules import rate
-from app.reports.tables import Col, Names, Table, sum_rows
+from app.reports.tables import Col, Names, Table, paged, sum_rows
 
 COUNTS = ("leads", "overdue", "due_today", "followed")
 
 
-def build_prospects(f) -> Table:
-    """A row per consultant, most open leads first."""
+def build_prospects(f, page: int | None = None) -> Table:
+    """A row per consultant, most open leads first: one page of rows, or all of them when `page`
+    is None; the totals cover every row."""
     names = Names()
     rows = queries.prospects(f, local_today(utcnow(), f.tz))
     names.load_users(r["key"] for r in rows)
@@ -42,7 +43,7 @@ def build_prospects(f) -> Table:
         str(_l("Prospects by grade")),
         stacked=True,
     )
-    return Table(cols, out, totals, charts=[(_l("Prospects by grade"), chart)])
+    return paged(Table(cols, out, totals, charts=[(_l("Prospects by grade"), chart)]), page)
 
 
 def _per_consultant(rows: list[dict], names: Names, grade_refs: list) -> dict:
