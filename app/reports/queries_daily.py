@@ -7,6 +7,8 @@ query functions in queries.py / queries_visits.py call `usable(f)` and fall back
 otherwise, so each figure keeps one definition whichever source answers it.
 """
 
+from operator import itemgetter
+
 from sqlalchemy import Date, String, bindparam, case, distinct, func, or_, select
 
 from app.accounts.models import Role
@@ -79,12 +81,17 @@ def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -
     a pooled lead, a visit without a consultant) comes back as None, as the raw queries return it.
     """
     rows = _all_counters(f, by, grain)
+    keys = [k for k in ("bucket", "key") if (k == "key" and by) or (k == "bucket" and grain)]
+    columns = [*keys, *names.values()]
+    out_names = [*keys, *names]
+    width = len(keys)
+    # A group's month is a row per consultant (1,200): pick each row's values in one call.
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
     out = []
     for r in rows:
-        row = {k: r[k] for k in ("bucket", "key") if k in r}
-        row.update({name: r[counter] for name, counter in names.items()})
-        if by is None or any(row[n] for n in names):
-            out.append(row)
+        values = pick(r)
+        if by is None or any(values[width:]):
+            out.append(dict(zip(out_names, values, strict=True)))
     return out
 
 
