@@ -16,6 +16,7 @@ from app.followups import assignment, queries, services
 from app.followups.forms import ScreenForm
 from app.followups.panels import grade_choices
 from app.followups.views import bp
+from app.followups.workload_text import workload_spans
 from app.leads.models import Lead
 from app.web.access import requires
 from app.web.render import hx_redirect, render
@@ -82,7 +83,7 @@ def pool():
         form=form,
         grades=by_id(grades()),
         consultants=consultants,
-        load=load,
+        workload=workload_spans(load, {c.id: c.capacity for c in consultants}),
     )
 
 
