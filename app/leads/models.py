@@ -112,8 +112,16 @@ class Lead(db.Model):
     __table_args__ = (
         Index("ix_leads_owner_stage_due", "owner_id", "stage_id", "next_plan_due"),
         Index("ix_leads_store_stage_due", "store_id", "stage_id", "next_plan_due"),
-        # Expired opportunities per store (dashboards, board filter) counted from the index alone.
-        Index("ix_leads_store_stage_expected", "store_id", "stage_id", "expected_purchase_date"),
+        # Expired opportunities per store (dashboards, board filter) counted from the index alone;
+        # with the owner and the merge mark carried, the penalty board's expired opportunities of
+        # a month (per owner) are a range of it too (migration 0033).
+        Index(
+            "ix_leads_store_stage_expected",
+            "store_id",
+            "stage_id",
+            "expected_purchase_date",
+            postgresql_include=["owner_id", "merged_into_id"],
+        ),
         # merged_into_id too: every lead count leaves merged duplicates out, and with the column in
         # the index a store's new leads are counted without visiting the table (60 ms → 2 ms).
         Index("ix_leads_store_created", "store_id", "created_at", "merged_into_id"),
