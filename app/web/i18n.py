@@ -82,3 +82,20 @@ def init_app(app, babel) -> None:
     compile_catalogs(dirs)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def memo_gettext():
+    """A gettext for one page that writes the same sentence for many rows (the penalty rule of a
+    thousand consultants): each message is looked up once, its values filled in per call, as
+    Flask-Babel's gettext does."""
+    from flask_babel import gettext
+
+    seen: dict[str, str] = {}
+
+    def _(string: str, **values) -> str:
+        text = seen.get(string)
+        if text is None:
+            text = seen[string] = gettext(string)
+        return text % values if values else text
+
+    return _

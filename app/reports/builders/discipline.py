@@ -19,6 +19,7 @@ from app.reports import queries
 from app.reports.builders.shared import bars, merge_by_key
 from app.reports.rules import month_end
 from app.reports.tables import Col, Names, Table, paged, sum_rows
+from app.web.i18n import memo_gettext
 
 COLS = [
     Col("label", _l("Consultant"), "text"),
@@ -46,6 +47,7 @@ def build_discipline(f, page: int | None = None) -> Table:
     violation query and prices them with the one rule; lead filters do not change a person's fine.
     """
     names = Names()
+    say = memo_gettext()  # the rule's words, written for a thousand consultants on a group's page
     today = local_today(utcnow(), f.tz)
     merged = merge_by_key(queries.discipline_snapshot(f, today), queries.overdue_plans(f, today))
     merged.pop(None, None)
@@ -53,9 +55,9 @@ def build_discipline(f, page: int | None = None) -> Table:
     own = _own_consultant(f)
     _add_penalised(merged, board, own)
     names.load_users(merged)
-    out = [_consultant_row(key, names.user(key), r, board) for key, r in merged.items()]
+    out = [_consultant_row(key, names.user(key), r, board, say) for key, r in merged.items()]
     if own is None:
-        _add_manager_rows(out, board)
+        _add_manager_rows(out, board, say)
     out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0)))
     consultants = [r for r in out if r["open_leads"] is not None]
     table = Table(
@@ -119,7 +121,7 @@ def _add_penalised(merged: dict, board: dict, own: int | None) -> None:
             merged.setdefault(key, {"key": key})
 
 
-def _consultant_row(key, label: str, r: dict, board: dict) -> dict:
+def _consultant_row(key, label: str, r: dict, board: dict, say) -> dict:
     figure = board["consultants"].get(key)
     penalty = figure["penalty"] if figure else penalties.Penalty()
     return {
@@ -131,24 +133,24 @@ def _consultant_row(key, label: str, r: dict, board: dict) -> dict:
         "no_plan": r.get("no_plan", 0),
         "violations": penalty.violations,
         "penalty": penalty.amount,
-        "rule": penalties.explain(penalty, board["rules"], gettext),
+        "rule": penalties.explain(penalty, board["rules"], say),
     }
 
 
-def _add_manager_rows(out: list[dict], board: dict) -> None:
+def _add_manager_rows(out: list[dict], board: dict, say) -> None:
     """Add a row per manager whose team has penalties, or every manager once a board consultant is shown."""
     for m in board["managers"].values():
         if m["team_total"] or any(r["key"] in board["consultants"] for r in out):
             out.append(
                 {
                     "key": m["id"],
-                    "label": with_role(m["name"], gettext("manager")),
+                    "label": with_role(m["name"], say("manager")),
                     "open_leads": None,
                     "overdue": None,
                     "expired": None,
                     "no_plan": None,
                     "violations": None,
                     "penalty": m["amount"],
-                    "rule": penalties.explain_manager(m["amount"], m["team_total"], board["rules"], gettext),
+                    "rule": penalties.explain_manager(m["amount"], m["team_total"], board["rules"], say),
                 }
             )
