@@ -23,6 +23,8 @@ from app.reports.scope import (
     store_condition,
 )
 from app.reports.sqlutil import dialect, hours_between, local_bucket
+from app.reports.sqlutil import rows_of as _rows
+from app.reports.sqlutil import sum_if as _sum_if
 
 LEAD_DIMENSIONS = {
     "store": Lead.store_id,
@@ -40,14 +42,6 @@ def roomy_sorts(megabytes: int = 32) -> None:
     """Give this transaction's grouped sorts enough memory to stay off disk (PostgreSQL only)."""
     if dialect() == "postgresql":
         db.session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
-
-
-def _rows(stmt) -> list[dict]:
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
-
-
-def _sum_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def funnel_stages() -> list:

@@ -18,17 +18,11 @@ from app.reports.scope import (
     store_condition,
 )
 from app.reports.sqlutil import hours_between, local_bucket
+from app.reports.sqlutil import rows_of as _rows
+from app.reports.sqlutil import sum_if as _sum_if
 from app.showroom.models import ShowroomVisit
 
 PAGE_SIZE = 100
-
-
-def _rows(stmt) -> list[dict]:
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
-
-
-def _sum_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _visit_scope(stmt, f):

@@ -1,12 +1,25 @@
 """Dialect-aware SQL expressions for reports: local-time buckets, durations, date offsets."""
 
-from sqlalchemy import Integer, cast, func, literal
+from sqlalchemy import Integer, case, cast, func, literal
 
 from app.extensions import db
 
 
 def dialect() -> str:
     return db.session.get_bind().dialect.name
+
+
+def rows_of(stmt) -> list[dict]:
+    """The statement's rows as dicts by column label (read as plain tuples: a group's figures are
+    thousands of rows)."""
+    result = db.session.execute(stmt)
+    keys = list(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result.tuples()]
+
+
+def sum_if(condition):
+    """How many rows meet the condition (0 for none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def local_bucket(column, grain: str, offset_minutes: int):
