@@ -4,26 +4,10 @@ purchase date) index alone: it carries the owner and the merge mark (migration 0
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from app.extensions import db as _db
 from app.followups.queries import violation_days
-
-
-def _captured(person_ids, store_ids, start, end, today):
-    seen = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "expected_purchase_date" in statement and "UNION ALL" in statement:
-            seen.append((statement, parameters))
-
-    engine = _db.engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        days = violation_days(person_ids, start, end, today, store_ids=store_ids)
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
-    return days, seen[0]
+from tests.helpers_plans import captured, plan_without
 
 
 @pytest.mark.postgres_only
@@ -40,19 +24,14 @@ def test_a_month_s_expired_opportunities_are_a_range_of_the_index(factory, db):
         )
     factory.lead(owner=owner, store=store, stage="contacted", expected_purchase_date=date(2026, 10, 30))
     db.session.commit()
-    days, (statement, parameters) = _captured([owner.id], [store.id], start, date(2026, 11, 30), today)
+    days, (statement, parameters) = captured(
+        lambda sql: "expected_purchase_date" in sql and "UNION ALL" in sql,
+        lambda: violation_days([owner.id], start, date(2026, 11, 30), today, store_ids=[store.id]),
+    )
     assert days[owner.id] == {date(2026, 11, 3): 2, date(2026, 11, 17): 1}
-    connection = db.session.connection().connection.driver_connection
-    with connection.cursor() as cursor:
-        # On a handful of rows the planner's pick is a coin toss: take away the covering index of a
-        # store's open work (inside this transaction, rolled back below) and the scans that need no
-        # index; what is left must read the expected dates from the index alone.
-        cursor.execute("DROP INDEX ix_leads_store_open_work")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + statement, parameters)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    db.session.rollback()
+    # Without the covering index of a store's open work, the expected dates must come from the
+    # (store, stage, expected date) index alone.
+    plan = plan_without(statement, parameters, ("ix_leads_store_open_work",))
     assert "Index Only Scan using ix_leads_store_stage_expected" in plan, plan
 
 

@@ -3,27 +3,10 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from app.extensions import db as _db
 from app.followups.queries import workload
-
-
-def _captured_count(consultants):
-    """Run workload() and return the open-leads statement it sent, with its parameters."""
-    seen = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if "FROM leads" in statement and "count(*)" in statement:
-            seen.append((statement, parameters))
-
-    engine = _db.engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        counts = workload([u.id for u in consultants], date.today())
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
-    return counts, seen[0]
+from tests.helpers_plans import captured, plan_without
 
 
 @pytest.mark.postgres_only
@@ -33,21 +16,21 @@ def test_open_leads_per_consultant_are_counted_from_the_index_alone(factory, db)
         for _ in range(n):
             factory.lead(owner=owner, stage="contacted")
     db.session.commit()
-    counts, (statement, parameters) = _captured_count([first, second])
+    counts, (statement, parameters) = captured(
+        lambda sql: "FROM leads" in sql and "count(*)" in sql,
+        lambda: workload([first.id, second.id], date.today()),
+    )
     assert counts[first.id]["open_leads"] == 3 and counts[second.id]["open_leads"] == 2
-    connection = db.session.connection().connection.driver_connection
-    with connection.cursor() as cursor:
-        # On a handful of rows the planner's pick between indexes is a coin toss: take away the other
-        # indexes that lead with the owner (inside this transaction, rolled back below) and the scans
-        # that need no index; what is left must be an index-only scan of the partial index.
-        cursor.execute("DROP INDEX ix_leads_owner_stage_due")
-        cursor.execute("DROP INDEX ix_leads_owner_created")
-        cursor.execute("DROP INDEX ix_leads_live_name")  # the other partial index of unmerged leads
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + statement, parameters)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    db.session.rollback()
+    # Without the other indexes that lead with the owner, the other partial indexes of unmerged
+    # leads and the covering index of a store's open work (which carries the owner), what is left
+    # must be an index-only scan of the partial index.
+    drop = (
+        "ix_leads_owner_stage_due",
+        "ix_leads_owner_created",
+        "ix_leads_live_name",
+        "ix_leads_store_open_work",
+    )
+    plan = plan_without(statement, parameters, drop)
     assert "Index Only Scan using ix_leads_live_owner_stage" in plan, plan
 
 
