@@ -23,6 +23,21 @@ def captured(matches, call):
     return result, seen[0]
 
 
+def other_indexes(table: str, keep: str) -> list[str]:
+    """Every plain index of `table` but `keep` (not the primary key or unique constraints): what a
+    plan test takes away so that the index it is about is the only one left to choose."""
+    from sqlalchemy import text
+
+    return list(
+        db.session.execute(
+            text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexname LIKE 'ix\\_%' AND indexname <> :k"
+            ),
+            {"t": table, "k": keep},
+        ).scalars()
+    )
+
+
 def plan_without(statement, parameters, drop_indexes=()) -> str:
     """EXPLAIN of the statement with `drop_indexes` dropped and the scans that need no index off,
     inside the test's transaction (rolled back afterwards)."""

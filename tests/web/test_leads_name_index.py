@@ -9,18 +9,7 @@ from sqlalchemy import event, text
 from app.extensions import db as _db
 from app.leads.filters import LeadFilter
 from app.leads.queries import lead_page
-
-# Indexes a name search could also use; set aside inside the test's transaction (rolled back).
-# The partial indexes of unmerged leads by store (open work, the pool) too: on an empty table any
-# partial index of unmerged leads costs the planner as little as the name index.
-OTHER_INDEXES = (
-    "ix_leads_name",
-    "ix_leads_created_at",
-    "ix_leads_store_created",
-    "ix_leads_owner_created",
-    "ix_leads_store_open_work",
-    "ix_leads_pool",
-)
+from tests.helpers_plans import other_indexes
 
 
 def _search(user, words: str):
@@ -52,9 +41,9 @@ def test_a_group_wide_name_search_reads_the_name_index_alone(factory, db):
     connection = db.session.connection().connection.driver_connection
     plans = []
     with connection.cursor() as cursor:
-        # On a handful of rows the planner's pick is a coin toss: take away the other indexes and the
-        # scans that need none; what is left must be an index-only scan of the partial name index.
-        for name in OTHER_INDEXES:
+        # On a handful of rows the planner's pick is a coin toss: take away the leads' other indexes
+        # and the scans that need none; what is left must be an index-only scan of the name index.
+        for name in other_indexes("leads", "ix_leads_live_name"):
             cursor.execute(f"DROP INDEX {name}")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
