@@ -13,6 +13,7 @@ from app.core.money import yuan
 from app.core.names import vehicle_name
 from app.core.rates import format_percent
 from app.extensions import db
+from app.web.templating import clock_text, minute_text
 
 DASH = "—"
 
@@ -73,16 +74,14 @@ def _writer(kind: str, zone):
     """How one column's cells are written: `fmt`, with dates and times in `zone` (the user's time
     zone, as the `dt` and `hm` filters show them)."""
     if kind in ("datetime", "time"):
-        pattern = "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}"
-        if kind == "time":
-            pattern = "{0.hour:02d}:{0.minute:02d}"
+        text = minute_text if kind == "datetime" else clock_text
 
         def write(value):
             if not value:
                 return ""
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
-            return pattern.format(zone.normalize(value.astimezone(zone)))
+            return text(zone.normalize(value.astimezone(zone)))
 
         return write
     if kind == "text":

@@ -22,13 +22,22 @@ from app.web.urls import paths_for
 ISO_DATE, ISO_MINUTE = "yyyy-MM-dd", "yyyy-MM-dd HH:mm"
 
 
+def minute_text(local: datetime) -> str:
+    """A local time to the minute as every page shows it: 2026-11-01 10:30."""
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+def clock_text(local: datetime) -> str:
+    """A local time of day as every page shows it: 10:30."""
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 def local_datetime(value, fmt: str = ISO_MINUTE) -> str:
     """A stored UTC timestamp in the user's time zone (the `dt` filter); empty for none."""
     if not value:
         return ""
     if fmt == ISO_MINUTE and isinstance(value, datetime):
-        local = to_user_timezone(value)
-        return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+        return minute_text(to_user_timezone(value))
     return format_datetime(value, fmt)
 
 
@@ -45,10 +54,7 @@ def local_date(value, fmt: str = ISO_DATE) -> str:
 
 def local_time(value) -> str:
     """The user's local HH:MM of a stored UTC timestamp (the `hm` filter); empty for none."""
-    if not value:
-        return ""
-    local = to_user_timezone(value)
-    return f"{local.hour:02d}:{local.minute:02d}"
+    return clock_text(to_user_timezone(value)) if value else ""
 
 
 def capped_count(value, capped: bool = False, cap: int | None = None) -> str:
