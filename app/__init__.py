@@ -85,8 +85,9 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from app.web.postgres import plan_every_execution
+        from app.web.postgres import cache_long_statements, plan_every_execution
 
+        cache_long_statements()
         with app.app_context():
             plan_every_execution(db.engine)
     return app

@@ -93,6 +93,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
+from app.web.postgres import generic_plans
 
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
 _BEFORE = "report_aggregates_before"
@@ -629,10 +630,13 @@ def _units(session: Session, tracked: dict, ignores=None) -> tuple[set[int], set
 def _before_flush(session: Session, _context, _instances) -> None:
     if session.info.get(OFF):
         return
-    stash = {}
+    units = {}
     for family in _kept(session):
-        leads, visits = _units(session, family.tracked(), family.ignores)
-        stash[family] = (leads, visits, _snapshot(family, leads, visits) if (leads or visits) else {})
+        units[family] = _units(session, family.tracked(), family.ignores)
+    stash = {}
+    with _share_reads(session, any(leads or visits for leads, visits in units.values())):
+        for family, (leads, visits) in units.items():
+            stash[family] = (leads, visits, _snapshot(family, leads, visits) if (leads or visits) else {})
     session.info[_BEFORE] = stash
 
 
@@ -640,15 +644,30 @@ def _after_flush(session: Session, _context) -> None:
     stash = session.info.pop(_BEFORE, None)
     if session.info.get(OFF) or stash is None:
         return
-    for family, (old_leads, old_visits, before) in stash.items():
+    units = {}
+    for family, (old_leads, old_visits, _before) in stash.items():
         leads, visits = _units(session, family.tracked(), family.ignores)
-        leads |= old_leads
-        visits |= old_visits
-        if leads or visits:
-            # Units first seen after the flush (new leads, new walk-in visits) contributed nothing
-            # before it; facts always carry their lead_id (no relationship sets it), so an existing
-            # lead is seen before.
-            _apply(family, before, _snapshot(family, leads, visits))
+        # Units first seen after the flush (new leads, new walk-in visits) contributed nothing
+        # before it; facts always carry their lead_id (no relationship sets it), so an existing
+        # lead is seen before.
+        if leads | old_leads or visits | old_visits:
+            units[family] = (leads | old_leads, visits | old_visits)
+    with _share_reads(session, bool(units)):
+        after = {family: _snapshot(family, *unit) for family, unit in units.items()}
+    for family, rows in after.items():
+        _apply(family, stash[family][2], rows)
+
+
+@contextmanager
+def _share_reads(session: Session, reading: bool):
+    """Around a flush's reads of the touched leads' shares: PostgreSQL plans each of these
+    statements once per connection (they read by primary and foreign keys, so no plan depends on
+    the ids), not on every execution as the application's other statements."""
+    if not reading:
+        yield
+        return
+    with generic_plans(session):
+        yield
 
 
 _READY: dict = {}  # per database and table: whether the table exists (not before its migration)

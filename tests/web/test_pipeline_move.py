@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from app.followups.models import DefeatRequest, DefeatStatus
 from app.leads.models import Lead, LeadOrder, StageChange
 from app.showroom.models import ShowroomVisit
+from tests.conftest import IS_PG
 from tests.helpers_board import column, count, dialog, move, order_fields, outcome, stage_id, vin
 
 
@@ -277,5 +278,6 @@ def test_move_query_count_is_small(login_as, factory, db, count_queries):
     # reads of the lead's contribution before and after the flush, and one upsert per aggregate table
     # when a daily count changes (app/reports/aggregates.py); the same for the calendar-period
     # aggregates, whose funnel rows change when the lead's furthest stage this month does
-    # (app/reports/periods.py)
-    assert counter.count <= 22
+    # (app/reports/periods.py); on PostgreSQL, each of the two reading phases sets the plan mode for
+    # its reads and back (app/web/postgres.generic_plans)
+    assert counter.count <= 22 + (4 if IS_PG else 0)
