@@ -53,24 +53,52 @@ def _table(f, by: str | None):
     return DailyStat
 
 
-def _conditions(t, f) -> list:
-    conds = [t.day >= day_literal(f.period.start), t.day <= day_literal(f.period.end)]
+KEY_FILTERS = ("consultant_id", "channel_id", "grade_id")
+
+
+def _filter_values(f) -> dict:
+    """The filter's values for an aggregate table's columns: its first and last day, its stores
+    (when limited) and the keys it sets. Days are dates on PostgreSQL, ISO text on SQLite."""
+    pg = db.session.get_bind().dialect.name == "postgresql"
+    values = {
+        "first_day": f.period.start if pg else f.period.start.isoformat(),
+        "last_day": f.period.end if pg else f.period.end.isoformat(),
+    }
     if f.store_ids is not None:
-        conds.append(t.store_id.in_(f.store_ids))
-    return conds + key_conditions(t, f)
+        values["store_ids"] = list(f.store_ids)
+    values.update({k: getattr(f, k) for k in KEY_FILTERS if getattr(f, k)})
+    return values
+
+
+def _filter_conditions(t, names, values: dict | None = None) -> list:
+    """The conditions on `t` for the filter values named (those of `_filter_values`): without
+    `values`, bound by name when the statement runs (a statement built once); with them, carrying
+    their own values (a statement built for this filter, which may sit beside others)."""
+
+    def param(name: str, **kw):
+        if values is None:
+            return bindparam(name, **kw)
+        return bindparam(name, values[name], unique=True, **kw)
+
+    conds = []
+    if "first_day" in names:
+        day = Date if db.session.get_bind().dialect.name == "postgresql" else String
+        conds += [t.day >= param("first_day", type_=day), t.day <= param("last_day", type_=day)]
+    if "store_ids" in names:
+        conds.append(t.store_id.in_(param("store_ids", expanding=True)))
+    return conds + [getattr(t, k) == param(k) for k in KEY_FILTERS if k in names]
+
+
+def _conditions(t, f) -> list:
+    values = _filter_values(f)
+    return _filter_conditions(t, values, values)
 
 
 def key_conditions(t, f) -> list:
     """The filter's consultant, channel and grade on an aggregate table's keys (the daily and the
     calendar-period tables name them alike)."""
-    conds = []
-    if f.consultant_id:
-        conds.append(t.consultant_id == f.consultant_id)
-    if f.channel_id:
-        conds.append(t.channel_id == f.channel_id)
-    if f.grade_id:
-        conds.append(t.grade_id == f.grade_id)
-    return conds
+    values = {k: getattr(f, k) for k in KEY_FILTERS if getattr(f, k)}
+    return _filter_conditions(t, values, values)
 
 
 def counts(f, by: str | None, names: dict[str, str], grain: str | None = None) -> list[dict]:
@@ -196,24 +224,10 @@ def _counters_statement(t, by: str | None, grain: str | None, f) -> tuple:
     so it is built once per process and database and its values bound when it runs: building a
     SELECT of thirty sums cost more than running it on a store's month.
     """
-    dialect = db.session.get_bind().dialect.name
-    pg = dialect == "postgresql"
-    params = {
-        "first_day": f.period.start if pg else f.period.start.isoformat(),
-        "last_day": f.period.end if pg else f.period.end.isoformat(),
-    }
-    if f.store_ids is not None:
-        params["store_ids"] = list(f.store_ids)
-    params.update({k: getattr(f, k) for k in ("consultant_id", "channel_id", "grade_id") if getattr(f, k)})
-    shape = (dialect, t.__tablename__, by, grain, tuple(sorted(params)))
+    params = _filter_values(f)
+    shape = (db.session.get_bind().dialect.name, t.__tablename__, by, grain, tuple(sorted(params)))
     if shape not in _STATEMENTS:
-        day = Date if pg else String
-        conds = [t.day >= bindparam("first_day", type_=day), t.day <= bindparam("last_day", type_=day)]
-        if "store_ids" in params:
-            conds.append(t.store_id.in_(bindparam("store_ids", expanding=True)))
-        conds += [
-            getattr(t, k) == bindparam(k) for k in ("consultant_id", "channel_id", "grade_id") if k in params
-        ]
+        conds = _filter_conditions(t, params)
         keys, groups = _keys(t, by, grain)
         sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(counter) for counter in COUNTERS]
         stmt = select(*keys, *sums).where(*conds)
