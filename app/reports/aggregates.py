@@ -1,12 +1,14 @@
 """Daily report aggregates: what each counter counts, how it is rebuilt and how it is kept current.
 
 `daily_stats` holds one row per store × consultant × store-local day × source channel × grade with
-integer counters; three rollups hold the same counters summed over some of those keys (`ROLLUPS`
+integer counters; four rollups hold the same counters summed over some of those keys (`ROLLUPS`
 in app/reports/models.py): `daily_totals` over channel and grade (store × consultant × day: what a
 report per consultant without a channel or grade filter reads), `daily_channels` over consultant
 and grade (store × day × channel: a report of a store or of the group by channel or filtered by
-one) and `daily_stores` over all three (store × day: a report of a store or of the group by
-period). A report over a month reads days, not leads.
+one), `daily_stores` over all three (store × day: a report of a store or of the group by
+period) and `monthly_totals`, daily_totals summed per store-local calendar month (its `day` the
+month's first: a report per consultant over whole months). A report over a month reads days (or
+months), not leads.
 
 What each counter counts, and under which keys (0 in a key means "none"):
 
@@ -92,7 +94,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
+from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, month_end, month_start
 from app.web.postgres import generic_plans
 
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)
@@ -479,19 +481,30 @@ def _apply(family: Family, before: dict, after: dict) -> None:
 def _tables(family: Family, deltas: dict[tuple, list]) -> list[tuple]:
     """(table, its keys, its rows) for the base table and each rollup, from base-table deltas."""
     return [(family.model.__table__, family.keys, deltas)] + [
-        (model.__table__, keys, rolled_up(deltas, keys, family)) for model, keys in family.rollups
+        (model.__table__, keys, rolled_up(deltas, keys, family, by_month=_by_month(model)))
+        for model, keys in family.rollups
     ]
 
 
-def rolled_up(deltas: dict[tuple, list], keys: tuple[str, ...], family: Family | None = None) -> dict:
+def _by_month(model) -> bool:
+    """Whether the rollup sums days into months (its `day` key is the month's first day)."""
+    return getattr(model, "by_month", False)
+
+
+def rolled_up(
+    deltas: dict[tuple, list], keys: tuple[str, ...], family: Family | None = None, by_month: bool = False
+) -> dict:
     """Base-table deltas (keyed by the family's keys, daily_stats' by default) summed per `keys`,
-    a rollup's key columns."""
+    a rollup's key columns; `by_month`: with the day key turned into its month's first day."""
     family = family or DAILY
     where = [family.keys.index(k) for k in keys]
+    month_at = keys.index("day") if by_month else None
     zero = [0] * len(family.counters)
     out: dict[tuple, list] = {}
     for key, delta in deltas.items():
         short = tuple(key[i] for i in where)
+        if month_at is not None:
+            short = (*short[:month_at], month_start(short[month_at]), *short[month_at + 1 :])
         out[short] = [a + b for a, b in zip(out.get(short, zero), delta, strict=True)]
     return {k: v for k, v in out.items() if any(v)}
 
@@ -865,8 +878,10 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
     until = local_midnight_utc(end + timedelta(days=2)) if end else None
     for model in (DailyStat, *(m for m, _keys in ROLLUPS)):
         stmt = delete(model)
+        # A rollup by month is refilled for every month the range touches (from daily_stats,
+        # whose other days of those months stay as they are); its `day` is the month's first.
         if start:
-            stmt = stmt.where(model.day >= start)
+            stmt = stmt.where(model.day >= (month_start(start) if _by_month(model) else start))
         if end:
             stmt = stmt.where(model.day <= end)
         if store_ids is not None:
@@ -881,30 +896,47 @@ def rebuild(start: date | None = None, end: date | None = None, store_ids: list[
     chosen = select(*source.c).where(*conds)
     db.session.execute(DailyStat.__table__.insert().from_select([*KEYS, *COUNTERS], chosen))
     stats = DailyStat.__table__
-    conds = []
-    if start:
-        conds.append(stats.c.day >= start)
-    if end:
-        conds.append(stats.c.day <= end)
-    if store_ids is not None:
-        conds.append(stats.c.store_id.in_(store_ids))
-    return fill_rollups(DAILY, conds)
+
+    def limits(first: date | None, last: date | None) -> list:
+        conds = []
+        if first:
+            conds.append(stats.c.day >= first)
+        if last:
+            conds.append(stats.c.day <= last)
+        if store_ids is not None:
+            conds.append(stats.c.store_id.in_(store_ids))
+        return conds
+
+    whole_months = limits(start and month_start(start), end and month_end(end))
+    return fill_rollups(DAILY, limits(start, end), whole_months)
 
 
-def fill_rollups(family: Family, conds: list) -> int:
+def fill_rollups(family: Family, conds: list, month_conds: list | None = None) -> int:
     """Insert each rollup of the family as its base table summed over the rollup's keys, for the
-    base table's rows matching `conds` (the caller has deleted the rollups' rows there); return how many
-    base-table rows match."""
+    base table's rows matching `conds` (`month_conds`, when given, for a rollup by month: its whole
+    months) (the caller has deleted the rollups' rows there); return how many base-table rows
+    match `conds`."""
     base = family.model.__table__
+    dialect = db.session.get_bind().dialect.name
     for model, keys in family.rollups:
+        columns = [base.c[k] for k in keys]
+        where = conds
+        if _by_month(model):
+            columns = [month_of(c, dialect) if k == "day" else c for k, c in zip(keys, columns, strict=True)]
+            where = conds if month_conds is None else month_conds
         rollup = (
-            select(*[base.c[k] for k in keys], *[func.sum(base.c[c]) for c in family.counters])
-            .where(*conds)
-            .group_by(*[base.c[k] for k in keys])
+            select(*columns, *[func.sum(base.c[c]) for c in family.counters]).where(*where).group_by(*columns)
         )
         db.session.execute(model.__table__.insert().from_select([*keys, *family.counters], rollup))
     count = select(func.count()).select_from(base).where(*conds)
     return db.session.execute(count).scalar() or 0
+
+
+def month_of(day_column, dialect: str):
+    """SQL of the first day of a stored day's month (SQLite keeps a date as ISO text)."""
+    if dialect == "postgresql":
+        return func.date_trunc("month", day_column).cast(Date)
+    return func.date(day_column, "start of month")
 
 
 def day_literal(day: date):

@@ -1,6 +1,6 @@
 """Daily aggregates the reports read instead of the raw rows (see app/reports/aggregates.py)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -103,15 +103,43 @@ class DailyStore(db.Model):
     __table_args__ = (Index("ix_daily_stores_day", "day", "store_id"),)
 
 
-# The tables that hold daily_stats summed over some of its keys, each kept with it in the same
-# transaction and rebuilt from it (app/reports/aggregates.py).
-ROLLUPS = ((DailyTotal, TOTAL_KEYS), (DailyChannel, CHANNEL_KEYS), (DailyStore, STORE_KEYS))
+class MonthlyTotal(db.Model):
+    """daily_totals summed per store-local calendar month: `day` holds the month's first day. A
+    report per consultant over whole months (the group's daily work and follow-ups for a month or a
+    quarter) reads a row per consultant and month instead of one per consultant and day."""
+
+    __tablename__ = "monthly_totals"
+    by_month = True  # its `day` key is the month of daily_stats' day (app/reports/aggregates.py)
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    consultant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __table_args__ = (Index("ix_monthly_totals_day", "day", "store_id"),)
+
+
+# The tables that hold daily_stats summed over some of its keys (by month for a table whose
+# `by_month` is set), each kept with it in the same transaction and rebuilt from it
+# (app/reports/aggregates.py).
+ROLLUPS = (
+    (DailyTotal, TOTAL_KEYS),
+    (DailyChannel, CHANNEL_KEYS),
+    (DailyStore, STORE_KEYS),
+    (MonthlyTotal, TOTAL_KEYS),
+)
 
 for _name in COUNTERS:
-    setattr(DailyStat, _name, _counter(_name))
-    setattr(DailyTotal, _name, _counter(_name))
-    setattr(DailyChannel, _name, _counter(_name))
-    setattr(DailyStore, _name, _counter(_name))
+    for _model, _keys in ((DailyStat, KEYS), *ROLLUPS):
+        setattr(_model, _name, _counter(_name))
+
+
+def month_start(day: date) -> date:
+    """The first day of the day's month: the `day` key of a rollup by month."""
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    """The last day of the day's month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 # ---- calendar periods: what counts distinct leads over a month or a quarter -------------------

@@ -14,7 +14,17 @@ from sqlalchemy import Date, String, bindparam, case, distinct, func, or_, selec
 from app.accounts.models import Role
 from app.extensions import db
 from app.reports.aggregates import day_literal
-from app.reports.models import BIG_COUNTERS, COUNTERS, DailyChannel, DailyStat, DailyStore, DailyTotal
+from app.reports.models import (
+    BIG_COUNTERS,
+    COUNTERS,
+    DailyChannel,
+    DailyStat,
+    DailyStore,
+    DailyTotal,
+    MonthlyTotal,
+    month_end,
+    month_start,
+)
 from app.reports.sqlutil import date_bucket
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
@@ -41,16 +51,25 @@ def usable(f) -> bool:
     return all(zones.get(store_id, f.tz) == f.tz for store_id in f.store_ids)
 
 
-def _table(f, by: str | None):
+MONTH_GRAINS = (None, "month", "quarter")  # groupings a sum of whole months can answer
+
+
+def _table(f, by: str | None, grain: str | None = None, per_day: bool = False):
     """The coarsest table whose keys carry the filter and the grouping: store × day without a
     consultant, channel or grade; store × day × channel without a consultant or a grade; store ×
-    consultant × day without a channel or a grade; every key otherwise. All four hold the same
-    counters (the rollups are daily_stats summed)."""
+    consultant × day without a channel or a grade (store × consultant × month when the period is
+    whole months and neither the grouping nor the caller needs days: `per_day`); every key
+    otherwise. All hold the same counters (the rollups are daily_stats summed)."""
     if not (f.consultant_id or f.grade_id or by == "consultant"):
         return DailyChannel if (f.channel_id or by == "channel") else DailyStore
     if not (f.channel_id or f.grade_id or by == "channel"):
-        return DailyTotal
+        months = not per_day and grain in MONTH_GRAINS and _whole_months(f.period)
+        return MonthlyTotal if months else DailyTotal
     return DailyStat
+
+
+def _whole_months(period) -> bool:
+    return period.start == month_start(period.start) and period.end == month_end(period.end)
 
 
 KEY_FILTERS = ("consultant_id", "channel_id", "grade_id")
@@ -128,7 +147,7 @@ def grouped(f, by: str, names: dict[str, str], grain: str | None = None, days: t
     orders or totals them in SQL: columns `bucket` (with `grain`), `key` (NULL for a key of 0) and
     one per name; groups whose named counters are all zero are left out, as `counts` leaves them.
     `days` (first, last) narrows the filter's period to those days."""
-    t = _table(f, by)
+    t = _table(f, by, grain, per_day=days is not None)
     keys, groups = _keys(t, by, grain)
     keys = [func.nullif(k.element, 0).label("key") if k.name == "key" else k for k in keys]
     sums = [func.coalesce(func.sum(getattr(t, counter)), 0).label(name) for name, counter in names.items()]
@@ -146,7 +165,7 @@ def consultant_days(f, names: dict[str, str]) -> list[dict]:
     number of those rows over the period (`all_rows`) and each named counter summed over the period
     (`all_<name>`), the same on every day. One pass over the period's rows, without grouping them
     per consultant: a page of the per-day rows then reads only its own days."""
-    t = _table(f, "consultant")
+    t = _table(f, "consultant", per_day=True)
     nonzero = or_(*[getattr(t, counter) != 0 for counter in names.values()])
     rows = func.count(distinct(case((nonzero, t.consultant_id))))
     stmt = (
@@ -196,7 +215,7 @@ def _all_counters(f, by: str | None, grain: str | None) -> list[dict]:
     memo = g.setdefault("_report_daily_counts", {}) if has_app_context() else {}
     if memo_key in memo:
         return memo[memo_key]
-    t = _table(f, by)
+    t = _table(f, by, grain)
     stmt, params = _counters_statement(t, by, grain, f)
     result = db.session.execute(stmt, params)
     names = list(result.keys())

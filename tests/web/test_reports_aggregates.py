@@ -26,7 +26,7 @@ from app.leads.models import Lead, StageChange
 from app.leads.services import change_owner
 from app.pipeline.stages import set_stage
 from app.reports import aggregates
-from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
+from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, DailyTotal, MonthlyTotal
 from app.showroom.models import ShowroomVisit
 from app.showroom.services import mark_departure
 from tests.conftest import _clean_tables
@@ -131,12 +131,13 @@ def stored(db, model=DailyStat, keys=KEYS) -> dict:
     return rows
 
 
-def rolled_up(stats: dict, keys: tuple) -> dict:
-    """The recount summed over the keys a rollup leaves out (in Python, independent of the SQL)."""
+def rolled_up(stats: dict, keys: tuple, by_month: bool = False) -> dict:
+    """The recount summed over the keys a rollup leaves out (in Python, independent of the SQL);
+    `by_month`: each day counted in its month (the key holds the month's first day)."""
     where = [KEYS.index(k) for k in keys]
     totals: dict = {}
     for key, values in stats.items():
-        short = tuple(key[i] for i in where)
+        short = tuple(key[i].replace(day=1) if by_month and KEYS[i] == "day" else key[i] for i in where)
         totals[short] = tuple(
             a + b for a, b in zip(totals.get(short, (0,) * len(COUNTERS)), values, strict=True)
         )
@@ -144,10 +145,12 @@ def rolled_up(stats: dict, keys: tuple) -> dict:
 
 
 def assert_rollups_equal(db, stats: dict) -> None:
-    """daily_totals, daily_channels and daily_stores hold `stats` (daily_stats rows) summed over
-    their keys."""
+    """daily_totals, daily_channels, daily_stores and monthly_totals hold `stats` (daily_stats
+    rows) summed over their keys (monthly_totals: and over the days of each month)."""
+    assert MonthlyTotal in {model for model, _keys in ROLLUPS}
     for model, keys in ROLLUPS:
-        actual, expected = stored(db, model, keys), rolled_up(stats, keys)
+        actual = stored(db, model, keys)
+        expected = rolled_up(stats, keys, by_month=model is MonthlyTotal)
         assert actual == expected, (model.__tablename__, _diff(actual, expected))
 
 
@@ -170,6 +173,12 @@ def test_aggregates_equal_a_recount_of_the_seeded_months(db):
     store_id = next(iter(expected))[0]
     last = max(k[2] for k in expected)
     aggregates.rebuild(last.replace(day=1), last, [store_id])
+    db.session.commit()
+    assert stored(db) == expected
+    assert_rollups_equal(db, expected)
+    # Days in the middle of months: monthly_totals refills those whole months from daily_stats.
+    first = min(k[2] for k in expected)
+    aggregates.rebuild(first + timedelta(days=3), last - timedelta(days=2), [store_id])
     db.session.commit()
     assert stored(db) == expected
     assert_rollups_equal(db, expected)
@@ -401,6 +410,41 @@ def test_reports_read_the_aggregates_and_agree_with_the_raw_rows(db, key, scope,
         assert any(v for r in fast.rows for v in r.values() if isinstance(v, int))
 
 
+def test_whole_months_per_consultant_read_monthly_totals_and_agree_with_the_days(db, monkeypatch):
+    """The group's per-consultant sums over a month or a quarter read a row per consultant and
+    month; a grouping by day, a reader of days and a period that is not whole months read days;
+    both give the same figures."""
+    from flask import g
+
+    from app.reports import queries_daily
+    from app.reports.filters import build_filter
+
+    _seed(db, n_leads=300)
+    director = db.session.execute(select(User).where(User.role == Role.DIRECTOR)).scalars().first()
+    last = max(k[2] for k in stored(db))
+    names = {c: c for c in COUNTERS}
+    for period in ("month", "quarter"):
+        f = build_filter(director, {"period": period, "date": last.isoformat()})
+        assert queries_daily._table(f, "consultant") is MonthlyTotal
+        assert queries_daily._table(f, "consultant", "quarter") is MonthlyTotal
+        assert queries_daily._table(f, "consultant", "day") is DailyTotal
+        assert queries_daily._table(f, "consultant", per_day=True) is DailyTotal
+        g.pop("_report_daily_counts", None)
+        by_month = queries_daily.counts(f, "consultant", names)
+        assert sum(r["followups"] for r in by_month) > 0
+        g.pop("_report_daily_counts", None)
+        with monkeypatch.context() as m:
+            m.setattr(queries_daily, "_whole_months", lambda _period: False)
+            assert queries_daily._table(f, "consultant") is DailyTotal
+            by_day = queries_daily.counts(f, "consultant", names)
+        g.pop("_report_daily_counts", None)
+        assert sorted(by_month, key=lambda r: r["key"] or 0) == sorted(by_day, key=lambda r: r["key"] or 0)
+    part = build_filter(
+        director, {"period": "custom", "start": last.replace(day=2).isoformat(), "end": last.isoformat()}
+    )
+    assert queries_daily._table(part, "consultant") is DailyTotal
+
+
 def assert_same_figures(fast: dict | None, slow: dict | None) -> None:
     """The same row: counts equal, averages (floats from the aggregates' exact sums, numerics or
     julianday floats from the raw rows) equal to a millionth."""
@@ -494,6 +538,33 @@ def test_migration_0030_fills_the_duration_counters_as_a_rebuild_counts_them(db)
         migration._fill()
     db.session.expire_all()
     assert stored(db) == expected, _diff(stored(db), expected)
+    assert_rollups_equal(db, expected)
+
+
+def test_migration_0034_fills_the_monthly_totals_as_maintenance_keeps_them(db):
+    """Migration 0034 creates monthly_totals and fills it in SQL of its own (it cannot import the
+    models): the table then holds daily_stats summed per consultant and month."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    _seed(db, n_leads=200)
+    expected = recount(db)
+    kept = stored(db, MonthlyTotal, ("store_id", "consultant_id", "day"))
+    assert kept
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0034_monthly_totals.py"
+    spec = importlib.util.spec_from_file_location("migration_0034", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert set(migration.COUNTERS) == set(COUNTERS)
+    db.session.commit()
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.downgrade()
+        migration.upgrade()
+    db.session.expire_all()
+    assert stored(db, MonthlyTotal, ("store_id", "consultant_id", "day")) == kept
     assert_rollups_equal(db, expected)
 
 
