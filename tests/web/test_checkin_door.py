@@ -163,8 +163,8 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
     else:
         # + check-in, lead, stage history, visit, the arrival notification (one INSERT … SELECT
         # that also picks the recipients), invitation, and one upsert per aggregate table (daily_stats,
-        # daily_totals, daily_channels, daily_stores, and the four period tables)
-        assert (reads, total) == (4, 18), statements
+        # daily_totals, daily_channels, daily_stores, monthly_totals, and the four period tables)
+        assert (reads, total) == (4, 19), statements
         assert "INSERT INTO notifications" in statements
     response, reads, total, statements = scan("k-2")
     assert response.status_code == 409 and "李娜" in response.get_data(as_text=True)
