@@ -94,7 +94,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, month_end, month_start
+from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat
+from app.reports.rules import month_end, month_start
 from app.web.postgres import generic_plans
 
 OFF = "report_aggregates_off"  # session.info flag: skip maintenance (a bulk load rebuilds afterwards)

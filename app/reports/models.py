@@ -1,6 +1,6 @@
 """Daily aggregates the reports read instead of the raw rows (see app/reports/aggregates.py)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -130,16 +130,6 @@ ROLLUPS = (
 for _name in COUNTERS:
     for _model, _keys in ((DailyStat, KEYS), *ROLLUPS):
         setattr(_model, _name, _counter(_name))
-
-
-def month_start(day: date) -> date:
-    """The first day of the day's month: the `day` key of a rollup by month."""
-    return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    """The last day of the day's month."""
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 # ---- calendar periods: what counts distinct leads over a month or a quarter -------------------

@@ -22,9 +22,8 @@ from app.reports.models import (
     DailyStore,
     DailyTotal,
     MonthlyTotal,
-    month_end,
-    month_start,
 )
+from app.reports.rules import month_end, month_start
 from app.reports.sqlutil import date_bucket
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
