@@ -931,11 +931,12 @@ def _seed(n_leads, n_stores, seed, echo, reindex_from, started) -> dict:  # noqa
     from app.demo.events import seed_events
 
     counts.update(seed_events(stores, staff, seed, now, echo))
-    from app.reports import aggregates, periods
+    from app.reports import aggregates, open_work, periods
 
     db.session.info.pop(aggregates.OFF, None)
     counts["daily_stats"] = aggregates.rebuild()  # the bulk rows went in around the ORM: count them once
     counts["period_stats"] = periods.rebuild()
+    counts["open_work"] = open_work.rebuild()
     db.session.commit()
     echo(f"  report aggregates rebuilt ({time.monotonic() - started:.0f}s)")
     _analyze()

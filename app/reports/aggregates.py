@@ -403,10 +403,12 @@ class Family:
 
 
 def families() -> tuple[Family, ...]:
-    """Every family of aggregates: the daily ones here, the calendar periods' (app/reports/periods.py)."""
+    """Every family of aggregates: the daily ones here, the calendar periods'
+    (app/reports/periods.py) and today's open work (app/reports/open_work.py)."""
+    from app.reports.open_work import OPEN_WORK
     from app.reports.periods import PERIODS
 
-    return (DAILY, PERIODS)
+    return (DAILY, PERIODS, OPEN_WORK)
 
 
 def _snapshot(family: Family, lead_ids: set[int], visit_ids: set[int]) -> dict[tuple, list]:
@@ -704,6 +706,11 @@ def _kept(session: Session) -> list[Family]:
         if _READY[key]:
             out.append(family)
     return out
+
+
+def family_kept(family: Family) -> bool:
+    """Whether this database has the family's tables (its migration has run)."""
+    return family in _kept(db.session())
 
 
 def _bulk_statement(state) -> object | None:

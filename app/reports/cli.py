@@ -45,14 +45,15 @@ def monthly(month, store_code, out_path):
 @click.option("--to", "end", default=None, help="Last local day, YYYY-MM-DD (default: the last fact).")
 @click.option("--store", "store_code", default=None, help="A store code; every store when left out.")
 def rebuild_aggregates(start, end, store_code):
-    """Recompute daily_stats and its rollups (daily_totals, daily_channels, daily_stores) from
-    leads, follow-ups, visits, invitations, defeat requests and stage changes, and the calendar
-    periods' period_stats and its rollups (every store, each month and quarter overlapping the
-    days) from leads, stage changes and follow-ups (set-based INSERT … SELECT, in one
+    """Recompute daily_stats and its rollups (daily_totals, daily_channels, daily_stores,
+    monthly_totals) from leads, follow-ups, visits, invitations, defeat requests and stage
+    changes, the calendar periods' period_stats and its rollups (every store, each month and
+    quarter overlapping the days) from leads, stage changes and follow-ups, and today's open work
+    (the store's, or every store's) from the leads (set-based INSERT … SELECT, in one
     transaction)."""
     from app.core.params import parse_date
     from app.extensions import db
-    from app.reports import periods
+    from app.reports import open_work, periods
     from app.reports.aggregates import rebuild
     from app.reports.pdf import store_by_code
 
@@ -68,7 +69,9 @@ def rebuild_aggregates(start, end, store_code):
     started = time.monotonic()
     rows = rebuild(first, last, store_ids)
     period_rows = periods.rebuild(first, last)
+    open_rows = open_work.rebuild(store_ids)
     db.session.commit()
     click.echo(
-        f"rebuilt {rows:,} daily rows and {period_rows:,} period rows in {time.monotonic() - started:.1f}s"
+        f"rebuilt {rows:,} daily rows, {period_rows:,} period rows and {open_rows:,} rows of open work"
+        f" in {time.monotonic() - started:.1f}s"
     )

@@ -210,3 +210,29 @@ PERIOD_ROLLUPS = (
 for _name in PERIOD_COUNTERS:
     for _model in (PeriodStat, PeriodTotal, PeriodChannel, PeriodStore):
         setattr(_model, _name, _counter(_name))
+
+
+# ---- today's open work: each consultant's open leads, kept as counts ---------------------------
+
+# The keys and counters of one store × owner × grade × month of the last effective follow-up
+# (documented in app/reports/open_work.py, next to the SQL that computes them).
+OPEN_WORK_KEYS = ("store_id", "owner_id", "grade_id", "followed_month")
+OPEN_WORK_COUNTERS = ("open_leads", "no_plan")
+
+
+class OpenWork(db.Model):
+    """Open leads (in an open stage, owned, not merged) per store × owner × grade × store-local
+    month of their last effective follow-up (`NEVER_FOLLOWED` when there was none)."""
+
+    __tablename__ = "open_work"
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grade_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    followed_month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+NEVER_FOLLOWED = date(1970, 1, 1)  # the followed_month of a lead never followed up effectively
+
+for _name in OPEN_WORK_COUNTERS:
+    setattr(OpenWork, _name, _counter(_name))

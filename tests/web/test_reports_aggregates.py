@@ -25,11 +25,12 @@ from app.leads.merge import merge_leads
 from app.leads.models import Lead, StageChange
 from app.leads.services import change_owner
 from app.pipeline.stages import set_stage
-from app.reports import aggregates
+from app.reports import aggregates, open_work
 from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, DailyTotal, MonthlyTotal
 from app.showroom.models import ShowroomVisit
 from app.showroom.services import mark_departure
 from tests.conftest import _clean_tables
+from tests.helpers_open_work import assert_open_work_current
 
 
 def _seed(db, n_leads=400):
@@ -197,8 +198,10 @@ def _consultants(db, store_id):
 
 
 def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db):
+    """…and today's open work (open_work) equal to a count of the leads."""
     _seed(db, n_leads=300)
     assert stored(db) == recount(db)
+    assert_open_work_current(db)
     now = utcnow()
     open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
     leads = (
@@ -264,6 +267,7 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     db.session.commit()
     assert stored(db) == recount(db)
     assert_rollups_equal(db, recount(db))
+    assert_open_work_current(db)
     # A follow-up edited (moved to another day) and one deleted.
     fu = (
         db.session.execute(select(FollowUp).where(FollowUp.lead_id == a.id).order_by(FollowUp.id))
@@ -324,6 +328,7 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     expected = recount(db)
     assert stored(db) == expected, _diff(stored(db), expected)
     assert_rollups_equal(db, expected)
+    assert_open_work_current(db)
     # A merge (bulk UPDATE of the history rows) and a deactivation (bulk UPDATE of leads' owner).
     twins = leads[5:7]
     from app.leads.merge import MERGE_FIELDS
@@ -340,8 +345,11 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     incremental_rollups = [stored(db, model, keys) for model, keys in ROLLUPS]
     assert incremental == recount(db), _diff(incremental, recount(db))
     assert_rollups_equal(db, incremental)
+    assert_open_work_current(db)
+    open_work.rebuild()
     aggregates.rebuild()
     db.session.commit()
+    assert_open_work_current(db)
     assert stored(db) == incremental
     assert [stored(db, model, keys) for model, keys in ROLLUPS] == incremental_rollups
 

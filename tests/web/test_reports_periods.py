@@ -24,6 +24,7 @@ from app.reports import aggregates, periods, queries, queries_periods
 from app.reports.models import PERIOD_COUNTERS, PERIOD_KEYS, PERIOD_ROLLUPS, PeriodStat
 from app.reports.rules import month_start, quarter_start
 from tests.helpers_invite import make_event, make_invitation
+from tests.helpers_open_work import assert_open_work_current
 from tests.web.test_reports_aggregates import _consultants, _diff, _seed
 
 
@@ -217,6 +218,7 @@ def test_a_door_check_in_adds_its_move_to_the_period_aggregates(factory):
     month = ("M", month_start(to_local(utcnow(), store.timezone).date()), store.id, store.id, consultant.id)
     assert any(k[:5] == month and k[-1] == visited for k in stored(db))
     assert_current(db)
+    assert_open_work_current(db)  # the door's move between open stages changes no open work
 
 
 def test_imported_leads_are_counted_in_the_periods(factory, login_as, db):
@@ -229,6 +231,7 @@ def test_imported_leads_are_counted_in_the_periods(factory, login_as, db):
     db.session.expire_all()
     assert sum(v[0] for k, v in recount(db).items() if k[2] == 0 and k[0] == "M") == 2
     assert_current(db)
+    assert_open_work_current(db)
 
 
 @pytest.mark.parametrize("kind", ["month", "quarter"])

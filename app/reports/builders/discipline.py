@@ -58,7 +58,8 @@ def build_discipline(f, page: int | None = None) -> Table:
     out = [_consultant_row(key, names.user(key), r, board, say) for key, r in merged.items()]
     if own is None:
         _add_manager_rows(out, board, say)
-    out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0)))
+    # Ties by name, so the order does not depend on which table answered.
+    out.sort(key=lambda r: (r["open_leads"] is None, -(r["penalty"] or 0), -(r["overdue"] or 0), r["label"]))
     consultants = [r for r in out if r["open_leads"] is not None]
     table = Table(
         list(COLS),
