@@ -449,14 +449,14 @@ def violation_days(
     whose expected purchase date was that day. The dashboard, the discipline report, its export
     and the monthly PDF all count with this query and price with `app.followups.penalties`.
     """
-    from app.reports.sqlutil import local_date_plus
+    from app.reports.sqlutil import among, local_date_plus
 
     last = min(end, today - timedelta(days=1))
     ids = sorted({int(i) for i in person_ids if i})
     if not ids or last < start:
         return {}
     in_range = (
-        Plan.assignee_id.in_(ids),
+        among(Plan.assignee_id, ids),
         Plan.kind.in_(DISCIPLINE_KINDS),
         Plan.due_date >= start,
         Plan.due_date <= last,
@@ -474,7 +474,7 @@ def violation_days(
         or_(Plan.overdue_marked_at.isnot(None), done_late),
     )
     expired = select(Lead.owner_id.label("person"), Lead.expected_purchase_date.label("day")).where(
-        Lead.owner_id.in_(ids),
+        among(Lead.owner_id, ids),
         Lead.stage_id.in_(open_stage_ids()),
         Lead.merged_into_id.is_(None),
         Lead.expected_purchase_date >= start,

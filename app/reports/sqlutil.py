@@ -1,6 +1,7 @@
 """Dialect-aware SQL expressions for reports: local-time buckets, durations, date offsets."""
 
-from sqlalchemy import Integer, case, cast, func, literal
+from sqlalchemy import Integer, any_, bindparam, case, cast, func, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
 
@@ -15,6 +16,16 @@ def rows_of(stmt) -> list[dict]:
     result = db.session.execute(stmt)
     keys = list(result.keys())
     return [dict(zip(keys, r, strict=True)) for r in result.tuples()]
+
+
+def among(column, ids):
+    """`column IN ids` for a list of integer ids, as one array parameter on PostgreSQL (= ANY):
+    a group's 1,200 consultants are then one parameter, not 1,200 that SQLAlchemy expands into the
+    statement and psycopg rewrites on every execution (45 ms of Python for three such lists)."""
+    ids = list(ids)
+    if dialect() == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def sum_if(condition):
