@@ -259,7 +259,9 @@ def main() -> None:
     )
     if not args.plain:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
+        pstats.Stats(profile, stream=out).sort_stats(
+            os.environ.get("PROFILE_SORT", "cumulative")
+        ).print_stats(args.top)
         print(out.getvalue())
 
 
