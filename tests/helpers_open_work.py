@@ -10,6 +10,7 @@ from app.admin.models import StageKind
 from app.core.timeutil import to_local
 from app.leads.models import Lead
 from app.reports.models import NEVER_FOLLOWED, OPEN_WORK_COUNTERS, OPEN_WORK_KEYS, OpenWork
+from tests.helpers_aggregates import stored_rows
 
 
 def recount_open_work(db) -> dict:
@@ -29,12 +30,7 @@ def recount_open_work(db) -> dict:
 
 
 def stored_open_work(db) -> dict:
-    rows = {}
-    for row in db.session.execute(select(*OpenWork.__table__.c)).mappings():
-        values = tuple(row[c] for c in OPEN_WORK_COUNTERS)
-        if any(values):
-            rows[tuple(row[k] for k in OPEN_WORK_KEYS)] = values
-    return rows
+    return stored_rows(db, OpenWork, OPEN_WORK_KEYS, OPEN_WORK_COUNTERS)
 
 
 def assert_open_work_current(db) -> None:

@@ -30,6 +30,7 @@ from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, DailyTotal, M
 from app.showroom.models import ShowroomVisit
 from app.showroom.services import mark_departure
 from tests.conftest import _clean_tables
+from tests.helpers_aggregates import stored_rows
 from tests.helpers_open_work import assert_open_work_current
 
 
@@ -124,12 +125,7 @@ def micros(start, end) -> int:
 
 
 def stored(db, model=DailyStat, keys=KEYS) -> dict:
-    rows = {}
-    for row in db.session.execute(select(*model.__table__.c)).mappings():  # rows, not cached objects
-        values = tuple(row[c] for c in COUNTERS)
-        if any(values):
-            rows[tuple(row[k] for k in keys)] = values
-    return rows
+    return stored_rows(db, model, keys, COUNTERS)
 
 
 def rolled_up(stats: dict, keys: tuple, by_month: bool = False) -> dict:

@@ -23,6 +23,7 @@ from app.pipeline.stages import set_stage
 from app.reports import aggregates, periods, queries, queries_periods
 from app.reports.models import PERIOD_COUNTERS, PERIOD_KEYS, PERIOD_ROLLUPS, PeriodStat
 from app.reports.rules import month_start, quarter_start
+from tests.helpers_aggregates import stored_rows
 from tests.helpers_invite import make_event, make_invitation
 from tests.helpers_open_work import assert_open_work_current
 from tests.web.test_reports_aggregates import _consultants, _diff, _seed
@@ -70,12 +71,7 @@ def recount(db) -> dict:
 
 
 def stored(db, model=PeriodStat, keys=PERIOD_KEYS) -> dict:
-    rows = {}
-    for row in db.session.execute(select(*model.__table__.c)).mappings():
-        values = tuple(row[c] for c in PERIOD_COUNTERS)
-        if any(values):
-            rows[tuple(row[k] for k in keys)] = values
-    return rows
+    return stored_rows(db, model, keys, PERIOD_COUNTERS)
 
 
 def assert_current(db) -> None:
