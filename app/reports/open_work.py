@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.reports import aggregates
 from app.reports.models import NEVER_FOLLOWED, OPEN_WORK_COUNTERS, OPEN_WORK_KEYS, OpenWork
+from app.reports.sqlutil import rows_of
 
 FIELDS = (
     "store_id",
@@ -138,7 +139,7 @@ def per_owner(f) -> list[dict]:
         .group_by(OpenWork.owner_id)
         .having(func.sum(OpenWork.open_leads) > 0)
     )
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
+    return rows_of(stmt)
 
 
 def per_owner_and_grade(f) -> list[dict]:
@@ -157,4 +158,4 @@ def per_owner_and_grade(f) -> list[dict]:
         .group_by(OpenWork.owner_id, OpenWork.grade_id)
         .having(func.sum(OpenWork.open_leads) > 0)
     )
-    return [dict(r._mapping) for r in db.session.execute(stmt)]
+    return rows_of(stmt)
