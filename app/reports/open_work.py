@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.reports import aggregates
 from app.reports.models import NEVER_FOLLOWED, OPEN_WORK_COUNTERS, OPEN_WORK_KEYS, OpenWork
-from app.reports.sqlutil import rows_of
+from app.reports.sqlutil import among, rows_of
 
 FIELDS = (
     "store_id",
@@ -159,3 +159,16 @@ def per_owner_and_grade(f) -> list[dict]:
         .having(func.sum(OpenWork.open_leads) > 0)
     )
     return rows_of(stmt)
+
+
+def owners_without_plan(owner_ids: list[int]) -> dict[int, int] | None:
+    """Per owner (over every store): open leads without an open plan; None when this database
+    does not keep open_work yet (before migration 0035)."""
+    if not aggregates.family_kept(OPEN_WORK):
+        return None
+    stmt = (
+        select(OpenWork.owner_id, func.sum(OpenWork.no_plan))
+        .where(among(OpenWork.owner_id, owner_ids))
+        .group_by(OpenWork.owner_id)
+    )
+    return {owner: int(n or 0) for owner, n in db.session.execute(stmt)}

@@ -81,3 +81,42 @@ def test_migration_0035_fills_the_open_work_as_maintenance_keeps_it(db):
         migration.upgrade()
     assert_open_work_current(db)
     assert stored_open_work(db) == kept
+
+
+def test_the_dashboard_discipline_board_reads_open_work_and_agrees_with_the_leads(db, monkeypatch):
+    """The dashboard's discipline board counts each consultant's leads without a plan from
+    open_work and the expired ones as an index range: the same as counting the leads."""
+    from datetime import timedelta
+
+    from app.admin import reference
+    from app.admin.models import StageKind
+    from app.core.timeutil import local_midnight_utc, utcnow
+    from app.followups import queries as fq
+    from app.leads.models import Lead
+
+    _seed(db, n_leads=300)
+    today = utcnow().date()
+    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
+    leads = (
+        db.session.execute(
+            select(Lead)
+            .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None))
+            .order_by(Lead.id)
+            .limit(6)
+        )
+        .scalars()
+        .all()
+    )
+    for lead in leads[:3]:
+        lead.next_plan_due = None
+    for lead in leads[3:]:
+        lead.expected_purchase_date = today - timedelta(days=3)
+    db.session.commit()
+    assert_open_work_current(db)
+    start = today.replace(day=1)
+    args = (None, start, today, today, utcnow(), local_midnight_utc(start), local_midnight_utc(today))
+    fast = fq.discipline(*args)
+    monkeypatch.setattr(open_work, "owners_without_plan", lambda _ids: None)
+    slow = fq.discipline(*args)
+    assert fast == slow
+    assert sum(r["no_plan"] for r in fast) >= 3 and sum(r["expired"] for r in fast) >= 3
