@@ -16,7 +16,7 @@ from app.invitations.models import CheckIn, Invitation
 from app.invitations.models import InvitationStatus as S
 from app.leads.models import Lead
 from app.showroom.models import ShowroomVisit
-from tests.helpers_invite import make_event, make_invitation
+from tests.helpers_invite import DOOR_PATH_STATEMENTS, make_event, make_invitation
 
 
 @pytest.fixture
@@ -158,13 +158,13 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
         # user, event, guest, the lead's period share + the one WITH … INSERT … RETURNING that
         # writes everything else + the four period tables' upserts (inside the WITH they made a
         # moving scan ~10 ms slower)
-        assert (reads, total) == (4, 9), statements
+        assert (reads, total) == (4, DOOR_PATH_STATEMENTS["postgresql"]), statements
         assert "WITH inv AS" in statements and "FOR UPDATE" in full[-1]
     else:
         # + check-in, lead, stage history, visit, the arrival notification (one INSERT … SELECT
         # that also picks the recipients), invitation, and one upsert per aggregate table (daily_stats,
         # daily_totals, daily_channels, daily_stores, monthly_totals, and the four period tables)
-        assert (reads, total) == (4, 19), statements
+        assert (reads, total) == (4, DOOR_PATH_STATEMENTS["sqlite"]), statements
         assert "INSERT INTO notifications" in statements
     response, reads, total, statements = scan("k-2")
     assert response.status_code == 409 and "李娜" in response.get_data(as_text=True)
