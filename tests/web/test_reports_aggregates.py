@@ -30,7 +30,7 @@ from app.reports.models import COUNTERS, KEYS, ROLLUPS, DailyStat, DailyTotal, M
 from app.showroom.models import ShowroomVisit
 from app.showroom.services import mark_departure
 from tests.conftest import _clean_tables
-from tests.helpers_aggregates import stored_rows
+from tests.helpers_aggregates import owned_open_leads, stored_rows
 from tests.helpers_open_work import assert_open_work_current
 
 
@@ -199,16 +199,7 @@ def test_changes_through_the_services_keep_the_aggregates_equal_to_a_rebuild(db)
     assert stored(db) == recount(db)
     assert_open_work_current(db)
     now = utcnow()
-    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
-    leads = (
-        db.session.execute(
-            select(Lead)
-            .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None))
-            .order_by(Lead.id)
-        )
-        .scalars()
-        .all()
-    )
+    leads = owned_open_leads(db)
     a, b, c, d, e = leads[:5]
     people = _consultants(db, a.store_id)
     manager = (

@@ -88,25 +88,13 @@ def test_the_dashboard_discipline_board_reads_open_work_and_agrees_with_the_lead
     open_work and the expired ones as an index range: the same as counting the leads."""
     from datetime import timedelta
 
-    from app.admin import reference
-    from app.admin.models import StageKind
     from app.core.timeutil import local_midnight_utc, utcnow
     from app.followups import queries as fq
-    from app.leads.models import Lead
+    from tests.helpers_aggregates import owned_open_leads
 
     _seed(db, n_leads=300)
     today = utcnow().date()
-    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
-    leads = (
-        db.session.execute(
-            select(Lead)
-            .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None))
-            .order_by(Lead.id)
-            .limit(6)
-        )
-        .scalars()
-        .all()
-    )
+    leads = owned_open_leads(db)[:6]
     for lead in leads[:3]:
         lead.next_plan_due = None
     for lead in leads[3:]:

@@ -23,7 +23,7 @@ from app.pipeline.stages import set_stage
 from app.reports import aggregates, periods, queries, queries_periods
 from app.reports.models import PERIOD_COUNTERS, PERIOD_KEYS, PERIOD_ROLLUPS, PeriodStat
 from app.reports.rules import month_start, quarter_start
-from tests.helpers_aggregates import stored_rows
+from tests.helpers_aggregates import owned_open_leads, stored_rows
 from tests.helpers_invite import make_event, make_invitation
 from tests.helpers_open_work import assert_open_work_current
 from tests.web.test_reports_aggregates import _consultants, _diff, _seed
@@ -124,16 +124,7 @@ def test_the_migration_fills_the_period_tables_as_the_rebuild_does(db):
 
 
 def _open_leads(db):
-    open_ids = [s.id for s in reference.stages() if s.kind == StageKind.OPEN]
-    return (
-        db.session.execute(
-            select(Lead)
-            .where(Lead.stage_id.in_(open_ids), Lead.owner_id.is_not(None), Lead.merged_into_id.is_(None))
-            .order_by(Lead.id)
-        )
-        .scalars()
-        .all()
-    )
+    return owned_open_leads(db)
 
 
 def test_changes_keep_the_period_aggregates_equal_to_a_recount(db):
