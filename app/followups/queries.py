@@ -427,7 +427,7 @@ def _open_lead_counts(ids: list[int], open_ids: list[int], today: date) -> tuple
     open plan. The second from today's open work (app/reports/open_work.py) where it is kept, the
     first as a range of the (store, stage, expected date) index read per store: not a count of
     every open lead of the people (640,000 for the group at 1,000,000 leads)."""
-    from app.reports.aggregates import store_zones
+    from app.reports.aggregates import every_store_id
     from app.reports.open_work import owners_without_plan
 
     no_plan = owners_without_plan(ids)
@@ -445,7 +445,7 @@ def _open_lead_counts(ids: list[int], open_ids: list[int], today: date) -> tuple
     expired = db.session.execute(
         select(Lead.owner_id, func.count())
         .where(
-            Lead.store_id.in_(sorted(store_zones())),  # every store: one index range per store and stage
+            Lead.store_id.in_(every_store_id()),  # one index range per store and stage
             Lead.stage_id.in_(open_ids),
             Lead.expected_purchase_date < today,
             among(Lead.owner_id, ids),

@@ -128,6 +128,12 @@ def store_zones_by_zone() -> dict[str, list[int]]:
     return _zones()
 
 
+def every_store_id() -> list[int]:
+    """Every store's id (from the same cache): a group-wide condition that lets PostgreSQL read a
+    (store, …) index as one range per store instead of the whole index."""
+    return sorted(store_zones())
+
+
 def store_zones() -> dict[int, str]:
     """Each store's zone (from the same cache)."""
     return {store_id: zone for zone, ids in _zones().items() for store_id in ids}
