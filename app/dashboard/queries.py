@@ -206,3 +206,8 @@ def upcoming_events(user: User, now: datetime, days: int = 14) -> list:
         for r in counts
     ]
     return sorted(rows, key=lambda r: (r["starts_at"], r["id"]))[:10]
+
+
+def store_names() -> dict[int, str]:
+    """Return {store id: name} of every store, in the order of their codes."""
+    return dict(db.session.execute(select(Store.id, Store.name).order_by(Store.code)).all())

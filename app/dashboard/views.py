@@ -7,8 +7,10 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from app.accounts.models import Role
+from app.core.params import parse_positive_int
 from app.core.timeutil import today_for, utcnow, zone_for
 from app.dashboard import queries
+from app.dashboard.discipline import store_totals
 from app.followups import penalties, rules
 from app.followups import queries as fq
 from app.web.access import requires
@@ -45,15 +47,27 @@ def _period(today: date) -> tuple[date, date]:
     return start, end
 
 
+def _board_stores(user) -> tuple[list[int] | None, int | None]:
+    """The stores the board covers, and the store asked for (?store=) when the user may see it."""
+    scope = store_scope_ids(user)
+    store = parse_positive_int(request.args.get("store"))
+    if store is not None and (scope is None or store in scope):
+        return [store], store
+    return scope, None
+
+
 def discipline_board(user, today: date, now, tz: str) -> dict:
-    """Return the discipline rows per consultant for the chosen period, with penalties.
+    """Return the discipline rows per consultant for the chosen period, with penalties; over more
+    than one store (a director's group), one row per store instead, a store's consultants shown
+    when it is opened (?store=).
 
     The penalty is the one the discipline report, its export and the monthly PDF show: the same
     violation count (`violation_days`) priced by the same rule (`app.followups.penalties`).
     """
     start, end = _period(today)
+    scope, store = _board_stores(user)
     rows = fq.discipline(
-        store_scope_ids(user),
+        scope,
         start,
         end,
         today,
@@ -61,11 +75,25 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
         rules.local_midnight_utc(start, tz),
         rules.local_midnight_utc(end + timedelta(days=1), tz),
     )
-    board = fq.penalty_board(store_scope_ids(user), start, end, today, tz)
+    board = fq.penalty_board(scope, start, end, today, tz)
     for row in rows:
         figure = board["consultants"].get(row["id"])
         row["violations"] = figure["violations"] if figure else 0
         row["penalty"] = figure["amount"] if figure else 0
+    policy = penalties.explain_policy(board["rules"], gettext)
+    if scope is None or len(scope) > 1:
+        names = queries.store_names()
+        return {
+            "stores": store_totals(rows, board["managers"].values(), names),
+            "rows": [],
+            "start": start,
+            "end": end,
+            "store": None,
+            "managers": [],
+            "policy": policy,
+        }
+    for row in rows:
+        figure = board["consultants"].get(row["id"])
         row["penalty_text"] = penalties.explain(
             figure["penalty"] if figure else penalties.Penalty(), board["rules"], gettext
         )
@@ -75,11 +103,15 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
         if user.role != Role.MANAGER or m["id"] == user.id
     ]
     return {
+        "stores": [],
         "rows": rows,
         "start": start,
         "end": end,
+        # a director who opened one store can go back to the group's stores
+        "store": store if store_scope_ids(user) != [store] else None,
+        "store_name": queries.store_names().get(store) if store else None,
         "managers": managers,
-        "policy": penalties.explain_policy(board["rules"], gettext),
+        "policy": policy,
     }
 
 

@@ -78,3 +78,29 @@ def test_manager_comments_from_the_review_queue(page, live_server, browser_login
     expect(page.locator(f"#review-{followup.id} .flash-success")).to_contain_text("周末前给他报个优惠价")
     db.session.expire_all()
     assert db.session.execute(select(ManagerComment.body)).scalar_one() == "周末前给他报个优惠价"
+
+
+@pytest.mark.browser
+def test_director_opens_a_store_on_the_discipline_board_and_goes_back(
+    page, live_server, browser_login, factory, db
+):
+    north, south = factory.store(name="北京朝阳店"), factory.store(name="上海浦东店")
+    factory.user("consultant", north, display_name="朝阳顾问")
+    factory.user("consultant", south, display_name="浦东顾问")
+    director = factory.user("director", None)
+    db.session.commit()
+    browser_login(page, director)
+    page.goto(f"{live_server}/")
+    board = page.locator("#discipline")
+    expect(board.locator(f'tr[data-store="{north.id}"]')).to_contain_text("北京朝阳店")
+    expect(board).not_to_contain_text("朝阳顾问")  # the group's stores first, not every consultant
+    board.get_by_role("link", name="北京朝阳店").click()
+    expect(page.locator("#discipline [data-opened-store]")).to_have_text("北京朝阳店")
+    expect(page.locator("#discipline")).to_contain_text("朝阳顾问")
+    expect(page.locator("#discipline")).not_to_contain_text("浦东顾问")
+    assert f"store={north.id}" in page.url  # the address opens the same store again
+    page.reload()
+    expect(page.locator("#discipline")).to_contain_text("朝阳顾问")
+    page.locator("#discipline [data-all-stores]").click()
+    expect(page.locator(f'#discipline tr[data-store="{south.id}"]')).to_contain_text("上海浦东店")
+    assert "store=" not in page.url

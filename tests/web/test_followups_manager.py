@@ -147,14 +147,54 @@ def test_discipline_period_is_chosen_by_the_manager(factory, db, login):
     assert login(c).htmx("get", "/discipline").status_code == 403
 
 
-def test_director_sees_every_store_on_the_board(factory, db, login):
-    s1, s2 = factory.store(), factory.store()
-    factory.user("consultant", s1, display_name="北店顾问")
+def test_director_sees_the_group_by_store_and_opens_a_store(factory, db, login, count_queries):
+    s1, s2 = factory.store(name="北京一店"), factory.store(name="上海二店")
+    north = factory.user("consultant", s1, display_name="北店顾问")
+    factory.user("consultant", s1, display_name="北店顾问二")
     factory.user("consultant", s2, display_name="南店顾问")
+    factory.user("manager", s1)
+    lead = factory.lead(owner=north, expected_purchase_date=_today() - timedelta(days=1))  # expired
+    open_plan(lead, _today() - timedelta(days=1), "late", assignee_id=north.id)  # overdue
     director = factory.user("director", None)
     db.session.commit()
-    html = login(director).htmx("get", "/discipline").get_data(as_text=True)
-    assert "北店顾问" in html and "南店顾问" in html
+    client = login(director)
+    with count_queries() as few:
+        html = client.htmx("get", "/discipline").get_data(as_text=True)
+    # one row per store, not per consultant: the group's 1,200 consultants are one click away
+    assert "北店顾问" not in html and "南店顾问" not in html
+    north_row = html[html.index(f'<tr data-store="{s1.id}">') :]
+    north_row = north_row[: north_row.index("</tr>")]
+    assert "北京一店" in north_row and ">2</td>" in north_row  # two consultants
+    assert re.search(r"<td data-violations[^>]*>2</td>", north_row)
+    # 50 + 100 for the consultant, the store's manager carries half: 75
+    assert "<span data-penalty>¥225</span>" in north_row and "¥75" in north_row
+    assert f'data-hx-get="/discipline?store={s1.id}' in north_row
+    assert f'<tr data-store="{s2.id}">' in html
+    for _n in range(6):
+        factory.user("consultant", factory.store())
+    db.session.commit()
+    client.htmx("get", "/discipline")  # the stores' list is read again once after a store is added
+    with count_queries() as more:
+        client.htmx("get", "/discipline")
+    assert few.count == more.count
+
+    opened = client.htmx("get", f"/discipline?store={s1.id}").get_data(as_text=True)
+    assert "北店顾问" in opened and "北店顾问二" in opened and "南店顾问" not in opened
+    assert "<span data-penalty>¥150</span>" in opened and "data-opened-store" in opened
+    assert f'name="store" value="{s1.id}"' in opened  # the period form keeps the store
+    # the dashboard's own address with ?store= opens the board on that store
+    page = client.get(f"/?store={s1.id}").get_data(as_text=True)
+    assert f"store={s1.id}" in page[page.index('id="discipline"') :]
+
+
+def test_a_manager_cannot_open_another_store_on_the_board(factory, db, login):
+    s1, s2 = factory.store(), factory.store()
+    manager = factory.user("manager", s1)
+    factory.user("consultant", s1, display_name="本店顾问")
+    factory.user("consultant", s2, display_name="别店顾问")
+    db.session.commit()
+    html = login(manager).htmx("get", f"/discipline?store={s2.id}").get_data(as_text=True)
+    assert "本店顾问" in html and "别店顾问" not in html and "data-opened-store" not in html
 
 
 # ---- review queue -------------------------------------------------------------------------
