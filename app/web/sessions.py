@@ -341,17 +341,24 @@ def _touch_device(now: datetime) -> bool:
     return True
 
 
+def second_factor_pending() -> bool:
+    """True while a signed-in user who needs a second factor has not confirmed it this session."""
+    from app.accounts.mfa import needs_second_factor
+
+    return bool(
+        current_user.is_authenticated
+        and not session.get(SESSION_MFA_OK)
+        and needs_second_factor(current_user)
+    )
+
+
 def require_second_factor():
     """before_request: a user who needs a second factor confirms it before anything else."""
-    from app.accounts.mfa import is_enrolled, needs_second_factor
+    from app.accounts.mfa import is_enrolled
 
     if request.endpoint in MFA_STEP_ENDPOINTS or is_public_endpoint(request.endpoint):
         return None
-    if (
-        not current_user.is_authenticated
-        or session.get(SESSION_MFA_OK)
-        or not needs_second_factor(current_user)
-    ):
+    if not second_factor_pending():
         return None
     if request.endpoint in PASSIVE_ENDPOINTS:  # the bell's poll on the second-factor page: no redirect loop
         return current_app.response_class(status=204)

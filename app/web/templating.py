@@ -120,7 +120,12 @@ class _OnFirstUse:
 
 
 def _for_signed_in(build):
-    return _OnFirstUse(lambda: build(current_user) if current_user.is_authenticated else [])
+    """The menu of a signed-in user; none before a needed second factor (its pages are not open yet)."""
+    from app.web.sessions import second_factor_pending
+
+    return _OnFirstUse(
+        lambda: build(current_user) if current_user.is_authenticated and not second_factor_pending() else []
+    )
 
 
 def _context():

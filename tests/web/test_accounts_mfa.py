@@ -255,3 +255,18 @@ def test_the_bell_poll_before_the_second_factor_gets_no_count_and_no_redirect(ap
     response = client.get("/notifications/count", headers={"HX-Request": "true"})
     assert response.status_code == 204 and "HX-Redirect" not in response.headers
     assert client.get("/").status_code in (302, 303)  # every page still waits for the code
+
+
+def test_the_menu_stays_hidden_until_the_second_factor_is_confirmed(client, factory, db):
+    """Before the code, the menu's pages all send the director back to the code page: none is shown."""
+    director = factory.user(role=Role.DIRECTOR)
+    db.session.commit()
+    _password(client, director)
+    page = client.get("/login/mfa").get_data(as_text=True)
+    menu = page[page.index('id="main-nav"') : page.index("</nav>")]
+    assert 'href="/leads' not in menu and 'href="/reports' not in menu
+    assert 'href="/account/password"' not in menu and 'action="/logout"' in menu  # logging out stays
+    client.post("/login/mfa", data={"code": pyotp.TOTP(TEST_TOTP_SECRET).now()})
+    home = client.get("/").get_data(as_text=True)
+    menu = home[home.index('id="main-nav"') : home.index("</nav>")]
+    assert 'href="/leads' in menu and 'href="/reports' in menu and 'href="/account/password"' in menu
