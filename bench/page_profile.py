@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument(
         "--path", help="any other page to GET instead of --page, e.g. /reports/daily?period=month"
     )
+    parser.add_argument("--htmx", action="store_true", help="GET --path as HTMX does (a fragment)")
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--plain", action="store_true", help="no cProfile: wall time, SQL and size only")
@@ -216,7 +217,7 @@ def main() -> None:
                     "HX-Current-URL": f"http://localhost/leads/{lead_id}",
                 },
             )
-        elif args.page == "reassign":
+        elif args.page == "reassign" or args.htmx:
             r = client.get(path, headers={**headers, "HX-Request": "true"})
         else:
             r = client.get(path, headers=headers)

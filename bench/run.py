@@ -223,7 +223,7 @@ def load_scenarios(only: str | None, skip: str | None = None) -> list[dict]:
 
 
 class Resolver:
-    """Fill {lead_id} {event_id} {store_code} {token} with objects in the user's scope."""
+    """Fill {lead_id} {event_id} {store_id} {store_code} {token} with objects in the user's scope."""
 
     def __init__(self, url: str):
         os.environ.update(flask_env(url))
@@ -296,6 +296,8 @@ class Resolver:
         )
         if name == "store_code":
             return db.session.scalar(select(Store.code).where(Store.id == store_id))
+        if name == "store_id":
+            return store_id
         if name in ("lead_id", "open_lead_id"):
             if user is None:
                 return None

@@ -74,6 +74,7 @@ def discipline_board(user, today: date, now, tz: str) -> dict:
         now,
         rules.local_midnight_utc(start, tz),
         rules.local_midnight_utc(end + timedelta(days=1), tz),
+        tz=tz,
     )
     board = fq.penalty_board(scope, start, end, today, tz)
     for row in rows:

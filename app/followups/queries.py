@@ -350,9 +350,15 @@ def discipline(
     now: datetime,
     start_utc: datetime,
     end_utc: datetime,
+    tz: str | None = None,
 ) -> list[dict]:
     """Return per consultant: overdue plans, expired opportunities, leads without plan, effective
-    follow-ups and first-contact breaches — five grouped queries, whatever the store size."""
+    follow-ups and first-contact breaches — five grouped queries, whatever the store size.
+
+    With the zone of the days (`tz`), effective follow-ups are the daily aggregates' sums over
+    `start`..`end` when every store keeps its days in that zone (otherwise the follow-ups between
+    `start_utc` and `end_utc` are counted: the same figure; for the group's first week of a month
+    at 1,000,000 leads, 9,600 daily rows instead of 415,000 follow-ups)."""
     users_stmt = select(User.id, User.display_name, User.store_id).where(
         User.role == Role.CONSULTANT, User.active.is_(True)
     )
@@ -379,23 +385,15 @@ def discipline(
         ).all()
     )
     expired, no_plan = _open_lead_counts(ids, open_ids, today)
-    effective = dict(
-        db.session.execute(
-            select(FollowUp.user_id, func.count())
-            .where(
-                among(FollowUp.user_id, ids),
-                FollowUp.is_effective.is_(True),
-                FollowUp.occurred_at >= start_utc,
-                FollowUp.occurred_at < end_utc,
-            )
-            .group_by(FollowUp.user_id)
-        ).all()
-    )
+    effective = _effective_followups(ids, start, end, start_utc, end_utc, tz)
     breaches = dict(
         db.session.execute(
             select(Plan.assignee_id, func.count(Plan.id))
             .where(
                 among(Plan.assignee_id, ids),
+                # every status, named: the (assignee, status, due date) index is then read as a
+                # due-date range per status, not as every plan of the people
+                Plan.status.in_(list(PlanStatus)),
                 Plan.kind == PlanKind.FIRST_CONTACT,
                 Plan.due_date >= start,
                 Plan.due_date <= end,
@@ -420,6 +418,29 @@ def discipline(
         }
         for p in people
     ]
+
+
+def _effective_followups(
+    ids: list[int], start: date, end: date, start_utc: datetime, end_utc: datetime, tz: str | None
+) -> dict[int, int]:
+    """Per consultant: effective follow-ups logged from `start` to `end` (local days)."""
+    from app.reports.queries_daily import consultant_totals
+
+    kept = consultant_totals(ids, start, end, tz, "effective") if tz else None
+    if kept is not None:
+        return kept
+    return dict(
+        db.session.execute(
+            select(FollowUp.user_id, func.count())
+            .where(
+                among(FollowUp.user_id, ids),
+                FollowUp.is_effective.is_(True),
+                FollowUp.occurred_at >= start_utc,
+                FollowUp.occurred_at < end_utc,
+            )
+            .group_by(FollowUp.user_id)
+        ).all()
+    )
 
 
 def _open_lead_counts(ids: list[int], open_ids: list[int], today: date) -> tuple[dict, dict]:

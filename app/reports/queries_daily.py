@@ -24,7 +24,7 @@ from app.reports.models import (
     MonthlyTotal,
 )
 from app.reports.rules import month_end, month_start
-from app.reports.sqlutil import date_bucket
+from app.reports.sqlutil import among, date_bucket
 
 # Roles whose report scope is a set of stores (or the group): the aggregates' store key carries it.
 STORE_SCOPED = {Role.DIRECTOR, Role.ADMIN, Role.MANAGER, Role.MARKETING, Role.CLERK}
@@ -179,6 +179,30 @@ def consultant_days(f, names: dict[str, str]) -> list[dict]:
         .order_by(t.day)
     )
     return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def consultant_totals(ids: list[int], first_day, last_day, tz: str, counter: str) -> dict[int, int] | None:
+    """Per consultant of `ids`: a counter summed over the local days `first_day`..`last_day` in
+    every store (whole months from monthly_totals), for a page outside the reports (the
+    dashboard's discipline board). None when a store keeps its days in a zone other than `tz`:
+    its days are then not the caller's, and the caller counts the raw rows."""
+    from app.reports.aggregates import every_store_id, store_zones
+
+    if not ids or set(store_zones().values()) - {tz}:
+        return None
+    whole = first_day == month_start(first_day) and last_day == month_end(last_day)
+    t = MonthlyTotal if whole else DailyTotal
+    stmt = (
+        select(t.consultant_id, func.sum(getattr(t, counter)))
+        .where(
+            t.store_id.in_(every_store_id()),  # the primary key read as a range per store
+            among(t.consultant_id, ids),
+            t.day >= day_literal(first_day),
+            t.day <= day_literal(last_day),
+        )
+        .group_by(t.consultant_id)
+    )
+    return {key: int(n) for key, n in db.session.execute(stmt) if n}
 
 
 def _keys(t, by: str | None, grain: str | None) -> tuple[list, list]:

@@ -108,3 +108,45 @@ def test_the_dashboard_discipline_board_reads_open_work_and_agrees_with_the_lead
     slow = fq.discipline(*args)
     assert fast == slow
     assert sum(r["no_plan"] for r in fast) >= 3 and sum(r["expired"] for r in fast) >= 3
+
+
+@pytest.mark.parametrize("span", ["days", "whole month"])
+def test_the_dashboard_discipline_board_reads_effective_follow_ups_from_the_daily_aggregates(
+    db, monkeypatch, span
+):
+    """With the days' zone, the board sums each consultant's effective follow-ups from the daily
+    aggregates (a whole month from monthly_totals): the same as counting the follow-ups."""
+    from datetime import timedelta
+
+    from app.config import default_timezone
+    from app.core.timeutil import local_midnight_utc, local_today, utcnow
+    from app.followups import queries as fq
+    from app.reports import queries_daily
+
+    _seed(db, n_leads=300)
+    tz = default_timezone()
+    today = local_today(utcnow(), tz)
+    if span == "days":
+        start, end = today - timedelta(days=20), today
+    else:
+        end = today.replace(day=1) - timedelta(days=1)
+        start = end.replace(day=1)
+    args = (
+        None,
+        start,
+        end,
+        today,
+        utcnow(),
+        local_midnight_utc(start, tz),
+        local_midnight_utc(end + timedelta(days=1), tz),
+    )
+    read = []
+    totals = queries_daily.consultant_totals
+    monkeypatch.setattr(queries_daily, "consultant_totals", lambda *a: read.append(totals(*a)) or read[-1])
+    kept = fq.discipline(*args, tz=tz)
+    assert read and read[0] is not None  # the aggregates answered
+    counted = fq.discipline(*args)  # without the zone: the follow-ups counted
+    assert kept == counted
+    assert sum(r["effective"] for r in kept) > 0
+    # a store that keeps its days in another zone: the follow-ups are counted
+    assert totals([r["id"] for r in kept], start, end, "America/New_York", "effective") is None

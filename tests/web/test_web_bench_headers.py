@@ -32,7 +32,7 @@ def test_scenario_files_are_well_formed(path):
         assert scenario["role"] in ROLES
         assert scenario["path"].startswith("/")
         prepared = {scenario["prepare"]["as"]} if "prepare" in scenario else set()
-        allowed = {"lead_id", "event_id", "store_code", "token"} | prepared
+        allowed = {"lead_id", "event_id", "store_id", "store_code", "token"} | prepared
         assert set(re.findall(r"\{(\w+)\}", scenario["path"])) <= allowed
 
 
