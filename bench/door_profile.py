@@ -55,6 +55,9 @@ def main() -> None:
     parser.add_argument("--invitees", type=int, default=5000)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--plain", action="store_true", help="no cProfile: wall, CPU and SQL only (no parts)")
+    parser.add_argument(
+        "--top", type=int, default=0, help="also print each case's N costliest functions (own time)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("RATELIMIT_ENABLED", "0")
     from bench.checkin_load import BENCH_PASSWORD, prepare
@@ -119,6 +122,11 @@ def main() -> None:
         times.sort()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         stats = pstats.Stats(profile).stats if not args.plain else {}
+        if args.top and not args.plain:
+            print(f"== {name}", file=sys.stderr)
+            pstats.Stats(profile, stream=sys.stderr).sort_stats(
+                os.environ.get("PROFILE_SORT", "tottime")
+            ).print_stats(args.top)
         parts = {}
         for label, match in PARTS:
             total = sum(

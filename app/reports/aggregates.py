@@ -829,24 +829,27 @@ def gated_upserts(deltas: dict[tuple, list], gate, family: Family | None = None)
     family = family or DAILY
     out = []
     for table, keys, rows in _tables(family, deltas):
-        if not rows:
+        # Only the counters a row changes: the others keep their stored value, or their default of 0
+        # in a new row. A door scan moves a handful of the 27; writing every one of them made its
+        # statement 170 literals, built in Python on every scan (3 ms of its 11 ms of CPU).
+        used = [i for i in range(len(family.counters)) if any(d[i] for d in rows.values())]
+        if not used:
             continue
-        columns = [*keys, *family.counters]
+        counters = tuple(family.counters[i] for i in used)
+        columns = [*keys, *counters]
         selects = [
             select(
                 *[
                     literal(v, type_=table.c[c].type).label(c)
-                    for c, v in zip(columns, [*key, *delta], strict=True)
+                    for c, v in zip(columns, [*key, *(delta[i] for i in used)], strict=True)
                 ]
             ).where(gate)
             for key, delta in rows.items()
         ]
         stmt = postgresql.insert(table).from_select(
-            columns, union_all(*selects) if len(selects) > 1 else selects[0]
+            columns, union_all(*selects) if len(selects) > 1 else selects[0], include_defaults=False
         )
-        out.append(
-            stmt.on_conflict_do_update(index_elements=list(keys), set_=_adding(table, family.counters))
-        )
+        out.append(stmt.on_conflict_do_update(index_elements=list(keys), set_=_adding(table, counters)))
     return out
 
 
