@@ -274,7 +274,8 @@ def _write_arrival(planned: "_Planned", row) -> tuple[int, dict] | None:
     db.session.flush()  # whatever the caller changed (a walk-in's lead) goes in under its own rules
     with aggregates_kept_by_caller():
         if db.session.get_bind().dialect.name == "postgresql":
-            out = db.session.execute(queries.arrival_statement(a)).first()
+            statement, params = queries.arrival_statement(a)
+            out = db.session.execute(statement, params).first()
             if out is None:
                 return None
             if a.move is not None and not out.moved:

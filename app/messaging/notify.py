@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, case, exists, insert, literal, not_, or_, select
+from sqlalchemy import and_, bindparam, case, exists, insert, literal, not_, or_, select
 from sqlalchemy.types import JSON
 from werkzeug.routing import BuildError
 
@@ -156,6 +156,9 @@ def notify_arrival(**arrival) -> None:
     db.session.execute(arrival_notifications(**arrival))
 
 
+ARRIVAL_PREFIX = "n_"  # the bind parameters' names of `arrival_notification_template`
+
+
 def arrival_notifications(
     *,
     owner_id: int | None,
@@ -170,33 +173,85 @@ def arrival_notifications(
 ):
     """The INSERT … SELECT of `notify_arrival`; `gate` (an SQL condition) writes nothing when false,
     so the statement can ride in a data-modifying WITH that only notifies when its check-in went in."""
-    _check_endpoint(endpoint)
+    values = arrival_notification_params(
+        owner_id=owner_id,
+        store_id=store_id,
+        owner_text=owner_text,
+        stand_in_text=stand_in_text,
+        endpoint=endpoint,
+        args=args,
+        day=day,
+        now=now,
+    )
+    literals = {k: literal(values[ARRIVAL_PREFIX + k], type_=t) for k, t in _types().items()}
+    return _arrival_rows(literals, bool(owner_id), gate)
+
+
+def arrival_notification_params(**notification) -> dict:
+    """The values of `arrival_notifications` (its keyword arguments, the texts cut to the title's
+    length) by the names `arrival_notification_template` binds them under."""
+    _check_endpoint(notification["endpoint"])
+    values = dict(notification)
+    for k in ("owner_text", "stand_in_text"):
+        values[k] = values[k][:255]
+    return {ARRIVAL_PREFIX + k: v for k, v in values.items()}
+
+
+def arrival_notification_template(has_owner: bool, gate=None):
+    """`arrival_notifications` with its values as bind parameters (`arrival_notification_params`),
+    for a statement built once and run with new values."""
+    return _arrival_rows(
+        {k: bindparam(ARRIVAL_PREFIX + k, type_=t) for k, t in _types().items()}, has_owner, gate
+    )
+
+
+def _types() -> dict:
+    """The SQL type of each of the notification's values."""
+    table = Notification.__table__
+    return {
+        "owner_id": User.__table__.c.id.type,
+        "store_id": User.__table__.c.store_id.type,
+        "owner_text": table.c.title.type,
+        "stand_in_text": table.c.title.type,
+        "endpoint": table.c.endpoint.type,
+        "args": JSON(),
+        "day": LeaveWindow.__table__.c.starts_on.type,
+        "now": table.c.created_at.type,
+    }
+
+
+def _arrival_rows(v: dict, has_owner: bool, gate):
+    """The INSERT … SELECT from SQL expressions of the values (`v`: name → expression)."""
+    owner_id = v["owner_id"]
     owner_available = (
         select(User.id)
-        .where(User.id == owner_id, User.active.is_(True), not_(on_leave(owner_id, day)))
+        .where(User.id == owner_id, User.active.is_(True), not_(on_leave(owner_id, v["day"])))
         .exists()
-        if owner_id
+        if has_owner
         else literal(False)
     )
     recipients = or_(
-        and_(User.id == owner_id, owner_available) if owner_id else literal(False),
+        and_(User.id == owner_id, owner_available) if has_owner else literal(False),
         and_(
-            User.store_id == store_id, User.role == Role.MANAGER, User.active.is_(True), not_(owner_available)
+            User.store_id == v["store_id"],
+            User.role == Role.MANAGER,
+            User.active.is_(True),
+            not_(owner_available),
         ),
     )
     title = (
-        case((User.id == owner_id, literal(owner_text[:255])), else_=literal(stand_in_text[:255]))
-        if owner_id
-        else literal(stand_in_text[:255])
+        case((User.id == owner_id, v["owner_text"]), else_=v["stand_in_text"])
+        if has_owner
+        else v["stand_in_text"]
     )
     rows = select(
         User.id,
         literal("arrival"),
         title,
         literal(""),
-        literal(endpoint),
-        literal(args, type_=JSON),
-        literal(now),
+        v["endpoint"],
+        v["args"],
+        v["now"],
     ).where(recipients if gate is None else and_(gate, recipients))
     return insert(Notification.__table__).from_select(
         ["user_id", "kind", "title", "body", "endpoint", "args", "created_at"], rows
