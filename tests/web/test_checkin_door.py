@@ -311,3 +311,29 @@ def test_declined_status_enum_is_still_admitted_at_the_door(door, login):
         login(door[1]).htmx("post", f"/checkin/{event.id}", data={"code": invitation.token}).status_code
         == 200
     )
+
+
+def test_first_scans_of_one_shape_run_one_statement_built_once(door, login, factory):
+    """PostgreSQL: a first scan's one statement is built once per shape (the lead moves or not,
+    has an owner or not, which aggregate rows it adds) and runs with each scan's values bound."""
+    store, clerk, consultant, lead, event, invitation = door
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement door write is PostgreSQL's")
+    from app.checkin import queries
+
+    other = make_invitation(event, factory.lead(owner=consultant, name="赵女士", stage="invited"))
+    db.session.commit()
+    queries._arrival_template.cache_clear()
+    c = login(clerk)
+    for inv in (invitation, other):
+        response = c.htmx("post", f"/checkin/{event.id}", data={"code": inv.token})
+        assert response.status_code == 200 and 'data-outcome="ok"' in response.get_data(as_text=True)
+    info = queries._arrival_template.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    db.session.expire_all()
+    assert {v.lead_id for v in db.session.execute(select(ShowroomVisit)).scalars()} == {
+        lead.id,
+        other.lead_id,
+    }
+    stages = {db.session.get(Lead, i).stage_id for i in (lead.id, other.lead_id)}
+    assert stages == {stage_by_code("visited").id}
