@@ -169,6 +169,10 @@ def test_director_sees_the_group_by_store_and_opens_a_store(factory, db, login, 
     # 50 + 100 for the consultant, the store's manager carries half: 75
     assert "<span data-penalty>¥225</span>" in north_row and "¥75" in north_row
     assert f'data-hx-get="/discipline?store={s1.id}' in north_row
+    # the counts lead to the store's leads behind them
+    lead_links = re.findall(r'href="(/leads[^"]*)"', north_row)
+    assert len(lead_links) == 3 and all(f"store={s1.id}" in link for link in lead_links)
+    assert any("overdue=1" in link for link in lead_links) and any("no_plan=1" in link for link in lead_links)
     assert f'<tr data-store="{s2.id}">' in html
     for _n in range(6):
         factory.user("consultant", factory.store())
