@@ -83,3 +83,22 @@ def test_long_statements_convert_their_placeholders_once():
         for _ in range(3):
             assert raw.execute(long_sql, params).fetchone()[0] == sum(range(120))
     assert _queries._query2pg.cache_info().hits >= before + 2
+
+
+@pytest.mark.skipif(not IS_PG, reason="PostgreSQL's autovacuum")
+def test_autovacuum_visits_the_busy_tables_after_two_percent_of_changes(db):
+    """Index-only counts need pages marked all-visible: the busy tables are vacuumed after 2 %."""
+    from sqlalchemy import text
+
+    options = dict(
+        db.session.execute(
+            text("SELECT relname, reloptions FROM pg_class WHERE relname IN ('leads', 'plans', 'followups')")
+        ).all()
+    )
+    assert set(options) == {"leads", "plans", "followups"}
+    for table, reloptions in options.items():
+        assert {
+            "autovacuum_vacuum_scale_factor=0.02",
+            "autovacuum_vacuum_insert_scale_factor=0.02",
+            "autovacuum_analyze_scale_factor=0.02",
+        } <= set(reloptions or []), table
