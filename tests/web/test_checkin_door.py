@@ -313,23 +313,39 @@ def test_declined_status_enum_is_still_admitted_at_the_door(door, login):
     )
 
 
-def test_first_scans_of_one_shape_run_one_statement_built_once(door, login, factory):
-    """PostgreSQL: a first scan's one statement is built once per shape (the lead moves or not,
-    has an owner or not, which aggregate rows it adds) and runs with each scan's values bound."""
-    store, clerk, consultant, lead, event, invitation = door
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the one-statement door write is PostgreSQL's")
+def test_first_scans_of_one_shape_run_one_statement_built_once(door, login, factory, monkeypatch):
+    """A first scan's one PostgreSQL statement is built once per shape (the lead moves or not, has
+    an owner or not, which aggregate rows it adds) and carries each scan's values as parameters,
+    none in its text. Both scans are checked in through the door on either database; the two
+    scans' writes are then built as PostgreSQL's statement (on SQLite too: building runs no SQL)."""
+    from sqlalchemy.dialects import postgresql
+
     from app.checkin import queries
 
+    store, clerk, consultant, lead, event, invitation = door
     other = make_invitation(event, factory.lead(owner=consultant, name="赵女士", stage="invited"))
     db.session.commit()
-    queries._arrival_template.cache_clear()
+    arrivals = []
+    values = queries.checkin_values
+    monkeypatch.setattr(queries, "checkin_values", lambda a: arrivals.append(a) or values(a))
     c = login(clerk)
     for inv in (invitation, other):
         response = c.htmx("post", f"/checkin/{event.id}", data={"code": inv.token})
         assert response.status_code == 200 and 'data-outcome="ok"' in response.get_data(as_text=True)
+    first, second = {a.invitation_id: a for a in arrivals}.values()
+    assert (first.invitation_id, second.invitation_id) == (invitation.id, other.id)
+    queries._arrival_template.cache_clear()
+    statement, params = queries.arrival_statement(first)
+    again, other_params = queries.arrival_statement(second)
+    assert again is statement  # built once, for both
     info = queries._arrival_template.cache_info()
     assert (info.misses, info.hits) == (1, 1)
+    assert params[f"{queries.OWN}invitation_id"] == invitation.id
+    assert other_params[f"{queries.OWN}invitation_id"] == other.id
+    sql = str(statement.compile(dialect=postgresql.dialect()))
+    assert "WITH inv AS" in sql and "赵女士" not in sql
+    assert any("赵女士" in str(v) for v in other_params.values())  # the owner is told, by parameter
+    # the writes themselves, on this database
     db.session.expire_all()
     assert {v.lead_id for v in db.session.execute(select(ShowroomVisit)).scalars()} == {
         lead.id,
