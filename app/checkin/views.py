@@ -16,7 +16,7 @@ from app.invitations import queries
 from app.invitations.models import Event, Invitation
 from app.showroom.queries import store_consultants
 from app.web.access import requires
-from app.web.permissions import get_scoped_or_404
+from app.web.permissions import get_scoped_or_404, store_scope_ids
 from app.web.render import render
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -100,10 +100,11 @@ def door(event_id: int):
 @requires("checkin.door")
 def search(event_id: int):
     """Return guests matching a name or the last four digits of a phone (fragment)."""
-    event = _event_or_404(event_id)
     q = request.args.get("q", "")
-    rows = queries.search_guests(event.id, q)
-    return render("checkin/_search.html", event=event, rows=rows, q=q)
+    # The event's scope is checked by the search itself; its own read only when nothing matched.
+    rows = queries.search_guests(event_id, q, stores=store_scope_ids(current_user))
+    event_id = rows[0][0].event_id if rows else _event_or_404(event_id).id
+    return render("checkin/_search.html", event_id=event_id, rows=rows, q=q)
 
 
 @bp.get("/<int:event_id>/counters")

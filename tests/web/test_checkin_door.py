@@ -110,6 +110,35 @@ def test_search_by_phone_tail_and_name(door, login):
     assert "王先生" not in c.htmx("get", f"/checkin/{event.id}/search?q=1111").get_data(as_text=True)
 
 
+def test_search_keeps_to_the_clerks_store_and_says_when_nothing_matches(door, login, login_as, factory):
+    """The search checks the event's store itself: another store's clerk gets 404 even for a
+    phone tail or name that matches one of its guests, and a search of one's own event that
+    matches nobody says so."""
+    store, clerk, *_rest, event, _inv = door
+    stranger = login_as("clerk", factory.store())
+    for q in ("5678", "王", "13912345678"):
+        assert stranger.htmx("get", f"/checkin/{event.id}/search?q={q}").status_code == 404
+    assert login(clerk).htmx("get", "/checkin/999999/search?q=王").status_code == 404
+    empty = login(clerk).htmx("get", f"/checkin/{event.id}/search?q=0000")
+    assert empty.status_code == 200 and "没有找到" in empty.get_data(as_text=True)
+    found = login_as("director").htmx("get", f"/checkin/{event.id}/search?q=5678").get_data(as_text=True)
+    assert "王先生" in found and f'action="/checkin/{event.id}"' in found
+
+
+def test_a_phone_search_is_one_statement_as_a_name_search(door, login, count_queries):
+    """A phone tail finds its leads and their invitations in the same statement as a name prefix."""
+    *_, event, _inv = door
+    c = login(door[1])
+    counts = {}
+    for q in ("王", "5678", "13912345678"):
+        c.htmx("get", f"/checkin/{event.id}/search?q={q}")
+        with count_queries() as n:
+            html = c.htmx("get", f"/checkin/{event.id}/search?q={q}").get_data(as_text=True)
+        assert "王先生" in html
+        counts[q] = n.count
+    assert len(set(counts.values())) == 1, counts
+
+
 def test_search_query_count_is_constant(door, login, factory, count_queries):
     store, clerk, *_rest, event, _inv = door
     c = login(clerk)
