@@ -85,11 +85,12 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from app.web.postgres import cache_long_statements, plan_every_execution
+        from app.web.postgres import cache_long_statements, ping_when_in_doubt, plan_every_execution
 
         cache_long_statements()
         with app.app_context():
             plan_every_execution(db.engine)
+            ping_when_in_doubt(db.engine)
     return app
 
 

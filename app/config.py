@@ -46,10 +46,11 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # WAL + a busy timeout let several gunicorn workers share the file.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
-    # A connection is pinged when taken from the pool: after a database restart or a dropped
-    # connection no request fails (a ping is one short round trip). Connections idle past
-    # `pool_recycle` are replaced before firewalls drop them silently.
-    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    # A connection taken from the pool is pinged when it may be dead (app/web/postgres.py
+    # `ping_when_in_doubt`: its socket says the server hung up, or it rested a while), not on
+    # every checkout. Connections older than `pool_recycle` are replaced before firewalls drop
+    # them silently.
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
 
 def default_timezone() -> str:

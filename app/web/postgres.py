@@ -1,8 +1,11 @@
-"""PostgreSQL session settings for every pooled connection."""
+"""PostgreSQL session settings for every pooled connection, and when a pooled connection is pinged."""
 
+import select
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 
 
 def plan_every_execution(engine) -> None:
@@ -20,6 +23,54 @@ def plan_every_execution(engine) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
+
+
+# A connection back in the pool for less than this is handed out without a ping, unless its socket
+# says the server has spoken or hung up meanwhile.
+QUIET_SECONDS = 10.0
+
+
+def ping_when_in_doubt(engine) -> None:
+    """Ping a connection taken from the pool only when it may be dead (instead of `pool_pre_ping`,
+    which pings on every checkout: one more round trip on every request).
+
+    A database that restarts or ends a connection (`pg_terminate_backend`, an idle timeout) sends
+    it a last message and closes it: its socket turns readable, which a zero-wait poll sees
+    without a round trip. A connection that rested longer than QUIET_SECONDS is pinged anyway (a
+    network path may drop it silently). A failed ping makes the pool discard the connection and
+    hand out another (`DisconnectionError`); `pool_recycle` still replaces old connections."""
+
+    def _rested(_dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    event.listen(engine, "connect", _rested)  # a new connection needs no ping
+    event.listen(engine, "checkin", _rested)
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, _proxy):
+        rested = time.monotonic() - record.info.get("checked_in_at", float("-inf"))
+        if rested < QUIET_SECONDS and not has_news(dbapi_connection):
+            return
+        try:
+            ok = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's error for a dead connection
+            raise DisconnectionError("the pooled connection is gone") from exc
+        if not ok:  # pragma: no cover - psycopg's ping raises instead
+            raise DisconnectionError("the pooled connection is gone")
+
+
+def has_news(dbapi_connection) -> bool:
+    """Whether an idle psycopg connection is closed or has something to read (a notice, an error,
+    the server hanging up), seen without a round trip."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except Exception:  # no socket: closed, or another driver
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 # psycopg rewrites a statement's %(name)s placeholders into $n on every execution unless the

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
-from app.config import engine_options
 from app.extensions import db as _db
 from app.leads.models import ImportJob, Lead
 from tests.helpers_intake import csv_bytes, lead_row, make_api_key, run_import
@@ -91,11 +90,6 @@ def test_other_errors_stay_500(login_as, monkeypatch):
     monkeypatch.setattr(views, "lead_page", broken)
     response = login_as("manager").get("/leads")
     assert response.status_code == 500 and "Retry-After" not in response.headers
-
-
-def test_postgresql_connections_are_pinged_before_use_and_recycled():
-    options = engine_options("postgresql+psycopg://u@h/db")
-    assert options["pool_pre_ping"] is True and 0 < options["pool_recycle"] <= 3600
 
 
 def test_import_losing_the_connection_at_commit_fails_at_once(login_as, factory, db, monkeypatch):
