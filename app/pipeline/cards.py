@@ -10,9 +10,8 @@ from types import SimpleNamespace
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 
-from app.admin.reference import by_id, grades, stages, vehicle_models
+from app.admin.reference import by_id, grades, vehicle_models
 from app.core.names import vehicle_name
 from app.pipeline import rules
 from app.web.urls import paths_for
@@ -55,25 +54,11 @@ def card_labels() -> SimpleNamespace:
             "expired": _("Expired"),
             "important": _("Important"),
             "move_to": _("Move to…"),
-            "move": _("Move"),
+            "cancel": _("Cancel"),
             "defeat_pending": _("Defeat awaiting approval"),
             "open": _("Details"),
         }
     )
-
-
-def stage_options() -> dict[int, Markup]:
-    """Return, per stage, the <option>s of the "move to…" menu of its cards (every other stage)."""
-    locale = str(get_locale() or "zh_CN")
-    active = [s for s in stages() if s.active]
-    return {
-        current.id: Markup("").join(
-            Markup('<option value="{}">{}</option>').format(s.code, s.label(locale))
-            for s in active
-            if s.id != current.id
-        )
-        for current in stages()
-    }
 
 
 class CardMaker:

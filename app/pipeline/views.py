@@ -14,7 +14,7 @@ from app.core.names import vehicle_name
 from app.core.timeutil import today_for
 from app.extensions import db
 from app.pipeline import queries, rules, services
-from app.pipeline.cards import CardMaker, card_labels, stage_options
+from app.pipeline.cards import CardMaker, card_labels
 from app.pipeline.forms import DefeatForm, MoveForm, OrderForm, VisitForm
 from app.web import htmx
 from app.web.access import requires
@@ -90,10 +90,10 @@ def _move_url(filters) -> str:
 
 
 def _card_context(filters) -> dict:
-    """Return what every card template needs, computed once per request."""
+    """Return what every card template and the board's move menu need, computed once per request."""
     return {
         "words": card_labels(),
-        "stage_opts": stage_options(),
+        "move_stages": [s for s in stages() if s.active],
         "csrf_value": generate_csrf(),
         "move_url": _move_url(filters),
         "show_owner": _show_owner(),

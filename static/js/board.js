@@ -1,6 +1,7 @@
-// Pipeline board: a drag (mouse or touch) posts the move through htmx, as the cards' "move to…"
-// forms and the dialog's form do. The answer redraws the touched columns out of band and brings
-// the message and the dialog's content; this file only wires SortableJS and shows the dialog.
+// Pipeline board: a drag (mouse or touch) posts the move through htmx, as the board's "move to…"
+// menu (a card's button opens it in the dialog) and the dialog's forms do. The answer redraws the
+// touched columns out of band and brings the message and the dialog's content; this file wires
+// SortableJS, opens the menu for a card and shows the dialog.
 (function () {
   "use strict";
   var busy = false;
@@ -33,10 +34,27 @@
   }
   htmx.onLoad(bind);
 
-  // A card moved by its form keeps the focus: htmx refocuses the redrawn element of the same id.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var form = event.target.closest && event.target.closest(".bcard-move");
-    if (form) form.closest(".bcard").focus();
+  // A card's "move to…" button: the board's menu, in the dialog, for this card. The stage after
+  // the card's own has the focus (moves go forward); the card's own stage is not offered.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest(".bcard-move-open");
+    var menu = document.getElementById("board-move-menu");
+    if (!opener || !menu) return;
+    var card = opener.closest(".bcard");
+    dlg.replaceChildren(menu.content.cloneNode(true));
+    var form = dlg.querySelector("form");
+    form.elements.lead_id.value = card.dataset.lead;
+    form.elements.version.value = card.dataset.version;
+    form.elements.from_stage.value = card.dataset.stageId;
+    form.querySelector(".board-move-name").textContent = card.querySelector(".bcard-name").textContent;
+    var buttons = Array.prototype.slice.call(form.querySelectorAll(".board-move-stage"));
+    var own = buttons.findIndex(function (b) { return b.dataset.stageId === card.dataset.stageId; });
+    if (own >= 0) { buttons[own].disabled = true; buttons[own].setAttribute("aria-current", "true"); }
+    htmx.process(form);
+    dlg.dataset.card = card.id;
+    dlg.setAttribute("aria-labelledby", "board-move-title");
+    dlg.showModal();
+    (buttons.slice(own + 1).concat(buttons).filter(function (b) { return !b.disabled; })[0] || form).focus();
   });
 
   // After a move's answer: show the dialog when the answer filled it, close it otherwise.
@@ -46,9 +64,16 @@
     if (!form) return dlg.open && dlg.close();
     dlg.setAttribute("aria-labelledby", form.querySelector("h2[id]").id);
     if (!dlg.open) dlg.showModal();
-    (form.querySelector("[aria-invalid=true]") || form.querySelector("input:not([type=hidden]), select, textarea")).focus();
+    var first = form.querySelector("[aria-invalid=true]") || form.querySelector("input:not([type=hidden]), select, textarea, button:not([disabled])");
+    if (first) first.focus();
   });
-  dlg.addEventListener("close", function () { dlg.innerHTML = ""; dlg.removeAttribute("aria-labelledby"); });
+  // On closing, the card the menu was opened for keeps the focus (redrawn in its new column).
+  dlg.addEventListener("close", function () {
+    var card = dlg.dataset.card && document.getElementById(dlg.dataset.card);
+    delete dlg.dataset.card;
+    dlg.innerHTML = ""; dlg.removeAttribute("aria-labelledby");
+    if (card) card.focus();
+  });
   document.addEventListener("click", function (event) {
     if (event.target.closest(".board-dialog-cancel")) { event.preventDefault(); dlg.close(); }
   });
@@ -56,13 +81,5 @@
   // Keep the board still while a card is being dragged or a dialog is open.
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.target.id === "board-poll" && (busy || dlg.open)) event.preventDefault();
-  });
-
-  // Touch screens: the card's "move to…" menu is the one control; choosing a stage sends the move.
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (select.matches(".bcard-select") && select.value && window.matchMedia("(pointer: coarse)").matches) {
-      select.form.requestSubmit();
-    }
   });
 })();

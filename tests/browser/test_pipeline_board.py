@@ -112,23 +112,37 @@ def test_two_users_move_the_same_card_and_the_second_gets_the_conflict(
 
 
 def test_keyboard_move_to_menu(page, live_server, browser_login, factory, db):
+    """The card's "move to…" button opens the board's menu for that card: its own stage is not
+    offered, the next one has the focus, Enter moves the card and the card keeps the focus."""
     consultant, (lead,) = _setup(factory, db)
     page.set_viewport_size({"width": 1400, "height": 900})
     browser_login(page, consultant)
     page.goto(f"{live_server}/board")
     card = page.locator(f"#card-{lead.id}")
     expect(card).to_have_attribute("aria-label", re.compile(r"客户0, A, "))
-    select = page.locator(f"#move-{lead.id}")
-    select.focus()
-    page.keyboard.press("ArrowDown")  # first stage after the current one: contacted
-    expect(select).to_have_value("contacted")
+    card.focus()
+    page.keyboard.press("Tab")  # the details link
     page.keyboard.press("Tab")
-    expect(card.locator("button[type=submit]")).to_be_focused()
+    opener = card.locator(".bcard-move-open")
+    expect(opener).to_be_focused()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#board-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#board-move-title")).to_contain_text("客户0")
+    expect(dialog.locator('.board-move-stage[value="new"]')).to_be_disabled()
+    expect(dialog.locator('.board-move-stage[value="contacted"]')).to_be_focused()
     with page.expect_response(re.compile(r".*/board/move$")):
         page.keyboard.press("Enter")
+    expect(dialog).not_to_be_visible()
     moved = _column(page, "contacted").locator(f"#card-{lead.id}")
     expect(moved).to_be_visible()
     expect(moved).to_be_focused()
+    assert _stage_of(db, lead.id) == stage_id("contacted")
+    # Escape closes the menu without a move.
+    moved.locator(".bcard-move-open").press("Enter")
+    expect(dialog.locator('.board-move-stage[value="contacted"]')).to_be_disabled()
+    page.keyboard.press("Escape")
+    expect(dialog).not_to_be_visible()
     assert _stage_of(db, lead.id) == stage_id("contacted")
 
 
@@ -137,9 +151,9 @@ def test_keyboard_won_dialog_records_the_order(page, live_server, browser_login,
     page.set_viewport_size({"width": 1400, "height": 900})
     browser_login(page, consultant)
     page.goto(f"{live_server}/board")
-    page.locator(f"#move-{lead.id}").select_option("won")
-    page.locator(f"#card-{lead.id} button[type=submit]").press("Enter")
+    page.locator(f"#card-{lead.id} .bcard-move-open").press("Enter")
     dialog = page.locator("#board-dialog")
+    dialog.locator('.board-move-stage[value="won"]').press("Enter")
     expect(dialog.locator("#vin")).to_be_visible()
     dialog.locator("#vin").fill("LSVAB2180N0000001")
     dialog.locator("#amount").fill("150000")

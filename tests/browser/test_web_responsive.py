@@ -13,6 +13,7 @@ import time
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import update
 
 from app.accounts.models import Store, User
@@ -150,18 +151,26 @@ def test_consultant_tab_bar_shows_on_phones_only(browser, live_server, browser_l
 
 
 @pytest.mark.browser
-def test_on_a_touch_screen_the_card_menu_alone_moves_the_card(browser, live_server, browser_login, world):
+def test_on_a_touch_screen_two_taps_move_the_card(browser, live_server, browser_login, world):
+    """On a phone the card's "move to…" button opens the stages as full-size buttons; tapping one
+    moves the card."""
     lead = world["lead"]
     context = browser.new_context(viewport=SIZES[0], has_touch=True, is_mobile=True)
     page = context.new_page()
     browser_login(page, world["consultant"])
     page.goto(f"{live_server}/board")
     card = page.locator(f"#card-{lead.id}")
-    assert not card.locator(".bcard-move button").is_visible()
-    box = card.locator(".bcard-select").bounding_box()
+    opener = card.locator(".bcard-move-open")
+    box = opener.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 44
+    opener.tap()
+    stage = page.locator('#board-dialog .board-move-stage[value="contacted"]')
+    expect(stage).to_be_visible()
+    box = stage.bounding_box()
+    assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= SIZES[0]["width"]
     with page.expect_response(re.compile(r".*/board/move$")):
-        card.locator(".bcard-select").select_option("contacted")
+        stage.tap()
+    expect(page.locator("#board-dialog")).not_to_be_visible()
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).stage_id == stage_by_code("contacted").id
     context.close()

@@ -255,6 +255,25 @@ def _board_queries(client, count_queries) -> int:
     return counter.count
 
 
+def test_the_board_writes_one_move_menu_whatever_its_cards(login_as, factory, db):
+    """Every card has a "move to…" button; the menu it opens (form, CSRF token, one button per
+    active stage) is written once per board and carries the board's filters, also in the htmx swap."""
+    me = login_as("consultant")
+    for i in range(25):
+        factory.lead(owner=me.user, name=f"客户{i}", stage=("new", "contacted", "invited")[i % 3])
+    db.session.commit()
+    html = me.get("/board?grade=").get_data(as_text=True)
+    assert len(card_ids(html)) == 25 == html.count('class="btn btn-small bcard-move-open"')
+    assert html.count('id="board-move-menu"') == 1 and html.count('name="lead_id"') == 1
+    menu = html[html.index('<template id="board-move-menu">') : html.index("</template>")]
+    stages = re.findall(r'name="stage" value="([a-z_]+)"', menu)
+    assert stages == ["new", "contacted", "invited", "visited", "test_drive", "negotiation", "won", "lost"]
+    assert 'name="csrf_token"' in menu and "移到…" in menu and "取消" in menu
+    swapped = me.htmx("GET", "/board?overdue=1").get_data(as_text=True)
+    assert swapped.count('id="board-move-menu"') == 1
+    assert re.search(r'data-hx-post="/board/move\?[^"]*overdue=1', swapped)
+
+
 def test_query_count_is_constant_for_1_and_60_cards(login_as, factory, db, count_queries):
     manager = login_as("manager")
     consultants = [factory.user("consultant", store=manager.user.store) for _ in range(3)]
