@@ -3,10 +3,11 @@
 import re
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.admin.reference import channel_by_code, grade_by_code
 from app.core.timeutil import local_today, utcnow
+from app.leads.models import Lead
 from tests.helpers_board import stage_id
 
 
@@ -272,6 +273,33 @@ def test_the_board_writes_one_move_menu_whatever_its_cards(login_as, factory, db
     swapped = me.htmx("GET", "/board?overdue=1").get_data(as_text=True)
     assert swapped.count('id="board-move-menu"') == 1
     assert re.search(r'data-hx-post="/board/move\?[^"]*overdue=1', swapped)
+
+
+def test_the_cards_statement_is_built_once_and_still_reads_what_changed(login_as, factory, db, monkeypatch):
+    """The same board again reuses its built statement (no rebuild), and still shows a card added
+    and a card moved since; other filters or another user build their own."""
+    from app.pipeline import queries
+
+    queries._built.clear()  # ids repeat between tests: start from no statements built
+    me = login_as("consultant")
+    lead = factory.lead(owner=me.user, name="甲客户", stage="new")
+    db.session.commit()
+    me.get("/board")
+    built = []
+    real_parts = queries._parts
+    monkeypatch.setattr(queries, "_parts", lambda *a, **k: built.append(1) or real_parts(*a, **k))
+    factory.lead(owner=me.user, name="乙客户", stage="new")
+    db.session.execute(update(Lead).where(Lead.id == lead.id).values(stage_id=stage_id("contacted")))
+    db.session.commit()
+    html = me.get("/board").get_data(as_text=True)
+    assert built == []
+    assert "乙客户" in column_html(html, "new") and "甲客户" in column_html(html, "contacted")
+    me.get("/board?grade=1")
+    assert built, "other filters build their own statement"
+    built.clear()
+    other = login_as("consultant", me.user.store)
+    assert "甲客户" not in other.get("/board").get_data(as_text=True)
+    assert built, "another consultant's board is built for them"
 
 
 def test_query_count_is_constant_for_1_and_60_cards(login_as, factory, db, count_queries):
