@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import Role, Store, User
@@ -19,6 +19,7 @@ from app.invitations import rules
 from app.invitations.calls import CallRow
 from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, EventDoorCounts, Invitation
 from app.invitations.models import InvitationStatus as S
+from app.leads.conditions import name_prefix
 from app.leads.models import Lead, LeadOrder
 
 ORDER_WINDOW_DAYS = 30
@@ -529,10 +530,11 @@ def search_guests(event_id: int, q: str, limit: int = 10, *, stores: list[int] |
         .join(Lead, Lead.id == Invitation.lead_id)
         .outerjoin(owner, owner.id == Lead.owner_id)
         .outerjoin(checker, checker.id == Invitation.checked_in_by_id)
-        .where(Invitation.event_id == event_id)
     )
     if stores is not None:
-        stmt = stmt.join(Event, Event.id == Invitation.event_id).where(Event.store_id.in_(stores or [-1]))
+        # Not correlated with the rows: checked once (a join would offer the planner a way in
+        # through the event's invitations).
+        stmt = stmt.where(exists().where(Event.id == event_id, Event.store_id.in_(stores or [-1])))
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits and len(digits) == len(text.replace(" ", "")):
         if len(digits) == 4:
@@ -542,20 +544,28 @@ def search_guests(event_id: int, q: str, limit: int = 10, *, stores: list[int] |
                 matching = select(Lead.id).where(Lead.phone == normalize_phone(digits))
             except ValueError:
                 return []
-        stmt = stmt.where(_lead_id_among(matching.limit(MAX_TAIL_MATCHES)))
+        stmt = stmt.where(_lead_id_among(matching.limit(MAX_TAIL_MATCHES)), _event_unindexed(event_id))
     else:
-        stmt = stmt.where(Lead.name.startswith(text, autoescape=True))
+        stmt = stmt.where(Invitation.event_id == event_id, name_prefix(text))
     return db.session.execute(stmt.order_by(Lead.name).limit(limit)).all()
 
 
 def _lead_id_among(matching: Select):
-    """`invitations.lead_id` among the leads `matching` finds (a few per phone tail), driven from
-    the phone index into the (event_id, lead_id) key. On PostgreSQL the ids are an array computed
-    first (`= ANY(ARRAY(…))`): with a plain `IN (subquery)` the planner may walk a new event's
-    invitations instead, when its statistics do not know them yet (14 ms instead of 1 ms)."""
+    """`invitations.lead_id` among the leads `matching` finds (a few per phone tail). On
+    PostgreSQL the ids are an array computed first (`= ANY(ARRAY(…))`), which the lead-id index
+    takes whole; with a plain `IN (subquery)` the planner may loop over the event's invitations."""
     if db.session.get_bind().dialect.name == "postgresql":
         return Invitation.lead_id == any_(func.array(matching.scalar_subquery()))
     return Invitation.lead_id.in_(matching)
+
+
+def _event_unindexed(event_id: int):
+    """`invitations.event_id = event_id`, written so that no index serves it (`event_id + 0`):
+    the phone's few leads then find their invitations by the lead-id index and keep this event's.
+    Written plainly, a planner whose statistics do not know a new event's invitations yet (a
+    campaign just imported them) expects one row for the event and walks all its invitations
+    instead (5,000 rows: 2.9 ms against 0.4 ms)."""
+    return (Invitation.event_id + literal_column("0")) == event_id
 
 
 def door_guest(invitation_id: int):
