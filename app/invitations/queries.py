@@ -19,7 +19,6 @@ from app.invitations import rules
 from app.invitations.calls import CallRow
 from app.invitations.models import Campaign, CampaignMember, CheckIn, Event, EventDoorCounts, Invitation
 from app.invitations.models import InvitationStatus as S
-from app.leads.conditions import name_prefix
 from app.leads.models import Lead, LeadOrder
 
 ORDER_WINDOW_DAYS = 30
@@ -546,7 +545,7 @@ def search_guests(event_id: int, q: str, limit: int = 10, *, stores: list[int] |
                 return []
         stmt = stmt.where(_lead_id_among(matching.limit(MAX_TAIL_MATCHES)), _event_unindexed(event_id))
     else:
-        stmt = stmt.where(Invitation.event_id == event_id, name_prefix(text))
+        stmt = stmt.where(Invitation.event_id == event_id, Lead.name.startswith(text, autoescape=True))
     return db.session.execute(stmt.order_by(Lead.name).limit(limit)).all()
 
 

@@ -149,13 +149,8 @@ def search_clause(q: str) -> ColumnElement[bool]:
             return or_(Lead.phone == phone, Lead.secondary_phone == phone)
         except InvalidPhone:
             pass
-    return name_prefix(text)
-
-
-def name_prefix(text: str) -> ColumnElement[bool]:
-    """The name starts with `text`. The range keeps the b-tree on name usable on every database
-    (LIKE alone uses it only under the C collation); LIKE makes it exact."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # The range keeps the b-tree on name usable on every database; LIKE makes it exact.
     return and_(
         Lead.name >= text, Lead.name < text + "\U0010ffff", Lead.name.like(escaped + "%", escape="\\")
     )
