@@ -6,10 +6,10 @@ date order, then leads without a plan in id order, so a 5,000-card column costs 
 20-card one does.
 """
 
-from collections import OrderedDict
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
-from threading import Lock
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import current_app, g
 from sqlalchemy import ColumnElement, func, literal_column, select, union_all
@@ -228,43 +228,35 @@ def _statement(parts: list):
     return union_all(*subqueries)
 
 
-# The cards' statements already built, by everything they are built from (see _cards). A board's
-# statement is a union of two parts per column, each with the scope and the filters: building it
-# and SQLAlchemy's cache key of it cost more than running it (about 8 of 18 ms for a store's six
-# columns). Reusing the built statement skips both; bounded, least recently used dropped first.
-STATEMENT_CACHE_SIZE = 256
-_built: OrderedDict[tuple, object] = OrderedDict()
-_built_lock = Lock()
-
-
 def _cards(user: User, filters: BoardFilters, stage_ids: list[int], after: Cursor | None, limit: int) -> list:
     """The card rows of these columns: one statement, built once for the same user, filters,
     columns, cursor and page size (and the same open stages and database)."""
-    key = (
+    stmt = _card_statement(
         current_app.config["SQLALCHEMY_DATABASE_URI"],
-        user.role,
-        user.id,
-        user.store_id,
+        (user.role, user.id, user.store_id),
         astuple(filters),
         tuple(stage_ids),
         after,
         limit,
         tuple(open_stage_ids()),  # the "expired" filter names the open stages
     )
-    with _built_lock:
-        stmt = _built.get(key)
-        if stmt is not None:
-            _built.move_to_end(key)
-    if stmt is None:
-        parts = []
-        for stage_id in stage_ids:
-            parts.extend(_parts(user, filters, stage_id, after, limit))
-        stmt = _statement(parts)
-        with _built_lock:
-            _built[key] = stmt
-            while len(_built) > STATEMENT_CACHE_SIZE:
-                _built.popitem(last=False)
     return db.session.execute(stmt).all() if stmt is not None else []
+
+
+@lru_cache(maxsize=256)
+def _card_statement(
+    _database, scope: tuple, filters: tuple, stage_ids: tuple, after, limit: int, _open_stages
+):
+    """The cards' statement, built from these values alone and kept: a board's statement is a union
+    of two parts per column, each with the scope and the filters, and building it and SQLAlchemy's
+    cache key of it cost more than running it (about 8 of 18 ms for a store's six columns)."""
+    role, user_id, store_id = scope
+    user = SimpleNamespace(role=role, id=user_id, store_id=store_id)  # what the scope reads of a user
+    board = BoardFilters(*filters)
+    parts = []
+    for stage_id in stage_ids:
+        parts.extend(_parts(user, board, stage_id, after, limit))
+    return _statement(parts)
 
 
 def first_cards(

@@ -280,7 +280,7 @@ def test_the_cards_statement_is_built_once_and_still_reads_what_changed(login_as
     and a card moved since; other filters or another user build their own."""
     from app.pipeline import queries
 
-    queries._built.clear()  # ids repeat between tests: start from no statements built
+    queries._card_statement.cache_clear()  # ids repeat between tests: start from no statements built
     me = login_as("consultant")
     lead = factory.lead(owner=me.user, name="甲客户", stage="new")
     db.session.commit()
