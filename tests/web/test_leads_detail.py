@@ -63,6 +63,76 @@ def test_detail_shows_fields_and_a_merged_timeline_newest_first(login, factory, 
     assert order == sorted(order)
 
 
+def test_the_leads_own_history_is_one_statement_and_reads_as_before(login, factory, db, app, count_queries):
+    """Owner changes, stage moves, touches and visits come from one statement; each kind keeps its
+    words, its times as datetimes and its visit's departure."""
+    from app.leads.timeline import lead_history
+
+    consultant = factory.user("consultant", display_name="王丽")
+    other_store = factory.store(name="上海浦东店")
+    lead = factory.lead(owner=consultant, name="李四")
+    now = utcnow().replace(microsecond=0)
+    db.session.add_all(
+        [
+            OwnerChange(
+                lead_id=lead.id,
+                to_user_id=consultant.id,
+                kind="assign",
+                reason="created",
+                created_at=now - timedelta(days=5),
+            ),
+            LeadTouch(
+                lead_id=lead.id,
+                source_channel_id=lead.source_channel_id,
+                source_detail="https://example.com/ad?utm=spring",
+                created_at=now - timedelta(days=4),
+            ),
+            LeadTouch(
+                lead_id=lead.id,
+                source_channel_id=lead.source_channel_id,
+                store_id=other_store.id,
+                payload={"other_store": True},
+                created_at=now - timedelta(days=3),
+            ),
+            ShowroomVisit(
+                store_id=lead.store_id,
+                lead_id=lead.id,
+                arrived_at=now - timedelta(days=1),
+                left_at=now - timedelta(days=1) + timedelta(minutes=40),
+                party_size=3,
+                is_first_visit=False,
+                notes="带家人",
+                consultant_id=consultant.id,
+            ),
+        ]
+    )
+    set_stage(lead, "contacted", consultant, now=now - timedelta(days=2))
+    db.session.commit()
+
+    with app.test_request_context("/"):
+        entries = sorted(lead_history([lead.id]), key=lambda e: e.at)
+    assert [e.kind for e in entries] == ["owner", "touch", "touch", "stage", "visit"]
+    owner, touch, elsewhere, stage, visit = entries
+    assert owner.at == now - timedelta(days=5) and "王丽" in owner.title
+    assert touch.body == "https://example.com/ad?utm=spring" and touch.user is None
+    assert "上海浦东店" in elsewhere.title
+    assert stage.user == "王丽"
+    assert visit.extra["left_at"] == now - timedelta(days=1) + timedelta(minutes=40)
+    assert "带家人" in visit.body and "3" in visit.body
+
+    client = login(consultant)
+    client.get(f"/leads/{lead.id}")
+    with count_queries() as counter:
+        html = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    history = [
+        s
+        for s in counter.statements
+        if re.search(r"\b(owner_changes|stage_changes|lead_touches|showroom_visits)\b", s)
+    ]
+    assert len(history) == 1
+    assert "上海浦东店" in html and "带家人" in html and "https://example.com/ad?utm=spring" in html
+
+
 def test_registered_panels_render_in_order(login, factory, db, app, tmp_path):
     consultant = factory.user("consultant")
     lead = factory.lead(owner=consultant)
