@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.accounts.models import Role
 from app.admin.reference import by_code, by_id, channels, defeat_reasons, grades, stages, vehicle_models
+from app.core.commit import commit_keeping_loaded
 from app.core.names import vehicle_name
 from app.core.timeutil import today_for
 from app.extensions import db
@@ -203,7 +204,9 @@ def move():
         answer = services.DialogAnswer(form.dialog.data, dialog.validate(), dialog.answer())
     result = services.move_card(current_user, lead, form.stage.data, form.version.data, answer)
     if result.status in rules.CHANGES:
-        db.session.commit()
+        # The answer is drawn from what this move wrote and fresh reads of the columns: the signed-in
+        # user and the lead need not be read again after the commit.
+        commit_keeping_loaded()
     else:
         db.session.rollback()
     return _answer(form, result, _dialog_to_show(form, lead, result, dialog))
