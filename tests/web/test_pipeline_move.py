@@ -1,6 +1,7 @@
 """POST /board/move: moves, conflicts, scope, dialogs for won / lost / visited, reopening."""
 
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -281,3 +282,6 @@ def test_move_query_count_is_small(login_as, factory, db, count_queries):
     # (app/reports/periods.py); on PostgreSQL, each of the two reading phases sets the plan mode for
     # its reads and back (app/web/postgres.generic_plans)
     assert counter.count <= 22 + (4 if IS_PG else 0)
+    # The answer is drawn without reading the signed-in user again after the commit.
+    users = [s for s in counter.statements if re.search(r"\bFROM users\b", s) and "users.password_hash" in s]
+    assert len(users) == 1
