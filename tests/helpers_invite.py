@@ -9,7 +9,7 @@ from app.invitations.rules import new_token, token_expiry
 
 # The statements of a first scan whose lead moves to "visited", per database
 # (tests/web/test_checkin_door.py says what each one is).
-DOOR_PATH_STATEMENTS = {"postgresql": 9, "sqlite": 19}
+DOOR_PATH_STATEMENTS = {"postgresql": 8, "sqlite": 18}
 
 
 def make_event(store, *, starts_in=timedelta(days=3), hours=3, capacity=None, creator=None, **kw) -> Event:

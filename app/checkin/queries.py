@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from sqlalchemy import bindparam, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql
 
-from app.invitations.models import CheckIn, EventDoorCounts, Invitation
+from app.invitations.models import CheckIn, Event, EventDoorCounts, Invitation
 from app.invitations.queries import CHECKER, DOOR_COUNTS, OWNER
 from app.leads.models import Lead, StageChange
 from app.messaging.notify import (
@@ -31,8 +31,9 @@ from app.showroom.models import ShowroomVisit
 def guest_statement(by_token: bool):
     """One unlocked read of everything a scan needs: the invitation, its lead, the lead owner's
     and the checker's names, whether the lead has been to the showroom before, the check-in this
-    client id already recorded for the guest (a resent request) and the scanned event's kept door
-    counts. Parameters: key (token or invitation id), client_id, event_id."""
+    client id already recorded for the guest (a resent request), the scanned event (its store, for
+    the scope; whether it was cancelled; its theme) and its kept door counts. Parameters: key
+    (token or invitation id), client_id, event_id (the scanned event)."""
     visited = exists().where(ShowroomVisit.lead_id == Lead.id)
     own = (
         select(CheckIn.id)
@@ -68,11 +69,16 @@ def guest_statement(by_token: bool):
             visited.label("visited"),
             own.label("own_checkin_id"),
             *(getattr(EventDoorCounts, k) for k in DOOR_COUNTS),
+            Event.id.label("scanned_event_id"),
+            Event.store_id.label("event_store_id"),
+            Event.cancelled_at.label("event_cancelled_at"),
+            Event.theme.label("event_theme"),
         )
         .join(Lead, Lead.id == Invitation.lead_id)
         .outerjoin(OWNER, OWNER.id == Lead.owner_id)
         .outerjoin(CHECKER, CHECKER.id == Invitation.checked_in_by_id)
         .outerjoin(EventDoorCounts, EventDoorCounts.event_id == bindparam("event_id"))
+        .outerjoin(Event, Event.id == bindparam("event_id"))
         .where(key == bindparam("key"))
     )
 

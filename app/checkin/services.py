@@ -35,6 +35,25 @@ class CheckInResult:
     repeat: bool = False  # the same client id was sent again: nothing new recorded
     guest: "DoorGuest | None" = None  # what the door shows, on first check-ins (plain values)
     counters: dict | None = None  # the event's door counts with this check-in (None: not read)
+    event: "Event | DoorEvent | None" = None  # the scanned event (read with the guest when given by id)
+
+
+@dataclass(frozen=True)
+class DoorEvent:
+    """The scanned event as the guest read found it: what a scan needs of it."""
+
+    id: int
+    store_id: int
+    cancelled_at: datetime | None
+    theme: str
+
+
+def _scanned_event(row, stores: list[int] | None) -> DoorEvent:
+    """The scanned event of a guest read, when it exists and is in the scope `stores` (None: every
+    store); else "unknown_event", which the door answers with 404 as for any event out of reach."""
+    if row.scanned_event_id is None or (stores is not None and row.event_store_id not in stores):
+        raise DomainError("unknown_event", "no such event")
+    return DoorEvent(row.scanned_event_id, row.event_store_id, row.event_cancelled_at, row.event_theme)
 
 
 @dataclass(frozen=True)
@@ -111,9 +130,10 @@ def _read_guest(key, *, by_token: bool, event_id: int, client_id: str | None):
 
 
 def check_in(
-    event: Event,
+    event: Event | int,
     *,
     actor,
+    stores: list[int] | None = None,
     scanned: str | None = None,
     invitation_id: int | None = None,
     client_id: str | None = None,
@@ -130,6 +150,10 @@ def check_in(
     unique keys on check-ins are the backstop (and catch a client id sent again) on both
     databases. Nothing is written before the check-in row, so a refused check-in leaves nothing
     to undo. The result carries the event's door counts including this check-in.
+
+    `event` is the event, or its id: then it is read with the guest and must be in the stores
+    `stores` (None: any), else "unknown_event". When no guest matches ("unknown_token") the event
+    was not checked: the caller tells the two apart.
     """
     now = now or utcnow()
     client_id = rules.valid_client_id(client_id)
@@ -139,10 +163,13 @@ def check_in(
         if key is None:
             raise DomainError("unknown_token", "unknown code")
     by_token = invitation_id is None
+    event_id = event if isinstance(event, int) else event.id
     for _attempt in range(2):
-        row = _read_guest(key, by_token=by_token, event_id=event.id, client_id=client_id)
+        row = _read_guest(key, by_token=by_token, event_id=event_id, client_id=client_id)
         if row is None:
             raise DomainError("unknown_token", "unknown code")
+        if isinstance(event, int):
+            event = _scanned_event(row, stores)
         if row.checked_in_at is not None and row.event_id == event.id:
             if row.own_checkin_id is not None:  # this very request was sent before: nothing new
                 return CheckInResult(
@@ -152,8 +179,9 @@ def check_in(
                     row.actual_headcount or row.headcount,
                     repeat=True,
                     counters=_counters_of(row),
+                    event=event,
                 )
-            raise _already(_door_guest_of(row, row.checker_name), _counters_of(row))
+            raise _already(_door_guest_of(row, row.checker_name), _counters_of(row), event)
         rules.check_eligibility(
             invitation_event_id=row.event_id,
             event_id=event.id,
@@ -179,14 +207,18 @@ def check_in(
                 row.owner_name,
                 actor.display_name,
             )
-            return CheckInResult(row.id, checkin_id, now, count, repeat=False, guest=guest, counters=counters)
+            return CheckInResult(
+                row.id, checkin_id, now, count, repeat=False, guest=guest, counters=counters, event=event
+            )
         # Nothing went in: a check-in of this guest, or one with this client id, was committed
         # between our read and our write. Report it rather than record a second one.
         previous = _by_client_id(client_id)
         if previous is not None:
             if previous.invitation_id != row.id or previous.event_id != event.id:
                 raise _reused(client_id)
-            return _result(previous, repeat=True)
+            result = _result(previous, repeat=True)
+            result.event = event
+            return result
     raise DomainError("unknown_token", "the guest changed while checking in; scan again")
 
 
@@ -197,7 +229,7 @@ class _Planned:
     notice_store_robot: bool
 
 
-def _arrival(row, event: Event, actor, client_id, device, count: int, now: datetime):
+def _arrival(row, event: "Event | DoorEvent", actor, client_id, device, count: int, now: datetime):
     """Everything a first scan writes, decided from the guest read."""
     dialect = db.session.get_bind().dialect.name
     target = stage_target(row.stage_id, "visited", forward_only=True)
@@ -309,9 +341,9 @@ def _forget_loaded(a: queries.Arrival) -> None:
             db.session.expire(obj)
 
 
-def _already(guest: DoorGuest, counters: dict | None = None) -> DomainError:
-    """A second scan of a guest who is in: when and by whom, the guest as the door shows it and the
-    event's door counts read with it."""
+def _already(guest: DoorGuest, counters: dict | None = None, event=None) -> DomainError:
+    """A second scan of a guest who is in: when and by whom, the guest as the door shows it, the
+    event's door counts read with it and the scanned event."""
     return DomainError(
         "already_checked_in",
         "already checked in",
@@ -320,6 +352,7 @@ def _already(guest: DoorGuest, counters: dict | None = None) -> DomainError:
         invitation_id=guest.card.id,
         guest=guest,
         counters=counters,
+        event=event,
     )
 
 

@@ -40,7 +40,7 @@ def _event_or_404(event_id: int) -> Event:
 
 
 def _result(
-    event: Event,
+    event: "Event | services.DoorEvent",
     *,
     invitation_id: int | None,
     outcome: str,
@@ -68,7 +68,7 @@ def _result(
     )
 
 
-def _checked_in(event: Event, result: services.CheckInResult):
+def _checked_in(event: "Event | services.DoorEvent", result: services.CheckInResult):
     """The answer to a successful scan, from what the check-in already read (no re-read): the
     guest and the door counts with this check-in."""
     outcome = "repeat" if result.repeat else "ok"
@@ -123,12 +123,16 @@ def counters(event_id: int):
 @bp.post("/<int:event_id>")
 @requires("checkin.door")
 def check_in(event_id: int):
-    """Check a guest in by scanned code or by invitation id; a repeated client id is a no-op."""
-    event = _event_or_404(event_id)
+    """Check a guest in by scanned code or by invitation id; a repeated client id is a no-op.
+
+    The event is read with the guest, in the same statement, and must be in the clerk's stores
+    (404 otherwise, as for every door page); when no guest matches, it is read on its own to tell
+    an unknown code from an event out of reach."""
     invitation_id = parse_positive_int(request.form.get("invitation_id"))
     try:
         result = services.check_in(
-            event,
+            event_id,
+            stores=store_scope_ids(current_user),
             actor=current_user,
             scanned=request.form.get("code"),
             invitation_id=invitation_id,
@@ -138,11 +142,13 @@ def check_in(event_id: int):
             now=utcnow(),
         )
     except DomainError as exc:
+        if exc.code == "unknown_event":
+            abort(404)
         if exc.code == "already_checked_in":
             # Answered from the one read that found the guest in: nothing was written, nothing is
             # locked, the request's end closes the transaction.
             return _result(
-                event,
+                exc.details["event"],
                 invitation_id=exc.details["invitation_id"],
                 outcome="already",
                 details=exc.details,
@@ -152,7 +158,7 @@ def check_in(event_id: int):
             )
         db.session.rollback()
         return _result(
-            event,
+            _event_or_404(event_id),
             invitation_id=None,
             outcome="error",
             error=str(MESSAGES.get(exc.code, exc.message)),
@@ -161,7 +167,7 @@ def check_in(event_id: int):
         )
     if not result.repeat:
         commit_keeping_loaded()
-    return _checked_in(event, result)
+    return _checked_in(result.event, result)
 
 
 @bp.post("/<int:event_id>/arrivals/<int:invitation_id>")

@@ -180,8 +180,8 @@ def test_search_query_count_is_constant(door, login, factory, count_queries):
 
 
 def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count_queries):
-    """The door's hot path: sign-in, event, one unlocked read of the guest (with owner, checker,
-    earlier visit, client id and the event's door counts), for a guest whose lead moves to
+    """The door's hot path: sign-in, one unlocked read of the guest (with owner, checker, earlier
+    visit, client id, the scanned event and its door counts), for a guest whose lead moves to
     "visited" a read of the lead's share of the calendar-period aggregates (its furthest stage this
     month and quarter), then the writes: on PostgreSQL one
     statement (it locks the invitation, inserts the check-in, moves the lead's stage and records
@@ -208,21 +208,21 @@ def test_a_scan_takes_a_fixed_handful_of_round_trips(door, login, factory, count
     assert response.status_code == 200
     assert 'data-counter="arrived">1<' in response.get_data(as_text=True)
     if db.engine.dialect.name == "postgresql":
-        # user, event, guest, the lead's period share + the one WITH … INSERT … RETURNING that
+        # user, guest and event, the lead's period share + the one WITH … INSERT … RETURNING that
         # writes everything else + the four period tables' upserts (inside the WITH they made a
         # moving scan ~10 ms slower)
-        assert (reads, total) == (4, DOOR_PATH_STATEMENTS["postgresql"]), statements
+        assert (reads, total) == (3, DOOR_PATH_STATEMENTS["postgresql"]), statements
         assert "WITH inv AS" in statements and "FOR UPDATE" in full[-1]
     else:
         # + check-in, lead, stage history, visit, the arrival notification (one INSERT … SELECT
         # that also picks the recipients), invitation, and one upsert per aggregate table (daily_stats,
         # daily_totals, daily_channels, daily_stores, monthly_totals, and the four period tables)
-        assert (reads, total) == (4, DOOR_PATH_STATEMENTS["sqlite"]), statements
+        assert (reads, total) == (3, DOOR_PATH_STATEMENTS["sqlite"]), statements
         assert "INSERT INTO notifications" in statements
     response, reads, total, statements = scan("k-2")
     assert response.status_code == 409 and "李娜" in response.get_data(as_text=True)
     assert 'data-counter="arrived">1<' in response.get_data(as_text=True)
-    assert (reads, total) == (3, 3), statements
+    assert (reads, total) == (2, 2), statements  # the sign-in, the guest with the event
     assert "FOR UPDATE" not in full[-1]
     response, reads, total, statements = scan("k-1")
     assert response.status_code == 200 and 'data-outcome="repeat"' in response.get_data(as_text=True)
@@ -275,6 +275,29 @@ def test_door_roles_and_store_scope(door, login_as, factory, client):
         page = login_as(role, store).get(f"/checkin/{event.id}")
         assert page.status_code == 200 and 'inputmode="none"' in page.get_data(as_text=True)
     assert login_as("director").get(f"/checkin/{event.id}").status_code == 200
+
+
+def test_a_scan_keeps_to_the_clerks_store(door, login, login_as, factory):
+    """The event is read with the guest: another store's clerk gets 404 for a real guest's code,
+    by invitation id, for an unknown code and for no such event, and nothing is written; the
+    clerk of the event's store gets "unknown code" (422) for a code nobody has, and the group's
+    director checks the guest in."""
+    store, clerk, *_rest, event, invitation = door
+    stranger = login_as("clerk", factory.store())
+    url = f"/checkin/{event.id}"
+    assert stranger.htmx("post", url, data={"code": invitation.token}).status_code == 404
+    assert stranger.htmx("post", url, data={"invitation_id": str(invitation.id)}).status_code == 404
+    assert stranger.htmx("post", url, data={"code": "no-such-code"}).status_code == 404
+    assert login(clerk).htmx("post", "/checkin/999999", data={"code": invitation.token}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).checked_in_at is None
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    unknown = login(clerk).htmx("post", url, data={"code": "no-such-code"})
+    assert unknown.status_code == 422 and "无效签到码" in unknown.get_data(as_text=True)
+    done = login_as("director").htmx("post", url, data={"code": invitation.token, "client_id": "g-1"})
+    assert done.status_code == 200 and 'data-outcome="ok"' in done.get_data(as_text=True)
+    again = login(clerk).htmx("post", url, data={"code": invitation.token})
+    assert again.status_code == 409 and f'action="{url}/arrivals/{invitation.id}"' in again.get_data(as_text=True)
 
 
 def test_four_tablets_checking_in_the_same_200_guests_count_each_once(app, factory):
