@@ -70,10 +70,11 @@ def targets_by(f, by: str) -> dict:
     return {k: {m: round(v) for m, v in ms.items()} for k, ms in out.items()}
 
 
-def progress(f, actuals: dict | None = None) -> list[dict]:
-    """Progress of the filter's period against its targets (empty when no target is set)."""
+def progress(f, actuals: dict | None = None, rows: list | None = None) -> list[dict]:
+    """Progress of the filter's period against its targets (empty when no target is set);
+    `rows`: the period's target rows when the caller read them already."""
     totals: dict = {}
-    for row in _target_rows(f):
+    for row in _target_rows(f) if rows is None else rows:
         totals[row.metric] = totals.get(row.metric, 0) + prorated_target(row.value, f.period, row.month)
     if not totals:
         return []
@@ -114,15 +115,12 @@ def month_to_date_progress(user: User, today: date) -> list[dict]:
         store_ids=scoped_store_ids(user, None),
         consultant_id=user.id if user.role in {Role.CONSULTANT, Role.DCC} else None,
     )
-    items = progress(f, actuals=None if not _has_targets(f) else _actuals_to_date(f, today))
+    rows = _target_rows(f)  # read once: whether there are targets, and what they are
+    items = progress(f, actuals=_actuals_to_date(f, today) if rows else None, rows=rows)
     elapsed = today.day / month.days
     for item in items:
         item["expected"] = elapsed
     return items
-
-
-def _has_targets(f) -> bool:
-    return bool(_target_rows(f))
 
 
 def _actuals_to_date(f, today: date) -> dict:

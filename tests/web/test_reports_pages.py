@@ -203,6 +203,17 @@ def test_consultant_targets_and_month_to_date_progress(world, login, db):
     assert month_to_date_progress(world.c3, date(2026, 10, 31)) == []
 
 
+def test_month_to_date_progress_reads_the_targets_once(world, db, count_queries):
+    from app.reports.targets import month_to_date_progress, set_targets
+
+    set_targets(world.manager, date(2026, 10, 1), world.store_a.id, world.c1.id, {"orders": 2})
+    db.session.commit()
+    with count_queries() as counter:
+        items = month_to_date_progress(world.c1, date(2026, 10, 31))
+    assert [i["metric"] for i in items] == ["orders"]
+    assert sum("FROM monthly_targets" in s for s in counter.statements) == 1
+
+
 def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world, login, tmp_path):
     _page, response = _generate_pdf(login(world.manager), month="2026-10")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
