@@ -297,7 +297,8 @@ def test_a_scan_keeps_to_the_clerks_store(door, login, login_as, factory):
     done = login_as("director").htmx("post", url, data={"code": invitation.token, "client_id": "g-1"})
     assert done.status_code == 200 and 'data-outcome="ok"' in done.get_data(as_text=True)
     again = login(clerk).htmx("post", url, data={"code": invitation.token})
-    assert again.status_code == 409 and f'action="{url}/arrivals/{invitation.id}"' in again.get_data(as_text=True)
+    answer = again.get_data(as_text=True)
+    assert again.status_code == 409 and f'action="{url}/arrivals/{invitation.id}"' in answer
 
 
 def test_four_tablets_checking_in_the_same_200_guests_count_each_once(app, factory):
