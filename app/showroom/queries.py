@@ -100,9 +100,10 @@ def on_duty_ids(store_id: int, day: date) -> set[int]:
     )
 
 
-def duty_list(store_id: int, day: date) -> tuple[list, set[int]]:
-    """Return (consultants to offer, ids on duty): the roster, else every active consultant."""
-    consultants = store_consultants(store_id)
+def duty_list(store_id: int, day: date, consultants: list | None = None) -> tuple[list, set[int]]:
+    """Return (consultants to offer, ids on duty): the roster, else every active consultant
+    (`consultants`: the store's active consultants, when the caller read them already)."""
+    consultants = store_consultants(store_id) if consultants is None else consultants
     duty = on_duty_ids(store_id, day)
     offered = [c for c in consultants if c.id in duty] if duty else consultants
     return offered, duty

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,9 +32,24 @@ def _store() -> Store:
     return db.session.get(Store, current_user.store_id)
 
 
+_ROSTER = "reception_roster"  # this request's roster on flask.g
+
+
+def _roster(store: Store, today) -> tuple[list, list, set[int]]:
+    """The store's active consultants, the ones a walk-in can be given to and the ids on duty
+    today: read once per request (the form and the page both show them)."""
+    key = (store.id, today)
+    kept = g.get(_ROSTER)
+    if kept is None or kept[0] != key:
+        consultants = store_consultants(store.id)
+        kept = (key, (consultants, *duty_list(store.id, today, consultants)))
+        setattr(g, _ROSTER, kept)
+    return kept[1]
+
+
 def _walk_in_form(store: Store, today) -> WalkInForm:
     form = WalkInForm()
-    offered, _duty = duty_list(store.id, today)
+    _consultants, offered, _duty = _roster(store, today)
     form.consultant_id.choices = [(c.id, c.display_name) for c in offered]
     form.model_id.choices = [(0, _("Not sure yet"))] + [
         (m.id, vehicle_name(m.series, m.name)) for m in vehicle_models() if m.active
@@ -59,8 +74,7 @@ def _traffic_context(store: Store, today) -> dict:
 
 
 def _page(store: Store, form: WalkInForm, today, status: int = 200, block: str | None = None):
-    consultants = store_consultants(store.id)
-    _offered, duty = duty_list(store.id, today)
+    consultants, _offered, duty = _roster(store, today)
     return render(
         "showroom/reception.html",
         block=block,

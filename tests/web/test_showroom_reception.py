@@ -177,3 +177,18 @@ def test_traffic_query_count_is_constant(login, setup, db, factory, count_querie
     with count_queries() as many:
         client.htmx("get", "/showroom/reception/traffic")
     assert one.count == many.count
+
+
+def test_the_reception_reads_the_consultants_and_the_roster_once(login, setup, db, count_queries):
+    """The walk-in form and the duty list show the same consultants: one read each per page."""
+    client = login(setup["clerk"])
+    client.post("/showroom/reception/duty", data={"on_duty": [str(setup["c2"].id)]})
+    client.get("/showroom/reception")
+    with count_queries() as counter:
+        html = client.get("/showroom/reception").get_data(as_text=True)
+    consultants = [s for s in counter.statements if re.search(r"\bFROM users\b", s) and "users.role =" in s]
+    roster = [s for s in counter.statements if re.search(r"\bFROM duty_roster\b", s)]
+    assert (len(consultants), len(roster)) == (1, 1)
+    form = html[html.index('name="consultant_id"') :].split("</select>")[0]
+    assert "张强" in form and "王丽" not in form  # only the one on duty is offered
+    assert "王丽" in html  # and the duty list still shows every consultant
