@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import date
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -39,9 +40,22 @@ def _months(period: Period) -> list[date]:
     return months
 
 
+_KEPT = "report_target_rows"  # this request's target rows on flask.g, by what selects them
+
+
 def _target_rows(f, per: str | None = None):
-    """Target rows for the months of the period: store-level, or consultant-level when filtered."""
+    """Target rows for the months of the period: store-level, or consultant-level when filtered;
+    read once per request for the same selection (a report's table and its progress both use them)."""
     months = _months(f.period)
+    by_consultant = per == "consultant" or bool(f.consultant_id)
+    key = (tuple(months), None if f.store_ids is None else tuple(f.store_ids), by_consultant, f.consultant_id)
+    kept = g.setdefault(_KEPT, {}) if has_request_context() else {}
+    if key not in kept:
+        kept[key] = _read_target_rows(f, months, by_consultant)
+    return kept[key]
+
+
+def _read_target_rows(f, months: list[date], by_consultant: bool) -> list:
     stmt = select(
         MonthlyTarget.month,
         MonthlyTarget.store_id,
@@ -51,7 +65,7 @@ def _target_rows(f, per: str | None = None):
     ).where(MonthlyTarget.month.in_(months))
     if f.store_ids is not None:
         stmt = stmt.where(MonthlyTarget.store_id.in_(f.store_ids))
-    if per == "consultant" or f.consultant_id:
+    if by_consultant:
         stmt = stmt.where(MonthlyTarget.user_id.is_not(None))
         if f.consultant_id:
             stmt = stmt.where(MonthlyTarget.user_id == f.consultant_id)
@@ -131,6 +145,8 @@ def set_targets(
     actor: User, month: date, store_id: int, user_id: int | None, values: dict[str, int | None]
 ) -> int:
     """Create, change or clear the targets of one store or consultant for a month; return rows changed."""
+    if has_request_context():
+        g.pop(_KEPT, None)  # what this request read of the targets is no longer what they are
     existing = {
         t.metric: t
         for t in db.session.execute(

@@ -214,6 +214,21 @@ def test_month_to_date_progress_reads_the_targets_once(world, db, count_queries)
     assert sum("FROM monthly_targets" in s for s in counter.statements) == 1
 
 
+def test_the_comparison_of_stores_reads_the_targets_once(world, login, db, count_queries):
+    """The table's targets and the progress above it are the same rows: one read per page."""
+    from app.reports.targets import set_targets
+
+    set_targets(world.manager, date(2026, 10, 1), world.store_a.id, None, {"orders": 3})
+    db.session.commit()
+    client = login(world.director)
+    url = "/reports/comparison?period=month&date=2026-10-15"
+    client.get(url)
+    with count_queries() as counter:
+        html = client.get(url).get_data(as_text=True)
+    assert sum("FROM monthly_targets" in s for s in counter.statements) == 1
+    assert "朝阳店" in html
+
+
 def test_monthly_pdf_has_chinese_headings_numbers_and_an_embedded_cjk_font(world, login, tmp_path):
     _page, response = _generate_pdf(login(world.manager), month="2026-10")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
