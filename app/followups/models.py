@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -129,6 +129,14 @@ class Plan(TimestampMixin, db.Model):
         Index("ix_plans_store_status_due", "store_id", "status", "due_date"),
         # DCC figures: appointments an agent booked (hand-off plans they created) per period.
         Index("ix_plans_creator_kind_created", "created_by_id", "kind", "created_at"),
+        # The discipline figures' first-contact breaches per consultant and range of days (0038).
+        Index(
+            "ix_plans_first_contact_due",
+            "assignee_id",
+            "due_date",
+            postgresql_where=text("kind = 'first_contact'"),
+            sqlite_where=text("kind = 'first_contact'"),
+        ),
     )
 
 
