@@ -3,11 +3,11 @@
 from dataclasses import replace
 from datetime import date
 
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
+from app.core.per_request import forget, once_per_request
 from app.core.timeutil import zone_for
 from app.extensions import db
 from app.invitations.models import MonthlyTarget
@@ -40,7 +40,7 @@ def _months(period: Period) -> list[date]:
     return months
 
 
-_KEPT = "report_target_rows"  # this request's target rows on flask.g, by what selects them
+_KEPT = "report_target_rows"  # this request's target rows, by what selects them
 
 
 def _target_rows(f, per: str | None = None):
@@ -49,10 +49,7 @@ def _target_rows(f, per: str | None = None):
     months = _months(f.period)
     by_consultant = per == "consultant" or bool(f.consultant_id)
     key = (tuple(months), None if f.store_ids is None else tuple(f.store_ids), by_consultant, f.consultant_id)
-    kept = g.setdefault(_KEPT, {}) if has_request_context() else {}
-    if key not in kept:
-        kept[key] = _read_target_rows(f, months, by_consultant)
-    return kept[key]
+    return once_per_request(_KEPT, key, lambda: _read_target_rows(f, months, by_consultant))
 
 
 def _read_target_rows(f, months: list[date], by_consultant: bool) -> list:
@@ -145,8 +142,7 @@ def set_targets(
     actor: User, month: date, store_id: int, user_id: int | None, values: dict[str, int | None]
 ) -> int:
     """Create, change or clear the targets of one store or consultant for a month; return rows changed."""
-    if has_request_context():
-        g.pop(_KEPT, None)  # what this request read of the targets is no longer what they are
+    forget(_KEPT)  # what this request read of the targets is no longer what they are
     existing = {
         t.metric: t
         for t in db.session.execute(

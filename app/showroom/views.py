@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from app.admin.reference import grades, vehicle_models
 from app.core.errors import DomainError
 from app.core.names import vehicle_name
 from app.core.params import parse_ids
+from app.core.per_request import once_per_request
 from app.core.timeutil import local_to_utc, local_today, to_local, utcnow, zone_for
 from app.extensions import db
 from app.showroom.forms import WalkInForm
@@ -32,19 +33,15 @@ def _store() -> Store:
     return db.session.get(Store, current_user.store_id)
 
 
-_ROSTER = "reception_roster"  # this request's roster on flask.g
-
-
 def _roster(store: Store, today) -> tuple[list, list, set[int]]:
     """The store's active consultants, the ones a walk-in can be given to and the ids on duty
     today: read once per request (the form and the page both show them)."""
-    key = (store.id, today)
-    kept = g.get(_ROSTER)
-    if kept is None or kept[0] != key:
+
+    def read():
         consultants = store_consultants(store.id)
-        kept = (key, (consultants, *duty_list(store.id, today, consultants)))
-        setattr(g, _ROSTER, kept)
-    return kept[1]
+        return (consultants, *duty_list(store.id, today, consultants))
+
+    return once_per_request("reception_roster", (store.id, today), read)
 
 
 def _walk_in_form(store: Store, today) -> WalkInForm:
